@@ -1,0 +1,36 @@
+// GraphQL Code Generator: typed resolvers for the server, typed documents for the web app.
+// Generated code lives in server/src/generated/ and web/src/gql/; never edit it by hand.
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  documents: ['web/src/**/*.{ts,tsx}', '!web/src/gql/**'],
+  ignoreNoDocuments: true,
+  generates: {
+    'server/src/generated/graphql.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useTypeImports: true,
+        contextType: '../graphql/context.js#GraphQLContext',
+        scalars: { DateTime: { input: 'Date', output: 'Date | string' } },
+        enumsAsTypes: true,
+        mappers: {
+          Zone: '../modules/sensors/sensors-repository.js#ZoneRow',
+          Sensor: '../modules/sensors/sensors-repository.js#SensorRow',
+          TrustScore: '../modules/trust/trust-repository.js#TrustScoreRow',
+          Ticket: '../modules/tickets/tickets-repository.js#TicketRow',
+          TicketEvent: '../modules/tickets/tickets-repository.js#TicketEventRow',
+          ZoneStats: '../modules/dashboard/dashboard-repository.js#ZoneStatsRow',
+          MaintenanceWindow: '../modules/tickets/maintenance-repository.js#MaintenanceWindowRow',
+        },
+      },
+    },
+    'web/src/gql/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: { unmaskFunctionName: 'useFragment' } },
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string' } },
+    },
+  },
+};
+
+export default config;

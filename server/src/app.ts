@@ -1,0 +1,54 @@
+// Builds the application (tests import this); server.ts is the only file that listens.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import graphqlPlugin from './graphql/plugin.js';
+import healthRoutes from './http/health-routes.js';
+import { registerWebApp } from './http/web-app.js';
+import cachePlugin from './plugins/cache.js';
+import databasePlugin from './plugins/database.js';
+import pubsubPlugin from './plugins/pubsub.js';
+import { createServices, type Services } from './services.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Embedded database in memory instead of DATA_DIR (tests). */
+  inMemoryDatabase?: boolean;
+  /** Injected clock (tests of time-dependent behaviour). */
+  now?: () => Date;
+  /** Count SQL statements (tests). */
+  countStatements?: boolean;
+  /** Start background jobs (sweep, coalescer). Off in most tests. */
+  backgroundJobs?: boolean;
+}
+
+export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: 64 * 1024 * 1024,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  await app.register(databasePlugin, {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+    inMemory: options.inMemoryDatabase,
+    countStatements: options.countStatements,
+  });
+  await app.register(pubsubPlugin, { redisUrl: config.redisUrl });
+  await app.register(cachePlugin, { redisUrl: config.redisUrl });
+  await app.register(healthRoutes);
+
+  const services = createServices(app, config, { now: options.now });
+  app.decorate('services', services);
+  await app.register(graphqlPlugin, { services, graphiql: config.graphiql });
+  await registerWebApp(app, config.webDir);
+  return app;
+}

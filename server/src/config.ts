@@ -1,0 +1,95 @@
+// Parses the environment once, validates it and fails fast with a message that
+// names the bad setting. Everything else receives a typed Config.
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  dbPoolSize: number;
+  redisUrl: string | null;
+  logLevel: string;
+  /** Largest accepted ingestReadings batch. */
+  maxBatchSize: number;
+  /** How far ahead of the server clock a reading may be before FUTURE_TIMESTAMP. */
+  futureSkewMs: number;
+  /** Period of the background trust sweep (offline, gaps, drift); 0 disables it. */
+  sweepIntervalMs: number;
+  /** Dashboard summary cache TTL. */
+  dashboardCacheTtlMs: number;
+  /** Minimum spacing between two dashboardUpdated pushes. */
+  dashboardCoalesceMs: number;
+  /** JSON file with trust-threshold overrides per sensor kind, or null. */
+  trustConfigFile: string | null;
+  /** Serve GraphiQL at /graphiql. */
+  graphiql: boolean;
+  /** Directory of the built web app (served at /). */
+  webDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const host = env.HOST || '127.0.0.1';
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host,
+    dataDir: resolve(env.DATA_DIR || './data'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel,
+    maxBatchSize: integer(env, 'MAX_BATCH_SIZE', 10_000, 1, 1_000_000),
+    futureSkewMs: integer(env, 'FUTURE_SKEW_SECONDS', 300, 0, 86_400) * 1000,
+    sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_SECONDS', 30, 0, 86_400) * 1000,
+    dashboardCacheTtlMs: integer(env, 'DASHBOARD_CACHE_TTL_SECONDS', 30, 0, 86_400) * 1000,
+    dashboardCoalesceMs: integer(env, 'DASHBOARD_COALESCE_MS', 1000, 0, 600_000),
+    trustConfigFile: env.TRUST_CONFIG_FILE ? resolve(env.TRUST_CONFIG_FILE) : null,
+    graphiql: bool(env, 'GRAPHIQL', true),
+    webDir: resolve(env.WEB_DIR || new URL('../../web/dist', import.meta.url).pathname),
+  };
+}

@@ -1,0 +1,131 @@
+// Opens the database of the configured runtime mode: embedded PGlite under
+// DATA_DIR, or PostgreSQL through a bounded pg pool. One Prisma client per
+// process serves both; `migrate` runs first on a raw connection of the same driver.
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  /** Statements Prisma sent so far (tests assert there is no N+1). */
+  statementCount(): number;
+  migrations: MigrationReport;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  poolSize: number;
+  /** Use an in-memory PGlite (tests). */
+  inMemory?: boolean;
+  /** Count statements (costs a little per query; tests only). */
+  countStatements?: boolean;
+}
+
+function createPrisma(adapter: PrismaPg | PrismaPGlite, countStatements: boolean) {
+  let count = 0;
+  const prisma = new PrismaClient({
+    adapter,
+    transactionOptions: TRANSACTION_OPTIONS,
+    ...(countStatements ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}),
+  });
+  if (countStatements) (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => void count++);
+  return { prisma, statementCount: () => count };
+}
+
+// Timestamps arrive as JS Dates and numbers; transactions under load may wait for
+// a pooled connection, so allow more than Prisma's 2 s default before giving up.
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 60_000 };
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options) : openPglite(options);
+}
+
+async function openPostgres(options: DatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: options.databaseUrl!, max: options.poolSize, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on next use.
+  });
+  let migrations: MigrationReport;
+  const client = await pool.connect();
+  try {
+    const conn: MigrationConnection = {
+      query: async (sql, params) => (await client.query(sql, params)).rows,
+      exec: async (sql) => {
+        await client.query(sql);
+      },
+    };
+    migrations = await migrate(conn, await loadMigrations());
+  } finally {
+    client.release();
+  }
+  const { prisma, statementCount } = createPrisma(
+    new PrismaPg(pool, { disposeExternalPool: false }),
+    options.countStatements ?? false,
+  );
+  return {
+    kind: 'postgres',
+    prisma,
+    statementCount,
+    migrations,
+    ping: async () => {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  let db: PGlite;
+  if (options.inMemory) {
+    db = new PGlite();
+  } else {
+    await mkdir(options.dataDir, { recursive: true });
+    db = new PGlite(options.dataDir);
+  }
+  await db.waitReady;
+  const conn: MigrationConnection = {
+    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+  };
+  const migrations = await migrate(conn, await loadMigrations());
+  const { prisma, statementCount } = createPrisma(new PrismaPGlite(db), options.countStatements ?? false);
+  return {
+    kind: 'pglite',
+    prisma,
+    statementCount,
+    migrations,
+    ping: async () => {
+      try {
+        await db.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}

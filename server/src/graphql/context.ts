@@ -1,0 +1,6 @@
+import type { MercuriusContext } from 'mercurius';
+import type { Services } from '../services.js';
+
+export interface GraphQLContext extends MercuriusContext {
+  services: Services;
+}

@@ -1,0 +1,24 @@
+// Opaque cursors and page-size limits shared by every connection field.
+import { UserInputError } from './errors.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | null | undefined): string | null {
+  if (cursor === null || cursor === undefined || cursor === '') return null;
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!key || encodeCursor(key) !== cursor) throw new UserInputError(`Invalid cursor "${cursor}"`);
+  return key;
+}
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw new UserInputError(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+  }
+  return first;
+}

@@ -1,0 +1,74 @@
+// Mercurius on Fastify: schema.graphql, resolvers, loaders, subscriptions over
+// graphql-ws on the same path, GraphiQL at /graphiql, errors with codes.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import mercurius from 'mercurius';
+import type { Services } from '../services.js';
+import { isClientError } from './errors.js';
+import { buildLoaders, buildResolvers } from './resolvers.js';
+
+export const SCHEMA_PATH = new URL('../../../schema.graphql', import.meta.url).pathname;
+
+export interface GraphQLPluginOptions {
+  services: Services;
+  graphiql: boolean;
+}
+
+/** Keeps errors the client can act on (with a code), masks everything else. */
+function toClientError(err: GraphQLError, app: FastifyInstance): GraphQLFormattedError {
+  const original = err.originalError;
+  if (err.extensions?.code) return err.toJSON();
+  if (!original || original instanceof GraphQLError || isClientError(original)) {
+    // Parse and validation errors from graphql-js carry no code of their own.
+    return { ...err.toJSON(), extensions: { ...err.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } };
+  }
+  app.log.error({ err: original, path: err.path }, 'unexpected error in resolver');
+  return {
+    message: 'Internal server error',
+    path: err.path,
+    locations: err.locations,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+export default fp<GraphQLPluginOptions>(
+  async (app: FastifyInstance, options) => {
+    const { services } = options;
+    await app.register(mercurius, {
+      schema: readFileSync(SCHEMA_PATH, 'utf8'),
+      resolvers: buildResolvers() as never,
+      loaders: buildLoaders() as never,
+      // Compiled queries: removes mercurius' second variable-coercion pass (DESIGN.md).
+      jit: 1,
+      graphiql: options.graphiql ? 'graphiql' : false,
+      path: '/graphql',
+      queryDepth: 12,
+      context: () => ({ services }),
+      subscription: {
+        emitter: app.events.emitter as never,
+        context: () => ({ services }),
+        keepAlive: 15_000,
+        fullWsTransport: true,
+      },
+      errorFormatter: (execution, ctx) => {
+        const formatted = mercurius.defaultErrorFormatter(execution, ctx);
+        const errors = (execution.errors ?? []).flatMap((err): GraphQLFormattedError[] => {
+          // Mercurius wraps all validation errors of a request in one error.
+          const inner = (err.originalError as { errors?: unknown } | undefined)?.errors;
+          if (Array.isArray(inner)) {
+            return inner.map((e: GraphQLError) => ({
+              message: e.message,
+              locations: e.locations,
+              extensions: { ...e.extensions, code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' },
+            }));
+          }
+          return [toClientError(err, app)];
+        });
+        return { statusCode: formatted.statusCode, response: { data: execution.data ?? null, errors } };
+      },
+    });
+  },
+  { name: 'graphql', dependencies: ['database', 'pubsub'] },
+);

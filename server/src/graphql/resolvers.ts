@@ -1,0 +1,35 @@
+// Merges every module's resolvers and loaders into what Mercurius serves.
+import type { Resolvers } from '../generated/graphql.js';
+import { dashboardResolvers } from '../modules/dashboard/dashboard-resolvers.js';
+import { sensorsLoaders } from '../modules/sensors/sensors-loaders.js';
+import { sensorsResolvers } from '../modules/sensors/sensors-resolvers.js';
+import { ticketsLoaders } from '../modules/tickets/tickets-loaders.js';
+import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
+import { trustResolvers } from '../modules/trust/trust-resolvers.js';
+import { DateTimeScalar } from './scalars.js';
+
+type ResolverMap = Record<string, Record<string, unknown>>;
+
+function merge(...maps: ResolverMap[]): ResolverMap {
+  const out: ResolverMap = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) {
+      for (const field of Object.keys(fields)) {
+        if (out[type]?.[field]) throw new Error(`Resolver ${type}.${field} is defined twice`);
+      }
+      out[type] = { ...out[type], ...fields };
+    }
+  }
+  return out;
+}
+
+export function buildResolvers(): ResolverMap {
+  return merge(
+    { DateTime: DateTimeScalar } as unknown as ResolverMap,
+    ...([sensorsResolvers, trustResolvers, ticketsResolvers, dashboardResolvers] as Resolvers[] as ResolverMap[]),
+  );
+}
+
+export function buildLoaders(): ResolverMap {
+  return merge(sensorsLoaders, ticketsLoaders);
+}

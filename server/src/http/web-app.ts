@@ -1,0 +1,21 @@
+// Serves the built web app at / with a single-page-app fallback.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+export async function registerWebApp(app: FastifyInstance, webDir: string): Promise<void> {
+  if (!existsSync(join(webDir, 'index.html'))) {
+    app.log.warn({ webDir }, 'web app not built (run `npm run build:web`); serving the API only');
+    app.get('/', async (_request, reply) =>
+      reply.type('text/html').send('<p>Sensor Trust API. The web app is not built: run <code>npm run build:web</code>. GraphiQL: <a href="/graphiql">/graphiql</a></p>'),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
+  app.setNotFoundHandler((request, reply) => {
+    const accept = request.headers.accept ?? '';
+    if (request.method === 'GET' && accept.includes('text/html')) return reply.sendFile('index.html');
+    return reply.code(404).send({ error: 'Not Found', message: `Route ${request.method} ${request.url} not found` });
+  });
+}

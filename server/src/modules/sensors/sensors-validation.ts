@@ -1,0 +1,63 @@
+// Input rules for the registry. Each violation becomes a BAD_USER_INPUT error
+// naming the field.
+import { UserInputError } from '../../graphql/errors.js';
+
+export const MAX_ID_LENGTH = 128;
+export const MAX_NAME_LENGTH = 200;
+export const MAX_INTERVAL_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_INTERVAL_SECONDS = 60;
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:\-/]*$/;
+
+export function requireId(field: string, value: string): string {
+  const id = value.trim();
+  if (!id) throw new UserInputError(`${field} must not be empty`, { field });
+  if (id.length > MAX_ID_LENGTH) {
+    throw new UserInputError(`${field} is ${id.length} characters long; the limit is ${MAX_ID_LENGTH}`, { field });
+  }
+  if (!ID_PATTERN.test(id)) {
+    throw new UserInputError(
+      `${field} "${id}" may contain only letters, digits and . _ : - / and must start with a letter or digit`,
+      { field },
+    );
+  }
+  return id;
+}
+
+export function requireText(field: string, value: string, max = MAX_NAME_LENGTH): string {
+  const text = value.trim();
+  if (!text) throw new UserInputError(`${field} must not be empty`, { field });
+  if (text.length > max) throw new UserInputError(`${field} is longer than ${max} characters`, { field });
+  return text;
+}
+
+export function optionalText(field: string, value: string | null | undefined, max = 2000): string | null {
+  if (value === null || value === undefined) return null;
+  const text = value.trim();
+  if (text.length > max) throw new UserInputError(`${field} is longer than ${max} characters`, { field });
+  return text || null;
+}
+
+export function optionalFinite(field: string, value: number | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isFinite(value)) throw new UserInputError(`${field} must be a finite number`, { field });
+  return value;
+}
+
+export function checkRange(minValue: number | null, maxValue: number | null): void {
+  if (minValue !== null && maxValue !== null && minValue >= maxValue) {
+    throw new UserInputError(`minValue (${minValue}) must be less than maxValue (${maxValue})`, {
+      field: 'minValue',
+    });
+  }
+}
+
+export function intervalSeconds(value: number | null | undefined): number {
+  if (value === null || value === undefined) return DEFAULT_INTERVAL_SECONDS;
+  if (!Number.isInteger(value) || value <= 0 || value > MAX_INTERVAL_SECONDS) {
+    throw new UserInputError(
+      `expectedIntervalSeconds must be a whole number of seconds between 1 and ${MAX_INTERVAL_SECONDS}, got ${value}`,
+      { field: 'expectedIntervalSeconds' },
+    );
+  }
+  return value;
+}

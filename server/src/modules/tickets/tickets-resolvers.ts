@@ -1,0 +1,39 @@
+import type { Resolvers } from '../../generated/graphql.js';
+import { UserInputError } from '../../graphql/errors.js';
+import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.js';
+import type { TicketCursor, TicketRow } from './tickets-repository.js';
+
+function ticketCursor(ticket: TicketRow): string {
+  return encodeCursor(`${ticket.openedAt.toISOString()}|${ticket.id}`);
+}
+
+function parseTicketCursor(cursor: string | null | undefined): TicketCursor | null {
+  const key = decodeCursor(cursor);
+  if (key === null) return null;
+  const [at, id] = key.split('|');
+  const openedAt = new Date(at);
+  if (!id || Number.isNaN(openedAt.getTime())) throw new UserInputError(`Invalid cursor "${cursor}"`);
+  return { openedAt, id };
+}
+
+export const ticketsResolvers: Resolvers = {
+  Query: {
+    async tickets(_root, { filter, first, after }, { services }) {
+      const page = await services.ticketsRepository.list(filter ?? {}, pageSize(first), parseTicketCursor(after));
+      const last = page.rows.at(-1);
+      return {
+        nodes: page.rows,
+        totalCount: page.totalCount,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? ticketCursor(last) : null },
+      };
+    },
+    ticket: (_root, { id }, { services }) => services.ticketsRepository.findById(id),
+    maintenanceWindows: (_root, args, { services }) => services.maintenanceRepository.list(args, services.clock.now()),
+  },
+  MaintenanceWindow: {
+    active: (w, _args, { services }) => {
+      const now = services.clock.now().getTime();
+      return w.startsAt.getTime() <= now && now < w.endsAt.getTime();
+    },
+  },
+};

@@ -1,0 +1,66 @@
+// Reads of the current trust per sensor and its history.
+import type { PrismaClient, TrustState } from '../../generated/prisma/client.js';
+import type { Severity, TrustReason, TrustStatus } from '../../trust/types.js';
+
+/** Shape served as the GraphQL TrustScore. */
+export interface TrustScoreRow {
+  sensorId: string;
+  score: number;
+  status: TrustStatus;
+  severity: Severity;
+  reasons: { kind: TrustReason['kind']; severity: Severity; message: string; since: Date | null }[];
+  lastEvaluated: Date | null;
+}
+
+/** Reasons are stored as JSON with `since` in epoch ms (the trust core's shape). */
+export function toTrustScoreRow(row: Pick<TrustState, 'sensorId' | 'score' | 'status' | 'severity' | 'reasons' | 'lastEvaluated'>): TrustScoreRow {
+  const reasons = Array.isArray(row.reasons) ? (row.reasons as unknown as TrustReason[]) : [];
+  return {
+    sensorId: row.sensorId,
+    score: row.score,
+    status: row.status,
+    severity: row.severity,
+    reasons: reasons.map((r) => ({ ...r, since: r.since === null || r.since === undefined ? null : new Date(r.since) })),
+    lastEvaluated: row.lastEvaluated,
+  };
+}
+
+export const INITIAL_TRUST: Omit<TrustScoreRow, 'sensorId'> = {
+  score: 50,
+  status: 'UNKNOWN',
+  severity: 'NONE',
+  reasons: [],
+  lastEvaluated: null,
+};
+
+export function createTrustRepository(prisma: PrismaClient) {
+  return {
+    async bySensorIds(ids: readonly string[]): Promise<Map<string, TrustState>> {
+      const rows = await prisma.trustState.findMany({ where: { sensorId: { in: [...ids] } } });
+      return new Map(rows.map((r) => [r.sensorId, r]));
+    },
+
+    async list(filter: { zoneId?: string | null; kind?: string | null; status?: TrustStatus[] | null }) {
+      return prisma.trustState.findMany({
+        where: {
+          ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+          ...(filter.zoneId || filter.kind
+            ? { sensor: { ...(filter.zoneId ? { zoneId: filter.zoneId } : {}), ...(filter.kind ? { kind: filter.kind } : {}) } }
+            : {}),
+        },
+        orderBy: { sensorId: 'asc' },
+      });
+    },
+
+    history(sensorId: string, from: Date | null, to: Date | null, limit = 5000) {
+      return prisma.trustPoint.findMany({
+        where: { sensorId, at: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } },
+        orderBy: { at: 'asc' },
+        take: limit,
+        select: { at: true, score: true, status: true },
+      });
+    },
+  };
+}
+
+export type TrustRepository = ReturnType<typeof createTrustRepository>;

@@ -1,0 +1,11 @@
+import type { Resolvers } from '../../generated/graphql.js';
+import { toTrustScoreRow } from './trust-repository.js';
+
+export const trustResolvers: Resolvers = {
+  Query: {
+    async trustScores(_root, { filter }, { services }) {
+      const rows = await services.trustRepository.list(filter ?? {});
+      return rows.map(toTrustScoreRow);
+    },
+  },
+};

@@ -1,0 +1,77 @@
+// A small JSON cache for computed read models (dashboard summary, zone stats):
+// in-process when alone, Redis when REDIS_URL is set so instances agree.
+import fp from 'fastify-plugin';
+import type { Redis as RedisClient } from 'ioredis';
+
+export interface Cache {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  delete(...keys: string[]): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cache: Cache;
+  }
+}
+
+export function createMemoryCache(now: () => number = Date.now): Cache {
+  const entries = new Map<string, { value: unknown; expires: number }>();
+  return {
+    async get<T>(key: string) {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (entry.expires <= now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return entry.value as T;
+    },
+    async set(key, value, ttlMs) {
+      if (ttlMs > 0) entries.set(key, { value, expires: now() + ttlMs });
+    },
+    async delete(...keys) {
+      for (const key of keys) entries.delete(key);
+    },
+  };
+}
+
+const PREFIX = 'sensor-trust:cache:';
+
+export function createRedisCache(redis: RedisClient): Cache {
+  return {
+    async get<T>(key: string) {
+      const raw = await redis.get(PREFIX + key);
+      return raw === null ? undefined : (JSON.parse(raw) as T);
+    },
+    async set(key, value, ttlMs) {
+      if (ttlMs > 0) await redis.set(PREFIX + key, JSON.stringify(value), 'PX', ttlMs);
+    },
+    async delete(...keys) {
+      if (keys.length) await redis.del(...keys.map((k) => PREFIX + k));
+    },
+  };
+}
+
+export default fp<{ redisUrl: string | null }>(
+  async (app, options) => {
+    if (!options.redisUrl) {
+      app.decorate('cache', createMemoryCache());
+      return;
+    }
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    redis.on('error', (err) => app.log.warn({ err }, 'redis cache error'));
+    const cache = createRedisCache(redis);
+    // A cache outage degrades to a miss, never to a failed request.
+    app.decorate('cache', {
+      get: async <T>(key: string) => cache.get<T>(key).catch(() => undefined),
+      set: async (key, value, ttl) => cache.set(key, value, ttl).catch(() => undefined),
+      delete: async (...keys) => cache.delete(...keys).catch(() => undefined),
+    } satisfies Cache);
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+  },
+  { name: 'cache' },
+);

@@ -1,0 +1,33 @@
+// Opens the database for the configured mode, runs migrations, decorates `app.db`
+// and closes it last on shutdown.
+import fp from 'fastify-plugin';
+import { openDatabase, type Database } from '../db/database.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+  }
+}
+
+export interface DatabasePluginOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  poolSize: number;
+  inMemory?: boolean;
+  countStatements?: boolean;
+}
+
+export default fp<DatabasePluginOptions>(
+  async (app, options) => {
+    const db = await openDatabase(options);
+    app.log.info(
+      { mode: db.kind, applied: db.migrations.applied, alreadyApplied: db.migrations.alreadyApplied },
+      db.migrations.applied.length ? 'database migrated' : 'database up to date',
+    );
+    app.decorate('db', db);
+    app.addHook('onClose', async () => {
+      await db.close();
+    });
+  },
+  { name: 'database' },
+);

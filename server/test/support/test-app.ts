@@ -1,0 +1,46 @@
+// Builds the real app on a real database for a test, and a small GraphQL client.
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createTestDatabase, type TargetKind, type TestDatabase } from './databases.js';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  data: T | null;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: TestDatabase;
+  config: Config;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(
+  kind: TargetKind,
+  options: BuildAppOptions & { env?: Record<string, string>; database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase(kind));
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    ...(database.url ? { DATABASE_URL: database.url, DB_POOL_SIZE: '8' } : {}),
+    SWEEP_INTERVAL_SECONDS: '0',
+    ...options.env,
+  });
+  const app = await buildApp(config, { logger: false, inMemoryDatabase: true, ...options });
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    async gql(query, variables) {
+      const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
+      return res.json();
+    },
+    async close() {
+      await app.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
