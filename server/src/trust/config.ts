@@ -1,0 +1,222 @@
+// Tunables of the trust engine. Every number the engine compares against lives here,
+// with its default, so that operators can override them per sensor kind.
+
+export interface TrustThresholds {
+  /** Readings before a sensor leaves UNKNOWN (strong evidence — HIGH/CRITICAL reasons — overrides). Default 5. */
+  minReadings: number;
+  /** Readings used to learn a sensor's own variability before SPIKE/STUCK/NOISE judge it. Default 32. */
+  warmupReadings: number;
+  /** Beta-reputation aging factor applied per reading (memory ≈ 1/(1-λ) readings). Default 0.98. */
+  agingFactor: number;
+  /** Bad evidence added per reading while a reason of that severity is active. Defaults 0.5 / 1.5 / 5 / 15. */
+  weightLow: number;
+  weightMedium: number;
+  weightHigh: number;
+  weightCritical: number;
+  /** Score (0..100) at or above which a sensor is HEALTHY. Default 75. */
+  healthyAbove: number;
+  /** Score below which a sensor is FAULTY. Default 35. */
+  faultyBelow: number;
+  /** To move to a better status the score must clear the boundary by this much… Default 5. */
+  recoverMargin: number;
+  /** …for this many consecutive readings. Default 10. */
+  recoverReadings: number;
+  /** Smallest meaningful change in the sensor's unit; floors every learned scale. Default 0.01 (per kind below). */
+  scaleFloor: number;
+  /** A reading is a spike candidate when it is this many robust sigmas from the local median. Default 6. */
+  spikeK: number;
+  /** …and becomes a spike when the next reading is back within this many sigmas. Default 3. */
+  spikeReturnK: number;
+  /** Two spikes within this many readings raise SPIKE. Default 100. */
+  spikeWindowReadings: number;
+  /** SPIKE clears after this many readings without a spike. Default 200. */
+  spikeClearReadings: number;
+  /** STUCK needs at least this many identical readings in a row… Default 6. */
+  stuckMinRun: number;
+  /** …and never needs more than this many, however quantised the sensor is. Default 120. */
+  stuckMaxRun: number;
+  /** Accepted chance that a healthy sensor repeats its value that many times (sets the run length from the learned repeat rate). Default 1e-7. */
+  stuckFalseAlarm: number;
+  /** STUCK clears after this many moving readings. Default 10. */
+  stuckClearReadings: number;
+  /** NOISE when short-term mean |Δ| exceeds the learned baseline by this factor… Default 3. */
+  noiseRatio: number;
+  /** …for this many consecutive readings. Default 4. */
+  noiseConfirmReadings: number;
+  /** NOISE clears when the ratio stays below this… Default 1.8. */
+  noiseClearRatio: number;
+  /** …for this many readings. Default 30. */
+  noiseClearReadings: number;
+  /** OUT_OF_RANGE clears after this many in-range readings. Default 20. */
+  oorClearReadings: number;
+  /** CLOCK when a timestamp is more than this far ahead of the server clock. Default 60 s. */
+  clockFutureSeconds: number;
+  /** CLOCK when a reading arrives more than this many expected intervals older than the newest seen. Default 2. */
+  clockLateIntervals: number;
+  /** CLOCK when the mean distance of intervals from a whole multiple of the expected interval exceeds this (0..0.5). Default 0.2. */
+  clockIrregularity: number;
+  /** CLOCK clears after this many clean readings. Default 50. */
+  clockClearReadings: number;
+  /** OFFLINE after this many expected intervals without a reading. Default 3. */
+  offlineIntervals: number;
+  /** Completeness is counted in buckets of this many expected intervals (7 buckets kept, 6 judged). Default 10. */
+  gapBucketIntervals: number;
+  /** Complete buckets needed before GAP can be judged. Default 3. */
+  gapMinBuckets: number;
+  /** GAP when completeness falls below this fraction. Default 0.7. */
+  gapCompleteness: number;
+  /** GAP clears when completeness is back above this fraction. Default 0.85. */
+  gapClearCompleteness: number;
+  /** Peers (other sensors of the same kind in the zone, reporting) needed to judge DRIFT. Default 3. */
+  driftMinPeers: number;
+  /** Smallest departure from the peer consensus that is DRIFT, in the sensor's unit. Default 1 (per kind below). */
+  driftMinDelta: number;
+  /** DRIFT threshold is also at least this many times the learned residual scale. Default 4. */
+  driftScaleK: number;
+  /** Event time spent learning the per-sensor constant offset before DRIFT is judged. Default 360 min. */
+  driftLearnMinutes: number;
+  /** Time constant of the slow offset adaptation afterwards (frozen while departing). Default 72 h. */
+  driftAdaptHours: number;
+  /** Departure must last this long before DRIFT is raised. Default 20 min. */
+  driftConfirmMinutes: number;
+  /** DRIFT clears after this long back within the threshold. Default 60 min. */
+  driftClearMinutes: number;
+  /** Trust points are written at least this often while the score moves. Default 15 min. */
+  pointIntervalMinutes: number;
+  /** …by more than this many score points. Default 1. */
+  pointMinDelta: number;
+}
+
+export interface TrustConfig {
+  defaults: TrustThresholds;
+  byKind: Record<string, Partial<TrustThresholds>>;
+}
+
+const DEFAULT_THRESHOLDS: TrustThresholds = {
+  minReadings: 5,
+  warmupReadings: 32,
+  agingFactor: 0.98,
+  weightLow: 0.5,
+  weightMedium: 1.5,
+  weightHigh: 5,
+  weightCritical: 15,
+  healthyAbove: 75,
+  faultyBelow: 35,
+  recoverMargin: 5,
+  recoverReadings: 10,
+  scaleFloor: 0.01,
+  spikeK: 6,
+  spikeReturnK: 3,
+  spikeWindowReadings: 100,
+  spikeClearReadings: 200,
+  stuckMinRun: 6,
+  stuckMaxRun: 120,
+  stuckFalseAlarm: 1e-7,
+  stuckClearReadings: 10,
+  noiseRatio: 3,
+  noiseConfirmReadings: 4,
+  noiseClearRatio: 1.8,
+  noiseClearReadings: 30,
+  oorClearReadings: 20,
+  clockFutureSeconds: 60,
+  clockLateIntervals: 2,
+  clockIrregularity: 0.2,
+  clockClearReadings: 50,
+  offlineIntervals: 3,
+  gapBucketIntervals: 10,
+  gapMinBuckets: 3,
+  gapCompleteness: 0.7,
+  gapClearCompleteness: 0.85,
+  driftMinPeers: 3,
+  driftMinDelta: 1,
+  driftScaleK: 4,
+  driftLearnMinutes: 360,
+  driftAdaptHours: 72,
+  driftConfirmMinutes: 20,
+  driftClearMinutes: 60,
+  pointIntervalMinutes: 15,
+  pointMinDelta: 1,
+};
+
+export const DEFAULT_TRUST_CONFIG: TrustConfig = {
+  defaults: DEFAULT_THRESHOLDS,
+  byKind: {
+    temperature: { scaleFloor: 0.02, driftMinDelta: 1.0 },
+    humidity: { scaleFloor: 0.1, driftMinDelta: 3 },
+    co2: { scaleFloor: 2, driftMinDelta: 80 },
+    pressure: { scaleFloor: 0.02, driftMinDelta: 0.8 },
+  },
+};
+
+const KEYS = Object.keys(DEFAULT_THRESHOLDS) as (keyof TrustThresholds)[];
+const KEY_SET = new Set<string>(KEYS);
+/** Keys that are fractions strictly between 0 and 1. */
+const FRACTIONS = new Set<string>(['agingFactor', 'gapCompleteness', 'gapClearCompleteness', 'stuckFalseAlarm']);
+
+// Memoised per config object: configs are treated as immutable values.
+const cache = new WeakMap<TrustConfig, Map<string, TrustThresholds>>();
+
+export function thresholdsFor(config: TrustConfig, sensorKind: string): TrustThresholds {
+  let byKind = cache.get(config);
+  if (!byKind) {
+    byKind = new Map();
+    cache.set(config, byKind);
+  }
+  let t = byKind.get(sensorKind);
+  if (!t) {
+    const own = Object.prototype.hasOwnProperty.call(config.byKind, sensorKind) ? config.byKind[sensorKind] : undefined;
+    t = Object.freeze({ ...config.defaults, ...own });
+    byKind.set(sensorKind, t);
+  }
+  return t;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function checkPartial(raw: unknown, path: string): Partial<TrustThresholds> {
+  if (!isRecord(raw)) throw new Error(`trust config: "${path}" must be an object`);
+  const out: Partial<TrustThresholds> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const at = `${path}.${key}`;
+    if (!KEY_SET.has(key)) throw new Error(`trust config: unknown key "${at}"`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`trust config: "${at}" must be a finite number, got ${JSON.stringify(value)}`);
+    }
+    if (FRACTIONS.has(key) ? !(value > 0 && value < 1) : value < 0) {
+      const want = FRACTIONS.has(key) ? 'between 0 and 1 (exclusive)' : '>= 0';
+      throw new Error(`trust config: "${at}" must be ${want}, got ${value}`);
+    }
+    out[key as keyof TrustThresholds] = value;
+  }
+  return out;
+}
+
+/** Validates `override` ({ defaults?, byKind? }) and layers it over `base`. Throws naming the bad key. */
+export function mergeTrustConfig(base: TrustConfig, override: unknown): TrustConfig {
+  if (override === undefined || override === null) return base;
+  if (!isRecord(override)) throw new Error('trust config: override must be an object');
+  for (const key of Object.keys(override)) {
+    if (key !== 'defaults' && key !== 'byKind') throw new Error(`trust config: unknown key "${key}"`);
+  }
+  const defaults = { ...base.defaults, ...(override.defaults === undefined ? {} : checkPartial(override.defaults, 'defaults')) };
+  const byKind: Record<string, Partial<TrustThresholds>> = { ...base.byKind };
+  if (override.byKind !== undefined) {
+    if (!isRecord(override.byKind)) throw new Error('trust config: "byKind" must be an object');
+    for (const [kind, partial] of Object.entries(override.byKind)) {
+      byKind[kind] = { ...byKind[kind], ...checkPartial(partial, `byKind.${kind}`) };
+    }
+  }
+  for (const kind of ['', ...Object.keys(byKind)]) {
+    const t = { ...defaults, ...(kind ? byKind[kind] : {}) };
+    const where = kind ? `byKind.${kind}` : 'defaults';
+    if (t.faultyBelow >= t.healthyAbove) {
+      throw new Error(`trust config: "${where}.faultyBelow" (${t.faultyBelow}) must be below healthyAbove (${t.healthyAbove})`);
+    }
+    if (t.noiseClearRatio > t.noiseRatio) {
+      throw new Error(`trust config: "${where}.noiseClearRatio" (${t.noiseClearRatio}) must not exceed noiseRatio (${t.noiseRatio})`);
+    }
+  }
+  return { defaults, byKind };
+}

@@ -1,0 +1,21 @@
+// Public surface of the pure trust engine. See README.md for the model and every threshold.
+import { buildVerdict } from './verdict.js';
+import type { TrustState } from './state.js';
+import type { TrustVerdict } from './types.js';
+
+export * from './types.js';
+export { DEFAULT_TRUST_CONFIG, mergeTrustConfig, thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
+export { initialTrustState, type TrustState } from './state.js';
+export { INITIAL_SCORE } from './verdict.js';
+export { observe, type TrustOutcome } from './observe.js';
+export { sweepFleet } from './sweep.js';
+
+/** Current verdict of a state without changing it (for reads). */
+export function verdictOf(state: TrustState): TrustVerdict {
+  return buildVerdict(state);
+}
+
+/** Event time of the newest reading the state has seen, or null. */
+export function lastReadingAt(state: TrustState): number | null {
+  return state.lastTs;
+}

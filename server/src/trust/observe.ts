@@ -1,0 +1,246 @@
+// Per-reading evidence: O(1) work, no allocation on the common path. State is mutated in place.
+import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
+import {
+  BUF, EV, GAP_BUCKETS, K_CLOCK, K_DRIFT, K_NOISE, K_OFFLINE, K_OOR, K_SPIKE, K_STUCK,
+  SEV_CRITICAL, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState,
+} from './state.js';
+import type { ReadingSample, SensorProfile, TrustPointData, TrustVerdict } from './types.js';
+import { addEvidence, buildVerdict, clear, maxSeverity, raise, settle, severityWeight, signature } from './verdict.js';
+
+export interface TrustOutcome {
+  /** The new state. It is the input object, mutated in place: callers must treat the input as consumed. */
+  state: TrustState;
+  verdict: TrustVerdict;
+  /** Trust history points to persist (status changes, and every pointIntervalMinutes while the score moves). */
+  points: TrustPointData[];
+  /** Status, severity, reason kinds or score band (floor(score/10)) changed: publish an event. */
+  changed: boolean;
+}
+
+// Scratch space for the median; module-level so observe() allocates nothing per reading.
+const scratch = new Float64Array(BUF);
+
+function sortScratch(): void {
+  for (let i = 1; i < BUF; i++) {
+    const v = scratch[i];
+    let j = i - 1;
+    while (j >= 0 && scratch[j] > v) {
+      scratch[j + 1] = scratch[j];
+      j--;
+    }
+    scratch[j + 1] = v;
+  }
+}
+
+function recomputeMedian(s: TrustState): void {
+  const buf = s.buf;
+  for (let i = 0; i < BUF; i++) scratch[i] = buf[i];
+  sortScratch();
+  const med = (scratch[BUF / 2 - 1] + scratch[BUF / 2]) / 2;
+  for (let i = 0; i < BUF; i++) scratch[i] = Math.abs(buf[i] - med);
+  sortScratch();
+  s.med = med;
+  s.mad = (scratch[BUF / 2 - 1] + scratch[BUF / 2]) / 2;
+}
+
+function clockEvent(s: TrustState, type: number, amount: number, since: number): void {
+  raise(s, K_CLOCK, SEV_MEDIUM, since);
+  const e = K_CLOCK * EV;
+  s.e[e] = type;
+  s.e[e + 1] = amount;
+  s.e[e + 2] = s.late;
+}
+
+function countArrival(s: TrustState, th: TrustThresholds, t: number, expMs: number): void {
+  const b = Math.floor(t / (th.gapBucketIntervals * expMs));
+  if (b > s.gB) {
+    for (let j = Math.max(s.gB + 1, b - GAP_BUCKETS + 1); j <= b; j++) s.gC[j % GAP_BUCKETS] = 0;
+    s.gB = b;
+  }
+  if (b > s.gB - GAP_BUCKETS) s.gC[b % GAP_BUCKETS]++;
+}
+
+function runNeeded(th: TrustThresholds, p0: number): number {
+  if (p0 <= 1e-6) return th.stuckMinRun;
+  if (p0 >= 1 - 1e-9) return th.stuckMaxRun;
+  const need = Math.ceil(1 + Math.log(th.stuckFalseAlarm) / Math.log(p0));
+  return need < th.stuckMinRun ? th.stuckMinRun : need > th.stuckMaxRun ? th.stuckMaxRun : need;
+}
+
+/** One reading. Returns nothing; evidence, reasons and status are updated in `s`. */
+function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, x: number, now: number, expMs: number, points: TrustPointData[]): void {
+  let good = 1;
+  let extraBad = 0;
+  let clockHit = false;
+  if (ts - now > th.clockFutureSeconds * 1000) {
+    clockEvent(s, 1, ts - now, ts);
+    clockHit = true;
+  }
+  if (s.lastTs !== null && ts <= s.lastTs) {
+    // Late or duplicate: counted, never fed to window statistics.
+    s.late++;
+    const lateness = s.lastTs - ts;
+    if (lateness > th.clockLateIntervals * expMs) clockEvent(s, 2, lateness, ts);
+    settle(s, th, s.lastTs, points, false);
+    return;
+  }
+  const t = ts > now ? now : ts;
+  if (s.lastTs === null) s.firstTs = ts;
+  else {
+    const r = (ts - s.lastTs) / expMs;
+    if (r < 10) {
+      const k = r < 1.5 ? 1 : Math.round(r);
+      const off = Math.abs(r - k);
+      s.irr += ((off > 0.5 ? 0.5 : off) - s.irr) / 32;
+    }
+  }
+  s.lastTs = ts;
+  if (s.seenTs === null || t > s.seenTs) s.seenTs = t;
+  countArrival(s, th, t, expMs);
+  const n = ++s.n;
+  const warm = n > th.warmupReadings;
+  if (s.ra[K_OFFLINE] > 0) {
+    clear(s, K_OFFLINE);
+    s.offAt = null;
+  }
+  if (warm && s.irr > th.clockIrregularity) {
+    clockEvent(s, 3, s.irr, ts);
+    clockHit = true;
+  } else if (!clockHit && s.ra[K_CLOCK] > 0 && ++s.rc[K_CLOCK] >= th.clockClearReadings) clear(s, K_CLOCK);
+
+  // OUT_OF_RANGE: flagged on the first such reading; the value is kept out of every statistic.
+  const lo = p.minValue;
+  const hi = p.maxValue;
+  if ((lo !== null && x < lo) || (hi !== null && x > hi)) {
+    const e = K_OOR * EV;
+    if (s.ra[K_OOR] === 0) s.e[e + 2] = 0;
+    s.e[e] = x;
+    s.e[e + 1] = hi !== null && x > hi ? hi : (lo as number);
+    const count = ++s.e[e + 2];
+    raise(s, K_OOR, count >= 10 ? SEV_CRITICAL : SEV_HIGH, ts);
+    addEvidence(s, th, 0, severityWeight(th, maxSeverity(s)));
+    settle(s, th, ts, points, true);
+    return;
+  }
+  if (s.ra[K_OOR] > 0 && ++s.rc[K_OOR] >= th.oorClearReadings) clear(s, K_OOR);
+
+  if (n === 1) {
+    s.prev = x;
+    s.lvl = x;
+    s.runTs = ts;
+  }
+  s.buf[s.bi] = x;
+  s.bi = (s.bi + 1) & (BUF - 1);
+  if (n >= BUF && (n & 3) === 0) recomputeMedian(s);
+
+  // SPIKE: far from the local median, then back on the next reading.
+  const floor = th.scaleFloor;
+  const madSigma = 1.4826 * s.mad;
+  const diffSigma = 0.886 * s.md;
+  const sigma = madSigma > diffSigma ? (madSigma > floor ? madSigma : floor) : diffSigma > floor ? diffSigma : floor;
+  const dev = x - s.med;
+  const adev = dev < 0 ? -dev : dev;
+  if (s.pend === 1) {
+    s.pend = 0;
+    if (adev <= th.spikeReturnK * sigma) {
+      const e = K_SPIKE * EV;
+      const sameEpisode = s.ra[K_SPIKE] > 0 || n - s.spN <= th.spikeWindowReadings;
+      s.spCount = sameEpisode ? s.spCount + 1 : 1;
+      if (sameEpisode) raise(s, K_SPIKE, s.spCount >= 5 ? SEV_MEDIUM : SEV_LOW, s.ra[K_SPIKE] > 0 ? (s.rs[K_SPIKE] as number) : s.spTs);
+      s.e[e] = s.spCount;
+      s.e[e + 1] = s.pendDev;
+      s.e[e + 2] = sigma;
+      s.spN = n;
+      s.spTs = s.pendTs;
+      extraBad = th.weightLow;
+    }
+  }
+  if (s.ra[K_SPIKE] > 0 && n - s.spN > th.spikeClearReadings) clear(s, K_SPIKE);
+  if (warm && adev > th.spikeK * sigma) {
+    s.pend = 1;
+    s.pendTs = ts;
+    s.pendDev = dev;
+    addEvidence(s, th, 0, severityWeight(th, maxSeverity(s)) + extraBad);
+    settle(s, th, ts, points, true);
+    return;
+  }
+
+  // Differences between accepted readings drive STUCK and NOISE.
+  const d = x - s.prev;
+  const ad = d < 0 ? -d : d;
+  s.prev = x;
+  s.lvl += (x - s.lvl) / (n < 8 ? n : 8);
+  const flat = n > 1 && ad <= 1e-9 * (x < 0 ? (x < -1 ? -x : 1) : x > 1 ? x : 1);
+  if (flat) {
+    if (s.run === 1) s.runNeed = runNeeded(th, s.p0);
+    s.run++;
+  } else {
+    s.run = 1;
+    s.runTs = ts;
+  }
+  const longRun = s.run > 1 && 2 * s.run > s.runNeed;
+  if (n > 1 && s.ra[K_STUCK] === 0 && !longRun) {
+    s.p0 += ((flat ? 1 : 0) - s.p0) / (n < 256 ? n - 1 : 256);
+  }
+  if (warm && s.run >= s.runNeed && s.run > 1) {
+    raise(s, K_STUCK, SEV_HIGH, s.runTs);
+    const e = K_STUCK * EV;
+    s.e[e] = x;
+    s.e[e + 1] = s.run;
+    s.e[e + 2] = ts - s.runTs;
+  } else if (s.ra[K_STUCK] > 0 && s.run === 1 && ++s.rc[K_STUCK] >= th.stuckClearReadings) clear(s, K_STUCK);
+
+  if (n > 1) {
+    if (!warm) {
+      s.md += (ad - s.md) / (n - 1);
+      s.fd = s.md;
+    } else {
+      const base = s.md > floor ? s.md : floor;
+      s.fd += ((ad < 8 * base ? ad : 8 * base) - s.fd) / 16;
+      const ratio = s.fd / base;
+      if (ratio > th.noiseRatio) {
+        if (s.nzRun++ === 0) s.nzTs = ts;
+        if (s.nzRun >= th.noiseConfirmReadings) raise(s, K_NOISE, ratio > 2 * th.noiseRatio ? SEV_HIGH : SEV_MEDIUM, s.nzTs);
+      } else {
+        s.nzRun = 0;
+        if (s.ra[K_NOISE] > 0) {
+          if (ratio >= th.noiseClearRatio) s.rc[K_NOISE] = 0;
+          else if (++s.rc[K_NOISE] >= th.noiseClearReadings) clear(s, K_NOISE);
+        }
+      }
+      if (s.ra[K_NOISE] > 0) {
+        const e = K_NOISE * EV;
+        s.e[e] = ratio;
+        s.e[e + 1] = s.fd;
+        s.e[e + 2] = base;
+      } else if (ratio < 1.5 && !longRun) {
+        s.md += ((ad < 3 * base ? ad : 3 * base) - s.md) / 512;
+      }
+    }
+  }
+  if (s.ra[K_STUCK] > 0 || s.ra[K_NOISE] > 0 || s.ra[K_DRIFT] > 0) good = 0;
+  addEvidence(s, th, good, severityWeight(th, maxSeverity(s)) + extraBad);
+  settle(s, th, ts, points, true);
+}
+
+/**
+ * Feed readings of ONE sensor, sorted by ts ascending. `now` (server wall clock, epoch ms) is
+ * used only to spot timestamps from the future; everything else runs on event time.
+ * Mutates `state` in place and returns it in the outcome.
+ */
+export function observe(state: TrustState, profile: SensorProfile, readings: ReadingSample[], now: number, config: TrustConfig): TrustOutcome {
+  const th = thresholdsFor(config, profile.kind);
+  const s = state;
+  s.unit = profile.unit ?? '';
+  s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
+  const expMs = s.exp * 1000;
+  const before = signature(s);
+  const points: TrustPointData[] = [];
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i];
+    // Non-finite input cannot be judged and must never reach the persisted state.
+    if (!Number.isFinite(r.ts) || !Number.isFinite(r.value)) continue;
+    step(s, profile, th, r.ts, r.value, now, expMs, points);
+  }
+  return { state: s, verdict: buildVerdict(s), points, changed: signature(s) !== before };
+}

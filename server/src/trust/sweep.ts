@@ -1,0 +1,139 @@
+// Fleet-wide, time-driven evidence: OFFLINE, GAP and DRIFT (peer consensus per zone and kind).
+import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
+import type { TrustOutcome } from './observe.js';
+import { EV, GAP_BUCKETS, K_DRIFT, K_GAP, K_OFFLINE, K_OOR, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
+import type { SensorProfile, TrustPointData } from './types.js';
+import { addEvidence, buildVerdict, clear, raise, settle, signature } from './verdict.js';
+
+function judgeOffline(s: TrustState, th: TrustThresholds, now: number, expMs: number): boolean {
+  if (s.seenTs === null) return false;
+  const silent = now - s.seenTs;
+  if (silent <= th.offlineIntervals * expMs) return false;
+  raise(s, K_OFFLINE, SEV_HIGH, s.seenTs);
+  const e = K_OFFLINE * EV;
+  s.e[e] = silent;
+  s.e[e + 1] = s.exp;
+  // While silent, each missed interval ages the reputation and counts as (medium) bad evidence.
+  if (s.offAt === null) s.offAt = s.seenTs + th.offlineIntervals * expMs;
+  const steps = Math.floor((now - s.offAt) / expMs);
+  if (steps > 0) {
+    addEvidence(s, th, 0, th.weightMedium, steps);
+    s.offAt += steps * expMs;
+  }
+  return true;
+}
+
+function judgeGap(s: TrustState, th: TrustThresholds, now: number, expMs: number): void {
+  if (s.firstTs === null) return;
+  const bMs = th.gapBucketIntervals * expMs;
+  const nowB = Math.floor(now / bMs);
+  const firstFull = Math.floor(Math.min(s.firstTs, now) / bMs) + 1;
+  const from = Math.max(nowB - (GAP_BUCKETS - 1), firstFull);
+  const k = nowB - from;
+  if (k < th.gapMinBuckets) return;
+  let received = 0;
+  for (let j = from; j < nowB; j++) if (j <= s.gB && j > s.gB - GAP_BUCKETS) received += s.gC[j % GAP_BUCKETS];
+  const expected = k * th.gapBucketIntervals;
+  const completeness = received / expected;
+  const active = s.ra[K_GAP] > 0;
+  if (completeness < th.gapCompleteness) raise(s, K_GAP, completeness < 0.5 ? SEV_MEDIUM : SEV_LOW, active ? (s.rs[K_GAP] as number) : from * bMs);
+  else if (active && completeness >= th.gapClearCompleteness) clear(s, K_GAP);
+  if (s.ra[K_GAP] > 0) {
+    const e = K_GAP * EV;
+    s.e[e] = received;
+    s.e[e + 1] = expected;
+    s.e[e + 2] = k * bMs;
+  }
+}
+
+interface Member {
+  s: TrustState;
+  th: TrustThresholds;
+  /** level corrected by the learned offset (when learned) */
+  c: number;
+}
+
+function judgeDrift(group: Member[], now: number): void {
+  const sorted = group.map((m) => m.c).sort((x, y) => x - y);
+  const m = sorted.length;
+  for (const { s, th, c } of group) {
+    const peers = m - 1;
+    if (peers < th.driftMinPeers) continue;
+    // Median of the others, read straight off the sorted values with this member skipped.
+    const pos = sorted.indexOf(c);
+    const at = (i: number) => sorted[i < pos ? i : i + 1];
+    const consensus = peers % 2 === 1 ? at((peers - 1) / 2) : (at(peers / 2 - 1) + at(peers / 2)) / 2;
+    const res = s.lvl - consensus;
+    const dt = s.dAt === null ? 60_000 : Math.min(now - s.dAt, 600_000);
+    if (dt <= 0) continue;
+    s.dAt = now;
+    const learnMs = th.driftLearnMinutes * 60_000;
+    if (s.dLearn < learnMs) {
+      // Learn the sensor's own constant offset against its peers: a running mean.
+      const w = dt / (s.dLearn + dt);
+      s.dOff += (res - s.dOff) * w;
+      s.dScale += (Math.abs(res - s.dOff) - s.dScale) * w;
+      s.dLearn += dt;
+      continue;
+    }
+    const thr = Math.max(th.driftMinDelta, th.driftScaleK * s.dScale);
+    const dev = res - s.dOff;
+    const adev = Math.abs(dev);
+    if (adev > thr) {
+      s.dBelow = null;
+      if (s.dStart === null) s.dStart = now;
+      if (now - s.dStart >= th.driftConfirmMinutes * 60_000) raise(s, K_DRIFT, adev > 2 * thr ? SEV_HIGH : SEV_MEDIUM, s.dStart);
+    } else {
+      s.dStart = null;
+      if (s.ra[K_DRIFT] > 0 && adev < 0.7 * thr) {
+        if (s.dBelow === null) s.dBelow = now;
+        if (now - s.dBelow >= th.driftClearMinutes * 60_000) {
+          clear(s, K_DRIFT);
+          s.dBelow = null;
+        }
+      } else s.dBelow = null;
+    }
+    if (adev < thr / 2 && s.ra[K_DRIFT] === 0) {
+      // Slow adaptation keeps up with re-calibrations; frozen while departing so drift is not absorbed.
+      const rate = dt / (th.driftAdaptHours * 3_600_000);
+      s.dOff += (res - s.dOff) * rate;
+      s.dScale += (adev - s.dScale) * rate;
+    }
+    const e = K_DRIFT * EV;
+    s.e[e] = dev;
+    s.e[e + 1] = peers;
+    s.e[e + 2] = s.dOff;
+  }
+}
+
+/**
+ * Periodic sweep at server time `now`: OFFLINE, GAP and DRIFT. Returns one outcome per entry,
+ * same order. States are mutated in place (each outcome's `state` is the entry's object).
+ */
+export function sweepFleet(entries: { profile: SensorProfile; state: TrustState }[], now: number, config: TrustConfig): TrustOutcome[] {
+  const before = entries.map((x) => signature(x.state));
+  const groups = new Map<string, Member[]>();
+  const ths: TrustThresholds[] = [];
+  for (const { profile, state: s } of entries) {
+    const th = thresholdsFor(config, profile.kind);
+    ths.push(th);
+    s.unit = profile.unit ?? '';
+    s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
+    const expMs = s.exp * 1000;
+    const offline = judgeOffline(s, th, now, expMs);
+    if (offline) continue;
+    judgeGap(s, th, now, expMs);
+    if (profile.zoneId === null || s.n <= th.warmupReadings || s.ra[K_OOR] > 0 || s.seenTs === null) continue;
+    const learned = s.dLearn >= th.driftLearnMinutes * 60_000;
+    const key = `${profile.zoneId}\u0000${profile.kind}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push({ s, th, c: learned ? s.lvl - s.dOff : s.lvl });
+  }
+  for (const g of groups.values()) judgeDrift(g, now);
+  return entries.map(({ state: s }, i) => {
+    const points: TrustPointData[] = [];
+    settle(s, ths[i], now, points, false);
+    return { state: s, verdict: buildVerdict(s), points, changed: signature(s) !== before[i] };
+  });
+}

@@ -1,0 +1,167 @@
+// Evidence → beta reputation → status with hysteresis, and the verdict built from state.
+import type { TrustThresholds } from './config.js';
+import {
+  EV, KIND_COUNT, K_CLOCK, K_DRIFT, K_GAP, K_NOISE, K_OFFLINE, K_OOR, K_SPIKE, K_STUCK,
+  SEV_CRITICAL, SEV_HIGH, S_DEGRADED, S_FAULTY, S_HEALTHY, S_OFFLINE, S_UNKNOWN, type TrustState,
+} from './state.js';
+import { FAULT_KINDS, SEVERITIES, TRUST_STATUSES, type TrustPointData, type TrustReason, type TrustVerdict } from './types.js';
+
+/** A sensor with no data is UNKNOWN with score 50: the beta prior α = β = 0 gives (0+1)/(0+0+2) = 1/2. */
+export const INITIAL_SCORE = 50;
+
+export function severityWeight(th: TrustThresholds, sev: number): number {
+  return sev === 0 ? 0 : sev === 1 ? th.weightLow : sev === 2 ? th.weightMedium : sev === 3 ? th.weightHigh : th.weightCritical;
+}
+
+export function maxSeverity(s: TrustState): number {
+  const ra = s.ra;
+  let m = 0;
+  for (let k = 0; k < KIND_COUNT; k++) if (ra[k] > m) m = ra[k];
+  return m;
+}
+
+/** Score as reported: INITIAL_SCORE while UNKNOWN, else the beta mean in 0..100 to one decimal. */
+export function reportedScore(s: TrustState): number {
+  if (s.st === S_UNKNOWN) return INITIAL_SCORE;
+  return Math.round((1000 * (s.a + 1)) / (s.a + s.b + 2)) / 10;
+}
+
+/** Fingerprint of what subscribers care about: status, severity, reason kinds, score band. */
+export function signature(s: TrustState): number {
+  let mask = 0;
+  for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] > 0) mask |= 1 << k;
+  const band = Math.min(9, Math.floor(reportedScore(s) / 10));
+  return s.st + 8 * maxSeverity(s) + 64 * mask + 16384 * band;
+}
+
+/** Age the reputation by λ per step and add `good`/`bad` per step, for `steps` steps at once. */
+export function addEvidence(s: TrustState, th: TrustThresholds, good: number, bad: number, steps = 1): void {
+  const lam = th.agingFactor;
+  if (steps === 1) {
+    s.a = s.a * lam + good;
+    s.b = s.b * lam + bad;
+    return;
+  }
+  const decay = Math.pow(lam, steps);
+  const sum = (1 - decay) / (1 - lam);
+  s.a = s.a * decay + good * sum;
+  s.b = s.b * decay + bad * sum;
+}
+
+/**
+ * Move the status toward what score and reasons call for. Worse is immediate; better needs the
+ * score clear of the boundary by recoverMargin for recoverReadings readings, one level at a time
+ * (only readings count as sustained good data, so sweeps never improve a status).
+ */
+export function settle(s: TrustState, th: TrustThresholds, at: number, points: TrustPointData[] | null, fromReading: boolean): void {
+  const before = s.st;
+  const sev = maxSeverity(s);
+  const score = (100 * (s.a + 1)) / (s.a + s.b + 2);
+  let next: number;
+  if (s.ra[K_OFFLINE] > 0) next = S_OFFLINE;
+  else if (s.n < th.minReadings && sev < SEV_HIGH) next = S_UNKNOWN;
+  else {
+    let target = score >= th.healthyAbove ? S_HEALTHY : score >= th.faultyBelow ? S_DEGRADED : S_FAULTY;
+    if (sev >= SEV_HIGH && target < S_DEGRADED) target = S_DEGRADED;
+    if (sev === SEV_CRITICAL) target = S_FAULTY;
+    if (before === S_UNKNOWN || before === S_OFFLINE || target > before) {
+      next = target;
+      s.up = 0;
+    } else if (target < before && fromReading) {
+      const boundary = before === S_DEGRADED ? th.healthyAbove : th.faultyBelow;
+      const floorOk = !(sev >= SEV_HIGH && before === S_DEGRADED);
+      if (floorOk && score >= boundary + th.recoverMargin) s.up++;
+      else s.up = 0;
+      next = before;
+      if (s.up >= th.recoverReadings) {
+        next = before - 1;
+        s.up = 0;
+      }
+    } else {
+      next = before;
+      if (target === before) s.up = 0;
+    }
+  }
+  s.st = next;
+  if (points === null) return;
+  const reported = reportedScore(s);
+  if (next !== before || (s.ptAt !== null && at - s.ptAt >= th.pointIntervalMinutes * 60_000 && Math.abs(reported - s.ptScore) > th.pointMinDelta)) {
+    points.push({ at, score: reported, status: TRUST_STATUSES[next] });
+    s.ptAt = at;
+    s.ptScore = reported;
+  } else if (s.ptAt === null) {
+    s.ptAt = at;
+    s.ptScore = reported;
+  }
+}
+
+/** Activate (or refresh the severity of) reason k. */
+export function raise(s: TrustState, k: number, sev: number, since: number): void {
+  if (s.ra[k] === 0) s.rs[k] = since;
+  s.ra[k] = sev;
+  s.rc[k] = 0;
+}
+
+export function clear(s: TrustState, k: number): void {
+  s.ra[k] = 0;
+  s.rs[k] = null;
+  s.rc[k] = 0;
+}
+
+function num(x: number): string {
+  const a = Math.abs(x);
+  const t = a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : a >= 0.01 ? x.toFixed(3) : x.toPrecision(2);
+  return t.includes('.') && !t.includes('e') ? t.replace(/\.?0+$/, '') : t;
+}
+
+function dur(ms: number): string {
+  const sec = ms / 1000;
+  if (sec < 120) return `${num(Math.round(sec))} s`;
+  if (sec < 7200) return `${num(Math.round(sec / 60))} min`;
+  return `${num(Math.round(sec / 360) / 10)} h`;
+}
+
+function message(s: TrustState, k: number): string {
+  const u = s.unit ? ` ${s.unit}` : '';
+  const q = (x: number) => `${num(x)}${u}`;
+  const e0 = s.e[k * EV];
+  const e1 = s.e[k * EV + 1];
+  const e2 = s.e[k * EV + 2];
+  switch (k) {
+    case K_OOR:
+      return `${q(e0)} is ${e0 > e1 ? 'above' : 'below'} the sensor's ${e0 > e1 ? 'max' : 'min'} ${q(e1)} (${e2} reading${e2 === 1 ? '' : 's'} out of range)`;
+    case K_SPIKE:
+      return `${e0} isolated spikes, the last ${q(Math.abs(e1))} ${e1 >= 0 ? 'above' : 'below'} the local median (robust sigma ${q(e2)})`;
+    case K_STUCK:
+      return `flat at ${q(e0)} for ${e1} readings / ${dur(e2)}`;
+    case K_NOISE:
+      return `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`;
+    case K_DRIFT:
+      return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} the median of ${e1} peers (after its learned offset of ${e2 >= 0 ? '+' : ''}${q(e2)})`;
+    case K_OFFLINE:
+      return `no reading for ${dur(e0)} (expected every ${num(e1)} s)`;
+    case K_GAP:
+      return `received ${e0} of ${e1} expected readings (${Math.round((100 * e0) / Math.max(1, e1))} %) in the last ${dur(e2)}`;
+    default:
+      if (e0 === 1) return `timestamp ${dur(e1)} ahead of the server clock`;
+      if (e0 === 2) return `reading ${dur(e1)} older than the newest already seen (${e2} out of order so far)`;
+      return `irregular timestamps: intervals are on average ${Math.round(e1 * 100)} % of the expected ${num(s.exp)} s off schedule`;
+  }
+}
+
+const NO_REASONS: TrustReason[] = [];
+
+export function buildVerdict(s: TrustState): TrustVerdict {
+  const sev = maxSeverity(s);
+  const score = reportedScore(s);
+  const status = TRUST_STATUSES[s.st];
+  if (sev === 0) return { score, status, severity: 'NONE', reasons: NO_REASONS.slice() };
+  const reasons: TrustReason[] = [];
+  for (let level = SEV_CRITICAL; level >= 1; level--) {
+    for (let k = 0; k < KIND_COUNT; k++) {
+      if (s.ra[k] !== level) continue;
+      reasons.push({ kind: FAULT_KINDS[k], severity: SEVERITIES[level], message: message(s, k), since: s.rs[k] });
+    }
+  }
+  return { score, status, severity: SEVERITIES[sev], reasons };
+}
