@@ -1,0 +1,52 @@
+// `npm start` as a newcomer runs it: the real entry point, embedded database
+// under DATA_DIR, graceful shutdown, and data kept across restarts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gqlHttp, startServerProcess } from './support/server-process.js';
+
+describe('server process on the embedded database', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves GraphQL, GraphiQL and health, stops cleanly on SIGTERM and keeps data across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'st-data-'));
+    dirs.push(dataDir);
+    const first = await startServerProcess({ DATA_DIR: dataDir });
+    try {
+      expect(first.output()).toContain('database migrated');
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${first.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', mode: 'pglite' });
+      const graphiql = await fetch(`${first.url}/graphiql`);
+      expect(graphiql.status).toBe(200);
+      expect(await graphiql.text()).toMatch(/graphiql/i);
+      expect((await gqlHttp(first.url, '{ zones { id } }')).data).toEqual({ zones: [] });
+      const created = await gqlHttp(first.url, `mutation { upsertZone(input: { id: "hall", name: "Hall" }) { id } upsertSensor(input: { id: "t1", name: "T1", kind: "temperature", zoneId: "hall" }) { id } }`);
+      expect(created.errors).toBeUndefined();
+      const metrics = await fetch(`${first.url}/metrics`);
+      expect(await metrics.text()).toContain('sensor_trust_http_request_duration_seconds');
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(0);
+    }
+    expect(first.output()).toContain('shutting down');
+
+    const second = await startServerProcess({ DATA_DIR: dataDir });
+    try {
+      expect(second.output()).toContain('database up to date');
+      expect(second.output()).not.toContain('database migrated');
+      const res = await gqlHttp(second.url, '{ zones { id sensors { id } } }');
+      expect(res.data).toEqual({ zones: [{ id: 'hall', sensors: [{ id: 't1' }] }] });
+    } finally {
+      expect(await second.stop('SIGINT')).toBe(0);
+    }
+  });
+
+  it('refuses a bad setting at start-up with a message naming it', async () => {
+    await expect(startServerProcess({ PORT: 'eighty' }, 30_000)).rejects.toThrow(/Configuration error: PORT must be an integer/);
+  });
+});
