@@ -138,11 +138,23 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
   const madSigma = 1.4826 * s.mad;
   const diffSigma = 0.886 * s.md;
   const sigma = madSigma > diffSigma ? (madSigma > floor ? madSigma : floor) : diffSigma > floor ? diffSigma : floor;
-  const dev = x - s.med;
-  const adev = dev < 0 ? -dev : dev;
+  let dev = x - s.med;
+  let adev = dev < 0 ? -dev : dev;
   if (s.pend === 1) {
     s.pend = 0;
-    if (adev <= th.spikeReturnK * sigma) {
+    const fromPending = x - s.pendVal;
+    if (adev > th.spikeReturnK * sigma && dev * s.pendDev > 0 && (fromPending < 0 ? -fromPending : fromPending) <= th.spikeReturnK * sigma) {
+      // Two readings agree on a new level: a step, not a spike. Shift the window onto it
+      // (keeping its spread) and let the pending reading count as accepted.
+      const shift = s.pendVal - s.med;
+      for (let i = 0; i < BUF; i++) s.buf[i] += shift;
+      s.med += shift;
+      s.prev = s.pendVal;
+      s.run = 1;
+      s.runTs = s.pendTs;
+      dev = x - s.med;
+      adev = dev < 0 ? -dev : dev;
+    } else if (adev <= th.spikeReturnK * sigma) {
       const e = K_SPIKE * EV;
       const sameEpisode = s.ra[K_SPIKE] > 0 || n - s.spN <= th.spikeWindowReadings;
       s.spCount = sameEpisode ? s.spCount + 1 : 1;
@@ -159,6 +171,7 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
   if (warm && adev > th.spikeK * sigma) {
     s.pend = 1;
     s.pendTs = ts;
+    s.pendVal = x;
     s.pendDev = dev;
     addEvidence(s, th, 0, severityWeight(th, maxSeverity(s)) + extraBad);
     settle(s, th, ts, points, true);

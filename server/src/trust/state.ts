@@ -60,9 +60,10 @@ export type TrustState = {
   run: number;
   runTs: number;
   runNeed: number;
-  /** spike candidate awaiting the next reading: flag, time, deviation */
+  /** spike candidate awaiting the next reading: flag, time, value, deviation from the median */
   pend: number;
   pendTs: number;
+  pendVal: number;
   pendDev: number;
   /** reading number and time of the last confirmed spike, spikes in the current episode */
   spN: number;
@@ -128,6 +129,7 @@ export function initialTrustState(): TrustState {
     runNeed: 0,
     pend: 0,
     pendTs: 0,
+    pendVal: 0,
     pendDev: 0,
     spN: -1_000_000,
     spTs: 0,

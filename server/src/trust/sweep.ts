@@ -49,20 +49,33 @@ function judgeGap(s: TrustState, th: TrustThresholds, now: number, expMs: number
 interface Member {
   s: TrustState;
   th: TrustThresholds;
-  /** level corrected by the learned offset (when learned) */
+  learned: boolean;
+  /** level corrected by the learned offset (raw level while still learning) */
   c: number;
 }
 
+function medianOf(sorted: number[], skip: number): number {
+  // Median of `sorted` with index `skip` left out (skip = -1: none), without copying.
+  const n = skip < 0 ? sorted.length : sorted.length - 1;
+  const at = (i: number) => sorted[skip < 0 || i < skip ? i : i + 1];
+  return n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
+}
+
 function judgeDrift(group: Member[], now: number): void {
-  const sorted = group.map((m) => m.c).sort((x, y) => x - y);
-  const m = sorted.length;
-  for (const { s, th, c } of group) {
-    const peers = m - 1;
-    if (peers < th.driftMinPeers) continue;
-    // Median of the others, read straight off the sorted values with this member skipped.
-    const pos = sorted.indexOf(c);
-    const at = (i: number) => sorted[i < pos ? i : i + 1];
-    const consensus = peers % 2 === 1 ? at((peers - 1) / 2) : (at(peers / 2 - 1) + at(peers / 2)) / 2;
+  // Offsets are learned against one reference shared by the whole group (the median of all
+  // corrected levels), so that corrected levels agree with each other; a learned sensor is then
+  // judged against the median of its learned peers only.
+  const all = group.map((m) => m.c).sort((x, y) => x - y);
+  const learned = group.filter((m) => m.learned).map((m) => m.c).sort((x, y) => x - y);
+  const reference = medianOf(all, -1);
+  for (const { s, th, c, learned: isLearned } of group) {
+    let consensus = reference;
+    let peers = group.length - 1;
+    if (isLearned) {
+      peers = learned.length - 1;
+      if (peers < th.driftMinPeers) continue;
+      consensus = medianOf(learned, learned.indexOf(c));
+    } else if (peers < th.driftMinPeers) continue;
     const res = s.lvl - consensus;
     const dt = s.dAt === null ? 60_000 : Math.min(now - s.dAt, 600_000);
     if (dt <= 0) continue;
@@ -128,7 +141,7 @@ export function sweepFleet(entries: { profile: SensorProfile; state: TrustState 
     const key = `${profile.zoneId}\u0000${profile.kind}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
-    g.push({ s, th, c: learned ? s.lvl - s.dOff : s.lvl });
+    g.push({ s, th, learned, c: learned ? s.lvl - s.dOff : s.lvl });
   }
   for (const g of groups.values()) judgeDrift(g, now);
   return entries.map(({ state: s }, i) => {
