@@ -33,6 +33,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     bodyLimit: 64 * 1024 * 1024,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Creating a fresh embedded database takes several seconds on a busy laptop.
+    pluginTimeout: 120_000,
   });
 
   await app.register(databasePlugin, {
@@ -42,8 +44,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     inMemory: options.inMemoryDatabase,
     countStatements: options.countStatements,
   });
-  await app.register(pubsubPlugin, { redisUrl: config.redisUrl });
-  await app.register(cachePlugin, { redisUrl: config.redisUrl });
+  await app.register(pubsubPlugin, { redisUrl: config.redisUrl, namespace: config.redisNamespace });
+  await app.register(cachePlugin, { redisUrl: config.redisUrl, namespace: config.redisNamespace });
   await app.register(healthRoutes);
 
   const services = createServices(app, config, { now: options.now });
