@@ -35,7 +35,7 @@ export interface TrustThresholds {
   stuckMinRun: number;
   /** …and never needs more than this many, however quantised the sensor is. Default 120. */
   stuckMaxRun: number;
-  /** Accepted chance that a healthy sensor repeats its value that many times (sets the run length from the learned repeat rate). Default 1e-7. */
+  /** Accepted chance that a healthy sensor repeats its value that many times (sets the run length from the learned repeat rate). Default 1e-8. */
   stuckFalseAlarm: number;
   /** STUCK clears after this many moving readings. Default 10. */
   stuckClearReadings: number;
@@ -111,7 +111,7 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   spikeClearReadings: 200,
   stuckMinRun: 6,
   stuckMaxRun: 120,
-  stuckFalseAlarm: 1e-7,
+  stuckFalseAlarm: 1e-8,
   stuckClearReadings: 10,
   noiseRatio: 3,
   noiseConfirmReadings: 4,

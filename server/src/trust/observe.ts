@@ -142,19 +142,11 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
   let adev = dev < 0 ? -dev : dev;
   if (s.pend === 1) {
     s.pend = 0;
-    const fromPending = x - s.pendVal;
-    if (adev > th.spikeReturnK * sigma && dev * s.pendDev > 0 && (fromPending < 0 ? -fromPending : fromPending) <= th.spikeReturnK * sigma) {
-      // Two readings agree on a new level: a step, not a spike. Shift the window onto it
-      // (keeping its spread) and let the pending reading count as accepted.
-      const shift = s.pendVal - s.med;
-      for (let i = 0; i < BUF; i++) s.buf[i] += shift;
-      s.med += shift;
-      s.prev = s.pendVal;
-      s.run = 1;
-      s.runTs = s.pendTs;
-      dev = x - s.med;
-      adev = dev < 0 ? -dev : dev;
-    } else if (adev <= th.spikeReturnK * sigma) {
+    const fromPend = x - s.pendVal;
+    const afromPend = fromPend < 0 ? -fromPend : fromPend;
+    const back = x - s.prev;
+    if (afromPend > th.spikeK * sigma && (back < 0 ? -back : back) <= th.spikeReturnK * sigma) {
+      // Far from its neighbours on both sides: an isolated spike.
       const e = K_SPIKE * EV;
       const sameEpisode = s.ra[K_SPIKE] > 0 || n - s.spN <= th.spikeWindowReadings;
       s.spCount = sameEpisode ? s.spCount + 1 : 1;
@@ -165,10 +157,22 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
       s.spN = n;
       s.spTs = s.pendTs;
       extraBad = th.weightLow;
+    } else if (afromPend <= th.spikeReturnK * sigma && dev * s.pendDev > 0) {
+      // Two readings agree on a new level: a step, not a spike. Shift the window onto it
+      // (keeping its spread) and let the pending reading count as accepted.
+      const shift = s.pendVal - s.med;
+      for (let i = 0; i < BUF; i++) s.buf[i] += shift;
+      s.med += shift;
+      s.prev = s.pendVal;
+      s.run = 1;
+      s.runTs = s.pendTs;
+      dev = x - s.med;
+      adev = dev < 0 ? -dev : dev;
     }
   }
   if (s.ra[K_SPIKE] > 0 && n - s.spN > th.spikeClearReadings) clear(s, K_SPIKE);
-  if (warm && adev > th.spikeK * sigma) {
+  const jump = x - s.prev;
+  if (warm && adev > th.spikeK * sigma && (jump < 0 ? -jump : jump) > th.spikeK * sigma) {
     s.pend = 1;
     s.pendTs = ts;
     s.pendVal = x;

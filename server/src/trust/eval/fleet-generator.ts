@@ -228,7 +228,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
       }
     };
     for (const c of cursors) c.next = emit(c);
-    for (let t = spec.start; t < end + 10_000; t += chunkMs) {
+    for (let t = spec.start; t < end; t += chunkMs) {
       const until = t + chunkMs;
       const out: StreamReading[] = [];
       for (const c of cursors) {
