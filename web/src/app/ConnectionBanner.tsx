@@ -1,0 +1,23 @@
+// Says plainly when live updates are paused (the app then polls every 10 s).
+import { useConnectionState } from '../live/connection-context';
+import { POLL_INTERVAL_MS } from '../live/use-live-query';
+
+export function ConnectionBanner() {
+  const state = useConnectionState();
+  if (state !== 'offline') return null;
+  return (
+    <div className="banner banner-warning" role="status" data-testid="connection-banner">
+      <span aria-hidden="true">⚠</span> Live updates paused — reconnecting; refreshing every {POLL_INTERVAL_MS / 1000} s
+    </div>
+  );
+}
+
+export function LiveIndicator() {
+  const state = useConnectionState();
+  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Polling';
+  return (
+    <span className={`live-indicator live-${state}`} data-testid="live-indicator">
+      <span aria-hidden="true" className="live-dot" /> {label}
+    </span>
+  );
+}

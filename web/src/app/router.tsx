@@ -1,0 +1,45 @@
+// A dependency-free hash router: #/, #/zones/:id, #/sensors/:id, #/tickets?status=…
+import { useEffect, useState, type AnchorHTMLAttributes } from 'react';
+
+export type Route =
+  | { name: 'overview' }
+  | { name: 'zone'; zoneId: string }
+  | { name: 'sensor'; sensorId: string }
+  | { name: 'tickets'; params: URLSearchParams }
+  | { name: 'not-found'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '') || '/';
+  const [path = '/', query = ''] = raw.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0) return { name: 'overview' };
+  if (parts[0] === 'zones' && parts[1]) return { name: 'zone', zoneId: parts[1] };
+  if (parts[0] === 'sensors' && parts[1]) return { name: 'sensor', sensorId: parts[1] };
+  if (parts[0] === 'tickets') return { name: 'tickets', params: new URLSearchParams(query) };
+  return { name: 'not-found', path };
+}
+
+export const paths = {
+  overview: () => '#/',
+  zone: (id: string) => `#/zones/${encodeURIComponent(id)}`,
+  sensor: (id: string) => `#/sensors/${encodeURIComponent(id)}`,
+  tickets: (params?: Record<string, string>) => {
+    const query = new URLSearchParams(params).toString();
+    return query ? `#/tickets?${query}` : '#/tickets';
+  },
+};
+
+export function useRoute(): Route {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const onChange = () => setHash(window.location.hash);
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return parseRoute(hash);
+}
+
+export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
+  const { to, ...rest } = props;
+  return <a href={to} {...rest} />;
+}

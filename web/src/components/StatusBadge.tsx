@@ -1,0 +1,26 @@
+// Trust status as icon + word + colour, so it reads without colour vision.
+import type { TrustStatus } from '../gql/graphql';
+
+const LOOK: Record<TrustStatus, { icon: string; label: string }> = {
+  HEALTHY: { icon: '✓', label: 'Healthy' },
+  DEGRADED: { icon: '▲', label: 'Degraded' },
+  FAULTY: { icon: '✕', label: 'Faulty' },
+  OFFLINE: { icon: '○', label: 'Offline' },
+  UNKNOWN: { icon: '?', label: 'Unknown' },
+};
+
+export const STATUS_ORDER: TrustStatus[] = ['FAULTY', 'DEGRADED', 'OFFLINE', 'UNKNOWN', 'HEALTHY'];
+
+export function statusLabel(status: TrustStatus): string {
+  return LOOK[status].label;
+}
+
+export function StatusBadge({ status, compact = false }: { status: TrustStatus; compact?: boolean }) {
+  const look = LOOK[status];
+  return (
+    <span className={`badge status-${status.toLowerCase()}`} title={`Status: ${look.label}`}>
+      <span aria-hidden="true" className="badge-icon">{look.icon}</span>
+      {compact ? <span className="visually-hidden">{look.label}</span> : look.label.toUpperCase()}
+    </span>
+  );
+}

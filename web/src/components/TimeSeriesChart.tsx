@@ -1,0 +1,141 @@
+// A dense time-series chart on uPlot (canvas). Plain UI: data in, no fetching.
+// Shaded vertical spans mark periods (e.g. faults); a horizontal band marks the
+// plausible value range. uPlot is loaded lazily so it stays out of the main bundle.
+import { useEffect, useRef, useState } from 'react';
+import type uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+  color: string;
+  /** Draw points only (no line), e.g. for flagged readings. */
+  pointsOnly?: boolean;
+  stepped?: boolean;
+}
+
+export interface ChartSpan {
+  from: number; // epoch seconds
+  to: number;
+  color: string;
+}
+
+export interface TimeSeriesChartProps {
+  /** epoch seconds, ascending */
+  timestamps: number[];
+  series: ChartSeries[];
+  spans?: ChartSpan[];
+  valueBand?: { min: number | null; max: number | null; color: string };
+  yRange?: [number, number];
+  height?: number;
+  unit?: string | null;
+  ariaLabel: string;
+}
+
+const AXIS = '#6b7280';
+
+// Hooks read the latest props through `current`, so new spans draw without rebuilding the chart.
+function buildOptions(current: { current: TimeSeriesChartProps }, width: number, U: typeof uPlot): uPlot.Options {
+  const props = current.current;
+  const { yRange, unit } = props;
+  return {
+    width,
+    height: props.height ?? 260,
+    legend: { show: true, live: true },
+    cursor: { drag: { x: true, y: false } },
+    scales: { x: { time: true }, y: yRange ? { range: () => yRange } : { auto: true } },
+    axes: [
+      { stroke: AXIS, grid: { stroke: '#8883', width: 1 } },
+      {
+        stroke: 'var(--chart-axis)' as string,
+        grid: { stroke: '#8883', width: 1 },
+        values: (_u, ticks) => ticks.map((t) => `${+t.toFixed(2)}${unit ? ` ${unit}` : ''}`),
+        size: 70,
+      },
+    ],
+    series: [
+      {},
+      ...props.series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: s.pointsOnly ? 0 : 1.5,
+        paths: s.pointsOnly ? () => null : s.stepped ? U.paths.stepped!({ align: 1 }) : undefined,
+        points: s.pointsOnly ? { show: true, size: 7, fill: s.color, stroke: s.color } : { show: false },
+        spanGaps: false,
+      })),
+    ],
+    hooks: {
+      drawClear: [
+        (u) => {
+          const { ctx, bbox } = u;
+          const { spans = [], valueBand } = current.current;
+          ctx.save();
+          if (valueBand && (valueBand.min != null || valueBand.max != null)) {
+            const top = valueBand.max != null ? u.valToPos(valueBand.max, 'y', true) : bbox.top;
+            const bottom = valueBand.min != null ? u.valToPos(valueBand.min, 'y', true) : bbox.top + bbox.height;
+            const y0 = Math.max(bbox.top, Math.min(top, bottom));
+            const y1 = Math.min(bbox.top + bbox.height, Math.max(top, bottom));
+            ctx.fillStyle = valueBand.color;
+            if (y1 > y0) ctx.fillRect(bbox.left, y0, bbox.width, y1 - y0);
+          }
+          for (const span of spans) {
+            const x0 = Math.max(bbox.left, u.valToPos(span.from, 'x', true));
+            const x1 = Math.min(bbox.left + bbox.width, u.valToPos(span.to, 'x', true));
+            if (x1 <= x0) continue;
+            ctx.fillStyle = span.color;
+            ctx.fillRect(x0, bbox.top, Math.max(2, x1 - x0), bbox.height);
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
+
+export function TimeSeriesChart(props: TimeSeriesChartProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const [failed, setFailed] = useState(false);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+
+  const shape = props.series.map((s) => `${s.label}:${s.color}:${s.pointsOnly}`).join('|');
+
+  // Create the chart once per series layout; data updates go through setData below.
+  useEffect(() => {
+    let cancelled = false;
+    let observer: ResizeObserver | undefined;
+    import('uplot')
+      .then(({ default: U }) => {
+        const el = container.current;
+        if (cancelled || !el) return;
+        const p = propsRef.current;
+        const data = [p.timestamps, ...p.series.map((s) => s.values)] as uPlot.AlignedData;
+        plot.current?.destroy();
+        plot.current = new U(buildOptions(propsRef, el.clientWidth || 600, U), data, el);
+        observer = new ResizeObserver(() => {
+          if (el.clientWidth > 0) plot.current?.setSize({ width: el.clientWidth, height: p.height ?? 260 });
+        });
+        observer.observe(el);
+      })
+      .catch(() => !cancelled && setFailed(true));
+    return () => {
+      cancelled = true;
+      observer?.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [shape, props.height, props.unit, props.yRange?.[0], props.yRange?.[1]]);
+
+  useEffect(() => {
+    const data = [props.timestamps, ...props.series.map((s) => s.values)] as uPlot.AlignedData;
+    plot.current?.setData(data);
+  }, [props.timestamps, props.series, props.spans, props.valueBand]);
+
+  return (
+    <figure className="chart" aria-label={props.ariaLabel}>
+      <div ref={container} className="chart-canvas" />
+      {failed && <p className="muted">The chart could not be drawn in this browser.</p>}
+    </figure>
+  );
+}

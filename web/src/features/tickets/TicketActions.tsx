@@ -1,0 +1,101 @@
+// Acknowledge, assign, start, comment and resolve. Each mutation returns the
+// ticket, so urql refreshes every query showing tickets at once; other
+// dashboards hear about it through ticketUpdated.
+import { useState, type FormEvent } from 'react';
+import { useMutation } from 'urql';
+import { graphql } from '../../gql';
+import type { TicketStatus } from '../../gql/graphql';
+
+const AcknowledgeTicket = graphql(`
+  mutation AcknowledgeTicket($id: ID!, $note: String) { acknowledgeTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+`);
+const AssignTicket = graphql(`
+  mutation AssignTicket($id: ID!, $assignee: String!) { assignTicket(id: $id, assignee: $assignee) { id ...TicketCard_ticket } }
+`);
+const StartTicket = graphql(`
+  mutation StartTicket($id: ID!, $note: String) { startTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+`);
+const CommentTicket = graphql(`
+  mutation CommentTicket($id: ID!, $note: String!) { commentTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+`);
+const ResolveTicket = graphql(`
+  mutation ResolveTicket($id: ID!, $note: String) { resolveTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+`);
+
+const OPERATOR_KEY = 'sensor-trust.operator';
+
+function rememberedOperator(): string {
+  try {
+    return localStorage.getItem(OPERATOR_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+type Form = null | 'assign' | 'comment';
+
+export function TicketActions({ id, status, assignee }: { id: string; status: TicketStatus; assignee: string | null }) {
+  const [ack, acknowledge] = useMutation(AcknowledgeTicket);
+  const [asg, assign] = useMutation(AssignTicket);
+  const [st, start] = useMutation(StartTicket);
+  const [cmt, comment] = useMutation(CommentTicket);
+  const [res, resolve] = useMutation(ResolveTicket);
+  const [form, setForm] = useState<Form>(null);
+  const [text, setText] = useState('');
+  const busy = ack.fetching || asg.fetching || st.fetching || cmt.fetching || res.fetching;
+  const error = ack.error ?? asg.error ?? st.error ?? cmt.error ?? res.error;
+
+  const open = (next: Form) => {
+    setForm(form === next ? null : next);
+    setText(next === 'assign' ? assignee ?? rememberedOperator() : '');
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const value = text.trim();
+    if (!value) return;
+    if (form === 'assign') {
+      try {
+        localStorage.setItem(OPERATOR_KEY, value);
+      } catch {
+        // storage unavailable (private mode): nothing to remember
+      }
+      const r = await assign({ id, assignee: value });
+      if (!r.error) setForm(null);
+    } else if (form === 'comment') {
+      const r = await comment({ id, note: value });
+      if (!r.error) setForm(null);
+    }
+  };
+
+  const resolved = status === 'RESOLVED';
+  return (
+    <div className="ticket-actions">
+      <div className="button-row">
+        {status === 'OPEN' && (
+          <button type="button" disabled={busy} onClick={() => acknowledge({ id })}>Acknowledge</button>
+        )}
+        {(status === 'OPEN' || status === 'ACKNOWLEDGED') && (
+          <button type="button" disabled={busy} onClick={() => start({ id })}>Start work</button>
+        )}
+        {!resolved && (
+          <button type="button" disabled={busy} aria-expanded={form === 'assign'} onClick={() => open('assign')}>Assign…</button>
+        )}
+        <button type="button" disabled={busy} aria-expanded={form === 'comment'} onClick={() => open('comment')}>Comment…</button>
+        {!resolved && (
+          <button type="button" className="primary" disabled={busy} onClick={() => resolve({ id })}>Resolve</button>
+        )}
+      </div>
+      {form && (
+        <form className="inline-form" onSubmit={submit}>
+          <label>
+            {form === 'assign' ? 'Assignee' : 'Comment'}
+            <input autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder={form === 'assign' ? 'name' : 'what you found or did'} />
+          </label>
+          <button type="submit" className="primary" disabled={busy || !text.trim()}>{form === 'assign' ? 'Assign' : 'Add comment'}</button>
+          <button type="button" onClick={() => setForm(null)}>Cancel</button>
+        </form>
+      )}
+      {error && <p className="form-error" role="alert">{error.message.replace(/^\[GraphQL\] /, '')}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+// One zone: its sensors, kept live by sensorUpdated and readingAdded for the zone.
+import { useMemo } from 'react';
+import { useSubscription } from 'urql';
+import { Link, paths } from '../../app/router';
+import { Empty, ErrorState, Loading } from '../../components/StatePanel';
+import { graphql } from '../../gql';
+import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
+import { ZoneSensorTable, type LiveReading } from './ZoneSensorTable';
+
+export const ZoneQuery = graphql(`
+  query Zone($id: ID!) {
+    zone(id: $id) {
+      id
+      name
+      description
+      sensors { id ...ZoneSensorRow_sensor }
+    }
+  }
+`);
+
+export const ZoneSensorsSubscription = graphql(`
+  subscription ZoneSensorUpdated($zoneId: ID) {
+    sensorUpdated(zoneId: $zoneId) { id ...ZoneSensorRow_sensor }
+  }
+`);
+
+export const ZoneReadingsSubscription = graphql(`
+  subscription ZoneReadingAdded($zoneId: ID) {
+    readingAdded(zoneId: $zoneId) { sensorId timestamp value }
+  }
+`);
+
+type Pushed = NonNullable<ReturnType<typeof useZoneSensorPushes>>;
+
+function useZoneSensorPushes(zoneId: string) {
+  const [result] = useSubscription(
+    { query: ZoneSensorsSubscription, variables: { zoneId } },
+    (seen: Map<string, { id: string }> = new Map(), event) => new Map(seen).set(event.sensorUpdated.id, event.sensorUpdated),
+  );
+  return result.data;
+}
+
+export function ZonePage({ zoneId }: { zoneId: string }) {
+  const [result, refetch] = useLiveQuery({ query: ZoneQuery, variables: { id: zoneId } });
+  const pushedSensors = useZoneSensorPushes(zoneId);
+  const [readings] = useSubscription(
+    { query: ZoneReadingsSubscription, variables: { zoneId } },
+    (seen: Map<string, LiveReading> = new Map(), event) => {
+      const r = event.readingAdded;
+      const known = seen.get(r.sensorId);
+      return known && known.timestamp >= r.timestamp ? seen : new Map(seen).set(r.sensorId, r);
+    },
+  );
+  // A sensor added to the zone arrives as an update we have no row for: refetch the list.
+  useRefetchOn(ZoneSensorsSubscription, { zoneId }, refetch, 30_000, !result.data);
+
+  const sensors = useMemo(() => {
+    const list = result.data?.zone?.sensors ?? [];
+    const pushed: Pushed | undefined = pushedSensors;
+    return pushed ? list.map((s) => (pushed.get(s.id) as typeof s | undefined) ?? s) : list;
+  }, [result.data, pushedSensors]);
+
+  if (!result.data && result.fetching) return <Loading what="the zone" />;
+  if (!result.data && result.error) return <ErrorState error={result.error} what="the zone" />;
+  const zone = result.data?.zone;
+  if (!zone) return <Empty>Zone “{zoneId}” does not exist. <Link to={paths.overview()}>Back to the overview</Link></Empty>;
+
+  return (
+    <div className="page">
+      <nav className="breadcrumbs" aria-label="Breadcrumb">
+        <Link to={paths.overview()}>Overview</Link> › <span>{zone.name}</span>
+      </nav>
+      <header className="page-header">
+        <h1>{zone.name}</h1>
+        {zone.description && <p className="muted">{zone.description}</p>}
+        <Link to={paths.tickets({ zone: zone.id })}>Tickets in this zone →</Link>
+      </header>
+      <section className="panel">
+        <ZoneSensorTable sensors={sensors} liveReadings={readings.data} />
+      </section>
+    </div>
+  );
+}
