@@ -8,6 +8,7 @@ import cachePlugin from './plugins/cache.js';
 import databasePlugin from './plugins/database.js';
 import pubsubPlugin from './plugins/pubsub.js';
 import { createServices, type Services } from './services.js';
+import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,5 +53,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   app.decorate('services', services);
   await app.register(graphqlPlugin, { services, graphiql: config.graphiql });
   await registerWebApp(app, config.webDir);
+  if (options.backgroundJobs && config.sweepIntervalMs > 0) {
+    const sweep = startTrustSweepJob(services.trust, { intervalMs: config.sweepIntervalMs, clock: services.clock, log: app.log });
+    // preClose: the sweep finishes before the database plugin closes in onClose.
+    app.addHook('preClose', () => sweep.stop());
+  }
   return app;
 }

@@ -9,13 +9,45 @@ import { createSensorsService } from './modules/sensors/sensors-service.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
 import { createTicketsRepository } from './modules/tickets/tickets-repository.js';
 import { createTrustRepository } from './modules/trust/trust-repository.js';
+import { createReadingsIngestRepository } from './modules/readings/readings-ingest-repository.js';
+import { createReadingsService } from './modules/readings/readings-service.js';
+import { createSensorProfileCache } from './modules/readings/sensor-profile-cache.js';
+import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
+import { createTrustService } from './modules/trust/trust-service.js';
+import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
   const sensorsRepository = createSensorsRepository(prisma);
+  const clock = { now: options.now ?? (() => new Date()) };
+  // Trust shell + ingestion (modules/trust, modules/readings).
+  const trust = createTrustService({
+    prisma,
+    repo: createTrustStateRepository(),
+    config: loadTrustConfig(config.trustConfigFile),
+    events: app.events,
+    clock,
+    log: app.log,
+    ticketAutomation: undefined, // wired when modules/tickets/ticket-automation.ts lands
+  });
+  const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
+  const readings = createReadingsService({
+    prisma,
+    repo: createReadingsIngestRepository(),
+    profiles: sensorProfiles,
+    trust,
+    events: app.events,
+    config,
+    clock,
+    log: app.log,
+    metrics: app.metrics?.readingsIngested,
+  });
   return {
     config,
-    clock: { now: options.now ?? (() => new Date()) },
+    clock,
+    trust,
+    readings,
+    sensorProfiles,
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events),
     readingsRepository: createReadingsRepository(prisma),

@@ -6,6 +6,7 @@ import { sensorsResolvers } from '../modules/sensors/sensors-resolvers.js';
 import { ticketsLoaders } from '../modules/tickets/tickets-loaders.js';
 import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
 import { trustResolvers } from '../modules/trust/trust-resolvers.js';
+import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
@@ -26,7 +27,7 @@ function merge(...maps: ResolverMap[]): ResolverMap {
 export function buildResolvers(): ResolverMap {
   return merge(
     { DateTime: DateTimeScalar } as unknown as ResolverMap,
-    ...([sensorsResolvers, trustResolvers, ticketsResolvers, dashboardResolvers] as Resolvers[] as ResolverMap[]),
+    ...([sensorsResolvers, trustResolvers, ticketsResolvers, dashboardResolvers, readingsResolvers] as Resolvers[] as ResolverMap[]),
   );
 }
 

@@ -8,4 +8,10 @@ export const trustResolvers: Resolvers = {
       return rows.map(toTrustScoreRow);
     },
   },
+  Mutation: {
+    async evaluateTrust(_root, { sensorIds }, { services }) {
+      const ids = sensorIds ? [...new Set(sensorIds)] : null;
+      return (await services.trust.evaluate(ids, services.clock.now())) ?? 0;
+    },
+  },
 };

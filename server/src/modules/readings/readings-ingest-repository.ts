@@ -1,0 +1,51 @@
+// The bulk write path of ingestion: ONE statement per batch stores the readings
+// (skipping ones already stored) and bumps the per-minute rollup the dashboard
+// sums, inside the caller's transaction.
+import type { Prisma } from '../../generated/prisma/client.js';
+
+export type Tx = Prisma.TransactionClient;
+
+/** Column arrays of the readings to store (same length; epoch ms for ts). */
+export interface ReadingColumns {
+  sensorIds: string[];
+  ts: number[];
+  values: number[];
+}
+
+/** Rollup rows are sharded so concurrent batches rarely wait on the same row. */
+export const MINUTE_SHARDS = 8;
+
+export function createReadingsIngestRepository() {
+  return {
+    /**
+     * Inserts the rows (ON CONFLICT DO NOTHING), adds the inserted ones to
+     * reading_minute(minute, shard) in minute order (no deadlocks between
+     * batches) and returns the 0-based positions of the rows that were already
+     * stored, i.e. duplicates. Rows must not repeat (sensorId, ts) among themselves.
+     */
+    async insertBatch(tx: Tx, rows: ReadingColumns, shard: number): Promise<number[]> {
+      const result = await tx.$queryRaw<{ dup: number[] | null }[]>`
+        WITH input AS (
+          SELECT u.i, u.s, to_timestamp(u.t / 1000.0)::timestamptz(3) AS ts, u.v
+            FROM unnest(${rows.sensorIds}::text[], ${rows.ts}::float8[], ${rows.values}::float8[])
+                 WITH ORDINALITY AS u(s, t, v, i)
+        ), ins AS (
+          INSERT INTO reading (sensor_id, ts, value)
+          SELECT s, ts, v FROM input ORDER BY s, ts
+          ON CONFLICT DO NOTHING
+          RETURNING sensor_id, ts
+        ), minutes AS (
+          INSERT INTO reading_minute (minute, shard, count)
+          SELECT date_trunc('minute', ts), ${shard}::smallint, count(*) FROM ins GROUP BY 1 ORDER BY 1
+          ON CONFLICT (minute, shard) DO UPDATE SET count = reading_minute.count + EXCLUDED.count
+          RETURNING 1
+        )
+        SELECT (SELECT array_agg((input.i - 1)::int) FROM input
+                 WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.sensor_id = input.s AND ins.ts = input.ts)) AS dup,
+               (SELECT count(*) FROM minutes) AS m`;
+      return result[0]?.dup ?? [];
+    },
+  };
+}
+
+export type ReadingsIngestRepository = ReturnType<typeof createReadingsIngestRepository>;

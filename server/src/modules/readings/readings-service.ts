@@ -1,0 +1,209 @@
+// ingestReadings: validate every item (per-item outcomes, one bad item never sinks
+// the batch) → in ONE transaction lock the batch's trust rows, store the new
+// readings with one bulk statement, run the trust engine per sensor and persist its
+// states → after commit, publish. Readings and the trust they caused commit together.
+//
+// Per-item outcomes come from validation and from the bulk insert's conflict
+// report, not from per-sensor database work settled independently: one statement
+// per table per batch is what keeps the hot path within its budget, and a failed
+// statement aborts a PostgreSQL transaction anyway. Per-sensor isolation lives in
+// the trust step (a sensor whose evaluation throws keeps its previous trust).
+import type { FastifyBaseLogger } from 'fastify';
+import type { Counter } from 'prom-client';
+import type { Config } from '../../config.js';
+import type { EventBus } from '../../events/event-bus.js';
+import { Topic, type ReadingEvent } from '../../events/topics.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { UserInputError } from '../../graphql/errors.js';
+import type { ReadingSample, SensorProfile } from '../../trust/types.js';
+import type { SensorReadings, TrustService } from '../trust/trust-service.js';
+import { MINUTE_SHARDS, type ReadingsIngestRepository } from './readings-ingest-repository.js';
+import type { SensorProfileCache } from './sensor-profile-cache.js';
+
+export interface IngestItem {
+  sensorId: string;
+  timestamp: Date;
+  value: number;
+}
+
+export type IngestErrorCode = 'UNKNOWN_SENSOR' | 'FUTURE_TIMESTAMP' | 'INVALID_VALUE' | 'INVALID_TIMESTAMP';
+
+export interface IngestError {
+  index: number;
+  sensorId: string | null;
+  code: IngestErrorCode;
+  message: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  errors: IngestError[];
+}
+
+export interface ReadingsServiceDeps {
+  prisma: PrismaClient;
+  repo: ReadingsIngestRepository;
+  profiles: SensorProfileCache;
+  trust: TrustService;
+  events: EventBus;
+  config: Pick<Config, 'maxBatchSize' | 'futureSkewMs'>;
+  clock: { now(): Date };
+  log: FastifyBaseLogger;
+  metrics?: Counter<'outcome'>;
+  /** Called after commit when stored data changed (the dashboard's cache invalidation, if it exposes one). */
+  onCommitted?: () => void;
+}
+
+interface Group {
+  profile: SensorProfile | undefined;
+  indexes: number[];
+  samples: ReadingSample[];
+}
+
+let shardCounter = 0;
+
+export function createReadingsService(deps: ReadingsServiceDeps) {
+  const { prisma, repo, profiles, trust, events, config, clock, log } = deps;
+
+  function reject(errors: IngestError[], index: number, sensorId: string | null, code: IngestErrorCode, message: string) {
+    errors.push({ index, sensorId, code, message });
+  }
+
+  return {
+    async ingest(readings: readonly IngestItem[]): Promise<IngestResult> {
+      if (readings.length > config.maxBatchSize) {
+        throw new UserInputError(
+          `A batch may hold at most ${config.maxBatchSize} readings, got ${readings.length}: split it into smaller batches`,
+          { field: 'readings', maxBatchSize: config.maxBatchSize },
+        );
+      }
+      const now = clock.now();
+      const latest = now.getTime() + config.futureSkewMs;
+      const errors: IngestError[] = [];
+
+      // Group by sensor, then resolve every distinct sensor once (cache; one query for misses).
+      const groups = new Map<string, Group>();
+      for (let i = 0; i < readings.length; i++) {
+        const id = readings[i].sensorId;
+        const g = groups.get(id);
+        if (g) g.indexes.push(i);
+        else groups.set(id, { profile: undefined, indexes: [i], samples: [] });
+      }
+      const known = groups.size ? await profiles.resolve(groups.keys()) : new Map<string, SensorProfile>();
+
+      let duplicates = 0;
+      let candidates = 0;
+      for (const [id, g] of groups) {
+        g.profile = known.get(id);
+        if (!g.profile) {
+          for (const i of g.indexes) reject(errors, i, id, 'UNKNOWN_SENSOR', `Sensor "${id}" is not registered; create it with upsertSensor first`);
+          continue;
+        }
+        let sorted = true;
+        let prevTs = -Infinity;
+        for (const i of g.indexes) {
+          const r = readings[i];
+          const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : NaN;
+          if (!Number.isFinite(r.value)) reject(errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${r.value}`);
+          else if (!Number.isFinite(ts)) reject(errors, i, id, 'INVALID_TIMESTAMP', 'timestamp is not a valid date');
+          else if (ts > latest) {
+            reject(errors, i, id, 'FUTURE_TIMESTAMP', `timestamp ${r.timestamp.toISOString()} is more than ${config.futureSkewMs / 1000} s ahead of the server clock (${now.toISOString()})`);
+          } else {
+            if (ts < prevTs) sorted = false;
+            prevTs = ts;
+            g.samples.push({ ts, value: r.value });
+          }
+        }
+        // The engine sees each sensor's readings in timestamp order; the first of equal ts wins (stable sort).
+        if (!sorted) g.samples.sort((a, b) => a.ts - b.ts);
+        let w = 0;
+        const s = g.samples;
+        for (let k = 0; k < s.length; k++) {
+          if (w > 0 && s[w - 1].ts === s[k].ts) duplicates++;
+          else s[w++] = s[k];
+        }
+        s.length = w;
+        candidates += w;
+      }
+      if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
+      deps.metrics?.inc({ outcome: 'rejected' }, errors.length);
+      if (candidates === 0) {
+        deps.metrics?.inc({ outcome: 'duplicate' }, duplicates);
+        return { accepted: 0, duplicates, rejected: errors.length, errors };
+      }
+
+      // Column arrays in (sensor id, ts) order: sorted lock order and index-friendly inserts.
+      const sortedIds: string[] = [];
+      for (const [id, g] of groups) if (g.samples.length) sortedIds.push(id);
+      sortedIds.sort();
+      const columns = { sensorIds: new Array<string>(candidates), ts: new Array<number>(candidates), values: new Array<number>(candidates) };
+      const work: SensorReadings[] = new Array(sortedIds.length);
+      let p = 0;
+      for (let k = 0; k < sortedIds.length; k++) {
+        const g = groups.get(sortedIds[k])!;
+        for (const sample of g.samples) {
+          columns.sensorIds[p] = sortedIds[k];
+          columns.ts[p] = sample.ts;
+          columns.values[p++] = sample.value;
+        }
+        work[k] = { profile: g.profile!, samples: g.samples };
+      }
+
+      const shard = shardCounter++ % MINUTE_SHARDS;
+      const { stored, effects } = await prisma.$transaction(async (tx) => {
+        const locked = await trust.lockSensors(tx, sortedIds);
+        const dup = await repo.insertBatch(tx, columns, shard);
+        let fresh = work;
+        if (dup.length) fresh = withoutStored(work, dup);
+        const effects = await trust.applyReadings(tx, locked, fresh, now);
+        return { stored: fresh, effects };
+      });
+
+      const accepted = countSamples(stored);
+      duplicates += candidates - accepted;
+      deps.metrics?.inc({ outcome: 'accepted' }, accepted);
+      deps.metrics?.inc({ outcome: 'duplicate' }, duplicates);
+      if (accepted > 0) publishAfterCommit(stored, accepted);
+      trust.publish(effects);
+      return { accepted, duplicates, rejected: errors.length, errors };
+    },
+  };
+
+  function publishAfterCommit(stored: SensorReadings[], accepted: number): void {
+    try {
+      const events_: ReadingEvent[] = new Array(accepted);
+      let p = 0;
+      for (const { profile, samples } of stored) {
+        for (const s of samples) events_[p++] = { sensorId: profile.id, zoneId: profile.zoneId, ts: s.ts, value: s.value };
+      }
+      events.publish(Topic.ReadingsAdded, { readings: events_ });
+      deps.onCommitted?.();
+      events.publish(Topic.DashboardChanged, { reason: 'readings' });
+    } catch (err) {
+      log.warn({ err }, 'publishing ingest events failed');
+    }
+  }
+}
+
+function countSamples(groups: SensorReadings[]): number {
+  let n = 0;
+  for (const g of groups) n += g.samples.length;
+  return n;
+}
+
+/** Drops the readings the insert reported as already stored (positions in column order). */
+function withoutStored(work: SensorReadings[], dupPositions: number[]): SensorReadings[] {
+  const dup = new Set(dupPositions);
+  const out: SensorReadings[] = [];
+  let p = 0;
+  for (const g of work) {
+    const kept: ReadingSample[] = [];
+    for (const s of g.samples) if (!dup.has(p++)) kept.push(s);
+    if (kept.length) out.push({ profile: g.profile, samples: kept });
+  }
+  return out;
+}
+
+export type ReadingsService = ReturnType<typeof createReadingsService>;

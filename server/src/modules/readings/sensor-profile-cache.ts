@@ -1,0 +1,62 @@
+// In-process cache of the sensor registry (id → profile) so that validating a
+// batch needs no query. Entries are dropped on Topic.SensorRegistryChanged (from
+// any instance); misses are loaded with one query per batch, so a sensor created
+// on another instance a moment ago is found.
+import type { EventBus } from '../../events/event-bus.js';
+import { Topic } from '../../events/topics.js';
+import type { SensorProfile } from '../../trust/types.js';
+import type { SensorRow } from '../sensors/sensors-repository.js';
+
+export function toSensorProfile(row: SensorRow): SensorProfile {
+  return {
+    id: row.id,
+    kind: row.kind,
+    unit: row.unit,
+    zoneId: row.zoneId,
+    minValue: row.minValue,
+    maxValue: row.maxValue,
+    expectedIntervalSeconds: row.expectedIntervalSeconds,
+  };
+}
+
+export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<SensorRow[]>, events: EventBus) {
+  const profiles = new Map<string, SensorProfile>();
+  // Bumped on every invalidation: a load that raced one is used once, not cached.
+  let generation = 0;
+  const unsubscribe = events.on(Topic.SensorRegistryChanged, ({ sensorIds }) => {
+    generation++;
+    for (const id of sensorIds) profiles.delete(id);
+  });
+
+  return {
+    /** Profiles of the given distinct ids; unknown sensors are absent from the result. */
+    async resolve(ids: Iterable<string>): Promise<Map<string, SensorProfile>> {
+      const found = new Map<string, SensorProfile>();
+      let missing: string[] | null = null;
+      for (const id of ids) {
+        const profile = profiles.get(id);
+        if (profile) found.set(id, profile);
+        else (missing ??= []).push(id);
+      }
+      if (missing) {
+        const startedAt = generation;
+        const rows = await loadByIds(missing);
+        for (const row of rows) {
+          const profile = toSensorProfile(row);
+          found.set(row.id, profile);
+          if (generation === startedAt) profiles.set(row.id, profile);
+        }
+      }
+      return found;
+    },
+    clear(): void {
+      generation++;
+      profiles.clear();
+    },
+    close(): void {
+      unsubscribe();
+    },
+  };
+}
+
+export type SensorProfileCache = ReturnType<typeof createSensorProfileCache>;

@@ -1,0 +1,28 @@
+// What the trust shell hands to ticket automation, inside the same transaction
+// that persisted the trust state. Ticket automation (modules/tickets) imports these.
+import type { TicketUpdatedPayload } from '../../events/topics.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { FaultKind, TrustStatus, TrustVerdict } from '../../trust/types.js';
+
+export type Tx = Prisma.TransactionClient;
+
+/**
+ * One sensor's trust after an evaluation (ingest batch or sweep). Only produced for
+ * sensors that have reasons now or had reasons before, so healthy fleets cost nothing.
+ */
+export interface TrustChange {
+  sensorId: string;
+  zoneId: string | null;
+  previous: { status: TrustStatus; score: number; reasonKinds: FaultKind[] };
+  verdict: TrustVerdict;
+  /** When the current status began (event time), null while never evaluated. */
+  statusSince: Date | null;
+  /** Event time of the evaluation: newest reading of the batch, or the sweep's `now`. */
+  at: Date;
+}
+
+/** Implemented by modules/tickets/ticket-automation.ts; optional until it is wired in services.ts. */
+export interface TicketAutomation {
+  apply(tx: Tx, changes: TrustChange[], now: Date): Promise<TicketUpdatedPayload[]>;
+  sweep(tx: Tx, now: Date): Promise<TicketUpdatedPayload[]>;
+}

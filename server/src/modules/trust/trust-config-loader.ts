@@ -1,0 +1,26 @@
+// Loads TRUST_CONFIG_FILE (per-kind threshold overrides) once at start-up and
+// fails fast with a message naming the file and the bad key.
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../config.js';
+import { DEFAULT_TRUST_CONFIG, mergeTrustConfig, type TrustConfig } from '../../trust/index.js';
+
+export function loadTrustConfig(file: string | null): TrustConfig {
+  if (file === null) return DEFAULT_TRUST_CONFIG;
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`TRUST_CONFIG_FILE "${file}" cannot be read: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigError(`TRUST_CONFIG_FILE "${file}" is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return mergeTrustConfig(DEFAULT_TRUST_CONFIG, parsed);
+  } catch (err) {
+    throw new ConfigError(`TRUST_CONFIG_FILE "${file}": ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,199 @@
+// The trust shell around the pure engine (server/src/trust): loads and locks the
+// engine states, runs observe / sweepFleet, persists states, verdicts and history
+// points in bulk in the caller's transaction, hands reason changes to ticket
+// automation, and says what to publish once the transaction has committed.
+import type { FastifyBaseLogger } from 'fastify';
+import type { EventBus } from '../../events/event-bus.js';
+import { Topic, type SensorsUpdatedPayload, type TicketUpdatedPayload } from '../../events/topics.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import {
+  initialTrustState,
+  lastReadingAt,
+  observe,
+  sweepFleet,
+  type ReadingSample,
+  type SensorProfile,
+  type TrustConfig,
+  type TrustOutcome,
+  type TrustState,
+} from '../../trust/index.js';
+import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
+import type { LockedTrust, TrustPointWrite, TrustStateRepository, TrustWrite } from './trust-state-repository.js';
+
+/** One sensor's new readings of a batch, sorted by ts ascending. */
+export interface SensorReadings {
+  profile: SensorProfile;
+  samples: ReadingSample[];
+}
+
+/** What to publish after the transaction commits. */
+export interface TrustEffects {
+  sensors: SensorsUpdatedPayload['sensors'];
+  tickets: TicketUpdatedPayload[];
+}
+
+export interface TrustServiceDeps {
+  prisma: PrismaClient;
+  repo: TrustStateRepository;
+  config: TrustConfig;
+  events: EventBus;
+  clock: { now(): Date };
+  log: FastifyBaseLogger;
+  /** modules/tickets automation; optional so trust works before/without it. */
+  ticketAutomation?: TicketAutomation;
+}
+
+function parseState(raw: string | null): TrustState {
+  return raw === null ? initialTrustState() : (JSON.parse(raw) as TrustState);
+}
+
+/** Time the current status began: the history point that entered it, else `fallback`. */
+function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: number): number | null {
+  if (outcome.verdict.status === locked.status) return locked.statusSince;
+  const points = outcome.points;
+  for (let i = points.length - 1; i >= 0; i--) {
+    if (points[i].status !== outcome.verdict.status) break;
+    if (i === 0 || points[i - 1].status !== outcome.verdict.status) return points[i].at;
+  }
+  return fallback;
+}
+
+export function createTrustService(deps: TrustServiceDeps) {
+  const { prisma, repo, config, events, log } = deps;
+
+  /** Shared tail of observe and sweep: collect writes, points, events and ticket inputs. */
+  function collect(
+    locked: LockedTrust,
+    profile: SensorProfile,
+    outcome: TrustOutcome,
+    at: number,
+    nowMs: number,
+    lastValue: number | null,
+    out: { writes: TrustWrite[]; points: TrustPointWrite[]; changes: TrustChange[]; effects: TrustEffects },
+  ): void {
+    const verdict = outcome.verdict;
+    const since = statusSince(locked, outcome, at);
+    out.writes.push({
+      sensorId: profile.id,
+      engineState: JSON.stringify(outcome.state),
+      score: verdict.score,
+      status: verdict.status,
+      severity: verdict.severity,
+      reasons: verdict.reasons,
+      lastEvaluated: nowMs,
+      lastReadingAt: lastReadingAt(outcome.state),
+      lastValue,
+      statusSince: since,
+    });
+    for (const p of outcome.points) out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status });
+    if (outcome.changed) out.effects.sensors.push({ sensorId: profile.id, zoneId: profile.zoneId });
+    if (verdict.reasons.length > 0 || locked.reasonKinds.length > 0) {
+      out.changes.push({
+        sensorId: profile.id,
+        zoneId: profile.zoneId,
+        previous: { status: locked.status, score: locked.score, reasonKinds: locked.reasonKinds },
+        verdict,
+        statusSince: since === null ? null : new Date(since),
+        at: new Date(at),
+      });
+    }
+  }
+
+  async function finish(
+    tx: Tx,
+    out: { writes: TrustWrite[]; points: TrustPointWrite[]; changes: TrustChange[]; effects: TrustEffects },
+    now: Date,
+    sweepTickets: boolean,
+  ): Promise<TrustEffects> {
+    await repo.persist(tx, out.writes);
+    await repo.insertPoints(tx, out.points);
+    const automation = deps.ticketAutomation;
+    if (automation) {
+      if (out.changes.length) out.effects.tickets.push(...(await automation.apply(tx, out.changes, now)));
+      if (sweepTickets) out.effects.tickets.push(...(await automation.sweep(tx, now)));
+    }
+    return out.effects;
+  }
+
+  const service = {
+    /** Locks the batch's trust rows (sorted ids) FIRST in the ingest transaction; repairs missing rows. */
+    async lockSensors(tx: Tx, sortedIds: string[]): Promise<Map<string, LockedTrust>> {
+      let locked = await repo.lockSensors(tx, sortedIds);
+      if (locked.size < sortedIds.length) {
+        await repo.ensureRows(tx, sortedIds.filter((id) => !locked.has(id)));
+        locked = await repo.lockSensors(tx, sortedIds);
+      }
+      return locked;
+    },
+
+    /**
+     * Feeds each sensor's new readings to the engine and persists the outcome in the same
+     * transaction as the readings. A sensor whose evaluation throws keeps its previous
+     * trust (logged); it never sinks the rest of the batch.
+     */
+    async applyReadings(tx: Tx, locked: Map<string, LockedTrust>, groups: SensorReadings[], now: Date): Promise<TrustEffects> {
+      const nowMs = now.getTime();
+      const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: { sensors: [], tickets: [] } as TrustEffects };
+      for (const { profile, samples } of groups) {
+        const row = locked.get(profile.id);
+        if (!row || samples.length === 0) continue;
+        let outcome: TrustOutcome;
+        try {
+          outcome = observe(parseState(row.engineState), profile, samples, nowMs, config);
+        } catch (err) {
+          log.error({ err, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
+          continue;
+        }
+        const newest = samples[samples.length - 1];
+        const lastTs = lastReadingAt(outcome.state);
+        collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out);
+      }
+      return finish(tx, out, now, false);
+    },
+
+    /**
+     * Time-driven evaluation (OFFLINE, GAP, DRIFT) at `now` of the given sensors and their
+     * peers, or the whole fleet. With `skipIfBusy`, returns null when another instance holds
+     * the sweep lock. Publishes after commit. Returns how many sensors were in scope.
+     */
+    async evaluate(sensorIds: string[] | null, now: Date, options: { skipIfBusy?: boolean; sweepTickets?: boolean } = {}): Promise<number | null> {
+      const nowMs = now.getTime();
+      const result = await prisma.$transaction(async (tx) => {
+        if (options.skipIfBusy) {
+          if (!(await repo.tryLockSweep(tx))) return null;
+        } else await repo.lockSweep(tx);
+        const fleet = await repo.lockFleet(tx, sensorIds);
+        // Sensors that never reported have nothing to judge yet (they stay UNKNOWN).
+        const judged = fleet.filter((f) => f.locked.engineState !== null);
+        const entries = judged.map((f) => ({ profile: f.profile, state: parseState(f.locked.engineState) }));
+        const outcomes = sweepFleet(entries, nowMs, config);
+        const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: { sensors: [], tickets: [] } as TrustEffects };
+        for (let i = 0; i < judged.length; i++) collect(judged[i].locked, judged[i].profile, outcomes[i], nowMs, nowMs, null, out);
+        const effects = await finish(tx, out, now, options.sweepTickets ?? sensorIds === null);
+        const requested = sensorIds ? new Set(sensorIds) : null;
+        const count = requested ? fleet.filter((f) => requested.has(f.profile.id)).length : fleet.length;
+        return { effects, count };
+      });
+      if (!result) return null;
+      service.publish(result.effects);
+      return result.count;
+    },
+
+    /** After commit only. Never throws: publishing must not fail the caller. */
+    publish(effects: TrustEffects): void {
+      try {
+        if (effects.sensors.length) {
+          events.publish(Topic.SensorsUpdated, { sensors: effects.sensors });
+          events.publish(Topic.DashboardChanged, { reason: 'trust' });
+        }
+        for (const ticket of effects.tickets) events.publish(Topic.TicketUpdated, ticket);
+        if (effects.tickets.length) events.publish(Topic.DashboardChanged, { reason: 'tickets' });
+      } catch (err) {
+        log.warn({ err }, 'publishing trust events failed');
+      }
+    },
+  };
+  return service;
+}
+
+export type TrustService = ReturnType<typeof createTrustService>;
