@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRUST_CONFIG, INITIAL_SCORE, initialTrustState, lastReadingAt, observe, verdictOf, type TrustState } from './index.js';
+import { createRng } from './eval/prng.js';
+import { continueWith, healthySignal, MIN, profileOf, T0 } from './test-signals.js';
+import type { ReadingSample, SensorProfile } from './types.js';
+
+const cfg = DEFAULT_TRUST_CONFIG;
+
+/** Feed one reading at a time (as a slow integrator would) and return every verdict. */
+function feed(readings: ReadingSample[], profile = profileOf(), state: TrustState = initialTrustState()) {
+  const verdicts = readings.map((r) => observe(state, profile, [r], r.ts + 2000, cfg).verdict);
+  return { state, verdicts, last: verdicts[verdicts.length - 1] };
+}
+
+const kinds = (v: { reasons: { kind: string }[] }) => v.reasons.map((r) => r.kind);
+
+describe('observe: a sensor with no data', () => {
+  it('is UNKNOWN with the initial score', () => {
+    const s = initialTrustState();
+    expect(verdictOf(s)).toEqual({ score: INITIAL_SCORE, status: 'UNKNOWN', severity: 'NONE', reasons: [] });
+    expect(lastReadingAt(s)).toBeNull();
+  });
+  it('stays UNKNOWN for the first 4 readings, then becomes HEALTHY', () => {
+    const { verdicts, state } = feed(healthySignal({ count: 6 }));
+    expect(verdicts.slice(0, 4).map((v) => v.status)).toEqual(['UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN']);
+    expect(verdicts[4].status).toBe('HEALTHY');
+    expect(lastReadingAt(state)).toBe(healthySignal({ count: 6 })[5].ts);
+  });
+});
+
+describe('OUT_OF_RANGE is flagged on the first such reading', () => {
+  const cases: { name: string; profile: Partial<SensorProfile>; value: number; flagged: boolean; text?: string }[] = [
+    { name: 'above max', profile: { maxValue: 60 }, value: 127.5, flagged: true, text: '127.5 °C is above the sensor\'s max 60 °C' },
+    { name: 'below min', profile: { minValue: -10 }, value: -127, flagged: true, text: '-127 °C is below the sensor\'s min -10 °C' },
+    { name: 'unbounded max', profile: { maxValue: null }, value: 500, flagged: false },
+    { name: 'exactly at max', profile: { maxValue: 60 }, value: 60, flagged: false },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const profile = profileOf(c.profile);
+      const warm = healthySignal({ count: 100 });
+      const { state } = feed(warm, profile);
+      const out = observe(state, profile, continueWith(warm, 1, () => c.value), warm[99].ts + MIN, cfg);
+      const oor = out.verdict.reasons.find((r) => r.kind === 'OUT_OF_RANGE');
+      expect(Boolean(oor)).toBe(c.flagged);
+      if (c.text) {
+        expect(oor!.message).toContain(c.text);
+        expect(oor!.since).toBe(warm[99].ts + MIN);
+        expect(out.verdict.status).not.toBe('HEALTHY');
+        expect(out.changed).toBe(true);
+      }
+    });
+  }
+});
+
+describe('SPIKE', () => {
+  it('a single spike does not change a HEALTHY status', () => {
+    const warm = healthySignal({ count: 300 });
+    const { state, last } = feed(warm);
+    expect(last.status).toBe('HEALTHY');
+    const after = continueWith(warm, 100, (i) => (i === 0 ? 35 : 21 + 0.1 * Math.sin(i)));
+    const { verdicts } = feed(after, profileOf(), state);
+    expect(new Set(verdicts.map((v) => v.status))).toEqual(new Set(['HEALTHY']));
+  });
+  it('repeated isolated spikes raise SPIKE, with the spike size in the message', () => {
+    const rng = createRng(3);
+    const warm = healthySignal({ count: 300 });
+    const { state } = feed(warm);
+    const spiky = continueWith(warm, 200, (i) => 21 + 0.1 * rng.gauss() + (i % 25 === 10 ? 6 : 0));
+    const { last } = feed(spiky, profileOf(), state);
+    const spike = last.reasons.find((r) => r.kind === 'SPIKE');
+    expect(spike?.message).toMatch(/isolated spikes, the last [\d.]+ °C above the local median/);
+    expect(kinds(last)).not.toContain('STUCK');
+    expect(kinds(last)).not.toContain('NOISE');
+  });
+});
+
+describe('STUCK', () => {
+  const cases = [
+    { name: 'continuous noisy signal', noise: 0.1, quantum: 0 },
+    { name: 'signal quantised to 0.1 °C', noise: 0.1, quantum: 0.1 },
+    { name: 'signal quantised to 0.05 °C', noise: 0.05, quantum: 0.05 },
+  ];
+  for (const c of cases) {
+    it(`a constant after a moving ${c.name} is STUCK within 20 readings`, () => {
+      const warm = healthySignal({ count: 600, noise: c.noise, quantum: c.quantum || undefined });
+      const { state, last } = feed(warm);
+      expect(last.reasons).toEqual([]);
+      const frozen = warm[warm.length - 1].value;
+      const { verdicts } = feed(continueWith(warm, 20, () => frozen), profileOf(), state);
+      const first = verdicts.findIndex((v) => kinds(v).includes('STUCK'));
+      expect(first).toBeGreaterThanOrEqual(0);
+      expect(first).toBeLessThan(20);
+      expect(verdicts[first].reasons.find((r) => r.kind === 'STUCK')!.message).toMatch(/^flat at [\d.]+ °C for \d+ readings \/ \d+ min$/);
+    });
+  }
+  it('clears after sustained movement, but the status recovers only slowly', () => {
+    const warm = healthySignal({ count: 300 });
+    const { state } = feed(warm);
+    const stuck = continueWith(warm, 60, () => 22);
+    feed(stuck, profileOf(), state);
+    expect(verdictOf(state).status).toBe('FAULTY');
+    const moving = healthySignal({ count: 400, seed: 9, start: stuck[59].ts + MIN });
+    const { verdicts } = feed(moving, profileOf(), state);
+    expect(kinds(verdicts[30])).not.toContain('STUCK');
+    expect(verdicts[30].status).not.toBe('HEALTHY');
+    expect(verdicts[399].status).toBe('HEALTHY');
+  });
+});
+
+describe('NOISE', () => {
+  it('noise 8x the learned baseline raises NOISE', () => {
+    const rng = createRng(5);
+    const warm = healthySignal({ count: 500, noise: 0.05 });
+    const { state } = feed(warm);
+    const { last } = feed(continueWith(warm, 60, () => 21 + 0.4 * rng.gauss()), profileOf(), state);
+    const noise = last.reasons.find((r) => r.kind === 'NOISE');
+    expect(noise?.message).toMatch(/short-term change [\d.]+ °C per reading is [\d.]+× its learned baseline/);
+    expect(last.status).not.toBe('HEALTHY');
+  });
+});
+
+describe('healthy signals stay healthy (seeded property tests)', () => {
+  const variants = [
+    { noise: 0.1, quantum: 0 },
+    { noise: 0.1, quantum: 0.1 },
+    { noise: 0.3, quantum: 0.5 },
+    { noise: 0.02, quantum: 0.01 },
+  ];
+  for (const seed of [1, 2, 3]) {
+    for (const v of variants) {
+      it(`seed ${seed}, noise ${v.noise}, quantum ${v.quantum || 'none'}: 10,000 readings, no reason, HEALTHY`, () => {
+        const profile = profileOf();
+        const state = initialTrustState();
+        const rs = healthySignal({ seed, count: 10_000, noise: v.noise, quantum: v.quantum || undefined, amplitude: 3 });
+        let bad = 0;
+        for (let i = 0; i < rs.length; i += 7) {
+          const out = observe(state, profile, rs.slice(i, i + 7), rs[Math.min(i + 6, rs.length - 1)].ts + 1000, cfg);
+          if (out.verdict.reasons.length > 0 || (i > 10 && out.verdict.status !== 'HEALTHY')) bad++;
+        }
+        expect(bad).toBe(0);
+      });
+    }
+  }
+});
+
+describe('CLOCK and late readings', () => {
+  it('a timestamp more than 60 s ahead of the server clock is CLOCK', () => {
+    const warm = healthySignal({ count: 100 });
+    const { state } = feed(warm);
+    const ts = warm[99].ts + MIN;
+    const out = observe(state, profileOf(), [{ ts: ts + 120_000, value: 21 }], ts, cfg);
+    expect(out.verdict.reasons.find((r) => r.kind === 'CLOCK')?.message).toBe('timestamp 2 min ahead of the server clock');
+  });
+  it('late readings are counted and do not touch the window statistics; far-late ones are CLOCK', () => {
+    const warm = healthySignal({ count: 200 });
+    const a = feed(warm).state;
+    const b = feed(warm).state;
+    const late = [{ ts: warm[195].ts + 10, value: 99 }, { ts: warm[100].ts, value: -30 }];
+    const out = observe(b, profileOf(), late, warm[199].ts + 2000, cfg);
+    expect(b.late).toBe(2);
+    expect(kinds(out.verdict)).toEqual(['CLOCK']);
+    expect(out.verdict.reasons[0].message).toMatch(/^reading (99|100) min older than the newest already seen \(2 out of order so far\)$/);
+    expect({ ...b, late: 0, ra: [], rs: [], rc: [], e: [], a: 0, b: 0, st: 0, up: 0, ptAt: 0, ptScore: 0 })
+      .toEqual({ ...a, late: 0, ra: [], rs: [], rc: [], e: [], a: 0, b: 0, st: 0, up: 0, ptAt: 0, ptScore: 0 });
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, type TrustOutcome, type TrustState } from './index.js';
+import { createRng } from './eval/prng.js';
+import { healthySignal, MIN, profileOf, T0 } from './test-signals.js';
+import type { ReadingSample } from './types.js';
+
+const cfg = DEFAULT_TRUST_CONFIG;
+const profile = profileOf();
+
+/** A seeded signal that walks through most detectors: healthy, spikes, stuck, noise, out of range, late. */
+function eventfulSignal(seed: number): ReadingSample[] {
+  const rng = createRng(seed);
+  const out: ReadingSample[] = [];
+  for (let i = 0; i < 3000; i++) {
+    let v = 21 + 2 * Math.sin(i / 200) + 0.1 * rng.gauss();
+    if (i >= 400 && i < 800 && rng.next() < 0.05) v += 5;
+    if (i >= 1000 && i < 1100) v = 22.5;
+    if (i >= 1400 && i < 1600) v += 1.2 * rng.gauss();
+    if (i >= 1900 && i < 1910) v = 999;
+    let ts = T0 + i * MIN + Math.round(rng.next() * 2000);
+    if (i % 500 === 250) ts -= 20 * MIN;
+    out.push({ ts, value: Number(v.toFixed(2)) });
+  }
+  return out;
+}
+
+function batches(rs: ReadingSample[], seed: number): ReadingSample[][] {
+  const rng = createRng(seed);
+  const out: ReadingSample[][] = [];
+  for (let i = 0; i < rs.length; ) {
+    const n = 1 + Math.floor(rng.next() * 12);
+    out.push(rs.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+const nowOf = (b: ReadingSample[]) => Math.max(...b.map((r) => r.ts)) + 3000;
+const roundTrip = (s: TrustState): TrustState => JSON.parse(JSON.stringify(s));
+
+function onlyPlainFiniteData(x: unknown): boolean {
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return true;
+  if (typeof x === 'number') return Number.isFinite(x);
+  if (Array.isArray(x)) return x.every(onlyPlainFiniteData);
+  if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) return Object.values(x as object).every(onlyPlainFiniteData);
+  return false;
+}
+
+describe('state persistence', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: JSON round-trips between every batch give the same verdicts and points as an uninterrupted run`, () => {
+      const rs = eventfulSignal(seed);
+      let kept = initialTrustState();
+      let persisted = initialTrustState();
+      const seen = new Set<string>();
+      for (const b of batches(rs, seed)) {
+        const a: TrustOutcome = observe(kept, profile, b, nowOf(b), cfg);
+        const p: TrustOutcome = observe(roundTrip(persisted), profile, b, nowOf(b), cfg);
+        expect(p.verdict).toEqual(a.verdict);
+        expect(p.points).toEqual(a.points);
+        expect(p.changed).toBe(a.changed);
+        for (const r of a.verdict.reasons) seen.add(r.kind);
+        kept = a.state;
+        persisted = p.state;
+      }
+      expect(roundTrip(persisted)).toEqual(roundTrip(kept));
+      // the signal really exercised the detectors
+      expect([...seen].sort()).toEqual(expect.arrayContaining(['CLOCK', 'NOISE', 'OUT_OF_RANGE', 'SPIKE', 'STUCK']));
+    });
+  }
+
+  it('feeding in two halves equals feeding at once', () => {
+    const rs = eventfulSignal(7).filter((r, i, all) => i === 0 || r.ts > all[i - 1].ts);
+    const whole = observe(initialTrustState(), profile, rs, rs[rs.length - 1].ts + 1000, cfg);
+    const s = initialTrustState();
+    const first = observe(s, profile, rs.slice(0, 1234), rs[rs.length - 1].ts + 1000, cfg);
+    const second = observe(roundTrip(first.state), profile, rs.slice(1234), rs[rs.length - 1].ts + 1000, cfg);
+    expect(second.verdict).toEqual(whole.verdict);
+    expect([...first.points, ...second.points]).toEqual(whole.points);
+    expect(roundTrip(second.state)).toEqual(roundTrip(whole.state));
+  });
+
+  it('is plain JSON data with finite numbers, a version, and a bounded size', () => {
+    const s = initialTrustState();
+    const sizes: number[] = [];
+    const rs = eventfulSignal(4);
+    for (const b of batches(rs, 4)) {
+      observe(s, profile, b, nowOf(b), cfg);
+      expect(onlyPlainFiniteData(s)).toBe(true);
+      sizes.push(JSON.stringify(s).length);
+    }
+    expect(s.v).toBe(1);
+    expect(Math.max(...sizes)).toBeLessThan(2000);
+    // bounded: no growth with the number of readings
+    expect(sizes[sizes.length - 1]).toBeLessThan(sizes[20] + 200);
+  });
+
+  it('never lets non-finite input into the state', () => {
+    const s = initialTrustState();
+    observe(s, profile, healthySignal({ count: 50 }), T0 + 50 * MIN, cfg);
+    observe(s, profile, [{ ts: T0 + 51 * MIN, value: Number.NaN }, { ts: T0 + 52 * MIN, value: Infinity }], T0 + 52 * MIN, cfg);
+    expect(onlyPlainFiniteData(s)).toBe(true);
+    expect(s.n).toBe(50);
+  });
+});
+
+describe('trust history points', () => {
+  it('are written on every status change and at most every 15 min of event time while the score moves', () => {
+    const s = initialTrustState();
+    const rs = eventfulSignal(2);
+    const points = batches(rs, 2).flatMap((b) => observe(s, profile, b, nowOf(b), cfg).points);
+    const statuses = points.map((p) => p.status);
+    expect(statuses).toContain('HEALTHY');
+    expect(statuses).toContain('FAULTY');
+    for (let i = 1; i < points.length; i++) {
+      const sameStatus = points[i].status === points[i - 1].status;
+      if (sameStatus) {
+        expect(points[i].at - points[i - 1].at).toBeGreaterThanOrEqual(15 * MIN);
+        expect(Math.abs(points[i].score - points[i - 1].score)).toBeGreaterThan(1);
+      }
+    }
+  });
+});

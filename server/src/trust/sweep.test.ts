@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, sweepFleet, type TrustState } from './index.js';
+import { createRng } from './eval/prng.js';
+import { MIN, profileOf, T0 } from './test-signals.js';
+import type { SensorProfile } from './types.js';
+
+const cfg = DEFAULT_TRUST_CONFIG;
+type Entry = { profile: SensorProfile; state: TrustState };
+
+/**
+ * A zone of temperature sensors sharing one ambient signal, each with its own constant offset
+ * and noise; `fault(i, minute)` may change sensor i's value or drop its reading (null).
+ */
+function runZone(opts: { sensors: number; minutes: number; fault?: (i: number, minute: number, v: number) => number | null; seed?: number }) {
+  const rng = createRng(opts.seed ?? 1);
+  const offsets = Array.from({ length: opts.sensors }, () => rng.gauss() * 0.6);
+  const entries: Entry[] = offsets.map((_, i) => ({ profile: profileOf({ id: `t${i}` }), state: initialTrustState() }));
+  const log: { minute: number; kinds: string[][]; statuses: string[] }[] = [];
+  for (let m = 0; m < opts.minutes; m++) {
+    const ambient = 21 + 2 * Math.sin((2 * Math.PI * m) / 1440) + 0.3 * Math.sin(m / 97);
+    entries.forEach((e, i) => {
+      let v: number | null = ambient + offsets[i] + 0.08 * rng.gauss();
+      if (opts.fault) v = opts.fault(i, m, v);
+      if (v !== null) observe(e.state, e.profile, [{ ts: T0 + m * MIN + i * 500, value: v }], T0 + m * MIN + 5000, cfg);
+    });
+    const outs = sweepFleet(entries, T0 + (m + 1) * MIN, cfg);
+    log.push({ minute: m, kinds: outs.map((o) => o.verdict.reasons.map((r) => r.kind)), statuses: outs.map((o) => o.verdict.status) });
+  }
+  return { entries, log };
+}
+
+describe('sweepFleet', () => {
+  it('returns one outcome per entry, in order, and is quiet for a healthy zone with per-sensor offsets', () => {
+    const { log } = runZone({ sensors: 5, minutes: 1800 });
+    expect(log[log.length - 1].statuses).toEqual(['HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY']);
+    expect(log.every((l) => l.kinds.every((k) => k.length === 0))).toBe(true);
+  });
+
+  it('flags OFFLINE after 3 expected intervals plus one sweep, and clears it as soon as data arrives', () => {
+    const silentFrom = 600;
+    const { log } = runZone({ sensors: 4, minutes: 700, fault: (i, m, v) => (i === 2 && m >= silentFrom && m < 650 ? null : v) });
+    const first = log.findIndex((l) => l.statuses[2] === 'OFFLINE');
+    expect(first).toBeGreaterThan(silentFrom);
+    expect(first - silentFrom).toBeLessThanOrEqual(3 + 1);
+    expect(log[649].kinds[2]).toEqual(['OFFLINE']);
+    expect(log[649].statuses[2]).toBe('OFFLINE');
+    expect(log[650].statuses[2]).not.toBe('OFFLINE');
+    expect(log[650].kinds[2]).not.toContain('OFFLINE');
+  });
+
+  it('flags GAP when half the expected readings are missing', () => {
+    const rng = createRng(11);
+    const { log, entries } = runZone({ sensors: 4, minutes: 900, fault: (i, m, v) => (i === 1 && m >= 400 && rng.next() < 0.5 ? null : v) });
+    expect(log[399].kinds[1]).toEqual([]);
+    const gap = log.findIndex((l) => l.kinds[1].includes('GAP'));
+    expect(gap).toBeGreaterThan(400);
+    const msg = sweepFleet(entries, T0 + 900 * MIN, cfg)[1].verdict.reasons.find((r) => r.kind === 'GAP')!.message;
+    expect(msg).toMatch(/^received \d+ of 60 expected readings \(\d+ %\) in the last 60 min$/);
+  });
+
+  it('flags DRIFT on the sensor departing from its peers, learning constant offsets first', () => {
+    const { log, entries } = runZone({ sensors: 5, minutes: 1800, fault: (i, m, v) => (i === 3 && m >= 900 ? v + ((m - 900) / 60) * 0.3 : v) });
+    const first = log.findIndex((l) => l.kinds[3].includes('DRIFT'));
+    expect(first).toBeGreaterThan(900);
+    expect(first).toBeLessThan(900 + 8 * 60);
+    for (const i of [0, 1, 2, 4]) expect(log.every((l) => !l.kinds[i].includes('DRIFT'))).toBe(true);
+    const drift = sweepFleet(entries, T0 + 1800 * MIN, cfg)[3].verdict.reasons.find((r) => r.kind === 'DRIFT')!;
+    expect(drift.message).toMatch(/^[\d.]+ °C above the median of 4 peers \(after its learned offset of [+-][\d.]+ °C\)$/);
+    expect(drift.since).toBeGreaterThan(T0 + 900 * MIN);
+  });
+
+  it('cannot judge DRIFT with fewer than 3 peers', () => {
+    const { log } = runZone({ sensors: 3, minutes: 1500, fault: (i, m, v) => (i === 0 && m >= 700 ? v + (m - 700) / 60 : v) });
+    expect(log.every((l) => l.kinds.every((k) => !k.includes('DRIFT')))).toBe(true);
+  });
+});
