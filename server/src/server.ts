@@ -41,6 +41,8 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   const mode = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
   app.log.info(`Sensor Trust on ${mode}: ${address}/ (GraphQL ${address}/graphql, GraphiQL ${address}/graphiql)`);
+  // `npm run demo`: stream a simulated fleet through the API (server/src/demo/).
+  if (process.env.DEMO === '1') (await import('./demo/simulator.js')).startDemo({ baseUrl: address, log: app.log });
 }
 
 main().catch((err) => {

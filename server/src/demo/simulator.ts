@@ -1,0 +1,135 @@
+// The demo simulator: registers a fleet through the GraphQL API, backfills a
+// few minutes of history, then streams one reading per sensor every tick with
+// an occasional fault episode (out of range, spikes, stuck, silent, noise,
+// drift). Started by `npm run demo` (DEMO=1); light on CPU: one small batch per tick.
+import { DEMO_ZONES, demoSensors, healthyValue, seededRandom, type DemoSensor } from './fleet.js';
+import { applyFault, DEMO_FAULT_KINDS, type FaultEpisode } from './faults.js';
+
+export interface DemoOptions {
+  /** Base URL of the running server, e.g. http://127.0.0.1:4000 */
+  baseUrl: string;
+  tickMs?: number;
+  backfillMinutes?: number;
+  seed?: number;
+  log?: { info(msg: string): void; warn(msg: string): void };
+}
+
+interface ReadingInput {
+  sensorId: string;
+  timestamp: string;
+  value: number;
+}
+
+const MAX_CONCURRENT_FAULTS = 3;
+
+async function gql<T>(baseUrl: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+  return body.data as T;
+}
+
+const UPSERT_ZONE = `mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`;
+const UPSERT_SENSOR = `mutation($input: SensorInput!) { upsertSensor(input: $input) { id } }`;
+const INGEST = `mutation($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { accepted rejected } }`;
+
+export function startDemo(options: DemoOptions): { stop(): void } {
+  const { baseUrl, log = console } = options;
+  const tickMs = options.tickMs ?? 5000;
+  const random = seededRandom(options.seed ?? 20261128);
+  const sensors = demoSensors();
+  const episodes = new Map<string, FaultEpisode>();
+  let nextFaultAt = Date.now() + 15_000;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let warnedIngest = false;
+
+  const valueAt = (sensor: DemoSensor, ts: number): number | null => {
+    const healthy = healthyValue(sensor, ts, random);
+    const episode = episodes.get(sensor.id);
+    if (!episode || ts < episode.startMs) return healthy;
+    return applyFault(episode, sensor, healthy, ts, random);
+  };
+
+  const scheduleFaults = (now: number) => {
+    for (const [id, e] of episodes) if (e.endMs <= now) {
+      episodes.delete(id);
+      log.info(`demo: ${id} recovers from ${e.kind}`);
+    }
+    if (now < nextFaultAt || episodes.size >= MAX_CONCURRENT_FAULTS) return;
+    const healthy = sensors.filter((s) => !episodes.has(s.id));
+    const sensor = healthy[Math.floor(random() * healthy.length)]!;
+    const kind = DEMO_FAULT_KINDS[Math.floor(random() * DEMO_FAULT_KINDS.length)]!;
+    const duration = 60_000 + Math.floor(random() * 120_000);
+    episodes.set(sensor.id, { sensorId: sensor.id, kind, startMs: now, endMs: now + duration });
+    log.info(`demo: injecting ${kind} on ${sensor.id} for ${Math.round(duration / 1000)} s`);
+    nextFaultAt = now + 30_000 + Math.floor(random() * 40_000);
+  };
+
+  const ingest = async (readings: ReadingInput[]) => {
+    for (let i = 0; i < readings.length; i += 1000) {
+      try {
+        await gql(baseUrl, INGEST, { readings: readings.slice(i, i + 1000) });
+      } catch (err) {
+        if (!warnedIngest) log.warn(`demo: ingestReadings failed (${(err as Error).message}); will keep trying`);
+        warnedIngest = true;
+      }
+    }
+  };
+
+  const tick = async () => {
+    if (stopped) return;
+    const now = Date.now();
+    scheduleFaults(now);
+    const readings: ReadingInput[] = [];
+    for (const sensor of sensors) {
+      const value = valueAt(sensor, now);
+      if (value !== null) readings.push({ sensorId: sensor.id, timestamp: new Date(now).toISOString(), value: round(value) });
+    }
+    await ingest(readings);
+    if (!stopped) timer = setTimeout(() => void tick(), tickMs);
+    timer?.unref?.();
+  };
+
+  const start = async () => {
+    for (const zone of DEMO_ZONES) {
+      await gql(baseUrl, UPSERT_ZONE, { input: { id: zone.id, name: zone.name, description: zone.description } });
+    }
+    for (const s of sensors) {
+      await gql(baseUrl, UPSERT_SENSOR, {
+        input: {
+          id: s.id, name: s.name, kind: s.kind.kind, unit: s.kind.unit, zoneId: s.zoneId,
+          minValue: s.kind.minValue, maxValue: s.kind.maxValue, expectedIntervalSeconds: Math.round(tickMs / 1000),
+        },
+      });
+    }
+    log.info(`demo: registered ${DEMO_ZONES.length} zones and ${sensors.length} sensors; backfilling history`);
+    // A few minutes of healthy history so charts are not empty on first look.
+    const minutes = options.backfillMinutes ?? 15;
+    const end = Date.now() - tickMs;
+    const history: ReadingInput[] = [];
+    for (let ts = end - minutes * 60_000; ts <= end; ts += tickMs) {
+      for (const s of sensors) history.push({ sensorId: s.id, timestamp: new Date(ts).toISOString(), value: round(healthyValue(s, ts, random)) });
+    }
+    history.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
+    await ingest(history);
+    log.info(`demo: streaming a reading per sensor every ${tickMs / 1000} s with occasional faults`);
+    void tick();
+  };
+
+  start().catch((err) => log.warn(`demo: could not start the simulator: ${(err as Error).message}`));
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
