@@ -1,0 +1,82 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FaultKind } from '../types.js';
+import { evaluate, formatReport, type EvalReport, type KindReport } from './evaluate.js';
+import { runEngineEval } from './run-engine-eval.js';
+
+// Labelled fault injection through the pure engine: a ~280-sensor fleet (14 zones × 4 kinds,
+// 6 sensors of each fault kind) over 36 h of event time (≈ 450k readings), swept every 60 s.
+// Other seeds: `npx tsx server/src/trust/eval/print-engine-eval.ts 1 2 3`.
+const SPEC = { seed: 11, zones: 14, faultsPerKind: 6 };
+
+function combine(reports: EvalReport[]): { kinds: Map<FaultKind, KindReport[]>; healthy: number; falsePositives: number } {
+  const kinds = new Map<FaultKind, KindReport[]>();
+  for (const r of reports) for (const k of r.kinds) kinds.set(k.kind, [...(kinds.get(k.kind) ?? []), k]);
+  return { kinds, healthy: reports.reduce((a, r) => a + r.healthy, 0), falsePositives: reports.reduce((a, r) => a + r.falsePositives, 0) };
+}
+
+describe('engine evaluation on generated labelled fleets', () => {
+  let runs: ReturnType<typeof runEngineEval>[] = [];
+  let total: ReturnType<typeof combine>;
+  beforeAll(() => {
+    runs = [runEngineEval({ spec: SPEC })];
+    total = combine(runs.map((r) => r.report));
+  }, 120_000);
+
+  it('prints a readable table', () => {
+    const text = formatReport(runs[0].report);
+    expect(text).toMatch(/^fault\s+n\s+recall\s+attrib/);
+    expect(text).toContain('false positives on healthy sensors');
+  });
+
+  it('detects every fault kind (recall >= 0.95) and names it (attribution >= 0.95)', () => {
+    expect([...total.kinds.keys()].sort()).toEqual(['CLOCK', 'DRIFT', 'GAP', 'NOISE', 'OFFLINE', 'OUT_OF_RANGE', 'SPIKE', 'STUCK']);
+    for (const [kind, rows] of total.kinds) {
+      const labelled = rows.reduce((a, r) => a + r.labelled, 0);
+      const detected = rows.reduce((a, r) => a + r.detected, 0);
+      const attributed = rows.reduce((a, r) => a + r.attributed, 0);
+      expect({ kind, recall: detected / labelled }).toEqual({ kind, recall: expect.toSatisfy((x: number) => x >= 0.95) });
+      expect({ kind, attribution: attributed / labelled }).toEqual({ kind, attribution: expect.toSatisfy((x: number) => x >= 0.95) });
+    }
+  });
+
+  it('keeps false positives at or below 1 % of healthy sensors', () => {
+    expect(total.falsePositives / total.healthy).toBeLessThanOrEqual(0.01);
+  });
+
+  it('meets the delay targets: OUT_OF_RANGE on the first reading, STUCK within 20, OFFLINE within 3 intervals + one sweep', () => {
+    for (const r of total.kinds.get('OUT_OF_RANGE')!) expect(r.maxDelayReadings).toBe(1);
+    for (const r of total.kinds.get('STUCK')!) expect(r.maxDelayReadings).toBeLessThanOrEqual(20);
+    // onset can fall just after a reading, so allow that reading's interval of slack in readings (+1);
+    // in time: 3 expected intervals (≤ 300 s each here) plus one 60 s sweep
+    for (const r of total.kinds.get('OFFLINE')!) {
+      expect(r.maxDelayReadings).toBeLessThanOrEqual(3 + 1);
+      expect(r.maxDelayMinutes).toBeLessThanOrEqual(3 * 5 + 1 + 0.1);
+    }
+  });
+});
+
+describe('evaluate (scoring rules)', () => {
+  const at = (m: number) => m * 60_000;
+  const labels = [
+    { sensorId: 'a', kind: 'STUCK' as const, onset: at(10), readingsBeforeOnset: 10 },
+    { sensorId: 'b', kind: 'SPIKE' as const, onset: at(10), readingsBeforeOnset: 10 },
+    { sensorId: 'c', kind: null, onset: null, readingsBeforeOnset: 0 },
+    { sensorId: 'd', kind: null, onset: null, readingsBeforeOnset: 0 },
+  ];
+  const obs = new Map([
+    ['a', [{ at: at(1), readings: 1, status: 'UNKNOWN' as const, reasons: [] }, { at: at(14), readings: 14, status: 'DEGRADED' as const, reasons: ['STUCK' as const] }]],
+    ['b', [{ at: at(12), readings: 12, status: 'DEGRADED' as const, reasons: ['NOISE' as const] }]],
+    ['c', [{ at: at(5), readings: 5, status: 'HEALTHY' as const, reasons: [] }]],
+    ['d', [{ at: at(5), readings: 5, status: 'HEALTHY' as const, reasons: ['STUCK' as const] }]],
+  ]);
+  const r = evaluate(labels, obs, new Map());
+  it('separates detection (recall) from naming the right kind (attribution)', () => {
+    const spike = r.kinds.find((k) => k.kind === 'SPIKE')!;
+    expect([spike.recall, spike.attribution]).toEqual([1, 0]);
+    const stuck = r.kinds.find((k) => k.kind === 'STUCK')!;
+    expect([stuck.recall, stuck.attribution, stuck.medianDelayReadings, stuck.medianDelayMinutes, stuck.precision]).toEqual([1, 1, 4, 4, 0.5]);
+  });
+  it('counts a healthy sensor with any reason as a false positive', () => {
+    expect([r.falsePositives, r.healthy, r.falsePositiveIds]).toEqual([1, 2, ['d']]);
+  });
+});
