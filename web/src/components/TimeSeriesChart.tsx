@@ -32,7 +32,8 @@ export interface TimeSeriesChartProps {
   ariaLabel: string;
 }
 
-const AXIS = '#6b7280';
+// Mid grey reads on both the light and the dark theme.
+const AXIS = '#7b8494';
 
 // Hooks read the latest props through `current`, so new spans draw without rebuilding the chart.
 function buildOptions(current: { current: TimeSeriesChartProps }, width: number, U: typeof uPlot): uPlot.Options {
@@ -47,7 +48,7 @@ function buildOptions(current: { current: TimeSeriesChartProps }, width: number,
     axes: [
       { stroke: AXIS, grid: { stroke: '#8883', width: 1 } },
       {
-        stroke: 'var(--chart-axis)' as string,
+        stroke: AXIS,
         grid: { stroke: '#8883', width: 1 },
         values: (_u, ticks) => ticks.map((t) => `${+t.toFixed(2)}${unit ? ` ${unit}` : ''}`),
         size: 70,
