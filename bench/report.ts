@@ -1,0 +1,192 @@
+// Turns the measurements into budget verdicts and one plain-text table.
+import type { CeilingRun } from './ceiling.js';
+import type { IngestRun } from './ingest.js';
+import type { Machine } from './machine.js';
+import type { TopUp } from './postgres-admin.js';
+import { round } from './stats.js';
+
+export interface RssSummary {
+  beforeMb: number;
+  peakMb: number;
+  afterMb: number;
+  /** Peak over the first and the second half of the ingestion. */
+  firstHalfPeakMb: number;
+  secondHalfPeakMb: number;
+  samples: { atMs: number; rssMb: number }[];
+}
+
+export type ExtraFigures = { status: 'ran'; figures: Record<string, number> } | { status: string; reason?: string };
+
+export interface ModeResult {
+  mode: 'postgres' | 'pglite';
+  status: 'ran' | 'skipped' | 'failed';
+  reason?: string;
+  database?: string;
+  registration?: { zones: number; sensors: number; seconds: number };
+  ingest?: IngestRun;
+  storedRows?: number;
+  rss?: RssSummary;
+  ceiling?: CeilingRun;
+  ratio?: number;
+  topUp?: TopUp;
+  dashboard?: ExtraFigures;
+  subscribers?: ExtraFigures;
+}
+
+export interface Budget {
+  line: string;
+  target: string;
+  actual: string;
+  verdict: 'PASS' | 'MISS' | 'n/a';
+}
+
+/** Memory counts as flat when the second half of the run peaks at most this much above the first. */
+export const FLAT_RSS_TOLERANCE_MB = 64;
+
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || !Number.isFinite(n) ? '–' : round(n, digits).toLocaleString('en-US');
+
+function verdict(ok: boolean | null): Budget['verdict'] {
+  return ok === null ? 'n/a' : ok ? 'PASS' : 'MISS';
+}
+
+export function budgets(pg: ModeResult | undefined, lite: ModeResult | undefined): Budget[] {
+  const out: Budget[] = [];
+  const pgRate = pg?.ingest?.readingsPerSecond;
+  out.push({
+    line: 'PostgreSQL ingestion, end to end',
+    target: '≥ 50,000 readings/s',
+    actual: pgRate === undefined ? (pg?.reason ?? 'not run') : `${fmt(pgRate)} readings/s`,
+    verdict: verdict(pgRate === undefined ? null : pgRate >= 50_000),
+  });
+  out.push({
+    line: 'PostgreSQL ingestion vs bare pg unnest (same rows, same run)',
+    target: '≥ 0.25',
+    actual: pg?.ratio === undefined ? 'not run' : `${fmt(pg.ratio, 2)} (${fmt(pgRate)} / ${fmt(pg.ceiling?.readingsPerSecond)})`,
+    verdict: verdict(pg?.ratio === undefined ? null : pg.ratio >= 0.25),
+  });
+  const liteRate = lite?.ingest?.readingsPerSecond;
+  out.push({
+    line: 'PGlite ingestion, end to end',
+    target: '≥ 30,000 readings/s',
+    actual: liteRate === undefined ? (lite?.reason ?? 'not run') : `${fmt(liteRate)} readings/s`,
+    verdict: verdict(liteRate === undefined ? null : liteRate >= 30_000),
+  });
+  for (const m of [pg, lite]) {
+    if (!m?.rss) continue;
+    const growth = m.rss.secondHalfPeakMb - m.rss.firstHalfPeakMb;
+    out.push({
+      line: `${label(m.mode)} server memory flat while ingesting`,
+      target: `2nd-half peak ≤ 1st-half peak + ${FLAT_RSS_TOLERANCE_MB} MB`,
+      actual: `${fmt(m.rss.firstHalfPeakMb)} → ${fmt(m.rss.secondHalfPeakMb)} MB (${growth >= 0 ? '+' : ''}${fmt(growth)})`,
+      verdict: verdict(growth <= FLAT_RSS_TOLERANCE_MB),
+    });
+  }
+  out.push(...figureBudgets(pg?.dashboard, 'dashboard'), ...figureBudgets(pg?.subscribers, 'subscribers'));
+  return out;
+}
+
+/**
+ * The dashboard and subscriber benches return named figures; budgets are
+ * matched by name: a p50 or median figure named "uncached" < 10 ms, "cached"
+ * < 1 ms, and the subscribers' p99 figures < 250 ms.
+ */
+function figureBudgets(extra: ExtraFigures | undefined, kind: 'dashboard' | 'subscribers'): Budget[] {
+  if (!extra || extra.status !== 'ran' || !('figures' in extra)) {
+    const why = extra ? `${extra.status}${'reason' in extra && extra.reason ? `: ${extra.reason}` : ''}` : 'not run';
+    return kind === 'dashboard'
+      ? [{ line: 'dashboardSummary / zoneStats median (10k sensors, 10M readings)', target: '< 10 ms uncached, < 1 ms cached', actual: why, verdict: 'n/a' }]
+      : [{ line: '1,000 subscribers get dashboardUpdated', target: 'p99 < 250 ms', actual: why, verdict: 'n/a' }];
+  }
+  const out: Budget[] = [];
+  for (const [key, value] of Object.entries(extra.figures)) {
+    const k = key.toLowerCase();
+    if (kind === 'dashboard' && /(p50|median)/.test(k)) {
+      const limit = /uncached/.test(k) ? 10 : /cached/.test(k) ? 1 : null;
+      if (limit !== null) out.push({ line: `dashboard ${key}`, target: `< ${limit} ms`, actual: `${fmt(value, 2)} ms`, verdict: verdict(value < limit) });
+    }
+    if (kind === 'subscribers' && /p99/.test(k) && !/connect/.test(k)) {
+      out.push({ line: `subscribers ${key}`, target: '< 250 ms', actual: `${fmt(value, 1)} ms`, verdict: verdict(value < 250) });
+    }
+  }
+  return out;
+}
+
+const label = (mode: ModeResult['mode']) => (mode === 'postgres' ? 'PostgreSQL' : 'PGlite');
+
+/** Plain-text table; `left` columns are left-aligned, the others (numbers) right-aligned. */
+function table(header: string[], rows: string[][], left = 1): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function renderReport(opts: {
+  machine: Machine;
+  databaseVersions: string[];
+  shape: string;
+  clientNote: string;
+  modes: ModeResult[];
+  budgetLines: Budget[];
+  loadAfter: number;
+}): string {
+  const { machine, modes } = opts;
+  const out: string[] = [];
+  out.push('', '=== Sensor Trust ingestion benchmark ===');
+  out.push(`machine   ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
+  out.push(`databases ${opts.databaseVersions.join('; ')}`);
+  out.push(`load      1-min load average ${machine.loadAverage1m} at start, ${opts.loadAfter} at end (other work on the machine skews the figures)`);
+  out.push(`batches   ${opts.shape}`);
+  out.push(`clients   ${opts.clientNote}`);
+  out.push('');
+  const rows = modes.filter((m) => m.ingest).map((m) => {
+    const i = m.ingest!;
+    return [
+      label(m.mode),
+      fmt(i.readings),
+      String(i.clients),
+      fmt(i.readingsPerSecond),
+      fmt(i.batchMs.p50, 1),
+      fmt(i.batchMs.p99, 1),
+      m.rss ? `${fmt(m.rss.beforeMb)}/${fmt(m.rss.peakMb)}/${fmt(m.rss.afterMb)}` : '–',
+      m.ceiling ? `${fmt(m.ceiling.readingsPerSecond)} (${m.ceiling.driver})` : '–',
+      m.ratio === undefined ? '–' : fmt(m.ratio, 2),
+    ];
+  });
+  out.push(
+    table(['mode', 'readings', 'clients', 'readings/s', 'p50 ms', 'p99 ms', 'RSS MB before/peak/after', 'bare unnest readings/s', 'ratio'], rows),
+  );
+  for (const m of modes) {
+    if (m.status !== 'ran') out.push(`${label(m.mode)} ${m.status === 'skipped' ? 'SKIPPED' : 'FAILED'}: ${m.reason}`);
+    if (!m.database) continue;
+    const notes = [`${label(m.mode)}: ${m.database ?? ''}`];
+    if (m.registration) notes.push(`registered ${fmt(m.registration.sensors)} sensors in ${m.registration.zones} zones in ${fmt(m.registration.seconds, 1)} s`);
+    if (m.ingest) notes.push(`${fmt(m.ingest.batches)} batches in ${fmt(m.ingest.seconds, 1)} s, max batch ${fmt(m.ingest.batchMs.max)} ms`);
+    if (m.storedRows !== undefined) notes.push(`${fmt(m.storedRows)} rows in reading after ingestion`);
+    if (m.topUp) notes.push(`topped up to ${fmt(m.topUp.after)} rows in ${fmt(m.topUp.seconds, 1)} s`);
+    out.push(`  ${notes.join('; ')}`);
+  }
+  for (const m of modes) {
+    for (const [name, extra] of [['dashboard', m.dashboard], ['subscribers', m.subscribers]] as const) {
+      if (!extra) continue;
+      if (extra.status === 'ran' && 'figures' in extra) {
+        out.push('', `${label(m.mode)} ${name}:`);
+        out.push(table(['figure', 'value'], Object.entries(extra.figures).map(([k, v]) => [k, fmt(v, 2)])));
+      } else {
+        out.push('', `${label(m.mode)} ${name}: ${extra.status}${'reason' in extra && extra.reason ? ` (${extra.reason})` : ''}`);
+      }
+    }
+  }
+  out.push('', 'Budgets:');
+  out.push(table(['budget', 'target', 'measured', 'verdict'], opts.budgetLines.map((b) => [b.line, b.target, b.actual, b.verdict]), 4));
+  const missed = opts.budgetLines.filter((b) => b.verdict === 'MISS');
+  const measured = opts.budgetLines.filter((b) => b.verdict !== 'n/a').length;
+  out.push(
+    '',
+    missed.length
+      ? `MISS: ${missed.length} of ${measured} measured budget lines missed: ${missed.map((b) => b.line).join('; ')}`
+      : `PASS: all ${measured} measured budget lines met (${opts.budgetLines.length - measured} not measured).`,
+  );
+  return out.join('\n');
+}
