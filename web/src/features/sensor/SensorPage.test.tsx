@@ -1,0 +1,70 @@
+import { cleanup, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ticket } from '../../test-support/fixtures';
+import { createMockClient, renderWithClient } from '../../test-support/mock-client';
+import { SensorPage } from './SensorPage';
+
+afterEach(cleanup);
+
+const trust = (status: string, score: number, reasons: unknown[]) => ({
+  __typename: 'TrustScore', score, status, severity: reasons.length ? 'HIGH' : 'NONE', lastEvaluated: '2026-11-28T12:00:00.000Z', reasons,
+});
+
+const sensor = {
+  __typename: 'Sensor',
+  id: 'hall-a-temp-1',
+  name: 'Hall A temperature 1',
+  kind: 'temperature',
+  unit: '°C',
+  minValue: -30,
+  maxValue: 60,
+  expectedIntervalSeconds: 5,
+  zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' },
+  trust: trust('FAULTY', 18, [
+    { __typename: 'TrustReason', kind: 'OUT_OF_RANGE', severity: 'HIGH', message: '6 of the last 10 readings above 60 °C', since: '2026-11-28T11:58:00.000Z' },
+  ]),
+  readings: [
+    { __typename: 'Reading', timestamp: '2026-11-28T11:59:50.000Z', value: 21.4 },
+    { __typename: 'Reading', timestamp: '2026-11-28T11:59:55.000Z', value: 75 },
+  ],
+  trustHistory: [
+    { __typename: 'TrustPoint', at: '2026-11-28T11:50:00.000Z', score: 95, status: 'HEALTHY' },
+    { __typename: 'TrustPoint', at: '2026-11-28T11:58:00.000Z', score: 18, status: 'FAULTY' },
+  ],
+  tickets: [ticket('t1')],
+};
+
+describe('SensorPage', () => {
+  it('explains the reasons in words and lists the sensor’s tickets', async () => {
+    const { client } = createMockClient({ queries: { Sensor: { sensor } } });
+    renderWithClient(<SensorPage sensorId="hall-a-temp-1" />, client);
+
+    expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Hall A temperature 1');
+    expect(screen.getByText(/plausible range -30 – 60 °C/)).toBeTruthy();
+    const panel = screen.getByTestId('sensor-trust');
+    expect(panel.textContent).toContain('FAULTY');
+    expect(within(panel).getByRole('meter').getAttribute('aria-valuenow')).toBe('18');
+    expect(screen.getByText('Out of range')).toBeTruthy();
+    expect(screen.getByText('6 of the last 10 readings above 60 °C')).toBeTruthy();
+    expect(screen.getByText(/outside what this sensor can plausibly measure/)).toBeTruthy();
+    expect(screen.getByTestId('ticket-t1')).toBeTruthy();
+    expect(screen.getByLabelText('Readings over time')).toBeTruthy();
+  });
+
+  it('shows trust pushed by sensorUpdated', async () => {
+    const { client } = createMockClient({
+      queries: { Sensor: { sensor } },
+      subscriptions: { SensorUpdated: [{ sensorUpdated: { __typename: 'Sensor', id: 'hall-a-temp-1', trust: trust('HEALTHY', 91, []) } }] },
+    });
+    renderWithClient(<SensorPage sensorId="hall-a-temp-1" />, client);
+    const panel = await screen.findByTestId('sensor-trust');
+    expect(panel.textContent).toContain('HEALTHY');
+    expect(screen.getByText(/No problems detected/)).toBeTruthy();
+  });
+
+  it('says when the sensor does not exist', async () => {
+    const { client } = createMockClient({ queries: { Sensor: { sensor: null } } });
+    renderWithClient(<SensorPage sensorId="nope" />, client);
+    expect((await screen.findByText(/does not exist/)).textContent).toContain('nope');
+  });
+});
