@@ -51,7 +51,7 @@ describe('OverviewPage', () => {
     expect(screen.getByTestId('open-tickets').textContent).toContain('4');
     expect(screen.getAllByTestId('ticket-activity-item')[0]!.textContent).toContain('Pressure sensor went silent');
     // Zone tiles have no push of their own: a dashboard push refreshes them from the network.
-    expect(executeQuery.mock.calls.some(([, context]) => (context as { requestPolicy?: string })?.requestPolicy === 'network-only')).toBe(true);
+    expect((executeQuery.mock.calls as unknown[][]).some(([, context]) => (context as { requestPolicy?: string })?.requestPolicy === 'network-only')).toBe(true);
   });
 
   it('says when it is loading, when there are no zones, and when loading failed', async () => {
