@@ -1,6 +1,7 @@
 // Parses the environment once, validates it and fails fast with a message that
 // names the bad setting. Everything else receives a typed Config.
 import { resolve } from 'node:path';
+import { FAULT_KINDS, type FaultKind } from './trust/types.js';
 
 export interface Config {
   port: number;
@@ -22,10 +23,27 @@ export interface Config {
   dashboardCoalesceMs: number;
   /** JSON file with trust-threshold overrides per sensor kind, or null. */
   trustConfigFile: string | null;
+  /** Automatic maintenance tickets (modules/tickets/ticket-automation.ts). */
+  tickets: TicketSettings;
   /** Serve GraphiQL at /graphiql. */
   graphiql: boolean;
   /** Directory of the built web app (served at /). */
   webDir: string;
+}
+
+export interface TicketSettings {
+  /** A ticket opens only while the score is below this (or the status is FAULTY/OFFLINE). TICKET_TRUST_THRESHOLD, default 60. */
+  trustThreshold: number;
+  /** A fault must persist this long (event time, from reason.since) before it opens a ticket. TICKET_PENDING_SECONDS, default 600. */
+  pendingMs: number;
+  /** Fault kinds that skip the pending period. TICKET_IMMEDIATE_KINDS, default OUT_OF_RANGE,OFFLINE. */
+  immediateKinds: FaultKind[];
+  /** An OPEN ticket resolves itself after its fault has been absent this long. TICKET_KEEP_OPEN_SECONDS, default 1800. */
+  keepOpenMs: number;
+  /** A relapse within this long after resolution reopens the same ticket. TICKET_REOPEN_WINDOW_SECONDS, default 86400. */
+  reopenWindowMs: number;
+  /** An unresolved fault raises its ticket's severity one level per this long. TICKET_ESCALATE_AFTER_SECONDS, default 3600. */
+  escalateAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +85,26 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function faultKinds(env: Env, name: string, fallback: FaultKind[]): FaultKind[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const kinds = raw.split(',').map((k) => k.trim().toUpperCase()).filter(Boolean);
+  const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (bad.length) throw new ConfigError(`${name} must list fault kinds among ${FAULT_KINDS.join(', ')}, got "${bad.join(', ')}"`);
+  return [...new Set(kinds)] as FaultKind[];
+}
+
+function ticketSettings(env: Env): TicketSettings {
+  return {
+    trustThreshold: integer(env, 'TICKET_TRUST_THRESHOLD', 60, 0, 100),
+    pendingMs: integer(env, 'TICKET_PENDING_SECONDS', 600, 0, 30 * 86_400) * 1000,
+    immediateKinds: faultKinds(env, 'TICKET_IMMEDIATE_KINDS', ['OUT_OF_RANGE', 'OFFLINE']),
+    keepOpenMs: integer(env, 'TICKET_KEEP_OPEN_SECONDS', 1800, 0, 30 * 86_400) * 1000,
+    reopenWindowMs: integer(env, 'TICKET_REOPEN_WINDOW_SECONDS', 86_400, 0, 365 * 86_400) * 1000,
+    escalateAfterMs: integer(env, 'TICKET_ESCALATE_AFTER_SECONDS', 3600, 60, 30 * 86_400) * 1000,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -89,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardCacheTtlMs: integer(env, 'DASHBOARD_CACHE_TTL_SECONDS', 30, 0, 86_400) * 1000,
     dashboardCoalesceMs: integer(env, 'DASHBOARD_COALESCE_MS', 1000, 0, 600_000),
     trustConfigFile: env.TRUST_CONFIG_FILE ? resolve(env.TRUST_CONFIG_FILE) : null,
+    tickets: ticketSettings(env),
     graphiql: bool(env, 'GRAPHIQL', true),
     webDir: resolve(env.WEB_DIR || new URL('../../web/dist', import.meta.url).pathname),
   };

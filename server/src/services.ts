@@ -7,6 +7,9 @@ import { createReadingsRepository } from './modules/readings/readings-repository
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
+import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
+import { createTicketAutomation } from './modules/tickets/ticket-automation.js';
+import { createTicketsService } from './modules/tickets/tickets-service.js';
 import { createTicketsRepository } from './modules/tickets/tickets-repository.js';
 import { createTrustRepository } from './modules/trust/trust-repository.js';
 import { createReadingsIngestRepository } from './modules/readings/readings-ingest-repository.js';
@@ -20,6 +23,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const prisma = app.db.prisma;
   const sensorsRepository = createSensorsRepository(prisma);
   const clock = { now: options.now ?? (() => new Date()) };
+  const ticketAutomation = createTicketAutomation({ settings: config.tickets, events: app.events });
   // Trust shell + ingestion (modules/trust, modules/readings).
   const trust = createTrustService({
     prisma,
@@ -28,7 +32,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     events: app.events,
     clock,
     log: app.log,
-    ticketAutomation: undefined, // wired when modules/tickets/ticket-automation.ts lands
+    ticketAutomation,
   });
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
   const readings = createReadingsService({
@@ -54,6 +58,9 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     trustRepository: createTrustRepository(prisma),
     ticketsRepository: createTicketsRepository(prisma),
     maintenanceRepository: createMaintenanceRepository(prisma),
+    ticketAutomation,
+    tickets: createTicketsService(prisma, app.events, clock),
+    maintenance: createMaintenanceService(createMaintenanceRepository(prisma), sensorsRepository, app.events, clock),
     dashboardRepository: createDashboardRepository(prisma),
   };
 }

@@ -28,6 +28,26 @@ export function createMaintenanceRepository(prisma: PrismaClient) {
         orderBy: { startsAt: 'asc' },
       });
     },
+
+    findById(id: string): Promise<MaintenanceWindowRow | null> {
+      return prisma.maintenanceWindow.findUnique({ where: { id } });
+    },
+
+    create(data: { sensorId: string | null; zoneId: string | null; startsAt: Date; endsAt: Date; reason: string | null; createdBy: string }) {
+      return prisma.maintenanceWindow.create({ data });
+    },
+
+    /** Ends a window early; only if it is still running (returns null otherwise). */
+    async endAt(id: string, now: Date): Promise<MaintenanceWindowRow | null> {
+      const { count } = await prisma.maintenanceWindow.updateMany({ where: { id, startsAt: { lte: now }, endsAt: { gt: now } }, data: { endsAt: now } });
+      return count ? prisma.maintenanceWindow.findUnique({ where: { id } }) : null;
+    },
+
+    /** Deletes a window that has not started yet (returns false if it has meanwhile). */
+    async deleteUpcoming(id: string, now: Date): Promise<boolean> {
+      const { count } = await prisma.maintenanceWindow.deleteMany({ where: { id, startsAt: { gt: now } } });
+      return count > 0;
+    },
   };
 }
 

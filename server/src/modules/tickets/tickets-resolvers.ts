@@ -1,6 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.js';
 import { UserInputError } from '../../graphql/errors.js';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.js';
+import { actorFrom } from './ticket-actor.js';
 import type { TicketCursor, TicketRow } from './tickets-repository.js';
 
 function ticketCursor(ticket: TicketRow): string {
@@ -29,6 +30,16 @@ export const ticketsResolvers: Resolvers = {
     },
     ticket: (_root, { id }, { services }) => services.ticketsRepository.findById(id),
     maintenanceWindows: (_root, args, { services }) => services.maintenanceRepository.list(args, services.clock.now()),
+  },
+  Mutation: {
+    acknowledgeTicket: (_root, { id, note }, ctx) => ctx.services.tickets.acknowledge(id, actorFrom(ctx), note),
+    assignTicket: (_root, { id, assignee }, ctx) => ctx.services.tickets.assign(id, actorFrom(ctx), assignee),
+    startTicket: (_root, { id, note }, ctx) => ctx.services.tickets.start(id, actorFrom(ctx), note),
+    commentTicket: (_root, { id, note }, ctx) => ctx.services.tickets.comment(id, actorFrom(ctx), note),
+    resolveTicket: (_root, { id, note }, ctx) => ctx.services.tickets.resolve(id, actorFrom(ctx), note),
+    setTicketSeverity: (_root, { id, severity, note }, ctx) => ctx.services.tickets.setSeverity(id, actorFrom(ctx), severity, note),
+    scheduleMaintenance: (_root, { input }, ctx) => ctx.services.maintenance.schedule(input, actorFrom(ctx)),
+    cancelMaintenance: (_root, { id }, ctx) => ctx.services.maintenance.cancel(id),
   },
   MaintenanceWindow: {
     active: (w, _args, { services }) => {

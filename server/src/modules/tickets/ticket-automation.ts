@@ -1,0 +1,96 @@
+// Ticket automation, driven by the trust shell inside its ingest/sweep transactions:
+// read the tickets the changes touch (one statement), plan, and write in bulk. Opening
+// or reopening takes per-(sensor, kind) advisory locks and re-plans on fresh data; the
+// partial unique index ticket_one_open_per_sensor_kind is the last line of defence.
+// The caller publishes the returned payloads after commit (see `publish`).
+import type { TicketSettings } from '../../config.js';
+import type { EventBus } from '../../events/event-bus.js';
+import { Topic, type TicketUpdatedPayload } from '../../events/topics.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { TicketAutomation, TrustChange } from '../trust/trust-changes.js';
+import { activeWindows, insertTickets, knownTickets, lockKeys, patchTickets, reopenTickets, type ChangedTicket } from './ticket-automation-repository.js';
+import { planTickets, ticketKey, type ActiveWindow, type KnownTicket, type TicketPlan } from './ticket-planner.js';
+import { escalateLongOpen, resolveRecovered } from './ticket-sweep-repository.js';
+
+type Tx = Prisma.TransactionClient;
+
+export interface TicketAutomationDeps {
+  settings: TicketSettings;
+  events: EventBus;
+}
+
+export interface TicketAutomationService extends TicketAutomation {
+  apply(tx: Tx, changes: TrustChange[], now: Date): Promise<TicketUpdatedPayload[]>;
+  sweep(tx: Tx, now: Date): Promise<TicketUpdatedPayload[]>;
+  /** Call after the transaction committed: ticketUpdated per ticket, one DashboardChanged. */
+  publish(payloads: readonly TicketUpdatedPayload[]): void;
+}
+
+/** One publishable entry per ticket. */
+export function dedupePayloads(payloads: readonly TicketUpdatedPayload[]): TicketUpdatedPayload[] {
+  return [...new Map(payloads.map((p) => [p.ticketId, p])).values()];
+}
+
+export function publishTicketUpdates(events: EventBus, payloads: readonly TicketUpdatedPayload[]): void {
+  if (!payloads.length) return;
+  for (const p of dedupePayloads(payloads)) events.publish(Topic.TicketUpdated, p);
+  events.publish(Topic.DashboardChanged, { reason: 'tickets' });
+}
+
+function byKey(tickets: readonly KnownTicket[]): Map<string, KnownTicket> {
+  return new Map(tickets.map((t) => [ticketKey(t.sensorId, t.kind), t]));
+}
+
+function structuralKeys(plan: TicketPlan): string[] {
+  return [...plan.inserts.map((i) => ticketKey(i.sensorId, i.kind)), ...plan.reopens.map((r) => ticketKey(r.sensorId, r.kind))];
+}
+
+export function createTicketAutomation({ settings, events }: TicketAutomationDeps): TicketAutomationService {
+  async function planWithWindows(tx: Tx, changes: TrustChange[], known: Map<string, KnownTicket>, windows: Map<string, ActiveWindow | null>) {
+    let plan = planTickets({ changes, known, windows, settings });
+    if (plan.needWindows.size) {
+      const wanted = changes.filter((c) => plan.needWindows.has(c.sensorId));
+      for (const [id, w] of await activeWindows(tx, wanted)) windows.set(id, w);
+      plan = planTickets({ changes, known, windows, settings });
+    }
+    return plan;
+  }
+
+  return {
+    async apply(tx, changes, _now) {
+      if (!changes.length) return [];
+      const sensorIds = [...new Set(changes.map((c) => c.sensorId))];
+      const windows = new Map<string, ActiveWindow | null>();
+      let plan: TicketPlan = await planWithWindows(tx, changes, byKey(await knownTickets(tx, sensorIds)), windows);
+
+      // Someone else may be opening the same tickets right now: serialise on the keys and
+      // decide again on what is committed once we hold them (again if the plan moved on).
+      const locked = new Set<string>();
+      for (let round = 0; round < 3; round++) {
+        const keys = structuralKeys(plan).filter((k) => !locked.has(k));
+        if (!keys.length) break;
+        await lockKeys(tx, keys);
+        for (const k of keys) locked.add(k);
+        plan = await planWithWindows(tx, changes, byKey(await knownTickets(tx, sensorIds)), windows);
+      }
+
+      const zoneOf = new Map(changes.map((c) => [c.sensorId, c.zoneId]));
+      const changed: ChangedTicket[] = [
+        ...(await insertTickets(tx, plan.inserts)),
+        ...(await reopenTickets(tx, plan.reopens)),
+        ...(await patchTickets(tx, plan.patches, plan.events)),
+      ];
+      return dedupePayloads(changed.map((t) => ({ ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null })));
+    },
+
+    async sweep(tx, now) {
+      const resolved = await resolveRecovered(tx, now, settings.keepOpenMs);
+      const escalated = await escalateLongOpen(tx, now, settings.escalateAfterMs);
+      return dedupePayloads([...resolved, ...escalated]);
+    },
+
+    publish(payloads) {
+      publishTicketUpdates(events, payloads);
+    },
+  };
+}

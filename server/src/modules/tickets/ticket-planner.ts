@@ -1,0 +1,227 @@
+// Decides, from trust changes and the tickets they touch, what ticket automation
+// writes. Pure: the automation shell reads, plans, (locks, re-reads, re-plans) and writes.
+import type { TicketSettings } from '../../config.js';
+import type { FaultKind, Severity, TrustReason } from '../../trust/types.js';
+import type { TrustChange } from '../trust/trust-changes.js';
+import {
+  AUTOMATION_ACTOR,
+  automaticSeverity,
+  formatDuration,
+  severityRank,
+  ticketTitle,
+  type TicketStatus,
+} from './ticket-rules.js';
+
+/** The ticket of a (sensor, kind) automation looks at: the open one, else the latest resolved one. */
+export interface KnownTicket {
+  id: string;
+  sensorId: string;
+  kind: FaultKind;
+  status: TicketStatus;
+  severity: Severity;
+  severityManual: boolean;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+  recoveredAt: Date | null;
+  lastSeenAt: Date | null;
+}
+
+export interface ActiveWindow {
+  id: string;
+  endsAt: Date;
+}
+
+export interface TicketInsert {
+  sensorId: string;
+  kind: FaultKind;
+  severity: Severity;
+  title: string;
+  at: Date;
+  note: string;
+}
+
+export interface TicketReopen {
+  id: string;
+  sensorId: string;
+  kind: FaultKind;
+  /** null keeps the current (manual) severity */
+  severity: Severity | null;
+  at: Date;
+  note: string;
+}
+
+export interface TicketPatch {
+  id: string;
+  /** null keeps last_seen_at */
+  lastSeenAt: Date | null;
+  recovered: 'keep' | 'clear' | Date;
+  occurrencesDelta: number;
+  /** null keeps the severity */
+  severity: Severity | null;
+  /** A one-off note on a resolved ticket (the patch is otherwise only for unresolved ones). */
+  onResolved: boolean;
+}
+
+export interface EventDraft {
+  ticketId: string;
+  at: Date;
+  type: string;
+  note: string;
+  /** Write only if the ticket has no event with this type and note yet. */
+  once: boolean;
+}
+
+export interface TicketPlan {
+  inserts: TicketInsert[];
+  reopens: TicketReopen[];
+  patches: TicketPatch[];
+  events: EventDraft[];
+  /** Sensors whose maintenance windows the plan needed but was not given. */
+  needWindows: Set<string>;
+}
+
+export const ticketKey = (sensorId: string, kind: string) => `${sensorId}\u001f${kind}`;
+
+export interface PlanInput {
+  changes: readonly TrustChange[];
+  known: ReadonlyMap<string, KnownTicket>;
+  /** Sensors whose windows were looked up, and the window active for each (if any). */
+  windows: ReadonlyMap<string, ActiveWindow | null>;
+  settings: TicketSettings;
+}
+
+export function planTickets({ changes, known, windows, settings }: PlanInput): TicketPlan {
+  const plan: TicketPlan = { inserts: [], reopens: [], patches: [], events: [], needWindows: new Set() };
+  const openKindsBySensor = new Map<string, FaultKind[]>();
+  for (const t of known.values()) {
+    if (t.status === 'RESOLVED') continue;
+    openKindsBySensor.set(t.sensorId, [...(openKindsBySensor.get(t.sensorId) ?? []), t.kind]);
+  }
+  for (const c of changes) {
+    const reasons = new Map<FaultKind, TrustReason>(c.verdict.reasons.map((r) => [r.kind, r]));
+    const kinds = new Set<FaultKind>([...reasons.keys(), ...c.previous.reasonKinds, ...(openKindsBySensor.get(c.sensorId) ?? [])]);
+    const windowOf = (): ActiveWindow | null | undefined => {
+      if (!windows.has(c.sensorId)) {
+        plan.needWindows.add(c.sensorId);
+        return undefined;
+      }
+      return windows.get(c.sensorId) ?? null;
+    };
+    for (const kind of kinds) {
+      const t = known.get(ticketKey(c.sensorId, kind));
+      const reason = reasons.get(kind);
+      if (reason) planPresent(plan, settings, c, kind, reason, t, windowOf);
+      else if (t && t.status !== 'RESOLVED' && !t.recoveredAt) planRecovery(plan, settings, c, kind, t);
+    }
+  }
+  return plan;
+}
+
+function planPresent(
+  plan: TicketPlan,
+  settings: TicketSettings,
+  c: TrustChange,
+  kind: FaultKind,
+  reason: TrustReason,
+  t: KnownTicket | undefined,
+  windowOf: () => ActiveWindow | null | undefined,
+): void {
+  const at = c.at;
+  const atMs = at.getTime();
+  // Without a `since` the condition is as old as the current status, else it starts now.
+  const sinceMs = reason.since ?? c.statusSince?.getTime() ?? atMs;
+  const proposed = automaticSeverity(reason, c.verdict.status, sinceMs, atMs, settings.escalateAfterMs);
+
+  if (t && t.status !== 'RESOLVED') {
+    const patch: TicketPatch = {
+      id: t.id,
+      lastSeenAt: !t.lastSeenAt || t.lastSeenAt < at ? at : null,
+      recovered: 'keep',
+      occurrencesDelta: 0,
+      severity: null,
+      onResolved: false,
+    };
+    const event = (type: string, note: string, once = false) => plan.events.push({ ticketId: t.id, at, type, note, once });
+    if (t.recoveredAt) {
+      patch.recovered = 'clear';
+      patch.occurrencesDelta = 1;
+      event('relapsed', `${kind} reported again after ${formatDuration(Math.max(0, atMs - t.recoveredAt.getTime()))} of recovery: ${reason.message}`);
+    } else if (!c.previous.reasonKinds.includes(kind)) {
+      patch.occurrencesDelta = 1;
+      event('repeated', reason.message);
+    }
+    if (severityRank(proposed) > severityRank(t.severity)) {
+      if (t.severityManual) {
+        event('escalation_withheld', `Automation would raise the severity to ${proposed}; ${t.severity} was chosen by a person and is kept`, true);
+      } else {
+        const window = windowOf();
+        if (window) {
+          event('suppressed', `Escalation to ${proposed} withheld: maintenance window ${window.id} until ${window.endsAt.toISOString()}`, true);
+        } else if (window === null) {
+          patch.severity = proposed;
+          event('escalated', `${t.severity} → ${proposed}: ${reason.message}`);
+        }
+      }
+    }
+    if (patch.lastSeenAt || patch.recovered !== 'keep' || patch.occurrencesDelta || patch.severity) plan.patches.push(patch);
+    return;
+  }
+
+  // No unresolved ticket: open one only for a trust problem that has lasted the pending period.
+  const untrusted = c.verdict.score < settings.trustThreshold || c.verdict.status === 'FAULTY' || c.verdict.status === 'OFFLINE';
+  const pendingOver = settings.immediateKinds.includes(kind) || atMs - sinceMs >= settings.pendingMs;
+  if (!untrusted || !pendingOver) return;
+
+  if (t && t.resolvedBy !== AUTOMATION_ACTOR && t.resolvedAt && sinceMs <= t.resolvedAt.getTime()) {
+    // A person resolved the ticket while this very episode was going on: respect it, say so once.
+    if (!t.lastSeenAt || t.lastSeenAt <= t.resolvedAt) {
+      plan.patches.push({ id: t.id, lastSeenAt: at, recovered: 'keep', occurrencesDelta: 0, severity: null, onResolved: true });
+      plan.events.push({
+        ticketId: t.id,
+        at,
+        type: 'condition_persists',
+        note: `${kind} is still reported; the ticket stays resolved as ${t.resolvedBy ?? 'a person'} decided`,
+        once: true,
+      });
+    }
+    return;
+  }
+
+  const window = windowOf();
+  if (window === undefined) return;
+  const reopenable = t && t.resolvedAt && atMs - t.resolvedAt.getTime() <= settings.reopenWindowMs ? t : null;
+  if (window) {
+    // New tickets are silenced (the sensor shows its window); a relapse notes it on its ticket.
+    if (reopenable) {
+      plan.events.push({
+        ticketId: reopenable.id,
+        at,
+        type: 'suppressed',
+        note: `${kind} reported again during maintenance window ${window.id} (until ${window.endsAt.toISOString()}): not reopened`,
+        once: true,
+      });
+    }
+    return;
+  }
+  if (reopenable) {
+    plan.reopens.push({
+      id: reopenable.id,
+      sensorId: reopenable.sensorId,
+      kind,
+      severity: reopenable.severityManual ? null : proposed,
+      at,
+      note: `Relapse ${formatDuration(atMs - reopenable.resolvedAt!.getTime())} after resolution: ${reason.message}`,
+    });
+    return;
+  }
+  plan.inserts.push({ sensorId: c.sensorId, kind, severity: proposed, title: ticketTitle(kind, c.sensorId), at, note: reason.message });
+}
+
+function planRecovery(plan: TicketPlan, settings: TicketSettings, c: TrustChange, kind: FaultKind, t: KnownTicket): void {
+  plan.patches.push({ id: t.id, lastSeenAt: null, recovered: c.at, occurrencesDelta: 0, severity: null, onResolved: false });
+  const then =
+    t.status === 'OPEN'
+      ? `resolves itself after ${formatDuration(settings.keepOpenMs)} without it`
+      : `left ${t.status} for its owner to resolve`;
+  plan.events.push({ ticketId: t.id, at: c.at, type: 'recovering', note: `${kind} no longer reported; ${then}`, once: false });
+}

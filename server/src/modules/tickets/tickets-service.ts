@@ -1,0 +1,92 @@
+// Manual ticket lifecycle: validate → lock the ticket → check the transition → write
+// the change and its event → publish after commit. Automation never overwrites what a
+// person decides here (status, severity); see ticket-planner.ts.
+import type { EventBus } from '../../events/event-bus.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { NotFoundError, UserInputError } from '../../graphql/errors.js';
+import type { Severity } from '../../trust/types.js';
+import { SEVERITIES } from '../../trust/types.js';
+import { publishTicketUpdates } from './ticket-automation.js';
+import { ACTION_EVENT, allowedFrom, nextStatus, type TicketAction, type TicketStatus } from './ticket-rules.js';
+import type { TicketRow } from './tickets-repository.js';
+
+export interface TicketActionInput {
+  note?: string | null;
+  assignee?: string;
+  severity?: Severity;
+}
+
+const VERB: Record<TicketAction, string> = {
+  acknowledge: 'acknowledge',
+  assign: 'assign',
+  start: 'start',
+  comment: 'comment on',
+  resolve: 'resolve',
+  setSeverity: 'change the severity of',
+};
+
+function text(field: string, value: string | null | undefined, max: number, required: boolean): string | null {
+  const trimmed = value?.trim() ?? '';
+  if (!trimmed) {
+    if (required) throw new UserInputError(`${field} must not be empty`, { field });
+    return null;
+  }
+  if (trimmed.length > max) throw new UserInputError(`${field} is too long (limit is ${max} characters)`, { field });
+  return trimmed;
+}
+
+export function createTicketsService(prisma: PrismaClient, events: EventBus, clock: { now(): Date }) {
+  async function act(action: TicketAction, id: string, actor: string, input: TicketActionInput): Promise<TicketRow> {
+    const note = text('note', input.note, 2000, action === 'comment');
+    const assignee = action === 'assign' ? text('assignee', input.assignee, 128, true) : null;
+    if (action === 'setSeverity' && !SEVERITIES.includes(input.severity as Severity)) {
+      throw new UserInputError(`severity must be one of ${SEVERITIES.join(', ')}`, { field: 'severity' });
+    }
+    const now = clock.now();
+    const { ticket, zoneId } = await prisma.$transaction(async (tx) => {
+      // Row lock: concurrent actions on one ticket apply one after the other, each on fresh state.
+      const rows = await tx.$queryRaw<{ status: TicketStatus; severity: Severity; assignee: string | null; zone_id: string | null }[]>`
+        SELECT t.status::text AS status, t.severity::text AS severity, t.assignee, s.zone_id
+          FROM ticket t JOIN sensor s ON s.id = t.sensor_id WHERE t.id = ${id} FOR UPDATE OF t`;
+      const current = rows[0];
+      if (!current) throw new NotFoundError('Ticket', id);
+      const to = nextStatus(action, current.status);
+      if (!to) {
+        throw new UserInputError(
+          `Cannot ${VERB[action]} ticket "${id}": it is ${current.status} (allowed from ${allowedFrom(action).join(', ')})`,
+          { status: current.status, action },
+        );
+      }
+      let eventNote = note;
+      const data: Record<string, unknown> = { status: to, updatedAt: now };
+      if (action === 'assign') {
+        data.assignee = assignee;
+        eventNote = `Assigned to ${assignee}${current.assignee ? ` (was ${current.assignee})` : ''}`;
+      } else if (action === 'start' && !current.assignee) {
+        // Whoever starts the work owns it unless someone was assigned.
+        data.assignee = actor;
+      } else if (action === 'resolve') {
+        Object.assign(data, { resolvedAt: now, resolvedBy: actor });
+      } else if (action === 'setSeverity') {
+        Object.assign(data, { severity: input.severity, severityManual: true });
+        eventNote = `${current.severity} → ${input.severity}${note ? `: ${note}` : ''}`;
+      }
+      const ticket = await tx.ticket.update({ where: { id }, data });
+      await tx.ticketEvent.create({ data: { ticketId: id, at: now, type: ACTION_EVENT[action], actor, note: eventNote } });
+      return { ticket, zoneId: current.zone_id };
+    });
+    publishTicketUpdates(events, [{ ticketId: ticket.id, sensorId: ticket.sensorId, zoneId }]);
+    return ticket;
+  }
+
+  return {
+    acknowledge: (id: string, actor: string, note?: string | null) => act('acknowledge', id, actor, { note }),
+    assign: (id: string, actor: string, assignee: string) => act('assign', id, actor, { assignee }),
+    start: (id: string, actor: string, note?: string | null) => act('start', id, actor, { note }),
+    comment: (id: string, actor: string, note: string) => act('comment', id, actor, { note }),
+    resolve: (id: string, actor: string, note?: string | null) => act('resolve', id, actor, { note }),
+    setSeverity: (id: string, actor: string, severity: Severity, note?: string | null) => act('setSeverity', id, actor, { severity, note }),
+  };
+}
+
+export type TicketsService = ReturnType<typeof createTicketsService>;
