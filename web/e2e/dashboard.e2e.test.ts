@@ -1,0 +1,157 @@
+// End to end: the built dashboard in real Chromium against the real server
+// process. It must show the fleet, then — without a reload — a sensor turning
+// faulty and its ticket appearing after a burst of out-of-range readings.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = resolve(import.meta.dirname, '../..');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing. Enable it with: sudo apt-get update && sudo apt-get install -y chromium`);
+}
+
+const ZONES = [
+  { id: 'north-hall', name: 'North Hall' },
+  { id: 'cold-store', name: 'Cold Store' },
+  { id: 'server-room', name: 'Server Room' },
+  { id: 'lab', name: 'Lab' },
+];
+const KINDS = [
+  { kind: 'temperature', unit: '°C', minValue: -30, maxValue: 60, base: 21, wiggle: 0.4 },
+  { kind: 'humidity', unit: '%', minValue: 0, maxValue: 100, base: 45, wiggle: 2 },
+];
+const FAULTY_SENSOR = 'cold-store-temperature-2';
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
+  let server: ChildProcess;
+  let browser: Browser;
+  let baseUrl: string;
+  let dataDir: string;
+  let serverLog = '';
+
+  const gql = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const res = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
+    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+    return body.data;
+  };
+
+  beforeAll(async () => {
+    if (process.env.E2E_SKIP_BUILD !== '1') {
+      const build = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
+      if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
+    }
+    dataDir = mkdtempSync(join(tmpdir(), 'sensor-trust-e2e-'));
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    server = spawn('npx', ['tsx', 'server/src/server.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', DEMO: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.on('data', (d) => (serverLog += d));
+    server.stderr!.on('data', (d) => (serverLog += d));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (server.exitCode !== null) throw new Error(`server exited early:\n${serverLog}`);
+      const ready = await fetch(`${baseUrl}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${serverLog}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+
+    // A small fleet with a few minutes of healthy history.
+    const now = Date.now();
+    const readings: { sensorId: string; timestamp: string; value: number }[] = [];
+    for (const zone of ZONES) {
+      await gql('mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }', { input: zone });
+      for (const k of KINDS) {
+        for (let n = 1; n <= 3; n++) {
+          const id = `${zone.id}-${k.kind}-${n}`;
+          await gql('mutation($input: SensorInput!) { upsertSensor(input: $input) { id } }', {
+            input: { id, name: `${zone.name} ${k.kind} ${n}`, kind: k.kind, unit: k.unit, zoneId: zone.id, minValue: k.minValue, maxValue: k.maxValue, expectedIntervalSeconds: 5 },
+          });
+          for (let i = 40; i >= 1; i--) {
+            readings.push({ sensorId: id, timestamp: new Date(now - i * 5000).toISOString(), value: k.base + n * 0.3 + Math.sin(i / 4) * k.wiggle + ((i * 7919) % 13) / 40 });
+          }
+        }
+      }
+    }
+    readings.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+    await gql('mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }', { r: readings });
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows the fleet, then a faulty sensor and its ticket live, without reloading', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${baseUrl}/`);
+
+    await page.getByTestId('sensor-count').filter({ hasText: '24' }).waitFor();
+    for (const zone of ZONES) await page.getByTestId(`zone-tile-${zone.id}`).waitFor();
+    await page.getByTestId('live-indicator').filter({ hasText: 'Live' }).waitFor();
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+    // A burst of impossible temperatures from one sensor.
+    const start = Date.now();
+    const burst = Array.from({ length: 8 }, (_, i) => ({ sensorId: FAULTY_SENSOR, timestamp: new Date(start - (7 - i) * 500).toISOString(), value: 150 + i }));
+    const ingest = await gql<{ ingestReadings: { accepted: number } }>('mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }', { r: burst });
+    expect(ingest.ingestReadings.accepted).toBe(8);
+
+    const unhealthy = async () => {
+      const texts = await Promise.all(['FAULTY', 'DEGRADED'].map((s) => page.getByTestId(`status-count-${s}`).textContent()));
+      return texts.reduce((sum, t) => sum + Number(/(\d+)\s*$/.exec(t ?? '')?.[1] ?? 0), 0);
+    };
+    await expect.poll(unhealthy, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    const activity = page.getByTestId('ticket-activity-item').filter({ hasText: 'Cold Store temperature 2' });
+    await activity.first().waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('open-tickets').textContent()).not.toBe('0');
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    await page.waitForTimeout(500); // let the tiles settle after the last push
+    await page.screenshot({ path: join(ROOT, 'docs/dashboard.png') });
+
+    // The zone view (in-app navigation) shows the sensor's status in words.
+    await page.getByTestId('zone-tile-cold-store').click();
+    const row = page.getByTestId(`sensor-row-${FAULTY_SENSOR}`);
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/FAULTY|DEGRADED/);
+    expect(pageErrors).toEqual([]);
+  });
+});
