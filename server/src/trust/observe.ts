@@ -20,27 +20,48 @@ export interface TrustOutcome {
 // Scratch space for the median; module-level so observe() allocates nothing per reading.
 const scratch = new Float64Array(BUF);
 
-function sortScratch(): void {
-  for (let i = 1; i < BUF; i++) {
-    const v = scratch[i];
-    let j = i - 1;
-    while (j >= 0 && scratch[j] > v) {
-      scratch[j + 1] = scratch[j];
-      j--;
+/** Mean of the two middle values of scratch[0..BUF) — partially reorders scratch (quickselect). */
+function middle(): number {
+  const k = BUF / 2 - 1;
+  let lo = 0;
+  let hi = BUF - 1;
+  while (lo < hi) {
+    const pivot = scratch[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (scratch[i] < pivot) i++;
+      while (scratch[j] > pivot) j--;
+      if (i <= j) {
+        const t = scratch[i];
+        scratch[i] = scratch[j];
+        scratch[j] = t;
+        i++;
+        j--;
+      }
     }
-    scratch[j + 1] = v;
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
   }
+  // scratch[k] is the k-th smallest; the (k+1)-th is the smallest of what lies above it.
+  let next = Infinity;
+  for (let i = k + 1; i < BUF; i++) if (scratch[i] < next) next = scratch[i];
+  return (scratch[k] + next) / 2;
 }
 
-function recomputeMedian(s: TrustState): void {
+/** Local median every 4 readings; the MAD (a scale, which moves slowly) every 16. */
+function recomputeMedian(s: TrustState, withMad: boolean): void {
   const buf = s.buf;
   for (let i = 0; i < BUF; i++) scratch[i] = buf[i];
-  sortScratch();
-  const med = (scratch[BUF / 2 - 1] + scratch[BUF / 2]) / 2;
-  for (let i = 0; i < BUF; i++) scratch[i] = Math.abs(buf[i] - med);
-  sortScratch();
+  const med = middle();
   s.med = med;
-  s.mad = (scratch[BUF / 2 - 1] + scratch[BUF / 2]) / 2;
+  if (!withMad) return;
+  for (let i = 0; i < BUF; i++) {
+    const d = buf[i] - med;
+    scratch[i] = d < 0 ? -d : d;
+  }
+  s.mad = middle();
 }
 
 function clockEvent(s: TrustState, type: number, amount: number, since: number): void {
@@ -131,7 +152,7 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
   }
   s.buf[s.bi] = x;
   s.bi = (s.bi + 1) & (BUF - 1);
-  if (n >= BUF && (n & 3) === 0) recomputeMedian(s);
+  if (n >= BUF && (n & 3) === 0) recomputeMedian(s, (n & 15) === 0);
 
   // SPIKE: far from the local median, then back on the next reading.
   const floor = th.scaleFloor;

@@ -45,7 +45,7 @@ export type TrustState = {
   firstTs: number | null;
   lastTs: number | null;
   seenTs: number | null;
-  /** ring of recent values, write index, local median and MAD (recomputed every 4 readings) */
+  /** ring of recent values, write index, local median (recomputed every 4 readings) and MAD (every 16) */
   buf: number[];
   bi: number;
   med: number;

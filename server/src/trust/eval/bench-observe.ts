@@ -1,17 +1,33 @@
-import { observe, initialTrustState, DEFAULT_TRUST_CONFIG, type SensorProfile } from '../index.js';
+// Quick throughput check of observe() (not a test): `npx tsx server/src/trust/eval/bench-observe.ts`
+// 1,000 sensors with their own healthy signals; states start from JSON.parse like the shell's.
+// Measures process CPU time (user), so other load on the machine distorts it less than wall time.
+import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, type ReadingSample, type SensorProfile, type TrustState } from '../index.js';
 import { createRng } from './prng.js';
-const p: SensorProfile = { id: 's1', kind: 'temperature', unit: '°C', zoneId: 'z', minValue: -40, maxValue: 85, expectedIntervalSeconds: 60 };
-const rng = createRng(1);
-const t0 = 1_700_000_000_000;
-const rs = [];
-for (let i = 0; i < 1_000_000; i++) rs.push({ ts: t0 + i * 60000, value: 21 + 2 * Math.sin(i / 240) + 0.1 * rng.gauss() });
-const batches1 = rs.map(r => [r]);
-const batches100 = []; for (let i = 0; i < rs.length; i += 100) batches100.push(rs.slice(i, i + 100));
-for (let rep = 0; rep < 3; rep++)
-for (const [name, bs] of [['1', batches1], ['100', batches100]] as const) {
-  // 100 sensors round-robin to be realistic about cache/state shapes
-  const states = Array.from({ length: 100 }, () => JSON.parse(JSON.stringify(initialTrustState())));
-  const t = performance.now();
-  for (let i = 0; i < bs.length; i++) observe(states[i % 100], p, bs[i], bs[i][0].ts, DEFAULT_TRUST_CONFIG);
-  console.log('batch', name, ((performance.now() - t) * 1e6 / rs.length).toFixed(0), 'ns/reading');
+
+const SENSORS = 1000;
+const PER_SENSOR = 1000;
+const t0 = Date.UTC(2026, 0, 5);
+const rng = createRng(42);
+const profiles: SensorProfile[] = Array.from({ length: SENSORS }, (_, i) => ({
+  id: `s${i}`, kind: ['temperature', 'humidity', 'co2', 'pressure'][i % 4], unit: 'u', zoneId: `z${i % 50}`,
+  minValue: -1000, maxValue: 100_000, expectedIntervalSeconds: 60,
+}));
+const signals: ReadingSample[][] = profiles.map((_, i) => {
+  const base = 20 + i;
+  return Array.from({ length: PER_SENSOR }, (_, k) => ({
+    ts: t0 + k * 60_000 + i * 37,
+    value: Math.round((base + 2 * Math.sin(k / 200 + i) + 0.1 * rng.gauss()) * 100) / 100,
+  }));
+});
+
+for (const batch of [1, 10, 100]) {
+  for (let rep = 0; rep < 3; rep++) {
+    const states: TrustState[] = profiles.map(() => JSON.parse(JSON.stringify(initialTrustState())));
+    const calls: [number, ReadingSample[]][] = [];
+    for (let k = 0; k < PER_SENSOR; k += batch) for (let i = 0; i < SENSORS; i++) calls.push([i, signals[i].slice(k, k + batch)]);
+    const started = process.cpuUsage().user;
+    for (const [i, rs] of calls) observe(states[i], profiles[i], rs, rs[rs.length - 1].ts + 2000, DEFAULT_TRUST_CONFIG);
+    const ns = ((process.cpuUsage().user - started) * 1e3) / (SENSORS * PER_SENSOR);
+    if (rep === 2) console.log(`batch ${String(batch).padStart(3)}: ${ns.toFixed(0)} ns/reading; state ${JSON.stringify(states[0]).length} bytes`);
+  }
 }
