@@ -7,6 +7,7 @@ import { registerWebApp } from './http/web-app.js';
 import cachePlugin from './plugins/cache.js';
 import databasePlugin from './plugins/database.js';
 import pubsubPlugin from './plugins/pubsub.js';
+import liveUpdatesPlugin from './modules/subscriptions/live-updates-plugin.js';
 import { createServices, type Services } from './services.js';
 import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 
@@ -51,6 +52,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   const services = createServices(app, config, { now: options.now });
   app.decorate('services', services);
+  await app.register(liveUpdatesPlugin, { services });
   await app.register(graphqlPlugin, { services, graphiql: config.graphiql });
   await registerWebApp(app, config.webDir);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {

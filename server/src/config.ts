@@ -1,5 +1,6 @@
 // Parses the environment once, validates it and fails fast with a message that
 // names the bad setting. Everything else receives a typed Config.
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { FAULT_KINDS, type FaultKind } from './trust/types.js';
 
@@ -21,6 +22,12 @@ export interface Config {
   dashboardCacheTtlMs: number;
   /** Minimum spacing between two dashboardUpdated pushes. */
   dashboardCoalesceMs: number;
+  /** Prefix of Redis keys and pub/sub channels: instances sharing one database share it. */
+  redisNamespace: string;
+  /** WebSocket heartbeat: ping period; a connection that leaves two pings unanswered is dropped (0 disables). */
+  wsKeepAliveMs: number;
+  /** Events queued for one slow subscription before it is ended with an error. */
+  subscriptionBufferLimit: number;
   /** JSON file with trust-threshold overrides per sensor kind, or null. */
   trustConfigFile: string | null;
   /** Automatic maintenance tickets (modules/tickets/ticket-automation.ts). */
@@ -85,6 +92,24 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+// Instances on one database must share a namespace and test databases on one
+// Redis must not: derive it from where the data lives unless set explicitly.
+function redisNamespace(env: Env, databaseUrl: string | null, dataDir: string): string {
+  const raw = env.REDIS_NAMESPACE;
+  if (raw !== undefined && raw !== '') {
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw)) {
+      throw new ConfigError(`REDIS_NAMESPACE may only hold letters, digits and _ . : - (1-64 chars), got "${raw}"`);
+    }
+    return raw;
+  }
+  let where = `embedded:${dataDir}`;
+  if (databaseUrl) {
+    const u = new URL(databaseUrl);
+    where = `pg:${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  }
+  return `st-${createHash('sha1').update(where).digest('hex').slice(0, 10)}`;
+}
+
 function faultKinds(env: Env, name: string, fallback: FaultKind[]): FaultKind[] {
   const raw = env[name];
   if (raw === undefined) return fallback;
@@ -113,11 +138,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const host = env.HOST || '127.0.0.1';
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const dataDir = resolve(env.DATA_DIR || './data');
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host,
-    dataDir: resolve(env.DATA_DIR || './data'),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir,
+    databaseUrl,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel,
@@ -126,6 +153,9 @@ export function loadConfig(env: Env = process.env): Config {
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_SECONDS', 30, 0, 86_400) * 1000,
     dashboardCacheTtlMs: integer(env, 'DASHBOARD_CACHE_TTL_SECONDS', 30, 0, 86_400) * 1000,
     dashboardCoalesceMs: integer(env, 'DASHBOARD_COALESCE_MS', 1000, 0, 600_000),
+    redisNamespace: redisNamespace(env, databaseUrl, dataDir),
+    wsKeepAliveMs: integer(env, 'WS_KEEPALIVE_MS', 15_000, 0, 600_000),
+    subscriptionBufferLimit: integer(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 10_000_000),
     trustConfigFile: env.TRUST_CONFIG_FILE ? resolve(env.TRUST_CONFIG_FILE) : null,
     tickets: ticketSettings(env),
     graphiql: bool(env, 'GRAPHIQL', true),

@@ -3,6 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createDashboardRepository } from './modules/dashboard/dashboard-repository.js';
+import { createDashboardService } from './modules/dashboard/dashboard-service.js';
+import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
@@ -46,6 +48,8 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     log: app.log,
     metrics: app.metrics?.readingsIngested,
   });
+  const dashboardRepository = createDashboardRepository(prisma);
+  const ticketsRepository = createTicketsRepository(prisma);
   return {
     config,
     clock,
@@ -56,12 +60,20 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     sensors: createSensorsService(sensorsRepository, app.events),
     readingsRepository: createReadingsRepository(prisma),
     trustRepository: createTrustRepository(prisma),
-    ticketsRepository: createTicketsRepository(prisma),
+    ticketsRepository,
     maintenanceRepository: createMaintenanceRepository(prisma),
     ticketAutomation,
     tickets: createTicketsService(prisma, app.events, clock),
     maintenance: createMaintenanceService(createMaintenanceRepository(prisma), sensorsRepository, app.events, clock),
-    dashboardRepository: createDashboardRepository(prisma),
+    dashboardRepository,
+    dashboard: createDashboardService(dashboardRepository, app.cache, { ttlMs: config.dashboardCacheTtlMs, now: clock.now }),
+    subscriptions: createSubscriptionHub({
+      events: app.events,
+      sensorsRepository,
+      ticketsRepository,
+      bufferLimit: config.subscriptionBufferLimit,
+      log: app.log,
+    }),
   };
 }
 

@@ -6,6 +6,8 @@ import fp from 'fastify-plugin';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import mercurius from 'mercurius';
 import type { Services } from '../services.js';
+import type { WebSocket } from 'ws';
+import { createConnectionHeartbeat } from '../modules/subscriptions/connection-heartbeat.js';
 import { isClientError } from './errors.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 
@@ -36,6 +38,11 @@ function toClientError(err: GraphQLError, app: FastifyInstance): GraphQLFormatte
 export default fp<GraphQLPluginOptions>(
   async (app: FastifyInstance, options) => {
     const { services } = options;
+    const heartbeat = createConnectionHeartbeat(services.config.wsKeepAliveMs);
+    // Registered before Mercurius' own (which closes sockets with no code): clients
+    // learn the server is going away (1001) and reconnect elsewhere.
+    app.addHook('preClose', async () => heartbeat.closeAll());
+    app.addHook('onClose', async () => heartbeat.stop());
     await app.register(mercurius, {
       schema: readFileSync(SCHEMA_PATH, 'utf8'),
       resolvers: buildResolvers() as never,
@@ -47,9 +54,15 @@ export default fp<GraphQLPluginOptions>(
       queryDepth: 12,
       context: () => ({ services }),
       subscription: {
+        // Subscription resolvers read the subscription hub (modules/subscriptions),
+        // which listens on this emitter once per topic and fans out in process.
         emitter: app.events.emitter as never,
-        context: () => ({ services }),
-        keepAlive: 15_000,
+        context: (socket: WebSocket) => {
+          heartbeat.track(socket);
+          return { services };
+        },
+        // graphql-transport-ws pings (application level) on top of the ws-level heartbeat.
+        keepAlive: services.config.wsKeepAliveMs || undefined,
         fullWsTransport: true,
       },
       errorFormatter: (execution, ctx) => {

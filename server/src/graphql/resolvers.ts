@@ -1,6 +1,7 @@
 // Merges every module's resolvers and loaders into what Mercurius serves.
 import type { Resolvers } from '../generated/graphql.js';
 import { dashboardResolvers } from '../modules/dashboard/dashboard-resolvers.js';
+import { subscriptionsResolvers } from '../modules/subscriptions/subscriptions-resolvers.js';
 import { sensorsLoaders } from '../modules/sensors/sensors-loaders.js';
 import { sensorsResolvers } from '../modules/sensors/sensors-resolvers.js';
 import { ticketsLoaders } from '../modules/tickets/tickets-loaders.js';
@@ -27,7 +28,7 @@ function merge(...maps: ResolverMap[]): ResolverMap {
 export function buildResolvers(): ResolverMap {
   return merge(
     { DateTime: DateTimeScalar } as unknown as ResolverMap,
-    ...([sensorsResolvers, trustResolvers, ticketsResolvers, dashboardResolvers, readingsResolvers] as Resolvers[] as ResolverMap[]),
+    ...([sensorsResolvers, trustResolvers, ticketsResolvers, dashboardResolvers, readingsResolvers, subscriptionsResolvers] as Resolvers[] as ResolverMap[]),
   );
 }
 

@@ -36,9 +36,9 @@ export function createMemoryCache(now: () => number = Date.now): Cache {
   };
 }
 
-const PREFIX = 'sensor-trust:cache:';
-
-export function createRedisCache(redis: RedisClient): Cache {
+/** Keys live under `<namespace>:cache:` so deployments sharing one Redis stay apart. */
+export function createRedisCache(redis: RedisClient, namespace: string): Cache {
+  const PREFIX = `${namespace}:cache:`;
   return {
     async get<T>(key: string) {
       const raw = await redis.get(PREFIX + key);
@@ -53,7 +53,7 @@ export function createRedisCache(redis: RedisClient): Cache {
   };
 }
 
-export default fp<{ redisUrl: string | null }>(
+export default fp<{ redisUrl: string | null; namespace: string }>(
   async (app, options) => {
     if (!options.redisUrl) {
       app.decorate('cache', createMemoryCache());
@@ -62,7 +62,7 @@ export default fp<{ redisUrl: string | null }>(
     const { Redis } = await import('ioredis');
     const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
     redis.on('error', (err) => app.log.warn({ err }, 'redis cache error'));
-    const cache = createRedisCache(redis);
+    const cache = createRedisCache(redis, options.namespace);
     // A cache outage degrades to a miss, never to a failed request.
     app.decorate('cache', {
       get: async <T>(key: string) => cache.get<T>(key).catch(() => undefined),

@@ -1,4 +1,5 @@
-// The pub/sub emitter shared by services and Mercurius subscriptions.
+// The pub/sub emitter shared by services and subscriptions: in-process mqemitter
+// alone, mqemitter-redis with REDIS_URL so every instance sees every event.
 import fp from 'fastify-plugin';
 import mqemitter, { type MQEmitter } from 'mqemitter';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
@@ -11,6 +12,8 @@ declare module 'fastify' {
 
 export interface PubSubPluginOptions {
   redisUrl: string | null;
+  /** Channel prefix (config.redisNamespace). */
+  namespace: string;
 }
 
 export default fp<PubSubPluginOptions>(
@@ -18,12 +21,15 @@ export default fp<PubSubPluginOptions>(
     let emitter: MQEmitter;
     if (options.redisUrl) {
       const { default: redisEmitter } = await import('mqemitter-redis');
-      emitter = redisEmitter({ connectionString: options.redisUrl }) as unknown as MQEmitter;
-      app.log.info('pub/sub on Redis');
+      const redis = redisEmitter({ connectionString: options.redisUrl });
+      // Without a listener a Redis hiccup would be an unhandled 'error' and kill the process.
+      (redis as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: unknown) => app.log.warn({ err }, 'pub/sub Redis error'));
+      emitter = redis as unknown as MQEmitter;
+      app.log.info({ namespace: options.namespace }, 'pub/sub on Redis');
     } else {
       emitter = mqemitter({ concurrency: 0 });
     }
-    const bus = createEventBus(emitter, (err, topic) => app.log.warn({ err, topic }, 'publish failed'));
+    const bus = createEventBus(emitter, (err, topic) => app.log.warn({ err, topic }, 'publish failed'), options.redisUrl ? options.namespace : '');
     app.decorate('events', bus);
     app.addHook('onClose', async () => {
       await new Promise<void>((resolve) => emitter.close(() => resolve()));

@@ -1,5 +1,7 @@
 // Fleet and zone aggregates. A constant number of statements, none of which
-// touches the readings table (readingsLastHour comes from the per-minute rollup).
+// touches the readings table (readingsLastHour sums the per-minute rollup
+// reading_minute kept by the ingestion transaction), so their cost depends on
+// the number of sensors and open tickets, never on the number of readings.
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { SEVERITIES, TRUST_STATUSES, type Severity, type TrustStatus } from '../../trust/types.js';
 
@@ -33,44 +35,48 @@ function statusCounts(counts: Partial<Record<TrustStatus, number>>): StatusCount
 
 export function createDashboardRepository(prisma: PrismaClient) {
   return {
-    /** Stats of the given zones (all zones when null), in zone id order. */
+    /**
+     * Stats of the given zones (all zones when null), in zone id order. Three
+     * statements whatever the fleet size; trust_state carries its sensor's zone
+     * (kept by triggers, migration 20261128140000) so no statement joins every sensor.
+     */
     async zoneStats(zoneIds: readonly string[] | null): Promise<ZoneStatsRow[]> {
       const ids = zoneIds ? [...zoneIds] : null;
-      const [rows, tickets] = await Promise.all([
-        prisma.$queryRaw<{ zone_id: string; zone_name: string; status: TrustStatus | null; n: number; score_sum: number | null }[]>`
-          SELECT z.id AS zone_id, z.name AS zone_name, t.status, count(t.sensor_id)::int AS n, sum(t.score) AS score_sum
-            FROM zone z
-            LEFT JOIN sensor s ON s.zone_id = z.id
-            LEFT JOIN trust_state t ON t.sensor_id = s.id
-           WHERE (${ids}::text[] IS NULL OR z.id = ANY(${ids}::text[]))
-           GROUP BY z.id, z.name, t.status`,
+      const [zones, trust, tickets] = await Promise.all([
+        prisma.$queryRaw<{ id: string; name: string }[]>`
+          SELECT id, name FROM zone WHERE (${ids}::text[] IS NULL OR id = ANY(${ids}::text[])) ORDER BY id`,
+        prisma.$queryRaw<{ zone_id: string; status: TrustStatus; n: number; score_sum: number }[]>`
+          SELECT zone_id, status, count(*)::int AS n, sum(score) AS score_sum
+            FROM trust_state
+           WHERE zone_id IS NOT NULL AND (${ids}::text[] IS NULL OR zone_id = ANY(${ids}::text[]))
+           GROUP BY zone_id, status`,
         prisma.$queryRaw<{ zone_id: string; n: number }[]>`
-          SELECT s.zone_id, count(*)::int AS n
-            FROM ticket k JOIN sensor s ON s.id = k.sensor_id
-           WHERE k.status <> 'RESOLVED' AND s.zone_id IS NOT NULL
-             AND (${ids}::text[] IS NULL OR s.zone_id = ANY(${ids}::text[]))
-           GROUP BY s.zone_id`,
+          SELECT t.zone_id, count(*)::int AS n
+            FROM ticket k JOIN trust_state t ON t.sensor_id = k.sensor_id
+           WHERE k.status <> 'RESOLVED' AND t.zone_id IS NOT NULL
+             AND (${ids}::text[] IS NULL OR t.zone_id = ANY(${ids}::text[]))
+           GROUP BY t.zone_id`,
       ]);
       const open = new Map(tickets.map((t) => [t.zone_id, t.n]));
-      const zones = new Map<string, { name: string; counts: Partial<Record<TrustStatus, number>>; n: number; sum: number }>();
-      for (const row of rows) {
-        const zone = zones.get(row.zone_id) ?? { name: row.zone_name, counts: {}, n: 0, sum: 0 };
-        zones.set(row.zone_id, zone);
-        if (row.status === null) continue;
+      const byZone = new Map<string, { counts: Partial<Record<TrustStatus, number>>; n: number; sum: number }>();
+      for (const row of trust) {
+        const zone = byZone.get(row.zone_id) ?? { counts: {}, n: 0, sum: 0 };
+        byZone.set(row.zone_id, zone);
         zone.counts[row.status] = row.n;
         zone.n += row.n;
-        zone.sum += Number(row.score_sum ?? 0);
+        zone.sum += Number(row.score_sum);
       }
-      return [...zones.entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([zoneId, z]) => ({
-          zoneId,
-          zoneName: z.name,
+      return zones.map(({ id, name }) => {
+        const z = byZone.get(id) ?? { counts: {}, n: 0, sum: 0 };
+        return {
+          zoneId: id,
+          zoneName: name,
           sensorCount: z.n,
           averageTrust: z.n ? z.sum / z.n : null,
           statusCounts: statusCounts(z.counts),
-          openTickets: open.get(zoneId) ?? 0,
-        }));
+          openTickets: open.get(id) ?? 0,
+        };
+      });
     },
 
     async summary(now: Date): Promise<DashboardSummaryRow> {

@@ -1,0 +1,61 @@
+// Dashboard read model: fleet summary and zone stats, cached for a TTL and
+// dropped by every write that changes them. The cache is app.cache: in-process
+// alone, Redis with REDIS_URL so that instances share one computed value.
+import type { Cache } from '../../plugins/cache.js';
+import type { DashboardRepository, DashboardSummaryRow, ZoneStatsRow } from './dashboard-repository.js';
+
+const SUMMARY_KEY = 'dashboard:summary';
+const ZONE_STATS_KEY = 'dashboard:zone-stats';
+
+export interface DashboardServiceOptions {
+  ttlMs: number;
+  now: () => Date;
+}
+
+export function createDashboardService(repo: DashboardRepository, cache: Cache, options: DashboardServiceOptions) {
+  // Bumped by every invalidation: a value computed from a snapshot older than the
+  // last write must not be put back in the cache after the write dropped it.
+  let generation = 0;
+
+  async function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    if (options.ttlMs > 0) {
+      const hit = await cache.get<T>(key);
+      if (hit !== undefined) return hit;
+    }
+    const startedAt = generation;
+    const value = await compute();
+    if (options.ttlMs > 0 && startedAt === generation) await cache.set(key, value, options.ttlMs);
+    return value;
+  }
+
+  return {
+    summary(): Promise<DashboardSummaryRow> {
+      return cached(SUMMARY_KEY, () => repo.summary(options.now()));
+    },
+
+    /** A fresh summary, stored for the next readers (the coalescer pushes it). */
+    async freshSummary(): Promise<DashboardSummaryRow> {
+      const startedAt = generation;
+      const value = await repo.summary(options.now());
+      if (options.ttlMs > 0 && startedAt === generation) await cache.set(SUMMARY_KEY, value, options.ttlMs);
+      return value;
+    },
+
+    zoneStats(): Promise<ZoneStatsRow[]> {
+      return cached(ZONE_STATS_KEY, () => repo.zoneStats(null));
+    },
+
+    /**
+     * Drops the cached summary and zone stats. Synchronous part first (the
+     * generation), so a computation in flight cannot re-cache stale data; the
+     * delete is queued on the cache connection before any later read of this
+     * instance (Redis runs one connection's commands in order).
+     */
+    invalidateDashboard(): Promise<void> {
+      generation++;
+      return cache.delete(SUMMARY_KEY, ZONE_STATS_KEY);
+    },
+  };
+}
+
+export type DashboardService = ReturnType<typeof createDashboardService>;
