@@ -97,7 +97,13 @@ export function planTickets({ changes, known, windows, settings }: PlanInput): T
     if (t.status === 'RESOLVED') continue;
     openKindsBySensor.set(t.sensorId, [...(openKindsBySensor.get(t.sensorId) ?? []), t.kind]);
   }
+  // One verdict per sensor: should a sensor appear twice, its latest evaluation wins.
+  const latest = new Map<string, TrustChange>();
   for (const c of changes) {
+    const seen = latest.get(c.sensorId);
+    if (!seen || seen.at <= c.at) latest.set(c.sensorId, c);
+  }
+  for (const c of latest.values()) {
     const reasons = new Map<FaultKind, TrustReason>(c.verdict.reasons.map((r) => [r.kind, r]));
     const kinds = new Set<FaultKind>([...reasons.keys(), ...c.previous.reasonKinds, ...(openKindsBySensor.get(c.sensorId) ?? [])]);
     const windowOf = (): ActiveWindow | null | undefined => {
