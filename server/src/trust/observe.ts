@@ -98,10 +98,20 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
     clockHit = true;
   }
   if (s.lastTs !== null && ts <= s.lastTs) {
-    // Late or duplicate: counted, never fed to window statistics.
+    // Late or duplicate: counted, never fed to value statistics — but it is an arrival, so it
+    // counts toward completeness and keeps the sensor from looking OFFLINE.
     s.late++;
     const lateness = s.lastTs - ts;
     if (lateness > th.clockLateIntervals * expMs) clockEvent(s, 2, lateness, ts);
+    if (lateness > 0) {
+      const t = ts > now ? now : ts;
+      if (s.seenTs === null || t > s.seenTs) s.seenTs = t;
+      countArrival(s, th, t, expMs);
+    }
+    if (s.ra[K_OFFLINE] > 0) {
+      clear(s, K_OFFLINE);
+      s.offAt = null;
+    }
     settle(s, th, s.lastTs, points, false);
     return;
   }

@@ -1,7 +1,7 @@
 // Fleet-wide, time-driven evidence: OFFLINE, GAP and DRIFT (peer consensus per zone and kind).
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import type { TrustOutcome } from './observe.js';
-import { EV, GAP_BUCKETS, K_DRIFT, K_GAP, K_OFFLINE, K_OOR, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
+import { EV, GAP_BUCKETS, K_DRIFT, K_GAP, K_OFFLINE, K_OOR, K_STUCK, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
 import type { SensorProfile, TrustPointData } from './types.js';
 import { addEvidence, buildVerdict, clear, raise, settle, signature } from './verdict.js';
 
@@ -136,7 +136,8 @@ export function sweepFleet(entries: { profile: SensorProfile; state: TrustState 
     const offline = judgeOffline(s, th, now, expMs);
     if (offline) continue;
     judgeGap(s, th, now, expMs);
-    if (profile.zoneId === null || s.n <= th.warmupReadings || s.ra[K_OOR] > 0 || s.seenTs === null) continue;
+    // A sensor that is out of range or stuck has a level that says nothing about drift.
+    if (profile.zoneId === null || s.n <= th.warmupReadings || s.ra[K_OOR] > 0 || s.ra[K_STUCK] > 0 || s.seenTs === null) continue;
     const learned = s.dLearn >= th.driftLearnMinutes * 60_000;
     const key = `${profile.zoneId}\u0000${profile.kind}`;
     let g = groups.get(key);
