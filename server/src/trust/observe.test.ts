@@ -167,3 +167,18 @@ describe('CLOCK and late readings', () => {
     expect({ ...b, ...bookkeeping }).toEqual({ ...a, ...bookkeeping });
   });
 });
+
+describe('hysteresis', () => {
+  it('an occasional out-of-range reading does not make the status flap', () => {
+    const warm = healthySignal({ count: 300 });
+    const { state } = feed(warm);
+    // one bad reading every 40: each is flagged, but the status must not go back and forth every time
+    const rs = continueWith(warm, 400, (i) => (i % 40 === 39 ? 999 : 21 + 0.1 * Math.sin(i / 3)));
+    const { verdicts } = feed(rs, profileOf(), state);
+    let changes = 0;
+    for (let i = 1; i < verdicts.length; i++) if (verdicts[i].status !== verdicts[i - 1].status) changes++;
+    expect(verdicts.filter((v) => kinds(v).includes('OUT_OF_RANGE')).length).toBeGreaterThan(0);
+    expect(changes).toBeLessThanOrEqual(2);
+  });
+});
+
