@@ -25,7 +25,8 @@ export const ticketsResolvers: Resolvers = {
       return {
         nodes: page.rows,
         totalCount: page.totalCount,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? ticketCursor(last) : null },
+        // With first: 0 the client keeps its place: the end cursor is where it started.
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? ticketCursor(last) : after || null },
       };
     },
     ticket: (_root, { id }, { services }) => services.ticketsRepository.findById(id),
