@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topic, type TicketUpdatedPayload } from '../src/events/topics.js';
 import { TARGETS } from './support/databases.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startTestApp, type GraphQLResponse, type TestApp } from './support/test-app.js';
 
 type Status = 'OPEN' | 'ACKNOWLEDGED' | 'IN_PROGRESS' | 'RESOLVED';
 const STATUSES: Status[] = ['OPEN', 'ACKNOWLEDGED', 'IN_PROGRESS', 'RESOLVED'];
@@ -148,7 +148,7 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res = await t.gql(`query($after: String) { tickets(first: 2, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`, { after });
+      const res: GraphQLResponse = await t.gql(`query($after: String) { tickets(first: 2, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`, { after });
       expect(res.errors).toBeUndefined();
       expect(res.data!.tickets.totalCount).toBe(9);
       seen.push(...res.data!.tickets.nodes.map((n: { id: string }) => n.id));
