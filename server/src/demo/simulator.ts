@@ -108,12 +108,18 @@ export function startDemo(options: DemoOptions): { stop(): void } {
       });
     }
     log.info(`demo: registered ${DEMO_ZONES.length} zones and ${sensors.length} sensors; backfilling history`);
-    // A few minutes of healthy history so charts are not empty on first look.
+    // A few minutes of healthy history so charts are not empty on first look;
+    // after a restart only the gap since each sensor's newest reading (never
+    // older readings: they would look like clock faults).
     const minutes = options.backfillMinutes ?? 15;
     const end = Date.now() - tickMs;
+    const newest = await newestReadings(baseUrl);
     const history: ReadingInput[] = [];
-    for (let ts = end - minutes * 60_000; ts <= end; ts += tickMs) {
-      for (const s of sensors) history.push({ sensorId: s.id, timestamp: new Date(ts).toISOString(), value: round(healthyValue(s, ts, random)) });
+    for (const s of sensors) {
+      const after = newest.get(s.id) ?? 0;
+      for (let ts = end - minutes * 60_000; ts <= end; ts += tickMs) {
+        if (ts > after) history.push({ sensorId: s.id, timestamp: new Date(ts).toISOString(), value: round(healthyValue(s, ts, random)) });
+      }
     }
     history.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
     await ingest(history);
@@ -128,6 +134,15 @@ export function startDemo(options: DemoOptions): { stop(): void } {
       if (timer) clearTimeout(timer);
     },
   };
+}
+
+async function newestReadings(baseUrl: string): Promise<Map<string, number>> {
+  const data = await gql<{ sensors: { nodes: { id: string; lastReading: { timestamp: string } | null }[] } }>(
+    baseUrl,
+    `query { sensors(first: 1000) { nodes { id lastReading { timestamp } } } }`,
+    {},
+  );
+  return new Map(data.sensors.nodes.filter((n) => n.lastReading).map((n) => [n.id, Date.parse(n.lastReading!.timestamp)]));
 }
 
 function round(value: number): number {

@@ -15,12 +15,13 @@ export function statusLabel(status: TrustStatus): string {
   return LOOK[status].label;
 }
 
-export function StatusBadge({ status, compact = false }: { status: TrustStatus; compact?: boolean }) {
+/** With `count`, reads "▲ 2 degraded" (for tallies); otherwise "▲ DEGRADED". */
+export function StatusBadge({ status, count }: { status: TrustStatus; count?: number }) {
   const look = LOOK[status];
   return (
     <span className={`badge status-${status.toLowerCase()}`} title={`Status: ${look.label}`}>
       <span aria-hidden="true" className="badge-icon">{look.icon}</span>
-      {compact ? <span className="visually-hidden">{look.label}</span> : look.label.toUpperCase()}
+      {count === undefined ? look.label.toUpperCase() : `${count} ${look.label.toLowerCase()}`}
     </span>
   );
 }

@@ -28,7 +28,7 @@ export function FleetSummary(props: { summary: FragmentType<typeof FleetSummaryF
         <span className="kpi-value" data-testid="sensor-count">{summary.sensorCount.toLocaleString()}</span>
         <ul className="status-counts">
           {STATUS_ORDER.map((status) => (
-            <li key={status} data-testid={`status-count-${status}`}>
+            <li key={status} data-testid={`status-count-${status}`} className={byStatus.get(status) ? '' : 'zero'}>
               <StatusBadge status={status} /> <strong>{byStatus.get(status) ?? 0}</strong>
             </li>
           ))}
@@ -47,7 +47,7 @@ export function FleetSummary(props: { summary: FragmentType<typeof FleetSummaryF
         <span className="kpi-value" data-testid="open-tickets">{summary.openTickets}</span>
         <ul className="status-counts">
           {SEVERITY_ORDER.filter((s) => s !== 'NONE').map((severity) => (
-            <li key={severity}>
+            <li key={severity} className={bySeverity.get(severity) ? '' : 'zero'}>
               <SeverityBadge severity={severity} /> <strong>{bySeverity.get(severity) ?? 0}</strong>
             </li>
           ))}

@@ -30,7 +30,7 @@ describe('OverviewPage', () => {
     expect(cold.getAttribute('href')).toBe('#/zones/cold-store');
     expect(within(cold).getByLabelText('Average trust 41')).toBeTruthy();
     // Status told by words too, not colour alone.
-    expect(within(cold).getByText('Faulty')).toBeTruthy();
+    expect(within(cold).getByText('2 faulty')).toBeTruthy();
 
     const items = screen.getAllByTestId('ticket-activity-item');
     expect(items[0]!.textContent).toContain('Stuck humidity sensor'); // newest first

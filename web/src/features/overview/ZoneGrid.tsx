@@ -16,10 +16,13 @@ export const ZoneTileFragment = graphql(`
   }
 `);
 
-/** Red (0) → amber (50) → green (100), light enough for dark text. */
+/**
+ * Red (≤50) → amber (75) → green (100), light enough for dark text. Healthy
+ * zones sit in the 90s, so the scale spends its hues where differences matter.
+ */
 export function trustHue(score: number | null | undefined): string {
   if (score == null) return 'hsl(220 10% 88%)';
-  const hue = Math.round(Math.max(0, Math.min(100, score)) * 1.2);
+  const hue = Math.round(Math.max(0, Math.min(1, (score - 50) / 50)) * 120);
   return `hsl(${hue} 70% 85%)`;
 }
 
@@ -49,9 +52,7 @@ function ZoneTile(props: { stats: FragmentType<typeof ZoneTileFragment> }) {
         </span>
         <span className="zone-counts">
           {counts.map((c) => (
-            <span key={c.status} className="zone-count">
-              <StatusBadge status={c.status} compact /> {c.count}
-            </span>
+            <StatusBadge key={c.status} status={c.status} count={c.count} />
           ))}
         </span>
       </Link>
