@@ -1,6 +1,7 @@
 // The pub/sub emitter shared by services and subscriptions: in-process mqemitter
 // alone, mqemitter-redis with REDIS_URL so every instance sees every event.
 import fp from 'fastify-plugin';
+import type { Redis as RedisClient } from 'ioredis';
 import mqemitter, { type MQEmitter } from 'mqemitter';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 
@@ -8,6 +9,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     events: EventBus;
   }
+}
+
+const READY_TIMEOUT_MS = 10_000;
+
+function whenReady(conn: RedisClient): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => conn.once('ready', () => resolve()));
 }
 
 export interface PubSubPluginOptions {
@@ -25,6 +33,15 @@ export default fp<PubSubPluginOptions>(
       // Without a listener a Redis hiccup would be an unhandled 'error' and kill the process.
       (redis as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: unknown) => app.log.warn({ err }, 'pub/sub Redis error'));
       emitter = redis as unknown as MQEmitter;
+      // Subscribing while ioredis still runs its ready check (INFO) puts the
+      // connection in subscriber mode mid-check and the check fails: the first
+      // instance to start then never received anything. Wait for both connections.
+      const conns = redis as unknown as { subConn: RedisClient; pubConn: RedisClient };
+      const ready = await Promise.race([
+        Promise.all([whenReady(conns.subConn), whenReady(conns.pubConn)]).then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), READY_TIMEOUT_MS).unref()),
+      ]);
+      if (!ready) app.log.warn('Redis pub/sub not ready yet; events flow once it answers');
       app.log.info({ namespace: options.namespace }, 'pub/sub on Redis');
     } else {
       emitter = mqemitter({ concurrency: 0 });
