@@ -24,6 +24,8 @@ export interface IngestRun {
   accepted: number;
   duplicates: number;
   rejected: number;
+  /** CPU used during the ingestion by the server process and by this (client) process. */
+  cpuSeconds?: { server: number; benchClient: number };
 }
 
 /** One JSON request body per batch, built before the clock starts. */

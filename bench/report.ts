@@ -161,11 +161,17 @@ export function renderReport(opts: {
     if (m.status !== 'ran') out.push(`${label(m.mode)} ${m.status === 'skipped' ? 'SKIPPED' : 'FAILED'}: ${m.reason}`);
     if (!m.database) continue;
     const notes = [`${label(m.mode)}: ${m.database ?? ''}`];
-    if (m.registration) notes.push(`registered ${fmt(m.registration.sensors)} sensors in ${m.registration.zones} zones in ${fmt(m.registration.seconds, 1)} s`);
-    if (m.ingest) notes.push(`${fmt(m.ingest.batches)} batches in ${fmt(m.ingest.seconds, 1)} s, max batch ${fmt(m.ingest.batchMs.max)} ms`);
+    if (m.registration) notes.push(`registered ${fmt(m.registration.sensors)} sensors in ${m.registration.zones} zones in ${fmt(m.registration.seconds, 1)} s (${fmt(m.registration.sensors / m.registration.seconds)} upsertSensor/s)`);
+    if (m.ingest) {
+      const cpu = m.ingest.cpuSeconds;
+      notes.push(
+        `${fmt(m.ingest.batches)} batches in ${fmt(m.ingest.seconds, 1)} s, max batch ${fmt(m.ingest.batchMs.max)} ms` +
+          (cpu ? `, CPU used meanwhile: server process ${fmt(cpu.server, 1)} s, bench client ${fmt(cpu.benchClient, 1)} s` : ''),
+      );
+    }
     if (m.storedRows !== undefined) notes.push(`${fmt(m.storedRows)} rows in reading after ingestion`);
     if (m.topUp) notes.push(`topped up to ${fmt(m.topUp.after)} rows in ${fmt(m.topUp.seconds, 1)} s`);
-    out.push(`  ${notes.join('; ')}`);
+    out.push(...notes.map((n, i) => (i === 0 ? `  ${n}` : `    ${n}`)));
   }
   for (const m of modes) {
     for (const [name, extra] of [['dashboard', m.dashboard], ['subscribers', m.subscribers]] as const) {

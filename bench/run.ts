@@ -16,7 +16,7 @@ import { describeMachine } from './machine.js';
 import { countReadings, createScratchDatabase, probePostgres, topUpReadings } from './postgres-admin.js';
 import { registerFleet } from './register.js';
 import { budgets, renderReport, type ExtraFigures, type ModeResult, type RssSummary } from './report.js';
-import { sampleRss, startServer, type ServerHandle } from './server-process.js';
+import { readCpuSeconds, sampleRss, startServer, type ServerHandle } from './server-process.js';
 import { round } from './stats.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -60,7 +60,14 @@ function serverEnv(extra: Record<string, string | undefined>) {
 async function ingestWithRss(server: ServerHandle, client: GraphqlClient, bodies: Buffer[], set: ReadingSet) {
   const beforeMb = server.rssMb() ?? NaN;
   const sampler = sampleRss(server.pid, 250);
+  const serverCpu0 = readCpuSeconds(server.pid) ?? NaN;
+  const clientCpu0 = process.cpuUsage();
   const ingest = await runIngest(client, bodies, set, settings.clients);
+  const clientCpu = process.cpuUsage(clientCpu0);
+  ingest.cpuSeconds = {
+    server: (readCpuSeconds(server.pid) ?? NaN) - serverCpu0,
+    benchClient: (clientCpu.user + clientCpu.system) / 1e6,
+  };
   sampler.stop();
   await new Promise((r) => setTimeout(r, 2000)); // let in-flight background work settle
   const afterMb = server.rssMb() ?? NaN;
@@ -80,7 +87,7 @@ async function ingestWithRss(server: ServerHandle, client: GraphqlClient, bodies
 
 async function registerTimed(client: GraphqlClient, fleet: Fleet) {
   const started = performance.now();
-  const sensors = await registerFleet(client, fleet, settings.clients);
+  const sensors = await registerFleet(client, fleet, Math.max(8, settings.clients));
   return { zones: fleet.zones, sensors, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -132,7 +139,7 @@ async function runPostgres(fleet: Fleet, set: ReadingSet, bodies: Buffer[]): Pro
     log(`bare pg ceiling: ${Math.round(result.ceiling.readingsPerSecond).toLocaleString('en-US')} readings/s`);
 
     const server = await startServer(serverEnv({ DATABASE_URL: db.url }), 'PostgreSQL');
-    const client = createGraphqlClient(server.baseUrl, Math.max(settings.clients, 4));
+    const client = createGraphqlClient(server.baseUrl, Math.max(settings.clients, 8));
     try {
       log(`server pid ${server.pid} on ${server.baseUrl}; registering ${fleet.sensorIds.length} sensors`);
       result.registration = await registerTimed(client, fleet);
@@ -197,7 +204,7 @@ async function runPglite(fleet: Fleet, set: ReadingSet, bodies: Buffer[]): Promi
     log(`bare PGlite ceiling: ${Math.round(ceiling.readingsPerSecond).toLocaleString('en-US')} readings/s`);
 
     const server = await startServer(serverEnv({ DATA_DIR: dataDir }), 'PGlite');
-    const client = createGraphqlClient(server.baseUrl, Math.max(settings.clients, 4));
+    const client = createGraphqlClient(server.baseUrl, Math.max(settings.clients, 8));
     try {
       log(`server pid ${server.pid} on ${server.baseUrl}; registering ${fleet.sensorIds.length} sensors`);
       result.registration = await registerTimed(client, fleet);

@@ -115,6 +115,21 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
   };
 }
 
+/** User + system CPU seconds a process has used so far (Linux /proc), or null. */
+export function readCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: 100 on every mainstream Linux build. */
+const CLOCK_TICKS = 100;
+
 export interface RssSampler {
   samples: { atMs: number; rssMb: number }[];
   stop(): void;
