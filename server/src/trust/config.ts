@@ -57,8 +57,10 @@ export interface TrustThresholds {
   clockIrregularity: number;
   /** CLOCK clears after this many clean readings. Default 50. */
   clockClearReadings: number;
-  /** OFFLINE after this many expected intervals without a reading. Default 3. */
+  /** OFFLINE after this many expected intervals without a reading… Default 3. */
   offlineIntervals: number;
+  /** …plus this grace for timestamp jitter, so two lost readings and a slightly late third are not OFFLINE. Default 10 s. */
+  offlineGraceSeconds: number;
   /** Completeness is counted in buckets of this many expected intervals (7 buckets kept, 6 judged). Default 10. */
   gapBucketIntervals: number;
   /** Complete buckets needed before GAP can be judged. Default 3. */
@@ -123,6 +125,7 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   clockIrregularity: 0.2,
   clockClearReadings: 50,
   offlineIntervals: 3,
+  offlineGraceSeconds: 10,
   gapBucketIntervals: 10,
   gapMinBuckets: 3,
   gapCompleteness: 0.7,

@@ -8,7 +8,7 @@ import { addEvidence, buildVerdict, clear, raise, settle, signature } from './ve
 function judgeOffline(s: TrustState, th: TrustThresholds, now: number, expMs: number): boolean {
   if (s.seenTs === null) return false;
   const silent = now - s.seenTs;
-  if (silent <= th.offlineIntervals * expMs) return false;
+  if (silent <= th.offlineIntervals * expMs + th.offlineGraceSeconds * 1000) return false;
   raise(s, K_OFFLINE, SEV_HIGH, s.seenTs);
   const e = K_OFFLINE * EV;
   s.e[e] = silent;

@@ -46,11 +46,14 @@ describe('engine evaluation on generated labelled fleets', () => {
   it('meets the delay targets: OUT_OF_RANGE on the first reading, STUCK within 20, OFFLINE within 3 intervals + one sweep', () => {
     for (const r of total.kinds.get('OUT_OF_RANGE')!) expect(r.maxDelayReadings).toBe(1);
     for (const r of total.kinds.get('STUCK')!) expect(r.maxDelayReadings).toBeLessThanOrEqual(20);
-    // onset can fall just after a reading, so allow that reading's interval of slack in readings (+1);
-    // in time: 3 expected intervals (≤ 300 s each here) plus one 60 s sweep
-    for (const r of total.kinds.get('OFFLINE')!) {
-      expect(r.maxDelayReadings).toBeLessThanOrEqual(3 + 1);
-      expect(r.maxDelayMinutes).toBeLessThanOrEqual(3 * 5 + 1 + 0.1);
+    // Per sensor, from the moment it went silent (onset): 3 expected intervals, plus the
+    // engine's 10 s jitter grace, plus one 60 s sweep.
+    for (const run of runs) {
+      for (const label of run.labels.filter((l) => l.kind === 'OFFLINE')) {
+        const iv = run.profiles.find((p) => p.id === label.sensorId)!.expectedIntervalSeconds * 1000;
+        const first = run.observations.get(label.sensorId)!.find((o) => o.at >= label.onset! && o.reasons.includes('OFFLINE'))!;
+        expect(first.at - label.onset!).toBeLessThanOrEqual(3 * iv + 10_000 + 60_000);
+      }
     }
   });
 });

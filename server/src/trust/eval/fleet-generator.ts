@@ -107,12 +107,31 @@ interface SensorModel {
   clockSkew: number;
 }
 
-function zoneWave(seed: number, zone: number, kind: string): (t: number) => number {
+/**
+ * Slow shared variation of one zone and kind, in units of the daily amplitude: two waves plus
+ * events — HVAC setpoint steps approached with a 5–20 min time constant (temperature,
+ * humidity, pressure) or occupancy bursts that rise in minutes and decay over an hour (CO2).
+ */
+function zoneWave(seed: number, zone: number, kind: string, durationMs: number): (t: number) => number {
   const r = createRng(subSeed(seed, 7919 * zone + kind.length * 31 + kind.charCodeAt(0)));
   const periods = [r.range(2, 7) * 3_600_000, r.range(0.7, 2) * 3_600_000];
   const phases = [r.range(0, 6.283), r.range(0, 6.283)];
   const weights = [r.range(0.1, 0.2), r.range(0.03, 0.08)];
-  return (t) => weights[0] * Math.sin((2 * Math.PI * t) / periods[0] + phases[0]) + weights[1] * Math.sin((2 * Math.PI * t) / periods[1] + phases[1]);
+  const burst = kind === 'co2';
+  const events = Array.from({ length: Math.round((3 * durationMs) / DAY) }, () => ({
+    at: r.range(0, durationMs),
+    size: burst ? r.range(0.3, 0.8) : r.range(-0.5, 0.5),
+    tau: r.range(5, 20) * 60_000,
+  }));
+  return (t) => {
+    let v = weights[0] * Math.sin((2 * Math.PI * t) / periods[0] + phases[0]) + weights[1] * Math.sin((2 * Math.PI * t) / periods[1] + phases[1]);
+    for (const e of events) {
+      const dt = t - e.at;
+      if (dt <= 0) continue;
+      v += burst ? e.size * (1 - Math.exp(-dt / e.tau)) * Math.exp(-dt / 3_600_000) : e.size * (1 - Math.exp(-dt / e.tau));
+    }
+    return v;
+  };
 }
 
 function dailyPattern(shape: KindModel['dailyShape'], t: number): number {
@@ -134,7 +153,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
   for (let z = 0; z < spec.zones; z++) {
     for (const kind of spec.kinds) {
       const m = KIND_MODELS[kind];
-      const zb = { base: rng.range(m.base[0], m.base[1]), amp: rng.range(m.daily[0], m.daily[1]), wave: zoneWave(spec.seed, z, kind) };
+      const zb = { base: rng.range(m.base[0], m.base[1]), amp: rng.range(m.daily[0], m.daily[1]), wave: zoneWave(spec.seed, z, kind, spec.durationMs) };
       zoneBase.set(`${z}/${kind}`, zb);
       const count = rng.int(spec.sensorsPerGroup[0], spec.sensorsPerGroup[1]);
       const group: number[] = [];
@@ -174,7 +193,9 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
       const s = sensors[group[rng.int(0, group.length - 1)]];
       s.label.kind = kind;
       s.label.onset = Math.round(spec.start + rng.range(spec.onsetWindow[0], spec.onsetWindow[1]));
-      if (kind === 'NOISE') s.faultScale = rng.range(6, 10);
+      if (kind === 'NOISE') s.faultScale = rng.range(4, 10);
+      if (kind === 'SPIKE') s.faultScale = rng.range(0.02, 0.06);
+      if (kind === 'OUT_OF_RANGE') s.faultScale = rng.next() < 0.5 ? 1 : rng.range(0.1, 0.4);
       if (kind === 'GAP') s.faultScale = rng.range(0.5, 0.65);
       if (kind === 'DRIFT') s.faultScale = rng.range(0.8, 1.5);
       if (kind === 'CLOCK') s.clockSkew = rng.next() < 0.5 ? rng.range(90, 240) * 1000 : 0;
@@ -182,7 +203,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
   }
   const truth = (s: SensorModel, t: number): number => {
     const zb = zoneBase.get(`${s.zone}/${s.profile.kind}`)!;
-    const shared = zb.amp * (dailyPattern(s.model.dailyShape, t) + zb.wave(t));
+    const shared = zb.amp * (dailyPattern(s.model.dailyShape, t) + zb.wave(t - spec.start));
     return s.base + s.gain * shared + s.offset + s.wanderAmp * Math.sin((2 * Math.PI * t) / s.wanderPeriod + s.wanderPhase);
   };
 
@@ -191,7 +212,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
     const cursors = sensors.map((s, i) => {
       const r = createRng(subSeed(spec.seed ^ 0x5eed, i));
       s.label.readingsBeforeOnset = 0;
-      return { s, r, k: 0, phase: r.range(0, s.profile.expectedIntervalSeconds * 1000), frozen: null as number | null, next: null as StreamReading | null, trueTs: 0 };
+      return { s, r, k: 0, phase: r.range(0, s.profile.expectedIntervalSeconds * 1000), frozen: null as number | null, oorSeen: false, next: null as StreamReading | null, trueTs: 0 };
     });
     type Cursor = (typeof cursors)[number];
     const emit = (c: Cursor): StreamReading | null => {
@@ -211,7 +232,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
         if (r.next() < dropP) continue;
         let v = truth(s, trueTs) + noise * s.noise * (faulty === 'NOISE' ? s.faultScale : 1);
         if (faulty === 'DRIFT') v += (s.faultSign * s.faultScale * s.model.driftPerDay * (trueTs - onset!)) / DAY;
-        if (faulty === 'SPIKE' && u < 0.05) {
+        if (faulty === 'SPIKE' && u < s.faultScale) {
           const mag = s.model.spike[0] + (s.model.spike[1] - s.model.spike[0]) * r.next();
           v += v + mag < s.model.max ? mag : -mag;
         }
@@ -219,7 +240,12 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
         v = Number(v.toFixed(6));
         if (faulty === 'STUCK') v = c.frozen ?? v;
         else c.frozen = v;
-        if (faulty === 'OUT_OF_RANGE') v = s.model.outOfRange[s.profile.id.length % s.model.outOfRange.length];
+        // OUT_OF_RANGE: a failed sensor reporting a sentinel every time, or an intermittent one
+        // (the first out-of-range reading after onset is the one that must be flagged).
+        if (faulty === 'OUT_OF_RANGE' && (s.faultScale === 1 || r.next() < s.faultScale || !c.oorSeen)) {
+          v = s.model.outOfRange[s.profile.id.length % s.model.outOfRange.length];
+          c.oorSeen = true;
+        }
         let ts = trueTs;
         if (faulty === 'CLOCK') ts = s.clockSkew > 0 ? trueTs + Math.round(s.clockSkew) : Math.round(trueTs + r.range(-2.5, 2.5) * iv);
         if (onset !== null && trueTs < onset) s.label.readingsBeforeOnset++;

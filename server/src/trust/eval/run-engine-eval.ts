@@ -3,9 +3,9 @@ import { DEFAULT_TRUST_CONFIG, type TrustConfig } from '../config.js';
 import type { TrustOutcome } from '../observe.js';
 import { initialTrustState } from '../state.js';
 import { observe, sweepFleet } from '../index.js';
-import type { ReadingSample } from '../types.js';
+import type { ReadingSample, SensorProfile } from '../types.js';
 import { evaluate, type EvalReport, type Observation } from './evaluate.js';
-import { DEFAULT_FLEET_SPEC, generateFleet, type FleetSpec } from './fleet-generator.js';
+import { DEFAULT_FLEET_SPEC, generateFleet, type FaultLabel, type FleetSpec } from './fleet-generator.js';
 
 export interface EngineEvalOptions {
   spec?: Partial<FleetSpec>;
@@ -19,6 +19,8 @@ export interface EngineEvalResult {
   sensors: number;
   readings: number;
   observations: Map<string, Observation[]>;
+  profiles: SensorProfile[];
+  labels: FaultLabel[];
 }
 
 export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult {
@@ -58,5 +60,5 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
     for (let i = 0; i < outs.length; i++) record(i, chunk.until, outs[i]);
   }
   const intervals = new Map(fleet.profiles.map((p) => [p.id, p.expectedIntervalSeconds]));
-  return { report: evaluate(fleet.labels, observations, intervals), sensors: entries.length, readings, observations };
+  return { report: evaluate(fleet.labels, observations, intervals), sensors: entries.length, readings, observations, profiles: fleet.profiles, labels: fleet.labels };
 }
