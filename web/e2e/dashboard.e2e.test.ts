@@ -69,6 +69,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', DEMO: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: npx → tsx → node, and all of them must go at the end.
+      detached: true,
     });
     server.stdout!.on('data', (d) => (serverLog += d));
     server.stderr!.on('data', (d) => (serverLog += d));
@@ -109,9 +111,17 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+    if (server?.pid && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      process.kill(-server.pid, 'SIGTERM');
+      await exited;
+      // The server drains then exits; give the grandchild a moment before removing its data.
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        // group already gone
+      }
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
