@@ -5,7 +5,7 @@ import type { TrustVerdict } from './types.js';
 
 export * from './types.js';
 export { DEFAULT_TRUST_CONFIG, mergeTrustConfig, thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
-export { initialTrustState, type TrustState } from './state.js';
+export { initialTrustState, restoreTrustState, type TrustState } from './state.js';
 export { INITIAL_SCORE } from './verdict.js';
 export { observe, type TrustOutcome } from './observe.js';
 export { sweepFleet } from './sweep.js';

@@ -182,3 +182,13 @@ describe('hysteresis', () => {
   });
 });
 
+describe('CLOCK: irregular intervals', () => {
+  it('wildly irregular timestamps raise CLOCK, missing readings (whole multiples) do not', () => {
+    const rng = createRng(8);
+    const irregular = healthySignal({ count: 300, jitter: 0 }).map((r, i) => ({ ts: T0 + i * MIN + (i > 100 ? Math.round(rng.range(-0.45, 0.45) * MIN) : 0), value: r.value }));
+    expect(kinds(feed(irregular).last)).toContain('CLOCK');
+    const gappy = healthySignal({ count: 600, jitter: 0.02 }).filter(() => rng.next() < 0.6);
+    expect(kinds(feed(gappy).last)).not.toContain('CLOCK');
+  });
+});
+

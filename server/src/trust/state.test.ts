@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, type TrustOutcome, type TrustState } from './index.js';
+import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, restoreTrustState, type TrustOutcome, type TrustState } from './index.js';
 import { createRng } from './eval/prng.js';
 import { healthySignal, MIN, profileOf, T0 } from './test-signals.js';
 import type { ReadingSample } from './types.js';
@@ -121,3 +121,20 @@ describe('trust history points', () => {
     }
   });
 });
+
+describe('restoreTrustState', () => {
+  it('takes a persisted version-1 state as is', () => {
+    const s = initialTrustState();
+    observe(s, profile, healthySignal({ count: 100 }), T0 + 100 * MIN, cfg);
+    expect(restoreTrustState(roundTrip(s))).toEqual(roundTrip(s));
+  });
+  it('fills fields a newer build added, and starts over on anything it does not recognise', () => {
+    const s = roundTrip(initialTrustState()) as Partial<TrustState>;
+    delete s.late;
+    expect(restoreTrustState(s).late).toBe(0);
+    for (const bad of [null, 42, { v: 2 }, { ...initialTrustState(), buf: [1, 2] }, { ...initialTrustState(), n: 'x' }]) {
+      expect(restoreTrustState(bad)).toEqual(initialTrustState());
+    }
+  });
+});
+

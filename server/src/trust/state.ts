@@ -160,3 +160,30 @@ export function initialTrustState(): TrustState {
     ptScore: 50,
   };
 }
+
+/**
+ * Turn persisted jsonb back into a state. Version 1 is taken as is, with any field a newer
+ * build added filled from the initial state. Anything unrecognised — another version, wrong
+ * array lengths, non-finite numbers — starts over from the initial state: the sensor
+ * relearns within minutes, and a corrupt state must not poison the engine. Migrations from
+ * future layouts go here.
+ */
+export function restoreTrustState(raw: unknown): TrustState {
+  const fresh = initialTrustState();
+  if (typeof raw !== 'object' || raw === null || (raw as { v?: unknown }).v !== 1) return fresh;
+  const r = raw as Record<string, unknown>;
+  const out = fresh as unknown as Record<string, unknown>;
+  for (const key of Object.keys(out)) {
+    if (!(key in r)) continue;
+    const want = out[key];
+    const got = r[key];
+    if (Array.isArray(want)) {
+      if (!Array.isArray(got) || got.length !== want.length) return initialTrustState();
+      if (!got.every((x) => x === null || (typeof x === 'number' && Number.isFinite(x)))) return initialTrustState();
+    } else if (typeof want === 'string') {
+      if (typeof got !== 'string') return initialTrustState();
+    } else if (got !== null && !(typeof got === 'number' && Number.isFinite(got))) return initialTrustState();
+    out[key] = got;
+  }
+  return fresh;
+}
