@@ -192,7 +192,9 @@ export function renderReport(opts: {
     '',
     missed.length
       ? `MISS: ${missed.length} of ${measured} measured budget lines missed: ${missed.map((b) => b.line).join('; ')}`
-      : `PASS: all ${measured} measured budget lines met (${opts.budgetLines.length - measured} not measured).`,
+      : measured
+        ? `PASS: all ${measured} measured budget lines met (${opts.budgetLines.length - measured} not measured).`
+        : 'No budget line was measured.',
   );
   return out.join('\n');
 }

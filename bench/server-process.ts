@@ -64,10 +64,15 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The first lines usually hold the cause, the last ones the consequence.
+  let head = '';
   let tail = '';
   const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4000);
+    const text = chunk.toString();
+    if (head.length < 3000) head += text.slice(0, 3000 - head.length);
+    tail = (tail + text).slice(-3000);
   };
+  const output = () => (head.length < 3000 ? head : `${head}\n[…]\n${tail}`);
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited = false;
@@ -87,7 +92,7 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
   while (true) {
     if (exited) {
       unregister();
-      throw new Error(`${label} server exited before it was ready:\n${tail}`);
+      throw new Error(`${label} server exited before it was ready:\n${output()}`);
     }
     try {
       const res = await fetch(`${baseUrl}/readyz`);
@@ -98,7 +103,7 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
     if (Date.now() > deadline) {
       await stop();
       unregister();
-      throw new Error(`${label} server not ready after 120 s:\n${tail}`);
+      throw new Error(`${label} server not ready after 120 s:\n${output()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -107,7 +112,7 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
     pid: child.pid!,
     baseUrl,
     rssMb: () => readRssMb(child.pid!),
-    output: () => tail,
+    output,
     stop: async () => {
       await stop();
       unregister();

@@ -1,0 +1,38 @@
+// Benchmark settings from the environment (see bench/README.md) and the
+// child server's environment.
+
+function intEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+export const settings = {
+  readings: intEnv('BENCH_READINGS', 1_000_000),
+  clients: intEnv('BENCH_CLIENTS', 4),
+  batch: intEnv('BENCH_BATCH', 1000),
+  zones: intEnv('BENCH_ZONES', 100),
+  sensorsPerZone: intEnv('BENCH_SENSORS_PER_ZONE', 100),
+  modes: (process.env.BENCH_MODES ?? 'postgres,pglite').split(',').map((m) => m.trim()).filter(Boolean),
+  postgresUrl: process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432',
+  dashboard: process.env.BENCH_DASHBOARD !== '0',
+  dashboardRows: intEnv('BENCH_DASHBOARD_ROWS', 10_000_000),
+  subscribers: intEnv('BENCH_SUBSCRIBERS', 1000, 0),
+  keepDatabase: process.env.BENCH_KEEP_DB === '1',
+};
+
+export const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+/** Environment of the child server; the parent's DATABASE_URL/REDIS_URL must not leak in. */
+export function serverEnv(extra: Record<string, string | undefined>) {
+  return {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    DATABASE_URL: undefined,
+    DATA_DIR: undefined,
+    REDIS_URL: process.env.BENCH_REDIS_URL || undefined,
+    GRAPHIQL: 'false',
+    ...extra,
+  };
+}
