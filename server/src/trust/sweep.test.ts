@@ -73,4 +73,11 @@ describe('sweepFleet', () => {
     const { log } = runZone({ sensors: 3, minutes: 1500, fault: (i, m, v) => (i === 0 && m >= 700 ? v + (m - 700) / 60 : v) });
     expect(log.every((l) => l.kinds.every((k) => !k.includes('DRIFT')))).toBe(true);
   });
+
+  it('a sensor back after an hour offline returns DEGRADED and earns HEALTHY with sustained data', () => {
+    const { log } = runZone({ sensors: 4, minutes: 900, fault: (i, m, v) => (i === 0 && m >= 500 && m < 560 ? null : v) });
+    expect(log[555].statuses[0]).toBe('OFFLINE');
+    expect(log[560].statuses[0]).toBe('DEGRADED');
+    expect(log[899].statuses[0]).toBe('HEALTHY');
+  });
 });

@@ -13,11 +13,12 @@ function judgeOffline(s: TrustState, th: TrustThresholds, now: number, expMs: nu
   const e = K_OFFLINE * EV;
   s.e[e] = silent;
   s.e[e + 1] = s.exp;
-  // While silent, each missed interval ages the reputation and counts as (medium) bad evidence.
+  // While silent, each missed interval ages the reputation (forgetting) and adds LOW bad evidence:
+  // a sensor back after an hour returns DEGRADED and earns HEALTHY with data, not straight to FAULTY.
   if (s.offAt === null) s.offAt = s.seenTs + th.offlineIntervals * expMs;
   const steps = Math.floor((now - s.offAt) / expMs);
   if (steps > 0) {
-    addEvidence(s, th, 0, th.weightMedium, steps);
+    addEvidence(s, th, 0, th.weightLow, steps);
     s.offAt += steps * expMs;
   }
   return true;
