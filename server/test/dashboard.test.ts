@@ -130,7 +130,7 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     expect(small[0]).toBeLessThanOrEqual(3);
     expect(small[1]).toBeLessThanOrEqual(3);
     for (const q of [...statements, ...sql]) expect(q).not.toMatch(/\breading\b(?!_minute)/i);
-    // The trigger-maintained zone on trust_state followed the direct inserts too.
+    // The trigger-maintained read model (dashboard_trust) followed the direct inserts too.
     const zone = (await t.gql(ZONE_STATS)).data!.zoneStats.find((z: { zoneId: string }) => z.zoneId === 'b');
     expect(zone.sensorCount).toBe(62);
   });
@@ -168,5 +168,16 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     const after = await summary();
     expect(after.openTickets).toBe(before.openTickets - 1);
     expect(count(after.openTicketsBySeverity, 'HIGH')).toBe(0);
+  });
+
+  it('follows a sensor moved to another zone', async () => {
+    const zones = async () => Object.fromEntries((await t.gql(ZONE_STATS)).data!.zoneStats.map((z: { zoneId: string }) => [z.zoneId, z]));
+    const before = await zones();
+    const moved = await t.gql(`mutation { upsertSensor(input: { id: "s0", name: "S0", kind: "temperature", zoneId: "b" }) { id } }`);
+    expect(moved.errors).toBeUndefined();
+    const after = await zones();
+    expect(after.a.sensorCount).toBe(before.a.sensorCount - 1);
+    expect(after.b.sensorCount).toBe(before.b.sensorCount + 1);
+    expect(count(after.b.statusCounts, 'HEALTHY')).toBe(count(before.b.statusCounts, 'HEALTHY') + 1);
   });
 });

@@ -37,8 +37,9 @@ export function createDashboardRepository(prisma: PrismaClient) {
   return {
     /**
      * Stats of the given zones (all zones when null), in zone id order. Three
-     * statements whatever the fleet size; trust_state carries its sensor's zone
-     * (kept by triggers, migration 20261128140000) so no statement joins every sensor.
+     * statements whatever the fleet size, over dashboard_trust: one narrow row
+     * per sensor with its zone (kept by triggers, migration 20261128150000), so
+     * nothing scans the wide, constantly rewritten trust_state rows or joins sensors.
      */
     async zoneStats(zoneIds: readonly string[] | null): Promise<ZoneStatsRow[]> {
       const ids = zoneIds ? [...zoneIds] : null;
@@ -47,12 +48,12 @@ export function createDashboardRepository(prisma: PrismaClient) {
           SELECT id, name FROM zone WHERE (${ids}::text[] IS NULL OR id = ANY(${ids}::text[])) ORDER BY id`,
         prisma.$queryRaw<{ zone_id: string; status: TrustStatus; n: number; score_sum: number }[]>`
           SELECT zone_id, status, count(*)::int AS n, sum(score) AS score_sum
-            FROM trust_state
+            FROM dashboard_trust
            WHERE zone_id IS NOT NULL AND (${ids}::text[] IS NULL OR zone_id = ANY(${ids}::text[]))
            GROUP BY zone_id, status`,
         prisma.$queryRaw<{ zone_id: string; n: number }[]>`
           SELECT t.zone_id, count(*)::int AS n
-            FROM ticket k JOIN trust_state t ON t.sensor_id = k.sensor_id
+            FROM ticket k JOIN dashboard_trust t ON t.sensor_id = k.sensor_id
            WHERE k.status <> 'RESOLVED' AND t.zone_id IS NOT NULL
              AND (${ids}::text[] IS NULL OR t.zone_id = ANY(${ids}::text[]))
            GROUP BY t.zone_id`,
@@ -83,7 +84,7 @@ export function createDashboardRepository(prisma: PrismaClient) {
       const hourAgo = new Date(now.getTime() - 3600_000);
       const [trust, tickets, readings] = await Promise.all([
         prisma.$queryRaw<{ status: TrustStatus; n: number; score_sum: number }[]>`
-          SELECT status, count(*)::int AS n, sum(score) AS score_sum FROM trust_state GROUP BY status`,
+          SELECT status, count(*)::int AS n, sum(score) AS score_sum FROM dashboard_trust GROUP BY status`,
         prisma.$queryRaw<{ severity: Severity; n: number }[]>`
           SELECT severity, count(*)::int AS n FROM ticket WHERE status <> 'RESOLVED' GROUP BY severity`,
         prisma.$queryRaw<{ n: bigint | number | null }[]>`
