@@ -5,6 +5,7 @@ import {
   SEV_CRITICAL, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState,
 } from './state.js';
 import type { ReadingSample, SensorProfile, TrustPointData, TrustVerdict } from './types.js';
+import { recomputeMedian } from './robust-window.js';
 import { addEvidence, buildVerdict, clear, maxSeverity, raise, settle, severityWeight, signature } from './verdict.js';
 
 export interface TrustOutcome {
@@ -15,53 +16,6 @@ export interface TrustOutcome {
   points: TrustPointData[];
   /** Status, severity, reason kinds or score band (floor(score/10)) changed: publish an event. */
   changed: boolean;
-}
-
-// Scratch space for the median; module-level so observe() allocates nothing per reading.
-const scratch = new Float64Array(BUF);
-
-/** Mean of the two middle values of scratch[0..BUF) — partially reorders scratch (quickselect). */
-function middle(): number {
-  const k = BUF / 2 - 1;
-  let lo = 0;
-  let hi = BUF - 1;
-  while (lo < hi) {
-    const pivot = scratch[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (scratch[i] < pivot) i++;
-      while (scratch[j] > pivot) j--;
-      if (i <= j) {
-        const t = scratch[i];
-        scratch[i] = scratch[j];
-        scratch[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  // scratch[k] is the k-th smallest; the (k+1)-th is the smallest of what lies above it.
-  let next = Infinity;
-  for (let i = k + 1; i < BUF; i++) if (scratch[i] < next) next = scratch[i];
-  return (scratch[k] + next) / 2;
-}
-
-/** Local median every 4 readings; the MAD (a scale, which moves slowly) every 16. */
-function recomputeMedian(s: TrustState, withMad: boolean): void {
-  const buf = s.buf;
-  for (let i = 0; i < BUF; i++) scratch[i] = buf[i];
-  const med = middle();
-  s.med = med;
-  if (!withMad) return;
-  for (let i = 0; i < BUF; i++) {
-    const d = buf[i] - med;
-    scratch[i] = d < 0 ? -d : d;
-  }
-  s.mad = middle();
 }
 
 function clockEvent(s: TrustState, type: number, amount: number, since: number): void {

@@ -1,9 +1,7 @@
 // Evidence → beta reputation → status with hysteresis, and the verdict built from state.
 import type { TrustThresholds } from './config.js';
-import {
-  EV, KIND_COUNT, K_CLOCK, K_DRIFT, K_GAP, K_NOISE, K_OFFLINE, K_OOR, K_SPIKE, K_STUCK,
-  SEV_CRITICAL, SEV_HIGH, S_DEGRADED, S_FAULTY, S_HEALTHY, S_OFFLINE, S_UNKNOWN, type TrustState,
-} from './state.js';
+import { KIND_COUNT, K_OFFLINE, SEV_CRITICAL, SEV_HIGH, S_DEGRADED, S_FAULTY, S_HEALTHY, S_OFFLINE, S_UNKNOWN, type TrustState } from './state.js';
+import { message } from './reason-messages.js';
 import { FAULT_KINDS, SEVERITIES, TRUST_STATUSES, type TrustPointData, type TrustReason, type TrustVerdict } from './types.js';
 
 /** A sensor with no data is UNKNOWN with score 50: the beta prior α = β = 0 gives (0+1)/(0+0+2) = 1/2. */
@@ -106,47 +104,6 @@ export function clear(s: TrustState, k: number): void {
   s.ra[k] = 0;
   s.rs[k] = null;
   s.rc[k] = 0;
-}
-
-function num(x: number): string {
-  const a = Math.abs(x);
-  const t = a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : a >= 0.01 ? x.toFixed(3) : x.toPrecision(2);
-  return t.includes('.') && !t.includes('e') ? t.replace(/\.?0+$/, '') : t;
-}
-
-function dur(ms: number): string {
-  const sec = ms / 1000;
-  if (sec < 120) return `${num(Math.round(sec))} s`;
-  if (sec < 7200) return `${num(Math.round(sec / 60))} min`;
-  return `${num(Math.round(sec / 360) / 10)} h`;
-}
-
-function message(s: TrustState, k: number): string {
-  const u = s.unit ? ` ${s.unit}` : '';
-  const q = (x: number) => `${num(x)}${u}`;
-  const e0 = s.e[k * EV];
-  const e1 = s.e[k * EV + 1];
-  const e2 = s.e[k * EV + 2];
-  switch (k) {
-    case K_OOR:
-      return `${q(e0)} is ${e0 > e1 ? 'above' : 'below'} the sensor's ${e0 > e1 ? 'max' : 'min'} ${q(e1)} (${e2} reading${e2 === 1 ? '' : 's'} out of range)`;
-    case K_SPIKE:
-      return `${e0} isolated spikes, the last ${q(Math.abs(e1))} ${e1 >= 0 ? 'above' : 'below'} the local median (robust sigma ${q(e2)})`;
-    case K_STUCK:
-      return `flat at ${q(e0)} for ${e1} readings / ${dur(e2)}`;
-    case K_NOISE:
-      return `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`;
-    case K_DRIFT:
-      return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} the median of ${e1} peers (after its learned offset of ${e2 >= 0 ? '+' : ''}${q(e2)})`;
-    case K_OFFLINE:
-      return `no reading for ${dur(e0)} (expected every ${num(e1)} s)`;
-    case K_GAP:
-      return `received ${e0} of ${e1} expected readings (${Math.round((100 * e0) / Math.max(1, e1))} %) in the last ${dur(e2)}`;
-    default:
-      if (e0 === 1) return `timestamp ${dur(e1)} ahead of the server clock`;
-      if (e0 === 2) return `reading ${dur(e1)} older than the newest already seen (${e2} out of order so far)`;
-      return `irregular timestamps: intervals are on average ${Math.round(e1 * 100)} % of the expected ${num(s.exp)} s off schedule`;
-  }
 }
 
 const NO_REASONS: TrustReason[] = [];
