@@ -166,7 +166,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       deps.metrics?.inc({ outcome: 'accepted' }, accepted);
       deps.metrics?.inc({ outcome: 'duplicate' }, duplicates);
       if (accepted > 0) publishAfterCommit(stored, accepted);
-      trust.publish(effects);
+      trust.afterCommit(effects);
       return { accepted, duplicates, rejected: errors.length, errors };
     },
   };

@@ -17,6 +17,7 @@ import {
   type TrustOutcome,
   type TrustState,
 } from '../../trust/index.js';
+import type { EngineStateCache } from './engine-state-cache.js';
 import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
 import type { LockedTrust, TrustPointWrite, TrustStateRepository, TrustWrite } from './trust-state-repository.js';
 
@@ -26,11 +27,20 @@ export interface SensorReadings {
   samples: ReadingSample[];
 }
 
-/** What to publish after the transaction commits. */
+/** A locked trust row with its engine state ready for the engine. */
+export interface LockedSensor extends LockedTrust {
+  state: TrustState;
+}
+
+/** What to do once the transaction has committed (publish, refresh the state cache). */
 export interface TrustEffects {
   sensors: SensorsUpdatedPayload['sensors'];
   tickets: TicketUpdatedPayload[];
+  /** Engine states as committed, for the in-process cache. */
+  states: { sensorId: string; version: number; state: TrustState }[];
 }
+
+const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [] });
 
 export interface TrustServiceDeps {
   prisma: PrismaClient;
@@ -39,6 +49,8 @@ export interface TrustServiceDeps {
   events: EventBus;
   clock: { now(): Date };
   log: FastifyBaseLogger;
+  /** Parsed engine states by version (optional: without it every batch parses the stored JSON). */
+  stateCache?: EngineStateCache;
   /** modules/tickets automation; optional so trust works before/without it. */
   ticketAutomation?: TicketAutomation;
 }
@@ -59,7 +71,7 @@ function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: numbe
 }
 
 export function createTrustService(deps: TrustServiceDeps) {
-  const { prisma, repo, config, events, log } = deps;
+  const { prisma, repo, config, events, log, stateCache } = deps;
 
   /** Shared tail of observe and sweep: collect writes, points, events and ticket inputs. */
   function collect(
@@ -75,7 +87,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     const since = statusSince(locked, outcome, at);
     out.writes.push({
       sensorId: profile.id,
-      engineState: JSON.stringify(outcome.state),
+      engineState: outcome.state,
       score: verdict.score,
       status: verdict.status,
       severity: verdict.severity,
@@ -86,6 +98,7 @@ export function createTrustService(deps: TrustServiceDeps) {
       statusSince: since,
     });
     for (const p of outcome.points) out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status });
+    out.effects.states.push({ sensorId: profile.id, version: locked.version + 1, state: outcome.state });
     if (outcome.changed) out.effects.sensors.push({ sensorId: profile.id, zoneId: profile.zoneId });
     if (verdict.reasons.length > 0 || locked.reasonKinds.length > 0) {
       out.changes.push({
@@ -105,8 +118,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     now: Date,
     sweepTickets: boolean,
   ): Promise<TrustEffects> {
-    await repo.persist(tx, out.writes);
-    await repo.insertPoints(tx, out.points);
+    await repo.persist(tx, out.writes, out.points);
     const automation = deps.ticketAutomation;
     if (automation) {
       if (out.changes.length) out.effects.tickets.push(...(await automation.apply(tx, out.changes, now)));
@@ -116,14 +128,29 @@ export function createTrustService(deps: TrustServiceDeps) {
   }
 
   const service = {
-    /** Locks the batch's trust rows (sorted ids) FIRST in the ingest transaction; repairs missing rows. */
-    async lockSensors(tx: Tx, sortedIds: string[]): Promise<Map<string, LockedTrust>> {
-      let locked = await repo.lockSensors(tx, sortedIds);
+    /**
+     * Locks the batch's trust rows (sorted ids) FIRST in the ingest transaction and readies
+     * their engine states (from the cache when its version is current). Repairs missing rows.
+     */
+    async lockSensors(tx: Tx, sortedIds: string[]): Promise<Map<string, LockedSensor>> {
+      let locked = await repo.lockSensors(tx, sortedIds, stateCache?.versions(sortedIds));
       if (locked.size < sortedIds.length) {
         await repo.ensureRows(tx, sortedIds.filter((id) => !locked.has(id)));
-        locked = await repo.lockSensors(tx, sortedIds);
+        locked = await repo.lockSensors(tx, sortedIds, stateCache?.versions(sortedIds));
       }
-      return locked;
+      const out = new Map<string, LockedSensor>();
+      let lost: string[] | null = null;
+      for (const [id, row] of locked) {
+        const cached = row.cached ? stateCache?.take(id, row.version) : undefined;
+        if (row.cached && !cached) (lost ??= []).push(id);
+        else out.set(id, { ...row, state: cached ?? parseState(row.engineState) });
+      }
+      if (lost) {
+        // Another batch of this instance took the cached copy and rolled back: read it again.
+        const raw = await repo.engineStates(tx, lost);
+        for (const id of lost) out.set(id, { ...locked.get(id)!, state: parseState(raw.get(id) ?? null) });
+      }
+      return out;
     },
 
     /**
@@ -131,22 +158,29 @@ export function createTrustService(deps: TrustServiceDeps) {
      * transaction as the readings. A sensor whose evaluation throws keeps its previous
      * trust (logged); it never sinks the rest of the batch.
      */
-    async applyReadings(tx: Tx, locked: Map<string, LockedTrust>, groups: SensorReadings[], now: Date): Promise<TrustEffects> {
+    async applyReadings(tx: Tx, locked: Map<string, LockedSensor>, groups: SensorReadings[], now: Date): Promise<TrustEffects> {
       const nowMs = now.getTime();
-      const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: { sensors: [], tickets: [] } as TrustEffects };
+      const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
+      const observed = new Set<string>();
       for (const { profile, samples } of groups) {
         const row = locked.get(profile.id);
         if (!row || samples.length === 0) continue;
+        observed.add(profile.id);
         let outcome: TrustOutcome;
         try {
-          outcome = observe(parseState(row.engineState), profile, samples, nowMs, config);
+          outcome = observe(row.state, profile, samples, nowMs, config);
         } catch (err) {
+          // The state may be half-mutated: not persisted, not cached.
           log.error({ err, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
           continue;
         }
         const newest = samples[samples.length - 1];
         const lastTs = lastReadingAt(outcome.state);
         collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out);
+      }
+      // Rows locked but not observed (all their readings were duplicates) keep their version.
+      for (const [id, row] of locked) {
+        if (!observed.has(id)) out.effects.states.push({ sensorId: id, version: row.version, state: row.state });
       }
       return finish(tx, out, now, false);
     },
@@ -167,7 +201,7 @@ export function createTrustService(deps: TrustServiceDeps) {
         const judged = fleet.filter((f) => f.locked.engineState !== null);
         const entries = judged.map((f) => ({ profile: f.profile, state: parseState(f.locked.engineState) }));
         const outcomes = sweepFleet(entries, nowMs, config);
-        const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: { sensors: [], tickets: [] } as TrustEffects };
+        const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
         for (let i = 0; i < judged.length; i++) collect(judged[i].locked, judged[i].profile, outcomes[i], nowMs, nowMs, null, out);
         const effects = await finish(tx, out, now, options.sweepTickets ?? sensorIds === null);
         const requested = sensorIds ? new Set(sensorIds) : null;
@@ -175,13 +209,14 @@ export function createTrustService(deps: TrustServiceDeps) {
         return { effects, count };
       });
       if (!result) return null;
-      service.publish(result.effects);
+      service.afterCommit(result.effects);
       return result.count;
     },
 
-    /** After commit only. Never throws: publishing must not fail the caller. */
-    publish(effects: TrustEffects): void {
+    /** After commit only: refresh the state cache and publish. Never throws. */
+    afterCommit(effects: TrustEffects): void {
       try {
+        if (stateCache) for (const s of effects.states) stateCache.put(s.sensorId, s.version, s.state);
         if (effects.sensors.length) {
           events.publish(Topic.SensorsUpdated, { sensors: effects.sensors });
           events.publish(Topic.DashboardChanged, { reason: 'trust' });

@@ -7,8 +7,10 @@ import type { Tx } from './trust-changes.js';
 /** A trust_state row locked FOR UPDATE, with the engine state already parsed. */
 export interface LockedTrust {
   sensorId: string;
-  /** Raw engine state JSON, null before the first reading. */
+  /** Raw engine state JSON, null before the first reading or when `cached`. */
   engineState: string | null;
+  /** The caller's cached engine state is this row's current version (engineState not sent). */
+  cached: boolean;
   status: TrustStatus;
   score: number;
   reasonKinds: FaultKind[];
@@ -20,7 +22,8 @@ export interface LockedTrust {
 /** Everything persisted for one sensor after an evaluation. */
 export interface TrustWrite {
   sensorId: string;
-  engineState: string;
+  /** The engine state object (serialised with the whole document). */
+  engineState: unknown;
   score: number;
   status: TrustStatus;
   severity: Severity;
@@ -43,6 +46,7 @@ export interface TrustPointWrite {
 interface LockedRow {
   sensor_id: string;
   es: string | null;
+  hit?: boolean;
   status: TrustStatus;
   score: number;
   reasons: unknown;
@@ -59,6 +63,7 @@ function toLocked(row: LockedRow): LockedTrust {
   return {
     sensorId: row.sensor_id,
     engineState: row.es,
+    cached: row.hit === true,
     status: row.status,
     score: row.score,
     reasonKinds: kindsOf(row.reasons),
@@ -75,15 +80,31 @@ export interface FleetEntry {
 
 export function createTrustStateRepository() {
   return {
-    /** Locks the rows in id order (callers pass sorted ids: no deadlocks between batches). */
-    async lockSensors(tx: Tx, sortedIds: string[]): Promise<Map<string, LockedTrust>> {
+    /**
+     * Locks the rows in id order (callers pass sorted ids: no deadlocks between batches).
+     * `cachedVersions[i]` is the version of the caller's cached engine state of
+     * `sortedIds[i]` (-1: none); on a match the state is not sent back (`cached`).
+     */
+    async lockSensors(tx: Tx, sortedIds: string[], cachedVersions?: number[]): Promise<Map<string, LockedTrust>> {
+      const versions = cachedVersions ?? new Array<number>(sortedIds.length).fill(-1);
       const rows = await tx.$queryRaw<LockedRow[]>`
-        SELECT sensor_id, engine_state::text AS es, status::text AS status, score, reasons, status_since, version
-          FROM trust_state WHERE sensor_id = ANY(${sortedIds}::text[])
-         ORDER BY sensor_id FOR UPDATE`;
+        SELECT t.sensor_id, (t.version = c.v) AS hit,
+               CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
+               t.status::text AS status, t.score, t.reasons, t.status_since, t.version
+          FROM unnest(string_to_array(${sortedIds.join(',')}::text, ','),
+                      string_to_array(${versions.join(',')}::text, ',')::int[]) AS c(id, v)
+          JOIN trust_state t ON t.sensor_id = c.id
+         ORDER BY t.sensor_id FOR UPDATE OF t`;
       const out = new Map<string, LockedTrust>();
       for (const row of rows) out.set(row.sensor_id, toLocked(row));
       return out;
+    },
+
+    /** Engine states of locked rows whose cached copy went missing (rare race). */
+    async engineStates(tx: Tx, ids: string[]): Promise<Map<string, string | null>> {
+      const rows = await tx.$queryRaw<{ sensor_id: string; es: string | null }[]>`
+        SELECT sensor_id, engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = ANY(${ids}::text[])`;
+      return new Map(rows.map((r) => [r.sensor_id, r.es]));
     },
 
     /** Creates missing trust rows (a sensor always has one; this only repairs). */
@@ -100,7 +121,7 @@ export function createTrustStateRepository() {
       const rows = await tx.$queryRaw<
         (LockedRow & { kind: string; unit: string | null; zone_id: string | null; min_value: number | null; max_value: number | null; expected_interval_seconds: number })[]
       >`
-        SELECT t.sensor_id, t.engine_state::text AS es, t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
+        SELECT t.sensor_id, t.engine_state #>> '{}' AS es, t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
                s.kind, s.unit, s.zone_id, s.min_value, s.max_value, s.expected_interval_seconds
           FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
          WHERE (${ids}::text[] IS NULL OR s.id = ANY(${ids}::text[])
@@ -120,56 +141,47 @@ export function createTrustStateRepository() {
       }));
     },
 
-    /** One UPDATE … FROM unnest for all rows; bumps version (engine-state caches key on it). */
-    async persist(tx: Tx, writes: TrustWrite[]): Promise<void> {
-      if (writes.length === 0) return;
-      const n = writes.length;
-      const ids = new Array<string>(n);
-      const states = new Array<string>(n);
-      const scores = new Array<number>(n);
-      const statuses = new Array<string>(n);
-      const severities = new Array<string>(n);
-      const reasons = new Array<string>(n);
-      const evaluated = new Array<number>(n);
-      const lastReading = new Array<number | null>(n);
-      const lastValue = new Array<number | null>(n);
-      const since = new Array<number | null>(n);
-      for (let i = 0; i < n; i++) {
-        const w = writes[i];
-        ids[i] = w.sensorId;
-        states[i] = w.engineState;
-        scores[i] = w.score;
-        statuses[i] = w.status;
-        severities[i] = w.severity;
-        reasons[i] = w.reasons.length ? JSON.stringify(w.reasons) : '[]';
-        evaluated[i] = w.lastEvaluated;
-        lastReading[i] = w.lastReadingAt;
-        lastValue[i] = w.lastValue;
-        since[i] = w.statusSince;
+    /**
+     * One statement for all rows and their history points. Rows travel as ONE JSON document
+     * (json_to_recordset) and the engine states as one string of JSON texts separated by
+     * U+0001 (which JSON.stringify always escapes): no per-element array escaping.
+     * engine_state is stored as a jsonb STRING holding the state's JSON: PostgreSQL then
+     * does not convert the ~100 numbers of every state to numeric, which made the
+     * statement ~3× slower (1,000 sensors: ~110 ms → ~35 ms). Readers use engine_state #>> '{}'.
+     * Bumps version (engine-state caches key on it).
+     */
+    async persist(tx: Tx, writes: TrustWrite[], points: TrustPointWrite[]): Promise<void> {
+      if (writes.length === 0 && points.length === 0) return;
+      const states = new Array<string>(writes.length);
+      const rows = new Array<Omit<TrustWrite, 'engineState'>>(writes.length);
+      for (let i = 0; i < writes.length; i++) {
+        const { engineState, ...rest } = writes[i];
+        states[i] = JSON.stringify(engineState);
+        rows[i] = rest;
       }
+      const doc = JSON.stringify(rows);
+      const pts = JSON.stringify(points);
       await tx.$executeRaw`
+        WITH points AS (
+          INSERT INTO trust_point (sensor_id, at, score, status)
+          SELECT p."sensorId", to_timestamp(p.at / 1000.0), p.score, p.status::"TrustStatus"
+            FROM json_to_recordset(${pts}::json) AS p("sensorId" text, at float8, score float8, status text)
+        ), u AS (
+          -- ROWS FROM zips the document's rows with the state texts, position by position.
+          SELECT * FROM ROWS FROM (
+                   json_to_recordset(${doc}::json) AS ("sensorId" text, score float8, status text, severity text, reasons jsonb,
+                        "lastEvaluated" float8, "lastReadingAt" float8, "lastValue" float8, "statusSince" float8),
+                   unnest(string_to_array(${states.join('\u0001')}::text, chr(1))))
+                 AS r("sensorId", score, status, severity, reasons, "lastEvaluated", "lastReadingAt", "lastValue", "statusSince", es)
+        )
         UPDATE trust_state AS t SET
-               engine_state = u.es::jsonb, score = u.score, status = u.st::"TrustStatus", severity = u.sev::"Severity",
-               reasons = u.reasons::jsonb, last_evaluated = to_timestamp(u.le / 1000.0),
-               last_reading_at = COALESCE(to_timestamp(u.lr / 1000.0), t.last_reading_at),
-               last_value = COALESCE(u.lv, t.last_value), status_since = to_timestamp(u.ss / 1000.0),
+               engine_state = to_jsonb(u.es), score = u.score, status = u.status::"TrustStatus",
+               severity = u.severity::"Severity", reasons = u.reasons, last_evaluated = to_timestamp(u."lastEvaluated" / 1000.0),
+               last_reading_at = COALESCE(to_timestamp(u."lastReadingAt" / 1000.0), t.last_reading_at),
+               last_value = COALESCE(u."lastValue", t.last_value), status_since = to_timestamp(u."statusSince" / 1000.0),
                version = t.version + 1, updated_at = now()
-          FROM unnest(${ids}::text[], ${states}::text[], ${scores}::float8[], ${statuses}::text[], ${severities}::text[],
-                      ${reasons}::text[], ${evaluated}::float8[], ${lastReading}::float8[], ${lastValue}::float8[], ${since}::float8[])
-               AS u(id, es, score, st, sev, reasons, le, lr, lv, ss)
-         WHERE t.sensor_id = u.id`;
-    },
-
-    async insertPoints(tx: Tx, points: TrustPointWrite[]): Promise<void> {
-      if (points.length === 0) return;
-      const ids = points.map((p) => p.sensorId);
-      const at = points.map((p) => p.at);
-      const scores = points.map((p) => p.score);
-      const statuses = points.map((p) => p.status);
-      await tx.$executeRaw`
-        INSERT INTO trust_point (sensor_id, at, score, status)
-        SELECT u.id, to_timestamp(u.at / 1000.0), u.score, u.st::"TrustStatus"
-          FROM unnest(${ids}::text[], ${at}::float8[], ${scores}::float8[], ${statuses}::text[]) AS u(id, at, score, st)`;
+          FROM u
+         WHERE t.sensor_id = u."sensorId"`;
     },
 
     /** Serialises sweeps across instances; false when another transaction holds it. */
