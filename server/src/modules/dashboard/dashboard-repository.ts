@@ -33,41 +33,49 @@ function statusCounts(counts: Partial<Record<TrustStatus, number>>): StatusCount
   return TRUST_STATUSES.map((status) => ({ status, count: Number(counts[status] ?? 0) }));
 }
 
+// Each read is ONE statement returning ONE row holding a JSON document, built
+// by a PL/pgSQL function (migration 20261128160000): decoding hundreds of rows
+// through $queryRaw costs the Node process more than building them costs
+// PostgreSQL, and PL/pgSQL keeps its plans per connection (no re-planning).
+interface ZoneStatsDoc {
+  /** [zoneId, name] in id order */
+  zones: [string, string][] | null;
+  /** [zoneId, status, count, scoreSum] */
+  trust: [string, TrustStatus, number, number][] | null;
+  /** [zoneId, open tickets] */
+  tickets: [string, number][] | null;
+}
+
+interface SummaryDoc {
+  /** [status, count, scoreSum] */
+  trust: [TrustStatus, number, number][] | null;
+  /** [severity, open tickets] */
+  tickets: [Severity, number][] | null;
+  readings: number | null;
+}
+
 export function createDashboardRepository(prisma: PrismaClient) {
   return {
     /**
-     * Stats of the given zones (all zones when null), in zone id order. Three
-     * statements whatever the fleet size, over dashboard_trust: one narrow row
-     * per sensor with its zone (kept by triggers, migration 20261128150000), so
-     * nothing scans the wide, constantly rewritten trust_state rows or joins sensors.
+     * Stats of the given zones (all zones when null), in zone id order, in one
+     * statement (dashboard_zone_stats) over dashboard_trust: one narrow row per sensor with its zone,
+     * kept by triggers (migration 20261128150000), so nothing scans the wide,
+     * constantly rewritten trust_state rows or joins every sensor.
      */
     async zoneStats(zoneIds: readonly string[] | null): Promise<ZoneStatsRow[]> {
       const ids = zoneIds ? [...zoneIds] : null;
-      const [zones, trust, tickets] = await Promise.all([
-        prisma.$queryRaw<{ id: string; name: string }[]>`
-          SELECT id, name FROM zone WHERE (${ids}::text[] IS NULL OR id = ANY(${ids}::text[])) ORDER BY id`,
-        prisma.$queryRaw<{ zone_id: string; status: TrustStatus; n: number; score_sum: number }[]>`
-          SELECT zone_id, status, count(*)::int AS n, sum(score) AS score_sum
-            FROM dashboard_trust
-           WHERE zone_id IS NOT NULL AND (${ids}::text[] IS NULL OR zone_id = ANY(${ids}::text[]))
-           GROUP BY zone_id, status`,
-        prisma.$queryRaw<{ zone_id: string; n: number }[]>`
-          SELECT t.zone_id, count(*)::int AS n
-            FROM ticket k JOIN dashboard_trust t ON t.sensor_id = k.sensor_id
-           WHERE k.status <> 'RESOLVED' AND t.zone_id IS NOT NULL
-             AND (${ids}::text[] IS NULL OR t.zone_id = ANY(${ids}::text[]))
-           GROUP BY t.zone_id`,
-      ]);
-      const open = new Map(tickets.map((t) => [t.zone_id, t.n]));
+      const [row] = await prisma.$queryRaw<{ doc: string }[]>`SELECT dashboard_zone_stats(${ids}::text[]) AS doc`;
+      const doc = JSON.parse(row!.doc) as ZoneStatsDoc;
+      const open = new Map(doc.tickets ?? []);
       const byZone = new Map<string, { counts: Partial<Record<TrustStatus, number>>; n: number; sum: number }>();
-      for (const row of trust) {
-        const zone = byZone.get(row.zone_id) ?? { counts: {}, n: 0, sum: 0 };
-        byZone.set(row.zone_id, zone);
-        zone.counts[row.status] = row.n;
-        zone.n += row.n;
-        zone.sum += Number(row.score_sum);
+      for (const [zoneId, status, n, sum] of doc.trust ?? []) {
+        const zone = byZone.get(zoneId) ?? { counts: {}, n: 0, sum: 0 };
+        byZone.set(zoneId, zone);
+        zone.counts[status] = n;
+        zone.n += n;
+        zone.sum += sum;
       }
-      return zones.map(({ id, name }) => {
+      return (doc.zones ?? []).map(([id, name]) => {
         const z = byZone.get(id) ?? { counts: {}, n: 0, sum: 0 };
         return {
           zoneId: id,
@@ -80,32 +88,27 @@ export function createDashboardRepository(prisma: PrismaClient) {
       });
     },
 
+    /** Fleet summary in one statement; readingsLastHour sums the 60 rollup minutes ending at `now`. */
     async summary(now: Date): Promise<DashboardSummaryRow> {
       const hourAgo = new Date(now.getTime() - 3600_000);
-      const [trust, tickets, readings] = await Promise.all([
-        prisma.$queryRaw<{ status: TrustStatus; n: number; score_sum: number }[]>`
-          SELECT status, count(*)::int AS n, sum(score) AS score_sum FROM dashboard_trust GROUP BY status`,
-        prisma.$queryRaw<{ severity: Severity; n: number }[]>`
-          SELECT severity, count(*)::int AS n FROM ticket WHERE status <> 'RESOLVED' GROUP BY severity`,
-        prisma.$queryRaw<{ n: bigint | number | null }[]>`
-          SELECT sum(count) AS n FROM reading_minute WHERE minute > ${hourAgo} AND minute <= ${now}`,
-      ]);
+      const [row] = await prisma.$queryRaw<{ doc: string }[]>`SELECT dashboard_summary(${hourAgo}::timestamptz, ${now}::timestamptz) AS doc`;
+      const doc = JSON.parse(row!.doc) as SummaryDoc;
       const counts: Partial<Record<TrustStatus, number>> = {};
       let sensorCount = 0;
       let scoreSum = 0;
-      for (const row of trust) {
-        counts[row.status] = row.n;
-        sensorCount += row.n;
-        scoreSum += Number(row.score_sum);
+      for (const [status, n, sum] of doc.trust ?? []) {
+        counts[status] = n;
+        sensorCount += n;
+        scoreSum += sum;
       }
-      const bySeverity = new Map(tickets.map((t) => [t.severity, t.n]));
+      const bySeverity = new Map(doc.tickets ?? []);
       return {
         sensorCount,
         averageTrust: sensorCount ? scoreSum / sensorCount : null,
         statusCounts: statusCounts(counts),
-        openTickets: tickets.reduce((sum, t) => sum + t.n, 0),
+        openTickets: [...bySeverity.values()].reduce((sum, n) => sum + n, 0),
         openTicketsBySeverity: SEVERITIES.map((severity) => ({ severity, count: bySeverity.get(severity) ?? 0 })),
-        readingsLastHour: Number(readings[0]?.n ?? 0),
+        readingsLastHour: Number(doc.readings ?? 0),
         generatedAt: now.toISOString(),
       };
     },
