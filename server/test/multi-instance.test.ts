@@ -27,7 +27,7 @@ const pg = await postgresReachable();
 const redis = await redisReachable();
 if (!pg || !redis) {
   console.warn(
-    `multi-instance test skipped: needs PostgreSQL (DATABASE_URL=postgres://postgres@127.0.0.1:5432/test, ${pg ? 'ok' : 'unreachable'}) ` +
+    `multi-instance test skipped: needs PostgreSQL (DATABASE_URL=postgres://postgres@127.0.0.1:5432/test: ${pg ? 'ok' : process.env.DATABASE_URL ? 'unreachable' : 'not set'}) ` +
       `and Redis (REDIS_URL=${redisUrl}, ${redis ? 'ok' : 'unreachable'}).`,
   );
 }
