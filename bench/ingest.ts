@@ -28,8 +28,13 @@ export interface IngestRun {
   cpuSeconds?: { server: number; benchClient: number };
 }
 
-/** One JSON request body per batch, built before the clock starts. */
-export function buildBodies(fleet: Fleet, set: ReadingSet): Buffer[] {
+/**
+ * One JSON request body per batch, built before the clock starts. `shiftMs`
+ * moves every timestamp by the same amount, so the server gets the ceiling's
+ * rows ending just before now (a replay of the last minutes of a live fleet)
+ * rather than minutes-old data that the offline sweep would flag meanwhile.
+ */
+export function buildBodies(fleet: Fleet, set: ReadingSet, shiftMs = 0): Buffer[] {
   const prefix = `{"query":${JSON.stringify(INGEST_MUTATION)},"variables":{"readings":[`;
   const bodies: Buffer[] = [];
   for (let b = 0; b < batchCount(set); b++) {
@@ -37,7 +42,7 @@ export function buildBodies(fleet: Fleet, set: ReadingSet): Buffer[] {
     const parts: string[] = new Array(to - from);
     for (let i = from; i < to; i++) {
       parts[i - from] =
-        `{"sensorId":"${fleet.sensorIds[set.sensorIndex[i]!]}","timestamp":"${new Date(set.tsMs[i]!).toISOString()}","value":${set.value[i]}}`;
+        `{"sensorId":"${fleet.sensorIds[set.sensorIndex[i]!]}","timestamp":"${new Date(set.tsMs[i]! + shiftMs).toISOString()}","value":${set.value[i]}}`;
     }
     bodies.push(Buffer.from(`${prefix}${parts.join(',')}]}}`));
   }

@@ -8,13 +8,23 @@ import { onCleanup } from './cleanup.js';
 import { optionalBench, smallIngest } from './extra-benches.js';
 import type { Fleet, ReadingSet } from './fleet.js';
 import { createGraphqlClient, type GraphqlClient } from './http-client.js';
-import { runIngest } from './ingest.js';
+import { buildBodies, runIngest } from './ingest.js';
 import { countReadings, createScratchDatabase, probePostgres, topUpReadings, withClient } from './postgres-admin.js';
 import { registerFleet } from './register.js';
 import type { ModeResult, RssSummary } from './report.js';
 import { readCpuSeconds, sampleRss, startServer, type ServerHandle } from './server-process.js';
 import { log, serverEnv, settings } from './settings.js';
 import { round } from './stats.js';
+
+/** Serializes the request bodies with the newest reading one second before now. */
+function prepareBodies(fleet: Fleet, set: ReadingSet) {
+  const started = performance.now();
+  const shiftMs = Date.now() - 1000 - set.lastTsMs;
+  const bodies = buildBodies(fleet, set, shiftMs);
+  const mib = bodies.reduce((n, b) => n + b.length, 0) / 2 ** 20;
+  log(`pre-built ${bodies.length} request bodies (${mib.toFixed(0)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { bodies, shiftMs };
+}
 
 async function ingestWithRss(server: ServerHandle, client: GraphqlClient, bodies: Buffer[], set: ReadingSet) {
   const beforeMb = server.rssMb() ?? NaN;
@@ -50,7 +60,7 @@ async function registerTimed(client: GraphqlClient, fleet: Fleet) {
   return { zones: fleet.zones, sensors, seconds: (performance.now() - started) / 1000 };
 }
 
-export async function runPostgres(fleet: Fleet, set: ReadingSet, bodies: Buffer[]): Promise<ModeResult> {
+export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeResult> {
   const probe = await probePostgres(settings.postgresUrl);
   if (!probe.ok) {
     log(`PostgreSQL at ${settings.postgresUrl} is unreachable (${probe.reason}): SKIPPING the PostgreSQL mode`);
@@ -73,8 +83,10 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet, bodies: Buffer[
     try {
       log(`server pid ${server.pid} on ${server.baseUrl}; registering ${fleet.sensorIds.length} sensors`);
       result.registration = await registerTimed(client, fleet);
-      log(`registered in ${result.registration.seconds.toFixed(1)} s; ingesting`);
+      log(`registered in ${result.registration.seconds.toFixed(1)} s`);
+      const { bodies, shiftMs } = prepareBodies(fleet, set);
       await checkpoint(db.url);
+      log('ingesting');
       const { ingest, rss } = await ingestWithRss(server, client, bodies, set);
       Object.assign(result, { ingest, rss, ratio: ingest.readingsPerSecond / result.ceiling.readingsPerSecond });
       log(`ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`);
@@ -83,7 +95,7 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet, bodies: Buffer[
 
       if (settings.dashboard) {
         log(`topping reading up to ${settings.dashboardRows.toLocaleString('en-US')} rows with generate_series`);
-        result.topUp = await topUpReadings(db.url, fleet, settings.dashboardRows, set.firstTsMs);
+        result.topUp = await topUpReadings(db.url, fleet, settings.dashboardRows, set.firstTsMs + shiftMs);
         log(`top-up: ${result.topUp.after.toLocaleString('en-US')} rows (${result.topUp.seconds.toFixed(1)} s)`);
         result.dashboard = await optionalBench('dashboard-bench.ts', async (mod) => {
           if (typeof mod.runDashboardBench !== 'function') throw new Error('runDashboardBench is not exported');
@@ -120,7 +132,7 @@ async function checkpoint(databaseUrl: string) {
   await withClient(databaseUrl, (c) => c.query('CHECKPOINT'));
 }
 
-export async function runPglite(fleet: Fleet, set: ReadingSet, bodies: Buffer[]): Promise<ModeResult> {
+export async function runPglite(fleet: Fleet, set: ReadingSet): Promise<ModeResult> {
   const result: ModeResult = { mode: 'pglite', status: 'ran' };
   let serverOutput = () => '';
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-pglite-server-'));
@@ -139,7 +151,9 @@ export async function runPglite(fleet: Fleet, set: ReadingSet, bodies: Buffer[])
     try {
       log(`server pid ${server.pid} on ${server.baseUrl}; registering ${fleet.sensorIds.length} sensors`);
       result.registration = await registerTimed(client, fleet);
-      log(`registered in ${result.registration.seconds.toFixed(1)} s; ingesting`);
+      log(`registered in ${result.registration.seconds.toFixed(1)} s`);
+      const { bodies } = prepareBodies(fleet, set);
+      log('ingesting');
       const { ingest, rss } = await ingestWithRss(server, client, bodies, set);
       Object.assign(result, { ingest, rss, ratio: ingest.readingsPerSecond / ceiling.readingsPerSecond });
       log(`ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`);

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanupAll, installSignalHandlers } from './cleanup.js';
 import { createFleet, generateReadings } from './fleet.js';
-import { buildBodies } from './ingest.js';
 import { describeMachine } from './machine.js';
 import { runPglite, runPostgres } from './modes.js';
 import { budgets, renderReport, type ModeResult } from './report.js';
@@ -23,19 +22,15 @@ async function main() {
   const machine = describeMachine();
   log(`settings: ${JSON.stringify(settings)}`);
   const fleet = createFleet(settings.zones, settings.sensorsPerZone);
-  // Readings end a few minutes before now so later live readings (the subscriber
-  // bench) follow them in time and none is in the future.
-  const t0 = performance.now();
-  const set = generateReadings(fleet, settings.readings, settings.batch, Date.now() - 5 * 60_000);
-  const bodies = buildBodies(fleet, set);
-  const prepSeconds = (performance.now() - t0) / 1000;
-  const megabytes = bodies.reduce((n, b) => n + b.length, 0) / 2 ** 20;
-  log(`pre-built ${bodies.length} request bodies (${megabytes.toFixed(0)} MiB) in ${prepSeconds.toFixed(1)} s: ${set.shape}`);
+  // The ceilings insert these rows as generated; each server run gets them
+  // shifted in time to end just before its ingestion starts.
+  const set = generateReadings(fleet, settings.readings, settings.batch, Date.now());
+  log(`generated ${set.count.toLocaleString('en-US')} readings, batches of ${settings.batch}: ${set.shape}`);
 
   const modes: ModeResult[] = [];
   for (const mode of settings.modes) {
-    if (mode === 'postgres') modes.push(await runPostgres(fleet, set, bodies));
-    else if (mode === 'pglite') modes.push(await runPglite(fleet, set, bodies));
+    if (mode === 'postgres') modes.push(await runPostgres(fleet, set));
+    else if (mode === 'pglite') modes.push(await runPglite(fleet, set));
     else throw new Error(`BENCH_MODES: unknown mode "${mode}" (postgres, pglite)`);
   }
 
@@ -43,7 +38,7 @@ async function main() {
   const lite = modes.find((m) => m.mode === 'pglite');
   const budgetLines = budgets(pg, lite);
   const databaseVersions = modes.filter((m) => m.database).map((m) => m.database!);
-  const clientNote = `${settings.clients} concurrent keep-alive HTTP clients in the bench process, sharing the ${machine.cores} cores with the server and the database; request bodies pre-built before timing`;
+  const clientNote = `${settings.clients} concurrent keep-alive HTTP clients in the bench process, sharing the ${machine.cores} cores with the server and the database; request bodies pre-built before timing; timestamps shifted so the newest reading is 1 s before the ingestion starts`;
   const loadAfter = round(os.loadavg()[0]!, 2);
   console.log(renderReport({ machine, databaseVersions, shape: `${settings.batch} readings: ${set.shape}`, clientNote, modes, budgetLines, loadAfter }));
 
