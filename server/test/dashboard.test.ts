@@ -180,4 +180,12 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     expect(after.b.sensorCount).toBe(before.b.sensorCount + 1);
     expect(count(after.b.statusCounts, 'HEALTHY')).toBe(count(before.b.statusCounts, 'HEALTHY') + 1);
   });
+
+  it('computes once for concurrent readers of a cold cache', async () => {
+    await t.app.services.dashboard.invalidateDashboard();
+    const before = t.app.db.statementCount();
+    const results = await Promise.all(Array.from({ length: 10 }, () => t.gql(SUMMARY)));
+    expect(results.every((r) => r.data!.dashboardSummary.sensorCount === results[0]!.data!.dashboardSummary.sensorCount)).toBe(true);
+    expect(t.app.db.statementCount() - before).toBe(1);
+  });
 });

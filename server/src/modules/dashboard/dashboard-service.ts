@@ -17,15 +17,28 @@ export function createDashboardService(repo: DashboardRepository, cache: Cache, 
   // last write must not be put back in the cache after the write dropped it.
   let generation = 0;
 
+  // Single flight: readers arriving while a value is being computed share that
+  // computation (same key, same generation) instead of each running the SQL.
+  const inFlight = new Map<string, { generation: number; promise: Promise<unknown> }>();
+
   async function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
     if (options.ttlMs > 0) {
       const hit = await cache.get<T>(key);
       if (hit !== undefined) return hit;
     }
+    const running = inFlight.get(key);
+    if (running && running.generation === generation) return running.promise as Promise<T>;
     const startedAt = generation;
-    const value = await compute();
-    if (options.ttlMs > 0 && startedAt === generation) await cache.set(key, value, options.ttlMs);
-    return value;
+    const promise: Promise<T> = compute()
+      .then(async (value) => {
+        if (options.ttlMs > 0 && startedAt === generation) await cache.set(key, value, options.ttlMs);
+        return value;
+      })
+      .finally(() => {
+        if (inFlight.get(key)?.promise === promise) inFlight.delete(key);
+      });
+    inFlight.set(key, { generation: startedAt, promise });
+    return promise;
   }
 
   return {
