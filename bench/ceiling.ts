@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { onCleanup } from './cleanup.js';
 import type { Fleet, ReadingSet } from './fleet.js';
 
 export interface CeilingRun {
@@ -79,6 +80,7 @@ export async function pgCeiling(databaseUrl: string, fleet: Fleet, set: ReadingS
 export async function pgliteCeiling(fleet: Fleet, set: ReadingSet, batchSize: number): Promise<CeilingRun & { version: string }> {
   const params = buildParams(fleet, set, batchSize);
   const dir = await mkdtemp(join(tmpdir(), 'bench-pglite-bare-'));
+  const unregister = onCleanup(`PGlite ceiling dir ${dir}`, () => rm(dir, { recursive: true, force: true }));
   const db = await PGlite.create(dir);
   try {
     await db.exec(readingDdl('reading'));
@@ -90,6 +92,7 @@ export async function pgliteCeiling(fleet: Fleet, set: ReadingSet, batchSize: nu
   } finally {
     await db.close();
     await rm(dir, { recursive: true, force: true });
+    unregister();
   }
 }
 

@@ -32,9 +32,21 @@ export function cleanupAll(): Promise<void> {
   });
 }
 
+let interrupted = false;
+
+/** True after SIGINT/SIGTERM: the runner stops and reports nothing. */
+export function isInterrupted(): boolean {
+  return interrupted;
+}
+
 export function installSignalHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    // `on`, not `once`: Ctrl-C reaches us twice (from the terminal and relayed by
+    // tsx), and a second signal without a listener would kill us mid-cleanup,
+    // orphaning the server and leaving the database behind.
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
       console.error(`\n${signal}: stopping servers and dropping benchmark databases…`);
       void cleanupAll().finally(() => process.exit(130));
     });

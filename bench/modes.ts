@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pgCeiling, pgliteCeiling } from './ceiling.js';
-import { onCleanup } from './cleanup.js';
+import { isInterrupted, onCleanup } from './cleanup.js';
 import { optionalBench, smallIngest } from './extra-benches.js';
 import type { Fleet, ReadingSet } from './fleet.js';
 import { createGraphqlClient, type GraphqlClient } from './http-client.js';
@@ -120,7 +120,7 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
     }
   } catch (err) {
     Object.assign(result, { status: 'failed', reason: err instanceof Error ? err.message : String(err) });
-    log(`PostgreSQL mode FAILED: ${result.reason}${tail(serverOutput())}`);
+    if (!isInterrupted()) log(`PostgreSQL mode FAILED: ${result.reason}${tail(serverOutput())}`);
   } finally {
     if (settings.keepDatabase) log(`keeping database ${name} (BENCH_KEEP_DB=1)`);
     else await db.drop();
@@ -163,7 +163,7 @@ export async function runPglite(fleet: Fleet, set: ReadingSet): Promise<ModeResu
     }
   } catch (err) {
     Object.assign(result, { status: 'failed', reason: err instanceof Error ? err.message : String(err) });
-    log(`PGlite mode FAILED: ${result.reason}${tail(serverOutput())}`);
+    if (!isInterrupted()) log(`PGlite mode FAILED: ${result.reason}${tail(serverOutput())}`);
   } finally {
     await removeDir();
     unregister();

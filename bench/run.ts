@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, installSignalHandlers } from './cleanup.js';
+import { cleanupAll, installSignalHandlers, isInterrupted } from './cleanup.js';
 import { createFleet, generateReadings } from './fleet.js';
 import { describeMachine } from './machine.js';
 import { runPglite, runPostgres } from './modes.js';
@@ -29,11 +29,13 @@ async function main() {
 
   const modes: ModeResult[] = [];
   for (const mode of settings.modes) {
+    if (isInterrupted()) break;
     if (mode === 'postgres') modes.push(await runPostgres(fleet, set));
     else if (mode === 'pglite') modes.push(await runPglite(fleet, set));
     else throw new Error(`BENCH_MODES: unknown mode "${mode}" (postgres, pglite)`);
   }
 
+  if (isInterrupted()) return 130;
   const pg = modes.find((m) => m.mode === 'postgres');
   const lite = modes.find((m) => m.mode === 'pglite');
   const budgetLines = budgets(pg, lite);
