@@ -173,4 +173,21 @@ describe.each(TARGETS)('subscription shutdown on %s', (target) => {
     expect(performance.now() - started).toBeLessThan(5000);
     expect(t.app.services.subscriptions.counts().readingAdded).toBe(0);
   });
+
+  it('does not wait on a peer that never answers the closing handshake', async () => {
+    const t = await startTestApp(target);
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => ws.once('message', resolve));
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: DASHBOARD_UPDATED } }));
+    await waitUntil(() => t.app.services.subscriptions.counts().dashboardUpdated === 1, 5000, 'subscription');
+    (ws as unknown as { _socket: { pause(): void } })._socket.pause(); // stalled peer: reads nothing any more
+
+    const started = performance.now();
+    await t.close();
+    expect(performance.now() - started).toBeLessThan(8000);
+    ws.terminate();
+  });
 });

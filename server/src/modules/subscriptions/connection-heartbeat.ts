@@ -43,8 +43,16 @@ export function createConnectionHeartbeat(periodMs: number) {
     get size(): number {
       return missed.size;
     },
-    closeAll(code = 1001, reason = 'server shutting down'): void {
-      for (const socket of missed.keys()) socket.close(code, reason);
+    /**
+     * Starts the closing handshake on every socket; a peer that does not answer
+     * within graceMs (dead or stalled) is cut, so shutdown never waits on it.
+     */
+    closeAll(code = 1001, reason = 'server shutting down', graceMs = 2000): void {
+      const sockets = [...missed.keys()];
+      for (const socket of sockets) socket.close(code, reason);
+      setTimeout(() => {
+        for (const socket of sockets) if (socket.readyState !== socket.CLOSED) socket.terminate();
+      }, graceMs).unref();
     },
     stop(): void {
       if (timer) clearInterval(timer);
