@@ -1,0 +1,140 @@
+// Labelled fault-injection evaluation through the REAL ingestion path: the pure
+// engineer's generated fleet is registered and streamed into a running app over
+// HTTP GraphQL (ingestReadings in batches, evaluateTrust at the simulated sweep
+// times), and verdicts are read back over GraphQL and scored by the pure evaluator.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../../app.js';
+import { loadConfig } from '../../../config.js';
+import { evaluate, type EvalReport, type Observation } from '../../../trust/eval/evaluate.js';
+import { DEFAULT_FLEET_SPEC, generateFleet, type FleetSpec, type StreamReading } from '../../../trust/eval/fleet-generator.js';
+import type { FaultKind, TrustStatus } from '../../../trust/types.js';
+
+export interface RealPathEvalOptions {
+  spec?: Partial<FleetSpec>;
+  /** Simulated time between sweeps (evaluateTrust). Default 60 s. */
+  sweepEveryMs?: number;
+  /** Readings are sent in arrival windows of this length, with the server clock at the window's end. Default 15 s. */
+  deliveryWindowMs?: number;
+  /** PostgreSQL instead of in-memory PGlite. */
+  databaseUrl?: string | null;
+  progress?: (line: string) => void;
+}
+
+export interface RealPathEvalResult {
+  report: EvalReport;
+  sensors: number;
+  readings: { sent: number; accepted: number; duplicates: number; rejected: number; rejectedByCode: Record<string, number> };
+  requests: number;
+  seconds: number;
+}
+
+async function client(app: FastifyInstance) {
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  let requests = 0;
+  async function gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
+    requests++;
+    const res = await fetch(`${address}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
+    if (body.errors?.length) throw new Error(`GraphQL error: ${body.errors.map((e) => e.message).join('; ')}`);
+    return body.data;
+  }
+  return { gql, requests: () => requests };
+}
+
+const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected errors { code } } }`;
+const SCORES = `{ trustScores { sensorId status reasons { kind } } }`;
+
+export async function runRealPathEval(options: RealPathEvalOptions = {}): Promise<RealPathEvalResult> {
+  const started = performance.now();
+  const spec: FleetSpec = { ...DEFAULT_FLEET_SPEC, ...options.spec };
+  const sweepMs = options.sweepEveryMs ?? 60_000;
+  const windowMs = options.deliveryWindowMs ?? 15_000;
+  const fleet = generateFleet(spec);
+  let now = spec.start;
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    SWEEP_INTERVAL_SECONDS: '0',
+    MAX_BATCH_SIZE: '10000',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, DB_POOL_SIZE: '4' } : {}),
+  });
+  const app = await buildApp(config, { logger: false, inMemoryDatabase: true, now: () => new Date(now) });
+  try {
+    const { gql, requests } = await client(app);
+
+    const zones = [...new Set(fleet.profiles.map((p) => p.zoneId).filter((z): z is string => z !== null))];
+    for (const id of zones) await gql(`mutation($i: ZoneInput!) { upsertZone(input: $i) { id } }`, { i: { id, name: id } });
+    for (const p of fleet.profiles) {
+      await gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
+        i: { id: p.id, name: p.id, kind: p.kind, unit: p.unit, zoneId: p.zoneId, minValue: p.minValue, maxValue: p.maxValue, expectedIntervalSeconds: p.expectedIntervalSeconds },
+      });
+    }
+    options.progress?.(`registered ${zones.length} zones, ${fleet.profiles.length} sensors`);
+
+    const delivered = new Map<string, number>(fleet.profiles.map((p) => [p.id, 0]));
+    const observations = new Map<string, Observation[]>(fleet.profiles.map((p) => [p.id, []]));
+    const last = new Map<string, string>();
+    const stats = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, rejectedByCode: {} as Record<string, number> };
+
+    const observe = async () => {
+      const data = await gql<{ trustScores: { sensorId: string; status: TrustStatus; reasons: { kind: FaultKind }[] }[] }>(SCORES);
+      for (const s of data.trustScores) {
+        const reasons = s.reasons.map((r) => r.kind);
+        const key = `${s.status}:${reasons.join(',')}`;
+        if (last.get(s.sensorId) === key) continue;
+        last.set(s.sensorId, key);
+        observations.get(s.sensorId)?.push({ at: now, readings: delivered.get(s.sensorId) ?? 0, status: s.status, reasons });
+      }
+    };
+
+    const send = async (batch: StreamReading[], windowEnd: number) => {
+      if (batch.length === 0) return;
+      now = windowEnd;
+      const res = await gql<{ ingestReadings: { accepted: number; duplicates: number; rejected: number; errors: { code: string }[] } }>(INGEST, {
+        r: batch.map((r) => ({ sensorId: r.sensorId, timestamp: new Date(r.ts).toISOString(), value: r.value })),
+      });
+      stats.sent += batch.length;
+      stats.accepted += res.ingestReadings.accepted;
+      stats.duplicates += res.ingestReadings.duplicates;
+      stats.rejected += res.ingestReadings.rejected;
+      for (const e of res.ingestReadings.errors) stats.rejectedByCode[e.code] = (stats.rejectedByCode[e.code] ?? 0) + 1;
+      for (const r of batch) delivered.set(r.sensorId, (delivered.get(r.sensorId) ?? 0) + 1);
+    };
+
+    let chunks = 0;
+    for (const chunk of fleet.chunks(sweepMs)) {
+      // Arrival windows: the server clock at a window's end is never before a reading's arrival.
+      const sorted = chunk.readings.slice().sort((a, b) => a.arrivedAt - b.arrivedAt);
+      let batch: StreamReading[] = [];
+      let windowEnd = -Infinity;
+      for (const r of sorted) {
+        if (r.arrivedAt > windowEnd) {
+          await send(batch, windowEnd);
+          batch = [];
+          windowEnd = Math.min(r.arrivedAt + windowMs, chunk.until);
+        }
+        batch.push(r);
+      }
+      await send(batch, Math.min(windowEnd, chunk.until));
+      await observe();
+      now = chunk.until;
+      await gql(`mutation { evaluateTrust }`);
+      await observe();
+      if (++chunks % 120 === 0) options.progress?.(`${new Date(now).toISOString()}: ${stats.sent} readings sent`);
+    }
+
+    const intervals = new Map(fleet.profiles.map((p) => [p.id, p.expectedIntervalSeconds]));
+    return {
+      report: evaluate(fleet.labels, observations, intervals),
+      sensors: fleet.profiles.length,
+      readings: stats,
+      requests: requests(),
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await app.close();
+  }
+}
