@@ -19,6 +19,7 @@ import { createReadingsService } from './modules/readings/readings-service.js';
 import { createSensorProfileCache } from './modules/readings/sensor-profile-cache.js';
 import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
 import { createTrustService } from './modules/trust/trust-service.js';
+import { createEngineStateCache } from './modules/trust/engine-state-cache.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
@@ -27,6 +28,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const clock = { now: options.now ?? (() => new Date()) };
   const ticketAutomation = createTicketAutomation({ settings: config.tickets, events: app.events });
   // Trust shell + ingestion (modules/trust, modules/readings).
+  const engineStates = createEngineStateCache();
   const trust = createTrustService({
     prisma,
     repo: createTrustStateRepository(),
@@ -34,6 +36,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     events: app.events,
     clock,
     log: app.log,
+    stateCache: engineStates,
     ticketAutomation,
   });
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
@@ -56,6 +59,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     trust,
     readings,
     sensorProfiles,
+    engineStates,
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events),
     readingsRepository: createReadingsRepository(prisma),
