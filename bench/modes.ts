@@ -13,8 +13,8 @@ import { countReadings, createScratchDatabase, probePostgres, topUpReadings, wit
 import { registerFleet } from './register.js';
 import type { ModeResult, RssSummary } from './report.js';
 import { readCpuSeconds, sampleRss, startServer, type ServerHandle } from './server-process.js';
-import { log, serverEnv, settings } from './settings.js';
-import { round } from './stats.js';
+import { log, redacted, serverEnv, settings } from './settings.js';
+import { percentile, round } from './stats.js';
 
 /** Serializes the request bodies with the newest reading one second before now. */
 function prepareBodies(fleet: Fleet, set: ReadingSet) {
@@ -43,12 +43,13 @@ async function ingestWithRss(server: ServerHandle, client: GraphqlClient, bodies
   const samples = sampler.samples;
   const half = samples.length >> 1;
   const peak = (xs: typeof samples) => Math.max(...xs.map((s) => s.rssMb));
+  const median = (xs: typeof samples) => percentile(xs.map((s) => s.rssMb).sort((a, b) => a - b), 0.5);
   const rss: RssSummary = {
     beforeMb,
     peakMb: peak(samples),
     afterMb,
-    firstHalfPeakMb: peak(samples.slice(0, Math.max(1, half))),
-    secondHalfPeakMb: peak(samples.slice(half)),
+    firstHalfMedianMb: median(samples.slice(0, Math.max(1, half))),
+    secondHalfMedianMb: median(samples.slice(half)),
     samples: samples.map((s) => ({ atMs: s.atMs, rssMb: round(s.rssMb, 1) })),
   };
   return { ingest, rss };
@@ -63,11 +64,11 @@ async function registerTimed(client: GraphqlClient, fleet: Fleet) {
 export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeResult> {
   const probe = await probePostgres(settings.postgresUrl);
   if (!probe.ok) {
-    log(`PostgreSQL at ${settings.postgresUrl} is unreachable (${probe.reason}): SKIPPING the PostgreSQL mode`);
-    return { mode: 'postgres', status: 'skipped', reason: `PostgreSQL unreachable at ${settings.postgresUrl}: ${probe.reason}` };
+    log(`PostgreSQL at ${redacted(settings.postgresUrl)} is unreachable (${probe.reason}): SKIPPING the PostgreSQL mode`);
+    return { mode: 'postgres', status: 'skipped', reason: `PostgreSQL unreachable at ${redacted(settings.postgresUrl)}: ${probe.reason}` };
   }
   const name = `bench_${Date.now()}`;
-  log(`PostgreSQL: local ${probe.version} at ${settings.postgresUrl}, fresh database ${name}`);
+  log(`PostgreSQL: local ${probe.version} at ${redacted(settings.postgresUrl)}, fresh database ${name}`);
   const db = await createScratchDatabase(settings.postgresUrl, name);
   const result: ModeResult = { mode: 'postgres', status: 'ran', database: `${probe.version}, database ${name}` };
   let serverOutput = () => '';

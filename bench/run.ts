@@ -12,7 +12,7 @@ import { createFleet, generateReadings } from './fleet.js';
 import { describeMachine } from './machine.js';
 import { runPglite, runPostgres } from './modes.js';
 import { budgets, renderReport, type ModeResult } from './report.js';
-import { log, settings } from './settings.js';
+import { log, redacted, settings } from './settings.js';
 import { round } from './stats.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -20,7 +20,7 @@ const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 async function main() {
   installSignalHandlers();
   const machine = describeMachine();
-  log(`settings: ${JSON.stringify(settings)}`);
+  log(`settings: ${JSON.stringify({ ...settings, postgresUrl: redacted(settings.postgresUrl) })}`);
   const fleet = createFleet(settings.zones, settings.sensorsPerZone);
   // The ceilings insert these rows as generated; each server run gets them
   // shifted in time to end just before its ingestion starts.
@@ -47,7 +47,7 @@ async function main() {
   const resultsPath = join(BENCH_DIR, 'results.json');
   await writeFile(
     resultsPath,
-    JSON.stringify({ at: new Date().toISOString(), machine, loadAverage1mAtEnd: loadAfter, settings: { ...settings, postgresUrl: settings.postgresUrl }, batchShape: set.shape, modes, budgets: budgetLines }, null, 2),
+    JSON.stringify({ at: new Date().toISOString(), machine, loadAverage1mAtEnd: loadAfter, settings: { ...settings, postgresUrl: redacted(settings.postgresUrl) }, batchShape: set.shape, modes, budgets: budgetLines }, null, 2),
   );
   console.log(`\nresults written to ${resultsPath}`);
   const failed = modes.filter((m) => m.status === 'failed');

@@ -36,3 +36,14 @@ export function serverEnv(extra: Record<string, string | undefined>) {
     ...extra,
   };
 }
+
+/** The URL without its password, for logs and results.json. */
+export function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
