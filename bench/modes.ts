@@ -123,8 +123,10 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
     Object.assign(result, { status: 'failed', reason: err instanceof Error ? err.message : String(err) });
     if (!isInterrupted()) log(`PostgreSQL mode FAILED: ${result.reason}${tail(serverOutput())}`);
   } finally {
-    if (settings.keepDatabase) log(`keeping database ${name} (BENCH_KEEP_DB=1)`);
-    else await db.drop();
+    if (settings.keepDatabase) {
+      db.keep();
+      log(`keeping database ${name} (BENCH_KEEP_DB=1): ${redacted(db.url)}`);
+    } else await db.drop();
   }
   return result;
 }

@@ -24,7 +24,10 @@ export function withDatabase(serverUrl: string, database: string): string {
 }
 
 /** Creates a fresh database; it is dropped on cleanup (also on errors and Ctrl-C). */
-export async function createScratchDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; drop(): Promise<void>; keep(): void }> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`unsafe database name ${name}`);
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
@@ -49,6 +52,7 @@ export async function createScratchDatabase(serverUrl: string, name: string): Pr
       await drop();
       unregister();
     },
+    keep: unregister,
   };
 }
 
