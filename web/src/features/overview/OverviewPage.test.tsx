@@ -1,4 +1,4 @@
-import { cleanup, screen, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockClient, renderWithClient } from '../../test-support/mock-client';
 import { summary, ticket, zoneStats } from '../../test-support/fixtures';
@@ -51,7 +51,9 @@ describe('OverviewPage', () => {
     expect(screen.getByTestId('open-tickets').textContent).toContain('4');
     expect(screen.getAllByTestId('ticket-activity-item')[0]!.textContent).toContain('Pressure sensor went silent');
     // Zone tiles have no push of their own: a dashboard push refreshes them from the network.
-    expect((executeQuery.mock.calls as unknown[][]).some(([, context]) => (context as { requestPolicy?: string })?.requestPolicy === 'network-only')).toBe(true);
+    await waitFor(() =>
+      expect((executeQuery.mock.calls as unknown[][]).some(([, context]) => (context as { requestPolicy?: string })?.requestPolicy === 'network-only')).toBe(true),
+    );
   });
 
   it('says when it is loading, when there are no zones, and when loading failed', async () => {
