@@ -1,7 +1,10 @@
 // The only file that listens: loads config, builds the app, starts background
 // jobs and drains gracefully on SIGTERM/SIGINT.
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+
+// graphql-js checks every instanceof with extra development-only work unless
+// NODE_ENV is production, decided when it loads: set it before the app is imported.
+process.env.NODE_ENV ??= 'production';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +17,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config, { backgroundJobs: true });
 
   let closing = false;

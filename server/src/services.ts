@@ -30,7 +30,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   // Trust shell + ingestion (modules/trust, modules/readings).
   const engineStates = createEngineStateCache();
   const trust = createTrustService({
-    prisma,
+    transaction: app.db.transaction,
     repo: createTrustStateRepository(),
     config: loadTrustConfig(config.trustConfigFile),
     events: app.events,
@@ -41,7 +41,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   });
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
   const readings = createReadingsService({
-    prisma,
+    transaction: app.db.transaction,
     repo: createReadingsIngestRepository(),
     profiles: sensorProfiles,
     trust,

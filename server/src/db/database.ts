@@ -8,12 +8,15 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
+import { pgliteTransactions, pgTransactions, type RunInTransaction } from './sql-transaction.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /** A transaction on the raw driver for the raw-SQL hot path (ingestion, sweeps). */
+  transaction: RunInTransaction;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
   statementCount(): number;
   migrations: MigrationReport;
@@ -76,6 +79,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'postgres',
     prisma,
+    transaction: pgTransactions(pool),
     statementCount,
     migrations,
     ping: async () => {
@@ -113,6 +117,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'pglite',
     prisma,
+    transaction: pgliteTransactions(db),
     statementCount,
     migrations,
     ping: async () => {

@@ -1,9 +1,9 @@
 // The bulk write path of ingestion: ONE statement per batch stores the readings
 // (skipping ones already stored) and bumps the per-minute rollup the dashboard
 // sums, inside the caller's transaction.
-import type { Prisma } from '../../generated/prisma/client.js';
+import type { SqlTx } from '../../db/sql-transaction.js';
 
-export type Tx = Prisma.TransactionClient;
+export type Tx = SqlTx;
 
 /** Column arrays of the readings to store (same length; epoch ms for ts). */
 export interface ReadingColumns {

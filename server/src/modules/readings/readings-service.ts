@@ -13,7 +13,7 @@ import type { Counter } from 'prom-client';
 import type { Config } from '../../config.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type ReadingEvent } from '../../events/topics.js';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { RunInTransaction } from '../../db/sql-transaction.js';
 import { UserInputError } from '../../graphql/errors.js';
 import type { ReadingSample, SensorProfile } from '../../trust/types.js';
 import type { SensorReadings, TrustService } from '../trust/trust-service.js';
@@ -43,7 +43,8 @@ export interface IngestResult {
 }
 
 export interface ReadingsServiceDeps {
-  prisma: PrismaClient;
+  /** Raw-driver transactions (db.transaction): the hot path sends only raw SQL. */
+  transaction: RunInTransaction;
   repo: ReadingsIngestRepository;
   profiles: SensorProfileCache;
   trust: TrustService;
@@ -65,7 +66,7 @@ interface Group {
 let shardCounter = 0;
 
 export function createReadingsService(deps: ReadingsServiceDeps) {
-  const { prisma, repo, profiles, trust, events, config, clock, log } = deps;
+  const { transaction, repo, profiles, trust, events, config, clock, log } = deps;
 
   function reject(errors: IngestError[], index: number, sensorId: string | null, code: IngestErrorCode, message: string) {
     errors.push({ index, sensorId, code, message });
@@ -152,7 +153,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       }
 
       const shard = shardCounter++ % MINUTE_SHARDS;
-      const { stored, effects } = await prisma.$transaction(async (tx) => {
+      const { stored, effects } = await transaction(async (tx) => {
         const locked = await trust.lockSensors(tx, sortedIds);
         const dup = await repo.insertBatch(tx, columns, shard);
         let fresh = work;

@@ -1,12 +1,12 @@
 // Bulk SQL of ticket automation: every statement handles all tickets of a batch at
 // once (unnest arrays), runs inside the caller's transaction and writes its events
 // in the same statement. Times travel as epoch ms (float8) like the ingest path.
-import { Prisma } from '../../generated/prisma/client.js';
+import type { SqlTx } from '../../db/sql-transaction.js';
 import type { FaultKind, Severity } from '../../trust/types.js';
 import type { ActiveWindow, EventDraft, KnownTicket, TicketInsert, TicketPatch, TicketReopen } from './ticket-planner.js';
 import { AUTOMATION_ACTOR, type TicketStatus } from './ticket-rules.js';
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlTx;
 
 const ms = (d: Date | null) => (d === null ? null : d.getTime());
 

@@ -3,16 +3,16 @@
 // or reopening takes per-(sensor, kind) advisory locks and re-plans on fresh data; the
 // partial unique index ticket_one_open_per_sensor_kind is the last line of defence.
 // The caller publishes the returned payloads after commit (see `publish`).
+import type { SqlTx } from '../../db/sql-transaction.js';
 import type { TicketSettings } from '../../config.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type TicketUpdatedPayload } from '../../events/topics.js';
-import type { Prisma } from '../../generated/prisma/client.js';
 import type { TicketAutomation, TrustChange } from '../trust/trust-changes.js';
 import { activeWindows, insertTickets, knownTickets, lockKeys, patchTickets, reopenTickets, type ChangedTicket } from './ticket-automation-repository.js';
 import { planTickets, ticketKey, type ActiveWindow, type KnownTicket, type TicketPlan } from './ticket-planner.js';
 import { escalateLongOpen, resolveRecovered } from './ticket-sweep-repository.js';
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlTx;
 
 export interface TicketAutomationDeps {
   settings: TicketSettings;

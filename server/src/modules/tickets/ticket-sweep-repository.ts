@@ -1,9 +1,9 @@
 // Time-driven ticket automation (run by the periodic trust sweep, inside its transaction):
 // auto-resolution after sustained recovery and escalation of long-open tickets.
-import type { Prisma } from '../../generated/prisma/client.js';
+import type { SqlTx } from '../../db/sql-transaction.js';
 import { AUTOMATION_ACTOR, formatDuration } from './ticket-rules.js';
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlTx;
 
 export interface SweptTicket {
   ticketId: string;

@@ -1,10 +1,10 @@
 // What the trust shell hands to ticket automation, inside the same transaction
 // that persisted the trust state. Ticket automation (modules/tickets) imports these.
+import type { SqlTx } from '../../db/sql-transaction.js';
 import type { TicketUpdatedPayload } from '../../events/topics.js';
-import type { Prisma } from '../../generated/prisma/client.js';
 import type { FaultKind, TrustStatus, TrustVerdict } from '../../trust/types.js';
 
-export type Tx = Prisma.TransactionClient;
+export type Tx = SqlTx;
 
 /**
  * One sensor's trust after an evaluation (ingest batch or sweep). Only produced for

@@ -5,9 +5,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type SensorsUpdatedPayload, type TicketUpdatedPayload } from '../../events/topics.js';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { RunInTransaction } from '../../db/sql-transaction.js';
 import {
   initialTrustState,
+  restoreTrustState,
   lastReadingAt,
   observe,
   sweepFleet,
@@ -43,7 +44,8 @@ export interface TrustEffects {
 const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [] });
 
 export interface TrustServiceDeps {
-  prisma: PrismaClient;
+  /** Raw-driver transactions (db.transaction). */
+  transaction: RunInTransaction;
   repo: TrustStateRepository;
   config: TrustConfig;
   events: EventBus;
@@ -56,7 +58,8 @@ export interface TrustServiceDeps {
 }
 
 function parseState(raw: string | null): TrustState {
-  return raw === null ? initialTrustState() : (JSON.parse(raw) as TrustState);
+  // restoreTrustState checks the layout version and falls back to a fresh state on corrupt data.
+  return raw === null ? initialTrustState() : restoreTrustState(JSON.parse(raw));
 }
 
 /** Time the current status began: the history point that entered it, else `fallback`. */
@@ -71,7 +74,7 @@ function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: numbe
 }
 
 export function createTrustService(deps: TrustServiceDeps) {
-  const { prisma, repo, config, events, log, stateCache } = deps;
+  const { transaction, repo, config, events, log, stateCache } = deps;
 
   /** Shared tail of observe and sweep: collect writes, points, events and ticket inputs. */
   function collect(
@@ -192,7 +195,7 @@ export function createTrustService(deps: TrustServiceDeps) {
      */
     async evaluate(sensorIds: string[] | null, now: Date, options: { skipIfBusy?: boolean; sweepTickets?: boolean } = {}): Promise<number | null> {
       const nowMs = now.getTime();
-      const result = await prisma.$transaction(async (tx) => {
+      const result = await transaction(async (tx) => {
         if (options.skipIfBusy) {
           if (!(await repo.tryLockSweep(tx))) return null;
         } else await repo.lockSweep(tx);
