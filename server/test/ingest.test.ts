@@ -117,6 +117,20 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     expect(await storedCount('d')).toBe(1);
   });
 
+  it('settles sensor groups independently: a group that fails unexpectedly rejects only its own readings', async () => {
+    const before = await storedCount('d');
+    const broken = { sensorId: 'c', timestamp: new Date(at(30)), get value(): number { throw new Error('corrupt item'); } };
+    const out = await t.app.services.readings.ingest([
+      { sensorId: 'd', timestamp: new Date(at(31)), value: 1 },
+      broken,
+      { sensorId: 'c', timestamp: new Date(at(29)), value: 2 },
+      { sensorId: 'd', timestamp: new Date(at(32)), value: 3 },
+    ]);
+    expect(out).toMatchObject({ accepted: 2, duplicates: 0, rejected: 2 });
+    expect(out.errors.map((e) => [e.index, e.sensorId, e.code])).toEqual([[1, 'c', 'INTERNAL_ERROR'], [2, 'c', 'INTERNAL_ERROR']]);
+    expect(await storedCount('d')).toBe(before + 2);
+  });
+
   it('stores out-of-order and late readings', async () => {
     const batch = [5, 1, 4, 2, 3].map((m) => ({ sensorId: 'e', timestamp: at(40 - m), value: m }));
     expect((await t.gql(INGEST, { r: batch })).data!.ingestReadings).toMatchObject({ accepted: 5 });

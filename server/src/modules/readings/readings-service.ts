@@ -3,11 +3,12 @@
 // readings with one bulk statement, run the trust engine per sensor and persist its
 // states → after commit, publish. Readings and the trust they caused commit together.
 //
-// Per-item outcomes come from validation and from the bulk insert's conflict
-// report, not from per-sensor database work settled independently: one statement
-// per table per batch is what keeps the hot path within its budget, and a failed
-// statement aborts a PostgreSQL transaction anyway. Per-sensor isolation lives in
-// the trust step (a sensor whose evaluation throws keeps its previous trust).
+// Per-item outcomes: the readings are grouped per sensor and the groups settled with
+// Promise.allSettled (a group that fails unexpectedly rejects only its own readings);
+// then duplicates come from the bulk insert's conflict report. Database work stays
+// one statement per table per batch, which is what keeps the hot path within its
+// budget (a failed statement aborts a PostgreSQL transaction anyway). The trust step
+// isolates sensors too: a sensor whose evaluation throws keeps its previous trust.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Config } from '../../config.js';
@@ -26,7 +27,7 @@ export interface IngestItem {
   value: number;
 }
 
-export type IngestErrorCode = 'UNKNOWN_SENSOR' | 'FUTURE_TIMESTAMP' | 'INVALID_VALUE' | 'INVALID_TIMESTAMP';
+export type IngestErrorCode = 'UNKNOWN_SENSOR' | 'FUTURE_TIMESTAMP' | 'INVALID_VALUE' | 'INVALID_TIMESTAMP' | 'INTERNAL_ERROR';
 
 export interface IngestError {
   index: number;
@@ -55,6 +56,11 @@ export interface ReadingsServiceDeps {
   metrics?: Counter<'outcome'>;
   /** Called after commit when stored data changed (the dashboard's cache invalidation, if it exposes one). */
   onCommitted?: () => void;
+}
+
+interface GroupOutcome {
+  errors: IngestError[];
+  duplicates: number;
 }
 
 interface Group {
@@ -94,23 +100,24 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       }
       const known = groups.size ? await profiles.resolve(groups.keys()) : new Map<string, SensorProfile>();
 
-      let duplicates = 0;
-      let candidates = 0;
-      for (const [id, g] of groups) {
+      // Per-sensor groups settle independently (Promise.allSettled): a group that fails
+      // unexpectedly rejects only its own readings, with INTERNAL_ERROR, never the batch.
+      const settleGroup = async (id: string, g: Group): Promise<GroupOutcome> => {
+        const out: GroupOutcome = { errors: [], duplicates: 0 };
         g.profile = known.get(id);
         if (!g.profile) {
-          for (const i of g.indexes) reject(errors, i, id, 'UNKNOWN_SENSOR', `Sensor "${id}" is not registered; create it with upsertSensor first`);
-          continue;
+          for (const i of g.indexes) reject(out.errors, i, id, 'UNKNOWN_SENSOR', `Sensor "${id}" is not registered; create it with upsertSensor first`);
+          return out;
         }
         let sorted = true;
         let prevTs = -Infinity;
         for (const i of g.indexes) {
           const r = readings[i];
           const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : NaN;
-          if (!Number.isFinite(r.value)) reject(errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${r.value}`);
-          else if (!Number.isFinite(ts)) reject(errors, i, id, 'INVALID_TIMESTAMP', 'timestamp is not a valid date');
+          if (!Number.isFinite(r.value)) reject(out.errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${r.value}`);
+          else if (!Number.isFinite(ts)) reject(out.errors, i, id, 'INVALID_TIMESTAMP', 'timestamp is not a valid date');
           else if (ts > latest) {
-            reject(errors, i, id, 'FUTURE_TIMESTAMP', `timestamp ${r.timestamp.toISOString()} is more than ${config.futureSkewMs / 1000} s ahead of the server clock (${now.toISOString()})`);
+            reject(out.errors, i, id, 'FUTURE_TIMESTAMP', `timestamp ${r.timestamp.toISOString()} is more than ${config.futureSkewMs / 1000} s ahead of the server clock (${now.toISOString()})`);
           } else {
             if (ts < prevTs) sorted = false;
             prevTs = ts;
@@ -120,13 +127,30 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         // The engine sees each sensor's readings in timestamp order; the first of equal ts wins (stable sort).
         if (!sorted) g.samples.sort((a, b) => a.ts - b.ts);
         let w = 0;
-        const s = g.samples;
-        for (let k = 0; k < s.length; k++) {
-          if (w > 0 && s[w - 1].ts === s[k].ts) duplicates++;
-          else s[w++] = s[k];
+        const samples = g.samples;
+        for (let k = 0; k < samples.length; k++) {
+          if (w > 0 && samples[w - 1].ts === samples[k].ts) out.duplicates++;
+          else samples[w++] = samples[k];
         }
-        s.length = w;
-        candidates += w;
+        samples.length = w;
+        return out;
+      };
+      const entries = [...groups];
+      const settled = await Promise.allSettled(entries.map(([id, g]) => settleGroup(id, g)));
+      let duplicates = 0;
+      let candidates = 0;
+      for (let k = 0; k < settled.length; k++) {
+        const [id, g] = entries[k];
+        const outcome = settled[k];
+        if (outcome.status === 'rejected') {
+          log.error({ err: outcome.reason, sensorId: id }, 'validating a sensor group failed');
+          g.samples.length = 0;
+          for (const i of g.indexes) reject(errors, i, id, 'INTERNAL_ERROR', 'This reading could not be processed; it was not stored. Retry it.');
+          continue;
+        }
+        for (const e of outcome.value.errors) errors.push(e);
+        duplicates += outcome.value.duplicates;
+        candidates += g.samples.length;
       }
       if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
       deps.metrics?.inc({ outcome: 'rejected' }, errors.length);
