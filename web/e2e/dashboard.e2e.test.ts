@@ -153,9 +153,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await page.getByTestId('open-tickets').textContent()).not.toBe('0');
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.waitForTimeout(500); // let the tiles settle after the last push
-    await page.screenshot({ path: join(ROOT, 'docs/dashboard.png') });
+    // Saved under test-results/ (git-ignored); UPDATE_SCREENSHOT=1 refreshes the README's picture.
+    await page.screenshot({ path: join(ROOT, process.env.UPDATE_SCREENSHOT === '1' ? 'docs/dashboard.png' : 'test-results/dashboard.png') });
 
     // The zone view (in-app navigation) shows the sensor's status in words.
     await page.getByTestId('zone-tile-cold-store').click();
