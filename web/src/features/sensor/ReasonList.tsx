@@ -14,8 +14,12 @@ export const ReasonFragment = graphql(`
   }
 `);
 
-export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>[] }) {
+export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>[]; status?: string }) {
   const reasons = useFragment(ReasonFragment, props.reasons);
+  if (reasons.length === 0 && (props.status === 'DEGRADED' || props.status === 'FAULTY')) {
+    // Hysteresis: the fault has cleared but trust is still rebuilding from good data.
+    return <Empty>Recovering: no fault is active any more; trust rises back to healthy after sustained good readings.</Empty>;
+  }
   if (reasons.length === 0) return <Empty>No problems detected: the data looks trustworthy.</Empty>;
   return (
     <ul className="reason-list">

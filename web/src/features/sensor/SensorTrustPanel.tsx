@@ -30,7 +30,7 @@ export function SensorTrustPanel(props: { sensor: FragmentType<typeof SensorTrus
         <span className="muted small">evaluated <RelativeTime iso={trust.lastEvaluated} /></span>
       </div>
       <h3>Reasons</h3>
-      <ReasonList reasons={trust.reasons} />
+      <ReasonList reasons={trust.reasons} status={trust.status} />
     </section>
   );
 }

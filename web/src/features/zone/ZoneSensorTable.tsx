@@ -152,7 +152,7 @@ export function ZoneSensorTable(props: {
               </td>
               <td className="reasons-cell">
                 {s.trust.reasons.length === 0 ? (
-                  <span className="muted">—</span>
+                  <span className="muted">{s.trust.status === 'DEGRADED' || s.trust.status === 'FAULTY' ? 'recovering' : '—'}</span>
                 ) : (
                   s.trust.reasons.map((r) => (
                     <span key={r.kind} className={`reason-chip severity-${r.severity.toLowerCase()}`} title={r.message}>
