@@ -31,6 +31,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const engineStates = createEngineStateCache();
   const trust = createTrustService({
     transaction: app.db.transaction,
+    withAdvisoryLock: app.db.withAdvisoryLock,
     repo: createTrustStateRepository(),
     config: loadTrustConfig(config.trustConfigFile),
     events: app.events,

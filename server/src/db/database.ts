@@ -8,7 +8,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
-import { pgliteTransactions, pgTransactions, type RunInTransaction } from './sql-transaction.js';
+import { inProcessLock, pgAdvisoryLock, pgliteTransactions, pgTransactions, type RunInTransaction, type WithAdvisoryLock } from './sql-transaction.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -17,6 +17,8 @@ export interface Database {
   prisma: PrismaClient;
   /** A transaction on the raw driver for the raw-SQL hot path (ingestion, sweeps). */
   transaction: RunInTransaction;
+  /** Work that spans transactions under an advisory lock (one instance at a time). */
+  withAdvisoryLock: WithAdvisoryLock;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
   statementCount(): number;
   migrations: MigrationReport;
@@ -80,6 +82,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     kind: 'postgres',
     prisma,
     transaction: pgTransactions(pool),
+    withAdvisoryLock: pgAdvisoryLock(pool),
     statementCount,
     migrations,
     ping: async () => {
@@ -118,6 +121,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kind: 'pglite',
     prisma,
     transaction: pgliteTransactions(db),
+    withAdvisoryLock: inProcessLock(),
     statementCount,
     migrations,
     ping: async () => {

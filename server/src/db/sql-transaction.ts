@@ -82,3 +82,49 @@ function pgliteSqlTx(tx: Transaction): SqlTx {
 export function pgliteTransactions(db: PGlite): RunInTransaction {
   return (work) => db.transaction((tx) => work(pgliteSqlTx(tx)));
 }
+
+/**
+ * Runs `work` while holding a session-level advisory lock, so that one instance at a
+ * time does it even when `work` spans several transactions. With `tryOnly`, returns
+ * null at once when another session holds it.
+ */
+export type WithAdvisoryLock = <T>(key: number, tryOnly: boolean, work: () => Promise<T>) => Promise<T | null>;
+
+export function pgAdvisoryLock(pool: pg.Pool): WithAdvisoryLock {
+  return async (key, tryOnly, work) => {
+    const client = await pool.connect();
+    try {
+      if (tryOnly) {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
+        if (!rows[0]?.ok) return null;
+      } else {
+        await client.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+      }
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  };
+}
+
+/** The embedded database has one session and one process: an in-process lock suffices. */
+export function inProcessLock(): WithAdvisoryLock {
+  const held = new Map<number, Promise<unknown>>();
+  return async (key, tryOnly, work) => {
+    while (held.has(key)) {
+      if (tryOnly) return null;
+      await held.get(key)!.catch(() => undefined);
+    }
+    const running = work();
+    held.set(key, running);
+    try {
+      return await running;
+    } finally {
+      held.delete(key);
+    }
+  };
+}

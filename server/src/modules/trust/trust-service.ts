@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type SensorsUpdatedPayload, type TicketUpdatedPayload } from '../../events/topics.js';
-import type { RunInTransaction } from '../../db/sql-transaction.js';
+import type { RunInTransaction, WithAdvisoryLock } from '../../db/sql-transaction.js';
 import {
   initialTrustState,
   restoreTrustState,
@@ -20,7 +20,10 @@ import {
 } from '../../trust/index.js';
 import type { EngineStateCache } from './engine-state-cache.js';
 import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
-import type { LockedTrust, TrustPointWrite, TrustStateRepository, TrustWrite } from './trust-state-repository.js';
+import { SWEEP_LOCK_KEY, type LockedTrust, type TrustPointWrite, type TrustStateRepository, type TrustWrite } from './trust-state-repository.js';
+
+/** Sensors per sweep transaction (whole zones; a larger zone makes a larger chunk). */
+const SWEEP_CHUNK_SENSORS = 500;
 
 /** One sensor's new readings of a batch, sorted by ts ascending. */
 export interface SensorReadings {
@@ -46,6 +49,8 @@ const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [] })
 export interface TrustServiceDeps {
   /** Raw-driver transactions (db.transaction). */
   transaction: RunInTransaction;
+  /** Session-level advisory lock across transactions (db.withAdvisoryLock). */
+  withAdvisoryLock: WithAdvisoryLock;
   repo: TrustStateRepository;
   config: TrustConfig;
   events: EventBus;
@@ -74,7 +79,7 @@ function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: numbe
 }
 
 export function createTrustService(deps: TrustServiceDeps) {
-  const { transaction, repo, config, events, log, stateCache } = deps;
+  const { transaction, withAdvisoryLock, repo, config, events, log, stateCache } = deps;
 
   /** Shared tail of observe and sweep: collect writes, points, events and ticket inputs. */
   function collect(
@@ -128,6 +133,34 @@ export function createTrustService(deps: TrustServiceDeps) {
       if (sweepTickets) out.effects.tickets.push(...(await automation.sweep(tx, now)));
     }
     return out.effects;
+  }
+
+  /**
+   * Time-driven evaluation (OFFLINE, GAP, DRIFT) at `now` of these sensors and their peers,
+   * in one transaction. `lock`: 'try' returns null when another sweep runs, 'wait' waits for
+   * it, 'held' means the caller holds the sweep lock already. Publishes after commit.
+   * Returns how many of the given sensors exist.
+   */
+  async function sweepChunk(sensorIds: string[], now: Date, lock: 'try' | 'wait' | 'held', sweepTickets: boolean): Promise<number | null> {
+    const nowMs = now.getTime();
+    const result = await transaction(async (tx) => {
+      if (lock === 'try') {
+        if (!(await repo.tryLockSweep(tx))) return null;
+      } else if (lock === 'wait') await repo.lockSweep(tx);
+      const fleet = await repo.lockFleet(tx, sensorIds);
+      // Sensors that never reported have nothing to judge yet (they stay UNKNOWN).
+      const judged = fleet.filter((f) => f.locked.engineState !== null);
+      const entries = judged.map((f) => ({ profile: f.profile, state: parseState(f.locked.engineState) }));
+      const outcomes = sweepFleet(entries, nowMs, config);
+      const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
+      for (let i = 0; i < judged.length; i++) collect(judged[i].locked, judged[i].profile, outcomes[i], nowMs, nowMs, null, out);
+      const effects = await finish(tx, out, now, sweepTickets);
+      const requested = new Set(sensorIds);
+      return { effects, count: fleet.filter((f) => requested.has(f.profile.id)).length };
+    });
+    if (!result) return null;
+    service.afterCommit(result.effects);
+    return result.count;
   }
 
   const service = {
@@ -194,26 +227,19 @@ export function createTrustService(deps: TrustServiceDeps) {
      * the sweep lock. Publishes after commit. Returns how many sensors were in scope.
      */
     async evaluate(sensorIds: string[] | null, now: Date, options: { skipIfBusy?: boolean; sweepTickets?: boolean } = {}): Promise<number | null> {
-      const nowMs = now.getTime();
-      const result = await transaction(async (tx) => {
-        if (options.skipIfBusy) {
-          if (!(await repo.tryLockSweep(tx))) return null;
-        } else await repo.lockSweep(tx);
-        const fleet = await repo.lockFleet(tx, sensorIds);
-        // Sensors that never reported have nothing to judge yet (they stay UNKNOWN).
-        const judged = fleet.filter((f) => f.locked.engineState !== null);
-        const entries = judged.map((f) => ({ profile: f.profile, state: parseState(f.locked.engineState) }));
-        const outcomes = sweepFleet(entries, nowMs, config);
-        const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
-        for (let i = 0; i < judged.length; i++) collect(judged[i].locked, judged[i].profile, outcomes[i], nowMs, nowMs, null, out);
-        const effects = await finish(tx, out, now, options.sweepTickets ?? sensorIds === null);
-        const requested = sensorIds ? new Set(sensorIds) : null;
-        const count = requested ? fleet.filter((f) => requested.has(f.profile.id)).length : fleet.length;
-        return { effects, count };
+      const sweepTickets = options.sweepTickets ?? sensorIds === null;
+      if (sensorIds !== null) return sweepChunk(sensorIds, now, options.skipIfBusy ? 'try' : 'wait', sweepTickets);
+      // The whole fleet goes zone by zone in short transactions (a zone's peers are always
+      // swept together, for DRIFT), under a lock held across them: ingestion then waits
+      // for one chunk's rows at most, never for the whole fleet.
+      return withAdvisoryLock(SWEEP_LOCK_KEY, options.skipIfBusy ?? false, async () => {
+        const chunks = await transaction((tx) => repo.sweepChunks(tx, SWEEP_CHUNK_SENSORS));
+        let count = 0;
+        for (let i = 0; i < chunks.length; i++) {
+          count += (await sweepChunk(chunks[i], now, 'held', sweepTickets && i === chunks.length - 1)) ?? 0;
+        }
+        return count;
       });
-      if (!result) return null;
-      service.afterCommit(result.effects);
-      return result.count;
     },
 
     /** After commit only: refresh the state cache and publish. Never throws. */

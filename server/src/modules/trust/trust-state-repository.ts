@@ -184,6 +184,23 @@ export function createTrustStateRepository() {
          WHERE t.sensor_id = u."sensorId"`;
     },
 
+    /** Sensor ids grouped into chunks of whole zones (about `size` sensors each) for sweeping. */
+    async sweepChunks(tx: Tx, size: number): Promise<string[][]> {
+      const zones = await tx.$queryRaw<{ ids: string[] }[]>`
+        SELECT array_agg(id ORDER BY id) AS ids FROM sensor GROUP BY zone_id ORDER BY zone_id NULLS LAST`;
+      const chunks: string[][] = [];
+      let current: string[] = [];
+      for (const { ids } of zones) {
+        if (current.length > 0 && current.length + ids.length > size) {
+          chunks.push(current);
+          current = [];
+        }
+        current.push(...ids);
+      }
+      if (current.length > 0) chunks.push(current);
+      return chunks;
+    },
+
     /** Serialises sweeps across instances; false when another transaction holds it. */
     async tryLockSweep(tx: Tx): Promise<boolean> {
       const rows = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}::bigint) AS ok`;
@@ -197,6 +214,6 @@ export function createTrustStateRepository() {
 }
 
 /** Arbitrary constant naming the trust sweep among advisory locks. */
-const SWEEP_LOCK_KEY = 7_411_001;
+export const SWEEP_LOCK_KEY = 7_411_001;
 
 export type TrustStateRepository = ReturnType<typeof createTrustStateRepository>;
