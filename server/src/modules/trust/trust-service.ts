@@ -136,6 +136,26 @@ export function createTrustService(deps: TrustServiceDeps) {
   }
 
   /**
+   * Engine states of locked rows: the cached copy when its version is current (taken out
+   * of the cache until commit), else parsed from the row.
+   */
+  async function readyStates(tx: Tx, rows: Iterable<LockedTrust>): Promise<Map<string, TrustState>> {
+    const out = new Map<string, TrustState>();
+    let lost: string[] | null = null;
+    for (const row of rows) {
+      const cached = row.cached ? stateCache?.take(row.sensorId, row.version) : undefined;
+      if (row.cached && !cached) (lost ??= []).push(row.sensorId);
+      else out.set(row.sensorId, cached ?? parseState(row.engineState));
+    }
+    if (lost) {
+      // Another transaction of this instance took the cached copy and rolled back: read it again.
+      const raw = await repo.engineStates(tx, lost);
+      for (const id of lost) out.set(id, parseState(raw.get(id) ?? null));
+    }
+    return out;
+  }
+
+  /**
    * Time-driven evaluation (OFFLINE, GAP, DRIFT) at `now` of these sensors and their peers,
    * in one transaction. `lock`: 'try' returns null when another sweep runs, 'wait' waits for
    * it, 'held' means the caller holds the sweep lock already. Publishes after commit.
@@ -147,10 +167,11 @@ export function createTrustService(deps: TrustServiceDeps) {
       if (lock === 'try') {
         if (!(await repo.tryLockSweep(tx))) return null;
       } else if (lock === 'wait') await repo.lockSweep(tx);
-      const fleet = await repo.lockFleet(tx, sensorIds);
+      const fleet = await repo.lockFleet(tx, sensorIds, stateCache?.versions(sensorIds));
       // Sensors that never reported have nothing to judge yet (they stay UNKNOWN).
-      const judged = fleet.filter((f) => f.locked.engineState !== null);
-      const entries = judged.map((f) => ({ profile: f.profile, state: parseState(f.locked.engineState) }));
+      const judged = fleet.filter((f) => f.locked.cached || f.locked.engineState !== null);
+      const states = await readyStates(tx, judged.map((f) => f.locked));
+      const entries = judged.map((f) => ({ profile: f.profile, state: states.get(f.profile.id)! }));
       const outcomes = sweepFleet(entries, nowMs, config);
       const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
       for (let i = 0; i < judged.length; i++) collect(judged[i].locked, judged[i].profile, outcomes[i], nowMs, nowMs, null, out);
@@ -174,18 +195,9 @@ export function createTrustService(deps: TrustServiceDeps) {
         await repo.ensureRows(tx, sortedIds.filter((id) => !locked.has(id)));
         locked = await repo.lockSensors(tx, sortedIds, stateCache?.versions(sortedIds));
       }
+      const states = await readyStates(tx, locked.values());
       const out = new Map<string, LockedSensor>();
-      let lost: string[] | null = null;
-      for (const [id, row] of locked) {
-        const cached = row.cached ? stateCache?.take(id, row.version) : undefined;
-        if (row.cached && !cached) (lost ??= []).push(id);
-        else out.set(id, { ...row, state: cached ?? parseState(row.engineState) });
-      }
-      if (lost) {
-        // Another batch of this instance took the cached copy and rolled back: read it again.
-        const raw = await repo.engineStates(tx, lost);
-        for (const id of lost) out.set(id, { ...locked.get(id)!, state: parseState(raw.get(id) ?? null) });
-      }
+      for (const [id, row] of locked) out.set(id, { ...row, state: states.get(id)! });
       return out;
     },
 

@@ -117,13 +117,17 @@ export function createTrustStateRepository() {
      * Sensors' trust rows locked in id order, with their profiles. With `ids`,
      * those sensors plus their peers (same zone and kind), which DRIFT compares against.
      */
-    async lockFleet(tx: Tx, ids: string[] | null): Promise<FleetEntry[]> {
+    async lockFleet(tx: Tx, ids: string[] | null, cachedVersions?: number[]): Promise<FleetEntry[]> {
+      const versions = ids ? (cachedVersions ?? new Array<number>(ids.length).fill(-1)) : null;
       const rows = await tx.$queryRaw<
         (LockedRow & { kind: string; unit: string | null; zone_id: string | null; min_value: number | null; max_value: number | null; expected_interval_seconds: number })[]
       >`
-        SELECT t.sensor_id, t.engine_state #>> '{}' AS es, t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
+        SELECT t.sensor_id, (t.version = c.v) AS hit,
+               CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
+               t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
                s.kind, s.unit, s.zone_id, s.min_value, s.max_value, s.expected_interval_seconds
           FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
+          LEFT JOIN unnest(${ids}::text[], ${versions}::int[]) AS c(id, v) ON c.id = t.sensor_id
          WHERE (${ids}::text[] IS NULL OR s.id = ANY(${ids}::text[])
                 OR (s.zone_id, s.kind) IN (SELECT p.zone_id, p.kind FROM sensor p WHERE p.id = ANY(${ids}::text[]) AND p.zone_id IS NOT NULL))
          ORDER BY t.sensor_id FOR UPDATE OF t`;
