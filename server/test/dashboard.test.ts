@@ -2,27 +2,15 @@
 // statements that never read the readings table, readingsLastHour from the
 // per-minute rollup, and a cache that every write invalidates (in-process and
 // with Redis when it is reachable).
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGETS } from './support/databases.js';
+import { redisReachable, redisUrl } from './support/redis.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SUMMARY = `{ dashboardSummary { sensorCount averageTrust statusCounts { status count } openTickets openTicketsBySeverity { severity count } readingsLastHour generatedAt } }`;
 const ZONE_STATS = `{ zoneStats { zoneId zoneName sensorCount averageTrust statusCounts { status count } openTickets } }`;
 const NOW = new Date('2026-11-28T12:00:30.000Z');
 
-const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
 const withRedis = await redisReachable();
 if (!withRedis) console.warn(`Redis at ${redisUrl} is not reachable: the Redis cache variant of the dashboard tests is skipped.`);
 

@@ -3,25 +3,12 @@
 // instance pushes its own coalesced dashboardUpdated exactly once per window,
 // and the shared Redis cache is invalidated for every instance by a write on any.
 import type { Client } from 'graphql-ws';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisReachable, redisUrl } from './support/redis.js';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './support/databases.js';
 import { collect, connected, sleep, wsClient } from './support/graphql-ws-client.js';
 import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
 
-const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-
-async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 const pg = await postgresReachable();
 const redis = await redisReachable();
