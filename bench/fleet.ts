@@ -1,6 +1,7 @@
 // The benchmark fleet: zones, sensors and a deterministic stream of plausible
 // readings, shaped the way a gateway sends them (one zone's sensors × a few
 // consecutive timestamps per batch).
+import { createRng } from '../server/src/trust/eval/prng.js';
 
 export interface SensorKind {
   kind: string;
@@ -49,17 +50,6 @@ export function createFleet(zones: number, sensorsPerZone: number): Fleet {
   };
 }
 
-/** mulberry32: small, fast and deterministic, so every run sends the same rows. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Readings stored column-wise (compact: 20 bytes a reading) in send order. */
 export interface ReadingSet {
@@ -95,7 +85,8 @@ export function generateReadings(fleet: Fleet, total: number, batchSize: number,
   const sensorIndex = new Uint32Array(total);
   const tsMs = new Float64Array(total);
   const value = new Float64Array(total);
-  const random = prng(0x5e2507);
+  // Seeded (mulberry32, shared with the trust evaluation): every run sends the same rows.
+  const random = createRng(0x5e2507).next;
   const phase = fleet.sensorIds.map((_, i) => (i * 0.37) % (2 * Math.PI));
 
   let n = 0;

@@ -1,5 +1,6 @@
 // The demo fleet: zones × kinds × sensors with plausible ranges and a signal
 // model per sensor. Pure and seeded, so every run looks alike.
+import { createRng } from '../trust/eval/prng.js';
 
 export interface DemoZone {
   id: string;
@@ -66,16 +67,9 @@ export function demoSensors(): DemoSensor[] {
   return sensors;
 }
 
-/** mulberry32: a tiny seeded PRNG. */
+/** A seeded random source (mulberry32, shared with the trust evaluation's generator). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 /** The healthy signal: a slow wave (period ~20 min) plus small noise. */
