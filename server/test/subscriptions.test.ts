@@ -155,15 +155,21 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
   });
 });
 
+/** A bare graphql-transport-ws peer (no client library) subscribed to `query` on a fresh app. */
+async function rawSubscriber(target: (typeof TARGETS)[number], query: string) {
+  const t = await startTestApp(target);
+  const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify({ type: 'connection_init' }));
+  await new Promise((resolve) => ws.once('message', resolve));
+  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+  return { t, ws };
+}
+
 describe.each(TARGETS)('subscription shutdown on %s', (target) => {
   it('closes subscriber sockets with 1001 and completes streams when the server closes', async () => {
-    const t = await startTestApp(target);
-    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
-    await new Promise((resolve) => ws.once('open', resolve));
-    ws.send(JSON.stringify({ type: 'connection_init' }));
-    await new Promise((resolve) => ws.once('message', resolve));
-    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: READING_ADDED } }));
+    const { t, ws } = await rawSubscriber(target, READING_ADDED);
     await waitUntil(() => t.app.services.subscriptions.counts().readingAdded === 1, 5000, 'subscription');
 
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
@@ -175,13 +181,7 @@ describe.each(TARGETS)('subscription shutdown on %s', (target) => {
   });
 
   it('does not wait on a peer that never answers the closing handshake', async () => {
-    const t = await startTestApp(target);
-    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
-    await new Promise((resolve) => ws.once('open', resolve));
-    ws.send(JSON.stringify({ type: 'connection_init' }));
-    await new Promise((resolve) => ws.once('message', resolve));
-    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: DASHBOARD_UPDATED } }));
+    const { t, ws } = await rawSubscriber(target, DASHBOARD_UPDATED);
     await waitUntil(() => t.app.services.subscriptions.counts().dashboardUpdated === 1, 5000, 'subscription');
     (ws as unknown as { _socket: { pause(): void } })._socket.pause(); // stalled peer: reads nothing any more
 
