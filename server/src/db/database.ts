@@ -2,11 +2,11 @@
 // DATA_DIR, or PostgreSQL through a bounded pg pool. One Prisma client per
 // process serves both; `migrate` runs first on a raw connection of the same driver.
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { startPgliteThread } from './pglite-thread.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
 import { inProcessLock, pgAdvisoryLock, pgliteTransactions, pgTransactions, type RunInTransaction, type WithAdvisoryLock } from './sql-transaction.js';
 
@@ -101,14 +101,9 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
-  let db: PGlite;
-  if (options.inMemory) {
-    db = new PGlite();
-  } else {
-    await mkdir(options.dataDir, { recursive: true });
-    db = new PGlite(options.dataDir);
-  }
-  await db.waitReady;
+  if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
+  // PGlite on its own thread (pglite-thread.ts): its WASM work overlaps the server's JS.
+  const db = await startPgliteThread(options.inMemory ? null : options.dataDir);
   const conn: MigrationConnection = {
     query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
     exec: async (sql) => {
@@ -116,11 +111,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     },
   };
   const migrations = await migrate(conn, await loadMigrations());
-  const { prisma, statementCount } = createPrisma(new PrismaPGlite(db), options.countStatements ?? false);
+  const { prisma, statementCount } = createPrisma(new PrismaPGlite(db.asPglite()), options.countStatements ?? false);
   return {
     kind: 'pglite',
     prisma,
-    transaction: pgliteTransactions(db),
+    transaction: pgliteTransactions(db.asPglite()),
     withAdvisoryLock: inProcessLock(),
     statementCount,
     migrations,
