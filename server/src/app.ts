@@ -1,6 +1,7 @@
 // Builds the application (tests import this); server.ts is the only file that listens.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import dashboardResponseCache from './modules/dashboard/dashboard-response-cache.js';
 import graphqlPlugin from './graphql/plugin.js';
 import healthRoutes from './http/health-routes.js';
 import { registerWebApp } from './http/web-app.js';
@@ -53,6 +54,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const services = createServices(app, config, { now: options.now });
   app.decorate('services', services);
   await app.register(liveUpdatesPlugin, { services });
+  // Before the GraphQL route, whose hooks it adds; in process only (see the file).
+  if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
   await app.register(graphqlPlugin, { services, graphiql: config.graphiql });
   await registerWebApp(app, config.webDir);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {

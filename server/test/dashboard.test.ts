@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { redisReachable, redisUrl } from './support/redis.js';
+import { isDashboardOnlyQuery } from '../src/modules/dashboard/dashboard-response-cache.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SUMMARY = `{ dashboardSummary { sensorCount averageTrust statusCounts { status count } openTickets openTicketsBySeverity { severity count } readingsLastHour generatedAt } }`;
@@ -175,5 +176,63 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     const results = await Promise.all(Array.from({ length: 10 }, () => t.gql(SUMMARY)));
     expect(results.every((r) => r.data!.dashboardSummary.sensorCount === results[0]!.data!.dashboardSummary.sensorCount)).toBe(true);
     expect(t.app.db.statementCount() - before).toBe(1);
+  });
+});
+
+describe('stored dashboard responses (in-process cache)', () => {
+  let t: TestApp;
+  const post = (query: string, variables?: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
+
+  beforeAll(async () => {
+    t = await startTestApp('pglite');
+    const res = await t.gql(`mutation { upsertZone(input: { id: "z", name: "Zed" }) { id } }`);
+    expect(res.errors).toBeUndefined();
+  });
+  afterAll(() => t?.close());
+
+  it('answers a repeated dashboard query with the stored bytes, and a write drops them', async () => {
+    const first = await post(ZONE_STATS);
+    expect(first.headers['x-dashboard-cache']).toBeUndefined();
+    const second = await post(ZONE_STATS);
+    expect(second.headers['x-dashboard-cache']).toBe('hit');
+    expect(second.headers['content-type']).toMatch(/^application\/json/);
+    expect(second.body).toBe(first.body);
+
+    const renamed = await t.gql(`mutation { upsertZone(input: { id: "z", name: "Zulu" }) { id } }`);
+    expect(renamed.errors).toBeUndefined();
+    const after = await post(ZONE_STATS);
+    expect(after.headers['x-dashboard-cache']).toBeUndefined();
+    expect(after.json().data.zoneStats.find((z: { zoneId: string }) => z.zoneId === 'z').zoneName).toBe('Zulu');
+  });
+
+  it('keys on the variables and never stores other queries or errors', async () => {
+    const named = `query Dash($skip: Boolean!) { zoneStats { zoneId zoneName @skip(if: $skip) } }`;
+    await post(named, { skip: true });
+    expect((await post(named, { skip: true })).headers['x-dashboard-cache']).toBe('hit');
+    const other = await post(named, { skip: false });
+    expect(other.headers['x-dashboard-cache']).toBeUndefined();
+    expect(other.json().data.zoneStats[0].zoneName).toBeDefined();
+
+    const mixed = `{ zoneStats { zoneId } zones { id } }`;
+    await post(mixed);
+    expect((await post(mixed)).headers['x-dashboard-cache']).toBeUndefined();
+
+    const invalid = `{ zoneStats { zoneId noSuchField } }`;
+    await post(invalid);
+    const again = await post(invalid);
+    expect(again.headers['x-dashboard-cache']).toBeUndefined();
+    expect(again.json().errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('recognises dashboard-only query operations', () => {
+    expect(isDashboardOnlyQuery(SUMMARY, null)).toBe(true);
+    expect(isDashboardOnlyQuery(`{ __typename dashboardSummary { sensorCount } zoneStats { zoneId } }`, null)).toBe(true);
+    expect(isDashboardOnlyQuery(`query A { zoneStats { zoneId } } query B { zones { id } }`, 'A')).toBe(true);
+    expect(isDashboardOnlyQuery(`query A { zoneStats { zoneId } } query B { zones { id } }`, 'B')).toBe(false);
+    expect(isDashboardOnlyQuery(`query A { zoneStats { zoneId } } query B { zones { id } }`, null)).toBe(false);
+    expect(isDashboardOnlyQuery(`{ ...F } fragment F on Query { zoneStats { zoneId } }`, null)).toBe(false);
+    expect(isDashboardOnlyQuery(`subscription { dashboardUpdated { sensorCount } }`, null)).toBe(false);
+    expect(isDashboardOnlyQuery(`{ zoneStats { zoneId }`, null)).toBe(false);
   });
 });

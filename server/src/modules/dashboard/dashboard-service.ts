@@ -6,6 +6,8 @@ import type { DashboardRepository, DashboardSummaryRow, ZoneStatsRow } from './d
 
 const SUMMARY_KEY = 'dashboard:summary';
 const ZONE_STATS_KEY = 'dashboard:zone-stats';
+/** Distinct dashboard queries whose responses are kept (a dashboard sends a handful). */
+const MAX_RESPONSES = 100;
 
 export interface DashboardServiceOptions {
   ttlMs: number;
@@ -20,6 +22,10 @@ export function createDashboardService(repo: DashboardRepository, cache: Cache, 
   // Single flight: readers arriving while a value is being computed share that
   // computation (same key, same generation) instead of each running the SQL.
   const inFlight = new Map<string, { generation: number; promise: Promise<unknown> }>();
+
+  // Whole serialised responses of dashboard-only queries (dashboard-response-cache.ts),
+  // dropped together with the values. In process only: see that file.
+  const responses = new Map<string, { body: string; expires: number }>();
 
   async function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
     if (options.ttlMs > 0) {
@@ -66,7 +72,27 @@ export function createDashboardService(repo: DashboardRepository, cache: Cache, 
      */
     invalidateDashboard(): Promise<void> {
       generation++;
+      responses.clear();
       return cache.delete(SUMMARY_KEY, ZONE_STATS_KEY);
+    },
+
+    /** Invalidation count: a response computed before a write must not be stored after it. */
+    generation: () => generation,
+
+    /** The stored response body for this request key, if still fresh. */
+    cachedResponse(key: string): string | undefined {
+      const entry = responses.get(key);
+      if (!entry) return undefined;
+      if (entry.expires > Date.now()) return entry.body;
+      responses.delete(key);
+      return undefined;
+    },
+
+    /** Stores a response computed while the generation was `since` (no write since then). */
+    storeResponse(key: string, body: string, since: number): void {
+      if (options.ttlMs <= 0 || since !== generation) return;
+      if (responses.size >= MAX_RESPONSES) responses.delete(responses.keys().next().value!);
+      responses.set(key, { body, expires: Date.now() + options.ttlMs });
     },
   };
 }
