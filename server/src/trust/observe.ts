@@ -16,6 +16,13 @@ export interface TrustOutcome {
   points: TrustPointData[];
   /** Status, severity, reason kinds or score band (floor(score/10)) changed: publish an event. */
   changed: boolean;
+  /**
+   * Sweeps only: false when the sweep changed nothing but its own running bookkeeping
+   * (drift learning of a healthy, reporting sensor): nothing a reader sees changed, and a
+   * caller that keeps the state at hand may carry it to the next write instead of
+   * writing it now. Readings always make a material change.
+   */
+  material?: boolean;
 }
 
 function clockEvent(s: TrustState, type: number, amount: number, since: number): void {

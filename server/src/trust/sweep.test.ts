@@ -15,7 +15,7 @@ function runZone(opts: { sensors: number; minutes: number; fault?: (i: number, m
   const rng = createRng(opts.seed ?? 1);
   const offsets = Array.from({ length: opts.sensors }, () => rng.gauss() * 0.6);
   const entries: Entry[] = offsets.map((_, i) => ({ profile: profileOf({ id: `t${i}` }), state: initialTrustState() }));
-  const log: { minute: number; kinds: string[][]; statuses: string[] }[] = [];
+  const log: { minute: number; kinds: string[][]; statuses: string[]; material: boolean[] }[] = [];
   for (let m = 0; m < opts.minutes; m++) {
     const ambient = 21 + 2 * Math.sin((2 * Math.PI * m) / 1440) + 0.3 * Math.sin(m / 97);
     entries.forEach((e, i) => {
@@ -24,7 +24,12 @@ function runZone(opts: { sensors: number; minutes: number; fault?: (i: number, m
       if (v !== null) observe(e.state, e.profile, [{ ts: T0 + m * MIN + i * 500, value: v }], T0 + m * MIN + 5000, cfg);
     });
     const outs = sweepFleet(entries, T0 + (m + 1) * MIN, cfg);
-    log.push({ minute: m, kinds: outs.map((o) => o.verdict.reasons.map((r) => r.kind)), statuses: outs.map((o) => o.verdict.status) });
+    log.push({
+      minute: m,
+      kinds: outs.map((o) => o.verdict.reasons.map((r) => r.kind)),
+      statuses: outs.map((o) => o.verdict.status),
+      material: outs.map((o) => o.material === true),
+    });
   }
   return { entries, log };
 }
@@ -67,6 +72,31 @@ describe('sweepFleet', () => {
     const drift = sweepFleet(entries, T0 + 1800 * MIN, cfg)[3].verdict.reasons.find((r) => r.kind === 'DRIFT')!;
     expect(drift.message).toMatch(/^[\d.]+ °C above the median of 4 peers \(after its learned offset of [+-][\d.]+ °C\)$/);
     expect(drift.since).toBeGreaterThan(T0 + 900 * MIN);
+  });
+
+  it('calls a sweep material only when a reader could see it: reasons, status, history, silence, drift timing', () => {
+    const { log } = runZone({
+      sensors: 5,
+      minutes: 1800,
+      fault: (i, m, v) => (i === 3 && m >= 900 ? v + ((m - 900) / 60) * 0.3 : i === 1 && m >= 1700 && m < 1720 ? null : v),
+    });
+    // A healthy, reporting sensor: once settled, its sweeps only move drift bookkeeping.
+    const settled = log.slice(600, 900);
+    const healthyMaterial = settled.filter((l) => l.material[0]).length;
+    expect(healthyMaterial).toBeLessThan(settled.length * 0.05);
+    // The departing sensor: material when the departure starts being timed, and while DRIFT is raised.
+    const timing = log.findIndex((l, m) => m >= 900 && l.material[3]);
+    expect(timing).toBeGreaterThan(900);
+    const raised = log.findIndex((l) => l.kinds[3].includes('DRIFT'));
+    expect(timing).toBeLessThan(raised);
+    expect(log.slice(raised).every((l) => l.material[3])).toBe(true);
+    // A silent sensor: material every sweep from its second missed interval until it reports again.
+    for (let m = 1702; m < 1720; m++) expect(log[m].material[1]).toBe(true);
+    // Back, with the outage showing as GAP for an hour (material), then quiet again.
+    expect(log[1730].kinds[1]).toEqual(['GAP']);
+    expect(log[1730].material[1]).toBe(true);
+    expect(log[1790].kinds[1]).toEqual([]);
+    expect(log[1790].material[1]).toBe(false);
   });
 
   it('cannot judge DRIFT with fewer than 3 peers', () => {

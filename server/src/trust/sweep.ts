@@ -124,8 +124,12 @@ function judgeDrift(group: Member[], now: number): void {
  * Periodic sweep at server time `now`: OFFLINE, GAP and DRIFT. Returns one outcome per entry,
  * same order. States are mutated in place (each outcome's `state` is the entry's object).
  */
+/** Drift detection phase: a departure or a return being timed (persisted when it moves). */
+const driftPhase = (s: TrustState) => (s.dStart === null ? 0 : 1) + (s.dBelow === null ? 0 : 2);
+
 export function sweepFleet(entries: { profile: SensorProfile; state: TrustState }[], now: number, config: TrustConfig): TrustOutcome[] {
   const before = entries.map((x) => signature(x.state));
+  const phaseBefore = entries.map((x) => driftPhase(x.state));
   const groups = new Map<string, Member[]>();
   const ths: TrustThresholds[] = [];
   for (const { profile, state: s } of entries) {
@@ -149,6 +153,12 @@ export function sweepFleet(entries: { profile: SensorProfile; state: TrustState 
   return entries.map(({ state: s }, i) => {
     const points: TrustPointData[] = [];
     settle(s, ths[i], now, points, false);
-    return { state: s, verdict: buildVerdict(s), points, changed: signature(s) !== before[i] };
+    const verdict = buildVerdict(s);
+    const changed = signature(s) !== before[i];
+    // Silent sensors (not heard from for two intervals) are written every sweep: their
+    // offline evidence and evaluation time move even when nothing else does.
+    const silent = s.seenTs === null || now - s.seenTs > 2 * s.exp * 1000;
+    const material = changed || points.length > 0 || verdict.reasons.length > 0 || silent || driftPhase(s) !== phaseBefore[i];
+    return { state: s, verdict, points, changed, material };
   });
 }

@@ -174,7 +174,18 @@ export function createTrustService(deps: TrustServiceDeps) {
       const entries = judged.map((f) => ({ profile: f.profile, state: states.get(f.profile.id)! }));
       const outcomes = sweepFleet(entries, nowMs, config);
       const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
-      for (let i = 0; i < judged.length; i++) collect(judged[i].locked, judged[i].profile, outcomes[i], nowMs, nowMs, null, out);
+      for (let i = 0; i < judged.length; i++) {
+        const { locked, profile } = judged[i];
+        if (outcomes[i].material === false && locked.cached && stateCache) {
+          // Only the sweep's running bookkeeping moved (drift learning of a healthy, reporting
+          // sensor) and this instance holds the state: the cache carries it, and the sensor's
+          // next reading writes it. A state read from the database (another instance wrote it,
+          // or a restart) is always written, so no instance's bookkeeping is lost or counted twice.
+          out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcomes[i].state });
+          continue;
+        }
+        collect(locked, profile, outcomes[i], nowMs, nowMs, null, out);
+      }
       const effects = await finish(tx, out, now, sweepTickets);
       const requested = new Set(sensorIds);
       return { effects, count: fleet.filter((f) => requested.has(f.profile.id)).length };
