@@ -35,14 +35,21 @@ const pgTypes = {
 };
 
 function pgSqlTx(client: pg.PoolClient): SqlTx {
+  // Callers may issue statements without awaiting the previous one (the ingest sends its
+  // lock and insert together); pg wants one query at a time per client, so they queue
+  // here and run in the order they were issued.
+  let tail: Promise<unknown> = Promise.resolve();
+  const run = (strings: TemplateStringsArray, values: unknown[]) => {
+    const result = tail.then(() => client.query({ text: toParameterizedSql(strings), values, types: pgTypes }));
+    tail = result.catch(() => undefined);
+    return result;
+  };
   return {
     async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
-      const result = await client.query({ text: toParameterizedSql(strings), values, types: pgTypes });
-      return result.rows as T;
+      return (await run(strings, values)).rows as T;
     },
     async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
-      const result = await client.query({ text: toParameterizedSql(strings), values, types: pgTypes });
-      return result.rowCount ?? 0;
+      return (await run(strings, values)).rowCount ?? 0;
     },
   };
 }
