@@ -117,6 +117,34 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     expect(await storedCount('d')).toBe(1);
   });
 
+  it('refuses variables that do not fit with 400, a code and the exact item, before and after the query is compiled', async () => {
+    // Mercurius compiles a document on its second use; variables are coerced once, by
+    // graphql-js or by the compiled query, and a bad one must read the same every time.
+    const query = `mutation Bad($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }`;
+    const post = (variables: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
+    for (let round = 0; round < 4; round++) {
+      const bad = await post({ r: [{ sensorId: 'd', timestamp: at(6), value: 20 }, { sensorId: 'd', timestamp: at(5), value: 'warm' }] });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toEqual({
+        data: null,
+        errors: [
+          {
+            message: 'Variable "$r" got invalid value "warm" at "r[1].value"; Float cannot represent non numeric value: "warm"',
+            locations: [{ line: 1, column: 14 }],
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          },
+        ],
+      });
+      const missing = await post({});
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json().errors[0]).toMatchObject({ message: expect.stringMatching(/"\$r".*was not provided/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      const good = await post({ r: [{ sensorId: 'd', timestamp: at(6, round), value: 20 }] });
+      expect(good.statusCode).toBe(200);
+      expect(good.json()).toEqual({ data: { ingestReadings: { accepted: 1 } } });
+    }
+    expect(await storedCount('d')).toBe(1 + 4);
+  });
+
   it('settles sensor groups independently: a group that fails unexpectedly rejects only its own readings', async () => {
     const before = await storedCount('d');
     const broken = { sensorId: 'c', timestamp: new Date(at(30)), get value(): number { throw new Error('corrupt item'); } };

@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import type { WebSocket } from 'ws';
 import { createConnectionHeartbeat } from '../modules/subscriptions/connection-heartbeat.js';
 import { isClientError } from './errors.js';
+import { installSingleCoercion } from './single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 
 export const SCHEMA_PATH = new URL('../../../schema.graphql', import.meta.url).pathname;
@@ -22,7 +23,8 @@ export interface GraphQLPluginOptions {
 function toClientError(err: GraphQLError, app: FastifyInstance): GraphQLFormattedError {
   const original = err.originalError;
   if (err.extensions?.code) return err.toJSON();
-  if (!original || original instanceof GraphQLError || isClientError(original)) {
+  // By name too: Mercurius' graphql-js may be another copy of the module than ours (vitest).
+  if (!original || original instanceof GraphQLError || original.name === 'GraphQLError' || isClientError(original)) {
     // Parse and validation errors from graphql-js carry no code of their own.
     return { ...err.toJSON(), extensions: { ...err.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } };
   }
@@ -43,11 +45,13 @@ export default fp<GraphQLPluginOptions>(
     // learn the server is going away (1001) and reconnect elsewhere.
     app.addHook('preClose', async () => heartbeat.closeAll());
     app.addHook('onClose', async () => heartbeat.stop());
+    const coercion = installSingleCoercion(app);
     await app.register(mercurius, {
       schema: readFileSync(SCHEMA_PATH, 'utf8'),
       resolvers: buildResolvers() as never,
       loaders: buildLoaders() as never,
-      // Compiled queries: removes mercurius' second variable-coercion pass (DESIGN.md).
+      // Compiled queries (graphql-jit) from a document's second use; they coerce the
+      // variables, once (single-coercion.ts).
       jit: 1,
       graphiql: options.graphiql ? 'graphiql' : false,
       path: '/graphql',
@@ -79,9 +83,13 @@ export default fp<GraphQLPluginOptions>(
           }
           return [toClientError(err, app)];
         });
+        // No data and no error tied to a field: the request itself was refused (its variables).
+        const refused = execution.data === undefined && errors.length > 0 && (execution.errors ?? []).every((e) => !e.path);
+        if (refused) return { statusCode: 400, response: { data: null, errors: coercion.variableErrors(ctx) ?? errors } };
         return { statusCode: formatted.statusCode, response: { data: execution.data ?? null, errors } };
       },
     });
+    coercion.attach();
   },
   { name: 'graphql', dependencies: ['database', 'pubsub'] },
 );
