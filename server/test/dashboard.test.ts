@@ -170,6 +170,26 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     expect(count(after.b.statusCounts, 'HEALTHY')).toBe(count(before.b.statusCounts, 'HEALTHY') + 1);
   });
 
+  it("counts open tickets in the sensor's current zone: new tickets, and tickets of a moved sensor", async () => {
+    const zones = async () => Object.fromEntries((await t.gql(ZONE_STATS)).data!.zoneStats.map((z: { zoneId: string }) => [z.zoneId, z]));
+    const before = await zones();
+    // Written behind the API's back, then the cache dropped: the zone comes from the sensor.
+    await t.app.db.prisma.ticket.create({ data: { sensorId: 's5', kind: 'NOISE', severity: 'LOW', title: 'n' } });
+    await t.app.services.dashboard.invalidateDashboard();
+    const opened = await zones();
+    expect(opened.b.openTickets).toBe(before.b.openTickets + 1);
+    // s4 (open OFFLINE ticket) and s5 (the new one) move from b to c through the API.
+    for (const id of ['s4', 's5']) {
+      const moved = await t.gql(`mutation { upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", zoneId: "c" }) { id } }`);
+      expect(moved.errors).toBeUndefined();
+    }
+    const after = await zones();
+    expect(after.b.openTickets).toBe(opened.b.openTickets - 2);
+    expect(after.c.openTickets).toBe(opened.c.openTickets + 2);
+    const summary = (await t.gql(SUMMARY)).data!.dashboardSummary;
+    expect(Object.values(after).reduce((n, z) => n + (z as { openTickets: number }).openTickets, 0)).toBe(summary.openTickets);
+  });
+
   it('computes once for concurrent readers of a cold cache', async () => {
     await t.app.services.dashboard.invalidateDashboard();
     const before = t.app.db.statementCount();
