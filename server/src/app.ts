@@ -11,6 +11,10 @@ import pubsubPlugin from './plugins/pubsub.js';
 import liveUpdatesPlugin from './modules/subscriptions/live-updates-plugin.js';
 import { createServices, type Services } from './services.js';
 import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
+import { startPeriodicJob } from './jobs/periodic-job.js';
+
+/** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
+const EMBEDDED_MAINTENANCE_MS = 10 * 60_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,6 +66,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     const sweep = startTrustSweepJob(services.trust, { intervalMs: config.sweepIntervalMs, clock: services.clock, log: app.log });
     // preClose: the sweep finishes before the database plugin closes in onClose.
     app.addHook('preClose', () => sweep.stop());
+  }
+  if (options.backgroundJobs && app.db.kind === 'pglite') {
+    const upkeep = startPeriodicJob('embedded database maintenance', { intervalMs: EMBEDDED_MAINTENANCE_MS, log: app.log }, () => app.db.maintain());
+    app.addHook('preClose', () => upkeep.stop());
   }
   return app;
 }

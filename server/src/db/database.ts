@@ -24,6 +24,12 @@ export interface Database {
   migrations: MigrationReport;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Routine upkeep autovacuum would do: statistics for the planner and dead row
+   * versions of the constantly updated tables. Embedded PGlite runs PostgreSQL in
+   * single-user mode, where autovacuum never runs; PostgreSQL does it itself (no-op).
+   */
+  maintain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -93,12 +99,17 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
         return false;
       }
     },
+    maintain: async () => {},
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
     },
   };
 }
+
+/** Tables whose rows are rewritten (dead versions to reclaim) and ones only appended to (statistics only). */
+const UPDATED_TABLES = ['trust_state', 'dashboard_trust', 'ticket', 'reading_minute', 'sensor', 'zone', 'maintenance_window'];
+const APPENDED_TABLES = ['reading', 'trust_point', 'ticket_event'];
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
@@ -126,6 +137,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       } catch {
         return false;
       }
+    },
+    maintain: async () => {
+      // One statement each: VACUUM cannot run inside a (multi-statement) transaction.
+      for (const table of UPDATED_TABLES) await db.exec(`VACUUM (ANALYZE) "${table}"`);
+      for (const table of APPENDED_TABLES) await db.exec(`ANALYZE "${table}"`);
     },
     close: async () => {
       await prisma.$disconnect();
