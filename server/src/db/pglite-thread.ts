@@ -1,6 +1,6 @@
 // The embedded database on its own thread (pglite-worker.mjs), seen from the
 // main thread as the part of PGlite's API this app uses: query, exec,
-// transaction (with query/exec/rollback inside), waitReady, close. Prisma's
+// transaction (with query/exec/rollback inside), close. Prisma's
 // PGlite adapter and the raw ingest path both take it in place of a PGlite.
 //
 // Why: PGlite runs PostgreSQL on the thread that calls it. On the main thread
@@ -42,7 +42,6 @@ function rebuildError(e: SerializedError): Error {
 
 /** The thread-backed stand-in for PGlite: only what the app calls. */
 export interface PgliteThread {
-  waitReady: Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
   exec(sql: string): Promise<Results[]>;
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
@@ -126,7 +125,6 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
   }
 
   const thread: PgliteThread = {
-    waitReady: ready,
     query: (sql, params, options) => query(undefined, sql, params, options),
     exec: (sql) => call<Results[]>({ t: 'x', sql }),
     async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DocumentNode, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
+import { operationNameOf, postedGraphQL } from './posted-body.js';
 
 // graphql-js as Mercurius loads it (CommonJS): the schema and documents it hands us
 // come from that copy, and graphql-js refuses to mix copies outside production.
@@ -29,13 +30,9 @@ export function installSingleCoercion(app: FastifyInstance) {
   const held = new WeakMap<FastifyRequest, Held>();
 
   app.addHook('preHandler', async (request) => {
-    if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return;
-    const body = request.body as { variables?: unknown; operationName?: unknown } | null;
-    if (!body || typeof body !== 'object' || typeof body.variables !== 'object' || body.variables === null) return;
-    held.set(request, {
-      variables: body.variables as Record<string, unknown>,
-      operationName: typeof body.operationName === 'string' ? body.operationName : null,
-    });
+    const body = postedGraphQL(request);
+    if (!body || typeof body.variables !== 'object' || body.variables === null) return;
+    held.set(request, { variables: body.variables as Record<string, unknown>, operationName: operationNameOf(body) });
     body.variables = undefined;
   });
 

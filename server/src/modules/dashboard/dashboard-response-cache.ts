@@ -14,28 +14,21 @@
 //   the response could lag a write made on another instance.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, Kind, parse } from 'graphql';
+import { operationNameOf, postedGraphQL } from '../../graphql/posted-body.js';
 import type { DashboardService } from './dashboard-service.js';
 
 const CACHEABLE_ROOT_FIELDS = new Set(['dashboardSummary', 'zoneStats', '__typename']);
 const MAX_DOCUMENTS = 500;
 
-interface GraphQLBody {
-  query?: unknown;
-  operationName?: unknown;
-  variables?: unknown;
-}
-
 /** True when the document's operation reads only the cached dashboard fields. */
 export function isDashboardOnlyQuery(query: string, operationName: string | null): boolean {
-  let document;
+  let operation;
   try {
-    document = parse(query, { noLocation: true });
+    operation = getOperationAST(parse(query, { noLocation: true }), operationName);
   } catch {
     return false; // Mercurius answers with the syntax error
   }
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName === null ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
   if (!operation || operation.operation !== 'query') return false;
   return operation.selectionSet.selections.every(
     (s) => s.kind === Kind.FIELD && CACHEABLE_ROOT_FIELDS.has(s.name.value) && !s.directives?.length,
@@ -60,10 +53,9 @@ export default fp<{ dashboard: DashboardService }>(
     };
 
     app.addHook('preHandler', async (request, reply) => {
-      if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return;
-      const body = request.body as GraphQLBody | null;
+      const body = postedGraphQL(request);
       if (!body || typeof body.query !== 'string') return;
-      const operationName = typeof body.operationName === 'string' ? body.operationName : null;
+      const operationName = operationNameOf(body);
       if (!cacheable(body.query, operationName)) return;
       const key = JSON.stringify([body.query, operationName, body.variables ?? null]);
       const hit = dashboard.cachedResponse(key);
