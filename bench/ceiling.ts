@@ -57,7 +57,12 @@ async function timed(
   return { seconds: (performance.now() - started) / 1000, inserted };
 }
 
-export async function pgCeiling(databaseUrl: string, fleet: Fleet, set: ReadingSet, batchSize: number): Promise<CeilingRun> {
+export async function pgCeiling(
+  databaseUrl: string,
+  fleet: Fleet,
+  set: ReadingSet,
+  batchSize: number,
+): Promise<CeilingRun> {
   const params = buildParams(fleet, set, batchSize);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -70,14 +75,24 @@ export async function pgCeiling(databaseUrl: string, fleet: Fleet, set: ReadingS
     const { seconds, inserted } = await timed(params, async (p) => (await client.query(sql, p)).rowCount ?? 0);
     if (inserted !== set.count) throw new Error(`bare pg ceiling inserted ${inserted} of ${set.count} rows`);
     await client.query(`DROP TABLE ${table}`);
-    return { driver: 'pg, 1 connection', readings: set.count, batchSize, seconds, readingsPerSecond: set.count / seconds };
+    return {
+      driver: 'pg, 1 connection',
+      readings: set.count,
+      batchSize,
+      seconds,
+      readingsPerSecond: set.count / seconds,
+    };
   } finally {
     await client.end();
   }
 }
 
 /** Bare PGlite in this process, on disk like the server's embedded mode. */
-export async function pgliteCeiling(fleet: Fleet, set: ReadingSet, batchSize: number): Promise<CeilingRun & { version: string }> {
+export async function pgliteCeiling(
+  fleet: Fleet,
+  set: ReadingSet,
+  batchSize: number,
+): Promise<CeilingRun & { version: string }> {
   const params = buildParams(fleet, set, batchSize);
   const dir = await mkdtemp(join(tmpdir(), 'bench-pglite-bare-'));
   const unregister = onCleanup(`PGlite ceiling dir ${dir}`, () => rm(dir, { recursive: true, force: true }));
@@ -88,11 +103,17 @@ export async function pgliteCeiling(fleet: Fleet, set: ReadingSet, batchSize: nu
     const sql = insertSql('reading');
     const { seconds, inserted } = await timed(params, async (p) => (await db.query(sql, p)).affectedRows ?? 0);
     if (inserted !== set.count) throw new Error(`bare PGlite ceiling inserted ${inserted} of ${set.count} rows`);
-    return { driver: 'PGlite in-process', readings: set.count, batchSize, seconds, readingsPerSecond: set.count / seconds, version };
+    return {
+      driver: 'PGlite in-process',
+      readings: set.count,
+      batchSize,
+      seconds,
+      readingsPerSecond: set.count / seconds,
+      version,
+    };
   } finally {
     await db.close();
     await rm(dir, { recursive: true, force: true });
     unregister();
   }
 }
-

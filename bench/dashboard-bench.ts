@@ -17,8 +17,10 @@
 import http from 'node:http';
 import pg from 'pg';
 
-const SUMMARY = '{ dashboardSummary { sensorCount averageTrust statusCounts { status count } openTickets openTicketsBySeverity { severity count } readingsLastHour generatedAt } }';
-const ZONE_STATS = '{ zoneStats { zoneId zoneName sensorCount averageTrust statusCounts { status count } openTickets } }';
+const SUMMARY =
+  '{ dashboardSummary { sensorCount averageTrust statusCounts { status count } openTickets openTicketsBySeverity { severity count } readingsLastHour generatedAt } }';
+const ZONE_STATS =
+  '{ zoneStats { zoneId zoneName sensorCount averageTrust statusCounts { status count } openTickets } }';
 
 export interface DashboardBenchOptions {
   databaseUrl: string;
@@ -36,10 +38,15 @@ export async function runDashboardBench(opts: DashboardBenchOptions): Promise<Re
     const first = zone.zoneStats[0];
     if (!first) throw new Error('the dashboard bench needs at least one zone with sensors');
     const invalidate = async () => {
-      await post(`mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`, { input: { id: first.zoneId, name: first.zoneName } });
+      await post(`mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`, {
+        input: { id: first.zoneId, name: first.zoneName },
+      });
     };
     const figures: Record<string, number> = { ...volume };
-    for (const [name, query] of [['summary', SUMMARY], ['zoneStats', ZONE_STATS]] as const) {
+    for (const [name, query] of [
+      ['summary', SUMMARY],
+      ['zoneStats', ZONE_STATS],
+    ] as const) {
       for (let i = 0; i < 10; i++) await post(query); // warm-up: connections, compiled queries
       const uncached: number[] = [];
       for (let i = 0; i < (opts.uncachedRounds ?? 100); i++) {
@@ -67,7 +74,12 @@ async function dataVolume(databaseUrl: string): Promise<Record<string, number>> 
              (SELECT count(*) FROM ticket WHERE status <> 'RESOLVED')::int AS open_tickets,
              (SELECT reltuples::bigint FROM pg_class WHERE oid = 'reading'::regclass)::text AS readings`);
     const r = rows[0]!;
-    return { sensors: r.sensors, zones: r.zones, openTickets: r.open_tickets, readingsEstimate: Math.max(0, Number(r.readings)) };
+    return {
+      sensors: r.sensors,
+      zones: r.zones,
+      openTickets: r.open_tickets,
+      readingsEstimate: Math.max(0, Number(r.readings)),
+    };
   } finally {
     await client.end();
   }
@@ -94,14 +106,25 @@ function createPoster(baseUrl: string) {
     new Promise<T>((resolve, reject) => {
       const body = JSON.stringify({ query, variables });
       const req = http.request(
-        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             try {
-              const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: T; errors?: { message: string }[] };
-              if (json.errors?.length || !json.data) reject(new Error(`GraphQL error: ${JSON.stringify(json.errors ?? json)}`));
+              const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                data?: T;
+                errors?: { message: string }[];
+              };
+              if (json.errors?.length || !json.data)
+                reject(new Error(`GraphQL error: ${JSON.stringify(json.errors ?? json)}`));
               else resolve(json.data);
             } catch (err) {
               reject(err);

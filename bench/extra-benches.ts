@@ -23,18 +23,23 @@ export function smallIngest(client: GraphqlClient, fleet: Fleet) {
     });
     const res = await client.postRaw(JSON.stringify({ query: INGEST_MUTATION, variables: { readings } }));
     const result = checkIngestResponse(res, readings.length, 'subscriber-bench ingest');
-    if (result.accepted !== readings.length) throw new Error(`subscriber-bench ingest accepted ${result.accepted} of ${readings.length}`);
+    if (result.accepted !== readings.length)
+      throw new Error(`subscriber-bench ingest accepted ${result.accepted} of ${readings.length}`);
   };
 }
 
-export async function optionalBench(file: string, run: (mod: Record<string, unknown>) => Promise<unknown>): Promise<ExtraFigures> {
+export async function optionalBench(
+  file: string,
+  run: (mod: Record<string, unknown>) => Promise<unknown>,
+): Promise<ExtraFigures> {
   const path = join(BENCH_DIR, file);
   if (!existsSync(path)) return { status: 'not available yet', reason: `bench/${file} does not exist` };
   try {
     const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     const result = await run(mod);
     const figures: Record<string, number> = {};
-    for (const [k, v] of Object.entries((result ?? {}) as Record<string, unknown>)) if (typeof v === 'number') figures[k] = v;
+    for (const [k, v] of Object.entries((result ?? {}) as Record<string, unknown>))
+      if (typeof v === 'number') figures[k] = v;
     return { status: 'ran', figures };
   } catch (err) {
     log(`${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

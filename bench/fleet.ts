@@ -50,7 +50,6 @@ export function createFleet(zones: number, sensorsPerZone: number): Fleet {
   };
 }
 
-
 /** Readings stored column-wise (compact: 20 bytes a reading) in send order. */
 export interface ReadingSet {
   count: number;

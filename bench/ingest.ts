@@ -49,7 +49,11 @@ export function buildBodies(fleet: Fleet, set: ReadingSet, shiftMs = 0): Buffer[
   return bodies;
 }
 
-export function checkIngestResponse(res: Awaited<ReturnType<GraphqlClient['postRaw']>>, expected: number, label: string) {
+export function checkIngestResponse(
+  res: Awaited<ReturnType<GraphqlClient['postRaw']>>,
+  expected: number,
+  label: string,
+) {
   if (res.errors?.length) {
     throw new Error(`${label}: GraphQL errors: ${JSON.stringify(res.errors.slice(0, 3))}`);
   }
@@ -63,7 +67,12 @@ export function checkIngestResponse(res: Awaited<ReturnType<GraphqlClient['postR
   return result;
 }
 
-export async function runIngest(client: GraphqlClient, bodies: Buffer[], set: ReadingSet, clients: number): Promise<IngestRun> {
+export async function runIngest(
+  client: GraphqlClient,
+  bodies: Buffer[],
+  set: ReadingSet,
+  clients: number,
+): Promise<IngestRun> {
   const latencies = new Float64Array(bodies.length);
   let next = 0;
   let accepted = 0;

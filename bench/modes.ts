@@ -22,7 +22,9 @@ function prepareBodies(fleet: Fleet, set: ReadingSet) {
   const shiftMs = Date.now() - 1000 - set.lastTsMs;
   const bodies = buildBodies(fleet, set, shiftMs);
   const mib = bodies.reduce((n, b) => n + b.length, 0) / 2 ** 20;
-  log(`pre-built ${bodies.length} request bodies (${mib.toFixed(0)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `pre-built ${bodies.length} request bodies (${mib.toFixed(0)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { bodies, shiftMs };
 }
 
@@ -43,7 +45,11 @@ async function ingestWithRss(server: ServerHandle, client: GraphqlClient, bodies
   const samples = sampler.samples;
   const half = samples.length >> 1;
   const peak = (xs: typeof samples) => Math.max(...xs.map((s) => s.rssMb));
-  const median = (xs: typeof samples) => percentile(xs.map((s) => s.rssMb).sort((a, b) => a - b), 0.5);
+  const median = (xs: typeof samples) =>
+    percentile(
+      xs.map((s) => s.rssMb).sort((a, b) => a - b),
+      0.5,
+    );
   const rss: RssSummary = {
     beforeMb,
     peakMb: peak(samples),
@@ -64,8 +70,14 @@ async function registerTimed(client: GraphqlClient, fleet: Fleet) {
 export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeResult> {
   const probe = await probePostgres(settings.postgresUrl);
   if (!probe.ok) {
-    log(`PostgreSQL at ${redacted(settings.postgresUrl)} is unreachable (${probe.reason}): SKIPPING the PostgreSQL mode`);
-    return { mode: 'postgres', status: 'skipped', reason: `PostgreSQL unreachable at ${redacted(settings.postgresUrl)}: ${probe.reason}` };
+    log(
+      `PostgreSQL at ${redacted(settings.postgresUrl)} is unreachable (${probe.reason}): SKIPPING the PostgreSQL mode`,
+    );
+    return {
+      mode: 'postgres',
+      status: 'skipped',
+      reason: `PostgreSQL unreachable at ${redacted(settings.postgresUrl)}: ${probe.reason}`,
+    };
   }
   const name = `bench_${Date.now()}`;
   log(`PostgreSQL: local ${probe.version} at ${redacted(settings.postgresUrl)}, fresh database ${name}`);
@@ -74,7 +86,9 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
   let serverOutput = () => '';
   try {
     // The ceiling first, with no server running, on a table shaped like `reading`.
-    log(`bare pg ceiling: ${set.count.toLocaleString('en-US')} rows, ${settings.batch}-row unnest batches, one connection`);
+    log(
+      `bare pg ceiling: ${set.count.toLocaleString('en-US')} rows, ${settings.batch}-row unnest batches, one connection`,
+    );
     result.ceiling = await pgCeiling(db.url, fleet, set, settings.batch);
     log(`bare pg ceiling: ${Math.round(result.ceiling.readingsPerSecond).toLocaleString('en-US')} readings/s`);
 
@@ -90,9 +104,12 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
       log('ingesting');
       const { ingest, rss } = await ingestWithRss(server, client, bodies, set);
       Object.assign(result, { ingest, rss, ratio: ingest.readingsPerSecond / result.ceiling.readingsPerSecond });
-      log(`ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`);
+      log(
+        `ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`,
+      );
       result.storedRows = await countReadings(db.url);
-      if (result.storedRows !== set.count) throw new Error(`reading holds ${result.storedRows} rows after ingesting ${set.count}`);
+      if (result.storedRows !== set.count)
+        throw new Error(`reading holds ${result.storedRows} rows after ingesting ${set.count}`);
 
       if (settings.dashboard) {
         log(`topping reading up to ${settings.dashboardRows.toLocaleString('en-US')} rows with generate_series`);
@@ -110,7 +127,11 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
         result.subscribers = await optionalBench('subscribers-bench.ts', async (mod) => {
           if (typeof mod.runSubscribersBench !== 'function') throw new Error('runSubscribersBench is not exported');
           log(`running subscribers bench with ${settings.subscribers} subscribers`);
-          return mod.runSubscribersBench({ baseUrl: server.baseUrl, subscribers: settings.subscribers, ingest: smallIngest(client, fleet) });
+          return mod.runSubscribersBench({
+            baseUrl: server.baseUrl,
+            subscribers: settings.subscribers,
+            ingest: smallIngest(client, fleet),
+          });
         });
       } else {
         result.subscribers = { status: 'skipped', reason: 'BENCH_SUBSCRIBERS=0' };
@@ -142,7 +163,9 @@ export async function runPglite(fleet: Fleet, set: ReadingSet): Promise<ModeResu
   const removeDir = () => rm(dataDir, { recursive: true, force: true });
   const unregister = onCleanup(`PGlite data dir ${dataDir}`, removeDir);
   try {
-    log(`bare PGlite ceiling (in this process): ${set.count.toLocaleString('en-US')} rows, ${settings.batch}-row unnest batches`);
+    log(
+      `bare PGlite ceiling (in this process): ${set.count.toLocaleString('en-US')} rows, ${settings.batch}-row unnest batches`,
+    );
     const ceiling = await pgliteCeiling(fleet, set, settings.batch);
     result.ceiling = ceiling;
     result.database = `embedded ${ceiling.version} (PGlite), DATA_DIR ${dataDir}`;
@@ -159,7 +182,9 @@ export async function runPglite(fleet: Fleet, set: ReadingSet): Promise<ModeResu
       log('ingesting');
       const { ingest, rss } = await ingestWithRss(server, client, bodies, set);
       Object.assign(result, { ingest, rss, ratio: ingest.readingsPerSecond / ceiling.readingsPerSecond });
-      log(`ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`);
+      log(
+        `ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`,
+      );
     } finally {
       client.close();
       await server.stop();

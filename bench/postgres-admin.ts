@@ -4,8 +4,13 @@ import pg from 'pg';
 import { onCleanup } from './cleanup.js';
 import type { Fleet } from './fleet.js';
 
-export async function probePostgres(serverUrl: string): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
-  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres'), connectionTimeoutMillis: 3000 });
+export async function probePostgres(
+  serverUrl: string,
+): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+  const client = new pg.Client({
+    connectionString: withDatabase(serverUrl, 'postgres'),
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
     const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
@@ -67,7 +72,9 @@ export async function withClient<T>(databaseUrl: string, fn: (client: pg.Client)
 }
 
 export async function countReadings(databaseUrl: string): Promise<number> {
-  return withClient(databaseUrl, async (c) => Number((await c.query('SELECT count(*)::bigint AS n FROM reading')).rows[0].n));
+  return withClient(databaseUrl, async (c) =>
+    Number((await c.query('SELECT count(*)::bigint AS n FROM reading')).rows[0].n),
+  );
 }
 
 export interface TopUp {
@@ -86,7 +93,13 @@ export interface TopUp {
  * leaves a settled table. Nothing may write readings meanwhile (the server is
  * idle between the ingestion and the dashboard bench).
  */
-export async function topUpReadings(databaseUrl: string, fleet: Fleet, target: number, beforeMs: number, chunkSensors = 1000): Promise<TopUp> {
+export async function topUpReadings(
+  databaseUrl: string,
+  fleet: Fleet,
+  target: number,
+  beforeMs: number,
+  chunkSensors = 1000,
+): Promise<TopUp> {
   return withClient(databaseUrl, async (c) => {
     const before = Number((await c.query('SELECT count(*)::bigint AS n FROM reading')).rows[0].n);
     const missing = target - before;

@@ -67,7 +67,10 @@ export function budgets(pg: ModeResult | undefined, lite: ModeResult | undefined
   out.push({
     line: 'PostgreSQL ingestion vs bare pg unnest (same rows, same run)',
     target: '≥ 0.25',
-    actual: pg?.ratio === undefined ? 'not run' : `${fmt(pg.ratio, 2)} (${fmt(pgRate)} / ${fmt(pg.ceiling?.readingsPerSecond)})`,
+    actual:
+      pg?.ratio === undefined
+        ? 'not run'
+        : `${fmt(pg.ratio, 2)} (${fmt(pgRate)} / ${fmt(pg.ceiling?.readingsPerSecond)})`,
     verdict: verdict(pg?.ratio === undefined ? null : pg.ratio >= 0.25),
   });
   const liteRate = lite?.ingest?.readingsPerSecond;
@@ -100,7 +103,14 @@ function figureBudgets(extra: ExtraFigures | undefined, kind: 'dashboard' | 'sub
   if (!extra || extra.status !== 'ran' || !('figures' in extra)) {
     const why = extra ? `${extra.status}${'reason' in extra && extra.reason ? `: ${extra.reason}` : ''}` : 'not run';
     return kind === 'dashboard'
-      ? [{ line: 'dashboardSummary / zoneStats median (10k sensors, 10M readings)', target: '< 10 ms uncached, < 1 ms cached', actual: why, verdict: 'n/a' }]
+      ? [
+          {
+            line: 'dashboardSummary / zoneStats median (10k sensors, 10M readings)',
+            target: '< 10 ms uncached, < 1 ms cached',
+            actual: why,
+            verdict: 'n/a',
+          },
+        ]
       : [{ line: '1,000 subscribers get dashboardUpdated', target: 'p99 < 250 ms', actual: why, verdict: 'n/a' }];
   }
   const out: Budget[] = [];
@@ -108,16 +118,32 @@ function figureBudgets(extra: ExtraFigures | undefined, kind: 'dashboard' | 'sub
     const k = key.toLowerCase();
     if (kind === 'dashboard' && /(p50|median)/.test(k)) {
       const limit = /uncached/.test(k) ? 10 : /cached/.test(k) ? 1 : null;
-      if (limit !== null) out.push({ line: `dashboard ${key}`, target: `< ${limit} ms`, actual: `${fmt(value, 2)} ms`, verdict: verdict(value < limit) });
+      if (limit !== null)
+        out.push({
+          line: `dashboard ${key}`,
+          target: `< ${limit} ms`,
+          actual: `${fmt(value, 2)} ms`,
+          verdict: verdict(value < limit),
+        });
     }
     // From the ingest call (the upper bound); "after ack" figures are the lower bound, shown above.
     if (kind === 'subscribers' && /p99/.test(k) && !/connect|afterack/.test(k)) {
-      out.push({ line: `subscribers ${key} (from the ingest call)`, target: '< 250 ms', actual: `${fmt(value, 1)} ms`, verdict: verdict(value < 250) });
+      out.push({
+        line: `subscribers ${key} (from the ingest call)`,
+        target: '< 250 ms',
+        actual: `${fmt(value, 1)} ms`,
+        verdict: verdict(value < 250),
+      });
     }
   }
   const { received, expected } = extra.figures;
   if (kind === 'subscribers' && received !== undefined && expected !== undefined) {
-    out.push({ line: 'subscribers: every push arrived', target: `${fmt(expected)} pushes`, actual: `${fmt(received)} received`, verdict: verdict(received >= expected) });
+    out.push({
+      line: 'subscribers: every push arrived',
+      target: `${fmt(expected)} pushes`,
+      actual: `${fmt(received)} received`,
+      verdict: verdict(received >= expected),
+    });
   }
   return out;
 }
@@ -128,7 +154,10 @@ const label = (mode: ModeResult['mode']) => (mode === 'postgres' ? 'PostgreSQL' 
 function table(header: string[], rows: string[][], left = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -144,39 +173,63 @@ export function renderReport(opts: {
   const { machine, modes } = opts;
   const out: string[] = [];
   out.push('', '=== Sensor Trust ingestion benchmark ===');
-  out.push(`machine   ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
+  out.push(
+    `machine   ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
+  );
   out.push(`databases ${opts.databaseVersions.join('; ')}`);
-  out.push(`load      1-min load average ${machine.loadAverage1m} at start, ${opts.loadAfter} at end (other work on the machine skews the figures)`);
+  out.push(
+    `load      1-min load average ${machine.loadAverage1m} at start, ${opts.loadAfter} at end (other work on the machine skews the figures)`,
+  );
   out.push(`batches   ${opts.shape}`);
   out.push(`clients   ${opts.clientNote}`);
   out.push('');
-  const rows = modes.filter((m) => m.ingest).map((m) => {
-    const i = m.ingest!;
-    return [
-      label(m.mode),
-      fmt(i.readings),
-      String(i.clients),
-      fmt(i.readingsPerSecond),
-      fmt(i.batchMs.p50, 1),
-      fmt(i.batchMs.p99, 1),
-      m.rss ? `${fmt(m.rss.beforeMb)}/${fmt(m.rss.peakMb)}/${fmt(m.rss.afterMb)}` : '–',
-      m.ceiling ? `${fmt(m.ceiling.readingsPerSecond)} (${m.ceiling.driver})` : '–',
-      m.ratio === undefined ? '–' : fmt(m.ratio, 2),
-    ];
-  });
+  const rows = modes
+    .filter((m) => m.ingest)
+    .map((m) => {
+      const i = m.ingest!;
+      return [
+        label(m.mode),
+        fmt(i.readings),
+        String(i.clients),
+        fmt(i.readingsPerSecond),
+        fmt(i.batchMs.p50, 1),
+        fmt(i.batchMs.p99, 1),
+        m.rss ? `${fmt(m.rss.beforeMb)}/${fmt(m.rss.peakMb)}/${fmt(m.rss.afterMb)}` : '–',
+        m.ceiling ? `${fmt(m.ceiling.readingsPerSecond)} (${m.ceiling.driver})` : '–',
+        m.ratio === undefined ? '–' : fmt(m.ratio, 2),
+      ];
+    });
   out.push(
-    table(['mode', 'readings', 'clients', 'readings/s', 'p50 ms', 'p99 ms', 'RSS MB before/peak/after', 'bare unnest readings/s', 'ratio'], rows),
+    table(
+      [
+        'mode',
+        'readings',
+        'clients',
+        'readings/s',
+        'p50 ms',
+        'p99 ms',
+        'RSS MB before/peak/after',
+        'bare unnest readings/s',
+        'ratio',
+      ],
+      rows,
+    ),
   );
   for (const m of modes) {
     if (m.status !== 'ran') out.push(`${label(m.mode)} ${m.status === 'skipped' ? 'SKIPPED' : 'FAILED'}: ${m.reason}`);
     if (!m.database) continue;
     const notes = [`${label(m.mode)}: ${m.database ?? ''}`];
-    if (m.registration) notes.push(`registered ${fmt(m.registration.sensors)} sensors in ${m.registration.zones} zones in ${fmt(m.registration.seconds, 1)} s (${fmt(m.registration.sensors / m.registration.seconds)} upsertSensor/s)`);
+    if (m.registration)
+      notes.push(
+        `registered ${fmt(m.registration.sensors)} sensors in ${m.registration.zones} zones in ${fmt(m.registration.seconds, 1)} s (${fmt(m.registration.sensors / m.registration.seconds)} upsertSensor/s)`,
+      );
     if (m.ingest) {
       const cpu = m.ingest.cpuSeconds;
       notes.push(
         `${fmt(m.ingest.batches)} batches in ${fmt(m.ingest.seconds, 1)} s, max batch ${fmt(m.ingest.batchMs.max)} ms` +
-          (cpu ? `, CPU used meanwhile: server process ${fmt(cpu.server, 1)} s, bench client ${fmt(cpu.benchClient, 1)} s` : ''),
+          (cpu
+            ? `, CPU used meanwhile: server process ${fmt(cpu.server, 1)} s, bench client ${fmt(cpu.benchClient, 1)} s`
+            : ''),
       );
     }
     if (m.storedRows !== undefined) notes.push(`${fmt(m.storedRows)} rows in reading after ingestion`);
@@ -184,18 +237,35 @@ export function renderReport(opts: {
     out.push(...notes.map((n, i) => (i === 0 ? `  ${n}` : `    ${n}`)));
   }
   for (const m of modes) {
-    for (const [name, extra] of [['dashboard', m.dashboard], ['subscribers', m.subscribers]] as const) {
+    for (const [name, extra] of [
+      ['dashboard', m.dashboard],
+      ['subscribers', m.subscribers],
+    ] as const) {
       if (!extra) continue;
       if (extra.status === 'ran' && 'figures' in extra) {
         out.push('', `${label(m.mode)} ${name}:`);
-        out.push(table(['figure', 'value'], Object.entries(extra.figures).map(([k, v]) => [k, fmt(v, 2)])));
+        out.push(
+          table(
+            ['figure', 'value'],
+            Object.entries(extra.figures).map(([k, v]) => [k, fmt(v, 2)]),
+          ),
+        );
       } else {
-        out.push('', `${label(m.mode)} ${name}: ${extra.status}${'reason' in extra && extra.reason ? ` (${extra.reason})` : ''}`);
+        out.push(
+          '',
+          `${label(m.mode)} ${name}: ${extra.status}${'reason' in extra && extra.reason ? ` (${extra.reason})` : ''}`,
+        );
       }
     }
   }
   out.push('', 'Budgets:');
-  out.push(table(['budget', 'target', 'measured', 'verdict'], opts.budgetLines.map((b) => [b.line, b.target, b.actual, b.verdict]), 4));
+  out.push(
+    table(
+      ['budget', 'target', 'measured', 'verdict'],
+      opts.budgetLines.map((b) => [b.line, b.target, b.actual, b.verdict]),
+      4,
+    ),
+  );
   const missed = opts.budgetLines.filter((b) => b.verdict === 'MISS');
   const measured = opts.budgetLines.filter((b) => b.verdict !== 'n/a').length;
   out.push(

@@ -42,17 +42,41 @@ async function main() {
   const databaseVersions = modes.filter((m) => m.database).map((m) => m.database!);
   const clientNote = `${settings.clients} concurrent keep-alive HTTP clients in the bench process, sharing the ${machine.cores} cores with the server and the database; request bodies pre-built before timing; timestamps shifted so the newest reading is 1 s before the ingestion starts`;
   const loadAfter = round(os.loadavg()[0]!, 2);
-  console.log(renderReport({ machine, databaseVersions, shape: `${settings.batch} readings: ${set.shape}`, clientNote, modes, budgetLines, loadAfter }));
+  console.log(
+    renderReport({
+      machine,
+      databaseVersions,
+      shape: `${settings.batch} readings: ${set.shape}`,
+      clientNote,
+      modes,
+      budgetLines,
+      loadAfter,
+    }),
+  );
 
   const resultsPath = join(BENCH_DIR, 'results.json');
   await writeFile(
     resultsPath,
-    JSON.stringify({ at: new Date().toISOString(), machine, loadAverage1mAtEnd: loadAfter, settings: { ...settings, postgresUrl: redacted(settings.postgresUrl) }, batchShape: set.shape, modes, budgets: budgetLines }, null, 2),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine,
+        loadAverage1mAtEnd: loadAfter,
+        settings: { ...settings, postgresUrl: redacted(settings.postgresUrl) },
+        batchShape: set.shape,
+        modes,
+        budgets: budgetLines,
+      },
+      null,
+      2,
+    ),
   );
   console.log(`\nresults written to ${resultsPath}`);
   const failed = modes.filter((m) => m.status === 'failed');
   if (failed.length) {
-    console.log(`\nFAILED: the ${failed.map((m) => m.mode).join(' and ')} run did not complete (see above); exit code 1`);
+    console.log(
+      `\nFAILED: the ${failed.map((m) => m.mode).join(' and ')} run did not complete (see above); exit code 1`,
+    );
     return 1;
   }
   return 0;

@@ -54,7 +54,11 @@ export async function startServer(env: Record<string, string | undefined>, label
   throw lastError;
 }
 
-async function startOnPort(port: number, env: Record<string, string | undefined>, label: string): Promise<ServerHandle> {
+async function startOnPort(
+  port: number,
+  env: Record<string, string | undefined>,
+  label: string,
+): Promise<ServerHandle> {
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' })) {
     if (v !== undefined) childEnv[k] = v;

@@ -15,7 +15,10 @@ export const settings = {
   batch: intEnv('BENCH_BATCH', 1000),
   zones: intEnv('BENCH_ZONES', 100),
   sensorsPerZone: intEnv('BENCH_SENSORS_PER_ZONE', 100),
-  modes: (process.env.BENCH_MODES ?? 'postgres,pglite').split(',').map((m) => m.trim()).filter(Boolean),
+  modes: (process.env.BENCH_MODES ?? 'postgres,pglite')
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean),
   postgresUrl: process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432',
   dashboard: process.env.BENCH_DASHBOARD !== '0',
   dashboardRows: intEnv('BENCH_DASHBOARD_ROWS', 10_000_000),

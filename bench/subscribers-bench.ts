@@ -49,7 +49,9 @@ export async function runSubscribersBench(opts: SubscribersBenchOptions): Promis
   try {
     // Open in slices so the server's accept queue is not flooded.
     for (let i = 0; i < opts.subscribers; i += 100) {
-      const slice = Array.from({ length: Math.min(100, opts.subscribers - i) }, () => openSubscriber(url, () => (lastArrival = performance.now())));
+      const slice = Array.from({ length: Math.min(100, opts.subscribers - i) }, () =>
+        openSubscriber(url, () => (lastArrival = performance.now())),
+      );
       subs.push(...(await Promise.all(slice)));
     }
     const connectMs = performance.now() - connectStarted;
@@ -57,7 +59,10 @@ export async function runSubscribersBench(opts: SubscribersBenchOptions): Promis
     // Warm-up: subscriptions are live once a push reaches everyone.
     const warmDeadline = performance.now() + 30_000;
     while (subs.some((s) => s.arrivals.length === 0)) {
-      if (performance.now() > warmDeadline) throw new Error(`only ${subs.filter((s) => s.arrivals.length).length} of ${subs.length} subscribers got the warm-up push`);
+      if (performance.now() > warmDeadline)
+        throw new Error(
+          `only ${subs.filter((s) => s.arrivals.length).length} of ${subs.length} subscribers got the warm-up push`,
+        );
       await opts.ingest();
       await sleep(500);
     }
@@ -138,12 +143,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const gql = async (query: string, variables?: unknown) => {
-    const res = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
     const json = (await res.json()) as { errors?: unknown };
     if (json.errors) throw new Error(JSON.stringify(json.errors));
   };
-  await gql('mutation { upsertSensor(input: { id: "bench-sub-sensor", name: "Subscriber bench", kind: "temperature" }) { id } }');
+  await gql(
+    'mutation { upsertSensor(input: { id: "bench-sub-sensor", name: "Subscriber bench", kind: "temperature" }) { id } }',
+  );
   let ts = Date.now() - 60_000;
-  const ingest = () => gql('mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }', { r: [{ sensorId: 'bench-sub-sensor', timestamp: new Date(ts++).toISOString(), value: 20 }] });
+  const ingest = () =>
+    gql('mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }', {
+      r: [{ sensorId: 'bench-sub-sensor', timestamp: new Date(ts++).toISOString(), value: 20 }],
+    });
   console.table(await runSubscribersBench({ baseUrl, subscribers: Number(n ?? 1000), ingest }));
 }

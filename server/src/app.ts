@@ -63,12 +63,20 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(graphqlPlugin, { services, graphiql: config.graphiql });
   await registerWebApp(app, config.webDir);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
-    const sweep = startTrustSweepJob(services.trust, { intervalMs: config.sweepIntervalMs, clock: services.clock, log: app.log });
+    const sweep = startTrustSweepJob(services.trust, {
+      intervalMs: config.sweepIntervalMs,
+      clock: services.clock,
+      log: app.log,
+    });
     // preClose: the sweep finishes before the database plugin closes in onClose.
     app.addHook('preClose', () => sweep.stop());
   }
   if (options.backgroundJobs && app.db.kind === 'pglite') {
-    const upkeep = startPeriodicJob('embedded database maintenance', { intervalMs: EMBEDDED_MAINTENANCE_MS, log: app.log }, () => app.db.maintain());
+    const upkeep = startPeriodicJob(
+      'embedded database maintenance',
+      { intervalMs: EMBEDDED_MAINTENANCE_MS, log: app.log },
+      () => app.db.maintain(),
+    );
     app.addHook('preClose', () => upkeep.stop());
   }
   return app;

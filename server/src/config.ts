@@ -113,9 +113,13 @@ function redisNamespace(env: Env, databaseUrl: string | null, dataDir: string): 
 function faultKinds(env: Env, name: string, fallback: FaultKind[]): FaultKind[] {
   const raw = env[name];
   if (raw === undefined) return fallback;
-  const kinds = raw.split(',').map((k) => k.trim().toUpperCase()).filter(Boolean);
+  const kinds = raw
+    .split(',')
+    .map((k) => k.trim().toUpperCase())
+    .filter(Boolean);
   const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
-  if (bad.length) throw new ConfigError(`${name} must list fault kinds among ${FAULT_KINDS.join(', ')}, got "${bad.join(', ')}"`);
+  if (bad.length)
+    throw new ConfigError(`${name} must list fault kinds among ${FAULT_KINDS.join(', ')}, got "${bad.join(', ')}"`);
   return [...new Set(kinds)] as FaultKind[];
 }
 

@@ -71,7 +71,10 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     tickets: createTicketsService(prisma, app.events, clock),
     maintenance: createMaintenanceService(createMaintenanceRepository(prisma), sensorsRepository, app.events, clock),
     dashboardRepository,
-    dashboard: createDashboardService(dashboardRepository, app.cache, { ttlMs: config.dashboardCacheTtlMs, now: clock.now }),
+    dashboard: createDashboardService(dashboardRepository, app.cache, {
+      ttlMs: config.dashboardCacheTtlMs,
+      now: clock.now,
+    }),
     subscriptions: createSubscriptionHub({
       events: app.events,
       sensorsRepository,

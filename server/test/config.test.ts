@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('configuration', () => {
   it('defaults to the embedded database on 127.0.0.1:4000', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', databaseUrl: null, redisUrl: null, maxBatchSize: 10_000 });
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: null,
+      redisUrl: null,
+      maxBatchSize: 10_000,
+    });
     expect(config.dataDir).toMatch(/\/data$/);
   });
 

@@ -14,9 +14,12 @@ describe('API contract', () => {
     expect(out.trim()).toBe('contract ok');
   });
 
-  it.skipIf(!existsSync(contractFile))('has no breaking change against the contract (graphql-js findBreakingChanges)', () => {
-    const contract = buildSchema(readFileSync(contractFile, 'utf8'));
-    const schema = buildSchema(readFileSync(`${root}schema.graphql`, 'utf8'));
-    expect(findBreakingChanges(contract, schema)).toEqual([]);
-  });
+  it.skipIf(!existsSync(contractFile))(
+    'has no breaking change against the contract (graphql-js findBreakingChanges)',
+    () => {
+      const contract = buildSchema(readFileSync(contractFile, 'utf8'));
+      const schema = buildSchema(readFileSync(`${root}schema.graphql`, 'utf8'));
+      expect(findBreakingChanges(contract, schema)).toEqual([]);
+    },
+  );
 });

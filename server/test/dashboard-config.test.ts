@@ -17,7 +17,12 @@ describe('live dashboard settings', () => {
 
   it('has documented defaults and rejects out-of-range values', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ dashboardCacheTtlMs: 30_000, dashboardCoalesceMs: 1000, wsKeepAliveMs: 15_000, subscriptionBufferLimit: 10_000 });
+    expect(c).toMatchObject({
+      dashboardCacheTtlMs: 30_000,
+      dashboardCoalesceMs: 1000,
+      wsKeepAliveMs: 15_000,
+      subscriptionBufferLimit: 10_000,
+    });
     expect(loadConfig({ WS_KEEPALIVE_MS: '0' }).wsKeepAliveMs).toBe(0);
     expect(() => loadConfig({ SUBSCRIPTION_BUFFER_LIMIT: '0' })).toThrow(/SUBSCRIPTION_BUFFER_LIMIT/);
     expect(() => loadConfig({ WS_KEEPALIVE_MS: 'soon' })).toThrow(/WS_KEEPALIVE_MS/);

@@ -13,7 +13,8 @@ const ZONE_STATS = `{ zoneStats { zoneId zoneName sensorCount averageTrust statu
 const NOW = new Date('2026-11-28T12:00:30.000Z');
 
 const withRedis = await redisReachable();
-if (!withRedis) console.warn(`Redis at ${redisUrl} is not reachable: the Redis cache variant of the dashboard tests is skipped.`);
+if (!withRedis)
+  console.warn(`Redis at ${redisUrl} is not reachable: the Redis cache variant of the dashboard tests is skipped.`);
 
 type Variant = { target: (typeof TARGETS)[number]; cache: 'memory' | 'redis' };
 const VARIANTS: Variant[] = TARGETS.flatMap((target) => [
@@ -33,12 +34,23 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     t = await startTestApp(target, {
       countStatements: true,
       now: () => NOW,
-      env: cache === 'redis' ? { REDIS_URL: redisUrl, REDIS_NAMESPACE: `st-test-${Math.random().toString(36).slice(2)}` } : {},
+      env:
+        cache === 'redis'
+          ? { REDIS_URL: redisUrl, REDIS_NAMESPACE: `st-test-${Math.random().toString(36).slice(2)}` }
+          : {},
     });
-    (t.app.db.prisma as unknown as { $on(e: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => sql.push(e.query));
+    (t.app.db.prisma as unknown as { $on(e: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) =>
+      sql.push(e.query),
+    );
     const prisma = t.app.db.prisma;
-    for (const [id, name] of [['a', 'Alpha'], ['b', 'Beta'], ['c', 'Empty']]) {
-      const res = await t.gql(`mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`, { input: { id, name } });
+    for (const [id, name] of [
+      ['a', 'Alpha'],
+      ['b', 'Beta'],
+      ['c', 'Empty'],
+    ]) {
+      const res = await t.gql(`mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`, {
+        input: { id, name },
+      });
       expect(res.errors).toBeUndefined();
     }
     for (let i = 0; i < 6; i++) {
@@ -112,7 +124,9 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     const statements = [...sql];
     // Ten times the sensors: same statements.
     const prisma = t.app.db.prisma;
-    await prisma.sensor.createMany({ data: Array.from({ length: 60 }, (_, i) => ({ id: `x${i}`, name: `X${i}`, kind: 'co2', zoneId: 'b' })) });
+    await prisma.sensor.createMany({
+      data: Array.from({ length: 60 }, (_, i) => ({ id: `x${i}`, name: `X${i}`, kind: 'co2', zoneId: 'b' })),
+    });
     await prisma.trustState.createMany({ data: Array.from({ length: 60 }, (_, i) => ({ sensorId: `x${i}` })) });
     const large = [await measure(SUMMARY), await measure(ZONE_STATS)];
     expect(large).toEqual(small);
@@ -132,7 +146,9 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     expect((await t.gql(SUMMARY)).data!.dashboardSummary.sensorCount).toBe(first);
     expect(t.app.db.statementCount()).toBe(before); // served from the cache
     // ...but a write through the API invalidates at once, well inside the 30 s TTL.
-    const res = await t.gql(`mutation { upsertSensor(input: { id: "visible", name: "Visible", kind: "co2", zoneId: "c" }) { id } }`);
+    const res = await t.gql(
+      `mutation { upsertSensor(input: { id: "visible", name: "Visible", kind: "co2", zoneId: "c" }) { id } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect((await t.gql(SUMMARY)).data!.dashboardSummary.sensorCount).toBe(first + 2);
     const c = (await t.gql(ZONE_STATS)).data!.zoneStats.find((z: { zoneId: string }) => z.zoneId === 'c');
@@ -142,17 +158,22 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
   it('drops the cache on ingested readings and on ticket changes', async () => {
     const summary = async () => (await t.gql(SUMMARY)).data!.dashboardSummary;
     const before = await summary();
-    const ingest = await t.gql(`mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted errors { code message } } }`, {
-      r: [
-        { sensorId: 's5', timestamp: new Date(NOW.getTime() - 10_000).toISOString(), value: 21 },
-        { sensorId: 's5', timestamp: new Date(NOW.getTime() - 5_000).toISOString(), value: 21.2 },
-      ],
-    });
+    const ingest = await t.gql(
+      `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted errors { code message } } }`,
+      {
+        r: [
+          { sensorId: 's5', timestamp: new Date(NOW.getTime() - 10_000).toISOString(), value: 21 },
+          { sensorId: 's5', timestamp: new Date(NOW.getTime() - 5_000).toISOString(), value: 21.2 },
+        ],
+      },
+    );
     expect(ingest.data!.ingestReadings.accepted).toBe(2);
     expect((await summary()).readingsLastHour).toBe(before.readingsLastHour + 2);
 
     const open = await t.app.db.prisma.ticket.findFirstOrThrow({ where: { sensorId: 's2', status: 'OPEN' } });
-    const resolved = await t.gql(`mutation($id: ID!) { resolveTicket(id: $id, note: "fixed") { status } }`, { id: open.id });
+    const resolved = await t.gql(`mutation($id: ID!) { resolveTicket(id: $id, note: "fixed") { status } }`, {
+      id: open.id,
+    });
     expect(resolved.errors).toBeUndefined();
     const after = await summary();
     expect(after.openTickets).toBe(before.openTickets - 1);
@@ -160,9 +181,12 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
   });
 
   it('follows a sensor moved to another zone', async () => {
-    const zones = async () => Object.fromEntries((await t.gql(ZONE_STATS)).data!.zoneStats.map((z: { zoneId: string }) => [z.zoneId, z]));
+    const zones = async () =>
+      Object.fromEntries((await t.gql(ZONE_STATS)).data!.zoneStats.map((z: { zoneId: string }) => [z.zoneId, z]));
     const before = await zones();
-    const moved = await t.gql(`mutation { upsertSensor(input: { id: "s0", name: "S0", kind: "temperature", zoneId: "b" }) { id } }`);
+    const moved = await t.gql(
+      `mutation { upsertSensor(input: { id: "s0", name: "S0", kind: "temperature", zoneId: "b" }) { id } }`,
+    );
     expect(moved.errors).toBeUndefined();
     const after = await zones();
     expect(after.a.sensorCount).toBe(before.a.sensorCount - 1);
@@ -171,7 +195,8 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
   });
 
   it("counts open tickets in the sensor's current zone: new tickets, and tickets of a moved sensor", async () => {
-    const zones = async () => Object.fromEntries((await t.gql(ZONE_STATS)).data!.zoneStats.map((z: { zoneId: string }) => [z.zoneId, z]));
+    const zones = async () =>
+      Object.fromEntries((await t.gql(ZONE_STATS)).data!.zoneStats.map((z: { zoneId: string }) => [z.zoneId, z]));
     const before = await zones();
     // Written behind the API's back, then the cache dropped: the zone comes from the sensor.
     await t.app.db.prisma.ticket.create({ data: { sensorId: 's5', kind: 'NOISE', severity: 'LOW', title: 'n' } });
@@ -180,21 +205,27 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     expect(opened.b.openTickets).toBe(before.b.openTickets + 1);
     // s4 (open OFFLINE ticket) and s5 (the new one) move from b to c through the API.
     for (const id of ['s4', 's5']) {
-      const moved = await t.gql(`mutation { upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", zoneId: "c" }) { id } }`);
+      const moved = await t.gql(
+        `mutation { upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", zoneId: "c" }) { id } }`,
+      );
       expect(moved.errors).toBeUndefined();
     }
     const after = await zones();
     expect(after.b.openTickets).toBe(opened.b.openTickets - 2);
     expect(after.c.openTickets).toBe(opened.c.openTickets + 2);
     const summary = (await t.gql(SUMMARY)).data!.dashboardSummary;
-    expect(Object.values(after).reduce((n, z) => n + (z as { openTickets: number }).openTickets, 0)).toBe(summary.openTickets);
+    expect(Object.values(after).reduce((n, z) => n + (z as { openTickets: number }).openTickets, 0)).toBe(
+      summary.openTickets,
+    );
   });
 
   it('computes once for concurrent readers of a cold cache', async () => {
     await t.app.services.dashboard.invalidateDashboard();
     const before = t.app.db.statementCount();
     const results = await Promise.all(Array.from({ length: 10 }, () => t.gql(SUMMARY)));
-    expect(results.every((r) => r.data!.dashboardSummary.sensorCount === results[0]!.data!.dashboardSummary.sensorCount)).toBe(true);
+    expect(
+      results.every((r) => r.data!.dashboardSummary.sensorCount === results[0]!.data!.dashboardSummary.sensorCount),
+    ).toBe(true);
     expect(t.app.db.statementCount() - before).toBe(1);
   });
 });
@@ -247,7 +278,9 @@ describe('stored dashboard responses (in-process cache)', () => {
 
   it('recognises dashboard-only query operations', () => {
     expect(isDashboardOnlyQuery(SUMMARY, null)).toBe(true);
-    expect(isDashboardOnlyQuery(`{ __typename dashboardSummary { sensorCount } zoneStats { zoneId } }`, null)).toBe(true);
+    expect(isDashboardOnlyQuery(`{ __typename dashboardSummary { sensorCount } zoneStats { zoneId } }`, null)).toBe(
+      true,
+    );
     expect(isDashboardOnlyQuery(`query A { zoneStats { zoneId } } query B { zones { id } }`, 'A')).toBe(true);
     expect(isDashboardOnlyQuery(`query A { zoneStats { zoneId } } query B { zones { id } }`, 'B')).toBe(false);
     expect(isDashboardOnlyQuery(`query A { zoneStats { zoneId } } query B { zones { id } }`, null)).toBe(false);

@@ -11,8 +11,13 @@ describe('embedded database maintenance', () => {
   beforeAll(async () => {
     t = await startTestApp('pglite', { now: () => NOW });
     await t.gql(`mutation { upsertZone(input: { id: "m", name: "M" }) { id } }`);
-    for (const id of ['m1', 'm2']) await t.gql(`mutation { upsertSensor(input: { id: "${id}", name: "${id}", kind: "co2", zoneId: "m" }) { id } }`);
-    const readings = Array.from({ length: 200 }, (_, i) => ({ sensorId: i % 2 ? 'm1' : 'm2', timestamp: new Date(NOW.getTime() - (200 - i) * 60_000), value: 600 + i }));
+    for (const id of ['m1', 'm2'])
+      await t.gql(`mutation { upsertSensor(input: { id: "${id}", name: "${id}", kind: "co2", zoneId: "m" }) { id } }`);
+    const readings = Array.from({ length: 200 }, (_, i) => ({
+      sensorId: i % 2 ? 'm1' : 'm2',
+      timestamp: new Date(NOW.getTime() - (200 - i) * 60_000),
+      value: 600 + i,
+    }));
     expect((await t.app.services.readings.ingest(readings)).accepted).toBe(200);
   });
   afterAll(() => t?.close());

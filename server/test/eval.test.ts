@@ -8,7 +8,13 @@ import { runRealPathEval } from '../src/modules/trust/eval/real-path-eval.js';
 describe('trust evaluation through the real ingestion path (PGlite)', () => {
   it('meets recall ≥ 0.95 per kind, attribution ≥ 0.95 and ≤ 1 % false positives on healthy sensors', async () => {
     const result = await runRealPathEval({
-      spec: { seed: 5, zones: 2, faultsPerKind: 1, durationMs: 30 * 3_600_000, onsetWindow: [8 * 3_600_000, 20 * 3_600_000] },
+      spec: {
+        seed: 5,
+        zones: 2,
+        faultsPerKind: 1,
+        durationMs: 30 * 3_600_000,
+        onsetWindow: [8 * 3_600_000, 20 * 3_600_000],
+      },
       sweepEveryMs: 120_000,
       deliveryWindowMs: 25_000,
     });

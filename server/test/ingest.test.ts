@@ -11,13 +11,16 @@ const INGEST = `mutation($r: [ReadingInput!]!) {
   ingestReadings(readings: $r) { accepted duplicates rejected errors { index sensorId code message } }
 }`;
 
-const at = (minutesBeforeNow: number, seconds = 0) => new Date(NOW.getTime() - minutesBeforeNow * 60_000 + seconds * 1000).toISOString();
+const at = (minutesBeforeNow: number, seconds = 0) =>
+  new Date(NOW.getTime() - minutesBeforeNow * 60_000 + seconds * 1000).toISOString();
 
 describe.each(TARGETS)('ingestReadings on %s', (target) => {
   let t: TestApp;
 
   async function storedCount(sensorId: string): Promise<number> {
-    const rows = await t.app.db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`;
+    const rows = await t.app.db.prisma.$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`;
     return rows[0].n;
   }
   async function readingsLastHour(): Promise<number> {
@@ -51,7 +54,9 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     expect(res.errors).toBeUndefined();
     const out = res.data!.ingestReadings;
     expect(out).toMatchObject({ accepted: 3, duplicates: 1, rejected: 2 });
-    expect(out.errors.map((e: { index: number; code: string; sensorId: string }) => [e.index, e.code, e.sensorId])).toEqual([
+    expect(
+      out.errors.map((e: { index: number; code: string; sensorId: string }) => [e.index, e.code, e.sensorId]),
+    ).toEqual([
       [1, 'UNKNOWN_SENSOR', 'ghost'],
       [2, 'FUTURE_TIMESTAMP', 'a'],
     ]);
@@ -66,7 +71,12 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
   });
 
   it('counts a reading already stored as a duplicate and changes nothing', async () => {
-    const res = await t.gql(INGEST, { r: [{ sensorId: 'b', timestamp: at(30), value: -5 }, { sensorId: 'b', timestamp: at(29), value: 19.1 }] });
+    const res = await t.gql(INGEST, {
+      r: [
+        { sensorId: 'b', timestamp: at(30), value: -5 },
+        { sensorId: 'b', timestamp: at(29), value: 19.1 },
+      ],
+    });
     expect(res.data!.ingestReadings).toMatchObject({ accepted: 1, duplicates: 1, rejected: 0, errors: [] });
     const stored = await t.gql(`{ sensor(id: "b") { readings { timestamp value } } }`);
     expect(stored.data!.sensor.readings).toEqual([
@@ -76,19 +86,27 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
   });
 
   it('answers a retried batch with all duplicates: no new rows, same trust, same rollup', async () => {
-    const batch = Array.from({ length: 20 }, (_, i) => ({ sensorId: 'c', timestamp: at(50 - i), value: 20 + (i % 3) * 0.1 }));
+    const batch = Array.from({ length: 20 }, (_, i) => ({
+      sensorId: 'c',
+      timestamp: at(50 - i),
+      value: 20 + (i % 3) * 0.1,
+    }));
     const first = await t.gql(INGEST, { r: batch });
     expect(first.data!.ingestReadings).toMatchObject({ accepted: 20, duplicates: 0 });
     const trustQuery = `{ sensor(id: "c") { trust { score status severity reasons { kind } lastEvaluated } trustHistory { at score status } } }`;
     const trustBefore = (await t.gql(trustQuery)).data;
-    const versionBefore = await t.app.db.prisma.$queryRaw<{ version: number }[]>`SELECT version FROM trust_state WHERE sensor_id = 'c'`;
+    const versionBefore = await t.app.db.prisma.$queryRaw<
+      { version: number }[]
+    >`SELECT version FROM trust_state WHERE sensor_id = 'c'`;
     const lastHour = await readingsLastHour();
 
     const retry = await t.gql(INGEST, { r: batch });
     expect(retry.data!.ingestReadings).toEqual({ accepted: 0, duplicates: 20, rejected: 0, errors: [] });
     expect(await storedCount('c')).toBe(20);
     expect((await t.gql(trustQuery)).data).toEqual(trustBefore);
-    const versionAfter = await t.app.db.prisma.$queryRaw<{ version: number }[]>`SELECT version FROM trust_state WHERE sensor_id = 'c'`;
+    const versionAfter = await t.app.db.prisma.$queryRaw<
+      { version: number }[]
+    >`SELECT version FROM trust_state WHERE sensor_id = 'c'`;
     expect(versionAfter).toEqual(versionBefore);
     expect(await readingsLastHour()).toBe(lastHour);
   });
@@ -109,7 +127,10 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
       { sensorId: 'd', timestamp: new Date(at(8)), value: 3 },
     ]);
     expect(out).toMatchObject({ accepted: 1, duplicates: 0, rejected: 2 });
-    expect(out.errors.map((e) => [e.index, e.code])).toEqual([[0, 'INVALID_VALUE'], [1, 'INVALID_VALUE']]);
+    expect(out.errors.map((e) => [e.index, e.code])).toEqual([
+      [0, 'INVALID_VALUE'],
+      [1, 'INVALID_VALUE'],
+    ]);
     // Over GraphQL, a string where a Float belongs is a whole-request validation error.
     const res = await t.gql(INGEST, { r: [{ sensorId: 'd', timestamp: at(7), value: 'NaN' }] });
     expect(res.data).toBeNull();
@@ -121,15 +142,22 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     // Mercurius compiles a document on its second use; variables are coerced once, by
     // graphql-js or by the compiled query, and a bad one must read the same every time.
     const query = `mutation Bad($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }`;
-    const post = (variables: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
+    const post = (variables: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
     for (let round = 0; round < 4; round++) {
-      const bad = await post({ r: [{ sensorId: 'd', timestamp: at(6), value: 20 }, { sensorId: 'd', timestamp: at(5), value: 'warm' }] });
+      const bad = await post({
+        r: [
+          { sensorId: 'd', timestamp: at(6), value: 20 },
+          { sensorId: 'd', timestamp: at(5), value: 'warm' },
+        ],
+      });
       expect(bad.statusCode).toBe(400);
       expect(bad.json()).toEqual({
         data: null,
         errors: [
           {
-            message: 'Variable "$r" got invalid value "warm" at "r[1].value"; Float cannot represent non numeric value: "warm"',
+            message:
+              'Variable "$r" got invalid value "warm" at "r[1].value"; Float cannot represent non numeric value: "warm"',
             locations: [{ line: 1, column: 14 }],
             extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
           },
@@ -137,7 +165,10 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
       });
       const missing = await post({});
       expect(missing.statusCode).toBe(400);
-      expect(missing.json().errors[0]).toMatchObject({ message: expect.stringMatching(/"\$r".*was not provided/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      expect(missing.json().errors[0]).toMatchObject({
+        message: expect.stringMatching(/"\$r".*was not provided/),
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      });
       const good = await post({ r: [{ sensorId: 'd', timestamp: at(6, round), value: 20 }] });
       expect(good.statusCode).toBe(200);
       expect(good.json()).toEqual({ data: { ingestReadings: { accepted: 1 } } });
@@ -147,7 +178,13 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
 
   it('settles sensor groups independently: a group that fails unexpectedly rejects only its own readings', async () => {
     const before = await storedCount('d');
-    const broken = { sensorId: 'c', timestamp: new Date(at(30)), get value(): number { throw new Error('corrupt item'); } };
+    const broken = {
+      sensorId: 'c',
+      timestamp: new Date(at(30)),
+      get value(): number {
+        throw new Error('corrupt item');
+      },
+    };
     const out = await t.app.services.readings.ingest([
       { sensorId: 'd', timestamp: new Date(at(31)), value: 1 },
       broken,
@@ -155,7 +192,10 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
       { sensorId: 'd', timestamp: new Date(at(32)), value: 3 },
     ]);
     expect(out).toMatchObject({ accepted: 2, duplicates: 0, rejected: 2 });
-    expect(out.errors.map((e) => [e.index, e.sensorId, e.code])).toEqual([[1, 'c', 'INTERNAL_ERROR'], [2, 'c', 'INTERNAL_ERROR']]);
+    expect(out.errors.map((e) => [e.index, e.sensorId, e.code])).toEqual([
+      [1, 'c', 'INTERNAL_ERROR'],
+      [2, 'c', 'INTERNAL_ERROR'],
+    ]);
     expect(await storedCount('d')).toBe(before + 2);
   });
 
@@ -172,7 +212,11 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     const sensors = ['a', 'b', 'c', 'd', 'e'];
     const before = Object.fromEntries(await Promise.all(sensors.map(async (s) => [s, await storedCount(s)] as const)));
     // 8 batches over the same 5 sensors; every reading appears in exactly two batches.
-    const all = Array.from({ length: 5 * 40 }, (_, i) => ({ sensorId: sensors[i % 5], timestamp: at(20, -Math.floor(i / 5) - 1), value: i }));
+    const all = Array.from({ length: 5 * 40 }, (_, i) => ({
+      sensorId: sensors[i % 5],
+      timestamp: at(20, -Math.floor(i / 5) - 1),
+      value: i,
+    }));
     const batches = Array.from({ length: 8 }, (_, k) => all.filter((_, i) => i % 4 === k % 4).slice(0, MAX_BATCH));
     const results = await Promise.all(batches.map((r) => t.gql(INGEST, { r })));
     const totals = results.reduce(
@@ -207,7 +251,9 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     try {
       const countBefore = await storedCount('f');
       // An out-of-range value changes the fresh sensor's trust (OUT_OF_RANGE): it must be announced.
-      await t.gql(`mutation { upsertSensor(input: { id: "f", name: "F", kind: "temperature", zoneId: "hall", maxValue: 60 }) { id } }`);
+      await t.gql(
+        `mutation { upsertSensor(input: { id: "f", name: "F", kind: "temperature", zoneId: "hall", maxValue: 60 }) { id } }`,
+      );
       const batch = [
         { sensorId: 'f', timestamp: at(15), value: 20 },
         { sensorId: 'f', timestamp: at(14), value: 500 },
@@ -237,7 +283,9 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
   it('finds a sensor registered after its profile was looked up (cache miss → one query)', async () => {
     const res1 = await t.gql(INGEST, { r: [{ sensorId: 'late-comer', timestamp: at(5), value: 1 }] });
     expect(res1.data!.ingestReadings.errors[0].code).toBe('UNKNOWN_SENSOR');
-    await t.gql(`mutation { upsertSensor(input: { id: "late-comer", name: "L", kind: "temperature", zoneId: "hall" }) { id } }`);
+    await t.gql(
+      `mutation { upsertSensor(input: { id: "late-comer", name: "L", kind: "temperature", zoneId: "hall" }) { id } }`,
+    );
     const res2 = await t.gql(INGEST, { r: [{ sensorId: 'late-comer', timestamp: at(5), value: 1 }] });
     expect(res2.data!.ingestReadings).toMatchObject({ accepted: 1, rejected: 0 });
   });

@@ -10,12 +10,23 @@ const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function fault(sensorId: string, zoneId: string | null, kind: FaultKind, at: number, severity: 'MEDIUM' | 'HIGH' = 'MEDIUM'): TrustChange {
+function fault(
+  sensorId: string,
+  zoneId: string | null,
+  kind: FaultKind,
+  at: number,
+  severity: 'MEDIUM' | 'HIGH' = 'MEDIUM',
+): TrustChange {
   return {
     sensorId,
     zoneId,
     previous: { status: 'FAULTY', score: 20, reasonKinds: [kind] },
-    verdict: { score: 20, status: 'FAULTY', severity, reasons: [{ kind, severity, message: `${kind} now`, since: at - 30 * MIN }] },
+    verdict: {
+      score: 20,
+      status: 'FAULTY',
+      severity,
+      reasons: [{ kind, severity, message: `${kind} now`, since: at - 30 * MIN }],
+    },
     statusSince: new Date(at - 30 * MIN),
     at: new Date(at),
   };
@@ -32,13 +43,24 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
     return t.app.db.prisma.$transaction((tx) => s.apply(tx, changes, new Date(clock)));
   }
   const tickets = (sensorId: string) =>
-    t.app.db.prisma.ticket.findMany({ where: { sensorId }, include: { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } } });
+    t.app.db.prisma.ticket.findMany({
+      where: { sensorId },
+      include: { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } },
+    });
 
   beforeAll(async () => {
     t = await startTestApp(target, { now: () => new Date(clock) });
     await t.gql(`mutation { upsertZone(input: { id: "plant", name: "Plant" }) { id } }`);
-    for (const [id, zone] of [['m1', null], ['m2', 'plant'], ['m3', 'plant'], ['m4', null]]) {
-      const res = await t.gql(`mutation($id: ID!, $name: String!, $zone: ID) { upsertSensor(input: { id: $id, name: $name, kind: "t", zoneId: $zone }) { id } }`, { id, name: id, zone });
+    for (const [id, zone] of [
+      ['m1', null],
+      ['m2', 'plant'],
+      ['m3', 'plant'],
+      ['m4', null],
+    ]) {
+      const res = await t.gql(
+        `mutation($id: ID!, $name: String!, $zone: ID) { upsertSensor(input: { id: $id, name: $name, kind: "t", zoneId: $zone }) { id } }`,
+        { id, name: id, zone },
+      );
       expect(res.errors).toBeUndefined();
     }
   });
@@ -46,10 +68,18 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
 
   it.each([
     ['neither sensor nor zone', { startsAt: iso(T0), endsAt: iso(T0 + MIN) }, /exactly one/],
-    ['both sensor and zone', { sensorId: 'm1', zoneId: 'plant', startsAt: iso(T0), endsAt: iso(T0 + MIN) }, /exactly one/],
+    [
+      'both sensor and zone',
+      { sensorId: 'm1', zoneId: 'plant', startsAt: iso(T0), endsAt: iso(T0 + MIN) },
+      /exactly one/,
+    ],
     ['end before start', { sensorId: 'm1', startsAt: iso(T0 + MIN), endsAt: iso(T0) }, /endsAt must be after startsAt/],
     ['a window already over', { sensorId: 'm1', startsAt: iso(T0 - 9 * MIN), endsAt: iso(T0 - MIN) }, /in the past/],
-    ['an unknown sensor', { sensorId: 'nope', startsAt: iso(T0), endsAt: iso(T0 + MIN) }, /Sensor "nope" does not exist/],
+    [
+      'an unknown sensor',
+      { sensorId: 'nope', startsAt: iso(T0), endsAt: iso(T0 + MIN) },
+      /Sensor "nope" does not exist/,
+    ],
     ['an unknown zone', { zoneId: 'nope', startsAt: iso(T0), endsAt: iso(T0 + MIN) }, /Zone "nope" does not exist/],
   ])('rejects %s as BAD_USER_INPUT', async (_label, input, message) => {
     const res = await t.gql(SCHEDULE, { input });
@@ -58,14 +88,26 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
   });
 
   it('silences new tickets for a sensor during its window, shows it on the sensor, and pages after it ends', async () => {
-    const res = await t.gql(SCHEDULE, { input: { sensorId: 'm1', startsAt: iso(T0 - MIN), endsAt: iso(T0 + 30 * MIN), reason: 'recalibration' } });
+    const res = await t.gql(SCHEDULE, {
+      input: { sensorId: 'm1', startsAt: iso(T0 - MIN), endsAt: iso(T0 + 30 * MIN), reason: 'recalibration' },
+    });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.scheduleMaintenance).toMatchObject({ sensorId: 'm1', zoneId: null, reason: 'recalibration', createdBy: 'operator', active: true });
-    const shown = await t.gql(`{ sensor(id: "m1") { maintenance { id active } } m4: sensor(id: "m4") { maintenance { id } } }`);
+    expect(res.data!.scheduleMaintenance).toMatchObject({
+      sensorId: 'm1',
+      zoneId: null,
+      reason: 'recalibration',
+      createdBy: 'operator',
+      active: true,
+    });
+    const shown = await t.gql(
+      `{ sensor(id: "m1") { maintenance { id active } } m4: sensor(id: "m4") { maintenance { id } } }`,
+    );
     expect(shown.data!.sensor.maintenance).toEqual([{ id: res.data!.scheduleMaintenance.id, active: true }]);
     expect(shown.data!.m4.maintenance).toEqual([]);
 
-    expect(await apply(fault('m1', null, 'OUT_OF_RANGE', T0 + 10 * MIN), fault('m4', null, 'OUT_OF_RANGE', T0 + 10 * MIN))).toHaveLength(1);
+    expect(
+      await apply(fault('m1', null, 'OUT_OF_RANGE', T0 + 10 * MIN), fault('m4', null, 'OUT_OF_RANGE', T0 + 10 * MIN)),
+    ).toHaveLength(1);
     expect(await tickets('m1')).toHaveLength(0);
     expect(await tickets('m4')).toHaveLength(1);
     // The window is over and the fault is still there: now it opens.
@@ -77,22 +119,33 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
     await apply(fault('m3', 'plant', 'NOISE', T0));
     const [open] = await tickets('m3');
     expect(open.severity).toBe('MEDIUM');
-    const res = await t.gql(SCHEDULE, { input: { zoneId: 'plant', startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN), createdBy: 'carol' } });
+    const res = await t.gql(SCHEDULE, {
+      input: { zoneId: 'plant', startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN), createdBy: 'carol' },
+    });
     const window = res.data!.scheduleMaintenance;
     expect(window).toMatchObject({ zoneId: 'plant', createdBy: 'carol' });
-    await apply(fault('m2', 'plant', 'OUT_OF_RANGE', T0 + 5 * MIN), fault('m3', 'plant', 'NOISE', T0 + 5 * MIN, 'HIGH'));
+    await apply(
+      fault('m2', 'plant', 'OUT_OF_RANGE', T0 + 5 * MIN),
+      fault('m3', 'plant', 'NOISE', T0 + 5 * MIN, 'HIGH'),
+    );
     await apply(fault('m3', 'plant', 'NOISE', T0 + 6 * MIN, 'HIGH'));
     expect(await tickets('m2')).toHaveLength(0);
     const [m3] = await tickets('m3');
     expect(m3.severity).toBe('MEDIUM');
     expect(m3.events.map((e) => e.type)).toEqual(['opened', 'suppressed']);
-    expect(m3.events[1].note).toBe(`Escalation to HIGH withheld: maintenance window ${window.id} until ${iso(T0 + 60 * MIN)}`);
+    expect(m3.events[1].note).toBe(
+      `Escalation to HIGH withheld: maintenance window ${window.id} until ${iso(T0 + 60 * MIN)}`,
+    );
   });
 
   it('cancels a running window (ends it now) and deletes an upcoming one', async () => {
     clock = T0 + 20 * MIN;
-    const running = (await t.gql(SCHEDULE, { input: { sensorId: 'm4', startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN) } })).data!.scheduleMaintenance;
-    const upcoming = (await t.gql(SCHEDULE, { input: { sensorId: 'm4', startsAt: iso(T0 + 90 * MIN), endsAt: iso(T0 + 120 * MIN) } })).data!.scheduleMaintenance;
+    const running = (
+      await t.gql(SCHEDULE, { input: { sensorId: 'm4', startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN) } })
+    ).data!.scheduleMaintenance;
+    const upcoming = (
+      await t.gql(SCHEDULE, { input: { sensorId: 'm4', startsAt: iso(T0 + 90 * MIN), endsAt: iso(T0 + 120 * MIN) } })
+    ).data!.scheduleMaintenance;
     const cancel = `mutation($id: ID!) { cancelMaintenance(id: $id) { id endsAt active } }`;
     const ended = await t.gql(cancel, { id: running.id });
     expect(ended.data!.cancelMaintenance).toEqual({ id: running.id, endsAt: iso(clock), active: false });

@@ -34,7 +34,9 @@ describe('migration runner', () => {
     const rows = await db.query<{ migration_name: string; checksum: string; applied_steps_count: number }>(
       'SELECT migration_name, checksum, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
     );
-    expect(rows.rows).toEqual(migrations.map((m) => ({ migration_name: m.name, checksum: m.checksum, applied_steps_count: 1 })));
+    expect(rows.rows).toEqual(
+      migrations.map((m) => ({ migration_name: m.name, checksum: m.checksum, applied_steps_count: 1 })),
+    );
     await db.close();
   });
 
@@ -45,8 +47,12 @@ describe('migration runner', () => {
       '3_broken': 'CREATE TABLE c (id int); SELECT no_such_function();',
     });
     const db = new PGlite();
-    await expect(migrate(connection(db), await loadMigrations(dir))).rejects.toThrow(/"3_broken" failed and was rolled back/);
-    const tables = await db.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
+    await expect(migrate(connection(db), await loadMigrations(dir))).rejects.toThrow(
+      /"3_broken" failed and was rolled back/,
+    );
+    const tables = await db.query<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
+    );
     expect(tables.rows.map((r) => r.tablename)).toEqual(['_prisma_migrations', 'a', 'b']);
     await db.close();
   });
@@ -58,7 +64,9 @@ describe('migration runner', () => {
     await writeFile(join(dir, '1_first', 'migration.sql'), 'CREATE TABLE a (id bigint);');
     const run = migrate(connection(db), await loadMigrations(dir));
     await expect(run).rejects.toThrow(MigrationError);
-    await expect(migrate(connection(db), await loadMigrations(dir))).rejects.toThrow(/"1_first" was changed after it was applied/);
+    await expect(migrate(connection(db), await loadMigrations(dir))).rejects.toThrow(
+      /"1_first" was changed after it was applied/,
+    );
     await db.close();
   });
 });

@@ -9,7 +9,6 @@ import { createTestDatabase, postgresReachable, type TestDatabase } from './supp
 import { collect, connected, sleep, wsClient } from './support/graphql-ws-client.js';
 import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
 
-
 const pg = await postgresReachable();
 const redis = await redisReachable();
 if (!pg || !redis) {
@@ -33,16 +32,34 @@ describe.skipIf(!pg || !redis)('two instances on one PostgreSQL and one Redis', 
 
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
-    const env = { DATABASE_URL: db.url!, REDIS_URL: redisUrl, DASHBOARD_COALESCE_MS: '200', SWEEP_INTERVAL_SECONDS: '0', DB_POOL_SIZE: '4' };
+    const env = {
+      DATABASE_URL: db.url!,
+      REDIS_URL: redisUrl,
+      DASHBOARD_COALESCE_MS: '200',
+      SWEEP_INTERVAL_SECONDS: '0',
+      DB_POOL_SIZE: '4',
+    };
     a = await startServerProcess(env); // migrates first
     b = await startServerProcess(env);
-    const reg = await gqlHttp(a.url, `mutation {
+    const reg = await gqlHttp(
+      a.url,
+      `mutation {
       east: upsertZone(input: { id: "east", name: "East" }) { id }
       west: upsertZone(input: { id: "west", name: "West" }) { id }
-    }`);
+    }`,
+    );
     expect(reg.errors).toBeUndefined();
-    for (const [id, zoneId] of [['m1', 'east'], ['m2', 'west'], ['m3', 'east'], ['probe', 'west']]) {
-      const res = await gqlHttp(a.url, `mutation($id: ID!, $n: String!, $z: ID) { upsertSensor(input: { id: $id, name: $n, kind: "temperature", zoneId: $z }) { id } }`, { id, n: id, z: zoneId });
+    for (const [id, zoneId] of [
+      ['m1', 'east'],
+      ['m2', 'west'],
+      ['m3', 'east'],
+      ['probe', 'west'],
+    ]) {
+      const res = await gqlHttp(
+        a.url,
+        `mutation($id: ID!, $n: String!, $z: ID) { upsertSensor(input: { id: $id, name: $n, kind: "temperature", zoneId: $z }) { id } }`,
+        { id, n: id, z: zoneId },
+      );
       expect(res.errors).toBeUndefined();
     }
   }, 180_000);
@@ -108,7 +125,10 @@ describe.skipIf(!pg || !redis)('two instances on one PostgreSQL and one Redis', 
     }
 
     // A registry write on A reaches B's sensorUpdated subscriber with the loaded row.
-    await gqlHttp(a.url, `mutation { upsertSensor(input: { id: "m1", name: "Renamed", kind: "temperature", zoneId: "east" }) { id } }`);
+    await gqlHttp(
+      a.url,
+      `mutation { upsertSensor(input: { id: "m1", name: "Renamed", kind: "temperature", zoneId: "east" }) { id } }`,
+    );
     const updates = await sensorM1.waitFor(1);
     expect(updates.at(-1)).toEqual({ sensorUpdated: { id: 'm1', name: 'Renamed', zone: { id: 'east' } } });
     for (const s of [m1, east, sensorM1, dashA, dashB, probe]) expect(s.errors).toEqual([]);
@@ -117,7 +137,10 @@ describe.skipIf(!pg || !redis)('two instances on one PostgreSQL and one Redis', 
   it('shares one Redis cache: a write on one instance is visible in the next summary read on the other', async () => {
     const before = (await gqlHttp(b.url, SUMMARY)).data.dashboardSummary.sensorCount;
     expect((await gqlHttp(b.url, SUMMARY)).data.dashboardSummary.sensorCount).toBe(before); // cached on Redis now
-    const res = await gqlHttp(a.url, `mutation { upsertSensor(input: { id: "m9", name: "New", kind: "co2", zoneId: "west" }) { id } }`);
+    const res = await gqlHttp(
+      a.url,
+      `mutation { upsertSensor(input: { id: "m9", name: "New", kind: "co2", zoneId: "west" }) { id } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect((await gqlHttp(b.url, SUMMARY)).data.dashboardSummary.sensorCount).toBe(before + 1);
   });

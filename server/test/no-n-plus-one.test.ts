@@ -10,7 +10,12 @@ describe.each(TARGETS)('no N+1 on %s', (target) => {
     t = await startTestApp(target, { countStatements: true });
     const prisma = t.app.db.prisma;
     await prisma.zone.createMany({ data: Array.from({ length: 10 }, (_, i) => ({ id: `z${i}`, name: `Zone ${i}` })) });
-    const sensors = Array.from({ length: 1000 }, (_, i) => ({ id: `s${String(i).padStart(4, '0')}`, name: `S${i}`, kind: 'temperature', zoneId: `z${i % 10}` }));
+    const sensors = Array.from({ length: 1000 }, (_, i) => ({
+      id: `s${String(i).padStart(4, '0')}`,
+      name: `S${i}`,
+      kind: 'temperature',
+      zoneId: `z${i % 10}`,
+    }));
     await prisma.sensor.createMany({ data: sensors });
     await prisma.trustState.createMany({ data: sensors.map((s) => ({ sensorId: s.id })) });
   });
@@ -18,7 +23,10 @@ describe.each(TARGETS)('no N+1 on %s', (target) => {
 
   async function statementsFor(first: number): Promise<number> {
     const before = t.app.db.statementCount();
-    const res = await t.gql(`query($first: Int) { sensors(first: $first) { nodes { id zone { id name } trust { score status reasons { kind } } lastReading { value } tickets { id } maintenance { id } } } }`, { first });
+    const res = await t.gql(
+      `query($first: Int) { sensors(first: $first) { nodes { id zone { id name } trust { score status reasons { kind } } lastReading { value } tickets { id } maintenance { id } } } }`,
+      { first },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.sensors.nodes).toHaveLength(first);
     return t.app.db.statementCount() - before;

@@ -19,9 +19,18 @@ describe('PGlite on its own thread', () => {
 
   it('returns typed values, as PGlite does in-thread', async () => {
     const at = new Date('2026-11-28T12:00:00.000Z');
-    const inserted = await db.query('INSERT INTO item VALUES ($1, $2, $3, $4, $5)', [1, 'one', at, JSON.stringify({ a: [1, 2] }), ['x', 'y']]);
+    const inserted = await db.query('INSERT INTO item VALUES ($1, $2, $3, $4, $5)', [
+      1,
+      'one',
+      at,
+      JSON.stringify({ a: [1, 2] }),
+      ['x', 'y'],
+    ]);
     expect(inserted.affectedRows).toBe(1);
-    const { rows, fields } = await db.query<{ id: number; label: string; at: Date; doc: unknown; tags: string[] }>('SELECT * FROM item WHERE id = $1', [1]);
+    const { rows, fields } = await db.query<{ id: number; label: string; at: Date; doc: unknown; tags: string[] }>(
+      'SELECT * FROM item WHERE id = $1',
+      [1],
+    );
     expect(rows).toEqual([{ id: 1, label: 'one', at, doc: { a: [1, 2] }, tags: ['x', 'y'] }]);
     expect(fields.map((f) => f.name)).toEqual(['id', 'label', 'at', 'doc', 'tags']);
   });

@@ -15,7 +15,15 @@ describe.each(TARGETS)('registry on %s', (target) => {
     for (const zone of ['hall', 'lab']) await t.gql(UPSERT_ZONE, { input: { id: zone, name: zone.toUpperCase() } });
     for (let i = 0; i < 5; i++) {
       const res = await t.gql(UPSERT_SENSOR, {
-        input: { id: `t-${i}`, name: `Temp ${i}`, kind: 'temperature', unit: '°C', zoneId: i < 3 ? 'hall' : 'lab', minValue: -20, maxValue: 60 },
+        input: {
+          id: `t-${i}`,
+          name: `Temp ${i}`,
+          kind: 'temperature',
+          unit: '°C',
+          zoneId: i < 3 ? 'hall' : 'lab',
+          minValue: -20,
+          maxValue: 60,
+        },
       });
       expect(res.errors).toBeUndefined();
     }
@@ -27,8 +35,15 @@ describe.each(TARGETS)('registry on %s', (target) => {
     const res = await t.gql(UPSERT_SENSOR, { input: { id: 'new-1', name: 'New', kind: 'co2' } });
     expect(res.errors).toBeUndefined();
     expect(res.data!.upsertSensor).toEqual({
-      id: 'new-1', name: 'New', kind: 'co2', unit: null, minValue: null, maxValue: null,
-      expectedIntervalSeconds: 60, zone: null, trust: { score: 50, status: 'UNKNOWN', severity: 'NONE', reasons: [] },
+      id: 'new-1',
+      name: 'New',
+      kind: 'co2',
+      unit: null,
+      minValue: null,
+      maxValue: null,
+      expectedIntervalSeconds: 60,
+      zone: null,
+      trust: { score: 50, status: 'UNKNOWN', severity: 'NONE', reasons: [] },
     });
   });
 
@@ -37,9 +52,23 @@ describe.each(TARGETS)('registry on %s', (target) => {
     const res = await t.gql(`{ zone(id: "hall") { name description } }`);
     expect(res.data!.zone).toEqual({ name: 'Main hall', description: 'ground floor' });
     const upd = await t.gql(UPSERT_SENSOR, {
-      input: { id: 't-0', name: 'Temp zero', kind: 'temperature', unit: '°C', zoneId: 'hall', minValue: -10, maxValue: 50, expectedIntervalSeconds: 30 },
+      input: {
+        id: 't-0',
+        name: 'Temp zero',
+        kind: 'temperature',
+        unit: '°C',
+        zoneId: 'hall',
+        minValue: -10,
+        maxValue: 50,
+        expectedIntervalSeconds: 30,
+      },
     });
-    expect(upd.data!.upsertSensor).toMatchObject({ name: 'Temp zero', minValue: -10, maxValue: 50, expectedIntervalSeconds: 30 });
+    expect(upd.data!.upsertSensor).toMatchObject({
+      name: 'Temp zero',
+      minValue: -10,
+      maxValue: 50,
+      expectedIntervalSeconds: 30,
+    });
     const count = await t.gql(`{ sensors(first: 100) { totalCount } }`);
     expect(count.data!.sensors.totalCount).toBe(7);
   });
@@ -83,7 +112,10 @@ describe.each(TARGETS)('registry on %s', (target) => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res: any = await t.gql(`query($after: String) { sensors(first: 3, after: $after) { totalCount nodes { id } pageInfo { endCursor hasNextPage } } }`, { after });
+      const res: any = await t.gql(
+        `query($after: String) { sensors(first: 3, after: $after) { totalCount nodes { id } pageInfo { endCursor hasNextPage } } }`,
+        { after },
+      );
       seen.push(...res.data.sensors.nodes.map((s: { id: string }) => s.id));
       if (!res.data.sensors.pageInfo.hasNextPage) break;
       after = res.data.sensors.pageInfo.endCursor;
@@ -96,16 +128,26 @@ describe.each(TARGETS)('registry on %s', (target) => {
   });
 
   it('resolves zones with sensors and stats', async () => {
-    const res = await t.gql(`{ zones { id sensors { id } stats { zoneId zoneName sensorCount averageTrust openTickets statusCounts { status count } } } }`);
+    const res = await t.gql(
+      `{ zones { id sensors { id } stats { zoneId zoneName sensorCount averageTrust openTickets statusCounts { status count } } } }`,
+    );
     expect(res.errors).toBeUndefined();
     const lab = res.data!.zones.find((z: { id: string }) => z.id === 'lab');
     expect(lab.sensors.map((s: { id: string }) => s.id)).toEqual(['h-1', 't-3', 't-4']);
-    expect(lab.stats).toMatchObject({ zoneId: 'lab', zoneName: 'LAB', sensorCount: 3, averageTrust: 50, openTickets: 0 });
+    expect(lab.stats).toMatchObject({
+      zoneId: 'lab',
+      zoneName: 'LAB',
+      sensorCount: 3,
+      averageTrust: 50,
+      openTickets: 0,
+    });
     expect(lab.stats.statusCounts).toContainEqual({ status: 'UNKNOWN', count: 3 });
   });
 
   it('answers trustScores, tickets and single lookups', async () => {
-    const res = await t.gql(`{ trustScores(filter: { zoneId: "hall" }) { sensorId score status } tickets { totalCount nodes { id } pageInfo { hasNextPage } } ticket(id: "nope") { id } sensor(id: "nope") { id } zone(id: "nope") { id } }`);
+    const res = await t.gql(
+      `{ trustScores(filter: { zoneId: "hall" }) { sensorId score status } tickets { totalCount nodes { id } pageInfo { hasNextPage } } ticket(id: "nope") { id } sensor(id: "nope") { id } zone(id: "nope") { id } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.trustScores.map((s: { sensorId: string }) => s.sensorId)).toEqual(['t-0', 't-1', 't-2']);
     expect(res.data!.tickets).toEqual({ totalCount: 0, nodes: [], pageInfo: { hasNextPage: false } });

@@ -26,7 +26,10 @@ describe('server process on the embedded database', () => {
       expect(graphiql.status).toBe(200);
       expect(await graphiql.text()).toMatch(/graphiql/i);
       expect((await gqlHttp(first.url, '{ zones { id } }')).data).toEqual({ zones: [] });
-      const created = await gqlHttp(first.url, `mutation { upsertZone(input: { id: "hall", name: "Hall" }) { id } upsertSensor(input: { id: "t1", name: "T1", kind: "temperature", zoneId: "hall" }) { id } }`);
+      const created = await gqlHttp(
+        first.url,
+        `mutation { upsertZone(input: { id: "hall", name: "Hall" }) { id } upsertSensor(input: { id: "t1", name: "T1", kind: "temperature", zoneId: "hall" }) { id } }`,
+      );
       expect(created.errors).toBeUndefined();
       const metrics = await fetch(`${first.url}/metrics`);
       expect(await metrics.text()).toContain('sensor_trust_http_request_duration_seconds');
@@ -47,6 +50,8 @@ describe('server process on the embedded database', () => {
   });
 
   it('refuses a bad setting at start-up with a message naming it', async () => {
-    await expect(startServerProcess({ PORT: 'eighty' }, 30_000)).rejects.toThrow(/Configuration error: PORT must be an integer/);
+    await expect(startServerProcess({ PORT: 'eighty' }, 30_000)).rejects.toThrow(
+      /Configuration error: PORT must be an integer/,
+    );
   });
 });

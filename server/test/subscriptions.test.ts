@@ -33,9 +33,15 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
     t = await startTestApp(target, { env: { DASHBOARD_COALESCE_MS: '300', WS_KEEPALIVE_MS: '300' } });
     url = await t.app.listen({ port: 0, host: '127.0.0.1' });
     for (const zone of ['north', 'south']) await t.gql(UPSERT_ZONE, { input: { id: zone, name: zone } });
-    const sensors = [['n1', 'north'], ['n2', 'north'], ['s1', 'south']];
+    const sensors = [
+      ['n1', 'north'],
+      ['n2', 'north'],
+      ['s1', 'south'],
+    ];
     for (const [id, zoneId] of sensors) {
-      const res = await t.gql(UPSERT_SENSOR, { input: { id, name: id, kind: 'temperature', zoneId, expectedIntervalSeconds: 60 } });
+      const res = await t.gql(UPSERT_SENSOR, {
+        input: { id, name: id, kind: 'temperature', zoneId, expectedIntervalSeconds: 60 },
+      });
       expect(res.errors).toBeUndefined();
     }
   });
@@ -88,7 +94,9 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
     await waitUntil(() => hub().sensorUpdated === 2, 5000, 'sensorUpdated subscriptions');
 
     await t.gql(UPSERT_SENSOR, { input: { id: 's1', name: 'South one', kind: 'temperature', zoneId: 'south' } });
-    expect(await south.waitFor(1)).toEqual([{ sensorUpdated: { id: 's1', name: 'South one', zone: { id: 'south' }, trust: { status: 'UNKNOWN' } } }]);
+    expect(await south.waitFor(1)).toEqual([
+      { sensorUpdated: { id: 's1', name: 'South one', zone: { id: 'south' }, trust: { status: 'UNKNOWN' } } },
+    ]);
     await sleep(200);
     expect(n2.items).toEqual([]);
     south.dispose();
@@ -97,15 +105,21 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
 
   it('sends ticketUpdated with the loaded Ticket after a ticket changes, filtered by sensor', async () => {
     const prisma = t.app.db.prisma;
-    const ticket = await prisma.ticket.create({ data: { sensorId: 'n1', kind: 'SPIKE', severity: 'LOW', title: 'Spikes on n1' } });
+    const ticket = await prisma.ticket.create({
+      data: { sensorId: 'n1', kind: 'SPIKE', severity: 'LOW', title: 'Spikes on n1' },
+    });
     const c = client();
     const n1 = collect(c, TICKET_UPDATED, { sensorId: 'n1' });
     const south = collect(c, TICKET_UPDATED, { zoneId: 'south' });
     await waitUntil(() => hub().ticketUpdated === 2, 5000, 'ticketUpdated subscriptions');
 
-    const res = await t.gql(`mutation($id: ID!) { acknowledgeTicket(id: $id, note: "on it") { status } }`, { id: ticket.id });
+    const res = await t.gql(`mutation($id: ID!) { acknowledgeTicket(id: $id, note: "on it") { status } }`, {
+      id: ticket.id,
+    });
     expect(res.errors).toBeUndefined();
-    expect(await n1.waitFor(1)).toEqual([{ ticketUpdated: { id: ticket.id, status: 'ACKNOWLEDGED', sensor: { id: 'n1' } } }]);
+    expect(await n1.waitFor(1)).toEqual([
+      { ticketUpdated: { id: ticket.id, status: 'ACKNOWLEDGED', sensor: { id: 'n1' } } },
+    ]);
     await sleep(200);
     expect(south.items).toEqual([]);
     n1.dispose();

@@ -10,9 +10,18 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 const MIN = 60_000;
 
-interface Condition { kind: FaultKind; since: number | null; severity?: Severity }
+interface Condition {
+  kind: FaultKind;
+  since: number | null;
+  severity?: Severity;
+}
 
-function change(sensorId: string, at: number, now: Condition[], opts: { before?: FaultKind[]; status?: TrustStatus; score?: number } = {}): TrustChange {
+function change(
+  sensorId: string,
+  at: number,
+  now: Condition[],
+  opts: { before?: FaultKind[]; status?: TrustStatus; score?: number } = {},
+): TrustChange {
   return {
     sensorId,
     zoneId: 'z1',
@@ -21,7 +30,12 @@ function change(sensorId: string, at: number, now: Condition[], opts: { before?:
       score: opts.score ?? (now.length ? 30 : 90),
       status: opts.status ?? (now.length ? 'FAULTY' : 'HEALTHY'),
       severity: now[0]?.severity ?? 'NONE',
-      reasons: now.map((c) => ({ kind: c.kind, severity: c.severity ?? 'MEDIUM', message: `${c.kind} evidence`, since: c.since })),
+      reasons: now.map((c) => ({
+        kind: c.kind,
+        severity: c.severity ?? 'MEDIUM',
+        message: `${c.kind} evidence`,
+        since: c.since,
+      })),
     },
     statusSince: new Date(T0),
     at: new Date(at),
@@ -48,7 +62,11 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     return payloads;
   }
   const tickets = (sensorId: string) =>
-    t.app.db.prisma.ticket.findMany({ where: { sensorId }, orderBy: { openedAt: 'asc' }, include: { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } } });
+    t.app.db.prisma.ticket.findMany({
+      where: { sensorId },
+      orderBy: { openedAt: 'asc' },
+      include: { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } },
+    });
   const only = (sensorId: string, payloads: TicketUpdatedPayload[]) => payloads.filter((p) => p.sensorId === sensorId);
   const eventTypes = (ticket: { events: { type: string }[] }) => ticket.events.map((e) => e.type);
 
@@ -69,7 +87,10 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     });
     await t.gql(`mutation { upsertZone(input: { id: "z1", name: "Zone 1" }) { id } }`);
     for (let i = 1; i <= 12; i++) {
-      const res = await t.gql(`mutation($id: ID!, $name: String!) { upsertSensor(input: { id: $id, name: $name, kind: "temperature", zoneId: "z1" }) { id } }`, { id: `s${i}`, name: `s${i}` });
+      const res = await t.gql(
+        `mutation($id: ID!, $name: String!) { upsertSensor(input: { id: $id, name: $name, kind: "temperature", zoneId: "z1" }) { id } }`,
+        { id: `s${i}`, name: `s${i}` },
+      );
       expect(res.errors).toBeUndefined();
     }
   });
@@ -79,10 +100,18 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     const stuck = { kind: 'STUCK' as const, since: T0 };
     expect(await apply(change('s1', T0 + 5 * MIN, [stuck], { status: 'DEGRADED', score: 40 }))).toEqual([]);
     expect(await tickets('s1')).toHaveLength(0);
-    const payloads = await apply(change('s1', T0 + 11 * MIN, [stuck], { before: ['STUCK'], status: 'DEGRADED', score: 40 }));
+    const payloads = await apply(
+      change('s1', T0 + 11 * MIN, [stuck], { before: ['STUCK'], status: 'DEGRADED', score: 40 }),
+    );
     const [ticket] = await tickets('s1');
     expect(payloads).toEqual([{ ticketId: ticket.id, sensorId: 's1', zoneId: 'z1' }]);
-    expect(ticket).toMatchObject({ kind: 'STUCK', status: 'OPEN', severity: 'MEDIUM', occurrences: 1, title: 'Stuck values on sensor s1' });
+    expect(ticket).toMatchObject({
+      kind: 'STUCK',
+      status: 'OPEN',
+      severity: 'MEDIUM',
+      occurrences: 1,
+      title: 'Stuck values on sensor s1',
+    });
     expect(ticket.openedAt.getTime()).toBe(T0 + 11 * MIN);
     expect(ticket.events.map((e) => [e.type, e.actor, e.note])).toEqual([['opened', 'automation', 'STUCK evidence']]);
   });
@@ -150,7 +179,13 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     await apply(change('s4', relapseAt, [{ kind: 'NOISE', since: relapseAt - 15 * MIN }]));
     let all = await tickets('s4');
     expect(all).toHaveLength(1);
-    expect(all[0]).toMatchObject({ id: resolved.id, status: 'OPEN', resolvedAt: null, resolvedBy: null, occurrences: 3 });
+    expect(all[0]).toMatchObject({
+      id: resolved.id,
+      status: 'OPEN',
+      resolvedAt: null,
+      resolvedBy: null,
+      occurrences: 3,
+    });
     expect(eventTypes(all[0]).at(-1)).toBe('reopened');
     // Recover and resolve again, then relapse long after the window: a fresh ticket.
     await apply(change('s4', relapseAt + MIN, [], { before: ['NOISE'] }));
@@ -166,16 +201,26 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     await apply(change('s5', T0, [{ kind: 'OFFLINE', since: T0 - 5 * MIN, severity: 'HIGH' }], { status: 'OFFLINE' }));
     const [opened] = await tickets('s5');
     clock = T0 + MIN;
-    const set = await t.gql(`mutation($id: ID!) { setTicketSeverity(id: $id, severity: LOW, note: "planned outage") { severity } }`, { id: opened.id });
+    const set = await t.gql(
+      `mutation($id: ID!) { setTicketSeverity(id: $id, severity: LOW, note: "planned outage") { severity } }`,
+      { id: opened.id },
+    );
     expect(set.data!.setTicketSeverity.severity).toBe('LOW');
     for (const m of [10, 20]) {
-      await apply(change('s5', T0 + m * MIN, [{ kind: 'OFFLINE', since: T0 - 5 * MIN, severity: 'HIGH' }], { status: 'OFFLINE', before: ['OFFLINE'] }));
+      await apply(
+        change('s5', T0 + m * MIN, [{ kind: 'OFFLINE', since: T0 - 5 * MIN, severity: 'HIGH' }], {
+          status: 'OFFLINE',
+          before: ['OFFLINE'],
+        }),
+      );
     }
     await sweep(T0 + 5 * 3600_000);
     const [ticket] = await tickets('s5');
     expect(ticket).toMatchObject({ severity: 'LOW', severityManual: true });
     expect(eventTypes(ticket)).toEqual(['opened', 'severity_set', 'escalation_withheld']);
-    expect(ticket.events[2].note).toBe('Automation would raise the severity to HIGH; LOW was chosen by a person and is kept');
+    expect(ticket.events[2].note).toBe(
+      'Automation would raise the severity to HIGH; LOW was chosen by a person and is kept',
+    );
   });
 
   it('leaves a resolved-by-hand ticket resolved while the same episode goes on', async () => {
@@ -207,7 +252,9 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
 
   it('escalates long-open tickets on the sweep, one level per period', async () => {
     clock = T0;
-    await apply(change('s8', T0, [{ kind: 'CLOCK', since: T0 - 15 * MIN, severity: 'LOW' }], { status: 'DEGRADED', score: 40 }));
+    await apply(
+      change('s8', T0, [{ kind: 'CLOCK', since: T0 - 15 * MIN, severity: 'LOW' }], { status: 'DEGRADED', score: 40 }),
+    );
     expect((await tickets('s8'))[0].severity).toBe('LOW');
     await sweep(T0 + 59 * MIN);
     expect((await tickets('s8'))[0].severity).toBe('LOW');
@@ -221,7 +268,10 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
   it('opens one ticket per fault kind and batches many sensors in one call', async () => {
     const at = T0 + 300 * MIN;
     const payloads = await apply(
-      change('s9', at, [{ kind: 'OUT_OF_RANGE', since: at }, { kind: 'SPIKE', since: at - 20 * MIN }]),
+      change('s9', at, [
+        { kind: 'OUT_OF_RANGE', since: at },
+        { kind: 'SPIKE', since: at - 20 * MIN },
+      ]),
       change('s10', at, [{ kind: 'OFFLINE', since: at - 10 * MIN }], { status: 'OFFLINE' }),
       change('s11', at, [{ kind: 'STUCK', since: at - MIN }]), // still pending
     );
@@ -238,7 +288,9 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
       const s = counted.app.services.ticketAutomation;
       const at = Date.now();
       const before = counted.app.db.statementCount();
-      await counted.app.db.prisma.$transaction((tx) => s.apply(tx, [change('q1', at, [{ kind: 'STUCK', since: at }])], new Date(at)));
+      await counted.app.db.prisma.$transaction((tx) =>
+        s.apply(tx, [change('q1', at, [{ kind: 'STUCK', since: at }])], new Date(at)),
+      );
       // BEGIN, the ticket read, COMMIT.
       expect(counted.app.db.statementCount() - before).toBeLessThanOrEqual(3);
     } finally {

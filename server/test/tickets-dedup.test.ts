@@ -15,7 +15,12 @@ function fault(sensorId: string, kind: FaultKind, at: number, sinceAgo = 3_600_0
     sensorId,
     zoneId: null,
     previous: { status: 'HEALTHY', score: 90, reasonKinds: [] },
-    verdict: { score: 20, status: 'FAULTY', severity: 'HIGH', reasons: [{ kind, severity: 'HIGH', message: `${kind} now`, since: at - sinceAgo }] },
+    verdict: {
+      score: 20,
+      status: 'FAULTY',
+      severity: 'HIGH',
+      reasons: [{ kind, severity: 'HIGH', message: `${kind} now`, since: at - sinceAgo }],
+    },
     statusSince: new Date(at),
     at: new Date(at),
   };
@@ -35,7 +40,10 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
     // A second instance on the same database (PostgreSQL only: PGlite is in-process).
     if (target === 'postgres') second = await startTestApp(target, { database: t.database });
     for (const id of ['d1', 'd2', 'd3', 'd4']) {
-      const res = await t.gql(`mutation($id: ID!, $name: String!) { upsertSensor(input: { id: $id, name: $name, kind: "co2" }) { id } }`, { id, name: id });
+      const res = await t.gql(
+        `mutation($id: ID!, $name: String!) { upsertSensor(input: { id: $id, name: $name, kind: "co2" }) { id } }`,
+        { id, name: id },
+      );
       expect(res.errors).toBeUndefined();
     }
   });
@@ -49,7 +57,9 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
 
   it('opens exactly one ticket when 24 transactions report the same new fault at once', async () => {
     const apps = second ? [t.app, second.app] : [t.app];
-    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => report(apps[i % apps.length], [fault('d1', 'STUCK', AT + i)], AT + i)));
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => report(apps[i % apps.length], [fault('d1', 'STUCK', AT + i)], AT + i)),
+    );
     const tickets = await openTickets('d1');
     expect(tickets).toHaveLength(1);
     expect(tickets[0].occurrences).toBe(24);
@@ -77,7 +87,11 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
     for (const sensorId of ['d2', 'd3']) {
       const tickets = await openTickets(sensorId);
       expect(tickets.map((x) => x.kind).sort()).toEqual(['CLOCK', 'NOISE', 'OUT_OF_RANGE']);
-      expect(tickets.map((x) => [x.occurrences, x.events.length])).toEqual([[18, 18], [18, 18], [18, 18]]);
+      expect(tickets.map((x) => [x.occurrences, x.events.length])).toEqual([
+        [18, 18],
+        [18, 18],
+        [18, 18],
+      ]);
     }
   });
 
@@ -88,7 +102,11 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
     // A relapse: the condition started after the (manual) resolution; OUT_OF_RANGE needs no pending period.
     const later = Date.now() + 60_000;
     const apps = second ? [t.app, second.app] : [t.app];
-    await Promise.all(Array.from({ length: 12 }, (_, i) => report(apps[i % apps.length], [fault('d4', 'OUT_OF_RANGE', later + i, 0)], later + i)));
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        report(apps[i % apps.length], [fault('d4', 'OUT_OF_RANGE', later + i, 0)], later + i),
+      ),
+    );
     const all = await t.app.db.prisma.ticket.findMany({ where: { sensorId: 'd4' }, include: { events: true } });
     expect(all).toHaveLength(1);
     expect(all[0].status).toBe('OPEN');
@@ -98,7 +116,9 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
   it('is enforced by the database: a second unresolved row for a sensor and kind is rejected', async () => {
     const [existing] = await openTickets('d1');
     await expect(
-      t.app.db.prisma.ticket.create({ data: { sensorId: 'd1', kind: existing.kind, severity: 'LOW', title: 'duplicate' } }),
+      t.app.db.prisma.ticket.create({
+        data: { sensorId: 'd1', kind: existing.kind, severity: 'LOW', title: 'duplicate' },
+      }),
     ).rejects.toThrow(/Unique constraint|unique/i);
   });
 });

@@ -11,8 +11,16 @@ const STATUSES: Status[] = ['OPEN', 'ACKNOWLEDGED', 'IN_PROGRESS', 'RESOLVED'];
 const NOW = new Date('2026-11-28T12:00:00.000Z');
 
 const ACTIONS = {
-  acknowledge: { mutation: `acknowledgeTicket(id: $id, note: "on it")`, event: 'acknowledged', legal: { OPEN: 'ACKNOWLEDGED' } },
-  start: { mutation: `startTicket(id: $id, note: "driving there")`, event: 'started', legal: { OPEN: 'IN_PROGRESS', ACKNOWLEDGED: 'IN_PROGRESS' } },
+  acknowledge: {
+    mutation: `acknowledgeTicket(id: $id, note: "on it")`,
+    event: 'acknowledged',
+    legal: { OPEN: 'ACKNOWLEDGED' },
+  },
+  start: {
+    mutation: `startTicket(id: $id, note: "driving there")`,
+    event: 'started',
+    legal: { OPEN: 'IN_PROGRESS', ACKNOWLEDGED: 'IN_PROGRESS' },
+  },
   resolve: {
     mutation: `resolveTicket(id: $id, note: "replaced")`,
     event: 'resolved',
@@ -58,7 +66,13 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
     const at = new Date(NOW.getTime() - 3_600_000 + seq++ * 1000);
     return t.app.db.prisma.ticket.create({
       data: {
-        sensorId, kind: 'STUCK', severity: 'MEDIUM', status, title: 'Stuck values on sensor', openedAt: at, updatedAt: at,
+        sensorId,
+        kind: 'STUCK',
+        severity: 'MEDIUM',
+        status,
+        title: 'Stuck values on sensor',
+        openedAt: at,
+        updatedAt: at,
         resolvedAt: status === 'RESOLVED' ? at : null,
       },
     });
@@ -69,20 +83,37 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
     t.app.events.on(Topic.TicketUpdated, (p) => published.push(p));
     await t.gql(`mutation { upsertZone(input: { id: "north", name: "North" }) { id } }`);
     await t.gql(`mutation { upsertZone(input: { id: "south", name: "South" }) { id } }`);
-    for (const [id, zone] of [['l1', 'north'], ['l2', 'south'], ['l3', 'north']]) {
-      await t.gql(`mutation($id: ID!, $name: String!, $zone: ID) { upsertSensor(input: { id: $id, name: $name, kind: "t", zoneId: $zone }) { id } }`, { id, name: id, zone });
+    for (const [id, zone] of [
+      ['l1', 'north'],
+      ['l2', 'south'],
+      ['l3', 'north'],
+    ]) {
+      await t.gql(
+        `mutation($id: ID!, $name: String!, $zone: ID) { upsertSensor(input: { id: $id, name: $name, kind: "t", zoneId: $zone }) { id } }`,
+        { id, name: id, zone },
+      );
     }
   });
   afterAll(() => t?.close());
 
   it.each(CASES)('$action from $from → $to', async ({ action, from, to }) => {
     // Each case gets its own sensor-less clash free ticket: resolved ones need no unique slot.
-    await t.app.db.prisma.ticket.updateMany({ where: { sensorId: 'l1', status: { not: 'RESOLVED' } }, data: { status: 'RESOLVED' } });
+    await t.app.db.prisma.ticket.updateMany({
+      where: { sensorId: 'l1', status: { not: 'RESOLVED' } },
+      data: { status: 'RESOLVED' },
+    });
     const ticket = await ticketIn(from);
     const spec = ACTIONS[action as keyof typeof ACTIONS];
     const before = published.length;
-    const res = await gqlAs('alice', `mutation($id: ID!) { ${spec.mutation} { id status assignee severity events { at type actor note } } }`, { id: ticket.id });
-    const stored = await t.app.db.prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id }, include: { events: true } });
+    const res = await gqlAs(
+      'alice',
+      `mutation($id: ID!) { ${spec.mutation} { id status assignee severity events { at type actor note } } }`,
+      { id: ticket.id },
+    );
+    const stored = await t.app.db.prisma.ticket.findUniqueOrThrow({
+      where: { id: ticket.id },
+      include: { events: true },
+    });
     if (to === null) {
       expect(res.data).toBeNull();
       expect(res.errors[0].extensions.code).toBe('BAD_USER_INPUT');
@@ -93,7 +124,10 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
       return;
     }
     expect(res.errors).toBeUndefined();
-    const out = Object.values(res.data)[0] as { status: string; events: { at: string; type: string; actor: string; note: string }[] };
+    const out = Object.values(res.data)[0] as {
+      status: string;
+      events: { at: string; type: string; actor: string; note: string }[];
+    };
     expect(out.status).toBe(to);
     expect(stored.status).toBe(to);
     expect(out.events).toEqual([expect.objectContaining({ type: spec.event, actor: 'alice', at: NOW.toISOString() })]);
@@ -106,21 +140,30 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
 
   it('takes "operator" as the actor without an x-actor header', async () => {
     const ticket = await ticketIn('RESOLVED');
-    const res = await gqlAs(null, `mutation($id: ID!) { commentTicket(id: $id, note: "post-mortem") { events { actor note } } }`, { id: ticket.id });
+    const res = await gqlAs(
+      null,
+      `mutation($id: ID!) { commentTicket(id: $id, note: "post-mortem") { events { actor note } } }`,
+      { id: ticket.id },
+    );
     expect(res.data.commentTicket.events).toEqual([{ actor: 'operator', note: 'post-mortem' }]);
   });
 
-  it.each(['acknowledgeTicket(id: $id)', 'resolveTicket(id: $id)', 'commentTicket(id: $id, note: "x")', 'assignTicket(id: $id, assignee: "x")'])(
-    '%s on an unknown id is NOT_FOUND',
-    async (call) => {
-      const res = await gqlAs(null, `mutation($id: ID!) { ${call} { id } }`, { id: 'no-such-ticket' });
-      expect(res.errors[0].extensions.code).toBe('NOT_FOUND');
-      expect(res.errors[0].message).toBe('Ticket "no-such-ticket" does not exist');
-    },
-  );
+  it.each([
+    'acknowledgeTicket(id: $id)',
+    'resolveTicket(id: $id)',
+    'commentTicket(id: $id, note: "x")',
+    'assignTicket(id: $id, assignee: "x")',
+  ])('%s on an unknown id is NOT_FOUND', async (call) => {
+    const res = await gqlAs(null, `mutation($id: ID!) { ${call} { id } }`, { id: 'no-such-ticket' });
+    expect(res.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(res.errors[0].message).toBe('Ticket "no-such-ticket" does not exist');
+  });
 
   it('rejects an empty comment or assignee as BAD_USER_INPUT', async () => {
-    await t.app.db.prisma.ticket.updateMany({ where: { sensorId: 'l1', status: { not: 'RESOLVED' } }, data: { status: 'RESOLVED' } });
+    await t.app.db.prisma.ticket.updateMany({
+      where: { sensorId: 'l1', status: { not: 'RESOLVED' } },
+      data: { status: 'RESOLVED' },
+    });
     const ticket = await ticketIn('OPEN');
     for (const call of ['commentTicket(id: $id, note: "  ")', 'assignTicket(id: $id, assignee: "")']) {
       const res = await gqlAs(null, `mutation($id: ID!) { ${call} { id } }`, { id: ticket.id });
@@ -140,15 +183,28 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
       const kind = (['STUCK', 'NOISE', 'SPIKE'] as const)[Math.floor(i / 3)];
       rows.push(
         await t.app.db.prisma.ticket.create({
-          data: { sensorId, kind, severity: i % 2 ? 'HIGH' : 'LOW', status: i === 8 ? 'RESOLVED' : 'OPEN', title: `t${i}`, openedAt: at, updatedAt: at },
+          data: {
+            sensorId,
+            kind,
+            severity: i % 2 ? 'HIGH' : 'LOW',
+            status: i === 8 ? 'RESOLVED' : 'OPEN',
+            title: `t${i}`,
+            openedAt: at,
+            updatedAt: at,
+          },
         }),
       );
     }
-    const expected = [...rows].sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime() || (a.id < b.id ? -1 : 1)).map((r) => r.id);
+    const expected = [...rows]
+      .sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime() || (a.id < b.id ? -1 : 1))
+      .map((r) => r.id);
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res: GraphQLResponse = await t.gql(`query($after: String) { tickets(first: 2, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`, { after });
+      const res: GraphQLResponse = await t.gql(
+        `query($after: String) { tickets(first: 2, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
       expect(res.errors).toBeUndefined();
       expect(res.data!.tickets.totalCount).toBe(9);
       seen.push(...res.data!.tickets.nodes.map((n: { id: string }) => n.id));
@@ -165,7 +221,9 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
     }`);
     expect(filtered.errors).toBeUndefined();
     expect(filtered.data!.byZone.totalCount).toBe(6);
-    expect(new Set(filtered.data!.byZone.nodes.map((n: { sensor: { id: string } }) => n.sensor.id))).toEqual(new Set(['l1', 'l3']));
+    expect(new Set(filtered.data!.byZone.nodes.map((n: { sensor: { id: string } }) => n.sensor.id))).toEqual(
+      new Set(['l1', 'l3']),
+    );
     expect(filtered.data!.bySensor.totalCount).toBe(3);
     expect(filtered.data!.open.totalCount).toBe(8);
     expect(filtered.data!.high.totalCount).toBe(4);

@@ -14,12 +14,24 @@ describe.each(TARGETS)('chunked fleet sweep on %s', (target) => {
   beforeAll(async () => {
     t = await startTestApp(target, { now: () => now });
     const prisma = t.app.db.prisma;
-    await prisma.zone.createMany({ data: Array.from({ length: ZONES }, (_, z) => ({ id: `z${z}`, name: `Zone ${z}` })) });
-    const sensors = Array.from({ length: ZONES * PER_ZONE }, (_, i) => ({ id: `s${String(i).padStart(4, '0')}`, name: `S${i}`, kind: 'temperature', unit: '°C', zoneId: `z${i % ZONES}` }));
+    await prisma.zone.createMany({
+      data: Array.from({ length: ZONES }, (_, z) => ({ id: `z${z}`, name: `Zone ${z}` })),
+    });
+    const sensors = Array.from({ length: ZONES * PER_ZONE }, (_, i) => ({
+      id: `s${String(i).padStart(4, '0')}`,
+      name: `S${i}`,
+      kind: 'temperature',
+      unit: '°C',
+      zoneId: `z${i % ZONES}`,
+    }));
     await prisma.sensor.createMany({ data: sensors });
     await prisma.trustState.createMany({ data: sensors.map((s) => ({ sensorId: s.id })) });
     const readings = sensors.flatMap((s, i) =>
-      Array.from({ length: 10 }, (_, k) => ({ sensorId: s.id, timestamp: new Date(T0 + k * 60_000), value: 20 + (i % 7) * 0.1 + Math.sin(k) * 0.2 })),
+      Array.from({ length: 10 }, (_, k) => ({
+        sensorId: s.id,
+        timestamp: new Date(T0 + k * 60_000),
+        value: 20 + (i % 7) * 0.1 + Math.sin(k) * 0.2,
+      })),
     );
     for (let i = 0; i < readings.length; i += 3000) {
       const out = await t.app.services.readings.ingest(readings.slice(i, i + 3000));

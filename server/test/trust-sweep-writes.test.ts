@@ -18,11 +18,16 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
   let now = new Date(T0 + MINUTES * MIN);
 
   const versions = async () => {
-    const rows = await t.app.db.prisma.trustState.findMany({ where: { sensorId: { in: SENSORS } }, select: { sensorId: true, version: true } });
+    const rows = await t.app.db.prisma.trustState.findMany({
+      where: { sensorId: { in: SENSORS } },
+      select: { sensorId: true, version: true },
+    });
     return Object.fromEntries(rows.map((r) => [r.sensorId, r.version]));
   };
   const driftClock = async (sensorId: string) => {
-    const rows = await t.app.db.prisma.$queryRaw<{ es: string }[]>`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = ${sensorId}`;
+    const rows = await t.app.db.prisma.$queryRaw<
+      { es: string }[]
+    >`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = ${sensorId}`;
     return (JSON.parse(rows[0].es) as { dAt: number | null }).dAt;
   };
 
@@ -37,11 +42,17 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     }
     // An hour of steady readings, one a minute; w4 falls silent ten minutes before the end.
     const readings = SENSORS.flatMap((id, i) =>
-      Array.from({ length: MINUTES }, (_, m) => ({ sensorId: id, timestamp: new Date(T0 + m * MIN + 1000), value: 21 + i * 0.2 + Math.sin(m / 7) * 0.3 })),
+      Array.from({ length: MINUTES }, (_, m) => ({
+        sensorId: id,
+        timestamp: new Date(T0 + m * MIN + 1000),
+        value: 21 + i * 0.2 + Math.sin(m / 7) * 0.3,
+      })),
     ).filter((r) => r.sensorId !== 'w4' || r.timestamp.getTime() < T0 + (MINUTES - 10) * MIN);
     for (let m = 0; m < MINUTES; m += 5) {
       // Sweeps along the way, as the periodic job would run them: drift learning starts.
-      const slice = readings.filter((r) => r.timestamp.getTime() >= T0 + m * MIN && r.timestamp.getTime() < T0 + (m + 5) * MIN);
+      const slice = readings.filter(
+        (r) => r.timestamp.getTime() >= T0 + m * MIN && r.timestamp.getTime() < T0 + (m + 5) * MIN,
+      );
       now = new Date(T0 + (m + 5) * MIN);
       expect((await t.app.services.readings.ingest(slice)).rejected).toBe(0);
       await t.app.services.trust.evaluate(null, now);
@@ -64,7 +75,9 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     const sweptAt = now.getTime();
     expect(await driftClock('w0')).toBeLessThan(sweptAt); // not written by the sweep...
     now = new Date(sweptAt + 20_000);
-    const out = await t.app.services.readings.ingest([{ sensorId: 'w0', timestamp: new Date(sweptAt + 10_000), value: 21 }]);
+    const out = await t.app.services.readings.ingest([
+      { sensorId: 'w0', timestamp: new Date(sweptAt + 10_000), value: 21 },
+    ]);
     expect(out.accepted).toBe(1);
     expect(await driftClock('w0')).toBe(sweptAt); // ...but by its next reading
   });

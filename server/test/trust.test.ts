@@ -18,7 +18,7 @@ const TRUST = `query($id: ID!) { sensor(id: $id) {
 /** A deterministic signal with noise, a spike, an out-of-range stretch and a stuck tail. */
 function signal(n: number): { ts: number; value: number }[] {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   return Array.from({ length: n }, (_, i) => {
     let value = 21 + Math.sin(i / 20) + 0.2 * rand();
     if (i === 90) value += 15;
@@ -28,7 +28,11 @@ function signal(n: number): { ts: number; value: number }[] {
   });
 }
 
-const toInput = (sensorId: string) => (r: { ts: number; value: number }) => ({ sensorId, timestamp: new Date(r.ts).toISOString(), value: r.value });
+const toInput = (sensorId: string) => (r: { ts: number; value: number }) => ({
+  sensorId,
+  timestamp: new Date(r.ts).toISOString(),
+  value: r.value,
+});
 
 async function register(t: TestApp, id: string, extra: Record<string, unknown> = {}) {
   const res = await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
@@ -94,7 +98,9 @@ describe.each(TARGETS)('trust shell on %s', (target) => {
     try {
       const ok = signal(20).map(toInput('hot'));
       await t.gql(INGEST, { r: ok });
-      const res = await t.gql(INGEST, { r: [{ sensorId: 'hot', timestamp: new Date(T0 + 20 * 60_000).toISOString(), value: 250 }] });
+      const res = await t.gql(INGEST, {
+        r: [{ sensorId: 'hot', timestamp: new Date(T0 + 20 * 60_000).toISOString(), value: 250 }],
+      });
       expect(res.data!.ingestReadings.accepted).toBe(1);
       const trust = (await t.gql(TRUST, { id: 'hot' })).data!.sensor.trust;
       expect(trust.reasons.map((r: { kind: string }) => r.kind)).toContain('OUT_OF_RANGE');
@@ -129,7 +135,12 @@ describe.each(TARGETS)('trust shell on %s', (target) => {
   it('runs the periodic sweep when background jobs are on', async () => {
     const jobDb = await createTestDatabase(target);
     let jobNow = T0 + 60 * 60_000;
-    const job = await startTestApp(target, { database: jobDb, now: () => new Date(jobNow), backgroundJobs: true, env: { SWEEP_INTERVAL_SECONDS: '1' } });
+    const job = await startTestApp(target, {
+      database: jobDb,
+      now: () => new Date(jobNow),
+      backgroundJobs: true,
+      env: { SWEEP_INTERVAL_SECONDS: '1' },
+    });
     try {
       await register(job, 'silent');
       await job.gql(INGEST, { r: signal(60).map(toInput('silent')) });
@@ -153,7 +164,9 @@ describe('trust config file', () => {
     const file = join(dir, 'trust.json');
     await writeFile(file, JSON.stringify({ byKind: { temperature: { spikeK: -1 } } }));
     try {
-      await expect(startTestApp('pglite', { env: { TRUST_CONFIG_FILE: file } })).rejects.toThrow(/TRUST_CONFIG_FILE .*trust\.json.*spikeK/);
+      await expect(startTestApp('pglite', { env: { TRUST_CONFIG_FILE: file } })).rejects.toThrow(
+        /TRUST_CONFIG_FILE .*trust\.json.*spikeK/,
+      );
       await writeFile(file, '{ not json');
       await expect(startTestApp('pglite', { env: { TRUST_CONFIG_FILE: file } })).rejects.toThrow(/not valid JSON/);
     } finally {

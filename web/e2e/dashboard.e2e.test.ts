@@ -13,7 +13,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
-  console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing. Enable it with: sudo apt-get update && sudo apt-get install -y chromium`);
+  console.warn(
+    `dashboard e2e skipped: ${CHROMIUM} is missing. Enable it with: sudo apt-get update && sudo apt-get install -y chromium`,
+  );
 }
 
 const ZONES = [
@@ -46,7 +48,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   let dataDir: string;
   let serverLog = '';
 
-  const gql = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+  const gql = async <T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<T> => {
     const res = await fetch(`${baseUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -67,7 +72,16 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     baseUrl = `http://127.0.0.1:${port}`;
     server = spawn('npx', ['tsx', 'server/src/server.ts'], {
       cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', DEMO: '' },
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        DEMO: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Own process group: npx → tsx → node, and all of them must go at the end.
       detached: true,
@@ -77,7 +91,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     const deadline = Date.now() + 120_000;
     for (;;) {
       if (server.exitCode !== null) throw new Error(`server exited early:\n${serverLog}`);
-      const ready = await fetch(`${baseUrl}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${baseUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) break;
       if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${serverLog}`);
       await new Promise((r) => setTimeout(r, 300));
@@ -92,10 +109,23 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         for (let n = 1; n <= 3; n++) {
           const id = `${zone.id}-${k.kind}-${n}`;
           await gql('mutation($input: SensorInput!) { upsertSensor(input: $input) { id } }', {
-            input: { id, name: `${zone.name} ${k.kind} ${n}`, kind: k.kind, unit: k.unit, zoneId: zone.id, minValue: k.minValue, maxValue: k.maxValue, expectedIntervalSeconds: 5 },
+            input: {
+              id,
+              name: `${zone.name} ${k.kind} ${n}`,
+              kind: k.kind,
+              unit: k.unit,
+              zoneId: zone.id,
+              minValue: k.minValue,
+              maxValue: k.maxValue,
+              expectedIntervalSeconds: 5,
+            },
           });
           for (let i = 40; i >= 1; i--) {
-            readings.push({ sensorId: id, timestamp: new Date(now - i * 5000).toISOString(), value: k.base + n * 0.3 + Math.sin(i / 4) * k.wiggle + ((i * 7919) % 13) / 40 });
+            readings.push({
+              sensorId: id,
+              timestamp: new Date(now - i * 5000).toISOString(),
+              value: k.base + n * 0.3 + Math.sin(i / 4) * k.wiggle + ((i * 7919) % 13) / 40,
+            });
           }
         }
       }
@@ -105,7 +135,16 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -139,12 +178,21 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
     // A burst of impossible temperatures from one sensor.
     const start = Date.now();
-    const burst = Array.from({ length: 8 }, (_, i) => ({ sensorId: FAULTY_SENSOR, timestamp: new Date(start - (7 - i) * 500).toISOString(), value: 150 + i }));
-    const ingest = await gql<{ ingestReadings: { accepted: number } }>('mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }', { r: burst });
+    const burst = Array.from({ length: 8 }, (_, i) => ({
+      sensorId: FAULTY_SENSOR,
+      timestamp: new Date(start - (7 - i) * 500).toISOString(),
+      value: 150 + i,
+    }));
+    const ingest = await gql<{ ingestReadings: { accepted: number } }>(
+      'mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }',
+      { r: burst },
+    );
     expect(ingest.ingestReadings.accepted).toBe(8);
 
     const unhealthy = async () => {
-      const texts = await Promise.all(['FAULTY', 'DEGRADED'].map((s) => page.getByTestId(`status-count-${s}`).textContent()));
+      const texts = await Promise.all(
+        ['FAULTY', 'DEGRADED'].map((s) => page.getByTestId(`status-count-${s}`).textContent()),
+      );
       return texts.reduce((sum, t) => sum + Number(/(\d+)\s*$/.exec(t ?? '')?.[1] ?? 0), 0);
     };
     await expect.poll(unhealthy, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
@@ -156,7 +204,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.waitForTimeout(500); // let the tiles settle after the last push
     // Saved under test-results/ (git-ignored); UPDATE_SCREENSHOT=1 refreshes the README's picture.
-    await page.screenshot({ path: join(ROOT, process.env.UPDATE_SCREENSHOT === '1' ? 'docs/dashboard.png' : 'test-results/dashboard.png') });
+    await page.screenshot({
+      path: join(ROOT, process.env.UPDATE_SCREENSHOT === '1' ? 'docs/dashboard.png' : 'test-results/dashboard.png'),
+    });
 
     // The zone view (in-app navigation) shows the sensor's status in words.
     await page.getByTestId('zone-tile-cold-store').click();

@@ -8,7 +8,14 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { startPgliteThread } from './pglite-thread.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
-import { inProcessLock, pgAdvisoryLock, pgliteTransactions, pgTransactions, type RunInTransaction, type WithAdvisoryLock } from './sql-transaction.js';
+import {
+  inProcessLock,
+  pgAdvisoryLock,
+  pgliteTransactions,
+  pgTransactions,
+  type RunInTransaction,
+  type WithAdvisoryLock,
+} from './sql-transaction.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -50,7 +57,8 @@ function createPrisma(adapter: PrismaPg | PrismaPGlite, countStatements: boolean
     transactionOptions: TRANSACTION_OPTIONS,
     ...(countStatements ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {}),
   });
-  if (countStatements) (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => void count++);
+  if (countStatements)
+    (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => void count++);
   return { prisma, statementCount: () => count };
 }
 
@@ -63,7 +71,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(options: DatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: options.databaseUrl!, max: options.poolSize, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl!,
+    max: options.poolSize,
+    connectionTimeoutMillis: 10_000,
+  });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
@@ -108,7 +120,15 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
 }
 
 /** Tables whose rows are rewritten (dead versions to reclaim) and ones only appended to (statistics only). */
-const UPDATED_TABLES = ['trust_state', 'dashboard_trust', 'ticket', 'reading_minute', 'sensor', 'zone', 'maintenance_window'];
+const UPDATED_TABLES = [
+  'trust_state',
+  'dashboard_trust',
+  'ticket',
+  'reading_minute',
+  'sensor',
+  'zone',
+  'maintenance_window',
+];
 const APPENDED_TABLES = ['reading', 'trust_point', 'ticket_event'];
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {

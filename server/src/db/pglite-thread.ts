@@ -93,7 +93,12 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
     });
   };
 
-  async function query<T>(tx: number | undefined, sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
+  async function query<T>(
+    tx: number | undefined,
+    sql: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<Results<T>> {
     // Caller-supplied parsers are functions, which cannot cross threads: their types
     // come back as text and are parsed here.
     const raw = options?.parsers ? Object.keys(options.parsers).map(Number) : undefined;

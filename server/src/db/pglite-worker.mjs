@@ -41,7 +41,11 @@ function serializeError(err) {
     }
     return { database: true, message: err.message, length: err.length, name: err.name, fields };
   }
-  return { database: false, message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined };
+  return {
+    database: false,
+    message: err instanceof Error ? err.message : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  };
 }
 
 /** Every request gets an answer, even when its result cannot be cloned across threads. */
@@ -71,7 +75,8 @@ async function main() {
 
   const handlers = {
     async q(m) {
-      const options = m.rowMode || m.raw ? { rowMode: m.rowMode, parsers: m.raw ? textParsersFor(m.raw) : undefined } : undefined;
+      const options =
+        m.rowMode || m.raw ? { rowMode: m.rowMode, parsers: m.raw ? textParsersFor(m.raw) : undefined } : undefined;
       const result = await (await target(m.tx)).query(m.sql, m.params, options);
       return { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows };
     },

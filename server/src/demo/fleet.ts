@@ -32,11 +32,36 @@ export interface DemoSensor {
 }
 
 export const DEMO_ZONES: DemoZone[] = [
-  { id: 'hall-a', name: 'Assembly Hall A', description: 'Production floor, west wing', climate: { temperature: 1.5, humidity: -5, co2: 250 } },
-  { id: 'cold-store', name: 'Cold Store', description: 'Refrigerated storage', climate: { temperature: -17, humidity: 20, co2: -50 } },
-  { id: 'server-room', name: 'Server Room', description: 'Racks 1–12', climate: { temperature: 3, humidity: -12, co2: -30 } },
-  { id: 'office-2f', name: 'Offices 2F', description: 'Open-plan office, second floor', climate: { temperature: 0.5, humidity: 0, co2: 350 } },
-  { id: 'greenhouse', name: 'Greenhouse', description: 'Research greenhouse', climate: { temperature: 4, humidity: 25, co2: 150 } },
+  {
+    id: 'hall-a',
+    name: 'Assembly Hall A',
+    description: 'Production floor, west wing',
+    climate: { temperature: 1.5, humidity: -5, co2: 250 },
+  },
+  {
+    id: 'cold-store',
+    name: 'Cold Store',
+    description: 'Refrigerated storage',
+    climate: { temperature: -17, humidity: 20, co2: -50 },
+  },
+  {
+    id: 'server-room',
+    name: 'Server Room',
+    description: 'Racks 1–12',
+    climate: { temperature: 3, humidity: -12, co2: -30 },
+  },
+  {
+    id: 'office-2f',
+    name: 'Offices 2F',
+    description: 'Open-plan office, second floor',
+    climate: { temperature: 0.5, humidity: 0, co2: 350 },
+  },
+  {
+    id: 'greenhouse',
+    name: 'Greenhouse',
+    description: 'Research greenhouse',
+    climate: { temperature: 4, humidity: 25, co2: 150 },
+  },
   { id: 'lab-b', name: 'Lab B', description: 'Clean lab', climate: { temperature: -0.5, humidity: -3, co2: 50 } },
 ];
 

@@ -56,10 +56,11 @@ export function startDemo(options: DemoOptions): { stop(): void } {
   };
 
   const scheduleFaults = (now: number) => {
-    for (const [id, e] of episodes) if (e.endMs <= now) {
-      episodes.delete(id);
-      log.info(`demo: ${id} recovers from ${e.kind}`);
-    }
+    for (const [id, e] of episodes)
+      if (e.endMs <= now) {
+        episodes.delete(id);
+        log.info(`demo: ${id} recovers from ${e.kind}`);
+      }
     if (now < nextFaultAt || episodes.size >= MAX_CONCURRENT_FAULTS) return;
     const healthy = sensors.filter((s) => !episodes.has(s.id));
     const sensor = healthy[Math.floor(random() * healthy.length)]!;
@@ -88,7 +89,8 @@ export function startDemo(options: DemoOptions): { stop(): void } {
     const readings: ReadingInput[] = [];
     for (const sensor of sensors) {
       const value = valueAt(sensor, now);
-      if (value !== null) readings.push({ sensorId: sensor.id, timestamp: new Date(now).toISOString(), value: round(value) });
+      if (value !== null)
+        readings.push({ sensorId: sensor.id, timestamp: new Date(now).toISOString(), value: round(value) });
     }
     await ingest(readings);
     if (!stopped) timer = setTimeout(() => void tick(), tickMs);
@@ -102,8 +104,14 @@ export function startDemo(options: DemoOptions): { stop(): void } {
     for (const s of sensors) {
       await gql(baseUrl, UPSERT_SENSOR, {
         input: {
-          id: s.id, name: s.name, kind: s.kind.kind, unit: s.kind.unit, zoneId: s.zoneId,
-          minValue: s.kind.minValue, maxValue: s.kind.maxValue, expectedIntervalSeconds: Math.round(tickMs / 1000),
+          id: s.id,
+          name: s.name,
+          kind: s.kind.kind,
+          unit: s.kind.unit,
+          zoneId: s.zoneId,
+          minValue: s.kind.minValue,
+          maxValue: s.kind.maxValue,
+          expectedIntervalSeconds: Math.round(tickMs / 1000),
         },
       });
     }
@@ -118,7 +126,12 @@ export function startDemo(options: DemoOptions): { stop(): void } {
     for (const s of sensors) {
       const after = newest.get(s.id) ?? 0;
       for (let ts = end - minutes * 60_000; ts <= end; ts += tickMs) {
-        if (ts > after) history.push({ sensorId: s.id, timestamp: new Date(ts).toISOString(), value: round(healthyValue(s, ts, random)) });
+        if (ts > after)
+          history.push({
+            sensorId: s.id,
+            timestamp: new Date(ts).toISOString(),
+            value: round(healthyValue(s, ts, random)),
+          });
       }
     }
     history.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
@@ -142,7 +155,9 @@ async function newestReadings(baseUrl: string): Promise<Map<string, number>> {
     `query { sensors(first: 1000) { nodes { id lastReading { timestamp } } } }`,
     {},
   );
-  return new Map(data.sensors.nodes.filter((n) => n.lastReading).map((n) => [n.id, Date.parse(n.lastReading!.timestamp)]));
+  return new Map(
+    data.sensors.nodes.filter((n) => n.lastReading).map((n) => [n.id, Date.parse(n.lastReading!.timestamp)]),
+  );
 }
 
 function round(value: number): number {

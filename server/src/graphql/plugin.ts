@@ -84,8 +84,10 @@ export default fp<GraphQLPluginOptions>(
           return [toClientError(err, app)];
         });
         // No data and no error tied to a field: the request itself was refused (its variables).
-        const refused = execution.data === undefined && errors.length > 0 && (execution.errors ?? []).every((e) => !e.path);
-        if (refused) return { statusCode: 400, response: { data: null, errors: coercion.variableErrors(ctx) ?? errors } };
+        const refused =
+          execution.data === undefined && errors.length > 0 && (execution.errors ?? []).every((e) => !e.path);
+        if (refused)
+          return { statusCode: 400, response: { data: null, errors: coercion.variableErrors(ctx) ?? errors } };
         return { statusCode: formatted.statusCode, response: { data: execution.data ?? null, errors } };
       },
     });

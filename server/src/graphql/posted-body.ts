@@ -15,4 +15,5 @@ export function postedGraphQL(request: FastifyRequest): PostedGraphQL | null {
 }
 
 /** The operation name the request asks for, or null. */
-export const operationNameOf = (body: PostedGraphQL): string | null => (typeof body.operationName === 'string' ? body.operationName : null);
+export const operationNameOf = (body: PostedGraphQL): string | null =>
+  typeof body.operationName === 'string' ? body.operationName : null;

@@ -28,7 +28,14 @@ function merge(...maps: ResolverMap[]): ResolverMap {
 export function buildResolvers(): ResolverMap {
   return merge(
     { DateTime: DateTimeScalar } as unknown as ResolverMap,
-    ...([sensorsResolvers, trustResolvers, ticketsResolvers, dashboardResolvers, readingsResolvers, subscriptionsResolvers] as Resolvers[] as ResolverMap[]),
+    ...([
+      sensorsResolvers,
+      trustResolvers,
+      ticketsResolvers,
+      dashboardResolvers,
+      readingsResolvers,
+      subscriptionsResolvers,
+    ] as Resolvers[] as ResolverMap[]),
   );
 }
 

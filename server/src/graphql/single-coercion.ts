@@ -54,9 +54,15 @@ export function installSingleCoercion(app: FastifyInstance) {
       if (!entry?.schema || !entry.document) return null;
       const operation = graphql.getOperationAST(entry.document, entry.operationName);
       if (!operation) return null;
-      const result = graphql.getVariableValues(entry.schema, operation.variableDefinitions ?? [], entry.variables, { maxErrors: 20 });
+      const result = graphql.getVariableValues(entry.schema, operation.variableDefinitions ?? [], entry.variables, {
+        maxErrors: 20,
+      });
       if (!result.errors) return null;
-      return result.errors.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+      return result.errors.map((e) => ({
+        message: e.message,
+        locations: e.locations,
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      }));
     },
   };
 }

@@ -8,7 +8,11 @@ export async function registerWebApp(app: FastifyInstance, webDir: string): Prom
   if (!existsSync(join(webDir, 'index.html'))) {
     app.log.warn({ webDir }, 'web app not built (run `npm run build:web`); serving the API only');
     app.get('/', async (_request, reply) =>
-      reply.type('text/html').send('<p>Sensor Trust API. The web app is not built: run <code>npm run build:web</code>. GraphiQL: <a href="/graphiql">/graphiql</a></p>'),
+      reply
+        .type('text/html')
+        .send(
+          '<p>Sensor Trust API. The web app is not built: run <code>npm run build:web</code>. GraphiQL: <a href="/graphiql">/graphiql</a></p>',
+        ),
     );
     return;
   }

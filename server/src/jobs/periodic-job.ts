@@ -9,7 +9,11 @@ export interface PeriodicJob {
   stop(): Promise<void>;
 }
 
-export function startPeriodicJob(name: string, options: { intervalMs: number; log: FastifyBaseLogger }, run: () => Promise<void>): PeriodicJob {
+export function startPeriodicJob(
+  name: string,
+  options: { intervalMs: number; log: FastifyBaseLogger },
+  run: () => Promise<void>,
+): PeriodicJob {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;

@@ -31,7 +31,9 @@ export default fp<PubSubPluginOptions>(
       const { default: redisEmitter } = await import('mqemitter-redis');
       const redis = redisEmitter({ connectionString: options.redisUrl });
       // Without a listener a Redis hiccup would be an unhandled 'error' and kill the process.
-      (redis as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: unknown) => app.log.warn({ err }, 'pub/sub Redis error'));
+      (redis as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: unknown) =>
+        app.log.warn({ err }, 'pub/sub Redis error'),
+      );
       emitter = redis as unknown as MQEmitter;
       // Subscribing while ioredis still runs its ready check (INFO) puts the
       // connection in subscriber mode mid-check and the check fails: the first
@@ -46,7 +48,11 @@ export default fp<PubSubPluginOptions>(
     } else {
       emitter = mqemitter({ concurrency: 0 });
     }
-    const bus = createEventBus(emitter, (err, topic) => app.log.warn({ err, topic }, 'publish failed'), options.redisUrl ? options.namespace : '');
+    const bus = createEventBus(
+      emitter,
+      (err, topic) => app.log.warn({ err, topic }, 'publish failed'),
+      options.redisUrl ? options.namespace : '',
+    );
     app.decorate('events', bus);
     app.addHook('onClose', async () => {
       await new Promise<void>((resolve) => emitter.close(() => resolve()));

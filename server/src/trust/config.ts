@@ -203,7 +203,10 @@ export function mergeTrustConfig(base: TrustConfig, override: unknown): TrustCon
   for (const key of Object.keys(override)) {
     if (key !== 'defaults' && key !== 'byKind') throw new Error(`trust config: unknown key "${key}"`);
   }
-  const defaults = { ...base.defaults, ...(override.defaults === undefined ? {} : checkPartial(override.defaults, 'defaults')) };
+  const defaults = {
+    ...base.defaults,
+    ...(override.defaults === undefined ? {} : checkPartial(override.defaults, 'defaults')),
+  };
   const byKind: Record<string, Partial<TrustThresholds>> = { ...base.byKind };
   if (override.byKind !== undefined) {
     if (!isRecord(override.byKind)) throw new Error('trust config: "byKind" must be an object');
@@ -215,10 +218,14 @@ export function mergeTrustConfig(base: TrustConfig, override: unknown): TrustCon
     const t = { ...defaults, ...(kind ? byKind[kind] : {}) };
     const where = kind ? `byKind.${kind}` : 'defaults';
     if (t.faultyBelow >= t.healthyAbove) {
-      throw new Error(`trust config: "${where}.faultyBelow" (${t.faultyBelow}) must be below healthyAbove (${t.healthyAbove})`);
+      throw new Error(
+        `trust config: "${where}.faultyBelow" (${t.faultyBelow}) must be below healthyAbove (${t.healthyAbove})`,
+      );
     }
     if (t.noiseClearRatio > t.noiseRatio) {
-      throw new Error(`trust config: "${where}.noiseClearRatio" (${t.noiseClearRatio}) must not exceed noiseRatio (${t.noiseRatio})`);
+      throw new Error(
+        `trust config: "${where}.noiseClearRatio" (${t.noiseClearRatio}) must not exceed noiseRatio (${t.noiseRatio})`,
+      );
     }
   }
   return { defaults, byKind };

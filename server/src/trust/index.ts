@@ -4,7 +4,13 @@ import type { TrustState } from './state.js';
 import type { TrustVerdict } from './types.js';
 
 export * from './types.js';
-export { DEFAULT_TRUST_CONFIG, mergeTrustConfig, thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
+export {
+  DEFAULT_TRUST_CONFIG,
+  mergeTrustConfig,
+  thresholdsFor,
+  type TrustConfig,
+  type TrustThresholds,
+} from './config.js';
 export { initialTrustState, restoreTrustState, type TrustState } from './state.js';
 export { INITIAL_SCORE } from './verdict.js';
 export { observe, type TrustOutcome } from './observe.js';

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRUST_CONFIG, INITIAL_SCORE, initialTrustState, lastReadingAt, observe, verdictOf, type TrustState } from './index.js';
+import {
+  DEFAULT_TRUST_CONFIG,
+  INITIAL_SCORE,
+  initialTrustState,
+  lastReadingAt,
+  observe,
+  verdictOf,
+  type TrustState,
+} from './index.js';
 import { createRng } from './eval/prng.js';
 import { continueWith, healthySignal, MIN, profileOf, T0 } from './test-signals.js';
 import type { ReadingSample, SensorProfile } from './types.js';
@@ -30,8 +38,20 @@ describe('observe: a sensor with no data', () => {
 
 describe('OUT_OF_RANGE is flagged on the first such reading', () => {
   const cases: { name: string; profile: Partial<SensorProfile>; value: number; flagged: boolean; text?: string }[] = [
-    { name: 'above max', profile: { maxValue: 60 }, value: 127.5, flagged: true, text: '127.5 °C is above the sensor\'s max 60 °C' },
-    { name: 'below min', profile: { minValue: -10 }, value: -127, flagged: true, text: '-127 °C is below the sensor\'s min -10 °C' },
+    {
+      name: 'above max',
+      profile: { maxValue: 60 },
+      value: 127.5,
+      flagged: true,
+      text: "127.5 °C is above the sensor's max 60 °C",
+    },
+    {
+      name: 'below min',
+      profile: { minValue: -10 },
+      value: -127,
+      flagged: true,
+      text: "-127 °C is below the sensor's min -10 °C",
+    },
     { name: 'unbounded max', profile: { maxValue: null }, value: 500, flagged: false },
     { name: 'exactly at max', profile: { maxValue: 60 }, value: 60, flagged: false },
   ];
@@ -40,7 +60,13 @@ describe('OUT_OF_RANGE is flagged on the first such reading', () => {
       const profile = profileOf(c.profile);
       const warm = healthySignal({ count: 100 });
       const { state } = feed(warm, profile);
-      const out = observe(state, profile, continueWith(warm, 1, () => c.value), warm[99].ts + MIN, cfg);
+      const out = observe(
+        state,
+        profile,
+        continueWith(warm, 1, () => c.value),
+        warm[99].ts + MIN,
+        cfg,
+      );
       const oor = out.verdict.reasons.find((r) => r.kind === 'OUT_OF_RANGE');
       expect(Boolean(oor)).toBe(c.flagged);
       if (c.text) {
@@ -87,11 +113,17 @@ describe('STUCK', () => {
       const { state, last } = feed(warm);
       expect(last.reasons).toEqual([]);
       const frozen = warm[warm.length - 1].value;
-      const { verdicts } = feed(continueWith(warm, 20, () => frozen), profileOf(), state);
+      const { verdicts } = feed(
+        continueWith(warm, 20, () => frozen),
+        profileOf(),
+        state,
+      );
       const first = verdicts.findIndex((v) => kinds(v).includes('STUCK'));
       expect(first).toBeGreaterThanOrEqual(0);
       expect(first).toBeLessThan(20);
-      expect(verdicts[first].reasons.find((r) => r.kind === 'STUCK')!.message).toMatch(/^flat at [\d.]+ °C for \d+ readings \/ \d+ min$/);
+      expect(verdicts[first].reasons.find((r) => r.kind === 'STUCK')!.message).toMatch(
+        /^flat at [\d.]+ °C for \d+ readings \/ \d+ min$/,
+      );
     });
   }
   it('clears after sustained movement, but the status recovers only slowly', () => {
@@ -113,7 +145,11 @@ describe('NOISE', () => {
     const rng = createRng(5);
     const warm = healthySignal({ count: 500, noise: 0.05 });
     const { state } = feed(warm);
-    const { last } = feed(continueWith(warm, 60, () => 21 + 0.4 * rng.gauss()), profileOf(), state);
+    const { last } = feed(
+      continueWith(warm, 60, () => 21 + 0.4 * rng.gauss()),
+      profileOf(),
+      state,
+    );
     const noise = last.reasons.find((r) => r.kind === 'NOISE');
     expect(noise?.message).toMatch(/short-term change [\d.]+ °C per reading is [\d.]+× its learned baseline/);
     expect(last.status).not.toBe('HEALTHY');
@@ -132,7 +168,13 @@ describe('healthy signals stay healthy (seeded property tests)', () => {
       it(`seed ${seed}, noise ${v.noise}, quantum ${v.quantum || 'none'}: 10,000 readings, no reason, HEALTHY`, () => {
         const profile = profileOf();
         const state = initialTrustState();
-        const rs = healthySignal({ seed, count: 10_000, noise: v.noise, quantum: v.quantum || undefined, amplitude: 3 });
+        const rs = healthySignal({
+          seed,
+          count: 10_000,
+          noise: v.noise,
+          quantum: v.quantum || undefined,
+          amplitude: 3,
+        });
         let bad = 0;
         for (let i = 0; i < rs.length; i += 7) {
           const out = observe(state, profile, rs.slice(i, i + 7), rs[Math.min(i + 6, rs.length - 1)].ts + 1000, cfg);
@@ -150,20 +192,40 @@ describe('CLOCK and late readings', () => {
     const { state } = feed(warm);
     const ts = warm[99].ts + MIN;
     const out = observe(state, profileOf(), [{ ts: ts + 120_000, value: 21 }], ts, cfg);
-    expect(out.verdict.reasons.find((r) => r.kind === 'CLOCK')?.message).toBe('timestamp 2 min ahead of the server clock');
+    expect(out.verdict.reasons.find((r) => r.kind === 'CLOCK')?.message).toBe(
+      'timestamp 2 min ahead of the server clock',
+    );
   });
   it('late readings are counted and do not touch the window statistics; far-late ones are CLOCK', () => {
     const warm = healthySignal({ count: 200 });
     const a = feed(warm).state;
     const b = feed(warm).state;
-    const late = [{ ts: warm[195].ts + 10, value: 99 }, { ts: warm[100].ts, value: -30 }];
+    const late = [
+      { ts: warm[195].ts + 10, value: 99 },
+      { ts: warm[100].ts, value: -30 },
+    ];
     const out = observe(b, profileOf(), late, warm[199].ts + 2000, cfg);
     expect(b.late).toBe(2);
     expect(kinds(out.verdict)).toEqual(['CLOCK']);
-    expect(out.verdict.reasons[0].message).toMatch(/^reading (99|100) min older than the newest already seen \(2 out of order so far\)$/);
+    expect(out.verdict.reasons[0].message).toMatch(
+      /^reading (99|100) min older than the newest already seen \(2 out of order so far\)$/,
+    );
     // Only bookkeeping differs: the late count, completeness (a late reading is still an arrival),
     // reasons and reputation. Every value statistic is untouched.
-    const bookkeeping = { late: 0, gC: [], ra: [], rs: [], rc: [], e: [], a: 0, b: 0, st: 0, up: 0, ptAt: 0, ptScore: 0 };
+    const bookkeeping = {
+      late: 0,
+      gC: [],
+      ra: [],
+      rs: [],
+      rc: [],
+      e: [],
+      a: 0,
+      b: 0,
+      st: 0,
+      up: 0,
+      ptAt: 0,
+      ptScore: 0,
+    };
     expect({ ...b, ...bookkeeping }).toEqual({ ...a, ...bookkeeping });
   });
 });
@@ -185,10 +247,12 @@ describe('hysteresis', () => {
 describe('CLOCK: irregular intervals', () => {
   it('wildly irregular timestamps raise CLOCK, missing readings (whole multiples) do not', () => {
     const rng = createRng(8);
-    const irregular = healthySignal({ count: 300, jitter: 0 }).map((r, i) => ({ ts: T0 + i * MIN + (i > 100 ? Math.round(rng.range(-0.45, 0.45) * MIN) : 0), value: r.value }));
+    const irregular = healthySignal({ count: 300, jitter: 0 }).map((r, i) => ({
+      ts: T0 + i * MIN + (i > 100 ? Math.round(rng.range(-0.45, 0.45) * MIN) : 0),
+      value: r.value,
+    }));
     expect(kinds(feed(irregular).last)).toContain('CLOCK');
     const gappy = healthySignal({ count: 600, jitter: 0.02 }).filter(() => rng.next() < 0.6);
     expect(kinds(feed(gappy).last)).not.toContain('CLOCK');
   });
 });
-

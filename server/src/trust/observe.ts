@@ -1,8 +1,21 @@
 // Per-reading evidence: O(1) work, no allocation on the common path. State is mutated in place.
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import {
-  BUF, EV, GAP_BUCKETS, K_CLOCK, K_DRIFT, K_NOISE, K_OFFLINE, K_OOR, K_SPIKE, K_STUCK,
-  SEV_CRITICAL, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState,
+  BUF,
+  EV,
+  GAP_BUCKETS,
+  K_CLOCK,
+  K_DRIFT,
+  K_NOISE,
+  K_OFFLINE,
+  K_OOR,
+  K_SPIKE,
+  K_STUCK,
+  SEV_CRITICAL,
+  SEV_HIGH,
+  SEV_LOW,
+  SEV_MEDIUM,
+  type TrustState,
 } from './state.js';
 import type { ReadingSample, SensorProfile, TrustPointData, TrustVerdict } from './types.js';
 import { recomputeMedian } from './robust-window.js';
@@ -50,7 +63,16 @@ function runNeeded(th: TrustThresholds, p0: number): number {
 }
 
 /** One reading. Returns nothing; evidence, reasons and status are updated in `s`. */
-function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, x: number, now: number, expMs: number, points: TrustPointData[]): void {
+function step(
+  s: TrustState,
+  p: SensorProfile,
+  th: TrustThresholds,
+  ts: number,
+  x: number,
+  now: number,
+  expMs: number,
+  points: TrustPointData[],
+): void {
   let good = 1;
   let extraBad = 0;
   let clockHit = false;
@@ -142,7 +164,13 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
       const e = K_SPIKE * EV;
       const sameEpisode = s.ra[K_SPIKE] > 0 || n - s.spN <= th.spikeWindowReadings;
       s.spCount = sameEpisode ? s.spCount + 1 : 1;
-      if (sameEpisode) raise(s, K_SPIKE, s.spCount >= 5 ? SEV_MEDIUM : SEV_LOW, s.ra[K_SPIKE] > 0 ? (s.rs[K_SPIKE] as number) : s.spTs);
+      if (sameEpisode)
+        raise(
+          s,
+          K_SPIKE,
+          s.spCount >= 5 ? SEV_MEDIUM : SEV_LOW,
+          s.ra[K_SPIKE] > 0 ? (s.rs[K_SPIKE] as number) : s.spTs,
+        );
       s.e[e] = s.spCount;
       s.e[e + 1] = s.pendDev;
       s.e[e + 2] = sigma;
@@ -209,7 +237,8 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
       const ratio = s.fd / base;
       if (ratio > th.noiseRatio) {
         if (s.nzRun++ === 0) s.nzTs = ts;
-        if (s.nzRun >= th.noiseConfirmReadings) raise(s, K_NOISE, ratio > 2 * th.noiseRatio ? SEV_HIGH : SEV_MEDIUM, s.nzTs);
+        if (s.nzRun >= th.noiseConfirmReadings)
+          raise(s, K_NOISE, ratio > 2 * th.noiseRatio ? SEV_HIGH : SEV_MEDIUM, s.nzTs);
       } else {
         s.nzRun = 0;
         if (s.ra[K_NOISE] > 0) {
@@ -237,7 +266,13 @@ function step(s: TrustState, p: SensorProfile, th: TrustThresholds, ts: number, 
  * used only to spot timestamps from the future; everything else runs on event time.
  * Mutates `state` in place and returns it in the outcome.
  */
-export function observe(state: TrustState, profile: SensorProfile, readings: ReadingSample[], now: number, config: TrustConfig): TrustOutcome {
+export function observe(
+  state: TrustState,
+  profile: SensorProfile,
+  readings: ReadingSample[],
+  now: number,
+  config: TrustConfig,
+): TrustOutcome {
   const th = thresholdsFor(config, profile.kind);
   const s = state;
   s.unit = profile.unit ?? '';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, restoreTrustState, type TrustOutcome, type TrustState } from './index.js';
+import {
+  DEFAULT_TRUST_CONFIG,
+  initialTrustState,
+  observe,
+  restoreTrustState,
+  type TrustOutcome,
+  type TrustState,
+} from './index.js';
 import { createRng } from './eval/prng.js';
 import { healthySignal, MIN, profileOf, T0 } from './test-signals.js';
 import type { ReadingSample } from './types.js';
@@ -27,7 +34,7 @@ function eventfulSignal(seed: number): ReadingSample[] {
 function batches(rs: ReadingSample[], seed: number): ReadingSample[][] {
   const rng = createRng(seed);
   const out: ReadingSample[][] = [];
-  for (let i = 0; i < rs.length; ) {
+  for (let i = 0; i < rs.length;) {
     const n = 1 + Math.floor(rng.next() * 12);
     out.push(rs.slice(i, i + n));
     i += n;
@@ -42,7 +49,8 @@ function onlyPlainFiniteData(x: unknown): boolean {
   if (x === null || typeof x === 'string' || typeof x === 'boolean') return true;
   if (typeof x === 'number') return Number.isFinite(x);
   if (Array.isArray(x)) return x.every(onlyPlainFiniteData);
-  if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) return Object.values(x as object).every(onlyPlainFiniteData);
+  if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype)
+    return Object.values(x as object).every(onlyPlainFiniteData);
   return false;
 }
 
@@ -98,7 +106,16 @@ describe('state persistence', () => {
   it('never lets non-finite input into the state', () => {
     const s = initialTrustState();
     observe(s, profile, healthySignal({ count: 50 }), T0 + 50 * MIN, cfg);
-    observe(s, profile, [{ ts: T0 + 51 * MIN, value: Number.NaN }, { ts: T0 + 52 * MIN, value: Infinity }], T0 + 52 * MIN, cfg);
+    observe(
+      s,
+      profile,
+      [
+        { ts: T0 + 51 * MIN, value: Number.NaN },
+        { ts: T0 + 52 * MIN, value: Infinity },
+      ],
+      T0 + 52 * MIN,
+      cfg,
+    );
     expect(onlyPlainFiniteData(s)).toBe(true);
     expect(s.n).toBe(50);
   });
@@ -132,9 +149,14 @@ describe('restoreTrustState', () => {
     const s = roundTrip(initialTrustState()) as Partial<TrustState>;
     delete s.late;
     expect(restoreTrustState(s).late).toBe(0);
-    for (const bad of [null, 42, { v: 2 }, { ...initialTrustState(), buf: [1, 2] }, { ...initialTrustState(), n: 'x' }]) {
+    for (const bad of [
+      null,
+      42,
+      { v: 2 },
+      { ...initialTrustState(), buf: [1, 2] },
+      { ...initialTrustState(), n: 'x' },
+    ]) {
       expect(restoreTrustState(bad)).toEqual(initialTrustState());
     }
   });
 });
-

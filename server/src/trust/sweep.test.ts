@@ -11,7 +11,12 @@ type Entry = { profile: SensorProfile; state: TrustState };
  * A zone of temperature sensors sharing one ambient signal, each with its own constant offset
  * and noise; `fault(i, minute)` may change sensor i's value or drop its reading (null).
  */
-function runZone(opts: { sensors: number; minutes: number; fault?: (i: number, minute: number, v: number) => number | null; seed?: number }) {
+function runZone(opts: {
+  sensors: number;
+  minutes: number;
+  fault?: (i: number, minute: number, v: number) => number | null;
+  seed?: number;
+}) {
   const rng = createRng(opts.seed ?? 1);
   const offsets = Array.from({ length: opts.sensors }, () => rng.gauss() * 0.6);
   const entries: Entry[] = offsets.map((_, i) => ({ profile: profileOf({ id: `t${i}` }), state: initialTrustState() }));
@@ -43,7 +48,11 @@ describe('sweepFleet', () => {
 
   it('flags OFFLINE after 3 expected intervals plus one sweep, and clears it as soon as data arrives', () => {
     const silentFrom = 600;
-    const { log } = runZone({ sensors: 4, minutes: 700, fault: (i, m, v) => (i === 2 && m >= silentFrom && m < 650 ? null : v) });
+    const { log } = runZone({
+      sensors: 4,
+      minutes: 700,
+      fault: (i, m, v) => (i === 2 && m >= silentFrom && m < 650 ? null : v),
+    });
     const first = log.findIndex((l) => l.statuses[2] === 'OFFLINE');
     expect(first).toBeGreaterThan(silentFrom);
     expect(first - silentFrom).toBeLessThanOrEqual(3 + 1);
@@ -55,7 +64,11 @@ describe('sweepFleet', () => {
 
   it('flags GAP when half the expected readings are missing', () => {
     const rng = createRng(11);
-    const { log, entries } = runZone({ sensors: 4, minutes: 900, fault: (i, m, v) => (i === 1 && m >= 400 && rng.next() < 0.5 ? null : v) });
+    const { log, entries } = runZone({
+      sensors: 4,
+      minutes: 900,
+      fault: (i, m, v) => (i === 1 && m >= 400 && rng.next() < 0.5 ? null : v),
+    });
     expect(log[399].kinds[1]).toEqual([]);
     const gap = log.findIndex((l) => l.kinds[1].includes('GAP'));
     expect(gap).toBeGreaterThan(400);
@@ -64,13 +77,19 @@ describe('sweepFleet', () => {
   });
 
   it('flags DRIFT on the sensor departing from its peers, learning constant offsets first', () => {
-    const { log, entries } = runZone({ sensors: 5, minutes: 1800, fault: (i, m, v) => (i === 3 && m >= 900 ? v + ((m - 900) / 60) * 0.3 : v) });
+    const { log, entries } = runZone({
+      sensors: 5,
+      minutes: 1800,
+      fault: (i, m, v) => (i === 3 && m >= 900 ? v + ((m - 900) / 60) * 0.3 : v),
+    });
     const first = log.findIndex((l) => l.kinds[3].includes('DRIFT'));
     expect(first).toBeGreaterThan(900);
     expect(first).toBeLessThan(900 + 8 * 60);
     for (const i of [0, 1, 2, 4]) expect(log.every((l) => !l.kinds[i].includes('DRIFT'))).toBe(true);
     const drift = sweepFleet(entries, T0 + 1800 * MIN, cfg)[3].verdict.reasons.find((r) => r.kind === 'DRIFT')!;
-    expect(drift.message).toMatch(/^[\d.]+ °C above the median of 4 peers \(after its learned offset of [+-][\d.]+ °C\)$/);
+    expect(drift.message).toMatch(
+      /^[\d.]+ °C above the median of 4 peers \(after its learned offset of [+-][\d.]+ °C\)$/,
+    );
     expect(drift.since).toBeGreaterThan(T0 + 900 * MIN);
   });
 
@@ -78,7 +97,8 @@ describe('sweepFleet', () => {
     const { log } = runZone({
       sensors: 5,
       minutes: 1800,
-      fault: (i, m, v) => (i === 3 && m >= 900 ? v + ((m - 900) / 60) * 0.3 : i === 1 && m >= 1700 && m < 1720 ? null : v),
+      fault: (i, m, v) =>
+        i === 3 && m >= 900 ? v + ((m - 900) / 60) * 0.3 : i === 1 && m >= 1700 && m < 1720 ? null : v,
     });
     // A healthy, reporting sensor: once settled, its sweeps only move drift bookkeeping.
     const settled = log.slice(600, 900);
@@ -100,12 +120,20 @@ describe('sweepFleet', () => {
   });
 
   it('cannot judge DRIFT with fewer than 3 peers', () => {
-    const { log } = runZone({ sensors: 3, minutes: 1500, fault: (i, m, v) => (i === 0 && m >= 700 ? v + (m - 700) / 60 : v) });
+    const { log } = runZone({
+      sensors: 3,
+      minutes: 1500,
+      fault: (i, m, v) => (i === 0 && m >= 700 ? v + (m - 700) / 60 : v),
+    });
     expect(log.every((l) => l.kinds.every((k) => !k.includes('DRIFT')))).toBe(true);
   });
 
   it('a sensor back after an hour offline returns DEGRADED and earns HEALTHY with sustained data', () => {
-    const { log } = runZone({ sensors: 4, minutes: 900, fault: (i, m, v) => (i === 0 && m >= 500 && m < 560 ? null : v) });
+    const { log } = runZone({
+      sensors: 4,
+      minutes: 900,
+      fault: (i, m, v) => (i === 0 && m >= 500 && m < 560 ? null : v),
+    });
     expect(log[555].statuses[0]).toBe('OFFLINE');
     expect(log[560].statuses[0]).toBe('DEGRADED');
     expect(log[899].statuses[0]).toBe('HEALTHY');

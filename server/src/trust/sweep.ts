@@ -1,7 +1,19 @@
 // Fleet-wide, time-driven evidence: OFFLINE, GAP and DRIFT (peer consensus per zone and kind).
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import type { TrustOutcome } from './observe.js';
-import { EV, GAP_BUCKETS, K_DRIFT, K_GAP, K_OFFLINE, K_OOR, K_STUCK, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
+import {
+  EV,
+  GAP_BUCKETS,
+  K_DRIFT,
+  K_GAP,
+  K_OFFLINE,
+  K_OOR,
+  K_STUCK,
+  SEV_HIGH,
+  SEV_LOW,
+  SEV_MEDIUM,
+  type TrustState,
+} from './state.js';
 import type { SensorProfile, TrustPointData } from './types.js';
 import { addEvidence, buildVerdict, clear, raise, settle, signature } from './verdict.js';
 
@@ -37,7 +49,8 @@ function judgeGap(s: TrustState, th: TrustThresholds, now: number, expMs: number
   const expected = k * th.gapBucketIntervals;
   const completeness = received / expected;
   const active = s.ra[K_GAP] > 0;
-  if (completeness < th.gapCompleteness) raise(s, K_GAP, completeness < 0.5 ? SEV_MEDIUM : SEV_LOW, active ? (s.rs[K_GAP] as number) : from * bMs);
+  if (completeness < th.gapCompleteness)
+    raise(s, K_GAP, completeness < 0.5 ? SEV_MEDIUM : SEV_LOW, active ? (s.rs[K_GAP] as number) : from * bMs);
   else if (active && completeness >= th.gapClearCompleteness) clear(s, K_GAP);
   if (s.ra[K_GAP] > 0) {
     const e = K_GAP * EV;
@@ -67,7 +80,10 @@ function judgeDrift(group: Member[], now: number): void {
   // corrected levels), so that corrected levels agree with each other; a learned sensor is then
   // judged against the median of its learned peers only.
   const all = group.map((m) => m.c).sort((x, y) => x - y);
-  const learned = group.filter((m) => m.learned).map((m) => m.c).sort((x, y) => x - y);
+  const learned = group
+    .filter((m) => m.learned)
+    .map((m) => m.c)
+    .sort((x, y) => x - y);
   const reference = medianOf(all, -1);
   for (const { s, th, c, learned: isLearned } of group) {
     let consensus = reference;
@@ -96,7 +112,8 @@ function judgeDrift(group: Member[], now: number): void {
     if (adev > thr) {
       s.dBelow = null;
       if (s.dStart === null) s.dStart = now;
-      if (now - s.dStart >= th.driftConfirmMinutes * 60_000) raise(s, K_DRIFT, adev > 2 * thr ? SEV_HIGH : SEV_MEDIUM, s.dStart);
+      if (now - s.dStart >= th.driftConfirmMinutes * 60_000)
+        raise(s, K_DRIFT, adev > 2 * thr ? SEV_HIGH : SEV_MEDIUM, s.dStart);
     } else {
       s.dStart = null;
       if (s.ra[K_DRIFT] > 0 && adev < 0.7 * thr) {
@@ -127,7 +144,11 @@ function judgeDrift(group: Member[], now: number): void {
 /** Drift detection phase: a departure or a return being timed (persisted when it moves). */
 const driftPhase = (s: TrustState) => (s.dStart === null ? 0 : 1) + (s.dBelow === null ? 0 : 2);
 
-export function sweepFleet(entries: { profile: SensorProfile; state: TrustState }[], now: number, config: TrustConfig): TrustOutcome[] {
+export function sweepFleet(
+  entries: { profile: SensorProfile; state: TrustState }[],
+  now: number,
+  config: TrustConfig,
+): TrustOutcome[] {
   const before = entries.map((x) => signature(x.state));
   const phaseBefore = entries.map((x) => driftPhase(x.state));
   const groups = new Map<string, Member[]>();
@@ -142,7 +163,14 @@ export function sweepFleet(entries: { profile: SensorProfile; state: TrustState 
     if (offline) continue;
     judgeGap(s, th, now, expMs);
     // A sensor that is out of range or stuck has a level that says nothing about drift.
-    if (profile.zoneId === null || s.n <= th.warmupReadings || s.ra[K_OOR] > 0 || s.ra[K_STUCK] > 0 || s.seenTs === null) continue;
+    if (
+      profile.zoneId === null ||
+      s.n <= th.warmupReadings ||
+      s.ra[K_OOR] > 0 ||
+      s.ra[K_STUCK] > 0 ||
+      s.seenTs === null
+    )
+      continue;
     const learned = s.dLearn >= th.driftLearnMinutes * 60_000;
     const key = `${profile.zoneId}\u0000${profile.kind}`;
     let g = groups.get(key);
@@ -158,7 +186,8 @@ export function sweepFleet(entries: { profile: SensorProfile; state: TrustState 
     // Silent sensors (not heard from for two intervals) are written every sweep: their
     // offline evidence and evaluation time move even when nothing else does.
     const silent = s.seenTs === null || now - s.seenTs > 2 * s.exp * 1000;
-    const material = changed || points.length > 0 || verdict.reasons.length > 0 || silent || driftPhase(s) !== phaseBefore[i];
+    const material =
+      changed || points.length > 0 || verdict.reasons.length > 0 || silent || driftPhase(s) !== phaseBefore[i];
     return { state: s, verdict, points, changed, material };
   });
 }

@@ -6,7 +6,16 @@ export const T0 = Date.UTC(2026, 0, 5);
 export const MIN = 60_000;
 
 export function profileOf(over: Partial<SensorProfile> = {}): SensorProfile {
-  return { id: 's1', kind: 'temperature', unit: '°C', zoneId: 'z1', minValue: -40, maxValue: 85, expectedIntervalSeconds: 60, ...over };
+  return {
+    id: 's1',
+    kind: 'temperature',
+    unit: '°C',
+    zoneId: 'z1',
+    minValue: -40,
+    maxValue: 85,
+    expectedIntervalSeconds: 60,
+    ...over,
+  };
 }
 
 export interface SignalOptions {
@@ -31,7 +40,10 @@ export function healthySignal(o: SignalOptions): ReadingSample[] {
   const iv = o.intervalMs ?? MIN;
   const out: ReadingSample[] = [];
   for (let i = 0; i < o.count; i++) {
-    let v = (o.base ?? 21) + (o.amplitude ?? 2) * Math.sin((2 * Math.PI * i) / (o.period ?? 1440)) + (o.noise ?? 0.1) * rng.gauss();
+    let v =
+      (o.base ?? 21) +
+      (o.amplitude ?? 2) * Math.sin((2 * Math.PI * i) / (o.period ?? 1440)) +
+      (o.noise ?? 0.1) * rng.gauss();
     if (o.quantum) v = Number((Math.round(v / o.quantum) * o.quantum).toFixed(6));
     out.push({ ts: Math.round(start + i * iv + (o.jitter ?? 0.02) * iv * (rng.next() - 0.5)), value: v });
   }
@@ -39,7 +51,12 @@ export function healthySignal(o: SignalOptions): ReadingSample[] {
 }
 
 /** Continue a signal after `prev` with `count` readings produced by `f(i, ts)`. */
-export function continueWith(prev: ReadingSample[], count: number, f: (i: number, ts: number) => number, intervalMs = MIN): ReadingSample[] {
+export function continueWith(
+  prev: ReadingSample[],
+  count: number,
+  f: (i: number, ts: number) => number,
+  intervalMs = MIN,
+): ReadingSample[] {
   const last = prev[prev.length - 1].ts;
   return Array.from({ length: count }, (_, i) => {
     const ts = last + (i + 1) * intervalMs;

@@ -1,16 +1,7 @@
 // Plain data shared by the trust core and the shell around it.
 // Times are epoch milliseconds (numbers): cheap to compare, trivially serialisable.
 
-export const FAULT_KINDS = [
-  'OUT_OF_RANGE',
-  'SPIKE',
-  'STUCK',
-  'NOISE',
-  'DRIFT',
-  'OFFLINE',
-  'GAP',
-  'CLOCK',
-] as const;
+export const FAULT_KINDS = ['OUT_OF_RANGE', 'SPIKE', 'STUCK', 'NOISE', 'DRIFT', 'OFFLINE', 'GAP', 'CLOCK'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const TRUST_STATUSES = ['UNKNOWN', 'HEALTHY', 'DEGRADED', 'FAULTY', 'OFFLINE'] as const;

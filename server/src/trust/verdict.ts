@@ -1,14 +1,40 @@
 // Evidence → beta reputation → status with hysteresis, and the verdict built from state.
 import type { TrustThresholds } from './config.js';
-import { KIND_COUNT, K_OFFLINE, SEV_CRITICAL, SEV_HIGH, S_DEGRADED, S_FAULTY, S_HEALTHY, S_OFFLINE, S_UNKNOWN, type TrustState } from './state.js';
+import {
+  KIND_COUNT,
+  K_OFFLINE,
+  SEV_CRITICAL,
+  SEV_HIGH,
+  S_DEGRADED,
+  S_FAULTY,
+  S_HEALTHY,
+  S_OFFLINE,
+  S_UNKNOWN,
+  type TrustState,
+} from './state.js';
 import { message } from './reason-messages.js';
-import { FAULT_KINDS, SEVERITIES, TRUST_STATUSES, type TrustPointData, type TrustReason, type TrustVerdict } from './types.js';
+import {
+  FAULT_KINDS,
+  SEVERITIES,
+  TRUST_STATUSES,
+  type TrustPointData,
+  type TrustReason,
+  type TrustVerdict,
+} from './types.js';
 
 /** A sensor with no data is UNKNOWN with score 50: the beta prior α = β = 0 gives (0+1)/(0+0+2) = 1/2. */
 export const INITIAL_SCORE = 50;
 
 export function severityWeight(th: TrustThresholds, sev: number): number {
-  return sev === 0 ? 0 : sev === 1 ? th.weightLow : sev === 2 ? th.weightMedium : sev === 3 ? th.weightHigh : th.weightCritical;
+  return sev === 0
+    ? 0
+    : sev === 1
+      ? th.weightLow
+      : sev === 2
+        ? th.weightMedium
+        : sev === 3
+          ? th.weightHigh
+          : th.weightCritical;
 }
 
 export function maxSeverity(s: TrustState): number {
@@ -51,7 +77,13 @@ export function addEvidence(s: TrustState, th: TrustThresholds, good: number, ba
  * score clear of the boundary by recoverMargin for recoverReadings readings, one level at a time
  * (only readings count as sustained good data, so sweeps never improve a status).
  */
-export function settle(s: TrustState, th: TrustThresholds, at: number, points: TrustPointData[] | null, fromReading: boolean): void {
+export function settle(
+  s: TrustState,
+  th: TrustThresholds,
+  at: number,
+  points: TrustPointData[] | null,
+  fromReading: boolean,
+): void {
   const before = s.st;
   const sev = maxSeverity(s);
   const score = (100 * (s.a + 1)) / (s.a + s.b + 2);
@@ -83,7 +115,12 @@ export function settle(s: TrustState, th: TrustThresholds, at: number, points: T
   s.st = next;
   if (points === null) return;
   const reported = reportedScore(s);
-  if (next !== before || (s.ptAt !== null && at - s.ptAt >= th.pointIntervalMinutes * 60_000 && Math.abs(reported - s.ptScore) > th.pointMinDelta)) {
+  if (
+    next !== before ||
+    (s.ptAt !== null &&
+      at - s.ptAt >= th.pointIntervalMinutes * 60_000 &&
+      Math.abs(reported - s.ptScore) > th.pointMinDelta)
+  ) {
     points.push({ at, score: reported, status: TRUST_STATUSES[next] });
     s.ptAt = at;
     s.ptScore = reported;

@@ -59,7 +59,10 @@ export function collect<T = Record<string, any>>(
       const deadline = Date.now() + timeoutMs;
       while (items.length < count) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`expected ${count} items, got ${items.length}: ${JSON.stringify(items).slice(0, 500)} errors: ${JSON.stringify(errors)}`);
+        if (left <= 0)
+          throw new Error(
+            `expected ${count} items, got ${items.length}: ${JSON.stringify(items).slice(0, 500)} errors: ${JSON.stringify(errors)}`,
+          );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           wake = () => {
@@ -86,7 +89,11 @@ export function connected(client: Client): Promise<void> {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns true (rejects after timeoutMs). */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -47,7 +47,11 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   };
 }
 
-export async function gqlHttp<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<{ data: T; errors?: any[] }> {
+export async function gqlHttp<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ data: T; errors?: any[] }> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -10,11 +10,20 @@ import { useTheme } from './use-theme';
 
 function Page({ route }: { route: Route }) {
   switch (route.name) {
-    case 'overview': return <OverviewPage />;
-    case 'zone': return <ZonePage key={route.zoneId} zoneId={route.zoneId} />;
-    case 'sensor': return <SensorPage key={route.sensorId} sensorId={route.sensorId} />;
-    case 'tickets': return <TicketsPage params={route.params} />;
-    case 'not-found': return <Empty>Nothing at “{route.path}”. <Link to={paths.overview()}>Go to the overview</Link></Empty>;
+    case 'overview':
+      return <OverviewPage />;
+    case 'zone':
+      return <ZonePage key={route.zoneId} zoneId={route.zoneId} />;
+    case 'sensor':
+      return <SensorPage key={route.sensorId} sensorId={route.sensorId} />;
+    case 'tickets':
+      return <TicketsPage params={route.params} />;
+    case 'not-found':
+      return (
+        <Empty>
+          Nothing at “{route.path}”. <Link to={paths.overview()}>Go to the overview</Link>
+        </Empty>
+      );
   }
 }
 
@@ -25,15 +34,27 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <a className="brand" href={paths.overview()}>
-          <span aria-hidden="true" className="brand-mark">◆</span> Sensor Trust
+          <span aria-hidden="true" className="brand-mark">
+            ◆
+          </span>{' '}
+          Sensor Trust
         </a>
         <nav className="main-nav" aria-label="Main">
-          <Link to={paths.overview()} aria-current={route.name === 'overview' ? 'page' : undefined}>Overview</Link>
-          <Link to={paths.tickets()} aria-current={route.name === 'tickets' ? 'page' : undefined}>Tickets</Link>
+          <Link to={paths.overview()} aria-current={route.name === 'overview' ? 'page' : undefined}>
+            Overview
+          </Link>
+          <Link to={paths.tickets()} aria-current={route.name === 'tickets' ? 'page' : undefined}>
+            Tickets
+          </Link>
         </nav>
         <span className="header-spacer" />
         <LiveIndicator />
-        <button type="button" className="theme-toggle" onClick={toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+        <button
+          type="button"
+          className="theme-toggle"
+          onClick={toggleTheme}
+          aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+        >
           {theme === 'dark' ? '☀ Light' : '☾ Dark'}
         </button>
       </header>

@@ -13,14 +13,22 @@ afterEach(() => {
 });
 
 const overview = { dashboardSummary: summary(), zoneStats: [], tickets: { nodes: [] } };
-const overviewCalls = (calls: unknown[][]) => calls.filter(([req]) => operationName(req as never) === 'Overview').length;
+const overviewCalls = (calls: unknown[][]) =>
+  calls.filter(([req]) => operationName(req as never) === 'Overview').length;
 
 describe('live updates fallback', () => {
   it('says live updates are paused while the socket is down, polls every 10 s, and stops when it is back', () => {
     vi.useFakeTimers();
     const store = new ConnectionStore('live');
     const { client, executeQuery } = createMockClient({ queries: { Overview: overview } });
-    renderWithClient(<><ConnectionBanner /><OverviewPage /></>, client, store);
+    renderWithClient(
+      <>
+        <ConnectionBanner />
+        <OverviewPage />
+      </>,
+      client,
+      store,
+    );
     expect(screen.queryByTestId('connection-banner')).toBeNull();
 
     // No polling while the socket is up.
@@ -28,7 +36,9 @@ describe('live updates fallback', () => {
     expect(overviewCalls(executeQuery.mock.calls)).toBe(1);
 
     act(() => store.set('offline'));
-    expect(screen.getByTestId('connection-banner').textContent).toContain('Live updates paused — reconnecting; refreshing every 10 s');
+    expect(screen.getByTestId('connection-banner').textContent).toContain(
+      'Live updates paused — reconnecting; refreshing every 10 s',
+    );
     act(() => void vi.advanceTimersByTime(2 * POLL_INTERVAL_MS));
     expect(overviewCalls(executeQuery.mock.calls)).toBe(3);
 

@@ -7,7 +7,11 @@ export const SEVERITY_ORDER: Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
     <span className={`badge severity-${severity.toLowerCase()}`} title={`Severity: ${severity.toLowerCase()}`}>
-      {BARS[severity] && <span aria-hidden="true" className="badge-icon severity-bars">{BARS[severity]}</span>}
+      {BARS[severity] && (
+        <span aria-hidden="true" className="badge-icon severity-bars">
+          {BARS[severity]}
+        </span>
+      )}
       {severity}
     </span>
   );

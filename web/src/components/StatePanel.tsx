@@ -14,9 +14,10 @@ export function Empty({ children }: { children: React.ReactNode }) {
 }
 
 export function ErrorState({ error, what }: { error: CombinedError | Error; what: string }) {
-  const message = 'networkError' in error && error.networkError
-    ? 'The server could not be reached.'
-    : error.message.replace(/^\[GraphQL\] /, '');
+  const message =
+    'networkError' in error && error.networkError
+      ? 'The server could not be reached.'
+      : error.message.replace(/^\[GraphQL\] /, '');
   return (
     <div className="state state-error" role="alert">
       <strong>Could not load {what}.</strong> {message}

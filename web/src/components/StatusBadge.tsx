@@ -20,7 +20,9 @@ export function StatusBadge({ status, count }: { status: TrustStatus; count?: nu
   const look = LOOK[status];
   return (
     <span className={`badge status-${status.toLowerCase()}`} title={`Status: ${look.label}`}>
-      <span aria-hidden="true" className="badge-icon">{look.icon}</span>
+      <span aria-hidden="true" className="badge-icon">
+        {look.icon}
+      </span>
       {count === undefined ? look.label.toUpperCase() : `${count} ${look.label.toLowerCase()}`}
     </span>
   );

@@ -18,7 +18,9 @@ export function TicketStatusBadge({ status }: { status: TicketStatus }) {
   const look = LOOK[status];
   return (
     <span className={`badge ticket-${status.toLowerCase()}`}>
-      <span aria-hidden="true" className="badge-icon">{look.icon}</span>
+      <span aria-hidden="true" className="badge-icon">
+        {look.icon}
+      </span>
       {look.label}
     </span>
   );

@@ -44,9 +44,12 @@ export function useRefetchOn<Data, Variables extends AnyVariables>(
   const refetchRef = useRef(refetch);
   refetchRef.current = refetch;
 
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
 
   const onEvent = useCallback(() => {
     if (timer.current) return;

@@ -11,7 +11,10 @@ export const summary = (over: Partial<Record<string, unknown>> = {}) => ({
     { status: 'UNKNOWN', count: 0 },
   ],
   openTickets: 3,
-  openTicketsBySeverity: [{ severity: 'HIGH', count: 2 }, { severity: 'MEDIUM', count: 1 }],
+  openTicketsBySeverity: [
+    { severity: 'HIGH', count: 2 },
+    { severity: 'MEDIUM', count: 1 },
+  ],
   readingsLastHour: 38_880,
   generatedAt: '2026-11-28T12:00:00.000Z',
   ...over,
@@ -40,12 +43,27 @@ export const ticket = (id: string, over: Partial<Record<string, unknown>> = {}) 
   resolvedAt: null,
   occurrences: 1,
   lastSeenAt: null,
-  sensor: { __typename: 'Sensor', id: 'hall-a-temp-1', name: 'Hall A temperature 1', zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' } },
-  events: [{ __typename: 'TicketEvent', at: '2026-11-28T11:50:00.000Z', type: 'OPENED', actor: 'automation', note: null }],
+  sensor: {
+    __typename: 'Sensor',
+    id: 'hall-a-temp-1',
+    name: 'Hall A temperature 1',
+    zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' },
+  },
+  events: [
+    { __typename: 'TicketEvent', at: '2026-11-28T11:50:00.000Z', type: 'OPENED', actor: 'automation', note: null },
+  ],
   ...over,
 });
 
-export const sensorRow = (id: string, name: string, kind: string, score: number, status: string, lastAt: string, reasons: unknown[] = []) => ({
+export const sensorRow = (
+  id: string,
+  name: string,
+  kind: string,
+  score: number,
+  status: string,
+  lastAt: string,
+  reasons: unknown[] = [],
+) => ({
   __typename: 'Sensor',
   id,
   name,

@@ -29,7 +29,12 @@ function toResult(operation: GraphQLRequest, answer: Answer): Source<OperationRe
 function answerOf(operation: GraphQLRequest, answer: Answer): Source<OperationResult> {
   if (answer === 'pending') return never;
   if (answer instanceof Error) {
-    return fromValue({ operation, error: new CombinedError({ networkError: answer }), stale: false, hasNext: false } as unknown as OperationResult);
+    return fromValue({
+      operation,
+      error: new CombinedError({ networkError: answer }),
+      stale: false,
+      hasNext: false,
+    } as unknown as OperationResult);
   }
   return fromValue({ operation, data: answer, stale: false, hasNext: false } as unknown as OperationResult);
 }
@@ -44,7 +49,9 @@ export function createMockClient(options: MockClientOptions = {}) {
   const executeSubscription = vi.fn((request: GraphQLRequest) => {
     const events = options.subscriptions?.[operationName(request)];
     if (!events) return never;
-    return fromArray(events.map((data) => ({ operation: request, data, stale: false, hasNext: true }) as unknown as OperationResult));
+    return fromArray(
+      events.map((data) => ({ operation: request, data, stale: false, hasNext: true }) as unknown as OperationResult),
+    );
   });
   const executeMutation = vi.fn((request: GraphQLRequest) => {
     const answer = options.mutations?.[operationName(request)]?.(request.variables as Record<string, unknown>) ?? {};
@@ -54,7 +61,11 @@ export function createMockClient(options: MockClientOptions = {}) {
   return { client, executeQuery, executeSubscription, executeMutation };
 }
 
-export function renderWithClient(ui: ReactNode, client: Client, connection: ConnectionState | ConnectionStore = 'live') {
+export function renderWithClient(
+  ui: ReactNode,
+  client: Client,
+  connection: ConnectionState | ConnectionStore = 'live',
+) {
   const store = connection instanceof ConnectionStore ? connection : new ConnectionStore(connection);
   return render(
     <Provider value={client}>

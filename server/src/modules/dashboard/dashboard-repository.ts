@@ -91,7 +91,9 @@ export function createDashboardRepository(prisma: PrismaClient) {
     /** Fleet summary in one statement; readingsLastHour sums the 60 rollup minutes ending at `now`. */
     async summary(now: Date): Promise<DashboardSummaryRow> {
       const hourAgo = new Date(now.getTime() - 3600_000);
-      const [row] = await prisma.$queryRaw<{ doc: string }[]>`SELECT dashboard_summary(${hourAgo}::timestamptz, ${now}::timestamptz) AS doc`;
+      const [row] = await prisma.$queryRaw<
+        { doc: string }[]
+      >`SELECT dashboard_summary(${hourAgo}::timestamptz, ${now}::timestamptz) AS doc`;
       const doc = JSON.parse(row!.doc) as SummaryDoc;
       const counts: Partial<Record<TrustStatus, number>> = {};
       let sensorCount = 0;

@@ -59,7 +59,8 @@ export default fp<{ dashboard: DashboardService }>(
       if (!cacheable(body.query, operationName)) return;
       const key = JSON.stringify([body.query, operationName, body.variables ?? null]);
       const hit = dashboard.cachedResponse(key);
-      if (hit !== undefined) return reply.type('application/json; charset=utf-8').header('x-dashboard-cache', 'hit').send(hit);
+      if (hit !== undefined)
+        return reply.type('application/json; charset=utf-8').header('x-dashboard-cache', 'hit').send(hit);
       pending.set(request, { key, since: dashboard.generation() });
     });
 

@@ -27,7 +27,8 @@ export interface IngestItem {
   value: number;
 }
 
-export type IngestErrorCode = 'UNKNOWN_SENSOR' | 'FUTURE_TIMESTAMP' | 'INVALID_VALUE' | 'INVALID_TIMESTAMP' | 'INTERNAL_ERROR';
+export type IngestErrorCode =
+  'UNKNOWN_SENSOR' | 'FUTURE_TIMESTAMP' | 'INVALID_VALUE' | 'INVALID_TIMESTAMP' | 'INTERNAL_ERROR';
 
 export interface IngestError {
   index: number;
@@ -74,7 +75,13 @@ let shardCounter = 0;
 export function createReadingsService(deps: ReadingsServiceDeps) {
   const { transaction, repo, profiles, trust, events, config, clock, log } = deps;
 
-  function reject(errors: IngestError[], index: number, sensorId: string | null, code: IngestErrorCode, message: string) {
+  function reject(
+    errors: IngestError[],
+    index: number,
+    sensorId: string | null,
+    code: IngestErrorCode,
+    message: string,
+  ) {
     errors.push({ index, sensorId, code, message });
   }
 
@@ -106,7 +113,14 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         const out: GroupOutcome = { errors: [], duplicates: 0 };
         g.profile = known.get(id);
         if (!g.profile) {
-          for (const i of g.indexes) reject(out.errors, i, id, 'UNKNOWN_SENSOR', `Sensor "${id}" is not registered; create it with upsertSensor first`);
+          for (const i of g.indexes)
+            reject(
+              out.errors,
+              i,
+              id,
+              'UNKNOWN_SENSOR',
+              `Sensor "${id}" is not registered; create it with upsertSensor first`,
+            );
           return out;
         }
         let sorted = true;
@@ -114,10 +128,18 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         for (const i of g.indexes) {
           const r = readings[i];
           const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : NaN;
-          if (!Number.isFinite(r.value)) reject(out.errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${r.value}`);
-          else if (!Number.isFinite(ts)) reject(out.errors, i, id, 'INVALID_TIMESTAMP', 'timestamp is not a valid date');
+          if (!Number.isFinite(r.value))
+            reject(out.errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${r.value}`);
+          else if (!Number.isFinite(ts))
+            reject(out.errors, i, id, 'INVALID_TIMESTAMP', 'timestamp is not a valid date');
           else if (ts > latest) {
-            reject(out.errors, i, id, 'FUTURE_TIMESTAMP', `timestamp ${r.timestamp.toISOString()} is more than ${config.futureSkewMs / 1000} s ahead of the server clock (${now.toISOString()})`);
+            reject(
+              out.errors,
+              i,
+              id,
+              'FUTURE_TIMESTAMP',
+              `timestamp ${r.timestamp.toISOString()} is more than ${config.futureSkewMs / 1000} s ahead of the server clock (${now.toISOString()})`,
+            );
           } else {
             if (ts < prevTs) sorted = false;
             prevTs = ts;
@@ -145,7 +167,14 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         if (outcome.status === 'rejected') {
           log.error({ err: outcome.reason, sensorId: id }, 'validating a sensor group failed');
           g.samples.length = 0;
-          for (const i of g.indexes) reject(errors, i, id, 'INTERNAL_ERROR', 'This reading could not be processed; it was not stored. Retry it.');
+          for (const i of g.indexes)
+            reject(
+              errors,
+              i,
+              id,
+              'INTERNAL_ERROR',
+              'This reading could not be processed; it was not stored. Retry it.',
+            );
           continue;
         }
         for (const e of outcome.value.errors) errors.push(e);
@@ -163,7 +192,11 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       const sortedIds: string[] = [];
       for (const [id, g] of groups) if (g.samples.length) sortedIds.push(id);
       sortedIds.sort();
-      const columns = { sensorIds: new Array<string>(candidates), ts: new Array<number>(candidates), values: new Array<number>(candidates) };
+      const columns = {
+        sensorIds: new Array<string>(candidates),
+        ts: new Array<number>(candidates),
+        values: new Array<number>(candidates),
+      };
       const work: SensorReadings[] = new Array(sortedIds.length);
       let p = 0;
       for (let k = 0; k < sortedIds.length; k++) {
@@ -182,7 +215,10 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         // insert needs nothing from the lock, and one round trip fewer holds the transaction
         // open for less time (on the embedded database's thread, a round trip can wait for
         // the main thread to finish other requests' work).
-        const [locked, dup] = await Promise.all([trust.lockSensors(tx, sortedIds), repo.insertBatch(tx, columns, shard)]);
+        const [locked, dup] = await Promise.all([
+          trust.lockSensors(tx, sortedIds),
+          repo.insertBatch(tx, columns, shard),
+        ]);
         let fresh = work;
         if (dup.length) fresh = withoutStored(work, dup);
         const effects = await trust.applyReadings(tx, locked, fresh, now);
@@ -204,7 +240,8 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       const events_: ReadingEvent[] = new Array(accepted);
       let p = 0;
       for (const { profile, samples } of stored) {
-        for (const s of samples) events_[p++] = { sensorId: profile.id, zoneId: profile.zoneId, ts: s.ts, value: s.value };
+        for (const s of samples)
+          events_[p++] = { sensorId: profile.id, zoneId: profile.zoneId, ts: s.ts, value: s.value };
       }
       events.publish(Topic.ReadingsAdded, { readings: events_ });
       deps.onCommitted?.();

@@ -10,8 +10,11 @@ type Query<P, A = Record<string, never>> = { obj: P; params: A };
 export const sensorsLoaders = {
   Sensor: {
     async zone(queries: Query<SensorRow>[], { services }: GraphQLContext) {
-      const zones = byKey(await services.sensorsRepository.zonesByIds(unique(queries.map((q) => q.obj.zoneId))), (z) => z.id);
-      return queries.map((q) => (q.obj.zoneId ? zones.get(q.obj.zoneId) ?? null : null));
+      const zones = byKey(
+        await services.sensorsRepository.zonesByIds(unique(queries.map((q) => q.obj.zoneId))),
+        (z) => z.id,
+      );
+      return queries.map((q) => (q.obj.zoneId ? (zones.get(q.obj.zoneId) ?? null) : null));
     },
     async trust(queries: Query<SensorRow>[], { services }: GraphQLContext) {
       const states = await services.trustRepository.bySensorIds(queries.map((q) => q.obj.id));
@@ -28,12 +31,18 @@ export const sensorsLoaders = {
         return { sensorId: q.obj.id, timestamp: state.lastReadingAt, value: state.lastValue };
       });
     },
-    async tickets(queries: Query<SensorRow, { status?: ('OPEN' | 'ACKNOWLEDGED' | 'IN_PROGRESS' | 'RESOLVED')[] | null }>[], { services }: GraphQLContext) {
+    async tickets(
+      queries: Query<SensorRow, { status?: ('OPEN' | 'ACKNOWLEDGED' | 'IN_PROGRESS' | 'RESOLVED')[] | null }>[],
+      { services }: GraphQLContext,
+    ) {
       // Parents usually share the same status filter; group by it to keep one query per distinct filter.
       const byFilter = groupBy(queries, (q) => JSON.stringify(q.params.status ?? null));
       const results = new Map<Query<SensorRow>, unknown[]>();
       for (const group of byFilter.values()) {
-        const rows = await services.ticketsRepository.bySensorIds(group.map((q) => q.obj.id), group[0].params.status ?? null);
+        const rows = await services.ticketsRepository.bySensorIds(
+          group.map((q) => q.obj.id),
+          group[0].params.status ?? null,
+        );
         const bySensor = groupBy(rows, (t) => t.sensorId);
         for (const q of group) results.set(q as Query<SensorRow>, bySensor.get(q.obj.id) ?? []);
       }
@@ -44,12 +53,17 @@ export const sensorsLoaders = {
         queries.map((q) => ({ id: q.obj.id, zoneId: q.obj.zoneId })),
         services.clock.now(),
       );
-      return queries.map((q) => windows.filter((w) => w.sensorId === q.obj.id || (w.zoneId !== null && w.zoneId === q.obj.zoneId)));
+      return queries.map((q) =>
+        windows.filter((w) => w.sensorId === q.obj.id || (w.zoneId !== null && w.zoneId === q.obj.zoneId)),
+      );
     },
   },
   Zone: {
     async sensors(queries: Query<ZoneRow>[], { services }: GraphQLContext) {
-      const bySensorZone = groupBy(await services.sensorsRepository.sensorsByZoneIds(queries.map((q) => q.obj.id)), (s) => s.zoneId);
+      const bySensorZone = groupBy(
+        await services.sensorsRepository.sensorsByZoneIds(queries.map((q) => q.obj.id)),
+        (s) => s.zoneId,
+      );
       return queries.map((q) => bySensorZone.get(q.obj.id) ?? []);
     },
     async stats(queries: Query<ZoneRow>[], { services }: GraphQLContext) {

@@ -34,4 +34,3 @@ export const sensorsResolvers: Resolvers = {
       services.trustRepository.history(sensor.id, from ?? null, to ?? null),
   },
 };
-

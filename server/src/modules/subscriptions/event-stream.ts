@@ -9,7 +9,9 @@ export type OverflowPolicy = 'latest' | 'queue';
 
 export class SlowSubscriberError extends mercurius.ErrorWithProps {
   constructor(limit: number) {
-    super(`Subscription ended: more than ${limit} events were waiting for this client`, { code: 'SUBSCRIBER_TOO_SLOW' });
+    super(`Subscription ended: more than ${limit} events were waiting for this client`, {
+      code: 'SUBSCRIBER_TOO_SLOW',
+    });
   }
 }
 

@@ -23,7 +23,8 @@ export default fp<{ services: Services }>(
     });
     const outcome = await Promise.race([Promise.all([services.subscriptions.start(), live.ready]), timeout]);
     clearTimeout(timer);
-    if (outcome === 'timeout') app.log.warn('pub/sub subscriptions not confirmed yet; live updates start when Redis answers');
+    if (outcome === 'timeout')
+      app.log.warn('pub/sub subscriptions not confirmed yet; live updates start when Redis answers');
     app.addHook('onClose', async () => {
       await live.stop();
       await services.subscriptions.stop();

@@ -13,7 +13,9 @@ export interface Subscriber<T> {
 }
 
 export function matches(filter: SensorFilter, sensorId: string, zoneId: string | null): boolean {
-  return (filter.sensorId === null || filter.sensorId === sensorId) && (filter.zoneId === null || filter.zoneId === zoneId);
+  return (
+    (filter.sensorId === null || filter.sensorId === sensorId) && (filter.zoneId === null || filter.zoneId === zoneId)
+  );
 }
 
 export class SubscriberRegistry<T> {

@@ -10,7 +10,12 @@
 //   goes through Redis and is never delivered twice.
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../../events/event-bus.js';
-import { Topic, type ReadingsAddedPayload, type SensorsUpdatedPayload, type TicketUpdatedPayload } from '../../events/topics.js';
+import {
+  Topic,
+  type ReadingsAddedPayload,
+  type SensorsUpdatedPayload,
+  type TicketUpdatedPayload,
+} from '../../events/topics.js';
 import type { DashboardSummaryRow } from '../dashboard/dashboard-repository.js';
 import type { SensorRow, SensorsRepository } from '../sensors/sensors-repository.js';
 import type { TicketRow, TicketsRepository } from '../tickets/tickets-repository.js';
@@ -57,7 +62,9 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
   async function onSensors({ sensors: changed }: SensorsUpdatedPayload): Promise<void> {
     const wanted = changed.filter((c) => !isEmpty(sensors.matching(c.sensorId, c.zoneId)));
     if (!wanted.length) return;
-    const rows = new Map((await options.sensorsRepository.sensorsByIds(wanted.map((c) => c.sensorId))).map((s) => [s.id, s]));
+    const rows = new Map(
+      (await options.sensorsRepository.sensorsByIds(wanted.map((c) => c.sensorId))).map((s) => [s.id, s]),
+    );
     for (const c of wanted) {
       const row = rows.get(c.sensorId);
       if (!row) continue;
@@ -83,10 +90,14 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
       const handlers = {
         [Topic.ReadingsAdded]: onReadings,
         [Topic.SensorsUpdated]: (p: SensorsUpdatedPayload) => {
-          sensorChain = sensorChain.then(() => onSensors(p)).catch((err) => log.warn({ err }, 'sensorUpdated delivery failed'));
+          sensorChain = sensorChain
+            .then(() => onSensors(p))
+            .catch((err) => log.warn({ err }, 'sensorUpdated delivery failed'));
         },
         [Topic.TicketUpdated]: (p: TicketUpdatedPayload) => {
-          ticketChain = ticketChain.then(() => onTicket(p)).catch((err) => log.warn({ err }, 'ticketUpdated delivery failed'));
+          ticketChain = ticketChain
+            .then(() => onTicket(p))
+            .catch((err) => log.warn({ err }, 'ticketUpdated delivery failed'));
         },
       };
       listen(Topic.ReadingsAdded);
@@ -113,7 +124,12 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
       for (const s of dashboard.subscribers()) s.stream.push(summary);
     },
     /** Open subscriptions on this instance, per field (metrics, tests). */
-    counts: () => ({ readingAdded: readings.size, sensorUpdated: sensors.size, ticketUpdated: tickets.size, dashboardUpdated: dashboard.size }),
+    counts: () => ({
+      readingAdded: readings.size,
+      sensorUpdated: sensors.size,
+      ticketUpdated: tickets.size,
+      dashboardUpdated: dashboard.size,
+    }),
   };
 }
 

@@ -33,13 +33,23 @@ export function createMaintenanceRepository(prisma: PrismaClient) {
       return prisma.maintenanceWindow.findUnique({ where: { id } });
     },
 
-    create(data: { sensorId: string | null; zoneId: string | null; startsAt: Date; endsAt: Date; reason: string | null; createdBy: string }) {
+    create(data: {
+      sensorId: string | null;
+      zoneId: string | null;
+      startsAt: Date;
+      endsAt: Date;
+      reason: string | null;
+      createdBy: string;
+    }) {
       return prisma.maintenanceWindow.create({ data });
     },
 
     /** Ends a window early; only if it is still running (returns null otherwise). */
     async endAt(id: string, now: Date): Promise<MaintenanceWindowRow | null> {
-      const { count } = await prisma.maintenanceWindow.updateMany({ where: { id, startsAt: { lte: now }, endsAt: { gt: now } }, data: { endsAt: now } });
+      const { count } = await prisma.maintenanceWindow.updateMany({
+        where: { id, startsAt: { lte: now }, endsAt: { gt: now } },
+        data: { endsAt: now },
+      });
       return count ? prisma.maintenanceWindow.findUnique({ where: { id } }) : null;
     },
 

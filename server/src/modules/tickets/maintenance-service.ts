@@ -25,7 +25,8 @@ export function createMaintenanceService(
     const affected = window.sensorId
       ? await sensors.sensorsByIds([window.sensorId])
       : await sensors.sensorsByZoneIds([window.zoneId!]);
-    if (affected.length) events.publish(Topic.SensorsUpdated, { sensors: affected.map((s) => ({ sensorId: s.id, zoneId: s.zoneId })) });
+    if (affected.length)
+      events.publish(Topic.SensorsUpdated, { sensors: affected.map((s) => ({ sensorId: s.id, zoneId: s.zoneId })) });
   }
 
   return {
@@ -33,15 +34,20 @@ export function createMaintenanceService(
       const sensorId = input.sensorId?.trim() || null;
       const zoneId = input.zoneId?.trim() || null;
       if ((sensorId === null) === (zoneId === null)) {
-        throw new UserInputError('Give exactly one of sensorId and zoneId', { field: sensorId ? 'zoneId' : 'sensorId' });
+        throw new UserInputError('Give exactly one of sensorId and zoneId', {
+          field: sensorId ? 'zoneId' : 'sensorId',
+        });
       }
-      if (!(input.startsAt < input.endsAt)) throw new UserInputError('endsAt must be after startsAt', { field: 'endsAt' });
+      if (!(input.startsAt < input.endsAt))
+        throw new UserInputError('endsAt must be after startsAt', { field: 'endsAt' });
       const now = clock.now();
-      if (input.endsAt <= now) throw new UserInputError('endsAt is in the past: the window would never be active', { field: 'endsAt' });
+      if (input.endsAt <= now)
+        throw new UserInputError('endsAt is in the past: the window would never be active', { field: 'endsAt' });
       if (sensorId && !(await sensors.sensorsByIds([sensorId])).length) {
         throw new UserInputError(`Sensor "${sensorId}" does not exist`, { field: 'sensorId' });
       }
-      if (zoneId && !(await sensors.zoneExists(zoneId))) throw new UserInputError(`Zone "${zoneId}" does not exist`, { field: 'zoneId' });
+      if (zoneId && !(await sensors.zoneExists(zoneId)))
+        throw new UserInputError(`Zone "${zoneId}" does not exist`, { field: 'zoneId' });
       const window = await repo.create({
         sensorId,
         zoneId,

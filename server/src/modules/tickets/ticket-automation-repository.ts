@@ -3,7 +3,14 @@
 // in the same statement. Times travel as epoch ms (float8) like the ingest path.
 import type { SqlTx } from '../../db/sql-transaction.js';
 import type { FaultKind, Severity } from '../../trust/types.js';
-import type { ActiveWindow, EventDraft, KnownTicket, TicketInsert, TicketPatch, TicketReopen } from './ticket-planner.js';
+import type {
+  ActiveWindow,
+  EventDraft,
+  KnownTicket,
+  TicketInsert,
+  TicketPatch,
+  TicketReopen,
+} from './ticket-planner.js';
 import { AUTOMATION_ACTOR, type TicketStatus } from './ticket-rules.js';
 
 type Tx = SqlTx;
@@ -19,8 +26,16 @@ export interface ChangedTicket {
 export async function knownTickets(tx: Tx, sensorIds: readonly string[]): Promise<KnownTicket[]> {
   const rows = await tx.$queryRaw<
     {
-      id: string; sensor_id: string; kind: FaultKind; status: TicketStatus; severity: Severity; severity_manual: boolean;
-      resolved_at: Date | null; resolved_by: string | null; recovered_at: Date | null; last_seen_at: Date | null;
+      id: string;
+      sensor_id: string;
+      kind: FaultKind;
+      status: TicketStatus;
+      severity: Severity;
+      severity_manual: boolean;
+      resolved_at: Date | null;
+      resolved_by: string | null;
+      recovered_at: Date | null;
+      last_seen_at: Date | null;
     }[]
   >`
     SELECT DISTINCT ON (sensor_id, kind) id, sensor_id, kind::text AS kind, status::text AS status, severity::text AS severity,
@@ -29,8 +44,16 @@ export async function knownTickets(tx: Tx, sensorIds: readonly string[]): Promis
      WHERE sensor_id = ANY(${[...sensorIds]}::text[])
      ORDER BY sensor_id, kind, (status = 'RESOLVED'), resolved_at DESC NULLS LAST`;
   return rows.map((r) => ({
-    id: r.id, sensorId: r.sensor_id, kind: r.kind, status: r.status, severity: r.severity, severityManual: r.severity_manual,
-    resolvedAt: r.resolved_at, resolvedBy: r.resolved_by, recoveredAt: r.recovered_at, lastSeenAt: r.last_seen_at,
+    id: r.id,
+    sensorId: r.sensor_id,
+    kind: r.kind,
+    status: r.status,
+    severity: r.severity,
+    severityManual: r.severity_manual,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    recoveredAt: r.recovered_at,
+    lastSeenAt: r.last_seen_at,
   }));
 }
 
@@ -43,7 +66,9 @@ export async function activeWindows(
   if (!sensors.length) return out;
   const times = sensors.map((s) => s.at.getTime());
   const zoneIds = [...new Set(sensors.map((s) => s.zoneId).filter((z): z is string => z !== null))];
-  const windows = await tx.$queryRaw<{ id: string; sensor_id: string | null; zone_id: string | null; starts_at: Date; ends_at: Date }[]>`
+  const windows = await tx.$queryRaw<
+    { id: string; sensor_id: string | null; zone_id: string | null; starts_at: Date; ends_at: Date }[]
+  >`
     SELECT id, sensor_id, zone_id, starts_at, ends_at FROM maintenance_window
      WHERE (sensor_id = ANY(${sensors.map((s) => s.sensorId)}::text[]) OR zone_id = ANY(${zoneIds}::text[]))
        AND starts_at <= to_timestamp(${Math.max(...times)}::float8 / 1000)
@@ -51,7 +76,10 @@ export async function activeWindows(
   for (const s of sensors) {
     const at = s.at.getTime();
     const w = windows.find(
-      (w) => (w.sensor_id === s.sensorId || (w.zone_id !== null && w.zone_id === s.zoneId)) && w.starts_at.getTime() <= at && at < w.ends_at.getTime(),
+      (w) =>
+        (w.sensor_id === s.sensorId || (w.zone_id !== null && w.zone_id === s.zoneId)) &&
+        w.starts_at.getTime() <= at &&
+        at < w.ends_at.getTime(),
     );
     if (w) out.set(s.sensorId, { id: w.id, endsAt: w.ends_at });
   }
@@ -76,7 +104,10 @@ export async function lockKeys(tx: Tx, keys: readonly string[]): Promise<void> {
  * Opens tickets. Should an unresolved ticket for the same sensor and kind exist after all
  * (another writer won), the partial unique index turns the insert into an update of it.
  */
-export async function insertTickets(tx: Tx, rows: readonly TicketInsert[]): Promise<(ChangedTicket & { inserted: boolean })[]> {
+export async function insertTickets(
+  tx: Tx,
+  rows: readonly TicketInsert[],
+): Promise<(ChangedTicket & { inserted: boolean })[]> {
   if (!rows.length) return [];
   const result = await tx.$queryRaw<{ id: string; sensor_id: string; inserted: boolean }[]>`
     WITH input AS (
@@ -134,7 +165,11 @@ export async function reopenTickets(tx: Tx, rows: readonly TicketReopen[]): Prom
  * Applies patches and writes their events; returns the tickets that got an event (the
  * ones worth publishing: a bare last-seen refresh is not news).
  */
-export async function patchTickets(tx: Tx, patches: readonly TicketPatch[], events: readonly EventDraft[]): Promise<ChangedTicket[]> {
+export async function patchTickets(
+  tx: Tx,
+  patches: readonly TicketPatch[],
+  events: readonly EventDraft[],
+): Promise<ChangedTicket[]> {
   if (!patches.length && !events.length) return [];
   const result = await tx.$queryRaw<{ id: string; sensor_id: string }[]>`
     WITH input AS (

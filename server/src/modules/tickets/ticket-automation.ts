@@ -8,7 +8,15 @@ import type { TicketSettings } from '../../config.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type TicketUpdatedPayload } from '../../events/topics.js';
 import type { TicketAutomation, TrustChange } from '../trust/trust-changes.js';
-import { activeWindows, insertTickets, knownTickets, lockKeys, patchTickets, reopenTickets, type ChangedTicket } from './ticket-automation-repository.js';
+import {
+  activeWindows,
+  insertTickets,
+  knownTickets,
+  lockKeys,
+  patchTickets,
+  reopenTickets,
+  type ChangedTicket,
+} from './ticket-automation-repository.js';
 import { planTickets, ticketKey, type ActiveWindow, type KnownTicket, type TicketPlan } from './ticket-planner.js';
 import { escalateLongOpen, resolveRecovered } from './ticket-sweep-repository.js';
 
@@ -42,11 +50,19 @@ function byKey(tickets: readonly KnownTicket[]): Map<string, KnownTicket> {
 }
 
 function structuralKeys(plan: TicketPlan): string[] {
-  return [...plan.inserts.map((i) => ticketKey(i.sensorId, i.kind)), ...plan.reopens.map((r) => ticketKey(r.sensorId, r.kind))];
+  return [
+    ...plan.inserts.map((i) => ticketKey(i.sensorId, i.kind)),
+    ...plan.reopens.map((r) => ticketKey(r.sensorId, r.kind)),
+  ];
 }
 
 export function createTicketAutomation({ settings, events }: TicketAutomationDeps): TicketAutomationService {
-  async function planWithWindows(tx: Tx, changes: TrustChange[], known: Map<string, KnownTicket>, windows: Map<string, ActiveWindow | null>) {
+  async function planWithWindows(
+    tx: Tx,
+    changes: TrustChange[],
+    known: Map<string, KnownTicket>,
+    windows: Map<string, ActiveWindow | null>,
+  ) {
     let plan = planTickets({ changes, known, windows, settings });
     if (plan.needWindows.size) {
       const wanted = changes.filter((c) => plan.needWindows.has(c.sensorId));
@@ -80,7 +96,9 @@ export function createTicketAutomation({ settings, events }: TicketAutomationDep
         ...(await reopenTickets(tx, plan.reopens)),
         ...(await patchTickets(tx, plan.patches, plan.events)),
       ];
-      return dedupePayloads(changed.map((t) => ({ ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null })));
+      return dedupePayloads(
+        changed.map((t) => ({ ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null })),
+      );
     },
 
     async sweep(tx, now) {

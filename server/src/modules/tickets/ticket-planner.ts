@@ -105,7 +105,11 @@ export function planTickets({ changes, known, windows, settings }: PlanInput): T
   }
   for (const c of latest.values()) {
     const reasons = new Map<FaultKind, TrustReason>(c.verdict.reasons.map((r) => [r.kind, r]));
-    const kinds = new Set<FaultKind>([...reasons.keys(), ...c.previous.reasonKinds, ...(openKindsBySensor.get(c.sensorId) ?? [])]);
+    const kinds = new Set<FaultKind>([
+      ...reasons.keys(),
+      ...c.previous.reasonKinds,
+      ...(openKindsBySensor.get(c.sensorId) ?? []),
+    ]);
     const windowOf = (): ActiveWindow | null | undefined => {
       if (!windows.has(c.sensorId)) {
         plan.needWindows.add(c.sensorId);
@@ -147,41 +151,62 @@ function planPresent(
       severity: null,
       onResolved: false,
     };
-    const event = (type: string, note: string, once = false) => plan.events.push({ ticketId: t.id, at, type, note, once });
+    const event = (type: string, note: string, once = false) =>
+      plan.events.push({ ticketId: t.id, at, type, note, once });
     if (t.recoveredAt) {
       patch.recovered = 'clear';
       patch.occurrencesDelta = 1;
-      event('relapsed', `${kind} reported again after ${formatDuration(Math.max(0, atMs - t.recoveredAt.getTime()))} of recovery: ${reason.message}`);
+      event(
+        'relapsed',
+        `${kind} reported again after ${formatDuration(Math.max(0, atMs - t.recoveredAt.getTime()))} of recovery: ${reason.message}`,
+      );
     } else if (!c.previous.reasonKinds.includes(kind)) {
       patch.occurrencesDelta = 1;
       event('repeated', reason.message);
     }
     if (severityRank(proposed) > severityRank(t.severity)) {
       if (t.severityManual) {
-        event('escalation_withheld', `Automation would raise the severity to ${proposed}; ${t.severity} was chosen by a person and is kept`, true);
+        event(
+          'escalation_withheld',
+          `Automation would raise the severity to ${proposed}; ${t.severity} was chosen by a person and is kept`,
+          true,
+        );
       } else {
         const window = windowOf();
         if (window) {
-          event('suppressed', `Escalation to ${proposed} withheld: maintenance window ${window.id} until ${window.endsAt.toISOString()}`, true);
+          event(
+            'suppressed',
+            `Escalation to ${proposed} withheld: maintenance window ${window.id} until ${window.endsAt.toISOString()}`,
+            true,
+          );
         } else if (window === null) {
           patch.severity = proposed;
           event('escalated', `${t.severity} → ${proposed}: ${reason.message}`);
         }
       }
     }
-    if (patch.lastSeenAt || patch.recovered !== 'keep' || patch.occurrencesDelta || patch.severity) plan.patches.push(patch);
+    if (patch.lastSeenAt || patch.recovered !== 'keep' || patch.occurrencesDelta || patch.severity)
+      plan.patches.push(patch);
     return;
   }
 
   // No unresolved ticket: open one only for a trust problem that has lasted the pending period.
-  const untrusted = c.verdict.score < settings.trustThreshold || c.verdict.status === 'FAULTY' || c.verdict.status === 'OFFLINE';
+  const untrusted =
+    c.verdict.score < settings.trustThreshold || c.verdict.status === 'FAULTY' || c.verdict.status === 'OFFLINE';
   const pendingOver = settings.immediateKinds.includes(kind) || atMs - sinceMs >= settings.pendingMs;
   if (!untrusted || !pendingOver) return;
 
   if (t && t.resolvedBy !== AUTOMATION_ACTOR && t.resolvedAt && sinceMs <= t.resolvedAt.getTime()) {
     // A person resolved the ticket while this very episode was going on: respect it, say so once.
     if (!t.lastSeenAt || t.lastSeenAt <= t.resolvedAt) {
-      plan.patches.push({ id: t.id, lastSeenAt: at, recovered: 'keep', occurrencesDelta: 0, severity: null, onResolved: true });
+      plan.patches.push({
+        id: t.id,
+        lastSeenAt: at,
+        recovered: 'keep',
+        occurrencesDelta: 0,
+        severity: null,
+        onResolved: true,
+      });
       plan.events.push({
         ticketId: t.id,
         at,
@@ -220,14 +245,40 @@ function planPresent(
     });
     return;
   }
-  plan.inserts.push({ sensorId: c.sensorId, kind, severity: proposed, title: ticketTitle(kind, c.sensorId), at, note: reason.message });
+  plan.inserts.push({
+    sensorId: c.sensorId,
+    kind,
+    severity: proposed,
+    title: ticketTitle(kind, c.sensorId),
+    at,
+    note: reason.message,
+  });
 }
 
-function planRecovery(plan: TicketPlan, settings: TicketSettings, c: TrustChange, kind: FaultKind, t: KnownTicket): void {
-  plan.patches.push({ id: t.id, lastSeenAt: null, recovered: c.at, occurrencesDelta: 0, severity: null, onResolved: false });
+function planRecovery(
+  plan: TicketPlan,
+  settings: TicketSettings,
+  c: TrustChange,
+  kind: FaultKind,
+  t: KnownTicket,
+): void {
+  plan.patches.push({
+    id: t.id,
+    lastSeenAt: null,
+    recovered: c.at,
+    occurrencesDelta: 0,
+    severity: null,
+    onResolved: false,
+  });
   const then =
     t.status === 'OPEN'
       ? `resolves itself after ${formatDuration(settings.keepOpenMs)} without it`
       : `left ${t.status} for its owner to resolve`;
-  plan.events.push({ ticketId: t.id, at: c.at, type: 'recovering', note: `${kind} no longer reported; ${then}`, once: false });
+  plan.events.push({
+    ticketId: t.id,
+    at: c.at,
+    type: 'recovering',
+    note: `${kind} no longer reported; ${then}`,
+    once: false,
+  });
 }

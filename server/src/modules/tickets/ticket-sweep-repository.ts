@@ -14,7 +14,8 @@ export interface SweptTicket {
 const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
 type Row = { id: string; sensor_id: string; zone_id: string | null };
-const toSwept = (rows: Row[]): SweptTicket[] => rows.map((r) => ({ ticketId: r.id, sensorId: r.sensor_id, zoneId: r.zone_id }));
+const toSwept = (rows: Row[]): SweptTicket[] =>
+  rows.map((r) => ({ ticketId: r.id, sensorId: r.sensor_id, zoneId: r.zone_id }));
 
 /**
  * OPEN tickets whose fault has been absent for `keepOpenMs` are resolved by automation.

@@ -38,10 +38,7 @@ export function createTicketsRepository(prisma: PrismaClient) {
       const where = ticketWhere(filter);
       const page: Prisma.TicketWhereInput = after
         ? {
-            OR: [
-              { openedAt: { lt: after.openedAt } },
-              { openedAt: after.openedAt, id: { gt: after.id } },
-            ],
+            OR: [{ openedAt: { lt: after.openedAt } }, { openedAt: after.openedAt, id: { gt: after.id } }],
           }
         : {};
       const [rows, totalCount] = await Promise.all([

@@ -38,7 +38,8 @@ export const ticketsResolvers: Resolvers = {
     startTicket: (_root, { id, note }, ctx) => ctx.services.tickets.start(id, actorFrom(ctx), note),
     commentTicket: (_root, { id, note }, ctx) => ctx.services.tickets.comment(id, actorFrom(ctx), note),
     resolveTicket: (_root, { id, note }, ctx) => ctx.services.tickets.resolve(id, actorFrom(ctx), note),
-    setTicketSeverity: (_root, { id, severity, note }, ctx) => ctx.services.tickets.setSeverity(id, actorFrom(ctx), severity, note),
+    setTicketSeverity: (_root, { id, severity, note }, ctx) =>
+      ctx.services.tickets.setSeverity(id, actorFrom(ctx), severity, note),
     scheduleMaintenance: (_root, { input }, ctx) => ctx.services.maintenance.schedule(input, actorFrom(ctx)),
     cancelMaintenance: (_root, { id }, ctx) => ctx.services.maintenance.cancel(id),
   },

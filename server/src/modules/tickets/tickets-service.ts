@@ -45,7 +45,9 @@ export function createTicketsService(prisma: PrismaClient, events: EventBus, clo
     const now = clock.now();
     const { ticket, zoneId } = await prisma.$transaction(async (tx) => {
       // Row lock: concurrent actions on one ticket apply one after the other, each on fresh state.
-      const rows = await tx.$queryRaw<{ status: TicketStatus; severity: Severity; assignee: string | null; zone_id: string | null }[]>`
+      const rows = await tx.$queryRaw<
+        { status: TicketStatus; severity: Severity; assignee: string | null; zone_id: string | null }[]
+      >`
         SELECT t.status::text AS status, t.severity::text AS severity, t.assignee, s.zone_id
           FROM ticket t JOIN sensor s ON s.id = t.sensor_id WHERE t.id = ${id} FOR UPDATE OF t`;
       const current = rows[0];
@@ -72,7 +74,9 @@ export function createTicketsService(prisma: PrismaClient, events: EventBus, clo
         eventNote = `${current.severity} → ${input.severity}${note ? `: ${note}` : ''}`;
       }
       const ticket = await tx.ticket.update({ where: { id }, data });
-      await tx.ticketEvent.create({ data: { ticketId: id, at: now, type: ACTION_EVENT[action], actor, note: eventNote } });
+      await tx.ticketEvent.create({
+        data: { ticketId: id, at: now, type: ACTION_EVENT[action], actor, note: eventNote },
+      });
       return { ticket, zoneId: current.zone_id };
     });
     publishTicketUpdates(events, [{ ticketId: ticket.id, sensorId: ticket.sensorId, zoneId }]);
@@ -85,7 +89,8 @@ export function createTicketsService(prisma: PrismaClient, events: EventBus, clo
     start: (id: string, actor: string, note?: string | null) => act('start', id, actor, { note }),
     comment: (id: string, actor: string, note: string) => act('comment', id, actor, { note }),
     resolve: (id: string, actor: string, note?: string | null) => act('resolve', id, actor, { note }),
-    setSeverity: (id: string, actor: string, severity: Severity, note?: string | null) => act('setSeverity', id, actor, { severity, note }),
+    setSeverity: (id: string, actor: string, severity: Severity, note?: string | null) =>
+      act('setSeverity', id, actor, { severity, note }),
   };
 }
 

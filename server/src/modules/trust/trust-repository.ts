@@ -13,14 +13,19 @@ export interface TrustScoreRow {
 }
 
 /** Reasons are stored as JSON with `since` in epoch ms (the trust core's shape). */
-export function toTrustScoreRow(row: Pick<TrustState, 'sensorId' | 'score' | 'status' | 'severity' | 'reasons' | 'lastEvaluated'>): TrustScoreRow {
+export function toTrustScoreRow(
+  row: Pick<TrustState, 'sensorId' | 'score' | 'status' | 'severity' | 'reasons' | 'lastEvaluated'>,
+): TrustScoreRow {
   const reasons = Array.isArray(row.reasons) ? (row.reasons as unknown as TrustReason[]) : [];
   return {
     sensorId: row.sensorId,
     score: row.score,
     status: row.status,
     severity: row.severity,
-    reasons: reasons.map((r) => ({ ...r, since: r.since === null || r.since === undefined ? null : new Date(r.since) })),
+    reasons: reasons.map((r) => ({
+      ...r,
+      since: r.since === null || r.since === undefined ? null : new Date(r.since),
+    })),
     lastEvaluated: row.lastEvaluated,
   };
 }
@@ -45,7 +50,12 @@ export function createTrustRepository(prisma: PrismaClient) {
         where: {
           ...(filter.status?.length ? { status: { in: filter.status } } : {}),
           ...(filter.zoneId || filter.kind
-            ? { sensor: { ...(filter.zoneId ? { zoneId: filter.zoneId } : {}), ...(filter.kind ? { kind: filter.kind } : {}) } }
+            ? {
+                sensor: {
+                  ...(filter.zoneId ? { zoneId: filter.zoneId } : {}),
+                  ...(filter.kind ? { kind: filter.kind } : {}),
+                },
+              }
             : {}),
         },
         orderBy: { sensorId: 'asc' },

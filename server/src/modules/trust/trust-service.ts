@@ -20,7 +20,13 @@ import {
 } from '../../trust/index.js';
 import type { EngineStateCache } from './engine-state-cache.js';
 import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
-import { SWEEP_LOCK_KEY, type LockedTrust, type TrustPointWrite, type TrustStateRepository, type TrustWrite } from './trust-state-repository.js';
+import {
+  SWEEP_LOCK_KEY,
+  type LockedTrust,
+  type TrustPointWrite,
+  type TrustStateRepository,
+  type TrustWrite,
+} from './trust-state-repository.js';
 
 /** Sensors per sweep transaction (whole zones; a larger zone makes a larger chunk). */
 const SWEEP_CHUNK_SENSORS = 500;
@@ -105,7 +111,8 @@ export function createTrustService(deps: TrustServiceDeps) {
       lastValue,
       statusSince: since,
     });
-    for (const p of outcome.points) out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status });
+    for (const p of outcome.points)
+      out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status });
     out.effects.states.push({ sensorId: profile.id, version: locked.version + 1, state: outcome.state });
     if (outcome.changed) out.effects.sensors.push({ sensorId: profile.id, zoneId: profile.zoneId });
     if (verdict.reasons.length > 0 || locked.reasonKinds.length > 0) {
@@ -161,7 +168,12 @@ export function createTrustService(deps: TrustServiceDeps) {
    * it, 'held' means the caller holds the sweep lock already. Publishes after commit.
    * Returns how many of the given sensors exist.
    */
-  async function sweepChunk(sensorIds: string[], now: Date, lock: 'try' | 'wait' | 'held', sweepTickets: boolean): Promise<number | null> {
+  async function sweepChunk(
+    sensorIds: string[],
+    now: Date,
+    lock: 'try' | 'wait' | 'held',
+    sweepTickets: boolean,
+  ): Promise<number | null> {
     const nowMs = now.getTime();
     const result = await transaction(async (tx) => {
       if (lock === 'try') {
@@ -170,10 +182,18 @@ export function createTrustService(deps: TrustServiceDeps) {
       const fleet = await repo.lockFleet(tx, sensorIds, stateCache?.versions(sensorIds));
       // Sensors that never reported have nothing to judge yet (they stay UNKNOWN).
       const judged = fleet.filter((f) => f.locked.cached || f.locked.engineState !== null);
-      const states = await readyStates(tx, judged.map((f) => f.locked));
+      const states = await readyStates(
+        tx,
+        judged.map((f) => f.locked),
+      );
       const entries = judged.map((f) => ({ profile: f.profile, state: states.get(f.profile.id)! }));
       const outcomes = sweepFleet(entries, nowMs, config);
-      const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
+      const out = {
+        writes: [] as TrustWrite[],
+        points: [] as TrustPointWrite[],
+        changes: [] as TrustChange[],
+        effects: noEffects(),
+      };
       for (let i = 0; i < judged.length; i++) {
         const { locked, profile } = judged[i];
         if (outcomes[i].material === false && locked.cached && stateCache) {
@@ -203,7 +223,10 @@ export function createTrustService(deps: TrustServiceDeps) {
     async lockSensors(tx: Tx, sortedIds: string[]): Promise<Map<string, LockedSensor>> {
       let locked = await repo.lockSensors(tx, sortedIds, stateCache?.versions(sortedIds));
       if (locked.size < sortedIds.length) {
-        await repo.ensureRows(tx, sortedIds.filter((id) => !locked.has(id)));
+        await repo.ensureRows(
+          tx,
+          sortedIds.filter((id) => !locked.has(id)),
+        );
         locked = await repo.lockSensors(tx, sortedIds, stateCache?.versions(sortedIds));
       }
       const states = await readyStates(tx, locked.values());
@@ -217,9 +240,19 @@ export function createTrustService(deps: TrustServiceDeps) {
      * transaction as the readings. A sensor whose evaluation throws keeps its previous
      * trust (logged); it never sinks the rest of the batch.
      */
-    async applyReadings(tx: Tx, locked: Map<string, LockedSensor>, groups: SensorReadings[], now: Date): Promise<TrustEffects> {
+    async applyReadings(
+      tx: Tx,
+      locked: Map<string, LockedSensor>,
+      groups: SensorReadings[],
+      now: Date,
+    ): Promise<TrustEffects> {
       const nowMs = now.getTime();
-      const out = { writes: [] as TrustWrite[], points: [] as TrustPointWrite[], changes: [] as TrustChange[], effects: noEffects() };
+      const out = {
+        writes: [] as TrustWrite[],
+        points: [] as TrustPointWrite[],
+        changes: [] as TrustChange[],
+        effects: noEffects(),
+      };
       const observed = new Set<string>();
       for (const { profile, samples } of groups) {
         const row = locked.get(profile.id);
@@ -249,7 +282,11 @@ export function createTrustService(deps: TrustServiceDeps) {
      * peers, or the whole fleet. With `skipIfBusy`, returns null when another instance holds
      * the sweep lock. Publishes after commit. Returns how many sensors were in scope.
      */
-    async evaluate(sensorIds: string[] | null, now: Date, options: { skipIfBusy?: boolean; sweepTickets?: boolean } = {}): Promise<number | null> {
+    async evaluate(
+      sensorIds: string[] | null,
+      now: Date,
+      options: { skipIfBusy?: boolean; sweepTickets?: boolean } = {},
+    ): Promise<number | null> {
       const sweepTickets = options.sweepTickets ?? sensorIds === null;
       if (sensorIds !== null) return sweepChunk(sensorIds, now, options.skipIfBusy ? 'try' : 'wait', sweepTickets);
       // The whole fleet goes zone by zone in short transactions (a zone's peers are always

@@ -120,7 +120,14 @@ export function createTrustStateRepository() {
     async lockFleet(tx: Tx, ids: string[] | null, cachedVersions?: number[]): Promise<FleetEntry[]> {
       const versions = ids ? (cachedVersions ?? new Array<number>(ids.length).fill(-1)) : null;
       const rows = await tx.$queryRaw<
-        (LockedRow & { kind: string; unit: string | null; zone_id: string | null; min_value: number | null; max_value: number | null; expected_interval_seconds: number })[]
+        (LockedRow & {
+          kind: string;
+          unit: string | null;
+          zone_id: string | null;
+          min_value: number | null;
+          max_value: number | null;
+          expected_interval_seconds: number;
+        })[]
       >`
         SELECT t.sensor_id, (t.version = c.v) AS hit,
                CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
@@ -207,7 +214,9 @@ export function createTrustStateRepository() {
 
     /** Serialises sweeps across instances; false when another transaction holds it. */
     async tryLockSweep(tx: Tx): Promise<boolean> {
-      const rows = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}::bigint) AS ok`;
+      const rows = await tx.$queryRaw<
+        { ok: boolean }[]
+      >`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}::bigint) AS ok`;
       return rows[0]?.ok === true;
     },
 

@@ -1,7 +1,14 @@
 // Quick throughput check of observe() (not a test): `npx tsx server/src/trust/eval/bench-observe.ts`
 // 1,000 sensors with their own healthy signals; states start from JSON.parse like the shell's.
 // Measures process CPU time (user), so other load on the machine distorts it less than wall time.
-import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, type ReadingSample, type SensorProfile, type TrustState } from '../index.js';
+import {
+  DEFAULT_TRUST_CONFIG,
+  initialTrustState,
+  observe,
+  type ReadingSample,
+  type SensorProfile,
+  type TrustState,
+} from '../index.js';
 import { createRng } from './prng.js';
 
 const SENSORS = 1000;
@@ -9,8 +16,13 @@ const PER_SENSOR = 1000;
 const t0 = Date.UTC(2026, 0, 5);
 const rng = createRng(42);
 const profiles: SensorProfile[] = Array.from({ length: SENSORS }, (_, i) => ({
-  id: `s${i}`, kind: ['temperature', 'humidity', 'co2', 'pressure'][i % 4], unit: 'u', zoneId: `z${i % 50}`,
-  minValue: -1000, maxValue: 100_000, expectedIntervalSeconds: 60,
+  id: `s${i}`,
+  kind: ['temperature', 'humidity', 'co2', 'pressure'][i % 4],
+  unit: 'u',
+  zoneId: `z${i % 50}`,
+  minValue: -1000,
+  maxValue: 100_000,
+  expectedIntervalSeconds: 60,
 }));
 const signals: ReadingSample[][] = profiles.map((_, i) => {
   const base = 20 + i;
@@ -24,10 +36,14 @@ for (const batch of [1, 10, 100]) {
   for (let rep = 0; rep < 3; rep++) {
     const states: TrustState[] = profiles.map(() => JSON.parse(JSON.stringify(initialTrustState())));
     const calls: [number, ReadingSample[]][] = [];
-    for (let k = 0; k < PER_SENSOR; k += batch) for (let i = 0; i < SENSORS; i++) calls.push([i, signals[i].slice(k, k + batch)]);
+    for (let k = 0; k < PER_SENSOR; k += batch)
+      for (let i = 0; i < SENSORS; i++) calls.push([i, signals[i].slice(k, k + batch)]);
     const started = process.cpuUsage().user;
     for (const [i, rs] of calls) observe(states[i], profiles[i], rs, rs[rs.length - 1].ts + 2000, DEFAULT_TRUST_CONFIG);
     const ns = ((process.cpuUsage().user - started) * 1e3) / (SENSORS * PER_SENSOR);
-    if (rep === 2) console.log(`batch ${String(batch).padStart(3)}: ${ns.toFixed(0)} ns/reading; state ${JSON.stringify(states[0]).length} bytes`);
+    if (rep === 2)
+      console.log(
+        `batch ${String(batch).padStart(3)}: ${ns.toFixed(0)} ns/reading; state ${JSON.stringify(states[0]).length} bytes`,
+      );
   }
 }

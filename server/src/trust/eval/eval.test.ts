@@ -8,10 +8,18 @@ import { runEngineEval } from './run-engine-eval.js';
 // Other seeds: `npx tsx server/src/trust/eval/print-engine-eval.ts 1 2 3`.
 const SPEC = { seed: 11, zones: 14, faultsPerKind: 6 };
 
-function combine(reports: EvalReport[]): { kinds: Map<FaultKind, KindReport[]>; healthy: number; falsePositives: number } {
+function combine(reports: EvalReport[]): {
+  kinds: Map<FaultKind, KindReport[]>;
+  healthy: number;
+  falsePositives: number;
+} {
   const kinds = new Map<FaultKind, KindReport[]>();
   for (const r of reports) for (const k of r.kinds) kinds.set(k.kind, [...(kinds.get(k.kind) ?? []), k]);
-  return { kinds, healthy: reports.reduce((a, r) => a + r.healthy, 0), falsePositives: reports.reduce((a, r) => a + r.falsePositives, 0) };
+  return {
+    kinds,
+    healthy: reports.reduce((a, r) => a + r.healthy, 0),
+    falsePositives: reports.reduce((a, r) => a + r.falsePositives, 0),
+  };
 }
 
 describe('engine evaluation on generated labelled fleets', () => {
@@ -29,13 +37,28 @@ describe('engine evaluation on generated labelled fleets', () => {
   });
 
   it('detects every fault kind (recall >= 0.95) and names it (attribution >= 0.95)', () => {
-    expect([...total.kinds.keys()].sort()).toEqual(['CLOCK', 'DRIFT', 'GAP', 'NOISE', 'OFFLINE', 'OUT_OF_RANGE', 'SPIKE', 'STUCK']);
+    expect([...total.kinds.keys()].sort()).toEqual([
+      'CLOCK',
+      'DRIFT',
+      'GAP',
+      'NOISE',
+      'OFFLINE',
+      'OUT_OF_RANGE',
+      'SPIKE',
+      'STUCK',
+    ]);
     for (const [kind, rows] of total.kinds) {
       const labelled = rows.reduce((a, r) => a + r.labelled, 0);
       const detected = rows.reduce((a, r) => a + r.detected, 0);
       const attributed = rows.reduce((a, r) => a + r.attributed, 0);
-      expect({ kind, recall: detected / labelled }).toEqual({ kind, recall: expect.toSatisfy((x: number) => x >= 0.95) });
-      expect({ kind, attribution: attributed / labelled }).toEqual({ kind, attribution: expect.toSatisfy((x: number) => x >= 0.95) });
+      expect({ kind, recall: detected / labelled }).toEqual({
+        kind,
+        recall: expect.toSatisfy((x: number) => x >= 0.95),
+      });
+      expect({ kind, attribution: attributed / labelled }).toEqual({
+        kind,
+        attribution: expect.toSatisfy((x: number) => x >= 0.95),
+      });
     }
   });
 
@@ -51,7 +74,9 @@ describe('engine evaluation on generated labelled fleets', () => {
     for (const run of runs) {
       for (const label of run.labels.filter((l) => l.kind === 'OFFLINE')) {
         const iv = run.profiles.find((p) => p.id === label.sensorId)!.expectedIntervalSeconds * 1000;
-        const first = run.observations.get(label.sensorId)!.find((o) => o.at >= label.onset! && o.reasons.includes('OFFLINE'))!;
+        const first = run.observations
+          .get(label.sensorId)!
+          .find((o) => o.at >= label.onset! && o.reasons.includes('OFFLINE'))!;
         expect(first.at - label.onset!).toBeLessThanOrEqual(3 * iv + 10_000 + 60_000);
       }
     }
@@ -67,7 +92,13 @@ describe('evaluate (scoring rules)', () => {
     { sensorId: 'd', kind: null, onset: null, readingsBeforeOnset: 0 },
   ];
   const obs = new Map([
-    ['a', [{ at: at(1), readings: 1, status: 'UNKNOWN' as const, reasons: [] }, { at: at(14), readings: 14, status: 'DEGRADED' as const, reasons: ['STUCK' as const] }]],
+    [
+      'a',
+      [
+        { at: at(1), readings: 1, status: 'UNKNOWN' as const, reasons: [] },
+        { at: at(14), readings: 14, status: 'DEGRADED' as const, reasons: ['STUCK' as const] },
+      ],
+    ],
     ['b', [{ at: at(12), readings: 12, status: 'DEGRADED' as const, reasons: ['NOISE' as const] }]],
     ['c', [{ at: at(5), readings: 5, status: 'HEALTHY' as const, reasons: [] }]],
     ['d', [{ at: at(5), readings: 5, status: 'HEALTHY' as const, reasons: ['STUCK' as const] }]],
@@ -77,7 +108,13 @@ describe('evaluate (scoring rules)', () => {
     const spike = r.kinds.find((k) => k.kind === 'SPIKE')!;
     expect([spike.recall, spike.attribution]).toEqual([1, 0]);
     const stuck = r.kinds.find((k) => k.kind === 'STUCK')!;
-    expect([stuck.recall, stuck.attribution, stuck.medianDelayReadings, stuck.medianDelayMinutes, stuck.precision]).toEqual([1, 1, 4, 4, 0.5]);
+    expect([
+      stuck.recall,
+      stuck.attribution,
+      stuck.medianDelayReadings,
+      stuck.medianDelayMinutes,
+      stuck.precision,
+    ]).toEqual([1, 1, 4, 4, 0.5]);
   });
   it('counts a healthy sensor with any reason as a false positive', () => {
     expect([r.falsePositives, r.healthy, r.falsePositiveIds]).toEqual([1, 2, ['d']]);

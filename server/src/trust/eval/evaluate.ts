@@ -56,9 +56,16 @@ const median = (xs: number[]): number | null => {
 const noticed = (o: Observation): boolean =>
   o.reasons.length > 0 || o.status === 'DEGRADED' || o.status === 'FAULTY' || o.status === 'OFFLINE';
 
-export function evaluate(labels: FaultLabel[], observations: ReadonlyMap<string, Observation[]>, expectedIntervalSeconds: ReadonlyMap<string, number>): EvalReport {
+export function evaluate(
+  labels: FaultLabel[],
+  observations: ReadonlyMap<string, Observation[]>,
+  expectedIntervalSeconds: ReadonlyMap<string, number>,
+): EvalReport {
   const reportedBy = new Map<FaultKind, { total: number; right: number }>();
-  const rows = new Map<FaultKind, { labelled: number; detected: number; attributed: number; delaysR: number[]; delaysM: number[] }>();
+  const rows = new Map<
+    FaultKind,
+    { labelled: number; detected: number; attributed: number; delaysR: number[]; delaysM: number[] }
+  >();
   for (const k of FAULT_KINDS) {
     reportedBy.set(k, { total: 0, right: 0 });
     rows.set(k, { labelled: 0, detected: 0, attributed: 0, delaysR: [], delaysM: [] });
@@ -89,11 +96,15 @@ export function evaluate(labels: FaultLabel[], observations: ReadonlyMap<string,
       row.delaysM.push((first.at - label.onset) / 60_000);
       const iv = expectedIntervalSeconds.get(label.sensorId) ?? 60;
       // Time-driven kinds (OFFLINE) see no readings after onset: count expected intervals instead.
-      row.delaysR.push(label.kind === 'OFFLINE' ? (first.at - label.onset) / (iv * 1000) : first.readings - label.readingsBeforeOnset);
+      row.delaysR.push(
+        label.kind === 'OFFLINE' ? (first.at - label.onset) / (iv * 1000) : first.readings - label.readingsBeforeOnset,
+      );
     }
   }
   const kinds: KindReport[] = [];
-  let labelled = 0, detected = 0, attributed = 0;
+  let labelled = 0,
+    detected = 0,
+    attributed = 0;
   for (const [kind, r] of rows) {
     if (r.labelled === 0) continue;
     labelled += r.labelled;
@@ -132,11 +143,20 @@ const opt = (x: number | null, digits = 1) => (x === null ? '-' : x.toFixed(digi
 export function formatReport(report: EvalReport): string {
   const head = ['fault', 'n', 'recall', 'attrib', 'precision', 'delay med (rd / min)', 'delay max (rd / min)'];
   const rows = report.kinds.map((k) => [
-    k.kind, String(k.labelled), pct(k.recall), pct(k.attribution), `${pct(k.precision)} of ${k.reportedOn}`,
-    `${opt(k.medianDelayReadings)} / ${opt(k.medianDelayMinutes)}`, `${opt(k.maxDelayReadings)} / ${opt(k.maxDelayMinutes)}`,
+    k.kind,
+    String(k.labelled),
+    pct(k.recall),
+    pct(k.attribution),
+    `${pct(k.precision)} of ${k.reportedOn}`,
+    `${opt(k.medianDelayReadings)} / ${opt(k.medianDelayMinutes)}`,
+    `${opt(k.maxDelayReadings)} / ${opt(k.maxDelayMinutes)}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [
     line(head),
     line(widths.map((w) => '-'.repeat(w))),

@@ -24,23 +24,63 @@ export interface KindModel {
 
 export const KIND_MODELS: Record<string, KindModel> = {
   temperature: {
-    unit: '°C', min: -40, max: 85, base: [19, 23], daily: [1, 3], dailyShape: 'sine', offsetSd: 0.4,
-    noise: [0.03, 0.12], quanta: [0.01, 0.05, 0.1], intervals: [60], driftPerDay: 4, spike: [2, 6],
+    unit: '°C',
+    min: -40,
+    max: 85,
+    base: [19, 23],
+    daily: [1, 3],
+    dailyShape: 'sine',
+    offsetSd: 0.4,
+    noise: [0.03, 0.12],
+    quanta: [0.01, 0.05, 0.1],
+    intervals: [60],
+    driftPerDay: 4,
+    spike: [2, 6],
     outOfRange: [-127, 127.5, 850],
   },
   humidity: {
-    unit: '%', min: 0, max: 100, base: [35, 55], daily: [3, 8], dailyShape: 'sine', offsetSd: 2,
-    noise: [0.3, 0.8], quanta: [0.1, 0.5], intervals: [60, 120], driftPerDay: 12, spike: [8, 20],
+    unit: '%',
+    min: 0,
+    max: 100,
+    base: [35, 55],
+    daily: [3, 8],
+    dailyShape: 'sine',
+    offsetSd: 2,
+    noise: [0.3, 0.8],
+    quanta: [0.1, 0.5],
+    intervals: [60, 120],
+    driftPerDay: 12,
+    spike: [8, 20],
     outOfRange: [-1, 110, 255],
   },
   co2: {
-    unit: 'ppm', min: 0, max: 10000, base: [420, 520], daily: [150, 500], dailyShape: 'occupancy', offsetSd: 25,
-    noise: [5, 15], quanta: [1], intervals: [60, 120], driftPerDay: 300, spike: [300, 900],
+    unit: 'ppm',
+    min: 0,
+    max: 10000,
+    base: [420, 520],
+    daily: [150, 500],
+    dailyShape: 'occupancy',
+    offsetSd: 25,
+    noise: [5, 15],
+    quanta: [1],
+    intervals: [60, 120],
+    driftPerDay: 300,
+    spike: [300, 900],
     outOfRange: [65535, -1, 20000],
   },
   pressure: {
-    unit: 'hPa', min: 300, max: 1100, base: [995, 1025], daily: [0.5, 1.5], dailyShape: 'semidiurnal', offsetSd: 0.8,
-    noise: [0.03, 0.08], quanta: [0.01], intervals: [60, 300], driftPerDay: 4, spike: [5, 15],
+    unit: 'hPa',
+    min: 300,
+    max: 1100,
+    base: [995, 1025],
+    daily: [0.5, 1.5],
+    dailyShape: 'semidiurnal',
+    offsetSd: 0.8,
+    noise: [0.03, 0.08],
+    quanta: [0.01],
+    intervals: [60, 300],
+    driftPerDay: 4,
+    spike: [5, 15],
     outOfRange: [0, 1500],
   },
 };
@@ -124,18 +164,22 @@ function zoneWave(seed: number, zone: number, kind: string, durationMs: number):
     tau: r.range(5, 20) * 60_000,
   }));
   return (t) => {
-    let v = weights[0] * Math.sin((2 * Math.PI * t) / periods[0] + phases[0]) + weights[1] * Math.sin((2 * Math.PI * t) / periods[1] + phases[1]);
+    let v =
+      weights[0] * Math.sin((2 * Math.PI * t) / periods[0] + phases[0]) +
+      weights[1] * Math.sin((2 * Math.PI * t) / periods[1] + phases[1]);
     for (const e of events) {
       const dt = t - e.at;
       if (dt <= 0) continue;
-      v += burst ? e.size * (1 - Math.exp(-dt / e.tau)) * Math.exp(-dt / 3_600_000) : e.size * (1 - Math.exp(-dt / e.tau));
+      v += burst
+        ? e.size * (1 - Math.exp(-dt / e.tau)) * Math.exp(-dt / 3_600_000)
+        : e.size * (1 - Math.exp(-dt / e.tau));
     }
     return v;
   };
 }
 
 function dailyPattern(shape: KindModel['dailyShape'], t: number): number {
-  const h = ((t % DAY) + DAY) % DAY / 3_600_000;
+  const h = (((t % DAY) + DAY) % DAY) / 3_600_000;
   if (shape === 'sine') return Math.sin((2 * Math.PI * (h - 9)) / 24);
   if (shape === 'semidiurnal') return Math.sin((4 * Math.PI * (h - 4)) / 24);
   // occupancy: 0 at night, smooth rise 8–10 h, plateau, fall 17–19 h
@@ -153,7 +197,11 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
   for (let z = 0; z < spec.zones; z++) {
     for (const kind of spec.kinds) {
       const m = KIND_MODELS[kind];
-      const zb = { base: rng.range(m.base[0], m.base[1]), amp: rng.range(m.daily[0], m.daily[1]), wave: zoneWave(spec.seed, z, kind, spec.durationMs) };
+      const zb = {
+        base: rng.range(m.base[0], m.base[1]),
+        amp: rng.range(m.daily[0], m.daily[1]),
+        wave: zoneWave(spec.seed, z, kind, spec.durationMs),
+      };
       zoneBase.set(`${z}/${kind}`, zb);
       const count = rng.int(spec.sensorsPerGroup[0], spec.sensorsPerGroup[1]);
       const group: number[] = [];
@@ -164,9 +212,20 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
         const quanta = m.quanta.filter((q) => q <= noise);
         group.push(sensors.length);
         sensors.push({
-          profile: { id, kind, unit: m.unit, zoneId: `zone-${z}`, minValue: m.min, maxValue: m.max, expectedIntervalSeconds: interval },
+          profile: {
+            id,
+            kind,
+            unit: m.unit,
+            zoneId: `zone-${z}`,
+            minValue: m.min,
+            maxValue: m.max,
+            expectedIntervalSeconds: interval,
+          },
           label: { sensorId: id, kind: null, onset: null, readingsBeforeOnset: 0 },
-          zone: z, model: m, base: zb.base, amp: zb.amp,
+          zone: z,
+          model: m,
+          base: zb.base,
+          amp: zb.amp,
           gain: rng.range(0.94, 1.06),
           offset: rng.gauss() * m.offsetSd,
           noise,
@@ -174,7 +233,9 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
           wanderAmp: rng.range(0, 0.15) * m.offsetSd,
           wanderPeriod: rng.range(1, 4) * 3_600_000,
           wanderPhase: rng.range(0, 6.283),
-          faultScale: 1, faultSign: rng.next() < 0.5 ? -1 : 1, clockSkew: 0,
+          faultScale: 1,
+          faultSign: rng.next() < 0.5 ? -1 : 1,
+          clockSkew: 0,
         });
       }
       groups.push(group);
@@ -204,7 +265,9 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
   const truth = (s: SensorModel, t: number): number => {
     const zb = zoneBase.get(`${s.zone}/${s.profile.kind}`)!;
     const shared = zb.amp * (dailyPattern(s.model.dailyShape, t) + zb.wave(t - spec.start));
-    return s.base + s.gain * shared + s.offset + s.wanderAmp * Math.sin((2 * Math.PI * t) / s.wanderPeriod + s.wanderPhase);
+    return (
+      s.base + s.gain * shared + s.offset + s.wanderAmp * Math.sin((2 * Math.PI * t) / s.wanderPeriod + s.wanderPhase)
+    );
   };
 
   function* chunks(chunkMs: number): Generator<{ until: number; readings: StreamReading[] }> {
@@ -212,14 +275,25 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
     const cursors = sensors.map((s, i) => {
       const r = createRng(subSeed(spec.seed ^ 0x5eed, i));
       s.label.readingsBeforeOnset = 0;
-      return { s, r, k: 0, phase: r.range(0, s.profile.expectedIntervalSeconds * 1000), frozen: null as number | null, oorSeen: false, next: null as StreamReading | null, trueTs: 0 };
+      return {
+        s,
+        r,
+        k: 0,
+        phase: r.range(0, s.profile.expectedIntervalSeconds * 1000),
+        frozen: null as number | null,
+        oorSeen: false,
+        next: null as StreamReading | null,
+        trueTs: 0,
+      };
     });
     type Cursor = (typeof cursors)[number];
     const emit = (c: Cursor): StreamReading | null => {
       const { s, r } = c;
       const iv = s.profile.expectedIntervalSeconds * 1000;
       for (;;) {
-        const trueTs = Math.round(spec.start + c.phase + c.k * iv + Math.max(-0.1, Math.min(0.1, 0.02 * r.gauss())) * iv);
+        const trueTs = Math.round(
+          spec.start + c.phase + c.k * iv + Math.max(-0.1, Math.min(0.1, 0.02 * r.gauss())) * iv,
+        );
         c.k++;
         if (trueTs >= end) return null;
         const onset = s.label.onset;
@@ -247,7 +321,8 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
           c.oorSeen = true;
         }
         let ts = trueTs;
-        if (faulty === 'CLOCK') ts = s.clockSkew > 0 ? trueTs + Math.round(s.clockSkew) : Math.round(trueTs + r.range(-2.5, 2.5) * iv);
+        if (faulty === 'CLOCK')
+          ts = s.clockSkew > 0 ? trueTs + Math.round(s.clockSkew) : Math.round(trueTs + r.range(-2.5, 2.5) * iv);
         if (onset !== null && trueTs < onset) s.label.readingsBeforeOnset++;
         c.trueTs = trueTs;
         return { sensorId: s.profile.id, ts, value: v, arrivedAt: Math.round(trueTs + latency) };
@@ -282,4 +357,3 @@ export const DEFAULT_FLEET_SPEC: FleetSpec = {
   durationMs: 36 * 3_600_000,
   onsetWindow: [8 * 3_600_000, 24 * 3_600_000],
 };
-

@@ -37,7 +37,12 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
   const record = (i: number, at: number, out: TrustOutcome): void => {
     const log = observations.get(fleet.profiles[i].id)!;
     if (!out.changed && log.length > 0) return;
-    log.push({ at, readings: delivered[i], status: out.verdict.status, reasons: out.verdict.reasons.map((r) => r.kind) });
+    log.push({
+      at,
+      readings: delivered[i],
+      status: out.verdict.status,
+      reasons: out.verdict.reasons.map((r) => r.kind),
+    });
   };
 
   for (const chunk of fleet.chunks(sweepMs)) {
@@ -60,5 +65,12 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
     for (let i = 0; i < outs.length; i++) record(i, chunk.until, outs[i]);
   }
   const intervals = new Map(fleet.profiles.map((p) => [p.id, p.expectedIntervalSeconds]));
-  return { report: evaluate(fleet.labels, observations, intervals), sensors: entries.length, readings, observations, profiles: fleet.profiles, labels: fleet.labels };
+  return {
+    report: evaluate(fleet.labels, observations, intervals),
+    sensors: entries.length,
+    readings,
+    observations,
+    profiles: fleet.profiles,
+    labels: fleet.labels,
+  };
 }

@@ -9,9 +9,15 @@ export const FleetSummaryFragment = graphql(`
   fragment FleetSummary_summary on DashboardSummary {
     sensorCount
     averageTrust
-    statusCounts { status count }
+    statusCounts {
+      status
+      count
+    }
     openTickets
-    openTicketsBySeverity { severity count }
+    openTicketsBySeverity {
+      severity
+      count
+    }
     readingsLastHour
     generatedAt
   }
@@ -25,7 +31,9 @@ export function FleetSummary(props: { summary: FragmentType<typeof FleetSummaryF
     <section className="fleet-summary" aria-label="Fleet summary">
       <div className="kpi">
         <span className="kpi-label">Sensors</span>
-        <span className="kpi-value" data-testid="sensor-count">{summary.sensorCount.toLocaleString()}</span>
+        <span className="kpi-value" data-testid="sensor-count">
+          {summary.sensorCount.toLocaleString()}
+        </span>
         <ul className="status-counts">
           {STATUS_ORDER.map((status) => (
             <li key={status} data-testid={`status-count-${status}`} className={byStatus.get(status) ? '' : 'zero'}>
@@ -44,7 +52,9 @@ export function FleetSummary(props: { summary: FragmentType<typeof FleetSummaryF
         <span className="kpi-label">
           <Link to={paths.tickets({ status: 'OPEN,ACKNOWLEDGED,IN_PROGRESS' })}>Open tickets</Link>
         </span>
-        <span className="kpi-value" data-testid="open-tickets">{summary.openTickets}</span>
+        <span className="kpi-value" data-testid="open-tickets">
+          {summary.openTickets}
+        </span>
         <ul className="status-counts">
           {SEVERITY_ORDER.filter((s) => s !== 'NONE').map((severity) => (
             <li key={severity} className={bySeverity.get(severity) ? '' : 'zero'}>
@@ -55,7 +65,9 @@ export function FleetSummary(props: { summary: FragmentType<typeof FleetSummaryF
       </div>
       <div className="kpi">
         <span className="kpi-label">Readings, last hour</span>
-        <span className="kpi-value" data-testid="readings-last-hour">{summary.readingsLastHour.toLocaleString()}</span>
+        <span className="kpi-value" data-testid="readings-last-hour">
+          {summary.readingsLastHour.toLocaleString()}
+        </span>
       </div>
     </section>
   );

@@ -12,7 +12,10 @@ const overview = {
     zoneStats('hall-a', 'Assembly Hall A', 96, { HEALTHY: 9 }),
     zoneStats('cold-store', 'Cold Store', 41, { HEALTHY: 6, FAULTY: 2, DEGRADED: 1 }),
   ],
-  tickets: { __typename: 'TicketConnection', nodes: [ticket('t1'), ticket('t2', { title: 'Stuck humidity sensor', updatedAt: '2026-11-28T11:58:00.000Z' })] },
+  tickets: {
+    __typename: 'TicketConnection',
+    nodes: [ticket('t1'), ticket('t2', { title: 'Stuck humidity sensor', updatedAt: '2026-11-28T11:58:00.000Z' })],
+  },
 };
 
 describe('OverviewPage', () => {
@@ -41,8 +44,18 @@ describe('OverviewPage', () => {
     const { client, executeQuery } = createMockClient({
       queries: { Overview: overview },
       subscriptions: {
-        OverviewDashboardUpdated: [{ dashboardUpdated: summary({ sensorCount: 55, openTickets: 4, generatedAt: '2026-11-28T12:00:05.000Z' }) }],
-        OverviewTicketUpdated: [{ ticketUpdated: ticket('t9', { title: 'Pressure sensor went silent', kind: 'OFFLINE', updatedAt: '2026-11-28T12:00:04.000Z' }) }],
+        OverviewDashboardUpdated: [
+          { dashboardUpdated: summary({ sensorCount: 55, openTickets: 4, generatedAt: '2026-11-28T12:00:05.000Z' }) },
+        ],
+        OverviewTicketUpdated: [
+          {
+            ticketUpdated: ticket('t9', {
+              title: 'Pressure sensor went silent',
+              kind: 'OFFLINE',
+              updatedAt: '2026-11-28T12:00:04.000Z',
+            }),
+          },
+        ],
       },
     });
     renderWithClient(<OverviewPage />, client);
@@ -52,7 +65,11 @@ describe('OverviewPage', () => {
     expect(screen.getAllByTestId('ticket-activity-item')[0]!.textContent).toContain('Pressure sensor went silent');
     // Zone tiles have no push of their own: a dashboard push refreshes them from the network.
     await waitFor(() =>
-      expect((executeQuery.mock.calls as unknown[][]).some(([, context]) => (context as { requestPolicy?: string })?.requestPolicy === 'network-only')).toBe(true),
+      expect(
+        (executeQuery.mock.calls as unknown[][]).some(
+          ([, context]) => (context as { requestPolicy?: string })?.requestPolicy === 'network-only',
+        ),
+      ).toBe(true),
     );
   });
 

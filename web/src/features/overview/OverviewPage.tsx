@@ -11,21 +11,39 @@ import { ZoneGrid } from './ZoneGrid';
 
 export const OverviewQuery = graphql(`
   query Overview {
-    dashboardSummary { generatedAt ...FleetSummary_summary }
-    zoneStats { ...ZoneTile_stats }
-    tickets(first: 12) { nodes { id updatedAt ...TicketActivity_ticket } }
+    dashboardSummary {
+      generatedAt
+      ...FleetSummary_summary
+    }
+    zoneStats {
+      ...ZoneTile_stats
+    }
+    tickets(first: 12) {
+      nodes {
+        id
+        updatedAt
+        ...TicketActivity_ticket
+      }
+    }
   }
 `);
 
 export const DashboardUpdatedSubscription = graphql(`
   subscription OverviewDashboardUpdated {
-    dashboardUpdated { generatedAt ...FleetSummary_summary }
+    dashboardUpdated {
+      generatedAt
+      ...FleetSummary_summary
+    }
   }
 `);
 
 export const OverviewTicketSubscription = graphql(`
   subscription OverviewTicketUpdated {
-    ticketUpdated { id updatedAt ...TicketActivity_ticket }
+    ticketUpdated {
+      id
+      updatedAt
+      ...TicketActivity_ticket
+    }
   }
 `);
 
@@ -38,7 +56,8 @@ export function OverviewPage() {
   useRefetchOn(DashboardUpdatedSubscription, {}, refetch, 3000);
   const [ticketPush] = useSubscription(
     { query: OverviewTicketSubscription },
-    (seen: TicketActivityEntry[] = [], event) => [event.ticketUpdated, ...seen.filter((t) => t.id !== event.ticketUpdated.id)].slice(0, ACTIVITY_SIZE),
+    (seen: TicketActivityEntry[] = [], event) =>
+      [event.ticketUpdated, ...seen.filter((t) => t.id !== event.ticketUpdated.id)].slice(0, ACTIVITY_SIZE),
   );
 
   const data = result.data;

@@ -14,8 +14,19 @@ export const TicketActivityFragment = graphql(`
     severity
     status
     updatedAt
-    sensor { id name zone { id name } }
-    events { at type actor }
+    sensor {
+      id
+      name
+      zone {
+        id
+        name
+      }
+    }
+    events {
+      at
+      type
+      actor
+    }
   }
 `);
 
@@ -32,8 +43,19 @@ function ActivityItem(props: { ticket: FragmentType<typeof TicketActivityFragmen
       <div className="activity-title">{ticket.title}</div>
       <div className="activity-meta muted">
         <Link to={paths.sensor(ticket.sensor.id)}>{ticket.sensor.name}</Link>
-        {ticket.sensor.zone && <> in <Link to={paths.zone(ticket.sensor.zone.id)}>{ticket.sensor.zone.name}</Link></>}
-        {last && <> · {last.type.toLowerCase().replace(/_/g, ' ')}{last.actor ? ` by ${last.actor}` : ''}</>}
+        {ticket.sensor.zone && (
+          <>
+            {' '}
+            in <Link to={paths.zone(ticket.sensor.zone.id)}>{ticket.sensor.zone.name}</Link>
+          </>
+        )}
+        {last && (
+          <>
+            {' '}
+            · {last.type.toLowerCase().replace(/_/g, ' ')}
+            {last.actor ? ` by ${last.actor}` : ''}
+          </>
+        )}
       </div>
     </li>
   );

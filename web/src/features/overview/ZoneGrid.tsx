@@ -11,7 +11,10 @@ export const ZoneTileFragment = graphql(`
     zoneName
     sensorCount
     averageTrust
-    statusCounts { status count }
+    statusCounts {
+      status
+      count
+    }
     openTickets
   }
 `);
@@ -62,7 +65,12 @@ function ZoneTile(props: { stats: FragmentType<typeof ZoneTileFragment> }) {
 
 export function ZoneGrid(props: { zones: FragmentType<typeof ZoneTileFragment>[] }) {
   if (props.zones.length === 0) {
-    return <Empty>No zones yet. Register zones and sensors with <code>upsertZone</code> / <code>upsertSensor</code>, or run <code>npm run demo</code>.</Empty>;
+    return (
+      <Empty>
+        No zones yet. Register zones and sensors with <code>upsertZone</code> / <code>upsertSensor</code>, or run{' '}
+        <code>npm run demo</code>.
+      </Empty>
+    );
   }
   return (
     <ul className="zone-grid" aria-label="Zones by trust">

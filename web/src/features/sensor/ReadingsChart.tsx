@@ -11,8 +11,14 @@ export const ReadingsChartFragment = graphql(`
     unit
     minValue
     maxValue
-    readings(last: $readingCount) { timestamp value }
-    trustHistory(from: $since) { at status }
+    readings(last: $readingCount) {
+      timestamp
+      value
+    }
+    trustHistory(from: $since) {
+      at
+      status
+    }
   }
 `);
 
@@ -21,7 +27,10 @@ export interface LivePoint {
   value: number;
 }
 
-export function ReadingsChart(props: { sensor: FragmentType<typeof ReadingsChartFragment>; live?: readonly LivePoint[] }) {
+export function ReadingsChart(props: {
+  sensor: FragmentType<typeof ReadingsChartFragment>;
+  live?: readonly LivePoint[];
+}) {
   const sensor = useFragment(ReadingsChartFragment, props.sensor);
   const { live } = props;
 
@@ -34,7 +43,12 @@ export function ReadingsChart(props: { sensor: FragmentType<typeof ReadingsChart
     const outside = (v: number) => (min != null && v < min) || (max != null && v > max);
     const series: ChartSeries[] = [
       { label: 'Value', values: merged.map((r) => r.value), color: '#2563eb' },
-      { label: 'Out of range', values: merged.map((r) => (outside(r.value) ? r.value : null)), color: '#dc2626', pointsOnly: true },
+      {
+        label: 'Out of range',
+        values: merged.map((r) => (outside(r.value) ? r.value : null)),
+        color: '#dc2626',
+        pointsOnly: true,
+      },
     ];
     const now = timestamps.length ? Math.max(timestamps[timestamps.length - 1]!, Date.now() / 1000) : Date.now() / 1000;
     const spans = statusSpans(sensor.trustHistory, now).map((s) => ({ ...s, color: SPAN_COLOURS[s.status]! }));
@@ -60,7 +74,9 @@ export function ReadingsChart(props: { sensor: FragmentType<typeof ReadingsChart
       />
       <p className="chart-legend muted small">
         <span className="legend-swatch band" /> plausible range
-        {sensor.minValue != null && sensor.maxValue != null && ` (${sensor.minValue} – ${sensor.maxValue}${sensor.unit ? ` ${sensor.unit}` : ''})`}
+        {sensor.minValue != null &&
+          sensor.maxValue != null &&
+          ` (${sensor.minValue} – ${sensor.maxValue}${sensor.unit ? ` ${sensor.unit}` : ''})`}
         <span className="legend-swatch degraded" /> degraded period
         <span className="legend-swatch faulty" /> faulty period
         <span className="legend-swatch offline" /> offline period

@@ -18,7 +18,9 @@ export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>
   const reasons = useFragment(ReasonFragment, props.reasons);
   if (reasons.length === 0 && (props.status === 'DEGRADED' || props.status === 'FAULTY')) {
     // Hysteresis: the fault has cleared but trust is still rebuilding from good data.
-    return <Empty>Recovering: no fault is active any more; trust rises back to healthy after sustained good readings.</Empty>;
+    return (
+      <Empty>Recovering: no fault is active any more; trust rises back to healthy after sustained good readings.</Empty>
+    );
   }
   if (reasons.length === 0) return <Empty>No problems detected: the data looks trustworthy.</Empty>;
   return (
@@ -30,10 +32,16 @@ export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>
             <div className="reason-head">
               <SeverityBadge severity={r.severity} />
               <strong>{explain.title}</strong>
-              {r.since && <span className="muted small">since <RelativeTime iso={r.since} /></span>}
+              {r.since && (
+                <span className="muted small">
+                  since <RelativeTime iso={r.since} />
+                </span>
+              )}
             </div>
             <p className="reason-message">{r.message}</p>
-            <p className="muted small">{explain.meaning} {explain.check}</p>
+            <p className="muted small">
+              {explain.meaning} {explain.check}
+            </p>
           </li>
         );
       })}

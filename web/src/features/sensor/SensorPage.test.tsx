@@ -7,7 +7,12 @@ import { SensorPage } from './SensorPage';
 afterEach(cleanup);
 
 const trust = (status: string, score: number, reasons: unknown[]) => ({
-  __typename: 'TrustScore', score, status, severity: reasons.length ? 'HIGH' : 'NONE', lastEvaluated: '2026-11-28T12:00:00.000Z', reasons,
+  __typename: 'TrustScore',
+  score,
+  status,
+  severity: reasons.length ? 'HIGH' : 'NONE',
+  lastEvaluated: '2026-11-28T12:00:00.000Z',
+  reasons,
 });
 
 const sensor = {
@@ -21,7 +26,13 @@ const sensor = {
   expectedIntervalSeconds: 5,
   zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' },
   trust: trust('FAULTY', 18, [
-    { __typename: 'TrustReason', kind: 'OUT_OF_RANGE', severity: 'HIGH', message: '6 of the last 10 readings above 60 °C', since: '2026-11-28T11:58:00.000Z' },
+    {
+      __typename: 'TrustReason',
+      kind: 'OUT_OF_RANGE',
+      severity: 'HIGH',
+      message: '6 of the last 10 readings above 60 °C',
+      since: '2026-11-28T11:58:00.000Z',
+    },
   ]),
   readings: [
     { __typename: 'Reading', timestamp: '2026-11-28T11:59:50.000Z', value: 21.4 },
@@ -54,7 +65,11 @@ describe('SensorPage', () => {
   it('shows trust pushed by sensorUpdated', async () => {
     const { client } = createMockClient({
       queries: { Sensor: { sensor } },
-      subscriptions: { SensorUpdated: [{ sensorUpdated: { __typename: 'Sensor', id: 'hall-a-temp-1', trust: trust('HEALTHY', 91, []) } }] },
+      subscriptions: {
+        SensorUpdated: [
+          { sensorUpdated: { __typename: 'Sensor', id: 'hall-a-temp-1', trust: trust('HEALTHY', 91, []) } },
+        ],
+      },
     });
     renderWithClient(<SensorPage sensorId="hall-a-temp-1" />, client);
     const panel = await screen.findByTestId('sensor-trust');

@@ -21,30 +21,44 @@ export const SensorQuery = graphql(`
       minValue
       maxValue
       expectedIntervalSeconds
-      zone { id name }
+      zone {
+        id
+        name
+      }
       ...SensorTrustPanel_sensor
       ...ReadingsChart_sensor
       ...TrustHistoryChart_sensor
-      tickets { id ...TicketCard_ticket }
+      tickets {
+        id
+        ...TicketCard_ticket
+      }
     }
   }
 `);
 
 export const SensorUpdatedSubscription = graphql(`
   subscription SensorUpdated($sensorId: ID) {
-    sensorUpdated(sensorId: $sensorId) { id ...SensorTrustPanel_sensor }
+    sensorUpdated(sensorId: $sensorId) {
+      id
+      ...SensorTrustPanel_sensor
+    }
   }
 `);
 
 export const SensorReadingSubscription = graphql(`
   subscription SensorReadingAdded($sensorId: ID) {
-    readingAdded(sensorId: $sensorId) { timestamp value }
+    readingAdded(sensorId: $sensorId) {
+      timestamp
+      value
+    }
   }
 `);
 
 export const SensorTicketSubscription = graphql(`
   subscription SensorTicketUpdated($sensorId: ID) {
-    ticketUpdated(sensorId: $sensorId) { id }
+    ticketUpdated(sensorId: $sensorId) {
+      id
+    }
   }
 `);
 
@@ -69,18 +83,25 @@ export function SensorPage({ sensorId }: { sensorId: string }) {
   if (!result.data && result.fetching) return <Loading what="the sensor" />;
   if (!result.data && result.error) return <ErrorState error={result.error} what="the sensor" />;
   const sensor = result.data?.sensor;
-  if (!sensor) return <Empty>Sensor “{sensorId}” does not exist. <Link to={paths.overview()}>Back to the overview</Link></Empty>;
+  if (!sensor)
+    return (
+      <Empty>
+        Sensor “{sensorId}” does not exist. <Link to={paths.overview()}>Back to the overview</Link>
+      </Empty>
+    );
 
   const trust = pushedTrust.data?.sensorUpdated.id === sensor.id ? pushedTrust.data.sensorUpdated : sensor;
-  const range = sensor.minValue != null || sensor.maxValue != null
-    ? `${sensor.minValue ?? '−∞'} – ${sensor.maxValue ?? '∞'}${sensor.unit ? ` ${sensor.unit}` : ''}`
-    : 'not set';
+  const range =
+    sensor.minValue != null || sensor.maxValue != null
+      ? `${sensor.minValue ?? '−∞'} – ${sensor.maxValue ?? '∞'}${sensor.unit ? ` ${sensor.unit}` : ''}`
+      : 'not set';
 
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
         <Link to={paths.overview()}>Overview</Link> ›{' '}
-        {sensor.zone ? <Link to={paths.zone(sensor.zone.id)}>{sensor.zone.name}</Link> : 'No zone'} › <span>{sensor.name}</span>
+        {sensor.zone ? <Link to={paths.zone(sensor.zone.id)}>{sensor.zone.name}</Link> : 'No zone'} ›{' '}
+        <span>{sensor.name}</span>
       </nav>
       <header className="page-header">
         <h1>{sensor.name}</h1>
@@ -95,7 +116,9 @@ export function SensorPage({ sensorId }: { sensorId: string }) {
             <ReadingsChart sensor={sensor} live={live.data} />
           </section>
           <section className="panel" aria-labelledby="history-heading">
-            <h2 id="history-heading">Trust history <span className="muted small">(last {HISTORY_HOURS} h)</span></h2>
+            <h2 id="history-heading">
+              Trust history <span className="muted small">(last {HISTORY_HOURS} h)</span>
+            </h2>
             <TrustHistoryChart sensor={sensor} />
           </section>
         </div>

@@ -13,7 +13,10 @@ export const SensorTrustFragment = graphql(`
       status
       severity
       lastEvaluated
-      reasons { kind ...ReasonList_reason }
+      reasons {
+        kind
+        ...ReasonList_reason
+      }
     }
   }
 `);
@@ -27,7 +30,9 @@ export function SensorTrustPanel(props: { sensor: FragmentType<typeof SensorTrus
         <StatusBadge status={trust.status} />
         <TrustBar score={trust.score} />
         {trust.severity !== 'NONE' && <SeverityBadge severity={trust.severity} />}
-        <span className="muted small">evaluated <RelativeTime iso={trust.lastEvaluated} /></span>
+        <span className="muted small">
+          evaluated <RelativeTime iso={trust.lastEvaluated} />
+        </span>
       </div>
       <h3>Reasons</h3>
       <ReasonList reasons={trust.reasons} status={trust.status} />

@@ -7,7 +7,11 @@ import { SPAN_COLOURS, statusSpans } from './fault-spans';
 
 export const TrustHistoryFragment = graphql(`
   fragment TrustHistoryChart_sensor on Sensor {
-    trustHistory(from: $since) { at score status }
+    trustHistory(from: $since) {
+      at
+      score
+      status
+    }
   }
 `);
 
@@ -20,12 +24,26 @@ export function TrustHistoryChart(props: { sensor: FragmentType<typeof TrustHist
     const now = Date.now() / 1000;
     return {
       timestamps: [...timestamps, now],
-      series: [{ label: 'Trust', values: [...trustHistory.map((p) => p.score), trustHistory.at(-1)?.score ?? null], color: '#7c3aed', stepped: true }],
+      series: [
+        {
+          label: 'Trust',
+          values: [...trustHistory.map((p) => p.score), trustHistory.at(-1)?.score ?? null],
+          color: '#7c3aed',
+          stepped: true,
+        },
+      ],
       spans: statusSpans(trustHistory, now).map((s) => ({ ...s, color: SPAN_COLOURS[s.status]! })),
     };
   }, [trustHistory]);
   if (trustHistory.length === 0) return <Empty>No trust history yet.</Empty>;
   return (
-    <TimeSeriesChart ariaLabel="Trust history" timestamps={chart.timestamps} series={chart.series} spans={chart.spans} yRange={Y_RANGE} height={180} />
+    <TimeSeriesChart
+      ariaLabel="Trust history"
+      timestamps={chart.timestamps}
+      series={chart.series}
+      spans={chart.spans}
+      yRange={Y_RANGE}
+      height={180}
+    />
   );
 }

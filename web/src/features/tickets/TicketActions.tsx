@@ -7,19 +7,44 @@ import { graphql } from '../../gql';
 import type { TicketStatus } from '../../gql/graphql';
 
 const AcknowledgeTicket = graphql(`
-  mutation AcknowledgeTicket($id: ID!, $note: String) { acknowledgeTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+  mutation AcknowledgeTicket($id: ID!, $note: String) {
+    acknowledgeTicket(id: $id, note: $note) {
+      id
+      ...TicketCard_ticket
+    }
+  }
 `);
 const AssignTicket = graphql(`
-  mutation AssignTicket($id: ID!, $assignee: String!) { assignTicket(id: $id, assignee: $assignee) { id ...TicketCard_ticket } }
+  mutation AssignTicket($id: ID!, $assignee: String!) {
+    assignTicket(id: $id, assignee: $assignee) {
+      id
+      ...TicketCard_ticket
+    }
+  }
 `);
 const StartTicket = graphql(`
-  mutation StartTicket($id: ID!, $note: String) { startTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+  mutation StartTicket($id: ID!, $note: String) {
+    startTicket(id: $id, note: $note) {
+      id
+      ...TicketCard_ticket
+    }
+  }
 `);
 const CommentTicket = graphql(`
-  mutation CommentTicket($id: ID!, $note: String!) { commentTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+  mutation CommentTicket($id: ID!, $note: String!) {
+    commentTicket(id: $id, note: $note) {
+      id
+      ...TicketCard_ticket
+    }
+  }
 `);
 const ResolveTicket = graphql(`
-  mutation ResolveTicket($id: ID!, $note: String) { resolveTicket(id: $id, note: $note) { id ...TicketCard_ticket } }
+  mutation ResolveTicket($id: ID!, $note: String) {
+    resolveTicket(id: $id, note: $note) {
+      id
+      ...TicketCard_ticket
+    }
+  }
 `);
 
 const OPERATOR_KEY = 'sensor-trust.operator';
@@ -47,7 +72,7 @@ export function TicketActions({ id, status, assignee }: { id: string; status: Ti
 
   const open = (next: Form) => {
     setForm(form === next ? null : next);
-    setText(next === 'assign' ? assignee ?? rememberedOperator() : '');
+    setText(next === 'assign' ? (assignee ?? rememberedOperator()) : '');
   };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -72,30 +97,53 @@ export function TicketActions({ id, status, assignee }: { id: string; status: Ti
     <div className="ticket-actions">
       <div className="button-row">
         {status === 'OPEN' && (
-          <button type="button" disabled={busy} onClick={() => acknowledge({ id })}>Acknowledge</button>
+          <button type="button" disabled={busy} onClick={() => acknowledge({ id })}>
+            Acknowledge
+          </button>
         )}
         {(status === 'OPEN' || status === 'ACKNOWLEDGED') && (
-          <button type="button" disabled={busy} onClick={() => start({ id })}>Start work</button>
+          <button type="button" disabled={busy} onClick={() => start({ id })}>
+            Start work
+          </button>
         )}
         {!resolved && (
-          <button type="button" disabled={busy} aria-expanded={form === 'assign'} onClick={() => open('assign')}>Assign…</button>
+          <button type="button" disabled={busy} aria-expanded={form === 'assign'} onClick={() => open('assign')}>
+            Assign…
+          </button>
         )}
-        <button type="button" disabled={busy} aria-expanded={form === 'comment'} onClick={() => open('comment')}>Comment…</button>
+        <button type="button" disabled={busy} aria-expanded={form === 'comment'} onClick={() => open('comment')}>
+          Comment…
+        </button>
         {!resolved && (
-          <button type="button" className="primary" disabled={busy} onClick={() => resolve({ id })}>Resolve</button>
+          <button type="button" className="primary" disabled={busy} onClick={() => resolve({ id })}>
+            Resolve
+          </button>
         )}
       </div>
       {form && (
         <form className="inline-form" onSubmit={submit}>
           <label>
             {form === 'assign' ? 'Assignee' : 'Comment'}
-            <input autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder={form === 'assign' ? 'name' : 'what you found or did'} />
+            <input
+              autoFocus
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder={form === 'assign' ? 'name' : 'what you found or did'}
+            />
           </label>
-          <button type="submit" className="primary" disabled={busy || !text.trim()}>{form === 'assign' ? 'Assign' : 'Add comment'}</button>
-          <button type="button" onClick={() => setForm(null)}>Cancel</button>
+          <button type="submit" className="primary" disabled={busy || !text.trim()}>
+            {form === 'assign' ? 'Assign' : 'Add comment'}
+          </button>
+          <button type="button" onClick={() => setForm(null)}>
+            Cancel
+          </button>
         </form>
       )}
-      {error && <p className="form-error" role="alert">{error.message.replace(/^\[GraphQL\] /, '')}</p>}
+      {error && (
+        <p className="form-error" role="alert">
+          {error.message.replace(/^\[GraphQL\] /, '')}
+        </p>
+      )}
     </div>
   );
 }

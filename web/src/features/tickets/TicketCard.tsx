@@ -18,8 +18,20 @@ export const TicketCardFragment = graphql(`
     updatedAt
     resolvedAt
     occurrences
-    sensor { id name zone { id name } }
-    events { at type actor note }
+    sensor {
+      id
+      name
+      zone {
+        id
+        name
+      }
+    }
+    events {
+      at
+      type
+      actor
+      note
+    }
   }
 `);
 
@@ -27,7 +39,11 @@ export function TicketCard(props: { ticket: FragmentType<typeof TicketCardFragme
   const t = useFragment(TicketCardFragment, props.ticket);
   const showSensor = props.showSensor ?? true;
   return (
-    <article className={`ticket-card severity-edge-${t.severity.toLowerCase()}`} data-testid={`ticket-${t.id}`} aria-label={t.title}>
+    <article
+      className={`ticket-card severity-edge-${t.severity.toLowerCase()}`}
+      data-testid={`ticket-${t.id}`}
+      aria-label={t.title}
+    >
       <header className="ticket-head">
         <SeverityBadge severity={t.severity} />
         <TicketStatusBadge status={t.status} />
@@ -40,15 +56,30 @@ export function TicketCard(props: { ticket: FragmentType<typeof TicketCardFragme
             <dt>Sensor</dt>
             <dd>
               <Link to={paths.sensor(t.sensor.id)}>{t.sensor.name}</Link>
-              {t.sensor.zone && <> · <Link to={paths.zone(t.sensor.zone.id)}>{t.sensor.zone.name}</Link></>}
+              {t.sensor.zone && (
+                <>
+                  {' '}
+                  · <Link to={paths.zone(t.sensor.zone.id)}>{t.sensor.zone.name}</Link>
+                </>
+              )}
             </dd>
           </>
         )}
         <dt>Assignee</dt>
         <dd>{t.assignee ?? <span className="muted">unassigned</span>}</dd>
         <dt>Opened</dt>
-        <dd><RelativeTime iso={t.openedAt} />{t.occurrences > 1 && <span className="muted"> · seen {t.occurrences}×</span>}</dd>
-        {t.resolvedAt && (<><dt>Resolved</dt><dd><RelativeTime iso={t.resolvedAt} /></dd></>)}
+        <dd>
+          <RelativeTime iso={t.openedAt} />
+          {t.occurrences > 1 && <span className="muted"> · seen {t.occurrences}×</span>}
+        </dd>
+        {t.resolvedAt && (
+          <>
+            <dt>Resolved</dt>
+            <dd>
+              <RelativeTime iso={t.resolvedAt} />
+            </dd>
+          </>
+        )}
       </dl>
       <details className="ticket-history">
         <summary>History ({t.events.length})</summary>

@@ -10,14 +10,28 @@ const board = {
   tickets: {
     __typename: 'TicketConnection',
     totalCount: 2,
-    nodes: [ticket('t1'), ticket('t2', { status: 'ACKNOWLEDGED', severity: 'MEDIUM', kind: 'STUCK', title: 'Humidity stuck', assignee: 'ana' })],
+    nodes: [
+      ticket('t1'),
+      ticket('t2', {
+        status: 'ACKNOWLEDGED',
+        severity: 'MEDIUM',
+        kind: 'STUCK',
+        title: 'Humidity stuck',
+        assignee: 'ana',
+      }),
+    ],
   },
 };
 
 describe('TicketsPage', () => {
   it('puts tickets in columns by status and passes the URL filters to the query', async () => {
-    const { client, executeQuery } = createMockClient({ queries: { TicketsBoard: board, ZoneOptions: { zones: [{ id: 'hall-a', name: 'Assembly Hall A' }] } } });
-    renderWithClient(<TicketsPage params={new URLSearchParams('status=OPEN,ACKNOWLEDGED&severity=HIGH,MEDIUM&zone=hall-a')} />, client);
+    const { client, executeQuery } = createMockClient({
+      queries: { TicketsBoard: board, ZoneOptions: { zones: [{ id: 'hall-a', name: 'Assembly Hall A' }] } },
+    });
+    renderWithClient(
+      <TicketsPage params={new URLSearchParams('status=OPEN,ACKNOWLEDGED&severity=HIGH,MEDIUM&zone=hall-a')} />,
+      client,
+    );
 
     const open = await screen.findByRole('region', { name: 'Open' });
     expect(within(open).getByText('Ticket t1: readings out of range')).toBeTruthy();
@@ -27,7 +41,9 @@ describe('TicketsPage', () => {
     expect(screen.queryByRole('region', { name: 'Resolved' })).toBeNull();
 
     const call = executeQuery.mock.calls.find(([req]) => operationName(req) === 'TicketsBoard')!;
-    expect(call[0].variables).toEqual({ filter: { status: ['OPEN', 'ACKNOWLEDGED'], severity: ['HIGH', 'MEDIUM'], zoneId: 'hall-a' } });
+    expect(call[0].variables).toEqual({
+      filter: { status: ['OPEN', 'ACKNOWLEDGED'], severity: ['HIGH', 'MEDIUM'], zoneId: 'hall-a' },
+    });
   });
 
   it('acknowledges, assigns and comments through the mutations', async () => {

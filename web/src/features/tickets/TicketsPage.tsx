@@ -14,17 +14,30 @@ export const TicketsBoardQuery = graphql(`
   query TicketsBoard($filter: TicketFilter) {
     tickets(filter: $filter, first: 200) {
       totalCount
-      nodes { id status ...TicketCard_ticket }
+      nodes {
+        id
+        status
+        ...TicketCard_ticket
+      }
     }
   }
 `);
 
 const ZoneOptionsQuery = graphql(`
-  query ZoneOptions { zones { id name } }
+  query ZoneOptions {
+    zones {
+      id
+      name
+    }
+  }
 `);
 
 export const TicketsChangedSubscription = graphql(`
-  subscription TicketsChanged($zoneId: ID) { ticketUpdated(zoneId: $zoneId) { id } }
+  subscription TicketsChanged($zoneId: ID) {
+    ticketUpdated(zoneId: $zoneId) {
+      id
+    }
+  }
 `);
 
 const ACTIVE: TicketStatus[] = ['OPEN', 'ACKNOWLEDGED', 'IN_PROGRESS'];
@@ -75,7 +88,11 @@ export function TicketsPage({ params }: { params: URLSearchParams }) {
           <legend>Status</legend>
           {TICKET_STATUSES.map((s) => (
             <label key={s} className={`chip ${statuses.includes(s) ? 'chip-on' : ''}`}>
-              <input type="checkbox" checked={statuses.includes(s)} onChange={() => navigate({ status: toggle(statuses, s) })} />
+              <input
+                type="checkbox"
+                checked={statuses.includes(s)}
+                onChange={() => navigate({ status: toggle(statuses, s) })}
+              />
               {ticketStatusLabel(s)}
             </label>
           ))}
@@ -84,7 +101,11 @@ export function TicketsPage({ params }: { params: URLSearchParams }) {
           <legend>Severity</legend>
           {SEVERITY_ORDER.filter((s) => s !== 'NONE').map((s) => (
             <label key={s} className={`chip ${severities.includes(s) ? 'chip-on' : ''}`}>
-              <input type="checkbox" checked={severities.includes(s)} onChange={() => navigate({ severity: toggle(severities, s) })} />
+              <input
+                type="checkbox"
+                checked={severities.includes(s)}
+                onChange={() => navigate({ severity: toggle(severities, s) })}
+              />
               {s.toLowerCase()}
             </label>
           ))}
@@ -93,7 +114,11 @@ export function TicketsPage({ params }: { params: URLSearchParams }) {
           Zone{' '}
           <select value={zoneId ?? ''} onChange={(e) => navigate({ zone: e.target.value || null })}>
             <option value="">all zones</option>
-            {zones.data?.zones.map((z) => <option key={z.id} value={z.id}>{z.name}</option>)}
+            {zones.data?.zones.map((z) => (
+              <option key={z.id} value={z.id}>
+                {z.name}
+              </option>
+            ))}
           </select>
         </label>
       </div>
@@ -106,8 +131,12 @@ export function TicketsPage({ params }: { params: URLSearchParams }) {
             const inColumn = nodes.filter((t) => t.status === status);
             return (
               <section key={status} className="board-column" aria-label={ticketStatusLabel(status)}>
-                <h2><TicketStatusBadge status={status} /> <span className="muted">{inColumn.length}</span></h2>
-                {inColumn.map((t) => <TicketCard key={t.id} ticket={t} />)}
+                <h2>
+                  <TicketStatusBadge status={status} /> <span className="muted">{inColumn.length}</span>
+                </h2>
+                {inColumn.map((t) => (
+                  <TicketCard key={t.id} ticket={t} />
+                ))}
               </section>
             );
           })}

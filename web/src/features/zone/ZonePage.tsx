@@ -13,20 +13,30 @@ export const ZoneQuery = graphql(`
       id
       name
       description
-      sensors { id ...ZoneSensorRow_sensor }
+      sensors {
+        id
+        ...ZoneSensorRow_sensor
+      }
     }
   }
 `);
 
 export const ZoneSensorsSubscription = graphql(`
   subscription ZoneSensorUpdated($zoneId: ID) {
-    sensorUpdated(zoneId: $zoneId) { id ...ZoneSensorRow_sensor }
+    sensorUpdated(zoneId: $zoneId) {
+      id
+      ...ZoneSensorRow_sensor
+    }
   }
 `);
 
 export const ZoneReadingsSubscription = graphql(`
   subscription ZoneReadingAdded($zoneId: ID) {
-    readingAdded(zoneId: $zoneId) { sensorId timestamp value }
+    readingAdded(zoneId: $zoneId) {
+      sensorId
+      timestamp
+      value
+    }
   }
 `);
 
@@ -35,7 +45,8 @@ type Pushed = NonNullable<ReturnType<typeof useZoneSensorPushes>>;
 function useZoneSensorPushes(zoneId: string) {
   const [result] = useSubscription(
     { query: ZoneSensorsSubscription, variables: { zoneId } },
-    (seen: Map<string, { id: string }> = new Map(), event) => new Map(seen).set(event.sensorUpdated.id, event.sensorUpdated),
+    (seen: Map<string, { id: string }> = new Map(), event) =>
+      new Map(seen).set(event.sensorUpdated.id, event.sensorUpdated),
   );
   return result.data;
 }
@@ -63,7 +74,12 @@ export function ZonePage({ zoneId }: { zoneId: string }) {
   if (!result.data && result.fetching) return <Loading what="the zone" />;
   if (!result.data && result.error) return <ErrorState error={result.error} what="the zone" />;
   const zone = result.data?.zone;
-  if (!zone) return <Empty>Zone “{zoneId}” does not exist. <Link to={paths.overview()}>Back to the overview</Link></Empty>;
+  if (!zone)
+    return (
+      <Empty>
+        Zone “{zoneId}” does not exist. <Link to={paths.overview()}>Back to the overview</Link>
+      </Empty>
+    );
 
   return (
     <div className="page">

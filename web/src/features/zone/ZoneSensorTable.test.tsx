@@ -6,7 +6,7 @@ import { ZoneSensorTable } from './ZoneSensorTable';
 afterEach(cleanup);
 
 // Plain API-shaped rows: fragment masking exists in types only.
-const sensors = ([
+const sensors = [
   sensorRow('t-1', 'Temperature 1', 'temperature', 97, 'HEALTHY', '2026-11-28T12:00:00.000Z'),
   sensorRow('t-2', 'Temperature 2', 'temperature', 22, 'FAULTY', '2026-11-28T11:00:00.000Z', [
     { __typename: 'TrustReason', kind: 'OUT_OF_RANGE', severity: 'HIGH', message: '12 of 20 readings above 60 °C' },
@@ -14,9 +14,13 @@ const sensors = ([
   sensorRow('h-1', 'Humidity 1', 'humidity', 64, 'DEGRADED', '2026-11-28T11:30:00.000Z', [
     { __typename: 'TrustReason', kind: 'STUCK', severity: 'MEDIUM', message: 'Value constant for 10 min' },
   ]),
-]) as unknown as Parameters<typeof ZoneSensorTable>[0]['sensors'];
+] as unknown as Parameters<typeof ZoneSensorTable>[0]['sensors'];
 
-const rowNames = () => screen.getAllByRole('row').slice(1).map((r) => within(r).getAllByRole('link')[0]!.textContent);
+const rowNames = () =>
+  screen
+    .getAllByRole('row')
+    .slice(1)
+    .map((r) => within(r).getAllByRole('link')[0]!.textContent);
 
 describe('ZoneSensorTable', () => {
   it('lists the least trusted sensors first, with status in words and reasons', () => {

@@ -19,9 +19,16 @@ export const ZoneSensorRowFragment = graphql(`
     trust {
       score
       status
-      reasons { kind severity message }
+      reasons {
+        kind
+        severity
+        message
+      }
     }
-    lastReading { timestamp value }
+    lastReading {
+      timestamp
+      value
+    }
   }
 `);
 
@@ -54,7 +61,7 @@ export function ZoneSensorTable(props: {
     const withLive = sensors.map((s) => {
       const pushed = live?.get(s.id);
       const lastReading =
-        pushed && (!s.lastReading || pushed.timestamp >= s.lastReading.timestamp) ? pushed : s.lastReading ?? null;
+        pushed && (!s.lastReading || pushed.timestamp >= s.lastReading.timestamp) ? pushed : (s.lastReading ?? null);
       return { ...s, lastReading };
     });
     const needle = text.trim().toLowerCase();
@@ -66,11 +73,16 @@ export function ZoneSensorTable(props: {
     );
     const value = (s: (typeof withLive)[number]): string | number => {
       switch (sort.key) {
-        case 'name': return s.name.toLowerCase();
-        case 'kind': return s.kind;
-        case 'trust': return s.trust.score;
-        case 'status': return STATUS_ORDER.indexOf(s.trust.status);
-        case 'lastReading': return s.lastReading ? Date.parse(s.lastReading.timestamp) : 0;
+        case 'name':
+          return s.name.toLowerCase();
+        case 'kind':
+          return s.kind;
+        case 'trust':
+          return s.trust.score;
+        case 'status':
+          return STATUS_ORDER.indexOf(s.trust.status);
+        case 'lastReading':
+          return s.lastReading ? Date.parse(s.lastReading.timestamp) : 0;
       }
     };
     return filtered.sort((a, b) => {
@@ -102,7 +114,11 @@ export function ZoneSensorTable(props: {
           Kind{' '}
           <select value={kind} onChange={(e) => setKind(e.target.value)}>
             <option value="">all kinds</option>
-            {kinds.map((k) => <option key={k} value={k}>{k}</option>)}
+            {kinds.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
           </select>
         </label>
         <fieldset className="chips">
@@ -114,7 +130,9 @@ export function ZoneSensorTable(props: {
             </label>
           ))}
         </fieldset>
-        <span className="muted">{rows.length} of {sensors.length} sensors</span>
+        <span className="muted">
+          {rows.length} of {sensors.length} sensors
+        </span>
       </div>
       <table className="data-table">
         <thead>
@@ -136,15 +154,24 @@ export function ZoneSensorTable(props: {
         <tbody>
           {rows.map((s) => (
             <tr key={s.id} data-testid={`sensor-row-${s.id}`}>
-              <td><StatusBadge status={s.trust.status} /></td>
-              <td><Link to={paths.sensor(s.id)}>{s.name}</Link><div className="muted small">{s.id}</div></td>
+              <td>
+                <StatusBadge status={s.trust.status} />
+              </td>
+              <td>
+                <Link to={paths.sensor(s.id)}>{s.name}</Link>
+                <div className="muted small">{s.id}</div>
+              </td>
               <td>{s.kind}</td>
-              <td><TrustBar score={s.trust.score} label={`Trust of ${s.name}`} /></td>
+              <td>
+                <TrustBar score={s.trust.score} label={`Trust of ${s.name}`} />
+              </td>
               <td>
                 {s.lastReading ? (
                   <>
                     <strong>{+s.lastReading.value.toFixed(2)}</strong> {s.unit ?? ''}{' '}
-                    <span className="muted small"><RelativeTime iso={s.lastReading.timestamp} /></span>
+                    <span className="muted small">
+                      <RelativeTime iso={s.lastReading.timestamp} />
+                    </span>
                   </>
                 ) : (
                   <span className="muted">no readings</span>
@@ -152,7 +179,9 @@ export function ZoneSensorTable(props: {
               </td>
               <td className="reasons-cell">
                 {s.trust.reasons.length === 0 ? (
-                  <span className="muted">{s.trust.status === 'DEGRADED' || s.trust.status === 'FAULTY' ? 'recovering' : '—'}</span>
+                  <span className="muted">
+                    {s.trust.status === 'DEGRADED' || s.trust.status === 'FAULTY' ? 'recovering' : '—'}
+                  </span>
                 ) : (
                   s.trust.reasons.map((r) => (
                     <span key={r.kind} className={`reason-chip severity-${r.severity.toLowerCase()}`} title={r.message}>

@@ -6,7 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../app.js';
 import { loadConfig } from '../../../config.js';
 import { evaluate, type EvalReport, type Observation } from '../../../trust/eval/evaluate.js';
-import { DEFAULT_FLEET_SPEC, generateFleet, type FleetSpec, type StreamReading } from '../../../trust/eval/fleet-generator.js';
+import {
+  DEFAULT_FLEET_SPEC,
+  generateFleet,
+  type FleetSpec,
+  type StreamReading,
+} from '../../../trust/eval/fleet-generator.js';
 import type { FaultKind, TrustStatus } from '../../../trust/types.js';
 
 export interface RealPathEvalOptions {
@@ -23,7 +28,13 @@ export interface RealPathEvalOptions {
 export interface RealPathEvalResult {
   report: EvalReport;
   sensors: number;
-  readings: { sent: number; accepted: number; duplicates: number; rejected: number; rejectedByCode: Record<string, number> };
+  readings: {
+    sent: number;
+    accepted: number;
+    duplicates: number;
+    rejected: number;
+    rejectedByCode: Record<string, number>;
+  };
   requests: number;
   seconds: number;
 }
@@ -66,10 +77,20 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
     const { gql, requests } = await client(app);
 
     const zones = [...new Set(fleet.profiles.map((p) => p.zoneId).filter((z): z is string => z !== null))];
-    for (const id of zones) await gql(`mutation($i: ZoneInput!) { upsertZone(input: $i) { id } }`, { i: { id, name: id } });
+    for (const id of zones)
+      await gql(`mutation($i: ZoneInput!) { upsertZone(input: $i) { id } }`, { i: { id, name: id } });
     for (const p of fleet.profiles) {
       await gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
-        i: { id: p.id, name: p.id, kind: p.kind, unit: p.unit, zoneId: p.zoneId, minValue: p.minValue, maxValue: p.maxValue, expectedIntervalSeconds: p.expectedIntervalSeconds },
+        i: {
+          id: p.id,
+          name: p.id,
+          kind: p.kind,
+          unit: p.unit,
+          zoneId: p.zoneId,
+          minValue: p.minValue,
+          maxValue: p.maxValue,
+          expectedIntervalSeconds: p.expectedIntervalSeconds,
+        },
       });
     }
     options.progress?.(`registered ${zones.length} zones, ${fleet.profiles.length} sensors`);
@@ -80,20 +101,26 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
     const stats = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, rejectedByCode: {} as Record<string, number> };
 
     const observe = async () => {
-      const data = await gql<{ trustScores: { sensorId: string; status: TrustStatus; reasons: { kind: FaultKind }[] }[] }>(SCORES);
+      const data = await gql<{
+        trustScores: { sensorId: string; status: TrustStatus; reasons: { kind: FaultKind }[] }[];
+      }>(SCORES);
       for (const s of data.trustScores) {
         const reasons = s.reasons.map((r) => r.kind);
         const key = `${s.status}:${reasons.join(',')}`;
         if (last.get(s.sensorId) === key) continue;
         last.set(s.sensorId, key);
-        observations.get(s.sensorId)?.push({ at: now, readings: delivered.get(s.sensorId) ?? 0, status: s.status, reasons });
+        observations
+          .get(s.sensorId)
+          ?.push({ at: now, readings: delivered.get(s.sensorId) ?? 0, status: s.status, reasons });
       }
     };
 
     const send = async (batch: StreamReading[], windowEnd: number) => {
       if (batch.length === 0) return;
       now = windowEnd;
-      const res = await gql<{ ingestReadings: { accepted: number; duplicates: number; rejected: number; errors: { code: string }[] } }>(INGEST, {
+      const res = await gql<{
+        ingestReadings: { accepted: number; duplicates: number; rejected: number; errors: { code: string }[] };
+      }>(INGEST, {
         r: batch.map((r) => ({ sensorId: r.sensorId, timestamp: new Date(r.ts).toISOString(), value: r.value })),
       });
       stats.sent += batch.length;
