@@ -215,4 +215,27 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await row.textContent()).toMatch(/FAULTY|DEGRADED/);
     expect(pageErrors).toEqual([]);
   });
+
+  it('serves GraphiQL from its own assets: it renders, runs a query with the signed-in key, and asks no other host', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const foreign: string[] = [];
+    const authorizations: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      const url = request.url();
+      if (!url.startsWith(baseUrl) && !url.startsWith('data:') && !url.startsWith('blob:')) foreign.push(url);
+      if (url === `${baseUrl}/graphql` && request.method() === 'POST')
+        authorizations.push(request.headers()['authorization']);
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.addInitScript(() => sessionStorage.setItem('sensor-trust.apiKey', 'e2e-key'));
+    await page.goto(`${baseUrl}/graphiql`);
+    await page.locator('.graphiql-container').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /execute query/i }).click();
+    await expect.poll(() => page.locator('.result-window').textContent(), { timeout: 15_000 }).toContain('sensorCount');
+    expect(await page.title()).toContain('GraphiQL');
+    expect(authorizations).toContain('Bearer e2e-key');
+    expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
 });
