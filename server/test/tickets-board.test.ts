@@ -3,7 +3,7 @@
 // with an outcome per ticket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGETS } from './support/databases.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startTestApp, type GraphQLResponse, type TestApp } from './support/test-app.js';
 
 const NOW = new Date('2026-11-28T12:00:00.000Z');
 const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
@@ -46,7 +46,7 @@ describe.each(TARGETS)('tickets board API on %s', (target) => {
     let after: string | null = null;
     let total = 0;
     for (let guard = 0; guard < 50; guard++) {
-      const res = await t.gql(
+      const res: GraphQLResponse = await t.gql(
         `query($f: TicketFilter, $after: String, $order: TicketOrder) {
           tickets(filter: $f, first: 100, after: $after, orderBy: $order) {
             totalCount pageInfo { endCursor hasNextPage } nodes { id severity openedAt updatedAt }
@@ -55,7 +55,11 @@ describe.each(TARGETS)('tickets board API on %s', (target) => {
         { f: filter, after, order },
       );
       expect(res.errors).toBeUndefined();
-      const page = res.data!.tickets;
+      const page: {
+        totalCount: number;
+        nodes: { id: string }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      } = res.data!.tickets;
       total = page.totalCount;
       ids.push(...page.nodes.map((n: { id: string }) => n.id));
       if (!page.pageInfo.hasNextPage) break;
