@@ -60,8 +60,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(liveUpdatesPlugin, { services });
   // Before the GraphQL route, whose hooks it adds; in process only (see the file).
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
-  await app.register(graphqlPlugin, { services, graphiql: config.graphiql });
-  await registerWebApp(app, config.webDir);
+  await app.register(graphqlPlugin, { services });
+  await registerWebApp(app, config.webDir, config.graphiql);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {
       intervalMs: config.sweepIntervalMs,

@@ -1,5 +1,5 @@
 // Mercurius on Fastify: schema.graphql, resolvers, loaders, subscriptions over
-// graphql-ws on the same path, GraphiQL at /graphiql, errors with codes.
+// graphql-ws on the same path, errors with codes. (GraphiQL: http/web-app.ts.)
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -16,7 +16,6 @@ export const SCHEMA_PATH = new URL('../../../schema.graphql', import.meta.url).p
 
 export interface GraphQLPluginOptions {
   services: Services;
-  graphiql: boolean;
 }
 
 /** Keeps errors the client can act on (with a code), masks everything else. */
@@ -53,7 +52,8 @@ export default fp<GraphQLPluginOptions>(
       // Compiled queries (graphql-jit) from a document's second use; they coerce the
       // variables, once (single-coercion.ts).
       jit: 1,
-      graphiql: options.graphiql ? 'graphiql' : false,
+      // Mercurius' own GraphiQL loads React and GraphiQL from a CDN; ours is built with the web app.
+      graphiql: false,
       path: '/graphql',
       queryDepth: 12,
       context: () => ({ services }),

@@ -55,7 +55,8 @@ export function signature(s: TrustState): number {
   let mask = 0;
   for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] > 0) mask |= 1 << k;
   const band = Math.min(9, Math.floor(reportedScore(s) / 10));
-  return s.st + 8 * maxSeverity(s) + 64 * mask + 16384 * band;
+  // status (3 bits), severity (3 bits), one bit per kind, then the band: no field overlaps another.
+  return s.st + 8 * maxSeverity(s) + 64 * mask + 64 * 2 ** KIND_COUNT * band;
 }
 
 /** Age the reputation by λ per step and add `good`/`bad` per step, for `steps` steps at once. */
