@@ -30,6 +30,12 @@ export interface Config {
   subscriptionBufferLimit: number;
   /** JSON file with trust-threshold overrides per sensor kind, or null. */
   trustConfigFile: string | null;
+  /**
+   * TRUST_LATENESS_SECONDS: how much later than the newest reading a reading may arrive without
+   * counting as clock trouble, and how long event-time windows wait for late data. null: the
+   * engine's default (600 s, or the TRUST_CONFIG_FILE's `latenessSeconds`).
+   */
+  trustLatenessSeconds: number | null;
   /** Automatic maintenance tickets (modules/tickets/ticket-automation.ts). */
   tickets: TicketSettings;
   /** Serve GraphiQL at /graphiql. */
@@ -161,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsKeepAliveMs: integer(env, 'WS_KEEPALIVE_MS', 15_000, 0, 600_000),
     subscriptionBufferLimit: integer(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 10_000_000),
     trustConfigFile: env.TRUST_CONFIG_FILE ? resolve(env.TRUST_CONFIG_FILE) : null,
+    trustLatenessSeconds: env.TRUST_LATENESS_SECONDS ? integer(env, 'TRUST_LATENESS_SECONDS', 600, 0, 86_400) : null,
     tickets: ticketSettings(env),
     graphiql: bool(env, 'GRAPHIQL', true),
     webDir: resolve(env.WEB_DIR || new URL('../../web/dist', import.meta.url).pathname),

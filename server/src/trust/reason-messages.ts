@@ -35,9 +35,17 @@ export function message(s: TrustState, k: number): string {
     case 'DRIFT':
       return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} the median of ${e1} peers (after its learned offset of ${e2 >= 0 ? '+' : ''}${q(e2)})`;
     case 'OFFLINE':
-      return `no reading for ${dur(e0)} (expected every ${num(e1)} s)`;
-    case 'GAP':
-      return `received ${e0} of ${e1} expected readings (${Math.round((100 * e0) / Math.max(1, e1))} %) in the last ${dur(e2)}`;
+      return (
+        `no reading for ${dur(e0)} (expected every ${num(e1)} s)` +
+        (s.live === 0 ? '; its newest data arrived as history, not live' : '')
+      );
+    case 'GAP': {
+      const usual = Math.round(100 * Math.min(1, s.gN));
+      return (
+        `received ${e0} of ${e1} expected readings (${Math.round((100 * e0) / Math.max(1, e1))} %) in the last ${dur(e2)}` +
+        (usual < 95 ? `; usually ${usual} %` : '')
+      );
+    }
     case 'CLOCK':
       if (e0 === 1) return `timestamp ${dur(e1)} ahead of the server clock`;
       if (e0 === 2) return `reading ${dur(e1)} older than the newest already seen (${e2} out of order so far)`;

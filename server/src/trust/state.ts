@@ -53,7 +53,10 @@ export type TrustState = {
   /** in-order readings accepted; late (out-of-order or duplicate) readings counted */
   n: number;
   late: number;
-  /** event time of the first and newest in-order reading (raw), and newest clamped to server time */
+  /**
+   * event time of the first in-order reading of the current reporting run (restarts after a
+   * silence longer than a completeness bucket), of the newest one (raw), and newest clamped to server time
+   */
   firstTs: number | null;
   lastTs: number | null;
   seenTs: number | null;
