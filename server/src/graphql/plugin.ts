@@ -11,8 +11,9 @@ import { createConnectionHeartbeat } from '../modules/subscriptions/connection-h
 import { isClientError } from './errors.js';
 import { installSingleCoercion } from './single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
+import { projectPath } from '../project-paths.js';
 
-export const SCHEMA_PATH = new URL('../../../schema.graphql', import.meta.url).pathname;
+export const SCHEMA_PATH = projectPath('schema.graphql');
 
 export interface GraphQLPluginOptions {
   services: Services;
