@@ -32,7 +32,7 @@ export const paths = {
 /** Goes to `to` (a '#/…' path); `replace` keeps the history entry (typing in a search box). */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (!options.replace) {
-    window.location.hash = to;
+    window.location.assign(to);
     return;
   }
   if (window.location.hash === to) return;
