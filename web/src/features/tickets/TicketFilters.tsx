@@ -20,9 +20,16 @@ const TYPING_PAUSE_MS = 350;
 
 function useDebouncedText(value: string, commit: (text: string) => void) {
   const [text, setText] = useState(value);
+  // The URL changed under us (back button, a link): show what it says.
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    setShown(value);
+    setText(value);
+  }
   const commitRef = useRef(commit);
-  commitRef.current = commit;
-  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    commitRef.current = commit;
+  });
   useEffect(() => {
     if (text === value) return undefined;
     const timer = setTimeout(() => commitRef.current(text), TYPING_PAUSE_MS);
