@@ -128,7 +128,7 @@ describe('TicketsPage', () => {
     });
     fireEvent.click(within(card).getByRole('button', { name: 'Confirm resolve' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(1));
-    expect(executeMutation.mock.calls[0][0].variables).toEqual({ id: 't1', note: 'probe replaced' });
+    expect(executeMutation.mock.calls.at(0)?.[0].variables).toEqual({ id: 't1', note: 'probe replaced' });
   });
 
   it('resolves the selected tickets in bulk after a confirmation and says which did not change', async () => {
@@ -157,7 +157,7 @@ describe('TicketsPage', () => {
     fireEvent.change(within(bar).getByLabelText(/Resolution note for 2 tickets/), { target: { value: 'site visit' } });
     fireEvent.click(within(bar).getByRole('button', { name: 'Confirm: resolve 2' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(1));
-    expect(executeMutation.mock.calls[0][0].variables).toEqual({
+    expect(executeMutation.mock.calls.at(0)?.[0].variables).toEqual({
       input: { ids: ['t1', 't2'], action: 'RESOLVE', note: 'site visit' },
     });
     const outcome = await screen.findByTestId('bulk-outcome');
