@@ -60,21 +60,21 @@ describe('TicketsPage', () => {
 
     fireEvent.click(within(card).getByRole('button', { name: 'Acknowledge' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(1));
-    expect(operationName(executeMutation.mock.calls[0]![0])).toBe('AcknowledgeTicket');
-    expect(executeMutation.mock.calls[0]![0].variables).toEqual({ id: 't1' });
+    expect(operationName(executeMutation.mock.calls[0][0])).toBe('AcknowledgeTicket');
+    expect(executeMutation.mock.calls[0][0].variables).toEqual({ id: 't1' });
 
     fireEvent.click(within(card).getByRole('button', { name: 'Assign…' }));
     fireEvent.change(within(card).getByLabelText('Assignee'), { target: { value: 'Mo' } });
     fireEvent.click(within(card).getByRole('button', { name: 'Assign' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(2));
-    expect(executeMutation.mock.calls[1]![0].variables).toEqual({ id: 't1', assignee: 'Mo' });
+    expect(executeMutation.mock.calls[1][0].variables).toEqual({ id: 't1', assignee: 'Mo' });
 
     fireEvent.click(within(card).getByRole('button', { name: 'Comment…' }));
     fireEvent.change(within(card).getByLabelText('Comment'), { target: { value: 'replaced the probe' } });
     fireEvent.click(within(card).getByRole('button', { name: 'Add comment' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(3));
-    expect(operationName(executeMutation.mock.calls[2]![0])).toBe('CommentTicket');
-    expect(executeMutation.mock.calls[2]![0].variables).toEqual({ id: 't1', note: 'replaced the probe' });
+    expect(operationName(executeMutation.mock.calls[2][0])).toBe('CommentTicket');
+    expect(executeMutation.mock.calls[2][0].variables).toEqual({ id: 't1', note: 'replaced the probe' });
   });
 
   it('shows the server’s refusal next to the ticket', async () => {
