@@ -16,6 +16,7 @@ export function toSensorProfile(row: SensorRow): SensorProfile {
     minValue: row.minValue,
     maxValue: row.maxValue,
     expectedIntervalSeconds: row.expectedIntervalSeconds,
+    heartbeatSeconds: row.heartbeatSeconds,
   };
 }
 

@@ -27,6 +27,7 @@ export interface SensorWrite {
   minValue: number | null;
   maxValue: number | null;
   expectedIntervalSeconds: number;
+  heartbeatSeconds: number | null;
 }
 
 function sensorWhere(filter: SensorListFilter): Prisma.SensorWhereInput {

@@ -135,12 +135,13 @@ export function createTrustStateRepository() {
           min_value: number | null;
           max_value: number | null;
           expected_interval_seconds: number;
+          heartbeat_seconds: number | null;
         })[]
       >`
         SELECT t.sensor_id, (t.version = c.v) AS hit,
                CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
                t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
-               s.kind, s.unit, s.zone_id, s.min_value, s.max_value, s.expected_interval_seconds
+               s.kind, s.unit, s.zone_id, s.min_value, s.max_value, s.expected_interval_seconds, s.heartbeat_seconds
           FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
           LEFT JOIN unnest(${ids}::text[], ${versions}::int[]) AS c(id, v) ON c.id = t.sensor_id
          WHERE (${ids}::text[] IS NULL OR s.id = ANY(${ids}::text[])
@@ -155,6 +156,7 @@ export function createTrustStateRepository() {
           minValue: row.min_value,
           maxValue: row.max_value,
           expectedIntervalSeconds: row.expected_interval_seconds,
+          heartbeatSeconds: row.heartbeat_seconds,
         },
         locked: toLocked(row),
       }));
