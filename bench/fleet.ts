@@ -33,12 +33,13 @@ export interface Fleet {
   kindOf(sensorIndex: number): SensorKind;
 }
 
-export function createFleet(zones: number, sensorsPerZone: number): Fleet {
-  const zoneIds = Array.from({ length: zones }, (_, z) => `bench-zone-${String(z).padStart(3, '0')}`);
+/** `prefix` keeps several fleets apart on one server (the arrival-shape runs use their own). */
+export function createFleet(zones: number, sensorsPerZone: number, prefix = 'bench'): Fleet {
+  const zoneIds = Array.from({ length: zones }, (_, z) => `${prefix}-zone-${String(z).padStart(3, '0')}`);
   const sensorIds: string[] = [];
   for (let z = 0; z < zones; z++) {
     for (let s = 0; s < sensorsPerZone; s++) {
-      sensorIds.push(`bench-z${String(z).padStart(3, '0')}-s${String(s).padStart(3, '0')}`);
+      sensorIds.push(`${prefix}-z${String(z).padStart(3, '0')}-s${String(s).padStart(3, '0')}`);
     }
   }
   return {
@@ -46,7 +47,7 @@ export function createFleet(zones: number, sensorsPerZone: number): Fleet {
     sensorsPerZone,
     zoneIds,
     sensorIds,
-    kindOf: (i) => SENSOR_KINDS[(i % sensorsPerZone) % SENSOR_KINDS.length]!,
+    kindOf: (i) => SENSOR_KINDS[(i % sensorsPerZone) % SENSOR_KINDS.length],
   };
 }
 
@@ -85,7 +86,8 @@ export function generateReadings(fleet: Fleet, total: number, batchSize: number,
   const tsMs = new Float64Array(total);
   const value = new Float64Array(total);
   // Seeded (mulberry32, shared with the trust evaluation): every run sends the same rows.
-  const random = createRng(0x5e2507).next;
+  const rng = createRng(0x5e2507);
+  const random = () => rng.next();
   const phase = fleet.sensorIds.map((_, i) => (i * 0.37) % (2 * Math.PI));
 
   let n = 0;
@@ -99,7 +101,7 @@ export function generateReadings(fleet: Fleet, total: number, batchSize: number,
         for (let s = first; s < last; s++) {
           if (n >= total) break outer;
           const k = fleet.kindOf(s);
-          const cycle = Math.sin((2 * Math.PI * t) / DAY_MS + phase[s]!);
+          const cycle = Math.sin((2 * Math.PI * t) / DAY_MS + phase[s]);
           const noise = (random() + random() + random() - 1.5) * 2 * k.noise;
           const v = k.mean + k.amplitude * cycle + noise;
           sensorIndex[n] = s;

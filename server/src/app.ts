@@ -37,6 +37,7 @@ export interface BuildAppOptions {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
+    disableRequestLogging: !config.logRequests,
     bodyLimit: 64 * 1024 * 1024,
     forceCloseConnections: 'idle',
     return503OnClosing: true,

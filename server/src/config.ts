@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { FAULT_KINDS, type FaultKind } from './trust/types.js';
+import { projectPath } from './project-paths.js';
 
 export interface Config {
   port: number;
@@ -42,6 +43,8 @@ export interface Config {
   graphiql: boolean;
   /** Directory of the built web app (served at /). */
   webDir: string;
+  /** Log every HTTP request at info level (off by default in the demo). */
+  logRequests: boolean;
 }
 
 export interface TicketSettings {
@@ -170,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustLatenessSeconds: env.TRUST_LATENESS_SECONDS ? integer(env, 'TRUST_LATENESS_SECONDS', 600, 0, 86_400) : null,
     tickets: ticketSettings(env),
     graphiql: bool(env, 'GRAPHIQL', true),
-    webDir: resolve(env.WEB_DIR || new URL('../../web/dist', import.meta.url).pathname),
+    webDir: resolve(env.WEB_DIR || projectPath('web', 'dist')),
+    logRequests: bool(env, 'LOG_REQUESTS', env.DEMO !== '1'),
   };
 }

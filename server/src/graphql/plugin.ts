@@ -11,8 +11,9 @@ import { createConnectionHeartbeat } from '../modules/subscriptions/connection-h
 import { isClientError } from './errors.js';
 import { installSingleCoercion } from './single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
+import { projectPath } from '../project-paths.js';
 
-export const SCHEMA_PATH = new URL('../../../schema.graphql', import.meta.url).pathname;
+export const SCHEMA_PATH = projectPath('schema.graphql');
 
 export interface GraphQLPluginOptions {
   services: Services;
@@ -60,7 +61,7 @@ export default fp<GraphQLPluginOptions>(
       subscription: {
         // Subscription resolvers read the subscription hub (modules/subscriptions),
         // which listens on this emitter once per topic and fans out in process.
-        emitter: app.events.emitter as never,
+        emitter: app.events.emitter,
         context: (socket: WebSocket) => {
           heartbeat.track(socket);
           return { services };
