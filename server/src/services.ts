@@ -21,6 +21,8 @@ import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
 import { createTrustService } from './modules/trust/trust-service.js';
 import { createEngineStateCache } from './modules/trust/engine-state-cache.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
+import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
+import { createNotificationsService } from './modules/notifications/notifications-service.js';
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
@@ -75,6 +77,11 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     dashboard: createDashboardService(dashboardRepository, app.cache, {
       ttlMs: config.dashboardCacheTtlMs,
       now: clock.now,
+    }),
+    notifications: createNotificationsService({
+      repo: createNotificationsRepository(prisma),
+      settings: config.notifications,
+      log: app.log,
     }),
     subscriptions: createSubscriptionHub({
       events: app.events,
