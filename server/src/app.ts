@@ -12,6 +12,7 @@ import liveUpdatesPlugin from './modules/subscriptions/live-updates-plugin.js';
 import { createServices, type Services } from './services.js';
 import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 import { startPeriodicJob } from './jobs/periodic-job.js';
+import mqttIngest from './plugins/mqtt-ingest.js';
 import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
@@ -64,6 +65,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
   await app.register(graphqlPlugin, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
+  if (config.mqtt) await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings });
+  else app.decorate('mqtt', null);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {
       intervalMs: config.sweepIntervalMs,
