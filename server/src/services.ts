@@ -21,6 +21,8 @@ import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
 import { createTrustService } from './modules/trust/trust-service.js';
 import { createEngineStateCache } from './modules/trust/engine-state-cache.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
+import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
+import { createAuthService } from './modules/auth/auth-service.js';
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
@@ -57,6 +59,13 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   return {
     config,
     clock,
+    auth: createAuthService({
+      repo: createApiKeysRepository(prisma),
+      adminApiKey: config.auth.adminApiKey,
+      recheckMs: config.auth.recheckMs,
+      clock,
+      log: app.log,
+    }),
     trust,
     readings,
     sensorProfiles,

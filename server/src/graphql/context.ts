@@ -1,6 +1,12 @@
 import type { MercuriusContext } from 'mercurius';
+import type { Identity } from '../modules/auth/auth-service.js';
+import type { SocketSession } from '../modules/auth/socket-sessions.js';
 import type { Services } from '../services.js';
 
 export interface GraphQLContext extends MercuriusContext {
   services: Services;
+  /** The caller (modules/auth): set from the API key on HTTP and on the WebSocket's connection_init. */
+  auth?: Identity | null;
+  /** WebSocket connections only: what this socket holds (subscription count). */
+  wsSession?: SocketSession;
 }

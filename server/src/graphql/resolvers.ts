@@ -9,6 +9,8 @@ import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
 import { trustResolvers } from '../modules/trust/trust-resolvers.js';
 import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
+import { authResolvers } from '../modules/auth/auth-resolvers.js';
+import { guardRootFields } from '../modules/auth/guard.js';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
 
@@ -25,17 +27,21 @@ function merge(...maps: ResolverMap[]): ResolverMap {
   return out;
 }
 
+/** Every module's resolvers, each root field behind the roles check (modules/auth/roles.ts). */
 export function buildResolvers(): ResolverMap {
-  return merge(
-    { DateTime: DateTimeScalar } as unknown as ResolverMap,
-    ...([
-      sensorsResolvers,
-      trustResolvers,
-      ticketsResolvers,
-      dashboardResolvers,
-      readingsResolvers,
-      subscriptionsResolvers,
-    ] as Resolvers[] as ResolverMap[]),
+  return guardRootFields(
+    merge(
+      { DateTime: DateTimeScalar } as unknown as ResolverMap,
+      ...([
+        sensorsResolvers,
+        trustResolvers,
+        ticketsResolvers,
+        dashboardResolvers,
+        readingsResolvers,
+        subscriptionsResolvers,
+        authResolvers,
+      ] as Resolvers[] as ResolverMap[]),
+    ),
   );
 }
 
