@@ -33,12 +33,13 @@ export interface Fleet {
   kindOf(sensorIndex: number): SensorKind;
 }
 
-export function createFleet(zones: number, sensorsPerZone: number): Fleet {
-  const zoneIds = Array.from({ length: zones }, (_, z) => `bench-zone-${String(z).padStart(3, '0')}`);
+/** `prefix` keeps several fleets apart on one server (the arrival-shape runs use their own). */
+export function createFleet(zones: number, sensorsPerZone: number, prefix = 'bench'): Fleet {
+  const zoneIds = Array.from({ length: zones }, (_, z) => `${prefix}-zone-${String(z).padStart(3, '0')}`);
   const sensorIds: string[] = [];
   for (let z = 0; z < zones; z++) {
     for (let s = 0; s < sensorsPerZone; s++) {
-      sensorIds.push(`bench-z${String(z).padStart(3, '0')}-s${String(s).padStart(3, '0')}`);
+      sensorIds.push(`${prefix}-z${String(z).padStart(3, '0')}-s${String(s).padStart(3, '0')}`);
     }
   }
   return {

@@ -15,6 +15,7 @@ import type { ModeResult, RssSummary } from './report.js';
 import { readCpuSeconds, sampleRss, startServer, type ServerHandle } from './server-process.js';
 import { log, redacted, serverEnv, settings } from './settings.js';
 import { percentile, round } from './stats.js';
+import { measureVerdictLag, registerShapeFleets, runShapes } from './shapes.js';
 
 /** Serializes the request bodies with the newest reading one second before now. */
 function prepareBodies(fleet: Fleet, set: ReadingSet) {
@@ -64,7 +65,28 @@ async function ingestWithRss(server: ServerHandle, client: GraphqlClient, bodies
 async function registerTimed(client: GraphqlClient, fleet: Fleet) {
   const started = performance.now();
   const sensors = await registerFleet(client, fleet, Math.max(8, settings.clients));
-  return { zones: fleet.zones, sensors, seconds: (performance.now() - started) / 1000 };
+  const result = { zones: fleet.zones, sensors, seconds: (performance.now() - started) / 1000 };
+  if (settings.shapes.length || settings.lagProbes)
+    await registerShapeFleets((f) => registerFleet(client, f, Math.max(8, settings.clients)), settings.shapes);
+  return result;
+}
+
+/** The arrival shapes and the verdict lag, on the running server (after the main ingestion). */
+async function shapesAndLag(
+  result: ModeResult,
+  server: ServerHandle,
+  client: GraphqlClient,
+  databaseUrl?: string,
+): Promise<void> {
+  if (settings.shapes.length) result.shapes = await runShapes(result.mode, { server, client, databaseUrl });
+  if (settings.lagProbes) {
+    try {
+      result.verdictLag = await measureVerdictLag(client, settings.lagProbes);
+      log(`verdict lag: p50 ${result.verdictLag.p50Ms.toFixed(0)} ms, p99 ${result.verdictLag.p99Ms.toFixed(0)} ms`);
+    } catch (err) {
+      result.verdictLag = { error: err instanceof Error ? err.message : String(err) };
+    }
+  }
 }
 
 export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeResult> {
@@ -110,6 +132,7 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
       result.storedRows = await countReadings(db.url);
       if (result.storedRows !== set.count)
         throw new Error(`reading holds ${result.storedRows} rows after ingesting ${set.count}`);
+      await shapesAndLag(result, server, client, db.url);
 
       if (settings.dashboard) {
         log(`topping reading up to ${settings.dashboardRows.toLocaleString('en-US')} rows with generate_series`);
@@ -185,6 +208,7 @@ export async function runPglite(fleet: Fleet, set: ReadingSet): Promise<ModeResu
       log(
         `ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`,
       );
+      await shapesAndLag(result, server, client);
     } finally {
       client.close();
       await server.stop();

@@ -3,6 +3,7 @@ import type { CeilingRun } from './ceiling.js';
 import type { IngestRun } from './ingest.js';
 import type { Machine } from './machine.js';
 import type { TopUp } from './postgres-admin.js';
+import type { LagResult, ShapeResult } from './shapes.js';
 import { round } from './stats.js';
 
 export interface RssSummary {
@@ -36,6 +37,9 @@ export interface ModeResult {
   topUp?: TopUp;
   dashboard?: ExtraFigures;
   subscribers?: ExtraFigures;
+  /** Arrival shapes on their own fleets, each against its bare insert. */
+  shapes?: ShapeResult[];
+  verdictLag?: LagResult | { error: string };
 }
 
 export interface Budget {
@@ -89,6 +93,29 @@ export function budgets(pg: ModeResult | undefined, lite: ModeResult | undefined
       actual: `${fmt(m.rss.firstHalfMedianMb)} → ${fmt(m.rss.secondHalfMedianMb)} MB (${growth >= 0 ? '+' : ''}${fmt(growth)})`,
       verdict: verdict(growth <= FLAT_RSS_TOLERANCE_MB),
     });
+  }
+  for (const m of [pg, lite]) {
+    for (const sh of m?.shapes ?? []) {
+      out.push({
+        line: `${label(m!.mode)} ${sh.shape} shape vs bare insert (same rows, same run)`,
+        target: '≥ 0.5',
+        actual:
+          sh.ratio === undefined
+            ? (sh.error ?? 'not run')
+            : `${fmt(sh.ratio, 2)} (${fmt(sh.ingest?.readingsPerSecond)} / ${fmt(sh.ceiling?.readingsPerSecond)})`,
+        verdict: verdict(sh.ratio === undefined ? null : sh.ratio >= 0.5),
+      });
+    }
+    const lag = m?.verdictLag;
+    if (lag) {
+      out.push({
+        line: `${label(m!.mode)} verdict lag, ingest response → trust visible`,
+        target: 'p99 ≤ 1,000 ms',
+        actual:
+          'error' in lag ? lag.error : `p50 ${fmt(lag.p50Ms)} ms, p99 ${fmt(lag.p99Ms)} ms (${lag.probes} probes)`,
+        verdict: verdict('error' in lag ? null : lag.p99Ms <= 1000),
+      });
+    }
   }
   out.push(...figureBudgets(pg?.dashboard, 'dashboard'), ...figureBudgets(pg?.subscribers, 'subscribers'));
   return out;
@@ -215,6 +242,33 @@ export function renderReport(opts: {
       rows,
     ),
   );
+  const shapeRows = modes.flatMap((m) =>
+    (m.shapes ?? []).map((sh) => [
+      label(m.mode),
+      sh.shape,
+      sh.description,
+      fmt(sh.ingest?.readings),
+      fmt(sh.ingest?.readingsPerSecond),
+      fmt(sh.ingest?.batchMs.p50, 1),
+      fmt(sh.ingest?.batchMs.p99, 1),
+      sh.rssMb ? `${fmt(sh.rssMb.firstHalfMedian)} → ${fmt(sh.rssMb.secondHalfMedian)}` : '–',
+      fmt(sh.ceiling?.readingsPerSecond),
+      sh.ratio === undefined ? (sh.error ? 'FAILED' : '–') : fmt(sh.ratio, 2),
+    ]),
+  );
+  if (shapeRows.length) {
+    out.push(
+      '',
+      'Arrival shapes (1,000 sensors each, bare insert of the same rows just before, server idle meanwhile):',
+    );
+    out.push(
+      table(
+        ['mode', 'shape', 'batch', 'readings', 'readings/s', 'p50 ms', 'p99 ms', 'RSS MB median', 'bare/s', 'ratio'],
+        shapeRows,
+        3,
+      ),
+    );
+  }
   for (const m of modes) {
     if (m.status !== 'ran') out.push(`${label(m.mode)} ${m.status === 'skipped' ? 'SKIPPED' : 'FAILED'}: ${m.reason}`);
     if (!m.database) continue;

@@ -24,7 +24,23 @@ export const settings = {
   dashboardRows: intEnv('BENCH_DASHBOARD_ROWS', 10_000_000),
   subscribers: intEnv('BENCH_SUBSCRIBERS', 1000, 0),
   keepDatabase: process.env.BENCH_KEEP_DB === '1',
+  /** Arrival shapes run after the main ingestion, each on its own 1,000 sensors ('' or 0 skips). */
+  shapes: parseShapes(process.env.BENCH_SHAPES ?? 'live,gateway,backfill'),
+  shapeReadings: intEnv('BENCH_SHAPE_READINGS', 100_000),
+  lagProbes: intEnv('BENCH_LAG_PROBES', 20, 0),
 };
+
+function parseShapes(raw: string): ('live' | 'gateway' | 'backfill')[] {
+  if (raw.trim() === '0') return [];
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (n !== 'live' && n !== 'gateway' && n !== 'backfill')
+      throw new Error(`BENCH_SHAPES: unknown shape "${n}" (live, gateway, backfill)`);
+  return names as ('live' | 'gateway' | 'backfill')[];
+}
 
 export const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 

@@ -40,6 +40,7 @@ export interface BuildAppOptions {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
+    disableRequestLogging: !config.logRequests,
     // Sized to the largest legal ingestReadings batch (MAX_BATCH_SIZE); 413 beyond.
     bodyLimit: config.limits.bodyLimitBytes,
     // Random request ids: a masked error's id finds its log line, across restarts and instances.
@@ -78,8 +79,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(liveUpdatesPlugin, { services });
   // Before the GraphQL route, whose hooks it adds; in process only (see the file).
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
-  await app.register(graphqlPlugin, { services, graphiql: config.graphiql });
-  await registerWebApp(app, config.webDir);
+  await app.register(graphqlPlugin, { services });
+  await registerWebApp(app, config.webDir, config.graphiql);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {
       intervalMs: config.sweepIntervalMs,

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { FAULT_KINDS, type FaultKind } from './trust/types.js';
+import { projectPath } from './project-paths.js';
 
 export interface Config {
   port: number;
@@ -30,12 +31,20 @@ export interface Config {
   subscriptionBufferLimit: number;
   /** JSON file with trust-threshold overrides per sensor kind, or null. */
   trustConfigFile: string | null;
+  /**
+   * TRUST_LATENESS_SECONDS: how much later than the newest reading a reading may arrive without
+   * counting as clock trouble, and how long event-time windows wait for late data. null: the
+   * engine's default (600 s, or the TRUST_CONFIG_FILE's `latenessSeconds`).
+   */
+  trustLatenessSeconds: number | null;
   /** Automatic maintenance tickets (modules/tickets/ticket-automation.ts). */
   tickets: TicketSettings;
   /** Serve GraphiQL at /graphiql. */
   graphiql: boolean;
   /** Directory of the built web app (served at /). */
   webDir: string;
+  /** Log every HTTP request at info level (off by default in the demo). */
+  logRequests: boolean;
   /** API keys and roles (modules/auth). */
   auth: AuthSettings;
   /** Request size, rate and query-shape limits (graphql/limits, plugins/abuse-limits). */
@@ -260,9 +269,11 @@ export function loadConfig(env: Env = process.env): Config {
     wsKeepAliveMs: integer(env, 'WS_KEEPALIVE_MS', 15_000, 0, 600_000),
     subscriptionBufferLimit: integer(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 10_000_000),
     trustConfigFile: env.TRUST_CONFIG_FILE ? resolve(env.TRUST_CONFIG_FILE) : null,
+    trustLatenessSeconds: env.TRUST_LATENESS_SECONDS ? integer(env, 'TRUST_LATENESS_SECONDS', 600, 0, 86_400) : null,
     tickets: ticketSettings(env),
     graphiql: bool(env, 'GRAPHIQL', true),
-    webDir: resolve(env.WEB_DIR || new URL('../../web/dist', import.meta.url).pathname),
+    webDir: resolve(env.WEB_DIR || projectPath('web', 'dist')),
+    logRequests: bool(env, 'LOG_REQUESTS', env.DEMO !== '1'),
     auth: authSettings(env),
     limits: limitSettings(env, maxBatchSize),
     corsOrigins: origins(env),

@@ -1,6 +1,6 @@
 // The only file that listens: loads config, builds the app, starts background
 // jobs and drains gracefully on SIGTERM/SIGINT.
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 
 // graphql-js checks every instanceof with extra development-only work unless
 // NODE_ENV is production, decided when it loads: set it before the app is imported.
@@ -53,10 +53,30 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
-  const mode = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
-  app.log.info(`Sensor Trust on ${mode}: ${address}/ (GraphQL ${address}/graphql, GraphiQL ${address}/graphiql)`);
+  const demo = process.env.DEMO === '1';
+  const empty = !demo && (await app.services.dashboard.freshSummary()).sensorCount === 0;
+  console.log(startupLine(config, address, { empty, demo }));
   // `npm run demo`: stream a simulated fleet through the API (server/src/demo/).
-  if (process.env.DEMO === '1') (await import('./demo/simulator.js')).startDemo({ baseUrl: address, log: app.log });
+  if (demo) (await import('./demo/simulator.js')).startDemo({ baseUrl: address, log: app.log });
+}
+
+/** The one human line at start-up: where to go, which database, and what to do when it is empty. */
+function startupLine(config: Config, address: string, state: { empty: boolean; demo: boolean }): string {
+  const urls = [`dashboard ${address}/`, `GraphQL ${address}/graphql`];
+  if (config.graphiql) urls.push(`GraphiQL ${address}/graphiql`);
+  const database = config.databaseUrl
+    ? `PostgreSQL ${redactedUrl(config.databaseUrl)}${config.redisUrl ? ' with Redis' : ''}`
+    : `embedded PGlite in ${config.dataDir}`;
+  let hint = '';
+  if (state.demo) hint = ' · demo: a simulated fleet is streaming in';
+  else if (state.empty) hint = ' · the database is empty: `npm run demo` (or DEMO=1) streams a simulated fleet';
+  return `Sensor Trust is up: ${urls.join(' · ')} · database: ${database}${hint}`;
+}
+
+function redactedUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.password) url.password = '***';
+  return url.toString();
 }
 
 main().catch((err) => {

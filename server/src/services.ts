@@ -35,7 +35,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     transaction: app.db.transaction,
     withAdvisoryLock: app.db.withAdvisoryLock,
     repo: createTrustStateRepository(),
-    config: loadTrustConfig(config.trustConfigFile),
+    config: loadTrustConfig(config.trustConfigFile, config.trustLatenessSeconds),
     events: app.events,
     clock,
     log: app.log,

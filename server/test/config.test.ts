@@ -14,6 +14,13 @@ describe('configuration', () => {
     expect(config.dataDir).toMatch(/\/data$/);
   });
 
+  it('logs every request at info level, except in the demo unless LOG_REQUESTS asks for it', () => {
+    expect(loadConfig({}).logRequests).toBe(true);
+    expect(loadConfig({ DEMO: '1' }).logRequests).toBe(false);
+    expect(loadConfig({ DEMO: '1', LOG_REQUESTS: 'true' }).logRequests).toBe(true);
+    expect(loadConfig({ LOG_REQUESTS: 'false' }).logRequests).toBe(false);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT must be an integer/],
     [{ PORT: '70000' }, /PORT must be an integer between 0 and 65535/],

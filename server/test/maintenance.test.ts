@@ -25,7 +25,17 @@ function fault(
       score: 20,
       status: 'FAULTY',
       severity,
-      reasons: [{ kind, severity, message: `${kind} now`, since: at - 30 * MIN }],
+      reasons: [
+        {
+          kind,
+          severity,
+          message: `${kind} now`,
+          since: at - 30 * MIN,
+          active: true,
+          clearedAt: null,
+          advisory: false,
+        },
+      ],
     },
     statusSince: new Date(at - 30 * MIN),
     at: new Date(at),

@@ -3,7 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { gqlHttp, startServerProcess } from './support/server-process.js';
 
 describe('server process on the embedded database', () => {
@@ -48,6 +49,46 @@ describe('server process on the embedded database', () => {
       expect(await second.stop('SIGINT')).toBe(0);
     }
   });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '`npm start` stops the server on %s to the npm process, after one human start-up line',
+    async (signal) => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'st-data-'));
+      dirs.push(dataDir);
+      const npm = spawn('npm', ['start'], {
+        cwd: new URL('../../', import.meta.url).pathname,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      npm.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+      const url = await vi.waitFor(
+        () => {
+          const m = /Sensor Trust is up: dashboard (http:\/\/\S+?)\/ /.exec(output);
+          if (!m) throw new Error(`not up yet:\n${output}`);
+          return m[1];
+        },
+        { timeout: 60_000, interval: 100 },
+      );
+      expect(output).toMatch(/database: embedded PGlite in \S+ · the database is empty: `npm run demo`/);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      npm.kill(signal);
+      await exited;
+      // Nothing keeps serving once npm is gone (the server was npm's own child, not a grandchild).
+      await vi.waitFor(
+        async () => {
+          const alive = await fetch(`${url}/healthz`).then(
+            () => true,
+            () => false,
+          );
+          if (alive) throw new Error('server still answers');
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+    },
+  );
 
   it('refuses a bad setting at start-up with a message naming it', async () => {
     await expect(startServerProcess({ PORT: 'eighty' }, 30_000)).rejects.toThrow(

@@ -19,7 +19,17 @@ function fault(sensorId: string, kind: FaultKind, at: number, sinceAgo = 3_600_0
       score: 20,
       status: 'FAULTY',
       severity: 'HIGH',
-      reasons: [{ kind, severity: 'HIGH', message: `${kind} now`, since: at - sinceAgo }],
+      reasons: [
+        {
+          kind,
+          severity: 'HIGH',
+          message: `${kind} now`,
+          since: at - sinceAgo,
+          active: true,
+          clearedAt: null,
+          advisory: false,
+        },
+      ],
     },
     statusSince: new Date(at),
     at: new Date(at),

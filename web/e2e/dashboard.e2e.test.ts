@@ -48,28 +48,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   let dataDir: string;
   let serverLog = '';
 
-  const gql = async <T = Record<string, unknown>>(
-    query: string,
-    variables: Record<string, unknown> = {},
-  ): Promise<T> => {
-    const res = await fetch(`${baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data;
-  };
+  let port: number;
 
-  beforeAll(async () => {
-    if (process.env.E2E_SKIP_BUILD !== '1') {
-      const build = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
-      if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
-    }
-    dataDir = mkdtempSync(join(tmpdir(), 'sensor-trust-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
+  const startServer = async () => {
+    serverLog = '';
     server = spawn('npx', ['tsx', 'server/src/server.ts'], {
       cwd: ROOT,
       env: {
@@ -99,6 +81,45 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${serverLog}`);
       await new Promise((r) => setTimeout(r, 300));
     }
+  };
+
+  const stopServer = async () => {
+    if (!server?.pid || server.exitCode !== null) return;
+    const exited = new Promise((r) => server.once('exit', r));
+    process.kill(-server.pid, 'SIGTERM');
+    await exited;
+    // The server drains then exits; give the grandchild a moment to let go of the port and data.
+    await new Promise((r) => setTimeout(r, 1000));
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      // group already gone
+    }
+  };
+
+  const gql = async <T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<T> => {
+    const res = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
+    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+    return body.data;
+  };
+
+  beforeAll(async () => {
+    if (process.env.E2E_SKIP_BUILD !== '1') {
+      const build = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
+      if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
+    }
+    dataDir = mkdtempSync(join(tmpdir(), 'sensor-trust-e2e-'));
+    port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    await startServer();
 
     // A small fleet with a few minutes of healthy history.
     const now = Date.now();
@@ -150,18 +171,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.pid && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
-      // The server drains then exits; give the grandchild a moment before removing its data.
-      await new Promise((r) => setTimeout(r, 1000));
-      try {
-        process.kill(-server.pid, 'SIGKILL');
-      } catch {
-        // group already gone
-      }
-    }
+    await stopServer();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -214,5 +224,49 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await row.waitFor();
     expect(await row.textContent()).toMatch(/FAULTY|DEGRADED/);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('serves GraphiQL from its own assets: it renders, runs a query with the signed-in key, and asks no other host', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const foreign: string[] = [];
+    const authorizations: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      const url = request.url();
+      if (!url.startsWith(baseUrl) && !url.startsWith('data:') && !url.startsWith('blob:')) foreign.push(url);
+      if (url === `${baseUrl}/graphql` && request.method() === 'POST')
+        authorizations.push(request.headers()['authorization']);
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.addInitScript(() => sessionStorage.setItem('sensor-trust.apiKey', 'e2e-key'));
+    await page.goto(`${baseUrl}/graphiql`);
+    await page.locator('.graphiql-container').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /execute query/i }).click();
+    await expect.poll(() => page.locator('.result-window').textContent(), { timeout: 15_000 }).toContain('sensorCount');
+    expect(await page.title()).toContain('GraphiQL');
+    expect(authorizations).toContain('Bearer e2e-key');
+    expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  // Last: it stops and restarts the server.
+  it('keeps the last data marked "as of" while the server is down, and refreshes when it is back', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${baseUrl}/`);
+    await page.getByTestId('sensor-count').filter({ hasText: '24' }).waitFor();
+    await page.getByTestId('live-indicator').filter({ hasText: 'Live' }).waitFor();
+    expect(await page.getByTestId('stale-marker').count()).toBe(0);
+
+    await stopServer();
+    await page.getByTestId('stale-marker').filter({ hasText: 'cannot be reached' }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(12_000); // past a failed poll: still the data, no error panel
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByTestId('sensor-count').textContent()).toContain('24');
+    await page.screenshot({ path: join(ROOT, 'test-results/stale-while-offline.png') });
+
+    await startServer();
+    await page.getByTestId('live-indicator').filter({ hasText: 'Live' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('stale-marker').waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await page.getByTestId('sensor-count').textContent()).toContain('24');
   });
 });

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { projectPath } from '../project-paths.js';
 
 /** One database connection (not a pool): statements run in order on it. */
 export interface MigrationConnection {
@@ -25,7 +26,7 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-export const MIGRATIONS_DIR = new URL('../../../prisma/migrations', import.meta.url).pathname;
+export const MIGRATIONS_DIR = projectPath('prisma', 'migrations');
 
 const MIGRATIONS_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (

@@ -1,6 +1,6 @@
 // Mercurius on Fastify: schema.graphql, resolvers, loaders, subscriptions over
-// graphql-ws on the same path, GraphiQL at /graphiql, errors with codes, and the
-// limits on what one request or socket may ask for (query-limits.ts).
+// graphql-ws on the same path, errors with codes, and the limits on what one request
+// or socket may ask for (query-limits.ts). (GraphiQL: http/web-app.ts.)
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -15,12 +15,12 @@ import { formatErrors } from './error-formatter.js';
 import { checkTokenLimit, limitErrors, queryLimitRules } from './query-limits.js';
 import { installSingleCoercion } from './single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
+import { projectPath } from '../project-paths.js';
 
-export const SCHEMA_PATH = new URL('../../../schema.graphql', import.meta.url).pathname;
+export const SCHEMA_PATH = projectPath('schema.graphql');
 
 export interface GraphQLPluginOptions {
   services: Services;
-  graphiql: boolean;
 }
 
 export default fp<GraphQLPluginOptions>(
@@ -45,7 +45,8 @@ export default fp<GraphQLPluginOptions>(
       // Compiled queries (graphql-jit) from a document's second use; they coerce the
       // variables, once (single-coercion.ts).
       jit: 1,
-      graphiql: options.graphiql ? 'graphiql' : false,
+      // Mercurius' own GraphiQL loads React and GraphiQL from a CDN; ours is built with the web app.
+      graphiql: false,
       path: '/graphql',
       validationRules: limitRules,
       // Browsers' simple requests (no preflight) are refused: a form or image on another site

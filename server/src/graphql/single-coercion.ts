@@ -14,6 +14,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DocumentNode, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { operationNameOf, postedGraphQL } from './posted-body.js';
+import { setAsideInvalidValues } from './reading-values.js';
+import type { GraphQLContext } from './context.js';
 
 // graphql-js as Mercurius loads it (CommonJS): the schema and documents it hands us
 // come from that copy, and graphql-js refuses to mix copies outside production.
@@ -44,6 +46,9 @@ export function installSingleCoercion(app: FastifyInstance) {
         if (!entry) return;
         entry.schema = schema;
         entry.document = document;
+        // Non-number reading values become per-item errors, not a refused batch (reading-values.ts).
+        const setAside = setAsideInvalidValues(document, entry.operationName, entry.variables);
+        if (setAside) (context as GraphQLContext).readingValuesSetAside = setAside;
         return { variables: entry.variables };
       });
     },

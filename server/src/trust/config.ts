@@ -59,15 +59,20 @@ export interface TrustThresholds {
   clockClearReadings: number;
   /** OFFLINE after this many expected intervals without a reading… Default 3. */
   offlineIntervals: number;
+  /**
+   * A sensor whose own normal completeness is low (lossy radio) needs as many silent intervals
+   * as it shows in a row only with this probability (at least offlineIntervals). Default 0.0001.
+   */
+  offlineFalseAlarm: number;
   /** …plus this grace for timestamp jitter, so two lost readings and a slightly late third are not OFFLINE. Default 10 s. */
   offlineGraceSeconds: number;
-  /** Completeness is counted in buckets of this many expected intervals (7 buckets kept, 6 judged). Default 10. */
+  /** Completeness is counted in buckets of this many expected intervals (7 kept, the last up-to-6 complete ones judged). Default 10. */
   gapBucketIntervals: number;
   /** Complete buckets needed before GAP can be judged. Default 3. */
   gapMinBuckets: number;
-  /** GAP when completeness falls below this fraction. Default 0.7. */
+  /** GAP when completeness falls below this fraction of the sensor's own normal completeness. Default 0.7. */
   gapCompleteness: number;
-  /** GAP clears when completeness is back above this fraction. Default 0.85. */
+  /** GAP clears when completeness is back above this fraction of its normal. Default 0.85. */
   gapClearCompleteness: number;
   /** Peers (other sensors of the same kind in the zone, reporting) needed to judge DRIFT. Default 3. */
   driftMinPeers: number;
@@ -83,10 +88,19 @@ export interface TrustThresholds {
   driftConfirmMinutes: number;
   /** DRIFT clears after this long back within the threshold. Default 60 min. */
   driftClearMinutes: number;
-  /** Trust points are written at least this often while the score moves. Default 15 min. */
-  pointIntervalMinutes: number;
-  /** …by more than this many score points. Default 1. */
+  /** A trust point is written whenever the score has moved by this much since the last point. Default 2. */
   pointMinDelta: number;
+  /** …and at least this often while it moves at all (by 0.5 or more). Default 5 min. */
+  pointIntervalMinutes: number;
+  /**
+   * Lateness bound: readings may arrive this much later (event time) than the newest one seen
+   * without counting as clock trouble (parallel uploaders commit out of order), and event-time
+   * windows (GAP buckets) are judged once the newest event time is this far past their end.
+   * TRUST_LATENESS_SECONDS sets it. Default 600 s.
+   */
+  latenessSeconds: number;
+  /** Completeness buckets learned (the sensor's own normal) before GAP is judged. Default 6. */
+  gapLearnBuckets: number;
 }
 
 export interface TrustConfig {
@@ -126,6 +140,7 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   clockClearReadings: 50,
   offlineIntervals: 3,
   offlineGraceSeconds: 10,
+  offlineFalseAlarm: 0.0001,
   gapBucketIntervals: 10,
   gapMinBuckets: 3,
   gapCompleteness: 0.7,
@@ -137,8 +152,10 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   driftAdaptHours: 72,
   driftConfirmMinutes: 20,
   driftClearMinutes: 60,
-  pointIntervalMinutes: 15,
-  pointMinDelta: 1,
+  pointIntervalMinutes: 5,
+  pointMinDelta: 2,
+  latenessSeconds: 600,
+  gapLearnBuckets: 6,
 };
 
 export const DEFAULT_TRUST_CONFIG: TrustConfig = {
@@ -154,7 +171,13 @@ export const DEFAULT_TRUST_CONFIG: TrustConfig = {
 const KEYS = Object.keys(DEFAULT_THRESHOLDS) as (keyof TrustThresholds)[];
 const KEY_SET = new Set<string>(KEYS);
 /** Keys that are fractions strictly between 0 and 1. */
-const FRACTIONS = new Set<string>(['agingFactor', 'gapCompleteness', 'gapClearCompleteness', 'stuckFalseAlarm']);
+const FRACTIONS = new Set<string>([
+  'agingFactor',
+  'gapCompleteness',
+  'gapClearCompleteness',
+  'stuckFalseAlarm',
+  'offlineFalseAlarm',
+]);
 
 // Memoised per config object: configs are treated as immutable values.
 const cache = new WeakMap<TrustConfig, Map<string, TrustThresholds>>();

@@ -20,7 +20,9 @@ function feed(readings: ReadingSample[], profile = profileOf(), state: TrustStat
   return { state, verdicts, last: verdicts[verdicts.length - 1] };
 }
 
-const kinds = (v: { reasons: { kind: string }[] }) => v.reasons.map((r) => r.kind);
+/** Kinds of the active reasons. */
+const kinds = (v: { reasons: { kind: string; active: boolean }[] }) =>
+  v.reasons.filter((r) => r.active).map((r) => r.kind);
 
 describe('observe: a sensor with no data', () => {
   it('is UNKNOWN with the initial score', () => {
@@ -136,7 +138,13 @@ describe('STUCK', () => {
     const { verdicts } = feed(moving, profileOf(), state);
     expect(kinds(verdicts[30])).not.toContain('STUCK');
     expect(verdicts[30].status).not.toBe('HEALTHY');
+    // while held by hysteresis it says what it recovers from
+    const recovering = verdicts[30].reasons.find((r) => r.kind === 'STUCK')!;
+    expect(recovering).toMatchObject({ active: false, severity: 'HIGH' });
+    expect(recovering.clearedAt).toBeGreaterThan(stuck[59].ts);
+    expect(recovering.message).toMatch(/^flat at 22 °C/);
     expect(verdicts[399].status).toBe('HEALTHY');
+    expect(verdicts[399].reasons).toEqual([]);
   });
 });
 

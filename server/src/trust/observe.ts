@@ -6,6 +6,7 @@ import {
   GAP_BUCKETS,
   K_CLOCK,
   K_DRIFT,
+  K_GAP,
   K_NOISE,
   K_OFFLINE,
   K_OOR,
@@ -15,6 +16,7 @@ import {
   SEV_HIGH,
   SEV_LOW,
   SEV_MEDIUM,
+  RF_ADVISORY,
   type TrustState,
 } from './state.js';
 import type { ReadingSample, SensorProfile, TrustPointData, TrustVerdict } from './types.js';
@@ -55,6 +57,52 @@ function countArrival(s: TrustState, th: TrustThresholds, t: number, expMs: numb
   if (b > s.gB - GAP_BUCKETS) s.gC[b % GAP_BUCKETS]++;
 }
 
+/**
+ * GAP in event time: each completeness bucket is judged once the watermark (newest event
+ * time minus the lateness bound) has passed its end, so live, bursts and imports give the same
+ * result. Only buckets after the sensor's first reading count. The sensor's own normal
+ * completeness (`gN`) is learned per bucket while GAP is not active; GAP is raised when the
+ * last up-to-6 buckets fall below `gapCompleteness` × that normal. A sensor whose normal itself
+ * is low carries a LOW advisory instead (it stays HEALTHY).
+ */
+function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number): void {
+  if (s.firstTs === null || s.lastTs === null) return;
+  const bMs = th.gapBucketIntervals * expMs;
+  const done = Math.floor((s.lastTs - th.latenessSeconds * 1000) / bMs) - 1;
+  if (done <= s.gJ) return;
+  const firstFull = Math.floor(s.firstTs / bMs) + 1;
+  const oldest = s.gB - GAP_BUCKETS + 1;
+  const count = (j: number) => (j > s.gB ? 0 : s.gC[j % GAP_BUCKETS]);
+  const active = s.ra[K_GAP] > 0 && (s.rf[K_GAP] & RF_ADVISORY) === 0;
+  for (let j = Math.max(s.gJ + 1, firstFull, oldest); j <= done; j++) {
+    if (active) continue;
+    const c = Math.min(1, count(j) / th.gapBucketIntervals);
+    s.gK++;
+    s.gN += (c - s.gN) / Math.min(s.gK + 2, th.gapLearnBuckets * 6);
+  }
+  s.gJ = done;
+  if (s.gK < th.gapLearnBuckets) return;
+  const from = Math.max(done - (GAP_BUCKETS - 2), firstFull, oldest);
+  const k = done - from + 1;
+  if (k < th.gapMinBuckets) return;
+  let received = 0;
+  for (let j = from; j <= done; j++) received += count(j);
+  const expected = k * th.gapBucketIntervals;
+  const completeness = Math.min(1, received / expected);
+  const normal = s.gN > 1 ? 1 : s.gN;
+  if (completeness < th.gapCompleteness * normal)
+    raise(s, K_GAP, completeness < 0.5 * normal ? SEV_MEDIUM : SEV_LOW, active ? (s.rs[K_GAP] as number) : from * bMs);
+  else if (active && completeness >= th.gapClearCompleteness * normal) clear(s, K_GAP, ts);
+  else if (!active && normal < th.gapCompleteness) raise(s, K_GAP, SEV_LOW, from * bMs, true);
+  else if (s.ra[K_GAP] > 0 && !active && normal >= th.gapClearCompleteness) clear(s, K_GAP, ts);
+  if (s.ra[K_GAP] > 0) {
+    const e = K_GAP * EV;
+    s.e[e] = received;
+    s.e[e + 1] = expected;
+    s.e[e + 2] = k * bMs;
+  }
+}
+
 function runNeeded(th: TrustThresholds, p0: number): number {
   if (p0 <= 1e-6) return th.stuckMinRun;
   if (p0 >= 1 - 1e-9) return th.stuckMaxRun;
@@ -83,24 +131,29 @@ function step(
   if (s.lastTs !== null && ts <= s.lastTs) {
     // Late or duplicate: counted, never fed to value statistics — but it is an arrival, so it
     // counts toward completeness and keeps the sensor from looking OFFLINE.
+    // Batches may commit out of order (parallel uploaders): only a reading later than the
+    // lateness bound (and than clockLateIntervals intervals) is clock evidence.
     s.late++;
     const lateness = s.lastTs - ts;
-    if (lateness > th.clockLateIntervals * expMs) clockEvent(s, 2, lateness, ts);
+    const bound = th.latenessSeconds * 1000;
+    if (lateness > th.clockLateIntervals * expMs && lateness > bound) clockEvent(s, 2, lateness, ts);
     if (lateness > 0) {
       const t = ts > now ? now : ts;
       if (s.seenTs === null || t > s.seenTs) s.seenTs = t;
       countArrival(s, th, t, expMs);
     }
     if (s.ra[K_OFFLINE] > 0) {
-      clear(s, K_OFFLINE);
+      clear(s, K_OFFLINE, ts);
       s.offAt = null;
     }
     settle(s, th, s.lastTs, points, false);
     return;
   }
   const t = ts > now ? now : ts;
-  if (s.lastTs === null) s.firstTs = ts;
-  else {
+  // GAP is judged from the first reading of the current reporting run: a silence longer than a
+  // completeness bucket is OFFLINE's business, and GAP starts over after it.
+  if (s.lastTs === null || ts - s.lastTs > th.gapBucketIntervals * expMs) s.firstTs = ts;
+  if (s.lastTs !== null) {
     const r = (ts - s.lastTs) / expMs;
     if (r < 10) {
       const k = r < 1.5 ? 1 : Math.round(r);
@@ -109,18 +162,22 @@ function step(
     }
   }
   s.lastTs = ts;
+  // Live when it arrives within its interval (or the lateness bound) of its timestamp; history
+  // otherwise. A sensor whose newest data arrived as history is OFFLINE without a ticket.
+  s.live = now - ts <= Math.max(expMs, th.latenessSeconds * 1000) ? 1 : 0;
   if (s.seenTs === null || t > s.seenTs) s.seenTs = t;
   countArrival(s, th, t, expMs);
+  judgeGap(s, th, expMs, ts);
   const n = ++s.n;
   const warm = n > th.warmupReadings;
   if (s.ra[K_OFFLINE] > 0) {
-    clear(s, K_OFFLINE);
+    clear(s, K_OFFLINE, ts);
     s.offAt = null;
   }
   if (warm && s.irr > th.clockIrregularity) {
     clockEvent(s, 3, s.irr, ts);
     clockHit = true;
-  } else if (!clockHit && s.ra[K_CLOCK] > 0 && ++s.rc[K_CLOCK] >= th.clockClearReadings) clear(s, K_CLOCK);
+  } else if (!clockHit && s.ra[K_CLOCK] > 0 && ++s.rc[K_CLOCK] >= th.clockClearReadings) clear(s, K_CLOCK, ts);
 
   // OUT_OF_RANGE: flagged on the first such reading; the value is kept out of every statistic.
   const lo = p.minValue;
@@ -136,7 +193,7 @@ function step(
     settle(s, th, ts, points, true);
     return;
   }
-  if (s.ra[K_OOR] > 0 && ++s.rc[K_OOR] >= th.oorClearReadings) clear(s, K_OOR);
+  if (s.ra[K_OOR] > 0 && ++s.rc[K_OOR] >= th.oorClearReadings) clear(s, K_OOR, ts);
 
   if (n === 1) {
     s.prev = x;
@@ -190,7 +247,7 @@ function step(
       adev = dev < 0 ? -dev : dev;
     }
   }
-  if (s.ra[K_SPIKE] > 0 && n - s.spN > th.spikeClearReadings) clear(s, K_SPIKE);
+  if (s.ra[K_SPIKE] > 0 && n - s.spN > th.spikeClearReadings) clear(s, K_SPIKE, ts);
   const jump = x - s.prev;
   if (warm && adev > th.spikeK * sigma && (jump < 0 ? -jump : jump) > th.spikeK * sigma) {
     s.pend = 1;
@@ -225,7 +282,7 @@ function step(
     s.e[e] = x;
     s.e[e + 1] = s.run;
     s.e[e + 2] = ts - s.runTs;
-  } else if (s.ra[K_STUCK] > 0 && s.run === 1 && ++s.rc[K_STUCK] >= th.stuckClearReadings) clear(s, K_STUCK);
+  } else if (s.ra[K_STUCK] > 0 && s.run === 1 && ++s.rc[K_STUCK] >= th.stuckClearReadings) clear(s, K_STUCK, ts);
 
   if (n > 1) {
     if (!warm) {
@@ -243,7 +300,7 @@ function step(
         s.nzRun = 0;
         if (s.ra[K_NOISE] > 0) {
           if (ratio >= th.noiseClearRatio) s.rc[K_NOISE] = 0;
-          else if (++s.rc[K_NOISE] >= th.noiseClearReadings) clear(s, K_NOISE);
+          else if (++s.rc[K_NOISE] >= th.noiseClearReadings) clear(s, K_NOISE, ts);
         }
       }
       if (s.ra[K_NOISE] > 0) {

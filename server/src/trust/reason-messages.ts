@@ -1,6 +1,7 @@
 // Reason messages: the evidence in numbers and the sensor's unit, built only when a verdict is
 // read (never per reading) from the EV numbers each detector keeps in the state.
-import { EV, K_DRIFT, K_GAP, K_NOISE, K_OFFLINE, K_OOR, K_SPIKE, K_STUCK, type TrustState } from './state.js';
+import { EV, type TrustState } from './state.js';
+import { FAULT_KINDS } from './types.js';
 
 function num(x: number): string {
   const a = Math.abs(x);
@@ -21,24 +22,40 @@ export function message(s: TrustState, k: number): string {
   const e0 = s.e[k * EV];
   const e1 = s.e[k * EV + 1];
   const e2 = s.e[k * EV + 2];
-  switch (k) {
-    case K_OOR:
+  const kind = FAULT_KINDS[k];
+  switch (kind) {
+    case 'OUT_OF_RANGE':
       return `${q(e0)} is ${e0 > e1 ? 'above' : 'below'} the sensor's ${e0 > e1 ? 'max' : 'min'} ${q(e1)} (${e2} reading${e2 === 1 ? '' : 's'} out of range)`;
-    case K_SPIKE:
+    case 'SPIKE':
       return `${e0} isolated spikes, the last ${q(Math.abs(e1))} ${e1 >= 0 ? 'above' : 'below'} the local median (robust sigma ${q(e2)})`;
-    case K_STUCK:
+    case 'STUCK':
       return `flat at ${q(e0)} for ${e1} readings / ${dur(e2)}`;
-    case K_NOISE:
+    case 'NOISE':
       return `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`;
-    case K_DRIFT:
+    case 'DRIFT':
       return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} the median of ${e1} peers (after its learned offset of ${e2 >= 0 ? '+' : ''}${q(e2)})`;
-    case K_OFFLINE:
-      return `no reading for ${dur(e0)} (expected every ${num(e1)} s)`;
-    case K_GAP:
-      return `received ${e0} of ${e1} expected readings (${Math.round((100 * e0) / Math.max(1, e1))} %) in the last ${dur(e2)}`;
-    default:
+    case 'OFFLINE':
+      return (
+        `no reading for ${dur(e0)} (expected every ${num(e1)} s)` +
+        (s.live === 0 ? '; its newest data arrived as history, not live' : '')
+      );
+    case 'GAP': {
+      const usual = Math.round(100 * Math.min(1, s.gN));
+      return (
+        `received ${e0} of ${e1} expected readings (${Math.round((100 * e0) / Math.max(1, e1))} %) in the last ${dur(e2)}` +
+        (usual < 95 ? `; usually ${usual} %` : '')
+      );
+    }
+    case 'CLOCK':
       if (e0 === 1) return `timestamp ${dur(e1)} ahead of the server clock`;
       if (e0 === 2) return `reading ${dur(e1)} older than the newest already seen (${e2} out of order so far)`;
       return `irregular timestamps: intervals are on average ${Math.round(e1 * 100)} % of the expected ${num(s.exp)} s off schedule`;
+    default:
+      return unreachable(kind);
   }
+}
+
+/** Compile-time exhaustiveness: a fault kind added to FAULT_KINDS without a message fails to type-check. */
+export function unreachable(x: never): never {
+  throw new Error(`unhandled fault kind ${String(x)}`);
 }

@@ -1,17 +1,23 @@
 // Per-sensor engine state: plain JSON data (numbers, arrays, null, one string) that
 // the data layer stores as jsonb and hands back. Field names are short because
 // 10,000s of these are persisted; each is documented here.
+import { FAULT_KINDS, type FaultKind } from './types.js';
 
-/** Reason slots, in FAULT_KINDS order. */
-export const K_OOR = 0;
-export const K_SPIKE = 1;
-export const K_STUCK = 2;
-export const K_NOISE = 3;
-export const K_DRIFT = 4;
-export const K_OFFLINE = 5;
-export const K_GAP = 6;
-export const K_CLOCK = 7;
-export const KIND_COUNT = 8;
+/** Reason slot of a fault kind: its index in FAULT_KINDS (the one list of kinds). */
+export function kindSlot(kind: FaultKind): number {
+  return FAULT_KINDS.indexOf(kind);
+}
+
+/** Reason slots, derived from FAULT_KINDS (never hard-coded). */
+export const K_OOR = kindSlot('OUT_OF_RANGE');
+export const K_SPIKE = kindSlot('SPIKE');
+export const K_STUCK = kindSlot('STUCK');
+export const K_NOISE = kindSlot('NOISE');
+export const K_DRIFT = kindSlot('DRIFT');
+export const K_OFFLINE = kindSlot('OFFLINE');
+export const K_GAP = kindSlot('GAP');
+export const K_CLOCK = kindSlot('CLOCK');
+export const KIND_COUNT = FAULT_KINDS.length;
 
 /** Status slots, in TRUST_STATUSES order. */
 export const S_UNKNOWN = 0;
@@ -33,15 +39,24 @@ export const GAP_BUCKETS = 7;
 /** Evidence numbers kept per reason for its message. */
 export const EV = 3;
 
+/** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
+export const STATE_VERSION = 2;
+
+/** Reason flag bits (`rf`): an advisory reason informs but adds no bad evidence and opens no ticket. */
+export const RF_ADVISORY = 1;
+
 export type TrustState = {
-  v: 1;
+  v: typeof STATE_VERSION;
   /** display unit and expected interval (s), copied from the profile for messages */
   unit: string;
   exp: number;
   /** in-order readings accepted; late (out-of-order or duplicate) readings counted */
   n: number;
   late: number;
-  /** event time of the first and newest in-order reading (raw), and newest clamped to server time */
+  /**
+   * event time of the first in-order reading of the current reporting run (restarts after a
+   * silence longer than a completeness bucket), of the newest one (raw), and newest clamped to server time
+   */
   firstTs: number | null;
   lastTs: number | null;
   seenTs: number | null;
@@ -99,6 +114,17 @@ export type TrustState = {
   rc: number[];
   /** per reason: EV evidence numbers for its message */
   e: number[];
+  /** per reason: flag bits (RF_ADVISORY) */
+  rf: number[];
+  /** per reason, while the sensor recovers: event time it cleared (null: not recovering from it) and its last severity */
+  cz: (number | null)[];
+  cv: number[];
+  /** 1 when the newest in-order reading arrived within the lateness bound of its timestamp (live), 0 for history */
+  live: number;
+  /** completeness judged in event time: newest judged bucket, learned normal completeness, buckets learned */
+  gJ: number;
+  gN: number;
+  gK: number;
   /** last trust point written */
   ptAt: number | null;
   ptScore: number;
@@ -108,7 +134,7 @@ const zeros = (len: number): number[] => new Array<number>(len).fill(0);
 
 export function initialTrustState(): TrustState {
   return {
-    v: 1,
+    v: STATE_VERSION,
     unit: '',
     exp: 60,
     n: 0,
@@ -152,34 +178,83 @@ export function initialTrustState(): TrustState {
     st: S_UNKNOWN,
     up: 0,
     offAt: null,
-    ra: zeros(8),
-    rs: new Array<number | null>(8).fill(null),
-    rc: zeros(8),
-    e: zeros(8 * EV),
+    ra: zeros(KIND_COUNT),
+    rs: new Array<number | null>(KIND_COUNT).fill(null),
+    rc: zeros(KIND_COUNT),
+    e: zeros(KIND_COUNT * EV),
+    rf: zeros(KIND_COUNT),
+    cz: new Array<number | null>(KIND_COUNT).fill(null),
+    cv: zeros(KIND_COUNT),
+    live: 1,
+    gJ: -1,
+    gN: 1,
+    gK: 0,
     ptAt: null,
     ptScore: 50,
   };
 }
 
+type Stored = Record<string, unknown>;
+
 /**
- * Turn persisted jsonb back into a state. Version 1 is taken as is, with any field a newer
- * build added filled from the initial state. Anything unrecognised — another version, wrong
- * array lengths, non-finite numbers — starts over from the initial state: the sensor
- * relearns within minutes, and a corrupt state must not poison the engine. Migrations from
- * future layouts go here.
+ * Explicit upgrade steps: UPGRADES[n] turns a stored version-n state into version n+1.
+ * Every change of the layout bumps STATE_VERSION and adds a step here (with a stored
+ * fixture of the old version in fixtures/ and a test that it survives the upgrade).
+ */
+const UPGRADES: Record<number, (old: Stored) => Stored> = {
+  // v1 → v2: recovering reasons (cz, cv), reason flags (rf), live/history arrival (live),
+  // completeness judged in event time against the sensor's own normal (gJ, gN, gK).
+  1: (old) => ({
+    ...old,
+    v: 2,
+    rf: zeros(KIND_COUNT),
+    cz: new Array<number | null>(KIND_COUNT).fill(null),
+    cv: zeros(KIND_COUNT),
+    live: 1,
+    // buckets up to the newest one counted so far count as judged: no re-judging of old data
+    gJ: typeof old.gB === 'number' ? old.gB : -1,
+    gN: 1,
+    gK: 0,
+  }),
+};
+
+/** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */
+const PER_KIND: Record<string, number> = { ra: 1, rs: 1, rc: 1, e: EV, rf: 1, cz: 1, cv: 1 };
+const NULLABLE_PER_KIND = new Set(['rs', 'cz']);
+
+/**
+ * Turn persisted jsonb back into a state. An older version is upgraded step by step
+ * (UPGRADES); per-kind arrays written before a kind was added are padded for it; any field
+ * a newer build added is filled from the initial state. Anything unrecognised — an unknown
+ * version, wrong array lengths, non-finite numbers — starts over from the initial state: the
+ * sensor relearns within minutes, and a corrupt state must not poison the engine.
  */
 export function restoreTrustState(raw: unknown): TrustState {
+  if (typeof raw !== 'object' || raw === null) return initialTrustState();
+  let r = raw as Stored;
+  let v = r.v;
+  while (typeof v === 'number' && v < STATE_VERSION && UPGRADES[v]) {
+    r = UPGRADES[v](r);
+    v = r.v;
+  }
+  if (v !== STATE_VERSION) return initialTrustState();
   const fresh = initialTrustState();
-  if (typeof raw !== 'object' || raw === null || (raw as { v?: unknown }).v !== 1) return fresh;
-  const r = raw as Record<string, unknown>;
-  const out = fresh as unknown as Record<string, unknown>;
+  const out = fresh as unknown as Stored;
   for (const key of Object.keys(out)) {
     if (!(key in r)) continue;
     const want = out[key];
-    const got = r[key];
+    let got = r[key];
     if (Array.isArray(want)) {
-      if (!Array.isArray(got) || got.length !== want.length) return initialTrustState();
-      if (!got.every((x) => x === null || (typeof x === 'number' && Number.isFinite(x)))) return initialTrustState();
+      if (!Array.isArray(got)) return initialTrustState();
+      const width = PER_KIND[key];
+      if (width && got.length < want.length && got.length % width === 0) {
+        // Kinds are only ever appended to FAULT_KINDS: the new ones start inactive.
+        const pad = new Array<number | null>(want.length - got.length).fill(NULLABLE_PER_KIND.has(key) ? null : 0);
+        got = [...(got as unknown[]), ...pad];
+      }
+      if ((got as unknown[]).length !== want.length) return initialTrustState();
+      if (!(got as unknown[]).every((x) => x === null || (typeof x === 'number' && Number.isFinite(x))))
+        return initialTrustState();
     } else if (typeof want === 'string') {
       if (typeof got !== 'string') return initialTrustState();
     } else if (got !== null && !(typeof got === 'number' && Number.isFinite(got))) return initialTrustState();

@@ -20,7 +20,13 @@ function runZone(opts: {
   const rng = createRng(opts.seed ?? 1);
   const offsets = Array.from({ length: opts.sensors }, () => rng.gauss() * 0.6);
   const entries: Entry[] = offsets.map((_, i) => ({ profile: profileOf({ id: `t${i}` }), state: initialTrustState() }));
-  const log: { minute: number; kinds: string[][]; statuses: string[]; material: boolean[] }[] = [];
+  const log: {
+    minute: number;
+    kinds: string[][];
+    recovering: string[][];
+    statuses: string[];
+    material: boolean[];
+  }[] = [];
   for (let m = 0; m < opts.minutes; m++) {
     const ambient = 21 + 2 * Math.sin((2 * Math.PI * m) / 1440) + 0.3 * Math.sin(m / 97);
     entries.forEach((e, i) => {
@@ -31,7 +37,8 @@ function runZone(opts: {
     const outs = sweepFleet(entries, T0 + (m + 1) * MIN, cfg);
     log.push({
       minute: m,
-      kinds: outs.map((o) => o.verdict.reasons.map((r) => r.kind)),
+      kinds: outs.map((o) => o.verdict.reasons.filter((r) => r.active).map((r) => r.kind)),
+      recovering: outs.map((o) => o.verdict.reasons.filter((r) => !r.active).map((r) => r.kind)),
       statuses: outs.map((o) => o.verdict.status),
       material: outs.map((o) => o.material === true),
     });
@@ -60,6 +67,9 @@ describe('sweepFleet', () => {
     expect(log[649].statuses[2]).toBe('OFFLINE');
     expect(log[650].statuses[2]).not.toBe('OFFLINE');
     expect(log[650].kinds[2]).not.toContain('OFFLINE');
+    // back DEGRADED: it says what it recovers from
+    expect(log[650].statuses[2]).toBe('DEGRADED');
+    expect(log[650].recovering[2]).toEqual(['OFFLINE']);
   });
 
   it('flags GAP when half the expected readings are missing', () => {
@@ -73,7 +83,63 @@ describe('sweepFleet', () => {
     const gap = log.findIndex((l) => l.kinds[1].includes('GAP'));
     expect(gap).toBeGreaterThan(400);
     const msg = sweepFleet(entries, T0 + 900 * MIN, cfg)[1].verdict.reasons.find((r) => r.kind === 'GAP')!.message;
-    expect(msg).toMatch(/^received \d+ of 60 expected readings \(\d+ %\) in the last 60 min$/);
+    expect(msg).toMatch(/^received \d+ of \d+ expected readings \(\d+ %\) in the last \d+ min/);
+    // well below its own normal: it leaves HEALTHY
+    expect(log[899].statuses[1]).toBe('DEGRADED');
+  });
+
+  it('a sensor that has always been lossy carries a LOW advisory and stays HEALTHY', () => {
+    const rng = createRng(12);
+    const { log, entries } = runZone({
+      sensors: 4,
+      minutes: 900,
+      fault: (i, m, v) => (i === 1 && rng.next() < 0.45 ? null : v),
+    });
+    // after its first hour (learning its normal completeness): never more than the advisory
+    expect(log.slice(100).every((l) => l.kinds[1].length === 0 || l.kinds[1].join() === 'GAP')).toBe(true);
+    const last = sweepFleet(entries, T0 + 900 * MIN, cfg)[1].verdict;
+    expect(last.status).toBe('HEALTHY');
+    expect(last.reasons).toMatchObject([{ kind: 'GAP', severity: 'LOW', advisory: true }]);
+    expect(log.slice(100).every((l) => l.statuses[1] === 'HEALTHY')).toBe(true);
+  });
+
+  it('judges GAP only on the time since the first reading: two readings a minute ago are no GAP', () => {
+    const now = T0 + 600 * MIN;
+    const e = { profile: profileOf(), state: initialTrustState() };
+    observe(
+      e.state,
+      e.profile,
+      [
+        { ts: now - 61_000, value: 21 },
+        { ts: now - 1000, value: 21.1 },
+      ],
+      now,
+      cfg,
+    );
+    for (const at of [now, now + 30_000, now + 60_000]) {
+      const v = sweepFleet([e], at, cfg)[0].verdict;
+      expect(v.reasons).toEqual([]);
+    }
+  });
+
+  it('an import of old history shows OFFLINE as an advisory (no ticket); a live sensor that goes silent gets the full reason', () => {
+    const now = T0 + 5 * 24 * 60 * MIN;
+    const history = { profile: profileOf({ id: 'old' }), state: initialTrustState() };
+    const live = { profile: profileOf({ id: 'live' }), state: initialTrustState() };
+    const rs = (end: number) =>
+      Array.from({ length: 600 }, (_, i) => ({ ts: end - (600 - i) * MIN, value: 21 + Math.sin(i / 50) }));
+    // 10 h of readings ending three days before they arrive, in 1,000-reading-like batches
+    observe(history.state, history.profile, rs(now - 3 * 24 * 60 * MIN), now, cfg);
+    // the same shape streamed live, then silent for 10 min
+    for (const r of rs(now - 10 * MIN)) observe(live.state, live.profile, [r], r.ts + 2000, cfg);
+    const [h, l] = sweepFleet([history, live], now, cfg);
+    expect(h.verdict.status).toBe('OFFLINE');
+    expect(h.verdict.reasons).toMatchObject([{ kind: 'OFFLINE', severity: 'LOW', advisory: true, active: true }]);
+    expect(l.verdict.status).toBe('OFFLINE');
+    expect(l.verdict.reasons).toMatchObject([{ kind: 'OFFLINE', severity: 'HIGH', advisory: false }]);
+    // history reports no reputation loss while it stays silent
+    const later = sweepFleet([history], now + 60 * MIN, cfg)[0];
+    expect(later.verdict.score).toBe(h.verdict.score);
   });
 
   it('flags DRIFT on the sensor departing from its peers, learning constant offsets first', () => {
@@ -112,9 +178,9 @@ describe('sweepFleet', () => {
     expect(log.slice(raised).every((l) => l.material[3])).toBe(true);
     // A silent sensor: material every sweep from its second missed interval until it reports again.
     for (let m = 1702; m < 1720; m++) expect(log[m].material[1]).toBe(true);
-    // Back, with the outage showing as GAP for an hour (material), then quiet again.
-    expect(log[1730].kinds[1]).toEqual(['GAP']);
-    expect(log[1730].material[1]).toBe(true);
+    // Back: the outage was OFFLINE, not GAP too (GAP starts over after a silence); then quiet.
+    expect(log[1721].kinds[1]).toEqual([]);
+    expect(log[1721].statuses[1]).not.toBe('OFFLINE');
     expect(log[1790].kinds[1]).toEqual([]);
     expect(log[1790].material[1]).toBe(false);
   });

@@ -1,4 +1,4 @@
-// Fleet-wide, time-driven evidence: OFFLINE, GAP and DRIFT (peer consensus per zone and kind).
+// Fleet-wide, time-driven evidence: OFFLINE and DRIFT (GAP is judged per reading in event time, observe.ts) (peer consensus per zone and kind).
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import type { TrustOutcome } from './observe.js';
 import {
@@ -17,47 +17,39 @@ import {
 import type { SensorProfile, TrustPointData } from './types.js';
 import { addEvidence, buildVerdict, clear, raise, settle, signature } from './verdict.js';
 
+/**
+ * Silent intervals before OFFLINE: `offlineIntervals`, or more for a sensor whose own normal
+ * completeness is low — as many misses in a row as such a sensor shows by chance only with
+ * probability `offlineFalseAlarm`.
+ */
+export function offlineAfterIntervals(s: TrustState, th: TrustThresholds): number {
+  if (s.gK < 2) return th.offlineIntervals;
+  const miss = 1 - (s.gN > 0.99 ? 0.99 : s.gN < 0.05 ? 0.05 : s.gN);
+  const need = Math.ceil(Math.log(th.offlineFalseAlarm) / Math.log(miss));
+  return need > th.offlineIntervals ? need : th.offlineIntervals;
+}
+
 function judgeOffline(s: TrustState, th: TrustThresholds, now: number, expMs: number): boolean {
   if (s.seenTs === null) return false;
   const silent = now - s.seenTs;
-  if (silent <= th.offlineIntervals * expMs + th.offlineGraceSeconds * 1000) return false;
-  raise(s, K_OFFLINE, SEV_HIGH, s.seenTs);
+  if (silent <= offlineAfterIntervals(s, th) * expMs + th.offlineGraceSeconds * 1000) return false;
+  // A sensor whose newest data arrived as history (an import) is shown OFFLINE, but it is an
+  // advisory: no ticket, no reputation loss. One that was live and went silent is a full reason.
+  const history = s.live === 0;
+  raise(s, K_OFFLINE, history ? SEV_LOW : SEV_HIGH, s.seenTs, history);
   const e = K_OFFLINE * EV;
   s.e[e] = silent;
   s.e[e + 1] = s.exp;
+  if (history) return true;
   // While silent, each missed interval ages the reputation (forgetting) and adds LOW bad evidence:
   // a sensor back after an hour returns DEGRADED and earns HEALTHY with data, not straight to FAULTY.
-  if (s.offAt === null) s.offAt = s.seenTs + th.offlineIntervals * expMs;
+  if (s.offAt === null) s.offAt = s.seenTs + offlineAfterIntervals(s, th) * expMs;
   const steps = Math.floor((now - s.offAt) / expMs);
   if (steps > 0) {
     addEvidence(s, th, 0, th.weightLow, steps);
     s.offAt += steps * expMs;
   }
   return true;
-}
-
-function judgeGap(s: TrustState, th: TrustThresholds, now: number, expMs: number): void {
-  if (s.firstTs === null) return;
-  const bMs = th.gapBucketIntervals * expMs;
-  const nowB = Math.floor(now / bMs);
-  const firstFull = Math.floor(Math.min(s.firstTs, now) / bMs) + 1;
-  const from = Math.max(nowB - (GAP_BUCKETS - 1), firstFull);
-  const k = nowB - from;
-  if (k < th.gapMinBuckets) return;
-  let received = 0;
-  for (let j = from; j < nowB; j++) if (j <= s.gB && j > s.gB - GAP_BUCKETS) received += s.gC[j % GAP_BUCKETS];
-  const expected = k * th.gapBucketIntervals;
-  const completeness = received / expected;
-  const active = s.ra[K_GAP] > 0;
-  if (completeness < th.gapCompleteness)
-    raise(s, K_GAP, completeness < 0.5 ? SEV_MEDIUM : SEV_LOW, active ? (s.rs[K_GAP] as number) : from * bMs);
-  else if (active && completeness >= th.gapClearCompleteness) clear(s, K_GAP);
-  if (s.ra[K_GAP] > 0) {
-    const e = K_GAP * EV;
-    s.e[e] = received;
-    s.e[e + 1] = expected;
-    s.e[e + 2] = k * bMs;
-  }
 }
 
 interface Member {
@@ -119,7 +111,7 @@ function judgeDrift(group: Member[], now: number): void {
       if (s.ra[K_DRIFT] > 0 && adev < 0.7 * thr) {
         if (s.dBelow === null) s.dBelow = now;
         if (now - s.dBelow >= th.driftClearMinutes * 60_000) {
-          clear(s, K_DRIFT);
+          clear(s, K_DRIFT, now);
           s.dBelow = null;
         }
       } else s.dBelow = null;
@@ -161,7 +153,6 @@ export function sweepFleet(
     const expMs = s.exp * 1000;
     const offline = judgeOffline(s, th, now, expMs);
     if (offline) continue;
-    judgeGap(s, th, now, expMs);
     // A sensor that is out of range or stuck has a level that says nothing about drift.
     if (
       profile.zoneId === null ||
@@ -187,7 +178,11 @@ export function sweepFleet(
     // offline evidence and evaluation time move even when nothing else does.
     const silent = s.seenTs === null || now - s.seenTs > 2 * s.exp * 1000;
     const material =
-      changed || points.length > 0 || verdict.reasons.length > 0 || silent || driftPhase(s) !== phaseBefore[i];
+      changed ||
+      points.length > 0 ||
+      verdict.reasons.some((r) => r.active) ||
+      silent ||
+      driftPhase(s) !== phaseBefore[i];
     return { state: s, verdict, points, changed, material };
   });
 }

@@ -21,6 +21,11 @@ export interface SensorProfile {
   expectedIntervalSeconds: number;
 }
 
+/** Reasons that count against a sensor (open tickets, mean "noticed"): active and not advisory. */
+export function isTicketReason(r: Pick<TrustReason, 'active' | 'advisory'>): boolean {
+  return r.active !== false && r.advisory !== true;
+}
+
 export interface ReadingSample {
   /** event time, epoch ms */
   ts: number;
@@ -33,6 +38,18 @@ export interface TrustReason {
   message: string;
   /** event time (epoch ms) when this condition started, or null if unknown */
   since: number | null;
+  /**
+   * false: the condition has cleared and the sensor is recovering from it (still DEGRADED or
+   * FAULTY by hysteresis); listed after the active reasons until the sensor is HEALTHY again.
+   */
+  active: boolean;
+  /** event time (epoch ms) the condition cleared; null while active */
+  clearedAt: number | null;
+  /**
+   * true: informs only. It adds no bad evidence and opens no ticket (for example OFFLINE of a
+   * sensor whose data only ever arrived as history, or a steady reporting-pattern note).
+   */
+  advisory: boolean;
 }
 
 export interface TrustVerdict {

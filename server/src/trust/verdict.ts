@@ -3,6 +3,7 @@ import type { TrustThresholds } from './config.js';
 import {
   KIND_COUNT,
   K_OFFLINE,
+  RF_ADVISORY,
   SEV_CRITICAL,
   SEV_HIGH,
   S_DEGRADED,
@@ -37,10 +38,18 @@ export function severityWeight(th: TrustThresholds, sev: number): number {
           : th.weightCritical;
 }
 
+/** Highest severity among active reasons that count as evidence (advisory reasons do not). */
 export function maxSeverity(s: TrustState): number {
   const ra = s.ra;
   let m = 0;
-  for (let k = 0; k < KIND_COUNT; k++) if (ra[k] > m) m = ra[k];
+  for (let k = 0; k < KIND_COUNT; k++) if (ra[k] > m && (s.rf[k] & RF_ADVISORY) === 0) m = ra[k];
+  return m;
+}
+
+/** Highest severity among all active reasons, advisory ones included (what the verdict shows). */
+function shownSeverity(s: TrustState): number {
+  let m = 0;
+  for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] > m) m = s.ra[k];
   return m;
 }
 
@@ -55,7 +64,8 @@ export function signature(s: TrustState): number {
   let mask = 0;
   for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] > 0) mask |= 1 << k;
   const band = Math.min(9, Math.floor(reportedScore(s) / 10));
-  return s.st + 8 * maxSeverity(s) + 64 * mask + 16384 * band;
+  // status (3 bits), severity (3 bits), one bit per kind, then the band: no field overlaps another.
+  return s.st + 8 * maxSeverity(s) + 64 * mask + 64 * 2 ** KIND_COUNT * band;
 }
 
 /** Age the reputation by λ per step and add `good`/`bad` per step, for `steps` steps at once. */
@@ -113,13 +123,15 @@ export function settle(
     }
   }
   s.st = next;
+  // Back to HEALTHY (or UNKNOWN): nothing left to recover from.
+  if (next <= S_HEALTHY && before > S_HEALTHY) s.cz.fill(null);
   if (points === null) return;
   const reported = reportedScore(s);
+  const moved = s.ptAt === null ? 0 : Math.abs(reported - s.ptScore);
   if (
     next !== before ||
     (s.ptAt !== null &&
-      at - s.ptAt >= th.pointIntervalMinutes * 60_000 &&
-      Math.abs(reported - s.ptScore) > th.pointMinDelta)
+      (moved >= th.pointMinDelta || (moved >= 0.5 && at - s.ptAt >= th.pointIntervalMinutes * 60_000)))
   ) {
     points.push({ at, score: reported, status: TRUST_STATUSES[next] });
     s.ptAt = at;
@@ -130,32 +142,79 @@ export function settle(
   }
 }
 
-/** Activate (or refresh the severity of) reason k. */
-export function raise(s: TrustState, k: number, sev: number, since: number): void {
-  if (s.ra[k] === 0) s.rs[k] = since;
+/**
+ * Activate (or refresh the severity of) reason k. `advisory`: it informs (shown, LOW or as
+ * given) but adds no bad evidence, forces no status and opens no ticket; a later raise
+ * without it makes the reason a full one.
+ */
+export function raise(s: TrustState, k: number, sev: number, since: number, advisory = false): void {
+  if (s.ra[k] === 0 || ((s.rf[k] & RF_ADVISORY) !== 0 && !advisory)) s.rs[k] = since;
   s.ra[k] = sev;
   s.rc[k] = 0;
+  s.rf[k] = advisory ? s.rf[k] | RF_ADVISORY : s.rf[k] & ~RF_ADVISORY;
+  s.cz[k] = null;
 }
 
-export function clear(s: TrustState, k: number): void {
+/**
+ * Deactivate reason k at event time `at`. A full (non-advisory) reason is remembered as
+ * recovering (`cz`, `cv`, its `since` and evidence kept) until the sensor is HEALTHY again,
+ * so a sensor held DEGRADED/FAULTY by hysteresis still says what it recovers from.
+ */
+export function clear(s: TrustState, k: number, at: number): void {
+  if (s.ra[k] > 0 && (s.rf[k] & RF_ADVISORY) === 0 && s.st > S_HEALTHY) {
+    s.cz[k] = at;
+    s.cv[k] = s.ra[k];
+  }
   s.ra[k] = 0;
-  s.rs[k] = null;
   s.rc[k] = 0;
+  s.rf[k] = 0;
 }
 
 const NO_REASONS: TrustReason[] = [];
 
+/**
+ * Reasons: the active ones by severity (highest first), then — while the sensor is DEGRADED or
+ * FAULTY — the ones it is recovering from (`active: false`, `clearedAt`), newest cleared first.
+ */
 export function buildVerdict(s: TrustState): TrustVerdict {
-  const sev = maxSeverity(s);
+  const sev = shownSeverity(s);
   const score = reportedScore(s);
   const status = TRUST_STATUSES[s.st];
-  if (sev === 0) return { score, status, severity: 'NONE', reasons: NO_REASONS.slice() };
+  const recovering = s.st === S_DEGRADED || s.st === S_FAULTY;
+  let anyCleared = false;
+  if (recovering) for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] === 0 && s.cz[k] !== null) anyCleared = true;
+  if (sev === 0 && !anyCleared) return { score, status, severity: 'NONE', reasons: NO_REASONS.slice() };
   const reasons: TrustReason[] = [];
   for (let level = SEV_CRITICAL; level >= 1; level--) {
     for (let k = 0; k < KIND_COUNT; k++) {
       if (s.ra[k] !== level) continue;
-      reasons.push({ kind: FAULT_KINDS[k], severity: SEVERITIES[level], message: message(s, k), since: s.rs[k] });
+      reasons.push({
+        kind: FAULT_KINDS[k],
+        severity: SEVERITIES[level],
+        message: message(s, k),
+        since: s.rs[k],
+        active: true,
+        clearedAt: null,
+        advisory: (s.rf[k] & RF_ADVISORY) !== 0,
+      });
     }
+  }
+  if (anyCleared) {
+    const cleared: TrustReason[] = [];
+    for (let k = 0; k < KIND_COUNT; k++) {
+      if (s.ra[k] !== 0 || s.cz[k] === null) continue;
+      cleared.push({
+        kind: FAULT_KINDS[k],
+        severity: SEVERITIES[s.cv[k]],
+        message: message(s, k),
+        since: s.rs[k],
+        active: false,
+        clearedAt: s.cz[k],
+        advisory: false,
+      });
+    }
+    cleared.sort((x, y) => (y.clearedAt as number) - (x.clearedAt as number));
+    reasons.push(...cleared);
   }
   return { score, status, severity: SEVERITIES[sev], reasons };
 }

@@ -7,6 +7,7 @@ import { concat, fromArray, fromValue, never, type Source } from 'wonka';
 import { CombinedError, Provider, type Client, type GraphQLRequest, type OperationResult } from 'urql';
 import { ConnectionProvider } from '../live/connection-context';
 import { ConnectionStore, type ConnectionState } from '../live/connection-store';
+import { forgetReceived } from '../live/use-live-query';
 
 type Answer = Record<string, unknown> | Error | 'pending';
 
@@ -40,6 +41,8 @@ function answerOf(operation: GraphQLRequest, answer: Answer): Source<OperationRe
 }
 
 export function createMockClient(options: MockClientOptions = {}) {
+  // Each test starts with nothing received (the kept data lives for the tab).
+  forgetReceived();
   const executeQuery = vi.fn((request: GraphQLRequest) => {
     const entry = options.queries?.[operationName(request)];
     if (entry === undefined) return never;

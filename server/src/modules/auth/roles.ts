@@ -63,6 +63,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     commentTicket: 'operate',
     resolveTicket: 'operate',
     setTicketSeverity: 'operate',
+    bulkUpdateTickets: 'operate',
     scheduleMaintenance: 'operate',
     cancelMaintenance: 'operate',
     createApiKey: 'manageKeys',

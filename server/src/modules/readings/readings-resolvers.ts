@@ -1,7 +1,9 @@
 import type { Resolvers } from '../../generated/graphql.js';
+import { withOriginalValues } from '../../graphql/reading-values.js';
 
 export const readingsResolvers: Resolvers = {
   Mutation: {
-    ingestReadings: (_root, { readings }, { services }) => services.readings.ingest(readings),
+    ingestReadings: (_root, { readings }, context, info) =>
+      context.services.readings.ingest(withOriginalValues(readings, context.readingValuesSetAside, info)),
   },
 };

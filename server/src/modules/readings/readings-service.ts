@@ -24,7 +24,8 @@ import type { SensorProfileCache } from './sensor-profile-cache.js';
 export interface IngestItem {
   sensorId: string;
   timestamp: Date;
-  value: number;
+  /** What the client sent; only a finite number is stored, anything else is INVALID_VALUE. */
+  value?: unknown;
 }
 
 export type IngestErrorCode =
@@ -127,9 +128,10 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         let prevTs = -Infinity;
         for (const i of g.indexes) {
           const r = readings[i];
+          const value = r.value;
           const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : NaN;
-          if (!Number.isFinite(r.value))
-            reject(out.errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${r.value}`);
+          if (typeof value !== 'number' || !Number.isFinite(value))
+            reject(out.errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${describeValue(value)}`);
           else if (!Number.isFinite(ts))
             reject(out.errors, i, id, 'INVALID_TIMESTAMP', 'timestamp is not a valid date');
           else if (ts > latest) {
@@ -143,7 +145,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
           } else {
             if (ts < prevTs) sorted = false;
             prevTs = ts;
-            g.samples.push({ ts, value: r.value });
+            g.samples.push({ ts, value });
           }
         }
         // The engine sees each sensor's readings in timestamp order; the first of equal ts wins (stable sort).
@@ -250,6 +252,13 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       log.warn({ err }, 'publishing ingest events failed');
     }
   }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'no value';
+  if (typeof value === 'number') return String(value);
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 40 ? `${json.slice(0, 40)}…` : json;
 }
 
 function countSamples(groups: SensorReadings[]): number {

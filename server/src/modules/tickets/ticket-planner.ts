@@ -1,7 +1,7 @@
 // Decides, from trust changes and the tickets they touch, what ticket automation
 // writes. Pure: the automation shell reads, plans, (locks, re-reads, re-plans) and writes.
 import type { TicketSettings } from '../../config.js';
-import type { FaultKind, Severity, TrustReason } from '../../trust/types.js';
+import { isTicketReason, type FaultKind, type Severity, type TrustReason } from '../../trust/types.js';
 import type { TrustChange } from '../trust/trust-changes.js';
 import {
   AUTOMATION_ACTOR,
@@ -104,7 +104,9 @@ export function planTickets({ changes, known, windows, settings }: PlanInput): T
     if (!seen || seen.at <= c.at) latest.set(c.sensorId, c);
   }
   for (const c of latest.values()) {
-    const reasons = new Map<FaultKind, TrustReason>(c.verdict.reasons.map((r) => [r.kind, r]));
+    // Only active, non-advisory reasons count: a reason the sensor is recovering from, or an
+    // advisory (OFFLINE of history-only data, a reporting-pattern note), opens nothing.
+    const reasons = new Map<FaultKind, TrustReason>(c.verdict.reasons.filter(isTicketReason).map((r) => [r.kind, r]));
     const kinds = new Set<FaultKind>([
       ...reasons.keys(),
       ...c.previous.reasonKinds,

@@ -3,12 +3,38 @@
 // person decides here (status, severity); see ticket-planner.ts.
 import type { EventBus } from '../../events/event-bus.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { NotFoundError, UserInputError } from '../../graphql/errors.js';
+import { isClientError, NotFoundError, UserInputError } from '../../graphql/errors.js';
 import type { Severity } from '../../trust/types.js';
 import { SEVERITIES } from '../../trust/types.js';
 import { publishTicketUpdates } from './ticket-automation.js';
 import { ACTION_EVENT, allowedFrom, nextStatus, type TicketAction, type TicketStatus } from './ticket-rules.js';
 import type { TicketRow } from './tickets-repository.js';
+
+export type TicketBulkAction = 'ACKNOWLEDGE' | 'START' | 'ASSIGN' | 'RESOLVE';
+
+export interface TicketBulkInput {
+  ids: readonly string[];
+  action: TicketBulkAction;
+  assignee?: string | null;
+  note?: string | null;
+}
+
+export interface TicketBulkOutcome {
+  id: string;
+  ok: boolean;
+  ticket: TicketRow | null;
+  code: string | null;
+  message: string | null;
+}
+
+export const MAX_BULK_TICKETS = 500;
+
+const BULK_ACTION: Record<TicketBulkAction, TicketAction> = {
+  ACKNOWLEDGE: 'acknowledge',
+  START: 'start',
+  ASSIGN: 'assign',
+  RESOLVE: 'resolve',
+};
 
 export interface TicketActionInput {
   note?: string | null;
@@ -83,7 +109,38 @@ export function createTicketsService(prisma: PrismaClient, events: EventBus, clo
     return ticket;
   }
 
+  /**
+   * One action on many tickets, each in its own transaction (the same path as a
+   * single action): an illegal move or an unknown id is that ticket's outcome and
+   * never stops the others.
+   */
+  async function bulk(input: TicketBulkInput, actor: string) {
+    const ids = [...new Set(input.ids)];
+    if (ids.length === 0 || ids.length > MAX_BULK_TICKETS) {
+      throw new UserInputError(`ids must hold 1 to ${MAX_BULK_TICKETS} tickets, got ${ids.length}`, { field: 'ids' });
+    }
+    const action = BULK_ACTION[input.action];
+    if (action === 'assign') text('assignee', input.assignee, 128, true);
+    const outcomes: TicketBulkOutcome[] = [];
+    for (const id of ids) {
+      try {
+        const ticket = await act(action, id, actor, {
+          note: action === 'assign' ? null : input.note,
+          assignee: input.assignee ?? undefined,
+        });
+        outcomes.push({ id, ok: true, ticket, code: null, message: null });
+      } catch (err) {
+        if (!isClientError(err)) throw err;
+        const { message, extensions } = err as Error & { extensions?: { code?: string } };
+        outcomes.push({ id, ok: false, ticket: null, code: extensions?.code ?? 'BAD_USER_INPUT', message });
+      }
+    }
+    const succeeded = outcomes.filter((o) => o.ok).length;
+    return { succeeded, failed: outcomes.length - succeeded, outcomes };
+  }
+
   return {
+    bulk,
     acknowledge: (id: string, actor: string, note?: string | null) => act('acknowledge', id, actor, { note }),
     assign: (id: string, actor: string, assignee: string) => act('assign', id, actor, { assignee }),
     start: (id: string, actor: string, note?: string | null) => act('start', id, actor, { note }),

@@ -8,11 +8,19 @@ export interface TrustScoreRow {
   score: number;
   status: TrustStatus;
   severity: Severity;
-  reasons: { kind: TrustReason['kind']; severity: Severity; message: string; since: Date | null }[];
+  reasons: {
+    kind: TrustReason['kind'];
+    severity: Severity;
+    message: string;
+    since: Date | null;
+    active: boolean;
+    clearedAt: Date | null;
+    advisory: boolean;
+  }[];
   lastEvaluated: Date | null;
 }
 
-/** Reasons are stored as JSON with `since` in epoch ms (the trust core's shape). */
+/** Reasons are stored as JSON with `since`/`clearedAt` in epoch ms (the trust core's shape). */
 export function toTrustScoreRow(
   row: Pick<TrustState, 'sensorId' | 'score' | 'status' | 'severity' | 'reasons' | 'lastEvaluated'>,
 ): TrustScoreRow {
@@ -22,9 +30,13 @@ export function toTrustScoreRow(
     score: row.score,
     status: row.status,
     severity: row.severity,
+    // Reasons stored before `active`/`clearedAt`/`advisory` existed were all active, full reasons.
     reasons: reasons.map((r) => ({
       ...r,
       since: r.since === null || r.since === undefined ? null : new Date(r.since),
+      active: r.active ?? true,
+      clearedAt: r.clearedAt === null || r.clearedAt === undefined ? null : new Date(r.clearedAt),
+      advisory: r.advisory ?? false,
     })),
     lastEvaluated: row.lastEvaluated,
   };

@@ -1,7 +1,14 @@
 // SQL of the trust shell: lock trust rows, persist engine states and verdicts
 // in bulk (one statement per table), load the fleet for a sweep. Always inside
 // the caller's transaction.
-import type { FaultKind, SensorProfile, Severity, TrustReason, TrustStatus } from '../../trust/types.js';
+import {
+  isTicketReason,
+  type FaultKind,
+  type SensorProfile,
+  type Severity,
+  type TrustReason,
+  type TrustStatus,
+} from '../../trust/types.js';
 import type { Tx } from './trust-changes.js';
 
 /** A trust_state row locked FOR UPDATE, with the engine state already parsed. */
@@ -13,6 +20,7 @@ export interface LockedTrust {
   cached: boolean;
   status: TrustStatus;
   score: number;
+  /** kinds of the stored active, non-advisory reasons (what tickets follow) */
   reasonKinds: FaultKind[];
   /** epoch ms */
   statusSince: number | null;
@@ -56,7 +64,7 @@ interface LockedRow {
 
 function kindsOf(reasons: unknown): FaultKind[] {
   const list = typeof reasons === 'string' ? (JSON.parse(reasons) as unknown) : reasons;
-  return Array.isArray(list) ? list.map((r: TrustReason) => r.kind) : [];
+  return Array.isArray(list) ? (list as TrustReason[]).filter(isTicketReason).map((r) => r.kind) : [];
 }
 
 function toLocked(row: LockedRow): LockedTrust {

@@ -3,7 +3,7 @@ import { DEFAULT_TRUST_CONFIG, type TrustConfig } from '../config.js';
 import type { TrustOutcome } from '../observe.js';
 import { initialTrustState } from '../state.js';
 import { observe, sweepFleet } from '../index.js';
-import type { ReadingSample, SensorProfile } from '../types.js';
+import { isTicketReason, type ReadingSample, type SensorProfile } from '../types.js';
 import { evaluate, type EvalReport, type Observation } from './evaluate.js';
 import { DEFAULT_FLEET_SPEC, generateFleet, type FaultLabel, type FleetSpec } from './fleet-generator.js';
 
@@ -41,7 +41,8 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
       at,
       readings: delivered[i],
       status: out.verdict.status,
-      reasons: out.verdict.reasons.map((r) => r.kind),
+      // what counts against a sensor: active, non-advisory reasons
+      reasons: out.verdict.reasons.filter(isTicketReason).map((r) => r.kind),
     });
   };
 

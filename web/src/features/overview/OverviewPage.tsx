@@ -2,6 +2,7 @@
 // ticket changes from ticketUpdated; zone tiles refetch when the dashboard changes.
 import { useMemo } from 'react';
 import { useSubscription } from 'urql';
+import { FreshnessNote } from '../../components/FreshnessNote';
 import { ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
@@ -86,6 +87,7 @@ export function OverviewPage() {
   return (
     <div className="page overview">
       <h1 className="visually-hidden">Fleet overview</h1>
+      <FreshnessNote freshness={result.freshness} />
       <FleetSummary summary={summary} />
       <div className="overview-columns">
         <section className="panel" aria-labelledby="zones-heading">

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { useSubscription } from 'urql';
 import { Link, paths } from '../../app/router';
+import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
@@ -109,6 +110,7 @@ export function SensorPage({ sensorId }: { sensorId: string }) {
           {sensor.id} · {sensor.kind} · plausible range {range} · a reading every {sensor.expectedIntervalSeconds} s
         </span>
       </header>
+      <FreshnessNote freshness={result.freshness} />
       <div className="sensor-layout">
         <div className="sensor-main">
           <section className="panel" aria-labelledby="readings-heading">

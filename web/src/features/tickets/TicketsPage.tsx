@@ -3,6 +3,7 @@
 import { useQuery } from 'urql';
 import { paths } from '../../app/router';
 import { SEVERITY_ORDER } from '../../components/SeverityBadge';
+import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { TICKET_STATUSES, TicketStatusBadge, ticketStatusLabel } from '../../components/TicketStatusBadge';
 import { graphql } from '../../gql';
@@ -122,6 +123,7 @@ export function TicketsPage({ params }: { params: URLSearchParams }) {
           </select>
         </label>
       </div>
+      <FreshnessNote freshness={result.freshness} />
       {!result.data && result.fetching && <Loading what="tickets" />}
       {!result.data && result.error && <ErrorState error={result.error} what="tickets" />}
       {result.data && nodes.length === 0 && <Empty>No tickets match these filters.</Empty>}

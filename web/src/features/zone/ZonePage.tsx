@@ -2,6 +2,7 @@
 import { useMemo } from 'react';
 import { useSubscription } from 'urql';
 import { Link, paths } from '../../app/router';
+import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
@@ -91,6 +92,7 @@ export function ZonePage({ zoneId }: { zoneId: string }) {
         {zone.description && <p className="muted">{zone.description}</p>}
         <Link to={paths.tickets({ zone: zone.id })}>Tickets in this zone →</Link>
       </header>
+      <FreshnessNote freshness={result.freshness} />
       <section className="panel">
         <ZoneSensorTable sensors={sensors} liveReadings={readings.data} />
       </section>

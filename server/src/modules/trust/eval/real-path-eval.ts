@@ -12,7 +12,7 @@ import {
   type FleetSpec,
   type StreamReading,
 } from '../../../trust/eval/fleet-generator.js';
-import type { FaultKind, TrustStatus } from '../../../trust/types.js';
+import { isTicketReason, type FaultKind, type TrustStatus } from '../../../trust/types.js';
 
 export interface RealPathEvalOptions {
   spec?: Partial<FleetSpec>;
@@ -57,7 +57,7 @@ async function client(app: FastifyInstance) {
 }
 
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected errors { code } } }`;
-const SCORES = `{ trustScores { sensorId status reasons { kind } } }`;
+const SCORES = `{ trustScores { sensorId status reasons { kind active advisory } } }`;
 
 export async function runRealPathEval(options: RealPathEvalOptions = {}): Promise<RealPathEvalResult> {
   const started = performance.now();
@@ -102,10 +102,14 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
 
     const observe = async () => {
       const data = await gql<{
-        trustScores: { sensorId: string; status: TrustStatus; reasons: { kind: FaultKind }[] }[];
+        trustScores: {
+          sensorId: string;
+          status: TrustStatus;
+          reasons: { kind: FaultKind; active: boolean; advisory: boolean }[];
+        }[];
       }>(SCORES);
       for (const s of data.trustScores) {
-        const reasons = s.reasons.map((r) => r.kind);
+        const reasons = s.reasons.filter(isTicketReason).map((r) => r.kind);
         const key = `${s.status}:${reasons.join(',')}`;
         if (last.get(s.sensorId) === key) continue;
         last.set(s.sensorId, key);

@@ -1,0 +1,195 @@
+// Arrival shapes (issue 12): the same 1,000-sensor fleet's readings delivered
+// three ways, each against a bare single-connection insert of the same rows in
+// the same run, plus the verdict lag (ingest response → new trust visible).
+//   live:     every batch = one timestamp of all the fleet's sensors;
+//   gateway:  one zone's 100 sensors × 10 consecutive timestamps;
+//   backfill: 10 sensors × 100 consecutive timestamps.
+// Each shape has its own sensors (prefix bench-<shape>), so its rows never
+// collide with another shape's or with the main run's.
+import { pgCeiling, pgliteCeiling, type CeilingRun } from './ceiling.js';
+import { EXPECTED_INTERVAL_SECONDS, createFleet, type Fleet, type ReadingSet } from './fleet.js';
+import type { GraphqlClient } from './http-client.js';
+import { buildBodies, checkIngestResponse, INGEST_MUTATION, runIngest, type IngestRun } from './ingest.js';
+import { createRng } from '../server/src/trust/eval/prng.js';
+import { sampleRss, type ServerHandle } from './server-process.js';
+import { log, settings } from './settings.js';
+import { percentile } from './stats.js';
+
+export type ShapeName = 'live' | 'gateway' | 'backfill';
+
+/** Fleet of every shape: 10 zones × 100 sensors. */
+const ZONES = 10;
+const PER_ZONE = 100;
+
+export function shapeSensorsPerBatch(shape: ShapeName, batch: number): number {
+  if (shape === 'live') return batch; // 1,000 sensors × 1 timestamp at the default batch size
+  if (shape === 'gateway') return Math.max(1, Math.floor(batch / 10));
+  return Math.max(1, Math.floor(batch / 100));
+}
+
+export interface ShapeResult {
+  shape: ShapeName;
+  description: string;
+  ceiling?: CeilingRun;
+  ingest?: IngestRun;
+  ratio?: number;
+  rssMb?: { firstHalfMedian: number; secondHalfMedian: number; peak: number };
+  error?: string;
+}
+
+export interface LagResult {
+  probes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export function shapeFleet(shape: ShapeName): Fleet {
+  return createFleet(ZONES, PER_ZONE, `bench-${shape}`);
+}
+
+/**
+ * `total` readings of `fleet` in batches of `batch`: `sensorsPerBatch` consecutive
+ * sensors × (batch / sensorsPerBatch) consecutive timestamps, time-major (every
+ * group for one window, then the next), so each sensor's readings come in time order.
+ */
+export function generateShape(fleet: Fleet, shape: ShapeName, total: number, batch: number, endMs: number): ReadingSet {
+  const n = fleet.sensorIds.length;
+  const perBatch = Math.min(n, shapeSensorsPerBatch(shape, batch));
+  const steps = Math.max(1, Math.floor(batch / perBatch));
+  const groups = Math.ceil(n / perBatch);
+  const windows = Math.ceil(Math.ceil(total / batch) / groups);
+  const intervalMs = EXPECTED_INTERVAL_SECONDS * 1000;
+  const startMs = endMs - (windows * steps - 1) * intervalMs;
+  const sensorIndex = new Uint32Array(total);
+  const tsMs = new Float64Array(total);
+  const value = new Float64Array(total);
+  const random = createRng(0x5a9e + shape.length).next;
+  let k = 0;
+  outer: for (let w = 0; w < windows; w++) {
+    for (let g = 0; g < groups; g++) {
+      const first = g * perBatch;
+      const last = Math.min(n, first + perBatch);
+      for (let step = 0; step < steps; step++) {
+        const t = startMs + (w * steps + step) * intervalMs;
+        for (let s = first; s < last; s++) {
+          if (k >= total) break outer;
+          const kind = fleet.kindOf(s);
+          const v = kind.mean + kind.amplitude * Math.sin(t / 13_751_000 + s) + (random() - 0.5) * kind.noise;
+          sensorIndex[k] = s;
+          tsMs[k] = t;
+          value[k] = Math.round(Math.min(kind.max, Math.max(kind.min, v)) * 1000) / 1000;
+          k++;
+        }
+      }
+    }
+  }
+  return {
+    count: total,
+    batchSize: batch,
+    sensorIndex,
+    tsMs,
+    value,
+    shape: `${perBatch} sensors × ${steps} timestamps`,
+    firstTsMs: startMs,
+    lastTsMs: startMs + (windows * steps - 1) * intervalMs,
+  };
+}
+
+/** Runs every configured shape on a running server: ceiling (bare insert, same rows), then ingestion. */
+export async function runShapes(
+  mode: 'postgres' | 'pglite',
+  opts: { server: ServerHandle; client: GraphqlClient; databaseUrl?: string },
+): Promise<ShapeResult[]> {
+  const out: ShapeResult[] = [];
+  for (const shape of settings.shapes) {
+    const fleet = shapeFleet(shape);
+    const end = Date.now();
+    const set = generateShape(fleet, shape, settings.shapeReadings, settings.batch, end);
+    const result: ShapeResult = { shape, description: set.shape };
+    out.push(result);
+    try {
+      result.ceiling =
+        mode === 'postgres'
+          ? await pgCeiling(opts.databaseUrl!, fleet, set, settings.batch)
+          : await pgliteCeiling(fleet, set, settings.batch);
+      const bodies = buildBodies(fleet, set, Date.now() - 1000 - set.lastTsMs);
+      const sampler = sampleRss(opts.server.pid, 250);
+      result.ingest = await runIngest(opts.client, bodies, set, settings.clients);
+      sampler.stop();
+      const rss = sampler.samples.map((s) => s.rssMb);
+      const half = rss.length >> 1;
+      const med = (xs: number[]) =>
+        percentile(
+          [...xs].sort((a, b) => a - b),
+          0.5,
+        );
+      result.rssMb = {
+        firstHalfMedian: med(rss.slice(0, Math.max(1, half))),
+        secondHalfMedian: med(rss.slice(half)),
+        peak: Math.max(...rss),
+      };
+      result.ratio = result.ingest.readingsPerSecond / result.ceiling.readingsPerSecond;
+      log(
+        `${mode} ${shape} (${set.shape}): ${Math.round(result.ingest.readingsPerSecond)} readings/s, bare ${Math.round(result.ceiling.readingsPerSecond)}/s, ratio ${result.ratio.toFixed(2)}`,
+      );
+    } catch (err) {
+      result.error = err instanceof Error ? err.message : String(err);
+      log(`${mode} ${shape} FAILED: ${result.error}`);
+    }
+  }
+  return out;
+}
+
+const TRUST_OF = 'query Lag($id: ID!) { sensor(id: $id) { trust { lastEvaluated } } }';
+
+/**
+ * Verdict lag: one live batch (every sensor of the live fleet, stamped now) at a
+ * time; from its response, poll one of its sensors until its trust was evaluated at
+ * or after the batch was sent. Sequential probes on an otherwise idle server.
+ */
+export async function measureVerdictLag(client: GraphqlClient, probes: number): Promise<LagResult> {
+  const fleet = shapeFleet('live');
+  const lags: number[] = [];
+  let lastTs = 0;
+  for (let p = 0; p < probes; p++) {
+    const ts = Math.max(Date.now(), lastTs + 1000);
+    lastTs = ts;
+    const readings = fleet.sensorIds.map((sensorId, i) => ({
+      sensorId,
+      timestamp: new Date(ts).toISOString(),
+      value: fleet.kindOf(i).mean,
+    }));
+    const watched = fleet.sensorIds[(p * 37) % fleet.sensorIds.length]!;
+    const sentAt = Date.now();
+    const res = await client.postRaw(JSON.stringify({ query: INGEST_MUTATION, variables: { readings } }));
+    checkIngestResponse(res, readings.length, `lag probe ${p}`);
+    const acked = performance.now();
+    for (;;) {
+      const data = await client.request<{ sensor: { trust: { lastEvaluated: string | null } } | null }>(TRUST_OF, {
+        id: watched,
+      });
+      const at = data.sensor?.trust.lastEvaluated;
+      if (at && Date.parse(at) >= sentAt - 5) break;
+      if (performance.now() - acked > 30_000) throw new Error(`lag probe ${p}: trust not updated within 30 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    lags.push(performance.now() - acked);
+  }
+  lags.sort((a, b) => a - b);
+  return {
+    probes,
+    p50Ms: percentile(lags, 0.5),
+    p99Ms: percentile(lags, 0.99),
+    maxMs: lags[lags.length - 1] ?? 0,
+  };
+}
+
+export async function registerShapeFleets(
+  register: (fleet: Fleet) => Promise<unknown>,
+  shapes: readonly ShapeName[],
+): Promise<void> {
+  const names = new Set<ShapeName>(shapes);
+  names.add('live'); // the lag probes use the live fleet
+  for (const shape of names) await register(shapeFleet(shape));
+}
