@@ -122,13 +122,18 @@ describe.each(TARGETS)('API keys and roles on %s', (target) => {
     expect(integrator.body.data).toBeNull();
   });
 
-  it('guards /metrics (401 without a key) and leaves /healthz and /readyz open', async () => {
+  it('guards /metrics (401 without a key) and leaves /healthz, /readyz and the web app open', async () => {
     expect((await t.app.inject({ url: '/metrics' })).statusCode).toBe(401);
     const metrics = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${keys.VIEWER.key}` } });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('sensor_trust_auth_failures_total{reason="missing"}');
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    // The web app's files (the sign-in screen among them) and GraphiQL's page hold no data.
+    const page = await t.app.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect((await t.app.inject({ url: '/graphiql' })).statusCode).not.toBe(401);
   });
 
   it('records the key name as the ticket actor; x-actor is ignored without TRUST_ACTOR_HEADER', async () => {
