@@ -28,7 +28,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const prisma = app.db.prisma;
   const sensorsRepository = createSensorsRepository(prisma);
   const clock = { now: options.now ?? (() => new Date()) };
-  const ticketAutomation = createTicketAutomation({ settings: config.tickets, events: app.events });
+  const ticketAutomation = createTicketAutomation({ settings: config.tickets });
   // Trust shell + ingestion (modules/trust, modules/readings).
   const engineStates = createEngineStateCache();
   const trust = createTrustService({
@@ -56,6 +56,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   });
   const dashboardRepository = createDashboardRepository(prisma);
   const ticketsRepository = createTicketsRepository(prisma);
+  const maintenanceRepository = createMaintenanceRepository(prisma);
   return {
     config,
     clock,
@@ -75,10 +76,10 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     readingsRepository: createReadingsRepository(prisma),
     trustRepository: createTrustRepository(prisma),
     ticketsRepository,
-    maintenanceRepository: createMaintenanceRepository(prisma),
+    maintenanceRepository,
     ticketAutomation,
     tickets: createTicketsService(prisma, app.events, clock),
-    maintenance: createMaintenanceService(createMaintenanceRepository(prisma), sensorsRepository, app.events, clock),
+    maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
     dashboardRepository,
     dashboard: createDashboardService(dashboardRepository, app.cache, {
       ttlMs: config.dashboardCacheTtlMs,

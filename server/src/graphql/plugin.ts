@@ -59,7 +59,7 @@ export default fp<GraphQLPluginOptions>(
       subscription: {
         // Subscription resolvers read the subscription hub (modules/subscriptions),
         // which listens on this emitter once per topic and fans out in process.
-        emitter: app.events.emitter as never,
+        emitter: app.events.emitter,
         // Runs on connection_init: the key of connectionParams.authorization decides who the socket is.
         context: async (socket: WebSocket) => {
           heartbeat.track(socket);

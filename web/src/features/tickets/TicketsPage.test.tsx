@@ -55,26 +55,31 @@ describe('TicketsPage', () => {
         CommentTicket: ({ id }) => ({ commentTicket: ticket(id as string) }),
       },
     });
+    const sent = (n: number) => {
+      const call = executeMutation.mock.calls[n];
+      if (!call) throw new Error(`mutation #${n + 1} was not sent`);
+      return call[0];
+    };
     renderWithClient(<TicketsPage params={new URLSearchParams()} />, client);
     const card = await screen.findByTestId('ticket-t1');
 
     fireEvent.click(within(card).getByRole('button', { name: 'Acknowledge' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(1));
-    expect(operationName(executeMutation.mock.calls[0]![0])).toBe('AcknowledgeTicket');
-    expect(executeMutation.mock.calls[0]![0].variables).toEqual({ id: 't1' });
+    expect(operationName(sent(0))).toBe('AcknowledgeTicket');
+    expect(sent(0).variables).toEqual({ id: 't1' });
 
     fireEvent.click(within(card).getByRole('button', { name: 'Assign…' }));
     fireEvent.change(within(card).getByLabelText('Assignee'), { target: { value: 'Mo' } });
     fireEvent.click(within(card).getByRole('button', { name: 'Assign' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(2));
-    expect(executeMutation.mock.calls[1]![0].variables).toEqual({ id: 't1', assignee: 'Mo' });
+    expect(sent(1).variables).toEqual({ id: 't1', assignee: 'Mo' });
 
     fireEvent.click(within(card).getByRole('button', { name: 'Comment…' }));
     fireEvent.change(within(card).getByLabelText('Comment'), { target: { value: 'replaced the probe' } });
     fireEvent.click(within(card).getByRole('button', { name: 'Add comment' }));
     await waitFor(() => expect(executeMutation).toHaveBeenCalledTimes(3));
-    expect(operationName(executeMutation.mock.calls[2]![0])).toBe('CommentTicket');
-    expect(executeMutation.mock.calls[2]![0].variables).toEqual({ id: 't1', note: 'replaced the probe' });
+    expect(operationName(sent(2))).toBe('CommentTicket');
+    expect(sent(2).variables).toEqual({ id: 't1', note: 'replaced the probe' });
   });
 
   it('shows the server’s refusal next to the ticket', async () => {

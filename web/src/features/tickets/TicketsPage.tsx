@@ -71,7 +71,7 @@ export function TicketsPage({ params }: { params: URLSearchParams }) {
     p.status = s.join(',');
     if (sev.length) p.severity = sev.join(',');
     if (z) p.zone = z;
-    window.location.hash = paths.tickets(p);
+    window.location.assign(paths.tickets(p));
   };
   const toggle = <T,>(list: T[], item: T) => (list.includes(item) ? list.filter((x) => x !== item) : [...list, item]);
 
