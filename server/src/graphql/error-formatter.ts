@@ -50,7 +50,7 @@ export function formatErrors(
   const all = execution.errors ?? [];
   // Fastify's own refusals (body too large, broken JSON, wrong content type, rate limit)
   // reach here through Mercurius' error handler: keep their status, give them a code.
-  const fault = all.length === 1 ? requestFault(all[0]!.originalError) : null;
+  const fault = all.length === 1 ? requestFault(all[0].originalError) : null;
   if (fault) {
     log.info({ code: fault.code, status: fault.status }, fault.message);
     return {
@@ -72,7 +72,7 @@ export function formatErrors(
   });
   const clientErrors = errors.filter((e) => e.extensions?.code !== 'INTERNAL_SERVER_ERROR');
   if (clientErrors.length > 0) {
-    log.info({ codes: clientErrors.map((e) => e.extensions?.code) }, cutMessage(clientErrors[0]!.message));
+    log.info({ codes: clientErrors.map((e) => e.extensions?.code) }, cutMessage(clientErrors[0].message));
   }
   // No data and no error tied to a field: the request itself was refused (its variables).
   const refused = execution.data === undefined && errors.length > 0 && all.every((e) => !e.path);

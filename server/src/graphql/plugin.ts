@@ -89,8 +89,8 @@ export default fp<GraphQLPluginOptions>(
     app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
       const errors = limitErrors(schema, document, limitRules);
       if (errors.length > 0) {
-        throw new mercurius.ErrorWithProps(errors[0]!.message, {
-          code: errors[0]!.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
+        throw new mercurius.ErrorWithProps(errors[0].message, {
+          code: errors[0].extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
         });
       }
     });

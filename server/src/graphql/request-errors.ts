@@ -35,5 +35,5 @@ export function requestFault(original: unknown): { status: number; code: string;
   const status = typeof err.statusCode === 'number' ? err.statusCode : null;
   if (status === null || status < 400 || status >= 500) return null;
   const code = (typeof err.code === 'string' && CODES[err.code]) || BY_STATUS[status] || 'BAD_REQUEST';
-  return { status, code, message: cutMessage(String(err.message ?? 'Bad request')) };
+  return { status, code, message: cutMessage(typeof err.message === 'string' ? err.message : 'Bad request') };
 }

@@ -27,15 +27,16 @@ export default fp<AbuseLimitsOptions>(
       });
     }
     if (limits.rateLimitMax === 0) return;
-    let redis;
+    let redis: import('ioredis').Redis | undefined;
     if (redisUrl) {
       const { Redis } = await import('ioredis');
       // Fails fast while Redis is away (skipOnError then lets requests through).
-      redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
-      redis.on('error', (err) => app.log.debug({ err }, 'rate-limit redis error'));
+      const client = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+      client.on('error', (err) => app.log.debug({ err }, 'rate-limit redis error'));
       app.addHook('onClose', async () => {
-        await redis!.quit().catch(() => redis!.disconnect());
+        await client.quit().catch(() => client.disconnect());
       });
+      redis = client;
     }
     await app.register(fastifyRateLimit, {
       global: true,
