@@ -15,6 +15,7 @@ import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 import { startPeriodicJob } from './jobs/periodic-job.js';
 import authPlugin from './modules/auth/auth-plugin.js';
 import abuseLimits from './plugins/abuse-limits.js';
+import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
 const EMBEDDED_MAINTENANCE_MS = 10 * 60_000;
@@ -89,6 +90,13 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     });
     // preClose: the sweep finishes before the database plugin closes in onClose.
     app.addHook('preClose', () => sweep.stop());
+  }
+  if (options.backgroundJobs) {
+    const dispatcher = startNotificationDispatcher(services.notifications, app.events, {
+      pollMs: config.notifications.pollMs,
+      log: app.log,
+    });
+    app.addHook('preClose', () => dispatcher.stop());
   }
   if (options.backgroundJobs && app.db.kind === 'pglite') {
     const upkeep = startPeriodicJob(

@@ -53,6 +53,8 @@ export interface Config {
   corsOrigins: string[];
   /** Answer introspection queries (INTROSPECTION, default true; GraphiQL needs it). */
   introspection: boolean;
+  /** Webhook notifications of ticket changes (modules/notifications). */
+  notifications: NotificationSettings;
 }
 
 export interface AuthSettings {
@@ -88,6 +90,17 @@ export interface LimitSettings {
   wsMaxSubscriptionsPerSocket: number;
   /** WS_MAX_SOCKETS_PER_KEY (default 500): open WebSockets per API key (open mode: unbounded). */
   wsMaxSocketsPerKey: number;
+}
+
+export interface NotificationSettings {
+  /** How often every instance looks for notifications to fan out and send. NOTIFY_POLL_MS, default 2000. */
+  pollMs: number;
+  /** First retry delay; doubles per attempt up to 10 minutes. NOTIFY_RETRY_BASE_MS, default 5000. */
+  retryBaseMs: number;
+  /** Attempts before a delivery is FAILED. NOTIFY_MAX_ATTEMPTS, default 8. */
+  maxAttempts: number;
+  /** Timeout of one webhook POST. NOTIFY_TIMEOUT_MS, default 5000. */
+  timeoutMs: number;
 }
 
 export interface TicketSettings {
@@ -278,5 +291,11 @@ export function loadConfig(env: Env = process.env): Config {
     limits: limitSettings(env, maxBatchSize),
     corsOrigins: origins(env),
     introspection: bool(env, 'INTROSPECTION', true),
+    notifications: {
+      pollMs: integer(env, 'NOTIFY_POLL_MS', 2000, 50, 600_000),
+      retryBaseMs: integer(env, 'NOTIFY_RETRY_BASE_MS', 5000, 10, 3_600_000),
+      maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
+      timeoutMs: integer(env, 'NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
+    },
   };
 }

@@ -23,6 +23,8 @@ import { createEngineStateCache } from './modules/trust/engine-state-cache.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
 import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
 import { createAuthService } from './modules/auth/auth-service.js';
+import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
+import { createNotificationsService } from './modules/notifications/notifications-service.js';
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
@@ -84,6 +86,11 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     dashboard: createDashboardService(dashboardRepository, app.cache, {
       ttlMs: config.dashboardCacheTtlMs,
       now: clock.now,
+    }),
+    notifications: createNotificationsService({
+      repo: createNotificationsRepository(prisma),
+      settings: config.notifications,
+      log: app.log,
     }),
     subscriptions: createSubscriptionHub({
       events: app.events,

@@ -8,6 +8,7 @@ import { ticketsLoaders } from '../modules/tickets/tickets-loaders.js';
 import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
 import { trustResolvers } from '../modules/trust/trust-resolvers.js';
 import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
+import { notificationsResolvers } from '../modules/notifications/notifications-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
 import { authResolvers } from '../modules/auth/auth-resolvers.js';
 import { guardRootFields } from '../modules/auth/guard.js';
@@ -38,6 +39,7 @@ export function buildResolvers(): ResolverMap {
         ticketsResolvers,
         dashboardResolvers,
         readingsResolvers,
+        notificationsResolvers,
         subscriptionsResolvers,
         authResolvers,
       ] as Resolvers[] as ResolverMap[]),

@@ -18,13 +18,14 @@ export type Action =
   | 'ingest' // ingestReadings
   | 'operate' // ticket actions, maintenance windows, evaluateTrust
   | 'manageRegistry' // upsertZone, upsertSensor
-  | 'manageKeys'; // apiKeys, createApiKey, revokeApiKey
+  | 'manageKeys' // apiKeys, createApiKey, revokeApiKey
+  | 'manageNotifications'; // webhook receivers (their URLs and secrets)
 
 const GRANTS: Record<Role, readonly Action[]> = {
   VIEWER: ['whoami', 'readRegistry', 'read'],
   INTEGRATOR: ['whoami', 'readRegistry', 'ingest'],
   OPERATOR: ['whoami', 'readRegistry', 'read', 'operate'],
-  ADMIN: ['whoami', 'readRegistry', 'read', 'ingest', 'operate', 'manageRegistry', 'manageKeys'],
+  ADMIN: ['whoami', 'readRegistry', 'read', 'ingest', 'operate', 'manageRegistry', 'manageKeys', 'manageNotifications'],
 };
 
 export function can(role: Role, action: Action): boolean {
@@ -51,6 +52,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     zoneStats: 'read',
     maintenanceWindows: 'read',
     apiKeys: 'manageKeys',
+    notificationReceivers: 'manageNotifications',
   },
   Mutation: {
     upsertZone: 'manageRegistry',
@@ -68,6 +70,9 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     cancelMaintenance: 'operate',
     createApiKey: 'manageKeys',
     revokeApiKey: 'manageKeys',
+    createNotificationReceiver: 'manageNotifications',
+    deleteNotificationReceiver: 'manageNotifications',
+    sendTestNotification: 'manageNotifications',
   },
   Subscription: {
     dashboardUpdated: 'read',
