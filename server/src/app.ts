@@ -15,6 +15,7 @@ import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 import { startPeriodicJob } from './jobs/periodic-job.js';
 import authPlugin from './modules/auth/auth-plugin.js';
 import abuseLimits from './plugins/abuse-limits.js';
+import mqttIngest from './plugins/mqtt-ingest.js';
 import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
@@ -82,6 +83,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
   await app.register(graphqlPlugin, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
+  if (config.mqtt) await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings });
+  else app.decorate('mqtt', null);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {
       intervalMs: config.sweepIntervalMs,

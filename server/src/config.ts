@@ -55,6 +55,19 @@ export interface Config {
   introspection: boolean;
   /** Webhook notifications of ticket changes (modules/notifications). */
   notifications: NotificationSettings;
+  /** MQTT ingestion (plugins/mqtt-ingest.ts); null without MQTT_URL. */
+  mqtt: MqttSettings | null;
+}
+
+export interface MqttSettings {
+  /** MQTT_URL: mqtt://, mqtts://, ws:// or wss://. */
+  url: string;
+  /** MQTT_TOPIC, default sensors/+/readings: `+` is the sensor id. */
+  topic: string;
+  /** MQTT_ERRORS_TOPIC, default sensor-trust/ingest-errors: rejected items, one message per source message. */
+  errorsTopic: string;
+  /** MQTT_CLIENT_ID, default sensor-trust-<REDIS_NAMESPACE>: the persistent session's name. */
+  clientId: string;
 }
 
 export interface AuthSettings {
@@ -254,6 +267,21 @@ function origins(env: Env): string[] {
   return list;
 }
 
+function mqttSettings(env: Env, namespace: string): MqttSettings | null {
+  const url_ = url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
+  if (!url_) return null;
+  const topic = env.MQTT_TOPIC || 'sensors/+/readings';
+  const levels = topic.split('/');
+  if (levels.includes('#') || levels.filter((l) => l === '+').length > 1)
+    throw new ConfigError(`MQTT_TOPIC may hold at most one + (the sensor id) and no #, got "${topic}"`);
+  return {
+    url: url_,
+    topic,
+    errorsTopic: env.MQTT_ERRORS_TOPIC || 'sensor-trust/ingest-errors',
+    clientId: env.MQTT_CLIENT_ID || `sensor-trust-${namespace}`,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -291,6 +319,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: limitSettings(env, maxBatchSize),
     corsOrigins: origins(env),
     introspection: bool(env, 'INTROSPECTION', true),
+    mqtt: mqttSettings(env, redisNamespace(env, databaseUrl, dataDir)),
     notifications: {
       pollMs: integer(env, 'NOTIFY_POLL_MS', 2000, 50, 600_000),
       retryBaseMs: integer(env, 'NOTIFY_RETRY_BASE_MS', 5000, 10, 3_600_000),
