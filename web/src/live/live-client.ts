@@ -3,6 +3,7 @@
 // are paused and fall back to polling until the socket reconnects.
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { cacheExchange, Client, fetchExchange, subscriptionExchange } from 'urql';
+import { apiKeyHeaders } from '../app/api-key';
 import { ConnectionStore } from './connection-store';
 
 export interface LiveClient {
@@ -40,6 +41,10 @@ export function createLiveClient(location: Location = window.location): LiveClie
 
   const client = new Client({
     url: '/graphql',
+    // POST always: the server refuses GET queries without a preflight-forcing header (CSRF).
+    preferGetMethod: false,
+    // The signed-in key, read per request.
+    fetchOptions: () => ({ headers: apiKeyHeaders() }),
     exchanges: [
       cacheExchange,
       fetchExchange,
