@@ -23,6 +23,7 @@ describe.each(TARGETS)('sensor profile on %s', (target) => {
         minValue: 350,
         maxValue: 5000,
         expectedIntervalSeconds: 30,
+        heartbeatSeconds: 900,
       },
     });
     expect(res.errors).toBeUndefined();
@@ -40,6 +41,7 @@ describe.each(TARGETS)('sensor profile on %s', (target) => {
       minValue: 350,
       maxValue: 5000,
       expectedIntervalSeconds: 30,
+      heartbeatSeconds: 900,
     });
     expect(Object.keys(ingestion ?? {}).sort()).toEqual(Object.keys(SENSOR_PROFILE_COLUMNS).sort());
     expect(sweep.map((e) => e.profile)).toEqual([ingestion]);

@@ -12,6 +12,7 @@ export const SENSOR_PROFILE_COLUMNS = {
   minValue: 'min_value',
   maxValue: 'max_value',
   expectedIntervalSeconds: 'expected_interval_seconds',
+  heartbeatSeconds: 'heartbeat_seconds',
 } as const satisfies { [K in keyof Required<SensorProfile>]: string };
 
 const PROFILE_FIELDS = Object.keys(SENSOR_PROFILE_COLUMNS) as (keyof SensorProfile)[];

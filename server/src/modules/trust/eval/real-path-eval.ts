@@ -159,7 +159,7 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
 
     const intervals = new Map(fleet.profiles.map((p) => [p.id, p.expectedIntervalSeconds]));
     return {
-      report: evaluate(fleet.labels, observations, intervals),
+      report: evaluate(fleet.labels, observations, intervals, spec.start + spec.durationMs),
       sensors: fleet.profiles.length,
       readings: stats,
       requests: requests(),
