@@ -9,6 +9,7 @@ import { createReadingsRepository } from './modules/readings/readings-repository
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
+import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
 import { createTicketAutomation } from './modules/tickets/ticket-automation.js';
 import { createTicketsService } from './modules/tickets/tickets-service.js';
@@ -71,7 +72,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     ticketsRepository,
     maintenanceRepository,
     ticketAutomation,
-    tickets: createTicketsService(prisma, app.events, clock),
+    tickets: createTicketsService(createTicketActionsRepository(prisma), app.events, clock),
     maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
     dashboardRepository,
     dashboard: createDashboardService(dashboardRepository, app.cache, {
