@@ -10,11 +10,15 @@ interface SseEvent {
 }
 
 /** POSTs a subscription and collects the server-sent events as they arrive. */
-async function openStream(url: string, query: string) {
+async function openStream(url: string, query: string, apiKey?: string) {
   const controller = new AbortController();
   const res = await fetch(`${url}/graphql/stream`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+    },
     body: JSON.stringify({ query }),
     signal: controller.signal,
   });
@@ -125,6 +129,33 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     expect(JSON.parse(bad.events[0].data)).toMatchObject({
       errors: [{ message: expect.stringMatching(/Cannot query field "nope"/) }],
     });
+  });
+
+  it('is authorised like the other paths: 401 without a key, the role checked per subscription', async () => {
+    const keyed = await startTestApp(target, { env: { ADMIN_API_KEY: 'st_admin_sse_test_key_0123456789' } });
+    try {
+      const base = await keyed.app.listen({ port: 0, host: '127.0.0.1' });
+      const create = async (role: string) => {
+        const res = await fetch(`${base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer st_admin_sse_test_key_0123456789' },
+          body: JSON.stringify({ query: `mutation { createApiKey(name: "${role}", role: ${role}) { key } }` }),
+        });
+        return ((await res.json()) as { data: { createApiKey: { key: string } } }).data.createApiKey.key;
+      };
+      const query = `subscription { dashboardUpdated { sensorCount } }`;
+      const anonymous = await openStream(base, query);
+      expect(anonymous.res.status).toBe(401);
+      await anonymous.close();
+      const viewer = await openStream(base, query, await create('VIEWER'));
+      expect(viewer.res.status).toBe(200);
+      await viewer.close();
+      const integrator = await openStream(base, query, await create('INTEGRATOR'));
+      await vi.waitFor(() => expect(integrator.ended()).toBe(true), { timeout: 5_000 });
+      expect(JSON.parse(integrator.events[0].data)).toMatchObject({ errors: [{ extensions: { code: 'FORBIDDEN' } }] });
+    } finally {
+      await keyed.close();
+    }
   });
 
   it('ends open streams when the server shuts down instead of waiting for them', async () => {

@@ -5,6 +5,11 @@
 // resolvers, filters and backpressure as the WebSocket path (the subscription hub);
 // only subscriptions (queries and mutations go to POST /graphql). Streams are ended
 // when the server shuts down.
+//
+// Access is the HTTP path's: the auth plugin's onRequest hook refuses a request without
+// a valid `Authorization: Bearer <key>` (401) before this handler runs, and the caller
+// it resolved goes into the context, where the roles guard checks each subscription
+// field exactly as on the WebSocket (FORBIDDEN arrives as an error event).
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
@@ -12,7 +17,6 @@ import fp from 'fastify-plugin';
 import { createHandler } from 'graphql-sse/lib/use/fastify';
 import { subscriptionLoaderReply } from '../../graphql/mercurius-compat.js';
 import type { Services } from '../../services.js';
-import { streamAccess } from './stream-access.js';
 
 // graphql-js as Mercurius loads it: the schema is that copy's (see single-coercion.ts).
 const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -33,10 +37,6 @@ export default fp<{ services: Services }>(
       validate: graphql.validate,
       execute: graphql.execute,
       subscribe: graphql.subscribe,
-      onConnect: (req) => {
-        const refusal = streamAccess(req.raw);
-        return refusal ? [...jsonError(refusal.status, refusal.message, refusal.code)] : undefined;
-      },
       onSubscribe: (_req, params) => {
         let operation;
         try {
@@ -55,7 +55,7 @@ export default fp<{ services: Services }>(
         return undefined;
       },
       context: (req) => {
-        const context = { services, app };
+        const context = { services, app, auth: req.raw.auth };
         return { ...context, reply: subscriptionLoaderReply(app, req.raw, context) };
       },
     });
