@@ -22,6 +22,8 @@ import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
 import { createTrustService } from './modules/trust/trust-service.js';
 import { createEngineStateCache } from './modules/trust/engine-state-cache.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
+import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
+import { createAuthService } from './modules/auth/auth-service.js';
 import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
 import { createNotificationsService } from './modules/notifications/notifications-service.js';
 
@@ -61,6 +63,13 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   return {
     config,
     clock,
+    auth: createAuthService({
+      repo: createApiKeysRepository(prisma),
+      adminApiKey: config.auth.adminApiKey,
+      recheckMs: config.auth.recheckMs,
+      clock,
+      log: app.log,
+    }),
     trust,
     readings,
     sensorProfiles,
