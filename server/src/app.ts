@@ -63,6 +63,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
   await app.register(graphqlPlugin, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
+  // The trust stream applies stored readings to trust (docs/trust-stream.md); it stops
+  // before the database closes.
+  app.addHook('onReady', () => services.trustStream.start());
+  app.addHook('preClose', () => services.trustStream.stop());
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {
       intervalMs: config.sweepIntervalMs,
