@@ -4,6 +4,10 @@
 -- position, which is correct under concurrent writers (a sequence is not).
 ALTER TABLE "reading" ADD COLUMN "xid" xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX "reading_xid_idx" ON "reading" ("xid");
+-- When the server received it (its clock at ingestion): the engine judges "live or
+-- history" against it, so a reading applied a moment later, or replayed after a
+-- crash, is judged as it was when it arrived.
+ALTER TABLE "reading" ADD COLUMN "received_at" TIMESTAMPTZ(3);
 
 -- One row per partition of the stream (hashtext(sensor_id) & (partitions - 1)):
 -- the log position its trust state covers, advanced in the same transaction as

@@ -25,7 +25,7 @@ export function createReadingsIngestRepository() {
      * array encoding cost more than the insert itself. Sensor ids never contain commas
      * (registry id pattern) and JS number → text → float8 is exact.
      */
-    async insertBatch(tx: Tx, rows: ReadingColumns): Promise<number[]> {
+    async insertBatch(tx: Tx, rows: ReadingColumns, receivedAt: number): Promise<number[]> {
       const result = await tx.$queryRaw<{ dup: number[] | null }[]>`
         WITH input AS (
           SELECT u.i, u.s, to_timestamp(u.t / 1000.0)::timestamptz(3) AS ts, u.v
@@ -34,8 +34,8 @@ export function createReadingsIngestRepository() {
                         string_to_array(${rows.values.join(',')}::text, ',')::float8[])
                  WITH ORDINALITY AS u(s, t, v, i)
         ), ins AS (
-          INSERT INTO reading (sensor_id, ts, value)
-          SELECT s, ts, v FROM input ORDER BY s, ts
+          INSERT INTO reading (sensor_id, ts, value, received_at)
+          SELECT s, ts, v, to_timestamp(${receivedAt}::float8 / 1000.0) FROM input ORDER BY s, ts
           ON CONFLICT DO NOTHING
           RETURNING sensor_id, ts
         )

@@ -211,7 +211,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         work[k] = { profile: g.profile!, samples: g.samples };
       }
 
-      const dup = await transaction((tx) => repo.insertBatch(tx, columns));
+      const dup = await transaction((tx) => repo.insertBatch(tx, columns, now.getTime()));
       const stored = dup.length ? withoutStored(work, dup) : work;
 
       const accepted = countSamples(stored);

@@ -2,6 +2,7 @@
 // by transaction id, the per-partition positions (compare-and-set), the minute
 // rollup the stream keeps, and the barrier evaluateTrust waits on.
 import type { SqlTx } from '../../db/sql-transaction.js';
+import type { SensorRow } from '../sensors/sensors-repository.js';
 
 /** One stored reading read back from the log. */
 export interface LogRow {
@@ -9,6 +10,8 @@ export interface LogRow {
   /** epoch ms */
   ts: number;
   value: number;
+  /** epoch ms, server clock at ingestion (null for rows written by other means) */
+  receivedAt: number | null;
 }
 
 /** Signals that another consumer advanced a partition first: the transaction must roll back. */
@@ -64,11 +67,24 @@ export function createTrustStreamRepository() {
       let from = positions[0]!;
       for (const p of positions) if (BigInt(p) < BigInt(from)) from = p;
       return tx.$queryRaw<LogRow[]>`
-        SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value
+        SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
+               (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt"
           FROM reading r
           JOIN unnest(${partitions}::int[], ${positions}::text[]) AS p(part, pos)
             ON p.part = (hashtext(r.sensor_id) & ${mask}::int)
          WHERE r.xid >= ${from}::xid8 AND r.xid < ${upper}::xid8 AND r.xid >= p.pos::xid8`;
+    },
+
+    /** Registry rows of these sensors, read in the stream's transaction. */
+    async sensors(tx: SqlTx, ids: string[]): Promise<SensorRow[]> {
+      const rows = await tx.$queryRaw<Record<string, unknown>[]>`SELECT * FROM sensor WHERE id = ANY(${ids}::text[])`;
+      // Every column, named as the Prisma model names it (snake_case → camelCase).
+      return rows.map(
+        (row) =>
+          Object.fromEntries(
+            Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+          ) as SensorRow,
+      );
     },
 
     /** Compare-and-set of the partitions' positions; throws PartitionMovedError when one moved. */

@@ -83,22 +83,26 @@ export function createTrustStream(deps: TrustStreamDeps) {
 
       // Per sensor, in timestamp order (the log holds each (sensor, ts) once).
       const bySensor = new Map<string, ReadingSample[]>();
+      // The engine's "now" per sensor: when its newest reading here was received.
+      const receivedAt = new Map<string, number>();
       const minutes = new Map<number, number>();
       for (const r of rows) {
         const list = bySensor.get(r.sensorId);
         if (list) list.push({ ts: r.ts, value: r.value });
         else bySensor.set(r.sensorId, [{ ts: r.ts, value: r.value }]);
+        if (r.receivedAt !== null && r.receivedAt > (receivedAt.get(r.sensorId) ?? -Infinity))
+          receivedAt.set(r.sensorId, r.receivedAt);
         const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
         minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
       }
       let effects: TrustEffects | null = null;
       if (bySensor.size) {
-        const known = await profiles.resolve(bySensor.keys());
+        const known = await profiles.resolve(bySensor.keys(), (ids) => repo.sensors(tx, ids));
         const ids = [...bySensor.keys()].filter((id) => known.has(id)).sort();
         const work: SensorReadings[] = ids.map((id) => {
           const samples = bySensor.get(id)!;
           samples.sort((a, b) => a.ts - b.ts);
-          return { profile: known.get(id)!, samples };
+          return { profile: known.get(id)!, samples, now: receivedAt.get(id) };
         });
         if (ids.length) {
           const locked = await trust.lockSensors(tx, ids);
