@@ -38,9 +38,9 @@ function buildParams(fleet: Fleet, set: ReadingSet, batchSize: number): [string[
     const ts: string[] = [];
     const values: number[] = [];
     for (let i = from; i < to; i++) {
-      ids.push(fleet.sensorIds[set.sensorIndex[i]!]!);
-      ts.push(new Date(set.tsMs[i]!).toISOString());
-      values.push(set.value[i]!);
+      ids.push(fleet.sensorIds[set.sensorIndex[i]]);
+      ts.push(new Date(set.tsMs[i]).toISOString());
+      values.push(set.value[i]);
     }
     params.push([ids, ts, values]);
   }
@@ -99,7 +99,7 @@ export async function pgliteCeiling(
   const db = await PGlite.create(dir);
   try {
     await db.exec(readingDdl('reading'));
-    const version = ((await db.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? '').split(' on ')[0]!;
+    const version = ((await db.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? '').split(' on ')[0];
     const sql = insertSql('reading');
     const { seconds, inserted } = await timed(params, async (p) => (await db.query(sql, p)).affectedRows ?? 0);
     if (inserted !== set.count) throw new Error(`bare PGlite ceiling inserted ${inserted} of ${set.count} rows`);

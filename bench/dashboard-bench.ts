@@ -73,7 +73,7 @@ async function dataVolume(databaseUrl: string): Promise<Record<string, number>> 
              (SELECT count(*) FROM zone)::int AS zones,
              (SELECT count(*) FROM ticket WHERE status <> 'RESOLVED')::int AS open_tickets,
              (SELECT reltuples::bigint FROM pg_class WHERE oid = 'reading'::regclass)::text AS readings`);
-    const r = rows[0]!;
+    const r = rows[0];
     return {
       sensors: r.sensors,
       zones: r.zones,
@@ -87,7 +87,7 @@ async function dataVolume(databaseUrl: string): Promise<Record<string, number>> 
 
 function summarise(prefix: string, samples: number[]): Record<string, number> {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
   const round = (v: number) => Math.round(v * 1000) / 1000;
   return { [`${prefix}P50Ms`]: round(at(0.5)), [`${prefix}P99Ms`]: round(at(0.99)) };
 }

@@ -47,7 +47,7 @@ export function createFleet(zones: number, sensorsPerZone: number, prefix = 'ben
     sensorsPerZone,
     zoneIds,
     sensorIds,
-    kindOf: (i) => SENSOR_KINDS[(i % sensorsPerZone) % SENSOR_KINDS.length]!,
+    kindOf: (i) => SENSOR_KINDS[(i % sensorsPerZone) % SENSOR_KINDS.length],
   };
 }
 
@@ -86,7 +86,8 @@ export function generateReadings(fleet: Fleet, total: number, batchSize: number,
   const tsMs = new Float64Array(total);
   const value = new Float64Array(total);
   // Seeded (mulberry32, shared with the trust evaluation): every run sends the same rows.
-  const random = createRng(0x5e2507).next;
+  const rng = createRng(0x5e2507);
+  const random = () => rng.next();
   const phase = fleet.sensorIds.map((_, i) => (i * 0.37) % (2 * Math.PI));
 
   let n = 0;
@@ -100,7 +101,7 @@ export function generateReadings(fleet: Fleet, total: number, batchSize: number,
         for (let s = first; s < last; s++) {
           if (n >= total) break outer;
           const k = fleet.kindOf(s);
-          const cycle = Math.sin((2 * Math.PI * t) / DAY_MS + phase[s]!);
+          const cycle = Math.sin((2 * Math.PI * t) / DAY_MS + phase[s]);
           const noise = (random() + random() + random() - 1.5) * 2 * k.noise;
           const v = k.mean + k.amplitude * cycle + noise;
           sensorIndex[n] = s;

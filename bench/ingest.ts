@@ -39,10 +39,10 @@ export function buildBodies(fleet: Fleet, set: ReadingSet, shiftMs = 0): Buffer[
   const bodies: Buffer[] = [];
   for (let b = 0; b < batchCount(set); b++) {
     const [from, to] = batchRange(set, b);
-    const parts: string[] = new Array(to - from);
+    const parts = new Array<string>(to - from);
     for (let i = from; i < to; i++) {
       parts[i - from] =
-        `{"sensorId":"${fleet.sensorIds[set.sensorIndex[i]!]}","timestamp":"${new Date(set.tsMs[i]! + shiftMs).toISOString()}","value":${set.value[i]}}`;
+        `{"sensorId":"${fleet.sensorIds[set.sensorIndex[i]]}","timestamp":"${new Date(set.tsMs[i] + shiftMs).toISOString()}","value":${set.value[i]}}`;
     }
     bodies.push(Buffer.from(`${prefix}${parts.join(',')}]}}`));
   }
@@ -85,7 +85,7 @@ export async function runIngest(
       const b = next++;
       const [from, to] = batchRange(set, b);
       const t0 = performance.now();
-      const res = await client.postRaw(bodies[b]!);
+      const res = await client.postRaw(bodies[b]);
       latencies[b] = performance.now() - t0;
       const result = checkIngestResponse(res, to - from, `batch ${b}`);
       accepted += result.accepted;

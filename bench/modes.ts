@@ -139,18 +139,20 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
         result.topUp = await topUpReadings(db.url, fleet, settings.dashboardRows, set.firstTsMs + shiftMs);
         log(`top-up: ${result.topUp.after.toLocaleString('en-US')} rows (${result.topUp.seconds.toFixed(1)} s)`);
         result.dashboard = await optionalBench('dashboard-bench.ts', async (mod) => {
-          if (typeof mod.runDashboardBench !== 'function') throw new Error('runDashboardBench is not exported');
+          const run = mod.runDashboardBench as ((o: object) => Promise<unknown>) | undefined;
+          if (typeof run !== 'function') throw new Error('runDashboardBench is not exported');
           log('running dashboard bench');
-          return mod.runDashboardBench({ databaseUrl: db.url, baseUrl: server.baseUrl });
+          return run({ databaseUrl: db.url, baseUrl: server.baseUrl });
         });
       } else {
         result.dashboard = { status: 'skipped', reason: 'BENCH_DASHBOARD=0' };
       }
       if (settings.subscribers > 0) {
         result.subscribers = await optionalBench('subscribers-bench.ts', async (mod) => {
-          if (typeof mod.runSubscribersBench !== 'function') throw new Error('runSubscribersBench is not exported');
+          const run = mod.runSubscribersBench as ((o: object) => Promise<unknown>) | undefined;
+          if (typeof run !== 'function') throw new Error('runSubscribersBench is not exported');
           log(`running subscribers bench with ${settings.subscribers} subscribers`);
-          return mod.runSubscribersBench({
+          return run({
             baseUrl: server.baseUrl,
             subscribers: settings.subscribers,
             ingest: smallIngest(client, fleet),

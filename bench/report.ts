@@ -109,7 +109,7 @@ export function budgets(pg: ModeResult | undefined, lite: ModeResult | undefined
     const lag = m?.verdictLag;
     if (lag) {
       out.push({
-        line: `${label(m!.mode)} verdict lag, ingest response → trust visible`,
+        line: `${label(m.mode)} verdict lag, ingest response → trust visible`,
         target: 'p99 ≤ 1,000 ms',
         actual:
           'error' in lag ? lag.error : `p50 ${fmt(lag.p50Ms)} ms, p99 ${fmt(lag.p99Ms)} ms (${lag.probes} probes)`,
@@ -182,7 +182,7 @@ function table(header: string[], rows: string[][], left = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i])))
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

@@ -13,7 +13,7 @@ export interface ServerHandle {
   baseUrl: string;
   rssMb(): number | null;
   /** Last lines the server wrote to stderr/stdout (for error messages). */
-  output(): string;
+  output: () => string;
   stop(): Promise<void>;
 }
 

@@ -160,7 +160,7 @@ export async function measureVerdictLag(client: GraphqlClient, probes: number): 
       timestamp: new Date(ts).toISOString(),
       value: fleet.kindOf(i).mean,
     }));
-    const watched = fleet.sensorIds[(p * 37) % fleet.sensorIds.length]!;
+    const watched = fleet.sensorIds[(p * 37) % fleet.sensorIds.length];
     const sentAt = Date.now();
     const res = await client.postRaw(JSON.stringify({ query: INGEST_MUTATION, variables: { readings } }));
     checkIngestResponse(res, readings.length, `lag probe ${p}`);

@@ -12,6 +12,7 @@ import liveUpdatesPlugin from './modules/subscriptions/live-updates-plugin.js';
 import { createServices, type Services } from './services.js';
 import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 import { startPeriodicJob } from './jobs/periodic-job.js';
+import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
 const EMBEDDED_MAINTENANCE_MS = 10 * 60_000;
@@ -75,6 +76,13 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     });
     // preClose: the sweep finishes before the database plugin closes in onClose.
     app.addHook('preClose', () => sweep.stop());
+  }
+  if (options.backgroundJobs) {
+    const dispatcher = startNotificationDispatcher(services.notifications, app.events, {
+      pollMs: config.notifications.pollMs,
+      log: app.log,
+    });
+    app.addHook('preClose', () => dispatcher.stop());
   }
   if (options.backgroundJobs && app.db.kind === 'pglite') {
     const upkeep = startPeriodicJob(

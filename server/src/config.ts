@@ -47,6 +47,19 @@ export interface Config {
   webDir: string;
   /** Log every HTTP request at info level (off by default in the demo). */
   logRequests: boolean;
+  /** Webhook notifications of ticket changes (modules/notifications). */
+  notifications: NotificationSettings;
+}
+
+export interface NotificationSettings {
+  /** How often every instance looks for notifications to fan out and send. NOTIFY_POLL_MS, default 2000. */
+  pollMs: number;
+  /** First retry delay; doubles per attempt up to 10 minutes. NOTIFY_RETRY_BASE_MS, default 5000. */
+  retryBaseMs: number;
+  /** Attempts before a delivery is FAILED. NOTIFY_MAX_ATTEMPTS, default 8. */
+  maxAttempts: number;
+  /** Timeout of one webhook POST. NOTIFY_TIMEOUT_MS, default 5000. */
+  timeoutMs: number;
 }
 
 export interface TrustStreamConfig {
@@ -204,5 +217,11 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: bool(env, 'GRAPHIQL', true),
     webDir: resolve(env.WEB_DIR || projectPath('web', 'dist')),
     logRequests: bool(env, 'LOG_REQUESTS', env.DEMO !== '1'),
+    notifications: {
+      pollMs: integer(env, 'NOTIFY_POLL_MS', 2000, 50, 600_000),
+      retryBaseMs: integer(env, 'NOTIFY_RETRY_BASE_MS', 5000, 10, 3_600_000),
+      maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
+      timeoutMs: integer(env, 'NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
+    },
   };
 }

@@ -24,12 +24,14 @@ import { createTrustStateRepository } from './modules/trust/trust-state-reposito
 import { createTrustStream } from './modules/trust/trust-stream.js';
 import { createTrustStreamRepository } from './modules/trust/trust-stream-repository.js';
 import { advisoryLockLeases, ownAllPartitions } from './db/partition-leases.js';
+import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
+import { createNotificationsService } from './modules/notifications/notifications-service.js';
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
   const sensorsRepository = createSensorsRepository(prisma);
   const clock = { now: options.now ?? (() => new Date()) };
-  const ticketAutomation = createTicketAutomation({ settings: config.tickets, events: app.events });
+  const ticketAutomation = createTicketAutomation({ settings: config.tickets });
   // Trust shell + ingestion (modules/trust, modules/readings).
   const engineStates = createEngineStateCache();
   const trust = createTrustService({
@@ -77,6 +79,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   });
   const dashboardRepository = createDashboardRepository(prisma);
   const ticketsRepository = createTicketsRepository(prisma);
+  const maintenanceRepository = createMaintenanceRepository(prisma);
   return {
     config,
     clock,
@@ -90,14 +93,19 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     readingsRepository: createReadingsRepository(prisma),
     trustRepository: createTrustRepository(prisma),
     ticketsRepository,
-    maintenanceRepository: createMaintenanceRepository(prisma),
+    maintenanceRepository,
     ticketAutomation,
     tickets: createTicketsService(prisma, app.events, clock),
-    maintenance: createMaintenanceService(createMaintenanceRepository(prisma), sensorsRepository, app.events, clock),
+    maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
     dashboardRepository,
     dashboard: createDashboardService(dashboardRepository, app.cache, {
       ttlMs: config.dashboardCacheTtlMs,
       now: clock.now,
+    }),
+    notifications: createNotificationsService({
+      repo: createNotificationsRepository(prisma),
+      settings: config.notifications,
+      log: app.log,
     }),
     subscriptions: createSubscriptionHub({
       events: app.events,

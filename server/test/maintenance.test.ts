@@ -50,7 +50,7 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
 
   async function apply(...changes: TrustChange[]) {
     const s = t.app.services.ticketAutomation;
-    return t.app.db.prisma.$transaction((tx) => s.apply(tx, changes, new Date(clock)));
+    return t.app.db.prisma.$transaction((tx) => s.apply(tx, changes));
   }
   const tickets = (sensorId: string) =>
     t.app.db.prisma.ticket.findMany({

@@ -2,6 +2,7 @@
 // apply() inside a transaction with TrustChange values, sweep() with an injected clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topic, type TicketUpdatedPayload } from '../src/events/topics.js';
+import { publishTicketUpdates } from '../src/modules/tickets/ticket-automation.js';
 import type { TrustChange } from '../src/modules/trust/trust-changes.js';
 import type { FaultKind, Severity, TrustStatus } from '../src/trust/types.js';
 import { TARGETS } from './support/databases.js';
@@ -53,15 +54,15 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
 
   async function apply(...changes: TrustChange[]) {
     const s = t.app.services.ticketAutomation;
-    const payloads = await t.app.db.prisma.$transaction((tx) => s.apply(tx, changes, new Date(clock)));
-    s.publish(payloads);
+    const payloads = await t.app.db.prisma.$transaction((tx) => s.apply(tx, changes));
+    publishTicketUpdates(t.app.events, payloads);
     return payloads;
   }
   async function sweep(at: number) {
     clock = at;
     const s = t.app.services.ticketAutomation;
     const payloads = await t.app.db.prisma.$transaction((tx) => s.sweep(tx, new Date(at)));
-    s.publish(payloads);
+    publishTicketUpdates(t.app.events, payloads);
     return payloads;
   }
   const tickets = (sensorId: string) =>
@@ -291,9 +292,7 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
       const s = counted.app.services.ticketAutomation;
       const at = Date.now();
       const before = counted.app.db.statementCount();
-      await counted.app.db.prisma.$transaction((tx) =>
-        s.apply(tx, [change('q1', at, [{ kind: 'STUCK', since: at }])], new Date(at)),
-      );
+      await counted.app.db.prisma.$transaction((tx) => s.apply(tx, [change('q1', at, [{ kind: 'STUCK', since: at }])]));
       // BEGIN, the ticket read, COMMIT.
       expect(counted.app.db.statementCount() - before).toBeLessThanOrEqual(3);
     } finally {

@@ -29,7 +29,7 @@ describe.each(TARGETS)('tickets board API on %s', (target) => {
         data.push({
           sensorId: id,
           kind,
-          severity: SEVERITIES[(i + k) % 4]!,
+          severity: SEVERITIES[(i + k) % 4],
           title: `${kind} on ${id}`,
           openedAt: at,
           updatedAt: new Date(at.getTime() + ((i * 7 + k) % 13) * 1000),
@@ -147,7 +147,7 @@ describe.each(TARGETS)('tickets board API on %s', (target) => {
 
     const resolve = await bulk({ ids: [a, b], action: 'RESOLVE', note: 'probe replaced' });
     expect(resolve.data.bulkUpdateTickets.succeeded).toBe(2);
-    const stored = await t.app.db.prisma.ticket.findUniqueOrThrow({ where: { id: b! }, include: { events: true } });
+    const stored = await t.app.db.prisma.ticket.findUniqueOrThrow({ where: { id: b }, include: { events: true } });
     expect(stored.status).toBe('RESOLVED');
     expect(stored.events.at(-1)).toMatchObject({ type: 'resolved', actor: 'lee', note: 'probe replaced' });
 

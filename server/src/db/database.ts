@@ -83,7 +83,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   const client = await pool.connect();
   try {
     const conn: MigrationConnection = {
-      query: async (sql, params) => (await client.query(sql, params)).rows,
+      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
       exec: async (sql) => {
         await client.query(sql);
       },

@@ -88,7 +88,7 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
     if (dead) return Promise.reject(dead);
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      pending.set(id, { resolve: resolve, reject });
       worker.postMessage({ ...message, id });
     });
   };
@@ -126,7 +126,7 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
         return closed;
       },
     };
-    return handle as unknown as Transaction;
+    return handle;
   }
 
   const thread: PgliteThread = {
@@ -170,7 +170,7 @@ function applyParsers(result: Results<unknown>, parsers: Record<number, Parser>,
     for (const c of columns) {
       const key = arrayRows ? c.index : c.name;
       const value = row[key];
-      if (value !== null && value !== undefined) row[key] = c.parse!(value as string, c.typeId);
+      if (value !== null && value !== undefined) row[key] = c.parse(value as string, c.typeId);
     }
   }
 }

@@ -94,7 +94,8 @@ export function demoSensors(): DemoSensor[] {
 
 /** A seeded random source (mulberry32, shared with the trust evaluation's generator). */
 export function seededRandom(seed: number): () => number {
-  return createRng(seed).next;
+  const rng = createRng(seed);
+  return () => rng.next();
 }
 
 /** The healthy signal: a slow wave (period ~20 min) plus small noise. */

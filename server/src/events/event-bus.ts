@@ -68,8 +68,8 @@ export function createEventBus(
     onLocalPublish(topic, listener) {
       const set = local.get(topic) ?? new Set();
       local.set(topic, set);
-      set.add(listener as (payload: never) => void);
-      return () => set.delete(listener as (payload: never) => void);
+      set.add(listener);
+      return () => set.delete(listener);
     },
   };
 }

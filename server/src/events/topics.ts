@@ -10,8 +10,6 @@ export const Topic = {
   TicketUpdated: 'TICKET_UPDATED',
   /** Something the dashboard shows changed; the dashboard module coalesces these. */
   DashboardChanged: 'DASHBOARD_CHANGED',
-  /** A fresh dashboard summary to push to subscribers (published by the coalescer). */
-  DashboardUpdated: 'DASHBOARD_UPDATED',
   /** Sensor registry changed: instances drop their cached profiles. */
   SensorRegistryChanged: 'SENSOR_REGISTRY_CHANGED',
 } as const;
@@ -52,6 +50,5 @@ export interface TopicPayloads {
   [Topic.SensorsUpdated]: SensorsUpdatedPayload;
   [Topic.TicketUpdated]: TicketUpdatedPayload;
   [Topic.DashboardChanged]: DashboardChangedPayload;
-  [Topic.DashboardUpdated]: { summary: unknown };
   [Topic.SensorRegistryChanged]: SensorRegistryChangedPayload;
 }

@@ -61,7 +61,7 @@ export default fp<GraphQLPluginOptions>(
       subscription: {
         // Subscription resolvers read the subscription hub (modules/subscriptions),
         // which listens on this emitter once per topic and fans out in process.
-        emitter: app.events.emitter as never,
+        emitter: app.events.emitter,
         context: (socket: WebSocket) => {
           heartbeat.track(socket);
           return { services };

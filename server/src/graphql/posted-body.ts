@@ -11,7 +11,7 @@ export interface PostedGraphQL {
 export function postedGraphQL(request: FastifyRequest): PostedGraphQL | null {
   if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return null;
   const body = request.body;
-  return body && typeof body === 'object' ? (body as PostedGraphQL) : null;
+  return body && typeof body === 'object' ? body : null;
 }
 
 /** The operation name the request asks for, or null. */

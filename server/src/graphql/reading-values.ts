@@ -29,7 +29,7 @@ const variablesOf = new WeakMap<DocumentNode, Map<string | null, string[]>>();
 
 function readingVariables(document: DocumentNode, operationName: string | null): string[] {
   let byName = variablesOf.get(document);
-  if (!byName) variablesOf.set(document, (byName = new Map()));
+  if (!byName) variablesOf.set(document, (byName = new Map<string | null, string[]>()));
   let names = byName.get(operationName);
   if (!names) {
     const operation: OperationDefinitionNode | null | undefined = graphql.getOperationAST(document, operationName);
@@ -62,7 +62,7 @@ export function setAsideInvalidValues(
       if (typeof reading.value === 'number' || reading.value === null) continue;
       out ??= new Map();
       let forVariable = out.get(name);
-      if (!forVariable) out.set(name, (forVariable = new Map()));
+      if (!forVariable) out.set(name, (forVariable = new Map<number, unknown>()));
       forVariable.set(i, reading.value);
       reading.value = null;
     }

@@ -8,6 +8,7 @@ import { ticketsLoaders } from '../modules/tickets/tickets-loaders.js';
 import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
 import { trustResolvers } from '../modules/trust/trust-resolvers.js';
 import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
+import { notificationsResolvers } from '../modules/notifications/notifications-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
@@ -34,6 +35,7 @@ export function buildResolvers(): ResolverMap {
       ticketsResolvers,
       dashboardResolvers,
       readingsResolvers,
+      notificationsResolvers,
       subscriptionsResolvers,
     ] as Resolvers[] as ResolverMap[]),
   );

@@ -34,7 +34,7 @@ export default fp<PubSubPluginOptions>(
       (redis as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: unknown) =>
         app.log.warn({ err }, 'pub/sub Redis error'),
       );
-      emitter = redis as unknown as MQEmitter;
+      emitter = redis;
       // Subscribing while ioredis still runs its ready check (INFO) puts the
       // connection in subscriber mode mid-check and the check fails: the first
       // instance to start then never received anything. Wait for both connections.

@@ -176,7 +176,6 @@ function step(
   }
   if (warm && s.irr > th.clockIrregularity) {
     clockEvent(s, 3, s.irr, ts);
-    clockHit = true;
   } else if (!clockHit && s.ra[K_CLOCK] > 0 && ++s.rc[K_CLOCK] >= th.clockClearReadings) clear(s, K_CLOCK, ts);
 
   // OUT_OF_RANGE: flagged on the first such reading; the value is kept out of every statistic.

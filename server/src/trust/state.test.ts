@@ -53,7 +53,7 @@ function onlyPlainFiniteData(x: unknown): boolean {
   if (typeof x === 'number') return Number.isFinite(x);
   if (Array.isArray(x)) return x.every(onlyPlainFiniteData);
   if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype)
-    return Object.values(x as object).every(onlyPlainFiniteData);
+    return Object.values(x).every(onlyPlainFiniteData);
   return false;
 }
 

@@ -93,7 +93,7 @@ describe('sweepFleet', () => {
     const { log, entries } = runZone({
       sensors: 4,
       minutes: 900,
-      fault: (i, m, v) => (i === 1 && rng.next() < 0.45 ? null : v),
+      fault: (i, _m, v) => (i === 1 && rng.next() < 0.45 ? null : v),
     });
     // after its first hour (learning its normal completeness): never more than the advisory
     expect(log.slice(100).every((l) => l.kinds[1].length === 0 || l.kinds[1].join() === 'GAP')).toBe(true);

@@ -1,19 +1,7 @@
 // Fleet-wide, time-driven evidence: OFFLINE and DRIFT (GAP is judged per reading in event time, observe.ts) (peer consensus per zone and kind).
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import type { TrustOutcome } from './observe.js';
-import {
-  EV,
-  GAP_BUCKETS,
-  K_DRIFT,
-  K_GAP,
-  K_OFFLINE,
-  K_OOR,
-  K_STUCK,
-  SEV_HIGH,
-  SEV_LOW,
-  SEV_MEDIUM,
-  type TrustState,
-} from './state.js';
+import { EV, K_DRIFT, K_OFFLINE, K_OOR, K_STUCK, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
 import type { SensorProfile, TrustPointData } from './types.js';
 import { addEvidence, buildVerdict, clear, raise, settle, signature } from './verdict.js';
 

@@ -38,7 +38,7 @@ export function collect<T = Record<string, any>>(
       next: (msg) => {
         if (msg.errors) errors.push(...msg.errors);
         if (msg.data) {
-          items.push(msg.data as T);
+          items.push(msg.data);
           arrivals.push(performance.now());
         }
         wake?.();

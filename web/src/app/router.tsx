@@ -29,6 +29,17 @@ export const paths = {
   },
 };
 
+/** Goes to `to` (a '#/…' path); `replace` keeps the history entry (typing in a search box). */
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (!options.replace) {
+    window.location.assign(to);
+    return;
+  }
+  if (window.location.hash === to) return;
+  window.history.replaceState(window.history.state, '', to);
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
 export function useRoute(): Route {
   const [hash, setHash] = useState(() => window.location.hash);
   useEffect(() => {

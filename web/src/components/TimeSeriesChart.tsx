@@ -1,7 +1,7 @@
 // A dense time-series chart on uPlot (canvas). Plain UI: data in, no fetching.
 // Shaded vertical spans mark periods (e.g. faults); a horizontal band marks the
 // plausible value range. uPlot is loaded lazily so it stays out of the main bundle.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -98,9 +98,13 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const plot = useRef<uPlot | null>(null);
   const [failed, setFailed] = useState(false);
   const propsRef = useRef(props);
-  propsRef.current = props;
+  useLayoutEffect(() => {
+    propsRef.current = props;
+  });
 
   const shape = props.series.map((s) => `${s.label}:${s.color}:${s.pointsOnly}`).join('|');
+
+  const [yMin, yMax] = props.yRange ?? [];
 
   // Create the chart once per series layout; data updates go through setData below.
   useEffect(() => {
@@ -126,7 +130,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [shape, props.height, props.unit, props.yRange?.[0], props.yRange?.[1]]);
+  }, [shape, props.height, props.unit, yMin, yMax]);
 
   useEffect(() => {
     const data = [props.timestamps, ...props.series.map((s) => s.values)] as uPlot.AlignedData;

@@ -101,7 +101,9 @@ export function useRefetchOn<Data, Variables extends AnyVariables>(
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const last = useRef(0);
   const refetchRef = useRef(refetch);
-  refetchRef.current = refetch;
+  useEffect(() => {
+    refetchRef.current = refetch;
+  }, [refetch]);
 
   useEffect(
     () => () => {

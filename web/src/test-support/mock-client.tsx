@@ -1,6 +1,7 @@
 // A urql client for component tests: queries answer from a table keyed by
 // operation name, subscriptions stay silent unless given events, mutations are recorded.
 import { render } from '@testing-library/react';
+import { Kind } from 'graphql';
 import type { ReactNode } from 'react';
 import { vi } from 'vitest';
 import { concat, fromArray, fromValue, never, type Source } from 'wonka';
@@ -18,7 +19,7 @@ export interface MockClientOptions {
 }
 
 export function operationName(request: GraphQLRequest): string {
-  const def = request.query.definitions.find((d) => d.kind === 'OperationDefinition');
+  const def = request.query.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   return def && 'name' in def && def.name ? def.name.value : '';
 }
 

@@ -4,7 +4,7 @@
 //
 // Multi-instance choice: each instance runs its own coalescer for its own
 // subscribers and recomputes the payload from the shared database (through the
-// shared cache). Change events travel over Redis; DashboardUpdated payloads
+// shared cache). Change events travel over Redis; dashboardUpdated payloads
 // never do, so no instance delivers another instance's push to its clients
 // (no duplicates) and a dead instance cannot silence the others.
 import type { FastifyBaseLogger } from 'fastify';

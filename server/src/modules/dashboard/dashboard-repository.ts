@@ -65,7 +65,7 @@ export function createDashboardRepository(prisma: PrismaClient) {
     async zoneStats(zoneIds: readonly string[] | null): Promise<ZoneStatsRow[]> {
       const ids = zoneIds ? [...zoneIds] : null;
       const [row] = await prisma.$queryRaw<{ doc: string }[]>`SELECT dashboard_zone_stats(${ids}::text[]) AS doc`;
-      const doc = JSON.parse(row!.doc) as ZoneStatsDoc;
+      const doc = JSON.parse(row.doc) as ZoneStatsDoc;
       const open = new Map(doc.tickets ?? []);
       const byZone = new Map<string, { counts: Partial<Record<TrustStatus, number>>; n: number; sum: number }>();
       for (const [zoneId, status, n, sum] of doc.trust ?? []) {
@@ -94,7 +94,7 @@ export function createDashboardRepository(prisma: PrismaClient) {
       const [row] = await prisma.$queryRaw<
         { doc: string }[]
       >`SELECT dashboard_summary(${hourAgo}::timestamptz, ${now}::timestamptz) AS doc`;
-      const doc = JSON.parse(row!.doc) as SummaryDoc;
+      const doc = JSON.parse(row.doc) as SummaryDoc;
       const counts: Partial<Record<TrustStatus, number>> = {};
       let sensorCount = 0;
       let scoreSum = 0;

@@ -14,7 +14,7 @@
 //   the response could lag a write made on another instance.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { getOperationAST, Kind, parse } from 'graphql';
+import { getOperationAST, Kind, OperationTypeNode, parse } from 'graphql';
 import { operationNameOf, postedGraphQL } from '../../graphql/posted-body.js';
 import type { DashboardService } from './dashboard-service.js';
 
@@ -29,7 +29,7 @@ export function isDashboardOnlyQuery(query: string, operationName: string | null
   } catch {
     return false; // Mercurius answers with the syntax error
   }
-  if (!operation || operation.operation !== 'query') return false;
+  if (!operation || operation.operation !== OperationTypeNode.QUERY) return false;
   return operation.selectionSet.selections.every(
     (s) => s.kind === Kind.FIELD && CACHEABLE_ROOT_FIELDS.has(s.name.value) && !s.directives?.length,
   );

@@ -58,8 +58,6 @@ export interface ReadingsServiceDeps {
   clock: { now(): Date };
   log: FastifyBaseLogger;
   metrics?: Counter<'outcome'>;
-  /** Called after commit when stored data changed (the dashboard's cache invalidation, if it exposes one). */
-  onCommitted?: () => void;
 }
 
 interface GroupOutcome {
@@ -199,7 +197,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         ts: new Array<number>(candidates),
         values: new Array<number>(candidates),
       };
-      const work: SensorReadings[] = new Array(sortedIds.length);
+      const work = new Array<SensorReadings>(sortedIds.length);
       let p = 0;
       for (let k = 0; k < sortedIds.length; k++) {
         const g = groups.get(sortedIds[k])!;
@@ -228,14 +226,13 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
 
   function publishAfterCommit(stored: SensorReadings[], accepted: number): void {
     try {
-      const events_: ReadingEvent[] = new Array(accepted);
+      const events_ = new Array<ReadingEvent>(accepted);
       let p = 0;
       for (const { profile, samples } of stored) {
         for (const s of samples)
           events_[p++] = { sensorId: profile.id, zoneId: profile.zoneId, ts: s.ts, value: s.value };
       }
       events.publish(Topic.ReadingsAdded, { readings: events_ });
-      deps.onCommitted?.();
       events.publish(Topic.DashboardChanged, { reason: 'readings' });
     } catch (err) {
       log.warn({ err }, 'publishing ingest events failed');
@@ -246,7 +243,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'no value';
   if (typeof value === 'number') return String(value);
-  const json = JSON.stringify(value) ?? String(value);
+  const json = JSON.stringify(value) ?? typeof value;
   return json.length > 40 ? `${json.slice(0, 40)}…` : json;
 }
 

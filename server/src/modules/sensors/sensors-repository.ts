@@ -95,11 +95,6 @@ export function createSensorsRepository(prisma: PrismaClient) {
       ]);
       return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
     },
-
-    /** Every sensor's registry entry: the ingestion path's profile cache warms from this. */
-    allSensors(): Promise<SensorRow[]> {
-      return prisma.sensor.findMany();
-    },
   };
 }
 

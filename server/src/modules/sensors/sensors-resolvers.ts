@@ -1,5 +1,4 @@
 import type { Resolvers } from '../../generated/graphql.js';
-import { NotFoundError } from '../../graphql/errors.js';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.js';
 import { MAX_READINGS_PER_QUERY } from '../readings/readings-repository.js';
 import { UserInputError } from '../../graphql/errors.js';

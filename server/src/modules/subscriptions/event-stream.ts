@@ -80,7 +80,7 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.buffer.length) return Promise.resolve({ value: this.buffer.shift() as T, done: false });
     if (this.error !== null) {
-      const err = this.error;
+      const err: unknown = this.error;
       this.error = null;
       return Promise.reject(err);
     }

@@ -27,5 +27,5 @@ export const subscriptionsResolvers: Resolvers = {
       subscribe: (_root, args, { services }) => services.subscriptions.ticketUpdated(filterOf(args)),
       resolve: passThrough,
     },
-  } as Resolvers['Subscription'],
+  },
 };

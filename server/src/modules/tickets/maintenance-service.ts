@@ -66,9 +66,7 @@ export function createMaintenanceService(
       if (!window) throw new NotFoundError('Maintenance window', id);
       const now = clock.now();
       if (window.endsAt <= now) throw new UserInputError(`Maintenance window "${id}" is already over`, { id });
-      let result: MaintenanceWindowRow | null = null;
-      if (window.startsAt > now && (await repo.deleteUpcoming(id, now))) result = window;
-      else result = await repo.endAt(id, now);
+      const result = window.startsAt > now && (await repo.deleteUpcoming(id, now)) ? window : await repo.endAt(id, now);
       if (!result) throw new UserInputError(`Maintenance window "${id}" is already over`, { id });
       await announce(result);
       return result;

@@ -24,14 +24,6 @@ type Tx = SqlTx;
 
 export interface TicketAutomationDeps {
   settings: TicketSettings;
-  events: EventBus;
-}
-
-export interface TicketAutomationService extends TicketAutomation {
-  apply(tx: Tx, changes: TrustChange[], now: Date): Promise<TicketUpdatedPayload[]>;
-  sweep(tx: Tx, now: Date): Promise<TicketUpdatedPayload[]>;
-  /** Call after the transaction committed: ticketUpdated per ticket, one DashboardChanged. */
-  publish(payloads: readonly TicketUpdatedPayload[]): void;
 }
 
 /** One publishable entry per ticket. */
@@ -39,6 +31,7 @@ export function dedupePayloads(payloads: readonly TicketUpdatedPayload[]): Ticke
   return [...new Map(payloads.map((p) => [p.ticketId, p])).values()];
 }
 
+/** Call after the transaction committed: ticketUpdated per ticket, one DashboardChanged. */
 export function publishTicketUpdates(events: EventBus, payloads: readonly TicketUpdatedPayload[]): void {
   if (!payloads.length) return;
   for (const p of dedupePayloads(payloads)) events.publish(Topic.TicketUpdated, p);
@@ -56,7 +49,7 @@ function structuralKeys(plan: TicketPlan): string[] {
   ];
 }
 
-export function createTicketAutomation({ settings, events }: TicketAutomationDeps): TicketAutomationService {
+export function createTicketAutomation({ settings }: TicketAutomationDeps): TicketAutomation {
   async function planWithWindows(
     tx: Tx,
     changes: TrustChange[],
@@ -73,7 +66,7 @@ export function createTicketAutomation({ settings, events }: TicketAutomationDep
   }
 
   return {
-    async apply(tx, changes, _now) {
+    async apply(tx, changes) {
       if (!changes.length) return [];
       const sensorIds = [...new Set(changes.map((c) => c.sensorId))];
       const windows = new Map<string, ActiveWindow | null>();
@@ -105,10 +98,6 @@ export function createTicketAutomation({ settings, events }: TicketAutomationDep
       const resolved = await resolveRecovered(tx, now, settings.keepOpenMs);
       const escalated = await escalateLongOpen(tx, now, settings.escalateAfterMs);
       return dedupePayloads([...resolved, ...escalated]);
-    },
-
-    publish(payloads) {
-      publishTicketUpdates(events, payloads);
     },
   };
 }

@@ -84,10 +84,7 @@ function afterCursor(order: TicketOrder, cursor: TicketCursor): Prisma.TicketWhe
   const keys = TICKET_ORDERS[order];
   return {
     OR: keys.map(([key, direction], i) => ({
-      AND: [
-        ...keys.slice(0, i).map(([k], j) => ({ [k]: cursor[j] }) as Prisma.TicketWhereInput),
-        after(key, direction, cursor[i]!),
-      ],
+      AND: [...keys.slice(0, i).map(([k], j) => ({ [k]: cursor[j] })), after(key, direction, cursor[i])],
     })),
   };
 }

@@ -23,6 +23,6 @@ export interface TrustChange {
 
 /** Implemented by modules/tickets/ticket-automation.ts; optional until it is wired in services.ts. */
 export interface TicketAutomation {
-  apply(tx: Tx, changes: TrustChange[], now: Date): Promise<TicketUpdatedPayload[]>;
+  apply(tx: Tx, changes: TrustChange[]): Promise<TicketUpdatedPayload[]>;
   sweep(tx: Tx, now: Date): Promise<TicketUpdatedPayload[]>;
 }

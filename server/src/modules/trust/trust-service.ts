@@ -138,7 +138,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     await repo.persist(tx, out.writes, out.points);
     const automation = deps.ticketAutomation;
     if (automation) {
-      if (out.changes.length) out.effects.tickets.push(...(await automation.apply(tx, out.changes, now)));
+      if (out.changes.length) out.effects.tickets.push(...(await automation.apply(tx, out.changes)));
       if (sweepTickets) out.effects.tickets.push(...(await automation.sweep(tx, now)));
     }
     return out.effects;

@@ -34,7 +34,7 @@ const signals: ReadingSample[][] = profiles.map((_, i) => {
 
 for (const batch of [1, 10, 100]) {
   for (let rep = 0; rep < 3; rep++) {
-    const states: TrustState[] = profiles.map(() => JSON.parse(JSON.stringify(initialTrustState())));
+    const states: TrustState[] = profiles.map(() => structuredClone(initialTrustState()));
     const calls: [number, ReadingSample[]][] = [];
     for (let k = 0; k < PER_SENSOR; k += batch)
       for (let i = 0; i < SENSORS; i++) calls.push([i, signals[i].slice(k, k + batch)]);

@@ -3,7 +3,7 @@
 
 export interface Rng {
   /** uniform in [0, 1) */
-  next(): number;
+  next: () => number;
   range(lo: number, hi: number): number;
   int(lo: number, hiInclusive: number): number;
   gauss(): number;

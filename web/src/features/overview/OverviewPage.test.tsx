@@ -36,7 +36,7 @@ describe('OverviewPage', () => {
     expect(within(cold).getByText('2 faulty')).toBeTruthy();
 
     const items = screen.getAllByTestId('ticket-activity-item');
-    expect(items[0]!.textContent).toContain('Stuck humidity sensor'); // newest first
+    expect(items[0]?.textContent).toContain('Stuck humidity sensor'); // newest first
     expect(items).toHaveLength(2);
   });
 
@@ -62,7 +62,7 @@ describe('OverviewPage', () => {
 
     expect((await screen.findByTestId('sensor-count')).textContent).toContain('55');
     expect(screen.getByTestId('open-tickets').textContent).toContain('4');
-    expect(screen.getAllByTestId('ticket-activity-item')[0]!.textContent).toContain('Pressure sensor went silent');
+    expect(screen.getAllByTestId('ticket-activity-item')[0]?.textContent).toContain('Pressure sensor went silent');
     // Zone tiles have no push of their own: a dashboard push refreshes them from the network.
     await waitFor(() =>
       expect(

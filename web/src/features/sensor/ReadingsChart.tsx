@@ -36,7 +36,7 @@ export function ReadingsChart(props: {
 
   const chart = useMemo(() => {
     const stored = sensor.readings;
-    const newest = stored.length ? stored[stored.length - 1]!.timestamp : '';
+    const newest = stored.at(-1)?.timestamp ?? '';
     const merged = [...stored, ...(live ?? []).filter((r) => r.timestamp > newest)];
     const timestamps = merged.map((r) => Date.parse(r.timestamp) / 1000);
     const { minValue: min, maxValue: max } = sensor;
@@ -50,7 +50,9 @@ export function ReadingsChart(props: {
         pointsOnly: true,
       },
     ];
-    const now = timestamps.length ? Math.max(timestamps[timestamps.length - 1]!, Date.now() / 1000) : Date.now() / 1000;
+    // The right edge is "now" as of the data it is drawn with, recomputed when that data changes.
+    // eslint-disable-next-line react-hooks/purity
+    const now = Math.max(timestamps.at(-1) ?? 0, Date.now() / 1000);
     const spans = statusSpans(sensor.trustHistory, now).map((s) => ({ ...s, color: SPAN_COLOURS[s.status]! }));
     return { timestamps, series, spans, count: merged.length };
   }, [sensor, live]);

@@ -21,6 +21,8 @@ export function TrustHistoryChart(props: { sensor: FragmentType<typeof TrustHist
   const { trustHistory } = useFragment(TrustHistoryFragment, props.sensor);
   const chart = useMemo(() => {
     const timestamps = trustHistory.map((p) => Date.parse(p.at) / 1000);
+    // The right edge is "now" as of the data it is drawn with, recomputed when that data changes.
+    // eslint-disable-next-line react-hooks/purity
     const now = Date.now() / 1000;
     return {
       timestamps: [...timestamps, now],

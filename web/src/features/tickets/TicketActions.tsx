@@ -1,6 +1,6 @@
-// Acknowledge, assign, start, comment and resolve. Each mutation returns the
-// ticket, so urql refreshes every query showing tickets at once; other
-// dashboards hear about it through ticketUpdated.
+// Acknowledge, assign, start, comment and resolve (after a confirmation, with an
+// optional note). Each mutation returns the ticket, so urql refreshes every query
+// showing tickets at once; other dashboards hear about it through ticketUpdated.
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../../gql';
@@ -47,6 +47,9 @@ const ResolveTicket = graphql(`
   }
 `);
 
+const LABEL = { assign: 'Assignee', comment: 'Comment', resolve: 'Resolution note (optional)' } as const;
+const SUBMIT = { assign: 'Assign', comment: 'Add comment', resolve: 'Confirm resolve' } as const;
+
 const OPERATOR_KEY = 'sensor-trust.operator';
 
 function rememberedOperator(): string {
@@ -57,7 +60,7 @@ function rememberedOperator(): string {
   }
 }
 
-type Form = null | 'assign' | 'comment';
+type Form = null | 'assign' | 'comment' | 'resolve';
 
 export function TicketActions({ id, status, assignee }: { id: string; status: TicketStatus; assignee: string | null }) {
   const [ack, acknowledge] = useMutation(AcknowledgeTicket);
@@ -77,6 +80,12 @@ export function TicketActions({ id, status, assignee }: { id: string; status: Ti
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const value = text.trim();
+    if (form === 'resolve') {
+      // The confirmation: a resolve is one deliberate step, with an optional note.
+      const r = await resolve({ id, note: value || null });
+      if (!r.error) setForm(null);
+      return;
+    }
     if (!value) return;
     if (form === 'assign') {
       try {
@@ -115,15 +124,21 @@ export function TicketActions({ id, status, assignee }: { id: string; status: Ti
           Comment…
         </button>
         {!resolved && (
-          <button type="button" className="primary" disabled={busy} onClick={() => resolve({ id })}>
-            Resolve
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            aria-expanded={form === 'resolve'}
+            onClick={() => open('resolve')}
+          >
+            Resolve…
           </button>
         )}
       </div>
       {form && (
         <form className="inline-form" onSubmit={submit}>
           <label>
-            {form === 'assign' ? 'Assignee' : 'Comment'}
+            {LABEL[form]}
             <input
               autoFocus
               value={text}
@@ -131,8 +146,8 @@ export function TicketActions({ id, status, assignee }: { id: string; status: Ti
               placeholder={form === 'assign' ? 'name' : 'what you found or did'}
             />
           </label>
-          <button type="submit" className="primary" disabled={busy || !text.trim()}>
-            {form === 'assign' ? 'Assign' : 'Add comment'}
+          <button type="submit" className="primary" disabled={busy || (form !== 'resolve' && !text.trim())}>
+            {SUBMIT[form]}
           </button>
           <button type="button" onClick={() => setForm(null)}>
             Cancel

@@ -35,7 +35,13 @@ export const TicketCardFragment = graphql(`
   }
 `);
 
-export function TicketCard(props: { ticket: FragmentType<typeof TicketCardFragment>; showSensor?: boolean }) {
+export function TicketCard(props: {
+  ticket: FragmentType<typeof TicketCardFragment>;
+  showSensor?: boolean;
+  /** With onSelect: a checkbox to pick the ticket for bulk actions. */
+  selected?: boolean;
+  onSelect?: () => void;
+}) {
   const t = useFragment(TicketCardFragment, props.ticket);
   const showSensor = props.showSensor ?? true;
   return (
@@ -45,6 +51,15 @@ export function TicketCard(props: { ticket: FragmentType<typeof TicketCardFragme
       aria-label={t.title}
     >
       <header className="ticket-head">
+        {props.onSelect && (
+          <input
+            type="checkbox"
+            className="ticket-select"
+            checked={props.selected ?? false}
+            onChange={props.onSelect}
+            aria-label={`Select “${t.title}”`}
+          />
+        )}
         <SeverityBadge severity={t.severity} />
         <TicketStatusBadge status={t.status} />
         <span className="reason-chip">{t.kind.replace(/_/g, ' ').toLowerCase()}</span>

@@ -1,34 +1,34 @@
-// The tickets board: filter by status, severity and zone (kept in the URL),
-// one column per lifecycle status, refreshed on every ticketUpdated push.
-import { useQuery } from 'urql';
-import { paths } from '../../app/router';
-import { SEVERITY_ORDER } from '../../components/SeverityBadge';
+// The tickets board: filters, text search, assignee and order in the URL; a page
+// of tickets at a time by cursor, one column per lifecycle status; select tickets
+// to act on them together. Refreshed on every ticketUpdated push.
+import { useMemo, useState } from 'react';
+import { navigate, paths } from '../../app/router';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { TICKET_STATUSES, TicketStatusBadge, ticketStatusLabel } from '../../components/TicketStatusBadge';
 import { graphql } from '../../gql';
-import type { Severity, TicketStatus } from '../../gql/graphql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
+import { BulkBar } from './BulkBar';
 import { TicketCard } from './TicketCard';
+import { TicketFilters } from './TicketFilters';
+import { boardQuery, readBoardParams, ticketFilter, type BoardParams } from './ticket-board-params';
+
+export const PAGE_SIZE = 50;
 
 export const TicketsBoardQuery = graphql(`
-  query TicketsBoard($filter: TicketFilter) {
-    tickets(filter: $filter, first: 200) {
+  query TicketsBoard($filter: TicketFilter, $first: Int, $after: String, $orderBy: TicketOrder) {
+    tickets(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
       totalCount
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
       nodes {
         id
         status
+        title
         ...TicketCard_ticket
       }
-    }
-  }
-`);
-
-const ZoneOptionsQuery = graphql(`
-  query ZoneOptions {
-    zones {
-      id
-      name
     }
   }
 `);
@@ -41,108 +41,120 @@ export const TicketsChangedSubscription = graphql(`
   }
 `);
 
-const ACTIVE: TicketStatus[] = ['OPEN', 'ACKNOWLEDGED', 'IN_PROGRESS'];
+export function TicketsPage({ params: search }: { params: URLSearchParams }) {
+  const params = readBoardParams(search);
+  const [result, refetch] = useLiveQuery({
+    query: TicketsBoardQuery,
+    variables: { filter: ticketFilter(params), first: PAGE_SIZE, after: params.after, orderBy: params.sort },
+  });
+  useRefetchOn(TicketsChangedSubscription, { zoneId: params.zone }, refetch, 1000);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
 
-function listParam<T extends string>(params: URLSearchParams, name: string, allowed: readonly T[], fallback: T[]): T[] {
-  const raw = params.get(name);
-  if (raw === null) return fallback;
-  return raw.split(',').filter((v): v is T => (allowed as readonly string[]).includes(v));
-}
+  const change = (next: Partial<BoardParams>, options?: { replace?: boolean }) =>
+    navigate(paths.tickets(boardQuery({ ...params, after: null, page: 1, ...next })), options);
 
-export function TicketsPage({ params }: { params: URLSearchParams }) {
-  const statuses = listParam(params, 'status', TICKET_STATUSES, ACTIVE);
-  const severities = listParam(params, 'severity', SEVERITY_ORDER, []);
-  const zoneId = params.get('zone') || null;
+  const connection = result.data?.tickets;
+  const nodes = useMemo(() => connection?.nodes ?? [], [connection]);
+  const titles = useMemo(() => new Map(nodes.map((t) => [t.id, t.title])), [nodes]);
+  const columns = TICKET_STATUSES.filter((s) => params.status.length === 0 || params.status.includes(s));
+  const allOnPage = nodes.length > 0 && nodes.every((t) => selected.has(t.id));
+  const toggle = (id: string) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const selectPage = (on: boolean) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      for (const t of nodes) {
+        if (on) next.add(t.id);
+        else next.delete(t.id);
+      }
+      return next;
+    });
 
-  const filter = {
-    status: statuses.length ? statuses : null,
-    severity: severities.length ? severities : null,
-    zoneId,
-  };
-  const [result, refetch] = useLiveQuery({ query: TicketsBoardQuery, variables: { filter } });
-  const [zones] = useQuery({ query: ZoneOptionsQuery });
-  useRefetchOn(TicketsChangedSubscription, { zoneId }, refetch, 1000);
-
-  const navigate = (next: { status?: TicketStatus[]; severity?: Severity[]; zone?: string | null }) => {
-    const p: Record<string, string> = {};
-    const s = next.status ?? statuses;
-    const sev = next.severity ?? severities;
-    const z = next.zone === undefined ? zoneId : next.zone;
-    p.status = s.join(',');
-    if (sev.length) p.severity = sev.join(',');
-    if (z) p.zone = z;
-    window.location.hash = paths.tickets(p);
-  };
-  const toggle = <T,>(list: T[], item: T) => (list.includes(item) ? list.filter((x) => x !== item) : [...list, item]);
-
-  const nodes = result.data?.tickets.nodes ?? [];
-  const columns = TICKET_STATUSES.filter((s) => statuses.length === 0 || statuses.includes(s));
-
+  const from = (params.page - 1) * PAGE_SIZE + 1;
   return (
     <div className="page">
       <header className="page-header">
         <h1>Tickets</h1>
-        {result.data && <span className="muted">{result.data.tickets.totalCount} matching</span>}
+        {connection && (
+          <span className="muted" data-testid="ticket-count">
+            {connection.totalCount} matching
+            {connection.totalCount > 0 && ` · showing ${from}–${from + nodes.length - 1}`}
+          </span>
+        )}
       </header>
-      <div className="filters" role="search" aria-label="Ticket filters">
-        <fieldset className="chips">
-          <legend>Status</legend>
-          {TICKET_STATUSES.map((s) => (
-            <label key={s} className={`chip ${statuses.includes(s) ? 'chip-on' : ''}`}>
-              <input
-                type="checkbox"
-                checked={statuses.includes(s)}
-                onChange={() => navigate({ status: toggle(statuses, s) })}
-              />
-              {ticketStatusLabel(s)}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="chips">
-          <legend>Severity</legend>
-          {SEVERITY_ORDER.filter((s) => s !== 'NONE').map((s) => (
-            <label key={s} className={`chip ${severities.includes(s) ? 'chip-on' : ''}`}>
-              <input
-                type="checkbox"
-                checked={severities.includes(s)}
-                onChange={() => navigate({ severity: toggle(severities, s) })}
-              />
-              {s.toLowerCase()}
-            </label>
-          ))}
-        </fieldset>
-        <label>
-          Zone{' '}
-          <select value={zoneId ?? ''} onChange={(e) => navigate({ zone: e.target.value || null })}>
-            <option value="">all zones</option>
-            {zones.data?.zones.map((z) => (
-              <option key={z.id} value={z.id}>
-                {z.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <TicketFilters params={params} onChange={change} />
       <FreshnessNote freshness={result.freshness} />
-      {!result.data && result.fetching && <Loading what="tickets" />}
-      {!result.data && result.error && <ErrorState error={result.error} what="tickets" />}
-      {result.data && nodes.length === 0 && <Empty>No tickets match these filters.</Empty>}
-      {result.data && nodes.length > 0 && (
-        <div className="board" style={{ gridTemplateColumns: `repeat(${columns.length}, minmax(260px, 1fr))` }}>
-          {columns.map((status) => {
-            const inColumn = nodes.filter((t) => t.status === status);
-            return (
-              <section key={status} className="board-column" aria-label={ticketStatusLabel(status)}>
-                <h2>
-                  <TicketStatusBadge status={status} /> <span className="muted">{inColumn.length}</span>
-                </h2>
-                {inColumn.map((t) => (
-                  <TicketCard key={t.id} ticket={t} />
-                ))}
-              </section>
-            );
-          })}
+      {!connection && result.fetching && <Loading what="tickets" />}
+      {!connection && result.error && <ErrorState error={result.error} what="tickets" />}
+      {connection && (
+        // Stays mounted when a bulk action empties the page, so its outcome remains readable.
+        <div className="board-toolbar">
+          {nodes.length > 0 && (
+            <label className="chip">
+              <input type="checkbox" checked={allOnPage} onChange={(e) => selectPage(e.target.checked)} />
+              Select all on this page
+            </label>
+          )}
+          <BulkBar
+            selected={[...selected]}
+            titles={titles}
+            onDone={(failed) => setSelected(new Set(failed))}
+            onClear={() => setSelected(new Set())}
+          />
         </div>
+      )}
+      {connection && nodes.length === 0 && <Empty>No tickets match these filters.</Empty>}
+      {connection && nodes.length > 0 && (
+        <>
+          <div className="board" style={{ gridTemplateColumns: `repeat(${columns.length}, minmax(260px, 1fr))` }}>
+            {columns.map((status) => {
+              const inColumn = nodes.filter((t) => t.status === status);
+              return (
+                <section key={status} className="board-column" aria-label={ticketStatusLabel(status)}>
+                  <h2>
+                    <TicketStatusBadge status={status} /> <span className="muted">{inColumn.length}</span>
+                  </h2>
+                  {inColumn.map((t) => (
+                    <TicketCard key={t.id} ticket={t} selected={selected.has(t.id)} onSelect={() => toggle(t.id)} />
+                  ))}
+                </section>
+              );
+            })}
+          </div>
+        </>
+      )}
+      {connection && (params.after || connection.pageInfo.hasNextPage) && (
+        <nav className="pager button-row" aria-label="Pages">
+          {params.after && (
+            <button type="button" onClick={() => change({})}>
+              ← First page
+            </button>
+          )}
+          {params.after && (
+            <button type="button" onClick={() => window.history.back()}>
+              ‹ Previous
+            </button>
+          )}
+          {connection.pageInfo.hasNextPage && (
+            <button
+              type="button"
+              onClick={() =>
+                navigate(
+                  paths.tickets(
+                    boardQuery({ ...params, after: connection.pageInfo.endCursor ?? null, page: params.page + 1 }),
+                  ),
+                )
+              }
+            >
+              Next page ›
+            </button>
+          )}
+        </nav>
       )}
     </div>
   );

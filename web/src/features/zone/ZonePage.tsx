@@ -69,6 +69,9 @@ export function ZonePage({ zoneId }: { zoneId: string }) {
   const sensors = useMemo(() => {
     const list = result.data?.zone?.sensors ?? [];
     const pushed: Pushed | undefined = pushedSensors;
+    // A pushed sensor carries the row fragment's fields; only its masked type differs
+    // (typescript-eslint sees the two as one type, tsc does not).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     return pushed ? list.map((s) => (pushed.get(s.id) as typeof s | undefined) ?? s) : list;
   }, [result.data, pushedSensors]);
 

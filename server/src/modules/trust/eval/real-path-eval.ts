@@ -42,7 +42,7 @@ export interface RealPathEvalResult {
 async function client(app: FastifyInstance) {
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   let requests = 0;
-  async function gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
+  async function gql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T> {
     requests++;
     const res = await fetch(`${address}/graphql`, {
       method: 'POST',

@@ -1,0 +1,82 @@
+// Which ticket changes a receiver hears about, and the body it receives (pure).
+import type { Severity } from '../../generated/prisma/enums.js';
+import type { OutboxEvent, ReceiverRow } from './notifications-repository.js';
+
+export const NOTIFICATION_EVENTS = [
+  'TICKET_OPENED',
+  'TICKET_ESCALATED',
+  'TICKET_REOPENED',
+  'TICKET_RESOLVED',
+  'TEST',
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** ticket_event.type → notification event; the trigger queues only these types. */
+const EVENT_OF_TYPE: Record<string, NotificationEvent> = {
+  opened: 'TICKET_OPENED',
+  escalated: 'TICKET_ESCALATED',
+  reopened: 'TICKET_REOPENED',
+  resolved: 'TICKET_RESOLVED',
+  auto_resolved: 'TICKET_RESOLVED',
+};
+
+const SEVERITY_ORDER: Record<Severity, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
+
+/** A receiver hears a ticket at or above its minimum severity, in one of its zones (every zone when it lists none). */
+export function receiverWants(receiver: Pick<ReceiverRow, 'minSeverity' | 'zoneIds'>, ticket: OutboxEvent): boolean {
+  if (receiver.minSeverity && SEVERITY_ORDER[ticket.severity] < SEVERITY_ORDER[receiver.minSeverity]) return false;
+  if (receiver.zoneIds.length && (!ticket.zoneId || !receiver.zoneIds.includes(ticket.zoneId))) return false;
+  return true;
+}
+
+export function notificationEventOf(type: string): NotificationEvent | null {
+  return EVENT_OF_TYPE[type] ?? null;
+}
+
+/** The JSON body of a ticket notification (sent and signed byte for byte on every attempt). */
+export function ticketPayload(
+  deliveryId: string,
+  receiver: Pick<ReceiverRow, 'name'>,
+  event: NotificationEvent,
+  e: OutboxEvent,
+): string {
+  return JSON.stringify({
+    version: 1,
+    event,
+    deliveryId,
+    receiver: receiver.name,
+    at: new Date(e.at).toISOString(),
+    actor: e.actor,
+    note: e.note,
+    ticket: {
+      id: e.ticketId,
+      title: e.title,
+      kind: e.kind,
+      severity: e.severity,
+      status: e.status,
+      sensorId: e.sensorId,
+      zoneId: e.zoneId,
+      assignee: e.assignee,
+      openedAt: new Date(e.openedAt).toISOString(),
+      resolvedAt: e.resolvedAt ? new Date(e.resolvedAt).toISOString() : null,
+    },
+  });
+}
+
+export function testPayload(deliveryId: string, receiver: Pick<ReceiverRow, 'name'>, at: Date): string {
+  return JSON.stringify({
+    version: 1,
+    event: 'TEST',
+    deliveryId,
+    receiver: receiver.name,
+    at: at.toISOString(),
+    actor: null,
+    note: 'A test notification from Sensor Trust: this receiver is reachable and verifies the signature.',
+    ticket: null,
+  });
+}
+
+/** Exponential backoff with a cap: base, 2·base, 4·base, … */
+export function retryDelayMs(attemptsSoFar: number, baseMs: number, capMs = 10 * 60_000): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, attemptsSoFar - 1));
+}

@@ -1,0 +1,154 @@
+// Webhook notifications of ticket changes, modelled on Alertmanager's receivers:
+// receivers with a URL, a secret (HMAC-SHA256 signature header), a minimum severity
+// and zones; a delivery log with attempts, retried with exponential backoff.
+//
+// What to notify comes from the durable outbox the ticket_event trigger fills in the
+// ticket change's own transaction (migration 20261129500000), so a ticket opening,
+// escalating, reopening or resolving is notified once per change, never per reading,
+// whichever instance or path (ingest, sweep, a person) made it. `dispatch()` fans the
+// outbox out to deliveries and sends the due ones; it runs on a timer on every
+// instance (claims are SKIP LOCKED) and is woken after a ticket change commits.
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { NotificationSettings } from '../../config.js';
+import type { Severity } from '../../generated/prisma/enums.js';
+import { NotFoundError, UserInputError } from '../../graphql/errors.js';
+import {
+  notificationEventOf,
+  receiverWants,
+  retryDelayMs,
+  testPayload,
+  ticketPayload,
+} from './notification-routing.js';
+import type {
+  AttemptOutcome,
+  ClaimedDelivery,
+  DeliveryRow,
+  NewDelivery,
+  NotificationsRepository,
+  ReceiverRow,
+} from './notifications-repository.js';
+import { postWebhook } from './webhook-sender.js';
+
+const FAN_OUT_BATCH = 200;
+const SEND_BATCH = 20;
+
+export interface ReceiverInput {
+  name: string;
+  url: string;
+  secret: string;
+  minSeverity?: Severity | null;
+  zoneIds?: readonly string[] | null;
+}
+
+export interface NotificationsServiceDeps {
+  repo: NotificationsRepository;
+  settings: NotificationSettings;
+  log: FastifyBaseLogger;
+}
+
+function validated(input: ReceiverInput) {
+  const name = input.name.trim();
+  if (!name) throw new UserInputError('name must not be empty', { field: 'name' });
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    throw new UserInputError(`url is not a valid URL: "${input.url}"`, { field: 'url' });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UserInputError(`url must be http: or https:, got "${url.protocol}"`, { field: 'url' });
+  if (!input.secret) throw new UserInputError('secret must not be empty', { field: 'secret' });
+  const zoneIds = input.zoneIds?.length ? [...new Set(input.zoneIds)] : null;
+  return { name, url: url.toString(), secret: input.secret, minSeverity: input.minSeverity ?? null, zoneIds };
+}
+
+export function createNotificationsService({ repo, settings, log }: NotificationsServiceDeps) {
+  const leaseMs = settings.timeoutMs * 2 + 5_000;
+
+  async function send(claimed: ClaimedDelivery[]): Promise<AttemptOutcome[]> {
+    const outcomes = await Promise.all(
+      claimed.map(async (d): Promise<AttemptOutcome> => {
+        const result = await postWebhook(
+          d.url,
+          d.secret,
+          d.payload,
+          { 'x-sensor-trust-event': d.event, 'x-sensor-trust-delivery': d.id },
+          settings.timeoutMs,
+        );
+        const attempts = d.attempts + 1;
+        const retryInMs =
+          result.ok || attempts >= settings.maxAttempts ? null : retryDelayMs(attempts, settings.retryBaseMs);
+        if (!result.ok)
+          log.warn(
+            { deliveryId: d.id, attempts, error: result.error },
+            retryInMs === null ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry',
+          );
+        return { id: d.id, ok: result.ok, statusCode: result.statusCode, error: result.error, retryInMs };
+      }),
+    );
+    await repo.recordAttempts(outcomes);
+    return outcomes;
+  }
+
+  function plan(events: Parameters<Parameters<NotificationsRepository['fanOut']>[1]>[0], receivers: ReceiverRow[]) {
+    const rows: NewDelivery[] = [];
+    for (const e of events) {
+      const event = notificationEventOf(e.type);
+      if (!event) continue;
+      for (const r of receivers) {
+        if (!receiverWants(r, e)) continue;
+        const id = randomUUID();
+        rows.push({ id, receiverId: r.id, event, ticketId: e.ticketId, payload: ticketPayload(id, r, event, e) });
+      }
+    }
+    return rows;
+  }
+
+  return {
+    createReceiver(input: ReceiverInput): Promise<ReceiverRow> {
+      return repo.createReceiver(validated(input));
+    },
+
+    listReceivers: () => repo.listReceivers(),
+
+    deleteReceiver: (id: string) => repo.deleteReceiver(id),
+
+    deliveries(receiverId: string, first: number | null | undefined): Promise<DeliveryRow[]> {
+      const n = first ?? 20;
+      if (!Number.isInteger(n) || n < 1 || n > 500)
+        throw new UserInputError(`first must be between 1 and 500, got ${n}`, { field: 'first' });
+      return repo.deliveries(receiverId, n);
+    },
+
+    /** Sends a TEST notification now and returns its delivery after the first attempt (retried like any other). */
+    async sendTest(receiverId: string, now: Date): Promise<DeliveryRow> {
+      const receiver = await repo.findReceiver(receiverId);
+      if (!receiver) throw new NotFoundError('Notification receiver', receiverId);
+      const id = randomUUID();
+      const payload = testPayload(id, receiver, now);
+      // Inserted already leased to this call: the dispatcher must not send it at the same time.
+      await repo.insertDelivery({ id, receiverId, event: 'TEST', ticketId: null, payload }, leaseMs);
+      await send([{ id, payload, event: 'TEST', attempts: 0, url: receiver.url, secret: receiver.secret }]);
+      return (await repo.findDelivery(id))!;
+    },
+
+    /** One round: outbox → deliveries, then the due deliveries sent. Returns how many attempts were made. */
+    async dispatch(): Promise<number> {
+      for (;;) {
+        const { events } = await repo.fanOut(FAN_OUT_BATCH, plan);
+        if (events < FAN_OUT_BATCH) break;
+      }
+      let attempts = 0;
+      for (;;) {
+        const claimed = await repo.claimDue(SEND_BATCH, leaseMs);
+        if (!claimed.length) break;
+        attempts += (await send(claimed)).length;
+        if (claimed.length < SEND_BATCH) break;
+      }
+      return attempts;
+    },
+  };
+}
+
+export type NotificationsService = ReturnType<typeof createNotificationsService>;
