@@ -33,7 +33,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
             await t.app.db.transaction(async (tx) => {
               await tx.$executeRaw`
                 INSERT INTO reading (sensor_id, ts, value)
-                SELECT s, to_timestamp(${Date.parse(readings[0]!.timestamp)}::float8 / 1000.0), v
+                SELECT s, to_timestamp(${Date.parse(readings[0].timestamp)}::float8 / 1000.0), v
                   FROM unnest(${sensors}::text[], ${readings.map((r) => r.value)}::float8[]) AS u(s, v)`;
               await new Promise((r) => setTimeout(r, 30 + ((u * 7) % 40)));
             });
@@ -125,7 +125,7 @@ async function counts(url: string) {
               (SELECT (count(*) - count(DISTINCT (sensor_id, at, score, status)))::int FROM trust_point) AS dup_points,
               (SELECT (count(*) - count(DISTINCT (sensor_id, kind)))::int FROM ticket WHERE status <> 'RESOLVED') AS open_dup`,
     );
-    return rows[0]!;
+    return rows[0];
   } finally {
     await client.end();
   }

@@ -53,7 +53,7 @@ export function createTrustStreamRepository() {
              b AS (SELECT r.xid FROM reading r, s WHERE r.xid > ${from}::xid8 AND r.xid < s.x
                     ORDER BY r.xid OFFSET ${limit}::int LIMIT 1)
         SELECT COALESCE((SELECT xid FROM b), (SELECT x FROM s))::text AS upper`;
-      return rows[0]!.upper;
+      return rows[0].upper;
     },
 
     /** Rows of the given partitions with position ≤ xid < upper (per partition), any order. */
@@ -64,7 +64,7 @@ export function createTrustStreamRepository() {
       upper: string,
       mask: number,
     ): Promise<LogRow[]> {
-      let from = positions[0]!;
+      let from = positions[0];
       for (const p of positions) if (BigInt(p) < BigInt(from)) from = p;
       return tx.$queryRaw<LogRow[]>`
         SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
@@ -113,7 +113,7 @@ export function createTrustStreamRepository() {
     /** Every transaction that committed before this call has an id below the returned one. */
     async barrier(tx: SqlTx): Promise<string> {
       const rows = await tx.$queryRaw<{ x: string }[]>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`;
-      return rows[0]!.x;
+      return rows[0].x;
     },
 
     /** True when every partition's position is at or past `barrier`. */

@@ -74,7 +74,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const parts = owned.filter((p) => positions.has(p));
       if (parts.length === 0) return null;
       const from = parts.map((p) => positions.get(p)!);
-      let lowest = from[0]!;
+      let lowest = from[0];
       for (const f of from) if (BigInt(f) < BigInt(lowest)) lowest = f;
       const upper = await repo.upperBound(tx, lowest, settings.batchRows);
       if (BigInt(upper) <= BigInt(lowest)) return null;
@@ -113,7 +113,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
           tx,
           keys,
           keys.map((k) => minutes.get(k)!),
-          parts[0]! % MINUTE_SHARDS,
+          parts[0] % MINUTE_SHARDS,
         );
       }
       await repo.advance(
