@@ -116,12 +116,22 @@ export function createTrustStreamRepository() {
       return rows[0].x;
     },
 
-    /** True when every partition's position is at or past `barrier`. */
+    /**
+     * True when everything committed below `barrier` has been applied: every transaction
+     * below it has finished, and no partition has a stored reading between its position and
+     * the barrier. (An idle partition need not have moved its position: the instance that
+     * owns it may have nothing to do.)
+     */
     async caughtUp(tx: SqlTx, barrier: string, partitions: number): Promise<boolean> {
-      const rows = await tx.$queryRaw<{ behind: number }[]>`
-        SELECT count(*)::int AS behind FROM trust_stream
-         WHERE partition < ${partitions}::int AND position < ${barrier}::xid8`;
-      return rows[0]?.behind === 0;
+      const rows = await tx.$queryRaw<{ ok: boolean }[]>`
+        SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${barrier}::xid8
+               AND (SELECT count(*) FROM trust_stream WHERE partition < ${partitions}::int) = ${partitions}::int
+               AND NOT EXISTS (
+                 SELECT 1 FROM trust_stream t
+                   JOIN reading r ON r.xid >= t.position AND r.xid < ${barrier}::xid8
+                                 AND (hashtext(r.sensor_id) & ${partitions - 1}::int) = t.partition
+                  WHERE t.partition < ${partitions}::int AND t.position < ${barrier}::xid8) AS ok`;
+      return rows[0]?.ok === true;
     },
   };
 }

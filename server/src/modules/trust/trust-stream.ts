@@ -52,10 +52,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
   /** Resolves the idle wait early (local ingest, a barrier). */
   let wake: (() => void) | null = null;
   let wakeRequested = false;
-  /** Barriers waiting: ticks then advance positions even when they read nothing. */
+  /** Barriers waiting on this instance: ticks then run back to back. */
   let waiting = 0;
   let tickListeners: (() => void)[] = [];
   const stats = { ticks: 0, readings: 0, lastTickMs: 0 };
+  let lastIdleAdvance = 0;
 
   /** A sleep that a local ingest may cut short (idle), or only a barrier may (after work). */
   let idle = false;
@@ -79,7 +80,9 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const upper = await repo.upperBound(tx, lowest, settings.batchRows);
       if (BigInt(upper) <= BigInt(lowest)) return null;
       const rows = await repo.readRange(tx, parts, from, upper, mask);
-      if (rows.length === 0 && waiting === 0) return null;
+      // Nothing of ours in the range (other partitions' rows, or none): move the position
+      // at most once a second, so later ticks do not scan those rows again and again.
+      if (rows.length === 0 && performance.now() - lastIdleAdvance < 1000) return null;
 
       // Per sensor, in timestamp order (the log holds each (sensor, ts) once).
       const bySensor = new Map<string, ReadingSample[]>();
@@ -125,6 +128,10 @@ export function createTrustStream(deps: TrustStreamDeps) {
       return { effects, rows: rows.length };
     });
     if (!result) return false;
+    if (result.rows === 0) {
+      lastIdleAdvance = performance.now();
+      return false;
+    }
     stats.ticks++;
     stats.readings += result.rows;
     if (result.effects) trust.afterCommit(result.effects);
