@@ -1,4 +1,5 @@
 // Builds the application (tests import this); server.ts is the only file that listens.
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import dashboardResponseCache from './modules/dashboard/dashboard-response-cache.js';
@@ -12,6 +13,9 @@ import liveUpdatesPlugin from './modules/subscriptions/live-updates-plugin.js';
 import { createServices, type Services } from './services.js';
 import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 import { startPeriodicJob } from './jobs/periodic-job.js';
+import authPlugin from './modules/auth/auth-plugin.js';
+import abuseLimits from './plugins/abuse-limits.js';
+import mqttIngest from './plugins/mqtt-ingest.js';
 import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
@@ -39,7 +43,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     disableRequestLogging: !config.logRequests,
-    bodyLimit: 64 * 1024 * 1024,
+    // Sized to the largest legal ingestReadings batch (MAX_BATCH_SIZE); 413 beyond.
+    bodyLimit: config.limits.bodyLimitBytes,
+    // Random request ids: a masked error's id finds its log line, across restarts and instances.
+    genReqId: () => randomBytes(8).toString('hex'),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     // Creating a fresh embedded database takes several seconds on a busy laptop.
@@ -59,6 +66,18 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   const services = createServices(app, config, { now: options.now });
   app.decorate('services', services);
+  await app.register(authPlugin, {
+    auth: services.auth,
+    settings: config.auth,
+    limits: config.limits,
+    host: config.host,
+  });
+  await app.register(abuseLimits, {
+    limits: config.limits,
+    corsOrigins: config.corsOrigins,
+    redisUrl: config.redisUrl,
+    namespace: config.redisNamespace,
+  });
   await app.register(liveUpdatesPlugin, { services });
   // Before the GraphQL route, whose hooks it adds; in process only (see the file).
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
@@ -68,6 +87,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // before the database closes.
   app.addHook('onReady', () => services.trustStream.start());
   app.addHook('preClose', () => services.trustStream.stop());
+  if (config.mqtt) await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings });
+  else app.decorate('mqtt', null);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {
       intervalMs: config.sweepIntervalMs,

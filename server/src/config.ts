@@ -47,8 +47,64 @@ export interface Config {
   webDir: string;
   /** Log every HTTP request at info level (off by default in the demo). */
   logRequests: boolean;
+  /** API keys and roles (modules/auth). */
+  auth: AuthSettings;
+  /** Request size, rate and query-shape limits (graphql/limits, plugins/abuse-limits). */
+  limits: LimitSettings;
+  /** Origins allowed by CORS (CORS_ORIGINS, comma-separated); empty: no CORS headers at all. */
+  corsOrigins: string[];
+  /** Answer introspection queries (INTROSPECTION, default true; GraphiQL needs it). */
+  introspection: boolean;
   /** Webhook notifications of ticket changes (modules/notifications). */
   notifications: NotificationSettings;
+  /** MQTT ingestion (plugins/mqtt-ingest.ts); null without MQTT_URL. */
+  mqtt: MqttSettings | null;
+}
+
+export interface MqttSettings {
+  /** MQTT_URL: mqtt://, mqtts://, ws:// or wss://. */
+  url: string;
+  /** MQTT_TOPIC, default sensors/+/readings: `+` is the sensor id. */
+  topic: string;
+  /** MQTT_ERRORS_TOPIC, default sensor-trust/ingest-errors: rejected items, one message per source message. */
+  errorsTopic: string;
+  /** MQTT_CLIENT_ID, default sensor-trust-<REDIS_NAMESPACE>: the persistent session's name. */
+  clientId: string;
+}
+
+export interface AuthSettings {
+  /** ADMIN_API_KEY: bootstraps (creates if absent) one ADMIN key with this value. */
+  adminApiKey: string | null;
+  /** AUTH_RECHECK_SECONDS (default 30): how long a checked key is trusted before it is looked up again; revoked keys end their WebSockets within this. */
+  recheckMs: number;
+  /** TRUST_ACTOR_HEADER (default false): take the ticket actor from `x-actor` (a signing-in proxy sets it) for keys that may act on tickets. */
+  trustActorHeader: boolean;
+  /** METRICS_PUBLIC (default false): serve /metrics without a key. */
+  metricsPublic: boolean;
+}
+
+export interface LimitSettings {
+  /** BODY_LIMIT_BYTES: largest request body (default sized to a MAX_BATCH_SIZE batch). */
+  bodyLimitBytes: number;
+  /** QUERY_MAX_COST (default 50000): estimated cost ceiling; list fields multiply by first/last or their list size. */
+  maxCost: number;
+  /** QUERY_LIST_SIZE (default 100): assumed size of a list without first/last and without an estimate of its own. */
+  defaultListSize: number;
+  /** QUERY_MAX_DEPTH (default 12). */
+  maxDepth: number;
+  /** QUERY_MAX_ALIASES (default 30). */
+  maxAliases: number;
+  /** QUERY_MAX_TOKENS (default 10000): send large batches as variables, not literals. */
+  maxTokens: number;
+  /** RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_SECONDS per key (per address without one); 0 disables. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /** WS_MAX_PAYLOAD_BYTES (default 262144): largest WebSocket message. */
+  wsMaxPayloadBytes: number;
+  /** WS_MAX_SUBSCRIPTIONS_PER_SOCKET (default 50). */
+  wsMaxSubscriptionsPerSocket: number;
+  /** WS_MAX_SOCKETS_PER_KEY (default 500): open WebSockets per API key (open mode: unbounded). */
+  wsMaxSocketsPerKey: number;
 }
 
 export interface NotificationSettings {
@@ -184,6 +240,76 @@ function ticketSettings(env: Env): TicketSettings {
   };
 }
 
+/** Room for one reading of a MAX_BATCH_SIZE batch in JSON (long ids, full timestamps, 17-digit values) plus the query. */
+const BYTES_PER_READING = 256;
+
+function authSettings(env: Env): AuthSettings {
+  const adminApiKey = env.ADMIN_API_KEY || null;
+  if (adminApiKey !== null && (adminApiKey.length < 24 || /\s/.test(adminApiKey))) {
+    throw new ConfigError(
+      'ADMIN_API_KEY must be at least 24 characters without spaces (e.g. `openssl rand -base64 32`)',
+    );
+  }
+  return {
+    adminApiKey,
+    recheckMs: integer(env, 'AUTH_RECHECK_SECONDS', 30, 1, 3600) * 1000,
+    trustActorHeader: bool(env, 'TRUST_ACTOR_HEADER', false),
+    metricsPublic: bool(env, 'METRICS_PUBLIC', false),
+  };
+}
+
+function limitSettings(env: Env, maxBatchSize: number): LimitSettings {
+  const batchBytes = Math.max(1024 * 1024, maxBatchSize * BYTES_PER_READING + 64 * 1024);
+  return {
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', batchBytes, 1024, 1024 * 1024 * 1024),
+    maxCost: integer(env, 'QUERY_MAX_COST', 50_000, 1, 1_000_000_000),
+    defaultListSize: integer(env, 'QUERY_LIST_SIZE', 100, 1, 1_000_000),
+    maxDepth: integer(env, 'QUERY_MAX_DEPTH', 12, 1, 100),
+    maxAliases: integer(env, 'QUERY_MAX_ALIASES', 30, 0, 10_000),
+    maxTokens: integer(env, 'QUERY_MAX_TOKENS', 10_000, 100, 10_000_000),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 3000, 0, 100_000_000),
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 86_400) * 1000,
+    wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 256 * 1024 * 1024),
+    wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 100_000),
+    wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 500, 1, 1_000_000),
+  };
+}
+
+function origins(env: Env): string[] {
+  const raw = env.CORS_ORIGINS ?? '';
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must list origins like https://ops.example.com, got "${origin}"`);
+    }
+  }
+  return list;
+}
+
+function mqttSettings(env: Env, namespace: string): MqttSettings | null {
+  const url_ = url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
+  if (!url_) return null;
+  const topic = env.MQTT_TOPIC || 'sensors/+/readings';
+  const levels = topic.split('/');
+  if (levels.includes('#') || levels.filter((l) => l === '+').length > 1)
+    throw new ConfigError(`MQTT_TOPIC may hold at most one + (the sensor id) and no #, got "${topic}"`);
+  return {
+    url: url_,
+    topic,
+    errorsTopic: env.MQTT_ERRORS_TOPIC || 'sensor-trust/ingest-errors',
+    clientId: env.MQTT_CLIENT_ID || `sensor-trust-${namespace}`,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -194,6 +320,7 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST || '127.0.0.1';
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const dataDir = resolve(env.DATA_DIR || './data');
+  const maxBatchSize = integer(env, 'MAX_BATCH_SIZE', 10_000, 1, 1_000_000);
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host,
@@ -202,7 +329,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel,
-    maxBatchSize: integer(env, 'MAX_BATCH_SIZE', 10_000, 1, 1_000_000),
+    maxBatchSize,
     futureSkewMs: integer(env, 'FUTURE_SKEW_SECONDS', 300, 0, 86_400) * 1000,
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_SECONDS', 30, 0, 86_400) * 1000,
     dashboardCacheTtlMs: integer(env, 'DASHBOARD_CACHE_TTL_SECONDS', 30, 0, 86_400) * 1000,
@@ -217,6 +344,11 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: bool(env, 'GRAPHIQL', true),
     webDir: resolve(env.WEB_DIR || projectPath('web', 'dist')),
     logRequests: bool(env, 'LOG_REQUESTS', env.DEMO !== '1'),
+    auth: authSettings(env),
+    limits: limitSettings(env, maxBatchSize),
+    corsOrigins: origins(env),
+    introspection: bool(env, 'INTROSPECTION', true),
+    mqtt: mqttSettings(env, redisNamespace(env, databaseUrl, dataDir)),
     notifications: {
       pollMs: integer(env, 'NOTIFY_POLL_MS', 2000, 50, 600_000),
       retryBaseMs: integer(env, 'NOTIFY_RETRY_BASE_MS', 5000, 10, 3_600_000),

@@ -18,7 +18,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const { buildApp } = await import('./app.js');
-  const app = await buildApp(config, { backgroundJobs: true });
+  const { AuthSetupError } = await import('./modules/auth/auth-plugin.js');
+  let app;
+  try {
+    app = await buildApp(config, { backgroundJobs: true });
+  } catch (err) {
+    if (err instanceof AuthSetupError) {
+      console.error(`Refusing to start: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
 
   let closing = false;
   const shutdown = async (signal: string) => {

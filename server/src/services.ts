@@ -9,6 +9,7 @@ import { createReadingsRepository } from './modules/readings/readings-repository
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
+import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
 import { createTicketAutomation } from './modules/tickets/ticket-automation.js';
 import { createTicketsService } from './modules/tickets/tickets-service.js';
@@ -24,6 +25,8 @@ import { createTrustStateRepository } from './modules/trust/trust-state-reposito
 import { createTrustStream } from './modules/trust/trust-stream.js';
 import { createTrustStreamRepository } from './modules/trust/trust-stream-repository.js';
 import { advisoryLockLeases, ownAllPartitions } from './db/partition-leases.js';
+import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
+import { createAuthService } from './modules/auth/auth-service.js';
 import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
 import { createNotificationsService } from './modules/notifications/notifications-service.js';
 
@@ -83,6 +86,13 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   return {
     config,
     clock,
+    auth: createAuthService({
+      repo: createApiKeysRepository(prisma),
+      adminApiKey: config.auth.adminApiKey,
+      recheckMs: config.auth.recheckMs,
+      clock,
+      log: app.log,
+    }),
     trust,
     trustStream,
     readings,
@@ -95,7 +105,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     ticketsRepository,
     maintenanceRepository,
     ticketAutomation,
-    tickets: createTicketsService(prisma, app.events, clock),
+    tickets: createTicketsService(createTicketActionsRepository(prisma), app.events, clock),
     maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
     dashboardRepository,
     dashboard: createDashboardService(dashboardRepository, app.cache, {

@@ -10,6 +10,7 @@ describe('trust evaluation through the real ingestion path (PGlite)', () => {
     const result = await runRealPathEval({
       spec: {
         seed: 5,
+        realistic: false,
         zones: 2,
         faultsPerKind: 1,
         durationMs: 30 * 3_600_000,

@@ -14,7 +14,7 @@ describe.each(TARGETS)('tickets board API on %s', (target) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp(target, { now: () => NOW });
+    t = await startTestApp(target, { now: () => NOW, env: { TRUST_ACTOR_HEADER: 'true' } });
     await t.gql(`mutation { upsertZone(input: { id: "north", name: "North" }) { id } }`);
     const data = [];
     for (let i = 0; i < SENSORS; i++) {

@@ -1,6 +1,6 @@
 // Manual ticket lifecycle through GraphQL: every action from every status (legal →
 // new status and an event with who and when; illegal → BAD_USER_INPUT, nothing
-// changes), unknown ids, the x-actor header, and the tickets query.
+// changes), unknown ids, the x-actor header (TRUST_ACTOR_HEADER=true), and the tickets query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topic, type TicketUpdatedPayload } from '../src/events/topics.js';
 import { TARGETS } from './support/databases.js';
@@ -79,7 +79,7 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp(target, { now: () => NOW });
+    t = await startTestApp(target, { now: () => NOW, env: { TRUST_ACTOR_HEADER: 'true' } });
     t.app.events.on(Topic.TicketUpdated, (p) => published.push(p));
     await t.gql(`mutation { upsertZone(input: { id: "north", name: "North" }) { id } }`);
     await t.gql(`mutation { upsertZone(input: { id: "south", name: "South" }) { id } }`);

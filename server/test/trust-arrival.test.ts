@@ -120,6 +120,42 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     }
   });
 
+  it('a report-by-exception sensor (heartbeatSeconds) quiet for 11 min is not OFFLINE; past its heartbeat it is', async () => {
+    const res = await t.gql(
+      `mutation($i: SensorInput!) { upsertSensor(input: $i) { id heartbeatSeconds expectedIntervalSeconds } }`,
+      {
+        i: {
+          id: 'rbe-0',
+          name: 'rbe-0',
+          kind: 'temperature',
+          zoneId: 'lab',
+          expectedIntervalSeconds: 60,
+          heartbeatSeconds: 900,
+        },
+      },
+    );
+    expect(res.data!.upsertSensor).toEqual({ id: 'rbe-0', heartbeatSeconds: 900, expectedIntervalSeconds: 60 });
+    const bad = await t.gql(
+      `mutation { upsertSensor(input: { id: "rbe-x", name: "x", kind: "t", heartbeatSeconds: 10, expectedIntervalSeconds: 60 }) { id } }`,
+    );
+    expect(bad.errors?.[0].message).toMatch(/heartbeatSeconds/);
+    const start = NOW + 250 * MIN;
+    // changes every few minutes for an hour, then quiet
+    const rs: Reading[] = [];
+    for (let k = 0; k < 60; k += 3)
+      rs.push({ sensorId: 'rbe-0', timestamp: new Date(start + k * MIN).toISOString(), value: 21 + 0.2 * (k % 2) });
+    clock = start + 60 * MIN;
+    await post(rs);
+    clock = start + 57 * MIN + 11 * MIN;
+    await t.gql(`mutation { evaluateTrust }`);
+    let [s] = await sensors(t, 'rbe-0');
+    expect(s.trust.status).not.toBe('OFFLINE');
+    clock = start + 57 * MIN + 17 * MIN;
+    await t.gql(`mutation { evaluateTrust }`);
+    [s] = await sensors(t, 'rbe-0');
+    expect(s.trust.status).toBe('OFFLINE');
+  });
+
   it('8 parallel uploaders of consecutive live batches (committing out of order) keep a healthy fleet HEALTHY, like 1 uploader', async () => {
     const verdicts: Record<string, string>[] = [];
     for (const [run, uploaders] of [

@@ -9,6 +9,8 @@ import pg from 'pg';
 export interface SqlTx {
   $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): Promise<T>;
   $executeRaw(query: TemplateStringsArray, ...values: unknown[]): Promise<number>;
+  /** Statement text built once from trusted parts (a shared column list), `$1…` placeholders. */
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
 }
 
 export type RunInTransaction = <T>(work: (tx: SqlTx) => Promise<T>) => Promise<T>;
@@ -39,8 +41,9 @@ function pgSqlTx(client: pg.PoolClient): SqlTx {
   // lock and insert together); pg wants one query at a time per client, so they queue
   // here and run in the order they were issued.
   let tail: Promise<unknown> = Promise.resolve();
-  const run = (strings: TemplateStringsArray, values: unknown[]) => {
-    const result = tail.then(() => client.query({ text: toParameterizedSql(strings), values, types: pgTypes }));
+  const run = (strings: TemplateStringsArray | string, values: unknown[]) => {
+    const text = typeof strings === 'string' ? strings : toParameterizedSql(strings);
+    const result = tail.then(() => client.query({ text, values, types: pgTypes }));
     tail = result.catch(() => undefined);
     return result;
   };
@@ -50,6 +53,9 @@ function pgSqlTx(client: pg.PoolClient): SqlTx {
     },
     async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
       return (await run(strings, values)).rowCount ?? 0;
+    },
+    async $queryRawUnsafe<T>(text: string, ...values: unknown[]) {
+      return (await run(text, values)).rows as T;
     },
   };
 }
@@ -82,6 +88,9 @@ function pgliteSqlTx(tx: Transaction): SqlTx {
     },
     async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
       return (await tx.query(toParameterizedSql(strings), values)).affectedRows ?? 0;
+    },
+    async $queryRawUnsafe<T>(text: string, ...values: unknown[]) {
+      return (await tx.query(text, values)).rows as T;
     },
   };
 }

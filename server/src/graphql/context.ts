@@ -1,9 +1,15 @@
 import type { MercuriusContext } from 'mercurius';
+import type { Identity } from '../modules/auth/auth-service.js';
+import type { SocketSession } from '../modules/auth/socket-sessions.js';
 import type { Services } from '../services.js';
 import type { SetAsideValues } from './reading-values.js';
 
 export interface GraphQLContext extends MercuriusContext {
   services: Services;
+  /** The caller (modules/auth): set from the API key on HTTP and on the WebSocket's connection_init. */
+  auth?: Identity | null;
+  /** WebSocket connections only: what this socket holds (subscription count). */
+  wsSession?: SocketSession;
   /** Reading values that were not numbers, set aside before coercion (reading-values.ts). */
   readingValuesSetAside?: SetAsideValues;
 }

@@ -1,14 +1,18 @@
 // Mercurius on Fastify: schema.graphql, resolvers, loaders, subscriptions over
-// graphql-ws on the same path, errors with codes. (GraphiQL: http/web-app.ts.)
+// graphql-ws on the same path, errors with codes, and the limits on what one request
+// or socket may ask for (query-limits.ts). (GraphiQL: http/web-app.ts.)
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import fastifyWebsocket from '@fastify/websocket';
 import mercurius from 'mercurius';
 import type { Services } from '../services.js';
 import type { WebSocket } from 'ws';
 import { createConnectionHeartbeat } from '../modules/subscriptions/connection-heartbeat.js';
-import { isClientError } from './errors.js';
+import { presentedKey } from '../modules/auth/api-key-secret.js';
+import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
+import { formatErrors } from './error-formatter.js';
+import { checkTokenLimit, limitErrors, queryLimitRules } from './query-limits.js';
 import { installSingleCoercion } from './single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { projectPath } from '../project-paths.js';
@@ -17,24 +21,6 @@ export const SCHEMA_PATH = projectPath('schema.graphql');
 
 export interface GraphQLPluginOptions {
   services: Services;
-}
-
-/** Keeps errors the client can act on (with a code), masks everything else. */
-function toClientError(err: GraphQLError, app: FastifyInstance): GraphQLFormattedError {
-  const original = err.originalError;
-  if (err.extensions?.code) return err.toJSON();
-  // By name too: Mercurius' graphql-js may be another copy of the module than ours (vitest).
-  if (!original || original instanceof GraphQLError || original.name === 'GraphQLError' || isClientError(original)) {
-    // Parse and validation errors from graphql-js carry no code of their own.
-    return { ...err.toJSON(), extensions: { ...err.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } };
-  }
-  app.log.error({ err: original, path: err.path }, 'unexpected error in resolver');
-  return {
-    message: 'Internal server error',
-    path: err.path,
-    locations: err.locations,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  };
 }
 
 export default fp<GraphQLPluginOptions>(
@@ -46,6 +32,12 @@ export default fp<GraphQLPluginOptions>(
     app.addHook('preClose', async () => heartbeat.closeAll());
     app.addHook('onClose', async () => heartbeat.stop());
     const coercion = installSingleCoercion(app);
+    const { limits } = services.config;
+    const limitRules = queryLimitRules(limits, { introspection: services.config.introspection });
+    // Ours rather than Mercurius' (which allows 1 MiB messages): WS_MAX_PAYLOAD_BYTES.
+    await app.register(fastifyWebsocket, { options: { maxPayload: limits.wsMaxPayloadBytes } });
+    app.socketSessions.attach(app.websocketServer);
+    let wsRequests = 0;
     await app.register(mercurius, {
       schema: readFileSync(SCHEMA_PATH, 'utf8'),
       resolvers: buildResolvers() as never,
@@ -56,43 +48,52 @@ export default fp<GraphQLPluginOptions>(
       // Mercurius' own GraphiQL loads React and GraphiQL from a CDN; ours is built with the web app.
       graphiql: false,
       path: '/graphql',
-      queryDepth: 12,
-      context: () => ({ services }),
+      validationRules: limitRules,
+      // Browsers' simple requests (no preflight) are refused: a form or image on another site
+      // cannot query or post here. A JSON body, an Authorization header (never "simple") or a
+      // WebSocket handshake (its key arrives in connection_init, not in cookies) passes.
+      csrfPrevention: {
+        requiredHeaders: ['x-mercurius-operation-name', 'mercurius-require-preflight', 'authorization', 'upgrade'],
+      },
+      context: (request) => ({ services, auth: request.auth }),
       subscription: {
         // Subscription resolvers read the subscription hub (modules/subscriptions),
         // which listens on this emitter once per topic and fans out in process.
         emitter: app.events.emitter,
-        context: (socket: WebSocket) => {
+        // Runs on connection_init: the key of connectionParams.authorization decides who the socket is.
+        context: async (socket: WebSocket) => {
           heartbeat.track(socket);
-          return { services };
+          const session = app.socketSessions.session(socket);
+          const result = await services.auth.authenticate(presentedKey(session?.authorization));
+          if (!result.ok) {
+            app.metrics?.authFailures.inc({ reason: result.reason });
+            socket.close(4401, FAILURE_MESSAGES[result.reason]);
+            return { services, auth: null };
+          }
+          if (session && !app.socketSessions.bind(session, result.identity.keyId)) {
+            socket.close(4429, 'Too many connections for this API key (WS_MAX_SOCKETS_PER_KEY)');
+            return { services, auth: null };
+          }
+          return { services, auth: result.identity, wsSession: session, wsRequestId: `ws-${++wsRequests}` };
         },
         // graphql-transport-ws pings (application level) on top of the ws-level heartbeat.
         keepAlive: services.config.wsKeepAliveMs || undefined,
         fullWsTransport: true,
       },
-      errorFormatter: (execution, ctx) => {
-        const formatted = mercurius.defaultErrorFormatter(execution, ctx);
-        const errors = (execution.errors ?? []).flatMap((err): GraphQLFormattedError[] => {
-          // Mercurius wraps all validation errors of a request in one error.
-          const inner = (err.originalError as { errors?: unknown } | undefined)?.errors;
-          if (Array.isArray(inner)) {
-            return inner.map((e: GraphQLError) => ({
-              message: e.message,
-              locations: e.locations,
-              extensions: { ...e.extensions, code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' },
-            }));
-          }
-          return [toClientError(err, app)];
-        });
-        // No data and no error tied to a field: the request itself was refused (its variables).
-        const refused =
-          execution.data === undefined && errors.length > 0 && (execution.errors ?? []).every((e) => !e.path);
-        if (refused)
-          return { statusCode: 400, response: { data: null, errors: coercion.variableErrors(ctx) ?? errors } };
-        return { statusCode: formatted.statusCode, response: { data: execution.data ?? null, errors } };
-      },
+      errorFormatter: (execution, ctx) => formatErrors(execution, ctx, app.log, coercion),
     });
     coercion.attach();
+    app.graphql.addHook('preParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));
+    // Subscriptions over the socket skip Mercurius' validation rules: the same limits here.
+    app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));
+    app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
+      const errors = limitErrors(schema, document, limitRules);
+      if (errors.length > 0) {
+        throw new mercurius.ErrorWithProps(errors[0].message, {
+          code: errors[0].extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
+        });
+      }
+    });
   },
-  { name: 'graphql', dependencies: ['database', 'pubsub'] },
+  { name: 'graphql', dependencies: ['database', 'pubsub', 'auth'] },
 );

@@ -10,6 +10,8 @@ import { trustResolvers } from '../modules/trust/trust-resolvers.js';
 import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
 import { notificationsResolvers } from '../modules/notifications/notifications-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
+import { authResolvers } from '../modules/auth/auth-resolvers.js';
+import { guardRootFields } from '../modules/auth/guard.js';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
 
@@ -26,18 +28,22 @@ function merge(...maps: ResolverMap[]): ResolverMap {
   return out;
 }
 
+/** Every module's resolvers, each root field behind the roles check (modules/auth/roles.ts). */
 export function buildResolvers(): ResolverMap {
-  return merge(
-    { DateTime: DateTimeScalar } as unknown as ResolverMap,
-    ...([
-      sensorsResolvers,
-      trustResolvers,
-      ticketsResolvers,
-      dashboardResolvers,
-      readingsResolvers,
-      notificationsResolvers,
-      subscriptionsResolvers,
-    ] as Resolvers[] as ResolverMap[]),
+  return guardRootFields(
+    merge(
+      { DateTime: DateTimeScalar } as unknown as ResolverMap,
+      ...([
+        sensorsResolvers,
+        trustResolvers,
+        ticketsResolvers,
+        dashboardResolvers,
+        readingsResolvers,
+        notificationsResolvers,
+        subscriptionsResolvers,
+        authResolvers,
+      ] as Resolvers[] as ResolverMap[]),
+    ),
   );
 }
 

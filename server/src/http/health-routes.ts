@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: { registry: Registry; readingsIngested: Counter<'outcome'> };
+    metrics: { registry: Registry; readingsIngested: Counter<'outcome'>; authFailures: Counter<'reason'> };
     /** Set when shutdown starts: readiness turns false so load balancers drain us. */
     shuttingDown: boolean;
   }
@@ -28,7 +28,13 @@ export default fp(
       labelNames: ['outcome'],
       registers: [registry],
     });
-    app.decorate('metrics', { registry, readingsIngested });
+    const authFailures = new Counter({
+      name: 'sensor_trust_auth_failures_total',
+      help: 'Requests and WebSocket connections refused for their API key, by reason (missing, unknown, revoked, forbidden)',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    app.decorate('metrics', { registry, readingsIngested, authFailures });
     app.decorate('shuttingDown', false);
 
     app.addHook('onResponse', async (request, reply) => {

@@ -25,8 +25,16 @@ export async function registerWebApp(app: FastifyInstance, webDir: string, graph
     );
     return;
   }
+  // The app's files hold no data: served without a key (modules/auth reads `config.public`).
+  // The sign-in screen is one of them.
+  let marking = true;
+  app.addHook('onRoute', (route) => {
+    if (marking) route.config = { ...route.config, public: true };
+  });
   await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
-  if (graphiql) app.get('/graphiql', (_request, reply) => reply.sendFile('graphiql.html'));
+  marking = false;
+  if (graphiql)
+    app.get('/graphiql', { config: { public: true } }, (_request, reply) => reply.sendFile('graphiql.html'));
   app.setNotFoundHandler((request, reply) => {
     const accept = request.headers.accept ?? '';
     if (request.method === 'GET' && accept.includes('text/html')) return reply.sendFile('index.html');

@@ -37,6 +37,13 @@ export interface TrustThresholds {
   stuckMaxRun: number;
   /** Accepted chance that a healthy sensor repeats its value that many times (sets the run length from the learned repeat rate). Default 1e-8. */
   stuckFalseAlarm: number;
+  /**
+   * A sensor whose step (smallest change seen) is at least this many scaleFloors and whose
+   * value usually repeats counts as coarsely quantised… Default 4.
+   */
+  stuckCoarseSteps: number;
+  /** …and needs a run this long for STUCK (sitting on one step is plausible for hours). Default 480. */
+  stuckQuantisedRun: number;
   /** STUCK clears after this many moving readings. Default 10. */
   stuckClearReadings: number;
   /** NOISE when short-term mean |Δ| exceeds the learned baseline by this factor… Default 3. */
@@ -55,6 +62,8 @@ export interface TrustThresholds {
   clockLateIntervals: number;
   /** CLOCK when the mean distance of intervals from a whole multiple of the expected interval exceeds this (0..0.5). Default 0.2. */
   clockIrregularity: number;
+  /** …or than the sensor's own learned normal irregularity plus this margin, whichever is larger. Default 0.08. */
+  clockIrregularityMargin: number;
   /** CLOCK clears after this many clean readings. Default 50. */
   clockClearReadings: number;
   /** OFFLINE after this many expected intervals without a reading… Default 3. */
@@ -64,6 +73,11 @@ export interface TrustThresholds {
    * as it shows in a row only with this probability (at least offlineIntervals). Default 0.0001.
    */
   offlineFalseAlarm: number;
+  /**
+   * Silences up to this many intervals are learned as the sensor's usual (bursty radio loss):
+   * OFFLINE then needs one interval more than the longest recent one. Default 12.
+   */
+  offlineLearnMaxIntervals: number;
   /** …plus this grace for timestamp jitter, so two lost readings and a slightly late third are not OFFLINE. Default 10 s. */
   offlineGraceSeconds: number;
   /** Completeness is counted in buckets of this many expected intervals (7 kept, the last up-to-6 complete ones judged). Default 10. */
@@ -128,6 +142,8 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   stuckMinRun: 6,
   stuckMaxRun: 120,
   stuckFalseAlarm: 1e-8,
+  stuckCoarseSteps: 4,
+  stuckQuantisedRun: 480,
   stuckClearReadings: 10,
   noiseRatio: 3,
   noiseConfirmReadings: 4,
@@ -137,10 +153,12 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   clockFutureSeconds: 60,
   clockLateIntervals: 2,
   clockIrregularity: 0.2,
+  clockIrregularityMargin: 0.08,
   clockClearReadings: 50,
   offlineIntervals: 3,
   offlineGraceSeconds: 10,
   offlineFalseAlarm: 0.0001,
+  offlineLearnMaxIntervals: 12,
   gapBucketIntervals: 10,
   gapMinBuckets: 3,
   gapCompleteness: 0.7,

@@ -103,6 +103,13 @@ function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number)
   }
 }
 
+/** The observed interval is steadily another one than configured (faster, or slower and not a whole multiple). */
+function otherInterval(s: TrustState, expMs: number, slack = 0): boolean {
+  const q = s.ivl / expMs;
+  if (q < 0.75 + slack) return true;
+  return q > 1.5 - slack && Math.abs(q - Math.round(q)) > 0.2 - slack;
+}
+
 function runNeeded(th: TrustThresholds, p0: number): number {
   if (p0 <= 1e-6) return th.stuckMinRun;
   if (p0 >= 1 - 1e-9) return th.stuckMaxRun;
@@ -153,13 +160,34 @@ function step(
   // GAP is judged from the first reading of the current reporting run: a silence longer than a
   // completeness bucket is OFFLINE's business, and GAP starts over after it.
   if (s.lastTs === null || ts - s.lastTs > th.gapBucketIntervals * expMs) s.firstTs = ts;
-  if (s.lastTs !== null) {
-    const r = (ts - s.lastTs) / expMs;
-    if (r < 10) {
+  const hbMs = p.heartbeatSeconds ? p.heartbeatSeconds * 1000 : 0;
+  const prevTs = s.lastTs;
+  if (s.lastTs === null) s.ivl = expMs;
+  else {
+    const delta = ts - s.lastTs;
+    // Observed interval: a running median of the gaps (robust to lost readings below 50 %).
+    s.ivl += ((delta > s.ivl ? 1 : delta < s.ivl ? -1 : 0) * s.ivl) / 32;
+    if (s.ivl < 1) s.ivl = 1;
+    const r = delta / expMs;
+    // Report-by-exception sensors (heartbeat) have no schedule to be regular about.
+    if (r < 10 && hbMs === 0) {
       const k = r < 1.5 ? 1 : Math.round(r);
-      const off = Math.abs(r - k);
-      s.irr += ((off > 0.5 ? 0.5 : off) - s.irr) / 32;
+      let off = Math.abs(r - k);
+      if (s.n > 64) {
+        // …or on the interval it is observed to keep (a sensor sending every 10 s, configured 60 s)
+        const ro = delta / s.ivl;
+        const offObs = Math.abs(ro - (ro < 1.5 ? 1 : Math.round(ro)));
+        if (offObs < off) off = offObs;
+      }
+      if (off > 0.5) off = 0.5;
+      s.irr += (off - s.irr) / 32;
+      // its own normal jitter, learned while CLOCK is not raised
+      if (s.ra[K_CLOCK] === 0 || (s.rf[K_CLOCK] & RF_ADVISORY) !== 0)
+        s.irrN += (off - s.irrN) / (s.n < 512 ? s.n : 512);
     }
+    // usual silences (in intervals), decaying: a radio that loses a few in a row is not OFFLINE
+    s.gm *= 0.998;
+    if (r > 1.5 && r <= th.offlineLearnMaxIntervals && r > s.gm) s.gm = r;
   }
   s.lastTs = ts;
   // Live when it arrives within its interval (or the lateness bound) of its timestamp; history
@@ -174,9 +202,23 @@ function step(
     clear(s, K_OFFLINE, ts);
     s.offAt = null;
   }
-  if (warm && s.irr > th.clockIrregularity) {
+  const irrLimit = Math.max(th.clockIrregularity, s.irrN + th.clockIrregularityMargin);
+  const clockAdvisory = s.ra[K_CLOCK] > 0 && (s.rf[K_CLOCK] & RF_ADVISORY) !== 0;
+  if (warm && hbMs === 0 && s.irr > irrLimit) {
     clockEvent(s, 3, s.irr, ts);
-  } else if (!clockHit && s.ra[K_CLOCK] > 0 && ++s.rc[K_CLOCK] >= th.clockClearReadings) clear(s, K_CLOCK, ts);
+    clockHit = true;
+  } else if (!clockHit && s.ra[K_CLOCK] > 0 && !clockAdvisory && ++s.rc[K_CLOCK] >= th.clockClearReadings)
+    clear(s, K_CLOCK, ts);
+  // A sensor that steadily reports at another interval than configured: a LOW advisory naming it.
+  if (!clockHit && (s.ra[K_CLOCK] === 0 || clockAdvisory) && hbMs === 0) {
+    if (n > 4 * th.warmupReadings && otherInterval(s, expMs)) {
+      raise(s, K_CLOCK, SEV_LOW, ts, true);
+      const e = K_CLOCK * EV;
+      s.e[e] = 4;
+      s.e[e + 1] = s.ivl;
+      s.e[e + 2] = 0;
+    } else if (clockAdvisory && !otherInterval(s, expMs, 0.1)) clear(s, K_CLOCK, ts);
+  }
 
   // OUT_OF_RANGE: flagged on the first such reading; the value is kept out of every statistic.
   const lo = p.minValue;
@@ -204,7 +246,14 @@ function step(
   if (n >= BUF && (n & 3) === 0) recomputeMedian(s, (n & 15) === 0);
 
   // SPIKE: far from the local median, then back on the next reading.
-  const floor = th.scaleFloor;
+  // Quantisation step: the smallest change seen between consecutive readings.
+  if (n > 1) {
+    const ch = x - s.prev;
+    const ach = ch < 0 ? -ch : ch;
+    if (ach > 1e-9 * (x < 0 ? (x < -1 ? -x : 1) : x > 1 ? x : 1) && (s.qz === 0 || ach < s.qz)) s.qz = ach;
+  }
+  // A quantised sensor cannot resolve less than its step: dithering by one step is no spike.
+  const floor = th.scaleFloor > s.qz / 2 ? th.scaleFloor : s.qz / 2;
   const madSigma = 1.4826 * s.mad;
   const diffSigma = 0.886 * s.md;
   const sigma = madSigma > diffSigma ? (madSigma > floor ? madSigma : floor) : diffSigma > floor ? diffSigma : floor;
@@ -264,8 +313,20 @@ function step(
   s.prev = x;
   s.lvl += (x - s.lvl) / (n < 8 ? n : 8);
   const flat = n > 1 && ad <= 1e-9 * (x < 0 ? (x < -1 ? -x : 1) : x > 1 ? x : 1);
-  if (flat) {
-    if (s.run === 1) s.runNeed = runNeeded(th, s.p0);
+  // A report-by-exception sensor repeats its value at heartbeat spacing: that is "unchanged",
+  // not stuck, so such repeats neither extend nor break a run.
+  const heartbeatRepeat = flat && hbMs > 0 && prevTs !== null && ts - prevTs >= hbMs / 2;
+  if (heartbeatRepeat) {
+    /* run unchanged */
+  } else if (flat) {
+    if (s.run === 1) {
+      s.runNeed = runNeeded(th, s.p0);
+      // Coarsely quantised and usually repeating (a 0.5 °C thermostat in a stable room): sitting
+      // on one step is plausible for hours, so STUCK needs a much longer run.
+      // A sensor never seen to move at all (qz = 0) may be such a sensor as well.
+      const coarse = s.qz === 0 || (s.qz >= th.stuckCoarseSteps * th.scaleFloor && s.p0 > 0.5);
+      if (coarse && s.runNeed < th.stuckQuantisedRun) s.runNeed = th.stuckQuantisedRun;
+    }
     s.run++;
   } else {
     s.run = 1;

@@ -49,6 +49,7 @@ export function message(s: TrustState, k: number): string {
     case 'CLOCK':
       if (e0 === 1) return `timestamp ${dur(e1)} ahead of the server clock`;
       if (e0 === 2) return `reading ${dur(e1)} older than the newest already seen (${e2} out of order so far)`;
+      if (e0 === 4) return `reports every ${dur(e1)}, not every ${num(s.exp)} s as configured`;
       return `irregular timestamps: intervals are on average ${Math.round(e1 * 100)} % of the expected ${num(s.exp)} s off schedule`;
     default:
       return unreachable(kind);

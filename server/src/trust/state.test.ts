@@ -151,27 +151,29 @@ describe('trust history points', () => {
 });
 
 describe('restoreTrustState', () => {
-  it('upgrades a stored version-1 state instead of resetting it', () => {
-    // fixtures/state-v1.json: written by the v1 build (300 readings, recovering from a 40-reading STUCK run).
-    const v1 = JSON.parse(readFileSync(new URL('./fixtures/state-v1.json', import.meta.url), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    expect(v1.v).toBe(1);
-    const s = restoreTrustState(structuredClone(v1));
-    expect(s.v).toBe(STATE_VERSION);
-    // everything learned survives: counts, ring, baselines, reputation and status
-    for (const key of ['n', 'buf', 'med', 'md', 'p0', 'a', 'b', 'st', 'ra', 'rs', 'e', 'lastTs', 'gC'])
-      expect({ key, value: (s as unknown as Record<string, unknown>)[key] }).toEqual({ key, value: v1[key] });
-    expect(s).not.toEqual(initialTrustState());
-    const v = verdictOf(s);
-    expect([v.status, v.score]).toEqual(['FAULTY', 43]);
-    // and it keeps working: healthy readings move it on from where it was, not from scratch
-    const more = healthySignal({ count: 20, start: (s.lastTs as number) + MIN, seed: 9 });
-    const out = observe(s, profile, more, more[more.length - 1].ts + 1000, cfg);
-    expect(out.state.n).toBe(320);
-    expect(out.verdict.status).not.toBe('UNKNOWN');
-  });
+  for (const version of [1, 2]) {
+    it(`upgrades a stored version-${version} state instead of resetting it`, () => {
+      // fixtures/state-vN.json: written by the vN build (300 readings, recovering from a 40-reading STUCK run).
+      const old = JSON.parse(
+        readFileSync(new URL(`./fixtures/state-v${version}.json`, import.meta.url), 'utf8'),
+      ) as Record<string, unknown>;
+      expect(old.v).toBe(version);
+      const s = restoreTrustState(structuredClone(old));
+      expect(s.v).toBe(STATE_VERSION);
+      // everything learned survives: counts, ring, baselines, reputation and status
+      for (const key of ['n', 'buf', 'med', 'md', 'p0', 'a', 'b', 'st', 'ra', 'e', 'lastTs', 'gC', 'irr'])
+        expect({ key, value: (s as unknown as Record<string, unknown>)[key] }).toEqual({ key, value: old[key] });
+      expect(s).not.toEqual(initialTrustState());
+      expect(s.irrN).toBe(old.irr);
+      const v = verdictOf(s);
+      expect([v.status, v.score]).toEqual(['FAULTY', 43]);
+      // and it keeps working: healthy readings move it on from where it was, not from scratch
+      const more = healthySignal({ count: 20, start: (s.lastTs as number) + MIN, seed: 9 });
+      const out = observe(s, profile, more, more[more.length - 1].ts + 1000, cfg);
+      expect(out.state.n).toBe(320);
+      expect(out.verdict.status).not.toBe('UNKNOWN');
+    });
+  }
 
   it('pads per-kind arrays stored before a kind was appended', () => {
     const s = roundTrip(initialTrustState()) as unknown as Record<string, unknown[]>;

@@ -40,7 +40,7 @@ export const GAP_BUCKETS = 7;
 export const EV = 3;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 /** Reason flag bits (`rf`): an advisory reason informs but adds no bad evidence and opens no ticket. */
 export const RF_ADVISORY = 1;
@@ -125,6 +125,14 @@ export type TrustState = {
   gJ: number;
   gN: number;
   gK: number;
+  /** learned normal interval irregularity (slow mean, 0..0.5) */
+  irrN: number;
+  /** observed reporting interval (ms), a running median of the gaps between in-order readings */
+  ivl: number;
+  /** learned longest usual silence in expected intervals (decaying max of short silences) */
+  gm: number;
+  /** quantisation step: smallest non-zero change seen (0 = none yet) */
+  qz: number;
   /** last trust point written */
   ptAt: number | null;
   ptScore: number;
@@ -189,6 +197,10 @@ export function initialTrustState(): TrustState {
     gJ: -1,
     gN: 1,
     gK: 0,
+    irrN: 0,
+    ivl: 60_000,
+    gm: 0,
+    qz: 0,
     ptAt: null,
     ptScore: 50,
   };
@@ -216,6 +228,14 @@ const UPGRADES: Record<number, (old: Stored) => Stored> = {
     gN: 1,
     gK: 0,
   }),
+  // v2 → v3: the sensor's own normal jitter (irrN), observed interval (ivl), usual silence (gm)
+  // and quantisation step (qz). The irregularity learned so far is its normal unless CLOCK is on.
+  2: (old) => {
+    const ra = Array.isArray(old.ra) ? (old.ra as number[]) : [];
+    const irr = typeof old.irr === 'number' ? old.irr : 0;
+    const exp = typeof old.exp === 'number' ? old.exp : 60;
+    return { ...old, v: 3, irrN: (ra[K_CLOCK] ?? 0) > 0 ? 0.05 : irr, ivl: exp * 1000, gm: 0, qz: 0 };
+  },
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

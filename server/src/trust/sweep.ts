@@ -11,16 +11,34 @@ import { addEvidence, buildVerdict, clear, raise, settle, signature } from './ve
  * probability `offlineFalseAlarm`.
  */
 export function offlineAfterIntervals(s: TrustState, th: TrustThresholds): number {
-  if (s.gK < 2) return th.offlineIntervals;
-  const miss = 1 - (s.gN > 0.99 ? 0.99 : s.gN < 0.05 ? 0.05 : s.gN);
-  const need = Math.ceil(Math.log(th.offlineFalseAlarm) / Math.log(miss));
-  return need > th.offlineIntervals ? need : th.offlineIntervals;
+  let need = th.offlineIntervals;
+  // its usual silences (bursty loss), learned per reading
+  // (a silence just at the limit, two readings lost in a row, does not move it)
+  if (s.gm > th.offlineIntervals + 0.5) {
+    const usual = Math.round(s.gm) + 1;
+    if (usual > need) need = usual;
+  }
+  if (s.gK >= 2) {
+    const miss = 1 - (s.gN > 0.99 ? 0.99 : s.gN < 0.05 ? 0.05 : s.gN);
+    const chance = Math.round(Math.log(th.offlineFalseAlarm) / Math.log(miss));
+    if (chance > need) need = chance;
+  }
+  return need;
 }
 
-function judgeOffline(s: TrustState, th: TrustThresholds, now: number, expMs: number): boolean {
+/** Silence (ms) after which a sensor is OFFLINE: its intervals, or its heartbeat for report-by-exception sensors. */
+function offlineAfterMs(s: TrustState, th: TrustThresholds, profile: SensorProfile, expMs: number): number {
+  const slower = s.n > 4 * th.warmupReadings && s.ivl > 1.5 * expMs ? s.ivl : expMs;
+  const byIntervals = offlineAfterIntervals(s, th) * slower;
+  const hb = profile.heartbeatSeconds ? profile.heartbeatSeconds * 1000 + expMs : 0;
+  return (byIntervals > hb ? byIntervals : hb) + th.offlineGraceSeconds * 1000;
+}
+
+function judgeOffline(s: TrustState, th: TrustThresholds, profile: SensorProfile, now: number, expMs: number): boolean {
   if (s.seenTs === null) return false;
   const silent = now - s.seenTs;
-  if (silent <= offlineAfterIntervals(s, th) * expMs + th.offlineGraceSeconds * 1000) return false;
+  const limit = offlineAfterMs(s, th, profile, expMs);
+  if (silent <= limit) return false;
   // A sensor whose newest data arrived as history (an import) is shown OFFLINE, but it is an
   // advisory: no ticket, no reputation loss. One that was live and went silent is a full reason.
   const history = s.live === 0;
@@ -31,7 +49,7 @@ function judgeOffline(s: TrustState, th: TrustThresholds, now: number, expMs: nu
   if (history) return true;
   // While silent, each missed interval ages the reputation (forgetting) and adds LOW bad evidence:
   // a sensor back after an hour returns DEGRADED and earns HEALTHY with data, not straight to FAULTY.
-  if (s.offAt === null) s.offAt = s.seenTs + offlineAfterIntervals(s, th) * expMs;
+  if (s.offAt === null) s.offAt = s.seenTs + limit - th.offlineGraceSeconds * 1000;
   const steps = Math.floor((now - s.offAt) / expMs);
   if (steps > 0) {
     addEvidence(s, th, 0, th.weightLow, steps);
@@ -139,7 +157,7 @@ export function sweepFleet(
     s.unit = profile.unit ?? '';
     s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
     const expMs = s.exp * 1000;
-    const offline = judgeOffline(s, th, now, expMs);
+    const offline = judgeOffline(s, th, profile, now, expMs);
     if (offline) continue;
     // A sensor that is out of range or stuck has a level that says nothing about drift.
     if (

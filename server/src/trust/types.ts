@@ -19,6 +19,12 @@ export interface SensorProfile {
   minValue: number | null;
   maxValue: number | null;
   expectedIntervalSeconds: number;
+  /**
+   * Report-by-exception sensors: the longest silence (s) that still means "unchanged". GAP
+   * and interval regularity are not judged, OFFLINE waits for the heartbeat, and repeats at
+   * heartbeat spacing are not STUCK. null/absent: a periodic sensor.
+   */
+  heartbeatSeconds?: number | null;
 }
 
 /** Reasons that count against a sensor (open tickets, mean "noticed"): active and not advisory. */

@@ -13,12 +13,16 @@ export interface Collected<T = Record<string, any>> {
   dispose(): void;
 }
 
-export function wsClient(httpUrl: string, options: { retryAttempts?: number; lazy?: boolean } = {}): Client {
+export function wsClient(
+  httpUrl: string,
+  options: { retryAttempts?: number; lazy?: boolean; apiKey?: string } = {},
+): Client {
   return createClient({
     url: httpUrl.replace(/^http/, 'ws') + '/graphql',
     webSocketImpl: WebSocket,
     retryAttempts: options.retryAttempts ?? 0,
     lazy: options.lazy ?? true,
+    ...(options.apiKey ? { connectionParams: { authorization: `Bearer ${options.apiKey}` } } : {}),
   });
 }
 

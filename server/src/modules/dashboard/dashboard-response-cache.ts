@@ -6,7 +6,11 @@
 // - Only POST /graphql whose single query operation selects nothing but
 //   dashboardSummary, zoneStats (and __typename) at its root, with no errors.
 // - Keyed by everything the response depends on: query text, operation name and
-//   variables. (Once responses depend on the caller, e.g. roles, add that to the key.)
+//   variables. The answer does not depend on the caller, but whether the caller
+//   may have it does: the auth plugin has already refused requests without a
+//   valid key (onRequest), and a stored answer goes only to a role that may read
+//   dashboards (the same roles table GraphQL checks), else GraphQL runs and
+//   answers FORBIDDEN.
 // - Dropped by the same invalidation as the cached values (every write that
 //   changes the dashboard, from any instance) and kept at most the cache TTL.
 // - Registered only when the cache is in process: with REDIS_URL the shared
@@ -16,10 +20,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { getOperationAST, Kind, OperationTypeNode, parse } from 'graphql';
 import { operationNameOf, postedGraphQL } from '../../graphql/posted-body.js';
+import { actionOf, can } from '../auth/roles.js';
 import type { DashboardService } from './dashboard-service.js';
 
 const CACHEABLE_ROOT_FIELDS = new Set(['dashboardSummary', 'zoneStats', '__typename']);
 const MAX_DOCUMENTS = 500;
+/** What the cached root fields need (modules/auth/roles.ts). */
+const CACHEABLE_ACTIONS = [actionOf('Query', 'dashboardSummary')!, actionOf('Query', 'zoneStats')!];
 
 /** True when the document's operation reads only the cached dashboard fields. */
 export function isDashboardOnlyQuery(query: string, operationName: string | null): boolean {
@@ -55,6 +62,7 @@ export default fp<{ dashboard: DashboardService }>(
     app.addHook('preHandler', async (request, reply) => {
       const body = postedGraphQL(request);
       if (!body || typeof body.query !== 'string') return;
+      if (!request.auth || !CACHEABLE_ACTIONS.every((action) => can(request.auth!.role, action))) return;
       const operationName = operationNameOf(body);
       if (!cacheable(body.query, operationName)) return;
       const key = JSON.stringify([body.query, operationName, body.variables ?? null]);

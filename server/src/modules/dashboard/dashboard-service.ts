@@ -18,6 +18,7 @@ export function createDashboardService(repo: DashboardRepository, cache: Cache, 
   // Bumped by every invalidation: a value computed from a snapshot older than the
   // last write must not be put back in the cache after the write dropped it.
   let generation = 0;
+  let pendingDelete: Promise<void> | null = null;
 
   // Single flight: readers arriving while a value is being computed share that
   // computation (same key, same generation) instead of each running the SQL.
@@ -66,14 +67,20 @@ export function createDashboardService(repo: DashboardRepository, cache: Cache, 
 
     /**
      * Drops the cached summary and zone stats. Synchronous part first (the
-     * generation), so a computation in flight cannot re-cache stale data; the
-     * delete is queued on the cache connection before any later read of this
+     * generation), so a computation in flight cannot re-cache stale data. The
+     * delete is sent once for all the drops of one synchronous burst (an ingest
+     * batch publishes several events at once), in a microtask: still queued on the
+     * cache connection before the writer answers and before any later read of this
      * instance (Redis runs one connection's commands in order).
      */
     invalidateDashboard(): Promise<void> {
       generation++;
       responses.clear();
-      return cache.delete(SUMMARY_KEY, ZONE_STATS_KEY);
+      pendingDelete ??= Promise.resolve().then(() => {
+        pendingDelete = null;
+        return cache.delete(SUMMARY_KEY, ZONE_STATS_KEY);
+      });
+      return pendingDelete;
     },
 
     /** Invalidation count: a response computed before a write must not be stored after it. */

@@ -30,7 +30,14 @@ export interface IngestItem {
 }
 
 export type IngestErrorCode =
-  'UNKNOWN_SENSOR' | 'FUTURE_TIMESTAMP' | 'INVALID_VALUE' | 'INVALID_TIMESTAMP' | 'INTERNAL_ERROR';
+  | 'UNKNOWN_SENSOR'
+  | 'FUTURE_TIMESTAMP'
+  | 'INVALID_VALUE'
+  | 'INVALID_TIMESTAMP'
+  | 'INTERNAL_ERROR'
+  // MQTT messages only (mqtt-messages.ts): what cannot be an item at all.
+  | 'INVALID_JSON'
+  | 'INVALID_ITEM';
 
 export interface IngestError {
   index: number;

@@ -5,19 +5,8 @@
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { SensorProfile } from '../../trust/types.js';
+import { toSensorProfile } from '../sensors/sensor-profile.js';
 import type { SensorRow } from '../sensors/sensors-repository.js';
-
-export function toSensorProfile(row: SensorRow): SensorProfile {
-  return {
-    id: row.id,
-    kind: row.kind,
-    unit: row.unit,
-    zoneId: row.zoneId,
-    minValue: row.minValue,
-    maxValue: row.maxValue,
-    expectedIntervalSeconds: row.expectedIntervalSeconds,
-  };
-}
 
 export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<SensorRow[]>, events: EventBus) {
   const profiles = new Map<string, SensorProfile>();

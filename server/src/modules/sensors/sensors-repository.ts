@@ -1,7 +1,7 @@
 // Database access for zones and sensors (the registry).
 import type { PrismaClient, Prisma } from '../../generated/prisma/client.js';
 import type { Sensor, Zone } from '../../generated/prisma/client.js';
-import type { TrustStatus } from '../../trust/types.js';
+import type { SensorProfile, TrustStatus } from '../../trust/types.js';
 
 export type ZoneRow = Zone;
 export type SensorRow = Sensor;
@@ -18,15 +18,9 @@ export interface ZoneWrite {
   description: string | null;
 }
 
-export interface SensorWrite {
-  id: string;
+/** A sensor as registered: its engine profile (sensor-profile.ts) plus what only people read. */
+export interface SensorWrite extends SensorProfile {
   name: string;
-  kind: string;
-  unit: string | null;
-  zoneId: string | null;
-  minValue: number | null;
-  maxValue: number | null;
-  expectedIntervalSeconds: number;
 }
 
 function sensorWhere(filter: SensorListFilter): Prisma.SensorWhereInput {

@@ -6,6 +6,7 @@ import type { SensorInput, ZoneInput } from '../../generated/graphql.js';
 import type { SensorRow, SensorsRepository, ZoneRow } from './sensors-repository.js';
 import {
   checkRange,
+  heartbeatSeconds,
   intervalSeconds,
   optionalFinite,
   optionalText,
@@ -36,6 +37,8 @@ export function createSensorsService(repo: SensorsRepository, events: EventBus) 
           field: 'zoneId',
         });
       }
+      const interval = intervalSeconds(input.expectedIntervalSeconds);
+      const heartbeat = heartbeatSeconds(input.heartbeatSeconds, interval);
       const sensor = await repo.upsertSensor({
         id,
         name: requireText('name', input.name),
@@ -44,7 +47,8 @@ export function createSensorsService(repo: SensorsRepository, events: EventBus) 
         zoneId,
         minValue,
         maxValue,
-        expectedIntervalSeconds: intervalSeconds(input.expectedIntervalSeconds),
+        expectedIntervalSeconds: interval,
+        heartbeatSeconds: heartbeat,
       });
       events.publish(Topic.SensorRegistryChanged, { sensorIds: [id] });
       events.publish(Topic.SensorsUpdated, { sensors: [{ sensorId: id, zoneId }] });

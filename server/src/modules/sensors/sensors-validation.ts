@@ -61,3 +61,15 @@ export function intervalSeconds(value: number | null | undefined): number {
   }
   return value;
 }
+
+/** Heartbeat of a report-by-exception sensor: null (periodic) or whole seconds, at least its interval. */
+export function heartbeatSeconds(value: number | null | undefined, interval: number): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isInteger(value) || value < interval || value > MAX_INTERVAL_SECONDS) {
+    throw new UserInputError(
+      `heartbeatSeconds must be a whole number of seconds between expectedIntervalSeconds (${interval}) and ${MAX_INTERVAL_SECONDS}, got ${value}`,
+      { field: 'heartbeatSeconds' },
+    );
+  }
+  return value;
+}

@@ -1,17 +1,17 @@
-// Who is acting. There is no authentication yet: an optional `x-actor` header names the
-// person, else "operator". When auth lands it sets `actor` on the GraphQL context and
-// this is the only place that needs to prefer it.
+// Who is acting on a ticket: the API key's name ("operator" in open mode). Behind a
+// reverse proxy that signs people in (TRUST_ACTOR_HEADER=true), the person named in
+// `x-actor` instead, and only for keys that may act on tickets.
 import type { GraphQLContext } from '../../graphql/context.js';
 import { UserInputError } from '../../graphql/errors.js';
-
-export const DEFAULT_ACTOR = 'operator';
+import { callerOf } from '../auth/guard.js';
+import { can } from '../auth/roles.js';
 
 export function actorFrom(ctx: GraphQLContext): string {
-  const fromAuth = (ctx as GraphQLContext & { actor?: unknown }).actor;
-  if (typeof fromAuth === 'string' && fromAuth) return fromAuth;
+  const caller = callerOf(ctx);
+  if (!ctx.services.config.auth.trustActorHeader || !can(caller.role, 'operate')) return caller.name;
   const header = ctx.reply?.request?.headers['x-actor'];
   const raw = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (!raw) return DEFAULT_ACTOR;
+  if (!raw) return caller.name;
   if (raw.length > 128) throw new UserInputError('x-actor header is too long (limit is 128 characters)');
   return raw;
 }

@@ -1,4 +1,5 @@
-// Reads of tickets and their events. (Writes live with the ticket service.)
+// Reads of tickets and their events. (Manual writes: ticket-actions-repository.ts;
+// automation's: ticket-automation-repository.ts, ticket-sweep-repository.ts.)
 import type { Prisma, PrismaClient, Ticket, TicketEvent } from '../../generated/prisma/client.js';
 import type { Severity } from '../../trust/types.js';
 import { SEVERITIES } from '../../trust/types.js';

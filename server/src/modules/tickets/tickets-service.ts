@@ -2,12 +2,12 @@
 // the change and its event → publish after commit. Automation never overwrites what a
 // person decides here (status, severity); see ticket-planner.ts.
 import type { EventBus } from '../../events/event-bus.js';
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import { isClientError, NotFoundError, UserInputError } from '../../graphql/errors.js';
 import type { Severity } from '../../trust/types.js';
 import { SEVERITIES } from '../../trust/types.js';
 import { publishTicketUpdates } from './ticket-automation.js';
-import { ACTION_EVENT, allowedFrom, nextStatus, type TicketAction, type TicketStatus } from './ticket-rules.js';
+import type { TicketActionsRepository, TicketActionWrite } from './ticket-actions-repository.js';
+import { ACTION_EVENT, allowedFrom, nextStatus, type TicketAction } from './ticket-rules.js';
 import type { TicketRow } from './tickets-repository.js';
 
 export type TicketBulkAction = 'ACKNOWLEDGE' | 'START' | 'ASSIGN' | 'RESOLVE';
@@ -61,7 +61,7 @@ function text(field: string, value: string | null | undefined, max: number, requ
   return trimmed;
 }
 
-export function createTicketsService(prisma: PrismaClient, events: EventBus, clock: { now(): Date }) {
+export function createTicketsService(repo: TicketActionsRepository, events: EventBus, clock: { now(): Date }) {
   async function act(action: TicketAction, id: string, actor: string, input: TicketActionInput): Promise<TicketRow> {
     const note = text('note', input.note, 2000, action === 'comment');
     const assignee = action === 'assign' ? text('assignee', input.assignee, 128, true) : null;
@@ -69,15 +69,7 @@ export function createTicketsService(prisma: PrismaClient, events: EventBus, clo
       throw new UserInputError(`severity must be one of ${SEVERITIES.join(', ')}`, { field: 'severity' });
     }
     const now = clock.now();
-    const { ticket, zoneId } = await prisma.$transaction(async (tx) => {
-      // Row lock: concurrent actions on one ticket apply one after the other, each on fresh state.
-      const rows = await tx.$queryRaw<
-        { status: TicketStatus; severity: Severity; assignee: string | null; zone_id: string | null }[]
-      >`
-        SELECT t.status::text AS status, t.severity::text AS severity, t.assignee, s.zone_id
-          FROM ticket t JOIN sensor s ON s.id = t.sensor_id WHERE t.id = ${id} FOR UPDATE OF t`;
-      const current = rows[0];
-      if (!current) throw new NotFoundError('Ticket', id);
+    const written = await repo.apply(id, now, (current): TicketActionWrite => {
       const to = nextStatus(action, current.status);
       if (!to) {
         throw new UserInputError(
@@ -86,25 +78,23 @@ export function createTicketsService(prisma: PrismaClient, events: EventBus, clo
         );
       }
       let eventNote = note;
-      const data: Record<string, unknown> = { status: to, updatedAt: now };
+      const change: TicketActionWrite['change'] = { status: to };
       if (action === 'assign') {
-        data.assignee = assignee;
+        change.assignee = assignee;
         eventNote = `Assigned to ${assignee}${current.assignee ? ` (was ${current.assignee})` : ''}`;
       } else if (action === 'start' && !current.assignee) {
         // Whoever starts the work owns it unless someone was assigned.
-        data.assignee = actor;
+        change.assignee = actor;
       } else if (action === 'resolve') {
-        Object.assign(data, { resolvedAt: now, resolvedBy: actor });
+        Object.assign(change, { resolvedAt: now, resolvedBy: actor });
       } else if (action === 'setSeverity') {
-        Object.assign(data, { severity: input.severity, severityManual: true });
+        Object.assign(change, { severity: input.severity, severityManual: true });
         eventNote = `${current.severity} → ${input.severity}${note ? `: ${note}` : ''}`;
       }
-      const ticket = await tx.ticket.update({ where: { id }, data });
-      await tx.ticketEvent.create({
-        data: { ticketId: id, at: now, type: ACTION_EVENT[action], actor, note: eventNote },
-      });
-      return { ticket, zoneId: current.zone_id };
+      return { change, event: { type: ACTION_EVENT[action], actor, note: eventNote } };
     });
+    if (!written) throw new NotFoundError('Ticket', id);
+    const { ticket, zoneId } = written;
     publishTicketUpdates(events, [{ ticketId: ticket.id, sensorId: ticket.sensorId, zoneId }]);
     return ticket;
   }

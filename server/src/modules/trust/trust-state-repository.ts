@@ -9,6 +9,7 @@ import {
   type TrustReason,
   type TrustStatus,
 } from '../../trust/types.js';
+import { sensorProfileSelectList, toSensorProfile } from '../sensors/sensor-profile.js';
 import type { Tx } from './trust-changes.js';
 
 /** A trust_state row locked FOR UPDATE, with the engine state already parsed. */
@@ -80,6 +81,18 @@ function toLocked(row: LockedRow): LockedTrust {
   };
 }
 
+// The profile columns come from the shared list (sensor-profile.ts), as in ingestion.
+const LOCK_FLEET_SQL = `
+  SELECT t.sensor_id, (t.version = c.v) AS hit,
+         CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
+         t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
+         ${sensorProfileSelectList('s')}
+    FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
+    LEFT JOIN unnest($1::text[], $2::int[]) AS c(id, v) ON c.id = t.sensor_id
+   WHERE ($1::text[] IS NULL OR s.id = ANY($1::text[])
+          OR (s.zone_id, s.kind) IN (SELECT p.zone_id, p.kind FROM sensor p WHERE p.id = ANY($1::text[]) AND p.zone_id IS NOT NULL))
+   ORDER BY t.sensor_id FOR UPDATE OF t`;
+
 /** A sensor's registry entry with its locked trust row (sweeps). */
 export interface FleetEntry {
   profile: SensorProfile;
@@ -127,37 +140,8 @@ export function createTrustStateRepository() {
      */
     async lockFleet(tx: Tx, ids: string[] | null, cachedVersions?: number[]): Promise<FleetEntry[]> {
       const versions = ids ? (cachedVersions ?? new Array<number>(ids.length).fill(-1)) : null;
-      const rows = await tx.$queryRaw<
-        (LockedRow & {
-          kind: string;
-          unit: string | null;
-          zone_id: string | null;
-          min_value: number | null;
-          max_value: number | null;
-          expected_interval_seconds: number;
-        })[]
-      >`
-        SELECT t.sensor_id, (t.version = c.v) AS hit,
-               CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
-               t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
-               s.kind, s.unit, s.zone_id, s.min_value, s.max_value, s.expected_interval_seconds
-          FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
-          LEFT JOIN unnest(${ids}::text[], ${versions}::int[]) AS c(id, v) ON c.id = t.sensor_id
-         WHERE (${ids}::text[] IS NULL OR s.id = ANY(${ids}::text[])
-                OR (s.zone_id, s.kind) IN (SELECT p.zone_id, p.kind FROM sensor p WHERE p.id = ANY(${ids}::text[]) AND p.zone_id IS NOT NULL))
-         ORDER BY t.sensor_id FOR UPDATE OF t`;
-      return rows.map((row) => ({
-        profile: {
-          id: row.sensor_id,
-          kind: row.kind,
-          unit: row.unit,
-          zoneId: row.zone_id,
-          minValue: row.min_value,
-          maxValue: row.max_value,
-          expectedIntervalSeconds: row.expected_interval_seconds,
-        },
-        locked: toLocked(row),
-      }));
+      const rows = await tx.$queryRawUnsafe<(LockedRow & SensorProfile)[]>(LOCK_FLEET_SQL, ids, versions);
+      return rows.map((row) => ({ profile: toSensorProfile(row), locked: toLocked(row) }));
     },
 
     /**

@@ -42,6 +42,12 @@ export interface EvalReport {
   falsePositives: number;
   falsePositiveRate: number;
   falsePositiveIds: string[];
+  /**
+   * Share of healthy sensors' time (from their first judged verdict to the end of the run)
+   * spent noticed: DEGRADED, FAULTY, OFFLINE or with a reason (advisories are not recorded as
+   * reasons). null when the run's end was not given.
+   */
+  healthyTimeFlagged: number | null;
   recall: number;
   attribution: number;
 }
@@ -56,10 +62,26 @@ const median = (xs: number[]): number | null => {
 const noticed = (o: Observation): boolean =>
   o.reasons.length > 0 || o.status === 'DEGRADED' || o.status === 'FAULTY' || o.status === 'OFFLINE';
 
+/** Time share of `obs` (a change log) from the first non-UNKNOWN verdict to `end` that is noticed. */
+export function flaggedTime(obs: readonly Observation[], end: number): { flagged: number; total: number } {
+  let flagged = 0;
+  let total = 0;
+  const first = obs.findIndex((o) => o.status !== 'UNKNOWN' || o.reasons.length > 0);
+  if (first < 0) return { flagged, total };
+  for (let i = first; i < obs.length; i++) {
+    const until = i + 1 < obs.length ? obs[i + 1].at : end;
+    const dt = Math.max(0, until - obs[i].at);
+    total += dt;
+    if (noticed(obs[i])) flagged += dt;
+  }
+  return { flagged, total };
+}
+
 export function evaluate(
   labels: FaultLabel[],
   observations: ReadonlyMap<string, Observation[]>,
   expectedIntervalSeconds: ReadonlyMap<string, number>,
+  end?: number,
 ): EvalReport {
   const reportedBy = new Map<FaultKind, { total: number; right: number }>();
   const rows = new Map<
@@ -72,6 +94,8 @@ export function evaluate(
   }
   const fpIds: string[] = [];
   let healthy = 0;
+  let healthyFlagged = 0;
+  let healthyTotal = 0;
   for (const label of labels) {
     const obs = observations.get(label.sensorId) ?? [];
     const ever = new Set<FaultKind>();
@@ -84,6 +108,11 @@ export function evaluate(
     if (label.kind === null || label.onset === null) {
       healthy++;
       if (obs.some(noticed)) fpIds.push(label.sensorId);
+      if (end !== undefined) {
+        const t = flaggedTime(obs, end);
+        healthyFlagged += t.flagged;
+        healthyTotal += t.total;
+      }
       continue;
     }
     const row = rows.get(label.kind)!;
@@ -132,6 +161,7 @@ export function evaluate(
     falsePositives: fpIds.length,
     falsePositiveRate: healthy === 0 ? 0 : fpIds.length / healthy,
     falsePositiveIds: fpIds,
+    healthyTimeFlagged: end === undefined ? null : healthyTotal === 0 ? 0 : healthyFlagged / healthyTotal,
     recall: labelled === 0 ? 1 : detected / labelled,
     attribution: labelled === 0 ? 1 : attributed / labelled,
   };
@@ -165,5 +195,8 @@ export function formatReport(report: EvalReport): string {
     `overall recall ${pct(report.recall)}, attribution ${pct(report.attribution)}`,
     `false positives on healthy sensors: ${report.falsePositives} of ${report.healthy} (${pct(report.falsePositiveRate)})` +
       (report.falsePositiveIds.length ? ` — ${report.falsePositiveIds.slice(0, 10).join(', ')}` : ''),
+    ...(report.healthyTimeFlagged === null
+      ? []
+      : [`healthy sensor-time flagged: ${(100 * report.healthyTimeFlagged).toFixed(2)}%`]),
   ].join('\n');
 }

@@ -98,6 +98,14 @@ export interface FleetSpec {
   durationMs: number;
   /** faults begin uniformly in [from, to] ms after start */
   onsetWindow: [number, number];
+  /**
+   * Real-world healthy behaviour (default true): per-sensor arrival jitter up to 15 % of the
+   * interval, bursty packet loss (a Gilbert–Elliott channel; a fifth of the sensors lose
+   * 10–35 % of their readings), weather-like slow variation per zone, a local daily bump per
+   * sensor (sun on a window, a radiator) and coarse quantisation on some sensors (0.5 °C
+   * thermostats, 1 % humidity). false: the earlier, cleaner fleet.
+   */
+  realistic?: boolean;
 }
 
 export interface FaultLabel {
@@ -141,6 +149,13 @@ interface SensorModel {
   wanderAmp: number;
   wanderPeriod: number;
   wanderPhase: number;
+  /** real-world healthy behaviour: timestamp jitter (fraction of the interval), loss channel, local daily bump */
+  jitter: number;
+  lossGood: number;
+  lossBurst: number;
+  burstStay: number;
+  bumpAmp: number;
+  bumpHour: number;
   /** fault parameters */
   faultScale: number;
   faultSign: number;
@@ -178,6 +193,23 @@ function zoneWave(seed: number, zone: number, kind: string, durationMs: number):
   };
 }
 
+/** Coarse steps some real sensors report in (a thermostat's 0.5 °C, a 1 % humidity sensor). */
+const COARSE_QUANTA: Record<string, number> = { temperature: 0.5, humidity: 1, co2: 10, pressure: 0.1 };
+
+/**
+ * Weather-like variation of one zone and kind, in units of the daily amplitude: a sum of slow
+ * random-phase waves (6 h – 3 days) with a red spectrum, so days differ from each other.
+ */
+function weatherWave(seed: number, zone: number, kind: string): (t: number) => number {
+  const r = createRng(subSeed(seed ^ 0x3ea7, 7919 * zone + kind.length * 31 + kind.charCodeAt(0)));
+  const waves = Array.from({ length: 5 }, (_, i) => ({
+    period: r.range(6, 72) * 3_600_000,
+    phase: r.range(0, 6.283),
+    amp: r.range(0.1, 0.35) / (1 + i * 0.5),
+  }));
+  return (t) => waves.reduce((v, w) => v + w.amp * Math.sin((2 * Math.PI * t) / w.period + w.phase), 0);
+}
+
 function dailyPattern(shape: KindModel['dailyShape'], t: number): number {
   const h = (((t % DAY) + DAY) % DAY) / 3_600_000;
   if (shape === 'sine') return Math.sin((2 * Math.PI * (h - 9)) / 24);
@@ -204,12 +236,17 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
       };
       zoneBase.set(`${z}/${kind}`, zb);
       const count = rng.int(spec.sensorsPerGroup[0], spec.sensorsPerGroup[1]);
+      const realistic = spec.realistic !== false;
       const group: number[] = [];
       const interval = rng.pick(m.intervals);
       for (let i = 0; i < count; i++) {
         const id = `z${z}-${kind}-${i}`;
         const noise = rng.range(m.noise[0], m.noise[1]);
         const quanta = m.quanta.filter((q) => q <= noise);
+        // Real-world draws come from their own stream, so the clean fleet stays as it was.
+        const rr = createRng(subSeed(spec.seed ^ 0x7ea1, sensors.length));
+        const lossy = realistic && rr.next() < 0.2;
+        const coarse = realistic && rr.next() < 0.15 ? (COARSE_QUANTA[kind] ?? null) : null;
         group.push(sensors.length);
         sensors.push({
           profile: {
@@ -229,10 +266,17 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
           gain: rng.range(0.94, 1.06),
           offset: rng.gauss() * m.offsetSd,
           noise,
-          quantum: quanta.length ? rng.pick(quanta) : m.quanta[0],
+          quantum: coarse ?? (quanta.length ? rng.pick(quanta) : m.quanta[0]),
           wanderAmp: rng.range(0, 0.15) * m.offsetSd,
           wanderPeriod: rng.range(1, 4) * 3_600_000,
           wanderPhase: rng.range(0, 6.283),
+          jitter: realistic ? (rr.next() < 0.25 ? rr.range(0.05, 0.15) : rr.range(0.005, 0.05)) : 0.02,
+          // loss while the channel is good; a burst loses 80 %; bursts last 1 / (1 - burstStay) readings
+          lossGood: realistic ? (lossy ? rr.range(0.03, 0.15) : rr.range(0, 0.01)) : 0.002,
+          lossBurst: realistic ? (lossy ? rr.range(0.02, 0.08) : rr.range(0, 0.005)) : 0,
+          burstStay: realistic ? rr.range(0.5, 0.85) : 0,
+          bumpAmp: realistic && rr.next() < 0.3 ? rr.range(0.1, 0.3) * m.daily[0] : 0,
+          bumpHour: rr.range(8, 16),
           faultScale: 1,
           faultSign: rng.next() < 0.5 ? -1 : 1,
           clockSkew: 0,
@@ -262,11 +306,25 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
       if (kind === 'CLOCK') s.clockSkew = rng.next() < 0.5 ? rng.range(90, 240) * 1000 : 0;
     }
   }
+  const weathers = new Map<string, (t: number) => number>();
   const truth = (s: SensorModel, t: number): number => {
-    const zb = zoneBase.get(`${s.zone}/${s.profile.kind}`)!;
-    const shared = zb.amp * (dailyPattern(s.model.dailyShape, t) + zb.wave(t - spec.start));
+    const key = `${s.zone}/${s.profile.kind}`;
+    const zb = zoneBase.get(key)!;
+    let weather = weathers.get(key);
+    if (!weather)
+      weathers.set(
+        key,
+        (weather = spec.realistic === false ? () => 0 : weatherWave(spec.seed, s.zone, s.profile.kind)),
+      );
+    const shared = zb.amp * (dailyPattern(s.model.dailyShape, t) + zb.wave(t - spec.start) + weather(t - spec.start));
+    const h = (((t % DAY) + DAY) % DAY) / 3_600_000;
+    const bump = s.bumpAmp * Math.exp(-(((h - s.bumpHour) / 1.5) ** 2));
     return (
-      s.base + s.gain * shared + s.offset + s.wanderAmp * Math.sin((2 * Math.PI * t) / s.wanderPeriod + s.wanderPhase)
+      s.base +
+      s.gain * shared +
+      s.offset +
+      bump +
+      s.wanderAmp * Math.sin((2 * Math.PI * t) / s.wanderPeriod + s.wanderPhase)
     );
   };
 
@@ -281,6 +339,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
         k: 0,
         phase: r.range(0, s.profile.expectedIntervalSeconds * 1000),
         frozen: null as number | null,
+        burst: false,
         oorSeen: false,
         next: null as StreamReading | null,
         trueTs: 0,
@@ -291,15 +350,19 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
       const { s, r } = c;
       const iv = s.profile.expectedIntervalSeconds * 1000;
       for (;;) {
+        const j = s.jitter;
         const trueTs = Math.round(
-          spec.start + c.phase + c.k * iv + Math.max(-0.1, Math.min(0.1, 0.02 * r.gauss())) * iv,
+          spec.start + c.phase + c.k * iv + Math.max(-5 * j, Math.min(5 * j, j * r.gauss())) * iv,
         );
         c.k++;
         if (trueTs >= end) return null;
         const onset = s.label.onset;
         const faulty = onset !== null && trueTs >= onset ? s.label.kind : null;
         if (faulty === 'OFFLINE') return null;
-        const dropP = faulty === 'GAP' ? s.faultScale : 0.002;
+        // Bursty loss (Gilbert–Elliott): enter a burst with lossBurst, stay with burstStay.
+        const bursting = c.burst ? r.next() < s.burstStay : r.next() < s.lossBurst;
+        c.burst = bursting;
+        const dropP = faulty === 'GAP' ? s.faultScale : bursting ? 0.8 : s.lossGood;
         const noise = r.gauss();
         const u = r.next();
         const latency = r.range(200, 4000);

@@ -67,7 +67,7 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
   }
   const intervals = new Map(fleet.profiles.map((p) => [p.id, p.expectedIntervalSeconds]));
   return {
-    report: evaluate(fleet.labels, observations, intervals),
+    report: evaluate(fleet.labels, observations, intervals, spec.start + spec.durationMs),
     sensors: entries.length,
     readings,
     observations,

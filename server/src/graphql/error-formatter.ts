@@ -1,0 +1,90 @@
+// Every GraphQL error answer, over HTTP and WebSocket: errors the client can act
+// on keep (or get) a code and are logged at info without a stack; requests
+// refused as such keep their HTTP status (400, 413, 415, 429); anything else is
+// logged with its stack and masked, carrying the request id its log line has.
+import type { FastifyBaseLogger } from 'fastify';
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import type { MercuriusContext } from 'mercurius';
+import { isClientError } from './errors.js';
+import { cutMessage, requestFault } from './request-errors.js';
+import type { installSingleCoercion } from './single-coercion.js';
+
+type Coercion = ReturnType<typeof installSingleCoercion>;
+
+/** Code of an error Mercurius collected before execution: syntax, body shape, or validation. */
+function innerCode(err: Error): string {
+  if (/^Syntax Error/.test(err.message)) return 'GRAPHQL_PARSE_FAILED';
+  // Fastify's schema check of the body (no query, query not a string) or unparsable variables.
+  if (err.name !== 'GraphQLError') return 'BAD_REQUEST';
+  return 'GRAPHQL_VALIDATION_FAILED';
+}
+
+/** Keeps errors the client can act on (with a code), masks everything else with the id the log line has. */
+function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: string): GraphQLFormattedError {
+  const original = err.originalError;
+  if (err.extensions?.code) return { ...err.toJSON(), message: cutMessage(err.message) };
+  // By name too: Mercurius' graphql-js may be another copy of the module than ours (vitest).
+  if (!original || original instanceof GraphQLError || original.name === 'GraphQLError' || isClientError(original)) {
+    // Parse and validation errors from graphql-js carry no code of their own.
+    const code = /^Syntax Error/.test(err.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+    return { ...err.toJSON(), message: cutMessage(err.message), extensions: { ...err.extensions, code } };
+  }
+  log.error({ err: original, path: err.path, requestId }, 'unexpected error in resolver');
+  return {
+    message: `Internal server error (request ${requestId})`,
+    path: err.path,
+    locations: err.locations,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+  };
+}
+
+export function formatErrors(
+  execution: ExecutionResult & { statusCode?: number },
+  ctx: MercuriusContext,
+  appLog: FastifyBaseLogger,
+  coercion: Coercion,
+): { statusCode: number; response: { data: ExecutionResult['data']; errors: GraphQLFormattedError[] } } {
+  const request = ctx.reply?.request;
+  const log = request?.log ?? appLog;
+  const requestId = request?.id ?? (ctx as { wsRequestId?: string }).wsRequestId ?? 'ws';
+  const all = execution.errors ?? [];
+  // Fastify's own refusals (body too large, broken JSON, wrong content type, rate limit)
+  // reach here through Mercurius' error handler: keep their status, give them a code.
+  const fault = all.length === 1 ? requestFault(all[0].originalError) : null;
+  if (fault) {
+    log.info({ code: fault.code, status: fault.status }, fault.message);
+    return {
+      statusCode: fault.status,
+      response: { data: null, errors: [{ message: fault.message, extensions: { code: fault.code } }] },
+    };
+  }
+  const errors = all.flatMap((err): GraphQLFormattedError[] => {
+    // Mercurius wraps all validation errors of a request in one error.
+    const inner = (err.originalError as { errors?: unknown } | undefined)?.errors;
+    if (Array.isArray(inner)) {
+      return inner.map((e: GraphQLError) => ({
+        message: cutMessage(e.message),
+        locations: e.locations,
+        extensions: { ...e.extensions, code: e.extensions?.code ?? innerCode(e) },
+      }));
+    }
+    return [toClientError(err, log, requestId)];
+  });
+  const clientErrors = errors.filter((e) => e.extensions?.code !== 'INTERNAL_SERVER_ERROR');
+  if (clientErrors.length > 0) {
+    log.info({ codes: clientErrors.map((e) => e.extensions?.code) }, cutMessage(clientErrors[0].message));
+  }
+  // No data and no error tied to a field: the request itself was refused (its variables).
+  const refused = execution.data === undefined && errors.length > 0 && all.every((e) => !e.path);
+  if (refused) {
+    const internal = clientErrors.length < errors.length;
+    const variableErrors = coercion.variableErrors(ctx)?.map((e) => ({ ...e, message: cutMessage(e.message) }));
+    return { statusCode: internal ? 500 : 400, response: { data: null, errors: variableErrors ?? errors } };
+  }
+  let statusCode = 200;
+  if (!execution.data) {
+    const own = (all[0]?.originalError as { statusCode?: unknown } | undefined)?.statusCode;
+    statusCode = execution.statusCode ?? (all.length === 1 && typeof own === 'number' ? own : 200);
+  }
+  return { statusCode, response: { data: execution.data ?? null, errors } };
+}

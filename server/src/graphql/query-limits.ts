@@ -1,0 +1,242 @@
+// What one GraphQL document may ask for, checked before it runs, with a code each:
+// - cost (QUERY_TOO_COMPLEX): graphql-query-complexity with an estimator where a
+//   list multiplies what is under it by its size: `first`/`last` when the document
+//   gives a number, the largest page when it gives a variable, else the list's own
+//   estimate below (or QUERY_LIST_SIZE). So `{ zones { sensors { zone { sensors … } } } }`
+//   is refused for its fan-out however shallow each level looks;
+// - depth (QUERY_TOO_DEEP) and aliases (TOO_MANY_ALIASES): graphql-armor's rules;
+// - tokens (QUERY_TOO_LARGE): graphql-js' own parser limit, before anything else.
+// Mercurius validates a document once per query text and caches the verdict, so
+// the rules never see variables: every variable counts as its worst case (a
+// variable first/last as the largest page, @skip/@include as included).
+import { createRequire } from 'node:module';
+import type {
+  DocumentNode,
+  FieldNode,
+  GraphQLInputType,
+  NamedTypeNode,
+  ValidationContext,
+  ValidationRule,
+} from 'graphql';
+import type { ComplexityEstimator } from 'graphql-query-complexity';
+import mercurius from 'mercurius';
+import type { LimitSettings } from '../config.js';
+import { MAX_READINGS_PER_QUERY } from '../modules/readings/readings-repository.js';
+import { FAULT_KINDS } from '../trust/types.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
+
+// The CommonJS copies, as Mercurius loads graphql-js: the schema and documents the
+// rules receive come from that copy, and graphql-js refuses to mix copies outside production.
+const require = createRequire(import.meta.url);
+const {
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  typeFromAST,
+  validate,
+  visit,
+} = require('graphql') as typeof import('graphql');
+const { getComplexity } = require('graphql-query-complexity') as typeof import('graphql-query-complexity');
+const { maxAliasesRule } =
+  require('@escape.tech/graphql-armor-max-aliases') as typeof import('@escape.tech/graphql-armor-max-aliases');
+const { maxDepthRule } =
+  require('@escape.tech/graphql-armor-max-depth') as typeof import('@escape.tech/graphql-armor-max-depth');
+
+/** Expected sizes of lists that take no first/last; the rest count QUERY_LIST_SIZE. */
+const LIST_SIZES: Record<string, number> = {
+  'Sensor.readings': MAX_READINGS_PER_QUERY,
+  'Sensor.trustHistory': 1000,
+  'Sensor.tickets': 20,
+  'Sensor.maintenance': 10,
+  'Ticket.events': 20,
+  'TrustScore.reasons': FAULT_KINDS.length,
+  'DashboardSummary.statusCounts': 4,
+  'DashboardSummary.openTicketsBySeverity': 4,
+  'ZoneStats.statusCounts': 4,
+  'Query.trustScores': 1000,
+  'IngestResult.errors': 10_000,
+};
+
+function argumentNode(node: FieldNode, name: string) {
+  return node.arguments?.find((a) => a.name.value === name)?.value;
+}
+
+/** The list size a field stands for, or null when it is not a list. */
+function listSize(
+  coordinate: string,
+  parentType: string,
+  returnType: string,
+  node: FieldNode,
+  isList: boolean,
+  defaultListSize: number,
+): number | null {
+  for (const name of ['first', 'last']) {
+    const value = argumentNode(node, name);
+    if (!value) continue;
+    // Beyond the largest page the resolver refuses the argument (BAD_USER_INPUT) before any work.
+    const largest = coordinate === 'Sensor.readings' ? MAX_READINGS_PER_QUERY : MAX_PAGE_SIZE;
+    if (value.kind === Kind.INT) return Math.min(largest, Math.max(1, Number(value.value)));
+    if (value.kind === Kind.VARIABLE) return largest;
+  }
+  // A connection without first is one default page; its nodes are counted here, not again below.
+  if (returnType.endsWith('Connection')) return DEFAULT_PAGE_SIZE;
+  if (!isList) return null;
+  if (parentType.endsWith('Connection')) return 1;
+  return LIST_SIZES[coordinate] ?? defaultListSize;
+}
+
+function listCostEstimator(defaultListSize: number): ComplexityEstimator {
+  return ({ type, field, node, childComplexity }) => {
+    const named = getNamedType(field.type);
+    const coordinate = `${type.name}.${field.name}`;
+    const isList = isListType(getNullableType(field.type));
+    const size = listSize(coordinate, type.name, named.name, node, isList, defaultListSize);
+    if (size === null) return (isLeafType(named) ? 0 : 1) + childComplexity;
+    return size * (1 + childComplexity);
+  };
+}
+
+/** A value of the variable's type that coerces: the cost never depends on variables' values. */
+function placeholder(type: GraphQLInputType): unknown {
+  if (isNonNullType(type)) return placeholder(type.ofType);
+  if (isListType(type)) return [];
+  if (isEnumType(type)) return type.getValues()[0]?.value;
+  if (isInputObjectType(type)) {
+    return Object.fromEntries(
+      Object.values(type.getFields())
+        .filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)
+        .map((f) => [f.name, placeholder(f.type)]),
+    );
+  }
+  switch (type.name) {
+    case 'Int':
+    case 'Float':
+      return 0;
+    case 'Boolean':
+      return false;
+    case 'DateTime':
+      return '1970-01-01T00:00:00.000Z';
+    default:
+      return '0';
+  }
+}
+
+/** @skip/@include removed: a field counts whatever a variable decides at run time. */
+function unconditional(document: DocumentNode): DocumentNode {
+  return visit(document, {
+    Directive: (node) => (node.name.value === 'skip' || node.name.value === 'include' ? null : undefined),
+  });
+}
+
+function costRule(limits: LimitSettings): ValidationRule {
+  const estimators = [listCostEstimator(limits.defaultListSize)];
+  return (context: ValidationContext) => ({
+    Document(document) {
+      const schema = context.getSchema();
+      const query = unconditional(document);
+      for (const operation of query.definitions) {
+        if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
+        const variables = Object.fromEntries(
+          (operation.variableDefinitions ?? []).map((d) => {
+            const type = typeFromAST(schema, d.type as NamedTypeNode) as GraphQLInputType | undefined;
+            return [d.variable.name.value, type ? placeholder(type) : null];
+          }),
+        );
+        let cost: number;
+        try {
+          cost = getComplexity({ schema, query, variables, estimators, operationName: operation.name?.value });
+        } catch (err) {
+          // Too many nodes (fragments spread over and over) or a document graphql-js refuses anyway.
+          context.reportError(limitError(`Query cannot be costed: ${(err as Error).message}`, 'QUERY_TOO_COMPLEX'));
+          return;
+        }
+        if (cost > limits.maxCost) {
+          context.reportError(
+            limitError(
+              `Query is too expensive: estimated cost ${cost} exceeds ${limits.maxCost} (QUERY_MAX_COST). ` +
+                'Lists multiply what they contain: ask for fewer levels or pass a smaller first/last.',
+              'QUERY_TOO_COMPLEX',
+            ),
+          );
+          return;
+        }
+      }
+    },
+  });
+}
+
+function limitError(message: string, code: string): import('graphql').GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+export function queryLimitRules(limits: LimitSettings, options: { introspection: boolean }): ValidationRule[] {
+  const cost = costRule(limits);
+  const depth = maxDepthRule({
+    n: limits.maxDepth,
+    propagateOnRejection: false,
+    onReject: [
+      (context, err) => context?.reportError(limitError(err.message.replace(/^Syntax Error: /, ''), 'QUERY_TOO_DEEP')),
+    ],
+  }) as unknown as ValidationRule;
+  const aliases = maxAliasesRule({
+    n: limits.maxAliases,
+    propagateOnRejection: false,
+    onReject: [
+      (context, err) =>
+        context?.reportError(limitError(err.message.replace(/^Syntax Error: /, ''), 'TOO_MANY_ALIASES')),
+    ],
+  }) as unknown as ValidationRule;
+  return [depth, aliases, cost, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+}
+
+/** JSON where a query belongs: Mercurius would take it for a serialised document (AST). */
+const LOOKS_LIKE_JSON = /^\s*(\{\s*"|\[|-?\d|"|null\b|true\b|false\b)/;
+
+/**
+ * Refuses a document of more than QUERY_MAX_TOKENS tokens before it is parsed for
+ * real, and JSON in place of a query: when graphql-js cannot parse a query,
+ * Mercurius tries it as a JSON-encoded document, which skips the token limit and
+ * can hand validation something that is not a document at all.
+ */
+export function checkTokenLimit(source: string, maxTokens: number): void {
+  if (LOOKS_LIKE_JSON.test(source)) {
+    throw new mercurius.ErrorWithProps(
+      'Syntax Error: the query is not a GraphQL document',
+      {
+        code: 'GRAPHQL_PARSE_FAILED',
+      },
+      400,
+    );
+  }
+  // A token is at least one character: shorter texts cannot exceed the limit.
+  if (source.length <= maxTokens) return;
+  try {
+    parse(source, { maxTokens, noLocation: true });
+  } catch (err) {
+    if (err instanceof Error && err.message.includes('tokens')) {
+      throw new mercurius.ErrorWithProps(
+        `Query has more than ${maxTokens} tokens (QUERY_MAX_TOKENS); send large inputs as variables`,
+        { code: 'QUERY_TOO_LARGE' },
+        400,
+      );
+    }
+    // Syntax errors are Mercurius' to report.
+  }
+}
+
+/** The limit rules alone, for documents that skip Mercurius' validation (subscriptions over the socket). */
+export function limitErrors(
+  schema: import('graphql').GraphQLSchema,
+  document: DocumentNode,
+  rules: ValidationRule[],
+): readonly import('graphql').GraphQLError[] {
+  return validate(schema, document, rules);
+}

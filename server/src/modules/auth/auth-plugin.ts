@@ -1,0 +1,110 @@
+// Access on every path: an onRequest hook resolves the caller from
+// `Authorization: Bearer <key>` before anything else runs (body parsing, the
+// stored dashboard responses, GraphQL), answering 401 UNAUTHENTICATED without a
+// valid key. Open: /healthz, /readyz, the web app's files and GraphiQL's page
+// (they hold no data), /metrics with METRICS_PUBLIC=true, and the WebSocket
+// upgrade, whose key comes in connection_init (socket-sessions.ts). With no key
+// configured the server runs open, on a loopback HOST only.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuthSettings } from '../../config.js';
+import { presentedKey } from './api-key-secret.js';
+import { FAILURE_MESSAGES, type AuthFailureReason, type AuthService, type Identity } from './auth-service.js';
+import { createSocketSessions, type SocketSessions } from './socket-sessions.js';
+import type { LimitSettings } from '../../config.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller; null on open routes. */
+    auth: Identity | null;
+  }
+  interface FastifyInstance {
+    socketSessions: SocketSessions;
+  }
+  interface FastifyContextConfig {
+    /** Served without a key (files of the web app). */
+    public?: boolean;
+  }
+}
+
+export class AuthSetupError extends Error {
+  override name = 'AuthSetupError';
+}
+
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/graphiql', '/graphiql/*']);
+const WS_INIT_TIMEOUT_MS = 10_000;
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export interface AuthPluginOptions {
+  auth: AuthService;
+  settings: AuthSettings;
+  limits: LimitSettings;
+  host: string;
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason) {
+  request.server.metrics?.authFailures.inc({ reason });
+  const message = FAILURE_MESSAGES[reason];
+  reply.code(401).header('www-authenticate', 'Bearer');
+  if (request.routeOptions.url === '/graphql') {
+    return reply.send({ data: null, errors: [{ message, extensions: { code: 'UNAUTHENTICATED', reason } }] });
+  }
+  return reply.send({ error: 'Unauthorized', code: 'UNAUTHENTICATED', message });
+}
+
+export default fp<AuthPluginOptions>(
+  async (app: FastifyInstance, { auth, settings, limits, host }) => {
+    await auth.init();
+    if (!auth.required) {
+      if (!isLoopback(host)) {
+        throw new AuthSetupError(
+          `No API key is configured and HOST=${host} is reachable from other machines, so the server will not start open. ` +
+            'Create an admin key first (`npm run apikey -- create --role admin --name admin`, with the same DATA_DIR or DATABASE_URL) ' +
+            'or set ADMIN_API_KEY, then send it as "Authorization: Bearer <key>".',
+        );
+      }
+      app.log.warn(
+        `No API key is configured: the API is open to anyone on this machine (HOST=${host}). ` +
+          'Create one with `npm run apikey -- create --role admin --name admin` to require keys.',
+      );
+    }
+
+    const sessions = createSocketSessions({
+      maxSocketsPerKey: limits.wsMaxSocketsPerKey,
+      maxSubscriptionsPerSocket: limits.wsMaxSubscriptionsPerSocket,
+      initTimeoutMs: WS_INIT_TIMEOUT_MS,
+    });
+    app.decorate('socketSessions', sessions);
+    app.decorateRequest('auth', null);
+
+    app.addHook('onRequest', async (request, reply) => {
+      const route = request.routeOptions.url;
+      if (route === undefined || PUBLIC_ROUTES.has(route) || request.routeOptions.config?.public) return;
+      // CORS preflights carry no credentials (and answer nothing but headers).
+      if (request.method === 'OPTIONS') return;
+      if (route === '/metrics' && settings.metricsPublic) return;
+      // The WebSocket upgrade: the key comes in connection_init.
+      if (route === '/graphql' && request.method === 'GET' && request.headers.upgrade?.toLowerCase() === 'websocket')
+        return;
+      const result = await auth.authenticate(presentedKey(request.headers.authorization));
+      if (!result.ok) return refuse(request, reply, result.reason);
+      request.auth = result.identity;
+    });
+
+    // A revoked key's sockets end at once here, within AUTH_RECHECK_SECONDS elsewhere.
+    auth.onRevoke((keyId) => sessions.closeKey(keyId, 4403, 'API key revoked'));
+    const recheck = setInterval(() => {
+      void (async () => {
+        await auth.refreshMode();
+        const gone = await auth.invalidKeyIds(sessions.keyIds());
+        for (const keyId of gone) sessions.closeKey(keyId, 4403, 'API key revoked');
+      })().catch((err: unknown) => app.log.warn({ err }, 'API key recheck failed; retrying next period'));
+    }, settings.recheckMs);
+    recheck.unref();
+    app.addHook('onClose', async () => clearInterval(recheck));
+  },
+  { name: 'auth', dependencies: ['database'] },
+);

@@ -1,0 +1,91 @@
+// Who may do what: one list of roles, one list of actions, and the root field →
+// action table that every GraphQL path (HTTP, WebSocket, the stored dashboard
+// responses) is checked against. Adding a root field to the schema without an
+// entry here is a compile error (RootFieldPolicy is exhaustive over the
+// generated resolver types) and a test failure (auth-policy.test.ts).
+import type { MutationResolvers, QueryResolvers, SubscriptionResolvers } from '../../generated/graphql.js';
+
+export const ROLES = ['VIEWER', 'INTEGRATOR', 'OPERATOR', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const isRole = (value: unknown): value is Role => (ROLES as readonly unknown[]).includes(value);
+
+/** What a request wants to do, coarser than fields: the unit of the roles table. */
+export type Action =
+  | 'whoami' // viewer
+  | 'readRegistry' // sensors and zones
+  | 'read' // everything else that reads: trust, tickets, dashboards, subscriptions
+  | 'ingest' // ingestReadings
+  | 'operate' // ticket actions, maintenance windows, evaluateTrust
+  | 'manageRegistry' // upsertZone, upsertSensor
+  | 'manageKeys' // apiKeys, createApiKey, revokeApiKey
+  | 'manageNotifications'; // webhook receivers (their URLs and secrets)
+
+const GRANTS: Record<Role, readonly Action[]> = {
+  VIEWER: ['whoami', 'readRegistry', 'read'],
+  INTEGRATOR: ['whoami', 'readRegistry', 'ingest'],
+  OPERATOR: ['whoami', 'readRegistry', 'read', 'operate'],
+  ADMIN: ['whoami', 'readRegistry', 'read', 'ingest', 'operate', 'manageRegistry', 'manageKeys', 'manageNotifications'],
+};
+
+export function can(role: Role, action: Action): boolean {
+  return GRANTS[role].includes(action);
+}
+
+type RootFieldPolicy = {
+  Query: Record<keyof QueryResolvers, Action>;
+  Mutation: Record<keyof MutationResolvers, Action>;
+  Subscription: Record<keyof SubscriptionResolvers, Action>;
+};
+
+export const ROOT_FIELD_POLICY: RootFieldPolicy = {
+  Query: {
+    viewer: 'whoami',
+    sensors: 'readRegistry',
+    sensor: 'readRegistry',
+    zones: 'readRegistry',
+    zone: 'readRegistry',
+    trustScores: 'read',
+    tickets: 'read',
+    ticket: 'read',
+    dashboardSummary: 'read',
+    zoneStats: 'read',
+    maintenanceWindows: 'read',
+    apiKeys: 'manageKeys',
+    notificationReceivers: 'manageNotifications',
+  },
+  Mutation: {
+    upsertZone: 'manageRegistry',
+    upsertSensor: 'manageRegistry',
+    ingestReadings: 'ingest',
+    evaluateTrust: 'operate',
+    acknowledgeTicket: 'operate',
+    assignTicket: 'operate',
+    startTicket: 'operate',
+    commentTicket: 'operate',
+    resolveTicket: 'operate',
+    setTicketSeverity: 'operate',
+    bulkUpdateTickets: 'operate',
+    scheduleMaintenance: 'operate',
+    cancelMaintenance: 'operate',
+    createApiKey: 'manageKeys',
+    revokeApiKey: 'manageKeys',
+    createNotificationReceiver: 'manageNotifications',
+    deleteNotificationReceiver: 'manageNotifications',
+    sendTestNotification: 'manageNotifications',
+  },
+  Subscription: {
+    dashboardUpdated: 'read',
+    readingAdded: 'read',
+    ticketUpdated: 'read',
+    sensorUpdated: 'read',
+  },
+};
+
+export type RootType = keyof RootFieldPolicy;
+
+/** The action a root field needs, or null for fields outside the table (introspection: __typename). */
+export function actionOf(rootType: string, field: string): Action | null {
+  const table = (ROOT_FIELD_POLICY as Record<string, Record<string, Action>>)[rootType];
+  return table?.[field] ?? null;
+}

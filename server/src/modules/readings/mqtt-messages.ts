@@ -1,0 +1,70 @@
+// MQTT messages → ingest items (pure). A message on a topic of the configured pattern
+// carries one reading `{ "timestamp": …, "value": … }` or an array of them; the sensor
+// id is the topic level where the pattern has `+` (or an item's own `sensorId` when
+// the pattern has none). Items are checked by the same ingest service as GraphQL's,
+// so a bad value or timestamp is an item error there; only what cannot be an item at
+// all (not JSON, not an object) is refused here.
+import type { IngestError, IngestItem } from './readings-service.js';
+
+/** The pattern without a shared-subscription prefix ($share/<group>/…), split in levels. */
+export function patternLevels(pattern: string): string[] {
+  const levels = pattern.split('/');
+  return levels[0] === '$share' ? levels.slice(2) : levels;
+}
+
+/** The topic level that names the sensor, or null when the items must say it. */
+export function sensorLevel(pattern: string): number | null {
+  const i = patternLevels(pattern).indexOf('+');
+  return i < 0 ? null : i;
+}
+
+export interface ParsedMessage {
+  items: IngestItem[];
+  /** Items refused before ingestion (index = position in the message). */
+  errors: IngestError[];
+  /** Position in the message of each item in `items`. */
+  positions: number[];
+}
+
+function timestampOf(raw: unknown): Date {
+  if (typeof raw === 'string' || typeof raw === 'number') return new Date(raw);
+  return new Date(NaN);
+}
+
+export function parseMessage(topic: string, payload: Buffer, level: number | null): ParsedMessage {
+  const out: ParsedMessage = { items: [], errors: [], positions: [] };
+  const topicSensor = level === null ? null : (topic.split('/')[level] ?? null);
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch {
+    out.errors.push({ index: 0, sensorId: topicSensor, code: 'INVALID_JSON', message: 'The message is not JSON' });
+    return out;
+  }
+  const list = Array.isArray(body) ? body : [body];
+  list.forEach((raw: unknown, index) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      out.errors.push({
+        index,
+        sensorId: topicSensor,
+        code: 'INVALID_ITEM',
+        message: 'An item must be an object { timestamp, value }',
+      });
+      return;
+    }
+    const item = raw as { sensorId?: unknown; timestamp?: unknown; value?: unknown };
+    const sensorId = topicSensor ?? (typeof item.sensorId === 'string' ? item.sensorId : null);
+    if (!sensorId) {
+      out.errors.push({
+        index,
+        sensorId: null,
+        code: 'UNKNOWN_SENSOR',
+        message: 'No sensor id: the topic has no + level and the item no sensorId',
+      });
+      return;
+    }
+    out.items.push({ sensorId, timestamp: timestampOf(item.timestamp), value: item.value });
+    out.positions.push(index);
+  });
+  return out;
+}

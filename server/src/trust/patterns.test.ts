@@ -1,0 +1,95 @@
+// Common healthy reporting patterns of real sensors (12 h each): none of them is a fault.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, sweepFleet, type TrustState } from './index.js';
+import { createRng } from './eval/prng.js';
+import { MIN, profileOf, T0 } from './test-signals.js';
+import type { ReadingSample, SensorProfile, TrustVerdict } from './types.js';
+
+const cfg = DEFAULT_TRUST_CONFIG;
+const H = 60 * MIN;
+
+/** Streams `rs` live (arriving 2 s after their timestamps), sweeping every minute; returns the verdict log. */
+function live(profile: SensorProfile, rs: ReadingSample[], until: number): { state: TrustState; log: TrustVerdict[] } {
+  const state = initialTrustState();
+  const log: TrustVerdict[] = [];
+  let i = 0;
+  for (let t = T0 + MIN; t <= until; t += MIN) {
+    const batch: ReadingSample[] = [];
+    while (i < rs.length && rs[i].ts + 2000 <= t) batch.push(rs[i++]);
+    if (batch.length) observe(state, profile, batch, t, cfg);
+    log.push(sweepFleet([{ profile, state }], t, cfg)[0].verdict);
+  }
+  return { state, log };
+}
+
+const flagged = (v: TrustVerdict) =>
+  v.status === 'DEGRADED' || v.status === 'FAULTY' || v.status === 'OFFLINE' || v.reasons.some((r) => !r.advisory);
+
+describe('healthy reporting patterns', () => {
+  it('a thermostat quantised to 0.5 °C in a stable room is not STUCK', () => {
+    const rng = createRng(3);
+    const rs: ReadingSample[] = [];
+    for (let k = 0; k < 12 * 60; k++) {
+      const v = 21.9 + 0.25 * Math.sin((2 * Math.PI * k) / (24 * 60)) + 0.05 * rng.gauss();
+      rs.push({ ts: T0 + k * MIN + 500, value: Math.round(v / 0.5) * 0.5 });
+    }
+    const { log } = live(profileOf(), rs, T0 + 12 * H);
+    expect(log.filter(flagged)).toEqual([]);
+  });
+
+  it('a report-on-change sensor with a 15 min heartbeat is neither OFFLINE nor STUCK while quiet', () => {
+    const rs: ReadingSample[] = [];
+    let last = -Infinity;
+    let lastValue = NaN;
+    for (let s = 0; s < 12 * 3600; s += 10) {
+      const v = Math.round((21 + 0.6 * Math.sin((2 * Math.PI * s) / 86_400) + 0.3 * Math.sin(s / 5000)) / 0.2) * 0.2;
+      const ts = T0 + s * 1000;
+      if (Math.abs(v - lastValue) >= 0.2 - 1e-9 || ts - last >= 15 * MIN) {
+        rs.push({ ts, value: Number(v.toFixed(1)) });
+        last = ts;
+        lastValue = v;
+      }
+    }
+    const profile = profileOf({ expectedIntervalSeconds: 60, heartbeatSeconds: 900 });
+    const { log } = live(profile, rs, T0 + 12 * H);
+    expect(log.slice(30).filter(flagged)).toEqual([]);
+    // and silence beyond the heartbeat is OFFLINE
+    const { state } = live(profile, rs, T0 + 12 * H);
+    const after = sweepFleet([{ profile, state }], (state.seenTs as number) + 17 * MIN, cfg)[0].verdict;
+    expect(after.status).toBe('OFFLINE');
+  });
+
+  it('a sensor configured for 60 s that sends every 10 s stays HEALTHY with a LOW advisory naming its interval', () => {
+    const rng = createRng(4);
+    const rs = Array.from({ length: 12 * 360 }, (_, k) => ({
+      ts: T0 + k * 10_000 + Math.round(300 * rng.gauss()),
+      value: 21 + Math.sin(k / 900) + 0.05 * rng.gauss(),
+    }));
+    const { log } = live(profileOf(), rs, T0 + 12 * H);
+    expect(log.filter(flagged)).toEqual([]);
+    expect(log[log.length - 1].status).toBe('HEALTHY');
+    expect(log[log.length - 1].reasons).toMatchObject([
+      { kind: 'CLOCK', severity: 'LOW', advisory: true, message: 'reports every 10 s, not every 60 s as configured' },
+    ]);
+  });
+
+  it('a battery mote every 31 s with several seconds of arrival jitter and bursty loss stays HEALTHY', () => {
+    const rng = createRng(5);
+    const rs: ReadingSample[] = [];
+    let burst = false;
+    for (let k = 0; k < (12 * 3600) / 31; k++) {
+      burst = burst ? rng.next() < 0.7 : rng.next() < 0.05;
+      if (rng.next() < (burst ? 0.8 : 0.25)) continue;
+      rs.push({
+        ts: T0 + k * 31_000 + Math.round(4000 * rng.gauss()),
+        value: Number((21 + 1.5 * Math.sin(k / 600) + 0.3 * Math.sin(k / 37) + 0.04 * rng.gauss()).toFixed(4)),
+      });
+    }
+    rs.sort((a, b) => a.ts - b.ts);
+    const profile = profileOf({ expectedIntervalSeconds: 31 });
+    const { log } = live(profile, rs, T0 + 12 * H);
+    // after its first hour (learning its jitter, completeness and silences)
+    const share = log.slice(60).filter(flagged).length / log.slice(60).length;
+    expect(share).toBeLessThanOrEqual(0.05);
+  });
+});

@@ -1,0 +1,299 @@
+// No single request can take the service down: query cost/depth/alias/token
+// limits, body size, malformed requests, rate limits, CSRF, CORS, introspection,
+// WebSocket message size. Each refusal has a status and a code, never a crash.
+import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitErrors, queryLimitRules } from '../src/graphql/query-limits.js';
+import * as webDocuments from '../../web/src/gql/graphql.js';
+import { TARGETS } from './support/databases.js';
+import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+/** `{ zones { sensors { zone { sensors { … { id } } } } } }`, `levels` fields deep. */
+function fanOutQuery(levels: number): string {
+  let inner = 'id';
+  for (let i = levels - 1; i >= 1; i--) inner = `${i % 2 === 1 ? 'sensors' : 'zone'} { ${inner} }`;
+  return `{ zones { ${inner} } }`;
+}
+
+async function raw(t: TestApp, payload: string, headers: Record<string, string> = {}) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload,
+  });
+  return { status: res.statusCode, body: res.json(), headers: res.headers };
+}
+
+describe.each(TARGETS)('query limits on %s', (target) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(target);
+    await t.gql('mutation { upsertZone(input: { id: "z", name: "Z" }) { id } }');
+    for (let i = 0; i < 50; i++) {
+      await t.gql(
+        `mutation { upsertSensor(input: { id: "s${i}", name: "S${i}", kind: "temperature", zoneId: "z" }) { id } }`,
+      );
+    }
+  });
+  afterAll(() => t?.close());
+
+  it('refuses the 12-level zones/sensors fan-out at once with QUERY_TOO_COMPLEX (it used to run out of memory)', async () => {
+    const before = process.memoryUsage().rss;
+    const started = performance.now();
+    const res = await raw(t, JSON.stringify({ query: fanOutQuery(12) }));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toContain(
+      'QUERY_TOO_COMPLEX',
+    );
+    expect(res.body.errors[0].message).toMatch(/estimated cost \d+ exceeds 50000/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+    // Two levels of the same lists are fine.
+    const ok = await t.gql('{ zones { sensors { id } } }');
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data!.zones[0].sensors).toHaveLength(50);
+  });
+
+  it('counts a variable first as the largest page and @skip with a variable as included', async () => {
+    const big = await t.gql('query($n: Int) { sensors(first: $n) { nodes { readings { value } } } }', { n: 1 });
+    expect(big.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    const skipped = await t.gql(
+      `query($s: Boolean!) { zones { sensors @skip(if: $s) { zone { sensors { zone { sensors { id } } } } } } }`,
+      { s: true },
+    );
+    expect(skipped.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    const small = await t.gql('query($id: ID!) { sensor(id: $id) { readings(last: 100) { value } } }', { id: 's1' });
+    expect(small.errors).toBeUndefined();
+  });
+
+  it('refuses too deep (QUERY_TOO_DEEP), too many aliases (TOO_MANY_ALIASES) and too many tokens (QUERY_TOO_LARGE)', async () => {
+    const deep = await t.gql(
+      `{ tickets(first: 1) { nodes { ${'sensor { zone { id } tickets { '.repeat(5)} id ${'} }'.repeat(5)} } } }`,
+    );
+    expect(deep.errors!.map((e) => e.extensions?.code)).toContain('QUERY_TOO_DEEP');
+    const aliases = await t.gql(
+      `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: dashboardSummary { sensorCount }`).join(' ')} }`,
+    );
+    expect(aliases.errors!.map((e) => e.extensions?.code)).toContain('TOO_MANY_ALIASES');
+    const tokens = await raw(t, JSON.stringify({ query: `{ ${'__typename '.repeat(12_000)} }` }));
+    expect(tokens.status).toBe(400);
+    expect(tokens.body.errors[0].extensions.code).toBe('QUERY_TOO_LARGE');
+  });
+
+  it('lets every query, mutation and subscription of the web app through', async () => {
+    const rules = queryLimitRules(t.config.limits, { introspection: true });
+    const documents = Object.entries(webDocuments).filter(([name]) => name.endsWith('Document'));
+    expect(documents.length).toBeGreaterThan(10);
+    for (const [name, doc] of documents) {
+      const document = graphql.parse(graphql.print(doc));
+      expect(
+        limitErrors(t.app.graphql.schema, document, rules).map((e) => e.message),
+        name,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('malformed and oversized requests', () => {
+  let t: TestApp;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
+    t = await startTestApp('pglite', { logger: { level: 'info', stream }, env: { MAX_BATCH_SIZE: '10000' } });
+  });
+  afterAll(() => t?.close());
+
+  it.each([
+    ['broken JSON', '{"query": "{ zones { id } }"', 'BAD_REQUEST'],
+    ['a raw NaN token', '{"query": "{ zones { id } }", "variables": {"x": NaN}}', 'BAD_REQUEST'],
+    ['no query', '{"variables": {}}', 'BAD_REQUEST'],
+    ['a query that is an object', '{"query": {"kind": "Document", "definitions": 5}}', 'BAD_REQUEST'],
+    ['a number for a query (JSON, not a document)', '{"query": 5}', 'GRAPHQL_PARSE_FAILED'],
+    ['a syntax error', '{"query": "{ zones { id "}', 'GRAPHQL_PARSE_FAILED'],
+    ['an empty body', '', 'BAD_REQUEST'],
+  ])('answers %s with 400 and a client code, logged without a stack', async (_name, payload, code) => {
+    logLines.length = 0;
+    const res = await raw(t, payload);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].extensions.code).toBe(code);
+    const logged = logLines.join('');
+    expect(logged).not.toMatch(/"level":50/);
+    expect(logged).not.toContain('"stack"');
+  });
+
+  it('cuts a long invalid value in the message', async () => {
+    const huge = 'x'.repeat(2 * 1024 * 1024);
+    const res = await raw(
+      t,
+      JSON.stringify({
+        query: 'mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }',
+        variables: { r: [{ sensorId: 's', timestamp: huge, value: 1 }] },
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body).length).toBeLessThan(2000);
+    expect(res.body.errors[0].message).toContain('more characters cut');
+  });
+
+  it('accepts the largest legal batch and refuses a bigger body with 413 PAYLOAD_TOO_LARGE', async () => {
+    const ts = new Date(Date.now() - 3_600_000).toISOString();
+    const readings = Array.from({ length: 10_000 }, (_, i) => ({
+      sensorId: `a-sensor-with-quite-a-long-identifier-${i}`,
+      timestamp: ts,
+      value: -1234.567890123456,
+    }));
+    const query = 'mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted rejected } }';
+    const legal = await raw(t, JSON.stringify({ query, variables: { r: readings } }));
+    expect(legal.status).toBe(200);
+    expect(legal.body.data.ingestReadings.rejected).toBe(10_000); // unknown sensors, but accepted for processing
+    const tooBig = await raw(t, JSON.stringify({ query, variables: { r: [...readings, ...readings, ...readings] } }));
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('masks an unexpected error with a request id that its log line has', async () => {
+    logLines.length = 0;
+    // Break one resolver's database access for this request only.
+    const repo = t.app.services.dashboardRepository;
+    const original = repo.zoneStats.bind(repo);
+    repo.zoneStats = async () => {
+      throw new Error('connection reset by peer at 10.0.0.7');
+    };
+    await t.app.services.dashboard.invalidateDashboard();
+    try {
+      const res = await t.gql('{ zoneStats { zoneId } }');
+      const error = res.errors![0];
+      expect(error.extensions!.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(error.message).not.toContain('10.0.0.7');
+      const requestId = error.extensions!.requestId as string;
+      expect(requestId).toMatch(/^[0-9a-f]{16}$/);
+      const line = logLines.find((l) => l.includes('unexpected error in resolver'));
+      expect(line).toContain(requestId);
+      expect(line).toContain('10.0.0.7');
+    } finally {
+      repo.zoneStats = original;
+    }
+  });
+});
+
+describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', {
+      env: {
+        ADMIN_API_KEY: 'rate-limit-admin-key-0123456789',
+        RATE_LIMIT_MAX: '5',
+        RATE_LIMIT_WINDOW_SECONDS: '60',
+        CORS_ORIGINS: 'https://ops.example.com',
+        INTROSPECTION: 'false',
+        GRAPHIQL: 'false',
+      },
+    });
+  });
+  afterAll(() => t?.close());
+  const auth = { authorization: 'Bearer rate-limit-admin-key-0123456789' };
+
+  it('answers 429 RATE_LIMITED with Retry-After once a key used its requests; other keys go on', async () => {
+    const created = await raw(
+      t,
+      JSON.stringify({ query: 'mutation { createApiKey(name: "other", role: VIEWER) { key } }' }),
+      auth,
+    );
+    const other = { authorization: `Bearer ${created.body.data.createApiKey.key}` };
+    const statuses: number[] = [];
+    const responses = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await raw(t, JSON.stringify({ query: '{ viewer { name } }' }), auth);
+      statuses.push(res.status);
+      responses.push(res);
+    }
+    const last = responses[5];
+    expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
+    expect(last.status).toBe(429);
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect((await raw(t, JSON.stringify({ query: '{ viewer { name } }' }), other)).status).toBe(200);
+    expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('refuses simple cross-site requests (CSRF) and answers CORS only for listed origins', async () => {
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'text/plain', ...auth },
+      payload: '{"query":"{ viewer { name } }"}',
+    });
+    expect(form.statusCode).not.toBe(200);
+    const noHeaders = await t.app.inject({ method: 'GET', url: '/graphql?query=%7B__typename%7D' });
+    expect(noHeaders.statusCode).toBeGreaterThanOrEqual(400);
+    const preflight = (origin: string) =>
+      t.app.inject({
+        method: 'OPTIONS',
+        url: '/graphql',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
+    expect((await preflight('https://ops.example.com')).headers['access-control-allow-origin']).toBe(
+      'https://ops.example.com',
+    );
+    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('turns introspection and GraphiQL off', async () => {
+    const intro = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'x-forwarded-for': '10.9.9.9', authorization: 'Bearer nope' },
+      payload: { query: '{ __schema { types { name } } }' },
+    });
+    expect(intro.statusCode).toBe(401);
+    const t2 = await startTestApp('pglite', { env: { INTROSPECTION: 'false', GRAPHIQL: 'false' } });
+    try {
+      const res = await t2.gql('{ __schema { types { name } } }');
+      expect(res.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(res.errors![0].message).toContain('introspection');
+      expect((await t2.app.inject({ url: '/graphiql' })).statusCode).toBe(404);
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
+describe('WebSocket limits', () => {
+  let t: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', { env: { WS_MAX_PAYLOAD_BYTES: '4096' } });
+    url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => t?.close());
+
+  it('closes a socket that sends a message over WS_MAX_PAYLOAD_BYTES (1009)', async () => {
+    const ws = new WebSocket(url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
+    await new Promise((resolve) => ws.once('open', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(10_000) } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('applies the query limits to subscriptions too', async () => {
+    const c = wsClient(url);
+    const sub = collect(
+      c,
+      `subscription { sensorUpdated { zone { sensors { zone { sensors { zone { sensors { id } } } } } } } }`,
+    );
+    await waitUntil(() => sub.errors.length > 0, 5000, 'refusal');
+    expect(JSON.stringify(sub.errors)).toContain('QUERY_TOO_COMPLEX');
+    await c.dispose();
+  });
+});

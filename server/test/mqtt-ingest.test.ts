@@ -1,0 +1,156 @@
+// MQTT ingestion against the real broker (Mosquitto on 127.0.0.1:1883 here; MQTT_TEST_URL
+// to point elsewhere). Skips with a message when no broker answers. Every test uses
+// topics and client ids of its own.
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, TARGETS, type TestDatabase } from './support/databases.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const BROKER = process.env.MQTT_TEST_URL || 'mqtt://127.0.0.1:1883';
+
+async function brokerReachable(): Promise<boolean> {
+  try {
+    const probe = await mqtt.connectAsync(BROKER, { connectTimeout: 2000, reconnectPeriod: 0 });
+    await probe.endAsync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+const reachable = await brokerReachable();
+if (!reachable) console.warn(`No MQTT broker at ${BROKER}: MQTT tests are skipped (apt-get install mosquitto).`);
+
+interface ErrorsMessage {
+  topic: string;
+  errors: { index: number; sensorId: string | null; code: string; message: string }[];
+}
+
+describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
+  const prefix = `st-test-${randomBytes(4).toString('hex')}`;
+  const env = {
+    MQTT_URL: BROKER,
+    MQTT_TOPIC: `${prefix}/+/readings`,
+    MQTT_ERRORS_TOPIC: `${prefix}/errors`,
+    MQTT_CLIENT_ID: `${prefix}-server`,
+  };
+  let t: TestApp;
+  let database: TestDatabase;
+  let dataDir: string;
+  // On disk (PGlite) or a database of its own (PostgreSQL) that outlives an app: the last test restarts it.
+  const start = () =>
+    startTestApp(target, {
+      now: () => new Date(NOW),
+      env: { ...env, DATA_DIR: dataDir },
+      database,
+      inMemoryDatabase: false,
+    });
+  let publisher: MqttClient;
+  const errors: ErrorsMessage[] = [];
+  const NOW = Date.parse('2026-11-28T12:00:00.000Z');
+  const at = (minutesBefore: number) => new Date(NOW - minutesBefore * 60_000).toISOString();
+
+  const stored = async (sensorId: string) =>
+    (
+      await t.app.db.prisma.$queryRaw<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
+    )[0].n;
+  const publish = (sensor: string, body: unknown) =>
+    publisher.publishAsync(`${prefix}/${sensor}/readings`, typeof body === 'string' ? body : JSON.stringify(body), {
+      qos: 1,
+    });
+
+  beforeAll(async () => {
+    database = await createTestDatabase(target);
+    dataDir = await mkdtemp(join(tmpdir(), 'st-mqtt-'));
+    t = await start();
+    await t.app.mqtt!.subscribed;
+    for (const id of ['m1', 'm2']) {
+      const res = await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
+        i: { id, name: id, kind: 'temperature', minValue: -20, maxValue: 60 },
+      });
+      expect(res.errors).toBeUndefined();
+    }
+    publisher = await mqtt.connectAsync(BROKER, { clientId: `${prefix}-publisher` });
+    await publisher.subscribeAsync(env.MQTT_ERRORS_TOPIC, { qos: 1 });
+    publisher.on('message', (topic, payload) => {
+      if (topic === env.MQTT_ERRORS_TOPIC) errors.push(JSON.parse(payload.toString()) as ErrorsMessage);
+    });
+  });
+  afterAll(async () => {
+    await publisher?.endAsync();
+    await t?.close();
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores a single reading and a batch from the topic the sensor id is taken from', async () => {
+    await publish('m1', { timestamp: at(10), value: 21.5 });
+    await publish('m1', [
+      { timestamp: at(9), value: 21.6 },
+      { timestamp: at(8), value: 21.7 },
+    ]);
+    await vi.waitFor(async () => expect(await stored('m1')).toBe(3), { timeout: 10_000, interval: 100 });
+    const res = await t.gql(`{ sensor(id: "m1") { readings(last: 5) { value } } }`);
+    expect(res.data!.sensor.readings.map((r: { value: number }) => r.value)).toEqual([21.5, 21.6, 21.7]);
+  });
+
+  it('stores the good items of a batch and publishes the rejected ones to the errors topic, counted in /metrics', async () => {
+    await publish('m2', [
+      { timestamp: at(7), value: 20 },
+      { timestamp: at(6), value: 'NaN' },
+      { timestamp: 'yesterday', value: 20 },
+      { timestamp: at(5), value: 21 },
+    ]);
+    await publish('ghost', { timestamp: at(5), value: 1 });
+    await publish('m2', 'not json');
+    await vi.waitFor(() => expect(errors).toHaveLength(3), { timeout: 10_000, interval: 100 });
+    expect(await stored('m2')).toBe(2);
+    expect(errors[0]).toEqual({
+      topic: `${prefix}/m2/readings`,
+      errors: [
+        { index: 1, sensorId: 'm2', code: 'INVALID_VALUE', message: 'value must be a finite number, got "NaN"' },
+        { index: 2, sensorId: 'm2', code: 'INVALID_TIMESTAMP', message: 'timestamp is not a valid date' },
+      ],
+    });
+    expect(errors[1].errors.map((e) => [e.sensorId, e.code])).toEqual([['ghost', 'UNKNOWN_SENSOR']]);
+    expect(errors[2].errors.map((e) => e.code)).toEqual(['INVALID_JSON']);
+    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/sensor_trust_mqtt_readings_total\{outcome="rejected"\} 4/);
+    expect(metrics).toMatch(/sensor_trust_mqtt_readings_total\{outcome="accepted"\} 5/);
+    expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="refused"\} 1/);
+  });
+
+  it('does not acknowledge a message whose readings could not be stored: the broker delivers it again', async () => {
+    // The database failing for one batch, stood in for by the service throwing once.
+    const service = t.app.services.readings;
+    const real = service.ingest.bind(service);
+    let failures = 0;
+    service.ingest = async (items) => {
+      if (failures++ === 0) throw new Error('database unavailable');
+      return real(items);
+    };
+    try {
+      await publish('m2', { timestamp: at(4.5), value: 19 });
+      await vi.waitFor(async () => expect(await stored('m2')).toBe(3), { timeout: 15_000, interval: 100 });
+      expect(failures).toBe(2);
+      const metrics = (await t.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="failed"\} 1/);
+    } finally {
+      service.ingest = real;
+    }
+  });
+
+  it('gets the QoS 1 messages published while it was down once it is back (persistent session)', async () => {
+    await t.close();
+    await publish('m1', { timestamp: at(4), value: 22 });
+    await publish('m1', { timestamp: at(3), value: 23 });
+    t = await start();
+    await t.app.mqtt!.subscribed;
+    await vi.waitFor(async () => expect(await stored('m1')).toBe(5), { timeout: 10_000, interval: 100 });
+  });
+});

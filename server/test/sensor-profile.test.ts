@@ -1,0 +1,49 @@
+// Ingestion (the profile cache, from Prisma rows) and the sweep (SQL) build the engine's
+// SensorProfile from one list (sensor-profile.ts): they must agree on every field.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SENSOR_PROFILE_COLUMNS } from '../src/modules/sensors/sensor-profile.js';
+import { createTrustStateRepository } from '../src/modules/trust/trust-state-repository.js';
+import { TARGETS } from './support/databases.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+describe.each(TARGETS)('sensor profile on %s', (target) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(target);
+    expect(
+      (await t.gql(`mutation { upsertZone(input: { id: "pz", name: "Profiles" }) { id } }`)).errors,
+    ).toBeUndefined();
+    const res = await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
+      i: {
+        id: 'p1',
+        name: 'Profiled',
+        kind: 'co2',
+        unit: 'ppm',
+        zoneId: 'pz',
+        minValue: 350,
+        maxValue: 5000,
+        expectedIntervalSeconds: 30,
+        heartbeatSeconds: 900,
+      },
+    });
+    expect(res.errors).toBeUndefined();
+  });
+  afterAll(() => t?.close());
+
+  it('the sweep reads the same profile, field for field, as ingestion', async () => {
+    const ingestion = (await t.app.services.sensorProfiles.resolve(['p1'])).get('p1');
+    const sweep = await t.app.db.transaction((tx) => createTrustStateRepository().lockFleet(tx, ['p1']));
+    expect(ingestion).toEqual({
+      id: 'p1',
+      kind: 'co2',
+      unit: 'ppm',
+      zoneId: 'pz',
+      minValue: 350,
+      maxValue: 5000,
+      expectedIntervalSeconds: 30,
+      heartbeatSeconds: 900,
+    });
+    expect(Object.keys(ingestion ?? {}).sort()).toEqual(Object.keys(SENSOR_PROFILE_COLUMNS).sort());
+    expect(sweep.map((e) => e.profile)).toEqual([ingestion]);
+  });
+});
