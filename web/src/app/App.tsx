@@ -5,6 +5,7 @@ import { TicketsPage } from '../features/tickets/TicketsPage';
 import { ZonePage } from '../features/zone/ZonePage';
 import { Empty } from '../components/StatePanel';
 import { ConnectionBanner, LiveIndicator } from './ConnectionBanner';
+import { SignedInAs } from './SignIn';
 import { Link, paths, useRoute, type Route } from './router';
 import { useTheme } from './use-theme';
 
@@ -49,6 +50,7 @@ export function App() {
         </nav>
         <span className="header-spacer" />
         <LiveIndicator />
+        <SignedInAs />
         <button
           type="button"
           className="theme-toggle"
