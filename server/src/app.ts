@@ -16,6 +16,7 @@ import { startPeriodicJob } from './jobs/periodic-job.js';
 import authPlugin from './modules/auth/auth-plugin.js';
 import abuseLimits from './plugins/abuse-limits.js';
 import mqttIngest from './plugins/mqtt-ingest.js';
+import sseTransport from './modules/subscriptions/sse-transport.js';
 import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
@@ -82,6 +83,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // Before the GraphQL route, whose hooks it adds; in process only (see the file).
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
   await app.register(graphqlPlugin, { services });
+  await app.register(sseTransport, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
   if (config.mqtt) await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings });
   else app.decorate('mqtt', null);

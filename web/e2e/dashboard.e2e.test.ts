@@ -304,6 +304,32 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     }
   });
 
+  it('fits a 390 px phone on every page, light and dark, and titles each tab after its page', async () => {
+    const pages = [
+      { hash: '#/', ready: 'sensor-count', title: 'Overview · Sensor Trust' },
+      { hash: '#/zones/cold-store', ready: `sensor-row-${FAULTY_SENSOR}`, title: 'Cold Store · Sensor Trust' },
+      { hash: `#/sensors/${FAULTY_SENSOR}`, ready: 'live-indicator', title: 'Cold Store temperature 2 · Sensor Trust' },
+      {
+        hash: '#/tickets?status=OPEN,ACKNOWLEDGED,IN_PROGRESS,RESOLVED',
+        ready: 'ticket-count',
+        title: /^Tickets \(\d+\) · Sensor Trust$/,
+      },
+    ];
+    for (const theme of ['light', 'dark']) {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      for (const p of pages) {
+        await page.goto(`${baseUrl}/?theme=${theme}${p.hash}`);
+        await page.getByTestId(p.ready).first().waitFor();
+        await page.waitForTimeout(300);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(width, `${p.hash} (${theme}) is ${width} px wide`).toBeLessThanOrEqual(390);
+        expect(await page.title()).toMatch(p.title);
+      }
+      await page.screenshot({ path: join(ROOT, `test-results/phone-${theme}.png`) });
+      await page.close();
+    }
+  });
+
   // Last: it stops and restarts the server.
   it('keeps the last data marked "as of" while the server is down, and refreshes when it is back', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

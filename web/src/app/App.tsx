@@ -7,6 +7,7 @@ import { Empty } from '../components/StatePanel';
 import { ConnectionBanner, LiveIndicator } from './ConnectionBanner';
 import { SignedInAs } from './SignIn';
 import { Link, paths, useRoute, type Route } from './router';
+import { useDocumentTitle } from './use-document-title';
 import { useTheme } from './use-theme';
 
 function Page({ route }: { route: Route }) {
@@ -14,18 +15,23 @@ function Page({ route }: { route: Route }) {
     case 'overview':
       return <OverviewPage />;
     case 'zone':
-      return <ZonePage key={route.zoneId} zoneId={route.zoneId} />;
+      return <ZonePage key={route.zoneId} zoneId={route.zoneId} params={route.params} />;
     case 'sensor':
       return <SensorPage key={route.sensorId} sensorId={route.sensorId} />;
     case 'tickets':
       return <TicketsPage params={route.params} />;
     case 'not-found':
-      return (
-        <Empty>
-          Nothing at “{route.path}”. <Link to={paths.overview()}>Go to the overview</Link>
-        </Empty>
-      );
+      return <NotFound path={route.path} />;
   }
+}
+
+function NotFound({ path }: { path: string }) {
+  useDocumentTitle('Not found');
+  return (
+    <Empty>
+      Nothing at “{path}”. <Link to={paths.overview()}>Go to the overview</Link>
+    </Empty>
+  );
 }
 
 export function App() {
@@ -57,7 +63,8 @@ export function App() {
           onClick={toggleTheme}
           aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
         >
-          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+          <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span>
+          <span className="theme-word">{theme === 'dark' ? ' Light' : ' Dark'}</span>
         </button>
       </header>
       <ConnectionBanner />

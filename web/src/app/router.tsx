@@ -3,7 +3,7 @@ import { useEffect, useState, type AnchorHTMLAttributes } from 'react';
 
 export type Route =
   | { name: 'overview' }
-  | { name: 'zone'; zoneId: string }
+  | { name: 'zone'; zoneId: string; params: URLSearchParams }
   | { name: 'sensor'; sensorId: string }
   | { name: 'tickets'; params: URLSearchParams }
   | { name: 'not-found'; path: string };
@@ -13,7 +13,7 @@ export function parseRoute(hash: string): Route {
   const [path = '/', query = ''] = raw.split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: 'overview' };
-  if (parts[0] === 'zones' && parts[1]) return { name: 'zone', zoneId: parts[1] };
+  if (parts[0] === 'zones' && parts[1]) return { name: 'zone', zoneId: parts[1], params: new URLSearchParams(query) };
   if (parts[0] === 'sensors' && parts[1]) return { name: 'sensor', sensorId: parts[1] };
   if (parts[0] === 'tickets') return { name: 'tickets', params: new URLSearchParams(query) };
   return { name: 'not-found', path };
@@ -21,7 +21,10 @@ export function parseRoute(hash: string): Route {
 
 export const paths = {
   overview: () => '#/',
-  zone: (id: string) => `#/zones/${encodeURIComponent(id)}`,
+  zone: (id: string, params?: Record<string, string>) => {
+    const query = new URLSearchParams(params).toString();
+    return `#/zones/${encodeURIComponent(id)}${query ? `?${query}` : ''}`;
+  },
   sensor: (id: string) => `#/sensors/${encodeURIComponent(id)}`,
   tickets: (params?: Record<string, string>) => {
     const query = new URLSearchParams(params).toString();

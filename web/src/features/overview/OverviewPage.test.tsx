@@ -89,4 +89,34 @@ describe('OverviewPage', () => {
     renderWithClient(<OverviewPage />, failing.client);
     expect((await screen.findByRole('alert')).textContent).toContain('Could not load the fleet');
   });
+
+  it('orders zones worst first and colours each tile by its worst sensor, not its average', async () => {
+    const { client } = createMockClient({
+      queries: {
+        Overview: {
+          ...overview,
+          zoneStats: [
+            zoneStats('a-calm', 'A calm hall', 99, { HEALTHY: 9 }),
+            zoneStats('b-one-faulty', 'B hall', 97, { HEALTHY: 30, FAULTY: 1 }),
+            zoneStats('c-offline', 'C store', 95, { HEALTHY: 5, OFFLINE: 1 }),
+            zoneStats('d-degraded', 'D lab', 60, { HEALTHY: 2, DEGRADED: 3 }),
+          ],
+        },
+      },
+    });
+    renderWithClient(<OverviewPage />, client);
+    await screen.findByTestId('zone-tile-a-calm');
+    const tiles = within(screen.getByRole('list', { name: 'Zones, worst first' })).getAllByRole('link');
+    expect(tiles.map((t) => t.dataset.testid)).toEqual([
+      'zone-tile-b-one-faulty',
+      'zone-tile-c-offline',
+      'zone-tile-d-degraded',
+      'zone-tile-a-calm',
+    ]);
+    const faulty = screen.getByTestId('zone-tile-b-one-faulty');
+    expect(faulty.className).toContain('zone-faulty'); // average 97, still not green
+    expect(faulty.textContent).toContain('worst: faulty');
+    expect(screen.getByTestId('zone-tile-a-calm').className).toContain('zone-healthy');
+    expect(document.title).toBe('Overview · Sensor Trust');
+  });
 });

@@ -2,6 +2,7 @@
 // ticket changes from ticketUpdated; zone tiles refetch when the dashboard changes.
 import { useMemo } from 'react';
 import { useSubscription } from 'urql';
+import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
@@ -62,6 +63,7 @@ export function OverviewPage() {
   );
 
   const data = result.data;
+  useDocumentTitle('Overview');
   const summary = useMemo(() => {
     const fromQuery = data?.dashboardSummary;
     const fromPush = pushed.data?.dashboardUpdated;

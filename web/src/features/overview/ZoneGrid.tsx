@@ -1,9 +1,10 @@
-// Zones as a heat-map: each tile's colour follows its average trust; the text says the same.
-import { StatusBadge, STATUS_ORDER } from '../../components/StatusBadge';
-import { trustBand } from '../../components/TrustBar';
+// Zones worst first: each tile takes the colour of its worst sensor's status (a
+// zone with a FAULTY sensor is never green) and says it in words too.
+import { StatusBadge, STATUS_ORDER, statusLabel } from '../../components/StatusBadge';
 import { Empty } from '../../components/StatePanel';
 import { Link, paths } from '../../app/router';
 import { graphql, useFragment, type FragmentType } from '../../gql';
+import type { TrustStatus, ZoneTile_StatsFragment } from '../../gql/graphql';
 
 export const ZoneTileFragment = graphql(`
   fragment ZoneTile_stats on ZoneStats {
@@ -19,30 +20,43 @@ export const ZoneTileFragment = graphql(`
   }
 `);
 
-/**
- * Red (≤50) → amber (75) → green (100), light enough for dark text. Healthy
- * zones sit in the 90s, so the scale spends its hues where differences matter.
- */
-export function trustHue(score: number | null | undefined): string {
-  if (score == null) return 'hsl(220 10% 88%)';
-  const hue = Math.round(Math.max(0, Math.min(1, (score - 50) / 50)) * 120);
-  return `hsl(${hue} 70% 85%)`;
+/** A zone is as bad as its worst sensor: one FAULTY sensor makes a red tile, whatever the average. */
+const WORST_FIRST: TrustStatus[] = ['FAULTY', 'OFFLINE', 'DEGRADED', 'UNKNOWN', 'HEALTHY'];
+
+type ZoneTileData = ZoneTile_StatsFragment;
+
+export function worstStatus(zone: Pick<ZoneTileData, 'statusCounts'>): TrustStatus | null {
+  return WORST_FIRST.find((s) => zone.statusCounts.some((c) => c.status === s && c.count > 0)) ?? null;
 }
 
-function ZoneTile(props: { stats: FragmentType<typeof ZoneTileFragment> }) {
-  const zone = useFragment(ZoneTileFragment, props.stats);
+/** Worst status first, then more open tickets, then lower trust, then name. */
+export function worstFirst(a: ZoneTileData, b: ZoneTileData): number {
+  const rank = (z: ZoneTileData) => {
+    const worst = worstStatus(z);
+    return worst ? WORST_FIRST.indexOf(worst) : WORST_FIRST.length;
+  };
+  return (
+    rank(a) - rank(b) ||
+    b.openTickets - a.openTickets ||
+    (a.averageTrust ?? 101) - (b.averageTrust ?? 101) ||
+    a.zoneName.localeCompare(b.zoneName)
+  );
+}
+
+function ZoneTile({ zone }: { zone: ZoneTileData }) {
   const counts = STATUS_ORDER.map((status) => ({
     status,
     count: zone.statusCounts.find((c) => c.status === status)?.count ?? 0,
   })).filter((c) => c.count > 0);
   const trust = zone.averageTrust == null ? '–' : Math.round(zone.averageTrust);
+  const worst = worstStatus(zone);
   return (
     <li>
       <Link
         to={paths.zone(zone.zoneId)}
-        className={`zone-tile trust-${trustBand(zone.averageTrust)}`}
-        style={{ background: trustHue(zone.averageTrust) }}
+        className={`zone-tile zone-${(worst ?? 'empty').toLowerCase()}`}
         data-testid={`zone-tile-${zone.zoneId}`}
+        data-worst={worst ?? 'NONE'}
       >
         <span className="zone-name">{zone.zoneName}</span>
         <span className="zone-trust" aria-label={`Average trust ${trust}`}>
@@ -50,6 +64,11 @@ function ZoneTile(props: { stats: FragmentType<typeof ZoneTileFragment> }) {
           <small>trust</small>
         </span>
         <span className="zone-meta">
+          {worst ? (
+            <>
+              worst: <strong>{statusLabel(worst).toLowerCase()}</strong> ·{' '}
+            </>
+          ) : null}
           {zone.sensorCount} sensor{zone.sensorCount === 1 ? '' : 's'}
           {zone.openTickets > 0 && ` · ${zone.openTickets} open ticket${zone.openTickets === 1 ? '' : 's'}`}
         </span>
@@ -72,10 +91,15 @@ export function ZoneGrid(props: { zones: FragmentType<typeof ZoneTileFragment>[]
       </Empty>
     );
   }
+  return <SortedZones zones={props.zones} />;
+}
+
+function SortedZones(props: { zones: FragmentType<typeof ZoneTileFragment>[] }) {
+  const zones = [...useFragment(ZoneTileFragment, props.zones)].sort(worstFirst);
   return (
-    <ul className="zone-grid" aria-label="Zones by trust">
-      {props.zones.map((z, i) => (
-        <ZoneTile key={i} stats={z} />
+    <ul className="zone-grid" aria-label="Zones, worst first">
+      {zones.map((z) => (
+        <ZoneTile key={z.zoneId} zone={z} />
       ))}
     </ul>
   );

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { useSubscription } from 'urql';
 import { Link, paths } from '../../app/router';
+import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
@@ -80,6 +81,8 @@ export function SensorPage({ sensorId }: { sensorId: string }) {
   // Trust history grows slowly: refresh it now and then while trust changes; tickets at once.
   useRefetchOn(SensorUpdatedSubscription, { sensorId }, refetch, 15_000);
   useRefetchOn(SensorTicketSubscription, { sensorId }, refetch, 1000);
+
+  useDocumentTitle(result.data?.sensor?.name ?? `Sensor ${sensorId}`);
 
   if (!result.data && result.fetching) return <Loading what="the sensor" />;
   if (!result.data && result.error) return <ErrorState error={result.error} what="the sensor" />;

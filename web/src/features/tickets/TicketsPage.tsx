@@ -3,6 +3,7 @@
 // to act on them together. Refreshed on every ticketUpdated push.
 import { useMemo, useState } from 'react';
 import { navigate, paths } from '../../app/router';
+import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { TICKET_STATUSES, TicketStatusBadge, ticketStatusLabel } from '../../components/TicketStatusBadge';
@@ -58,6 +59,7 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
     navigate(paths.tickets(boardQuery({ ...params, after: null, page: 1, ...next })), options);
 
   const connection = result.data?.tickets;
+  useDocumentTitle(connection ? `Tickets (${connection.totalCount})` : 'Tickets');
   const nodes = useMemo(() => connection?.nodes ?? [], [connection]);
   const titles = useMemo(() => new Map(nodes.map((t) => [t.id, t.title])), [nodes]);
   const columns = TICKET_STATUSES.filter((s) => params.status.length === 0 || params.status.includes(s));

@@ -1,12 +1,13 @@
 // One zone: its sensors, kept live by sensorUpdated and readingAdded for the zone.
 import { useMemo } from 'react';
 import { useSubscription } from 'urql';
-import { Link, paths } from '../../app/router';
+import { Link, navigate, paths } from '../../app/router';
+import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
-import { ZoneSensorTable, type LiveReading } from './ZoneSensorTable';
+import { readTableState, tableQuery, ZoneSensorTable, type LiveReading } from './ZoneSensorTable';
 
 export const ZoneQuery = graphql(`
   query Zone($id: ID!) {
@@ -52,7 +53,7 @@ function useZoneSensorPushes(zoneId: string) {
   return result.data;
 }
 
-export function ZonePage({ zoneId }: { zoneId: string }) {
+export function ZonePage({ zoneId, params }: { zoneId: string; params?: URLSearchParams }) {
   const [result, refetch] = useLiveQuery({ query: ZoneQuery, variables: { id: zoneId } });
   const pushedSensors = useZoneSensorPushes(zoneId);
   const [readings] = useSubscription(
@@ -74,6 +75,8 @@ export function ZonePage({ zoneId }: { zoneId: string }) {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     return pushed ? list.map((s) => (pushed.get(s.id) as typeof s | undefined) ?? s) : list;
   }, [result.data, pushedSensors]);
+
+  useDocumentTitle(result.data?.zone?.name ?? `Zone ${zoneId}`);
 
   if (!result.data && result.fetching) return <Loading what="the zone" />;
   if (!result.data && result.error) return <ErrorState error={result.error} what="the zone" />;
@@ -97,7 +100,12 @@ export function ZonePage({ zoneId }: { zoneId: string }) {
       </header>
       <FreshnessNote freshness={result.freshness} />
       <section className="panel">
-        <ZoneSensorTable sensors={sensors} liveReadings={readings.data} />
+        <ZoneSensorTable
+          sensors={sensors}
+          liveReadings={readings.data}
+          state={readTableState(params ?? new URLSearchParams())}
+          onStateChange={(next) => navigate(paths.zone(zoneId, tableQuery(next)), { replace: true })}
+        />
       </section>
     </div>
   );

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sensorRow } from '../../test-support/fixtures';
-import { ZoneSensorTable } from './ZoneSensorTable';
+import { readTableState, tableQuery, ZoneSensorTable } from './ZoneSensorTable';
 
 afterEach(cleanup);
 
@@ -58,5 +58,13 @@ describe('ZoneSensorTable', () => {
     const live = new Map([['t-1', { timestamp: '2026-11-28T12:00:05.000Z', value: 23.75 }]]);
     render(<ZoneSensorTable sensors={sensors} liveReadings={live} />);
     expect(screen.getByTestId('sensor-row-t-1').textContent).toContain('23.75');
+  });
+
+  it('keeps its filters and order in URL parameters, and reads them back', () => {
+    const state = readTableState(new URLSearchParams('sort=name&dir=desc&q=co2&status=FAULTY,DEGRADED&kind=co2'));
+    expect(state.sort).toEqual({ key: 'name', asc: false });
+    expect([...state.statuses]).toEqual(['FAULTY', 'DEGRADED']);
+    expect(tableQuery(state)).toEqual({ sort: 'name', dir: 'desc', q: 'co2', status: 'FAULTY,DEGRADED', kind: 'co2' });
+    expect(tableQuery(readTableState(new URLSearchParams()))).toEqual({});
   });
 });

@@ -46,15 +46,62 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'lastReading', label: 'Last reading' },
 ];
 
+/** The table's filters and order; the zone page keeps them in the URL. */
+export interface TableState {
+  sort: { key: SortKey; asc: boolean };
+  text: string;
+  statuses: ReadonlySet<TrustStatus>;
+  kind: string;
+}
+
+const DEFAULT_STATE: TableState = { sort: { key: 'trust', asc: true }, text: '', statuses: new Set(), kind: '' };
+
+export function readTableState(params: URLSearchParams): TableState {
+  const sortKey = params.get('sort');
+  return {
+    sort: {
+      key: COLUMNS.some((c) => c.key === sortKey) ? (sortKey as SortKey) : 'trust',
+      asc: params.get('dir') !== 'desc',
+    },
+    text: params.get('q') ?? '',
+    statuses: new Set(
+      (params.get('status') ?? '').split(',').filter((s): s is TrustStatus => STATUS_ORDER.includes(s as TrustStatus)),
+    ),
+    kind: params.get('kind') ?? '',
+  };
+}
+
+export function tableQuery(state: TableState): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (state.sort.key !== 'trust') out.sort = state.sort.key;
+  if (!state.sort.asc) out.dir = 'desc';
+  if (state.text) out.q = state.text;
+  if (state.statuses.size) out.status = [...state.statuses].join(',');
+  if (state.kind) out.kind = state.kind;
+  return out;
+}
+
 export function ZoneSensorTable(props: {
   sensors: FragmentType<typeof ZoneSensorRowFragment>[];
   liveReadings?: ReadonlyMap<string, LiveReading>;
+  /** Controlled by the page (URL); uncontrolled when absent. */
+  state?: TableState;
+  onStateChange?: (next: TableState) => void;
 }) {
   const sensors = useFragment(ZoneSensorRowFragment, props.sensors);
-  const [sort, setSort] = useState<{ key: SortKey; asc: boolean }>({ key: 'trust', asc: true });
-  const [text, setText] = useState('');
-  const [statuses, setStatuses] = useState<ReadonlySet<TrustStatus>>(new Set());
-  const [kind, setKind] = useState('');
+  const [own, setOwn] = useState<TableState>(DEFAULT_STATE);
+  const current = props.state ?? own;
+  const update = (next: Partial<TableState>) => {
+    const merged = { ...current, ...next };
+    if (props.onStateChange) props.onStateChange(merged);
+    else setOwn(merged);
+  };
+  const { sort, text, statuses, kind } = current;
+  const setSort = (f: (s: TableState['sort']) => TableState['sort']) => update({ sort: f(sort) });
+  const setText = (t: string) => update({ text: t });
+  const setKind = (k: string) => update({ kind: k });
+  const setStatuses = (f: (s: ReadonlySet<TrustStatus>) => ReadonlySet<TrustStatus>) =>
+    update({ statuses: f(statuses) });
 
   const rows = useMemo(() => {
     const live = props.liveReadings;

@@ -22,6 +22,12 @@ export interface RealPathEvalOptions {
   deliveryWindowMs?: number;
   /** PostgreSQL instead of in-memory PGlite. */
   databaseUrl?: string | null;
+  /**
+   * 'live' (default): readings arrive in arrival windows with sweeps at the simulated times.
+   * 'import': the same readings as history — time-ordered 1,000-reading batches sent after the
+   * fact, then one evaluateTrust; verdicts are read once at the end.
+   */
+  mode?: 'live' | 'import';
   progress?: (line: string) => void;
 }
 
@@ -136,7 +142,20 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
     };
 
     let chunks = 0;
-    for (const chunk of fleet.chunks(sweepMs)) {
+    if (options.mode === 'import') {
+      const all: StreamReading[] = [];
+      for (const chunk of fleet.chunks(3_600_000)) all.push(...chunk.readings);
+      all.sort((a, b) => a.ts - b.ts);
+      const end = spec.start + spec.durationMs;
+      for (let i = 0; i < all.length; i += 1000) {
+        await send(all.slice(i, i + 1000), end);
+        if (++chunks % 50 === 0) options.progress?.(`import: ${stats.sent} readings sent`);
+      }
+      now = end;
+      await gql(`mutation { evaluateTrust }`);
+      await observe();
+    }
+    for (const chunk of options.mode === 'import' ? [] : fleet.chunks(sweepMs)) {
       // Arrival windows: the server clock at a window's end is never before a reading's arrival.
       const sorted = chunk.readings.slice().sort((a, b) => a.arrivedAt - b.arrivedAt);
       let batch: StreamReading[] = [];

@@ -31,23 +31,47 @@ const spec = {
   ...(process.env.EVAL_ZONES ? { zones: Number(process.env.EVAL_ZONES) } : {}),
   ...(process.env.EVAL_FAULTS_PER_KIND ? { faultsPerKind: Number(process.env.EVAL_FAULTS_PER_KIND) } : {}),
 };
+const modes = (process.env.EVAL_MODES ?? 'live,import').split(',') as ('live' | 'import')[];
 for (const seed of seeds.length ? seeds : [1]) {
-  const db = process.env.DATABASE_URL ? await temporaryDatabase(process.env.DATABASE_URL) : null;
-  try {
-    const result = await runRealPathEval({
-      spec: { ...spec, seed },
-      databaseUrl: db?.url ?? null,
-      progress: (line) => console.error(`  ${line}`),
-    });
-    const r = result.readings;
+  const results: { mode: string; result: Awaited<ReturnType<typeof runRealPathEval>> }[] = [];
+  for (const mode of modes) {
+    const db = process.env.DATABASE_URL ? await temporaryDatabase(process.env.DATABASE_URL) : null;
+    try {
+      const result = await runRealPathEval({
+        spec: { ...spec, seed },
+        databaseUrl: db?.url ?? null,
+        mode,
+        progress: (line) => console.error(`  ${line}`),
+      });
+      const r = result.readings;
+      console.log(
+        `seed ${seed}, ${mode} on ${db ? 'PostgreSQL' : 'PGlite'}: ${result.sensors} sensors, ${r.sent} readings sent ` +
+          `(${r.accepted} accepted, ${r.duplicates} duplicates, ${r.rejected} rejected ${JSON.stringify(r.rejectedByCode)}), ` +
+          `${result.requests} HTTP requests, ${result.seconds.toFixed(1)} s`,
+      );
+      console.log(formatReport(result.report));
+      console.log();
+      results.push({ mode, result });
+    } finally {
+      await db?.drop();
+    }
+  }
+  if (results.length > 1) {
+    // Side by side: how the same readings are judged when streamed live and when imported as history.
+    const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+    console.log(`seed ${seed}: recall / attribution per fault kind, ${results.map((x) => x.mode).join(' vs ')}`);
+    for (const k of results[0].result.report.kinds) {
+      const cells = results.map(({ result }) => {
+        const row = result.report.kinds.find((x) => x.kind === k.kind);
+        return row ? `${pct(row.recall)} / ${pct(row.attribution)}` : '-';
+      });
+      console.log(`  ${k.kind.padEnd(13)} ${cells.map((c) => c.padEnd(12)).join(' ')}`);
+    }
     console.log(
-      `seed ${seed} on ${db ? 'PostgreSQL' : 'PGlite'}: ${result.sensors} sensors, ${r.sent} readings sent ` +
-        `(${r.accepted} accepted, ${r.duplicates} duplicates, ${r.rejected} rejected ${JSON.stringify(r.rejectedByCode)}), ` +
-        `${result.requests} HTTP requests, ${result.seconds.toFixed(1)} s`,
+      `  ${'healthy FP'.padEnd(13)} ${results
+        .map(({ result }) => `${result.report.falsePositives} of ${result.report.healthy}`.padEnd(12))
+        .join(' ')}`,
     );
-    console.log(formatReport(result.report));
     console.log();
-  } finally {
-    await db?.drop();
   }
 }

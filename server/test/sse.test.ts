@@ -1,0 +1,169 @@
+// The four subscriptions over Server-Sent Events (graphql-sse protocol, distinct
+// connections mode) at /graphql/stream, with a real HTTP client on a real port.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TARGETS } from './support/databases.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/** POSTs a subscription and collects the server-sent events as they arrive. */
+async function openStream(url: string, query: string, apiKey?: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/graphql/stream`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+    },
+    body: JSON.stringify({ query }),
+    signal: controller.signal,
+  });
+  const events: SseEvent[] = [];
+  let ended = false;
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: ?(.*)$/m.exec(block)?.[1];
+          const data = /^data: ?(.*)$/m.exec(block)?.[1] ?? '';
+          if (event) events.push({ event, data });
+        }
+      }
+    } catch {
+      // aborted
+    }
+    ended = true;
+  })();
+  return {
+    res,
+    events,
+    next: () => events.filter((e) => e.event === 'next').map((e) => JSON.parse(e.data) as { data: any }),
+    ended: () => ended,
+    close: async () => {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+const NOW = Date.parse('2026-11-28T12:00:00.000Z');
+const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }`;
+
+describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) => {
+  let t: TestApp;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(target, { now: () => new Date(NOW), env: { DASHBOARD_COALESCE_MS: '50' } });
+    url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    await t.gql(`mutation { upsertZone(input: { id: "z", name: "Z" }) { id } }`);
+    const res = await t.gql(
+      `mutation { upsertSensor(input: { id: "e1", name: "e1", kind: "temperature", zoneId: "z", minValue: 0, maxValue: 50, expectedIntervalSeconds: 60 }) { id } }`,
+    );
+    expect(res.errors).toBeUndefined();
+  });
+  afterAll(() => t?.close());
+
+  it('streams readingAdded, sensorUpdated (with a loader field), ticketUpdated and dashboardUpdated as next events', async () => {
+    const streams = await Promise.all([
+      openStream(url, `subscription { readingAdded(sensorId: "e1") { sensorId value } }`),
+      openStream(url, `subscription { sensorUpdated(zoneId: "z") { id trust { status } } }`),
+      openStream(url, `subscription { ticketUpdated(sensorId: "e1") { kind status } }`),
+      openStream(url, `subscription { dashboardUpdated { sensorCount } }`),
+    ]);
+    for (const s of streams) {
+      expect(s.res.status).toBe(200);
+      expect(s.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    }
+    const [readings, sensors, tickets, dashboard] = streams;
+    // The subscriptions are registered once the stream answers; give the hub a moment.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const r = Array.from({ length: 30 }, (_, i) => ({
+      sensorId: 'e1',
+      timestamp: new Date(NOW - (40 - i) * 60_000).toISOString(),
+      value: i < 20 ? 20 + Math.sin(i) : 500,
+    }));
+    expect((await t.gql(INGEST, { r })).data!.ingestReadings.accepted).toBe(30);
+    await vi.waitFor(
+      () => {
+        expect(readings.next()).toHaveLength(30);
+        expect(sensors.next().length).toBeGreaterThan(0);
+        expect(tickets.next().length).toBeGreaterThan(0);
+        expect(dashboard.next().length).toBeGreaterThan(0);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(readings.next()[0]).toEqual({ data: { readingAdded: { sensorId: 'e1', value: 20 } } });
+    expect(sensors.next().at(-1)!.data.sensorUpdated).toMatchObject({
+      id: 'e1',
+      trust: { status: expect.any(String) },
+    });
+    expect(tickets.next()[0].data.ticketUpdated).toEqual({ kind: 'OUT_OF_RANGE', status: 'OPEN' });
+    expect(dashboard.next().at(-1)!.data.dashboardUpdated).toEqual({ sensorCount: 1 });
+    for (const s of streams) expect(s.events.every((e) => e.event === 'next')).toBe(true);
+    await Promise.all(streams.map((s) => s.close()));
+  });
+
+  it('refuses queries and mutations (they go to POST /graphql) and reports bad subscriptions as errors', async () => {
+    const query = await fetch(`${url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: '{ zones { id } }' }),
+    });
+    expect(query.status).toBe(400);
+    expect(((await query.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/POST \/graphql/);
+    // graphql-sse reports a subscription that does not validate inside the stream, then completes it.
+    const bad = await openStream(url, 'subscription { nope }');
+    await vi.waitFor(() => expect(bad.ended()).toBe(true), { timeout: 5_000 });
+    expect(bad.events.map((e) => e.event)).toEqual(['next', 'complete']);
+    expect(JSON.parse(bad.events[0].data)).toMatchObject({
+      errors: [{ message: expect.stringMatching(/Cannot query field "nope"/) }],
+    });
+  });
+
+  it('is authorised like the other paths: 401 without a key, the role checked per subscription', async () => {
+    const keyed = await startTestApp(target, { env: { ADMIN_API_KEY: 'st_admin_sse_test_key_0123456789' } });
+    try {
+      const base = await keyed.app.listen({ port: 0, host: '127.0.0.1' });
+      const create = async (role: string) => {
+        const res = await fetch(`${base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer st_admin_sse_test_key_0123456789' },
+          body: JSON.stringify({ query: `mutation { createApiKey(name: "${role}", role: ${role}) { key } }` }),
+        });
+        return ((await res.json()) as { data: { createApiKey: { key: string } } }).data.createApiKey.key;
+      };
+      const query = `subscription { dashboardUpdated { sensorCount } }`;
+      const anonymous = await openStream(base, query);
+      expect(anonymous.res.status).toBe(401);
+      await anonymous.close();
+      const viewer = await openStream(base, query, await create('VIEWER'));
+      expect(viewer.res.status).toBe(200);
+      await viewer.close();
+      const integrator = await openStream(base, query, await create('INTEGRATOR'));
+      await vi.waitFor(() => expect(integrator.ended()).toBe(true), { timeout: 5_000 });
+      expect(JSON.parse(integrator.events[0].data)).toMatchObject({ errors: [{ extensions: { code: 'FORBIDDEN' } }] });
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('ends open streams when the server shuts down instead of waiting for them', async () => {
+    const stream = await openStream(url, `subscription { dashboardUpdated { sensorCount } }`);
+    expect(stream.res.status).toBe(200);
+    const started = Date.now();
+    await t.app.close();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await vi.waitFor(() => expect(stream.ended()).toBe(true), { timeout: 5_000 });
+  });
+});
