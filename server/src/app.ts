@@ -85,6 +85,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(graphqlPlugin, { services });
   await app.register(sseTransport, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
+  // The trust stream applies stored readings to trust (docs/trust-stream.md); it stops
+  // before the database closes.
+  app.addHook('onReady', () => services.trustStream.start());
+  app.addHook('preClose', () => services.trustStream.stop());
   if (config.mqtt) await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings });
   else app.decorate('mqtt', null);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {

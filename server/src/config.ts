@@ -37,6 +37,8 @@ export interface Config {
    * engine's default (600 s, or the TRUST_CONFIG_FILE's `latenessSeconds`).
    */
   trustLatenessSeconds: number | null;
+  /** The trust stream beside ingestion (docs/trust-stream.md). */
+  trustStream: TrustStreamConfig;
   /** Automatic maintenance tickets (modules/tickets/ticket-automation.ts). */
   tickets: TicketSettings;
   /** Serve GraphiQL at /graphiql. */
@@ -114,6 +116,32 @@ export interface NotificationSettings {
   maxAttempts: number;
   /** Timeout of one webhook POST. NOTIFY_TIMEOUT_MS, default 5000. */
   timeoutMs: number;
+}
+
+export interface TrustStreamConfig {
+  /** TRUST_PARTITIONS (power of two, default 16): units of ownership across instances. Fixed per database. */
+  partitions: number;
+  /** TRUST_STREAM_INTERVAL_MS (default 200): least time between two ticks with work. */
+  intervalMs: number;
+  /** TRUST_STREAM_POLL_MS (default 100): idle poll for other instances' readings. */
+  pollMs: number;
+  /** TRUST_STREAM_BATCH (default 20000): about this many readings per tick at most. */
+  batchRows: number;
+  /** TRUST_LEASE_CHECK_MS (default 1000): how often an instance claims free partitions (PostgreSQL). */
+  leaseCheckMs: number;
+}
+
+function trustStreamConfig(env: Env): TrustStreamConfig {
+  const partitions = integer(env, 'TRUST_PARTITIONS', 16, 1, 1024);
+  if ((partitions & (partitions - 1)) !== 0)
+    throw new ConfigError(`TRUST_PARTITIONS must be a power of two, got ${partitions}`);
+  return {
+    partitions,
+    intervalMs: integer(env, 'TRUST_STREAM_INTERVAL_MS', 200, 0, 60_000),
+    pollMs: integer(env, 'TRUST_STREAM_POLL_MS', 100, 1, 60_000),
+    batchRows: integer(env, 'TRUST_STREAM_BATCH', 20_000, 100, 1_000_000),
+    leaseCheckMs: integer(env, 'TRUST_LEASE_CHECK_MS', 1000, 50, 60_000),
+  };
 }
 
 export interface TicketSettings {
@@ -311,6 +339,7 @@ export function loadConfig(env: Env = process.env): Config {
     subscriptionBufferLimit: integer(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 10_000_000),
     trustConfigFile: env.TRUST_CONFIG_FILE ? resolve(env.TRUST_CONFIG_FILE) : null,
     trustLatenessSeconds: env.TRUST_LATENESS_SECONDS ? integer(env, 'TRUST_LATENESS_SECONDS', 600, 0, 86_400) : null,
+    trustStream: trustStreamConfig(env),
     tickets: ticketSettings(env),
     graphiql: bool(env, 'GRAPHIQL', true),
     webDir: resolve(env.WEB_DIR || projectPath('web', 'dist')),

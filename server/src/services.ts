@@ -22,6 +22,9 @@ import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
 import { createTrustService } from './modules/trust/trust-service.js';
 import { createEngineStateCache } from './modules/trust/engine-state-cache.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
+import { createTrustStream } from './modules/trust/trust-stream.js';
+import { createTrustStreamRepository } from './modules/trust/trust-stream-repository.js';
+import { advisoryLockLeases, ownAllPartitions } from './db/partition-leases.js';
 import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
 import { createAuthService } from './modules/auth/auth-service.js';
 import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
@@ -46,11 +49,31 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     ticketAutomation,
   });
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
+  const streamSettings = config.trustStream;
+  const trustStream = createTrustStream({
+    transaction: app.db.transaction,
+    repo: createTrustStreamRepository(),
+    leases:
+      app.db.kind === 'postgres' && config.databaseUrl
+        ? advisoryLockLeases({
+            databaseUrl: config.databaseUrl,
+            count: streamSettings.partitions,
+            checkMs: streamSettings.leaseCheckMs,
+            onError: (err) => app.log.warn({ err }, 'trust stream partition leases: connection lost'),
+          })
+        : ownAllPartitions(streamSettings.partitions),
+    profiles: sensorProfiles,
+    trust,
+    events: app.events,
+    clock,
+    log: app.log,
+    settings: streamSettings,
+  });
   const readings = createReadingsService({
     transaction: app.db.transaction,
     repo: createReadingsIngestRepository(),
     profiles: sensorProfiles,
-    trust,
+    stream: trustStream,
     events: app.events,
     config,
     clock,
@@ -71,6 +94,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       log: app.log,
     }),
     trust,
+    trustStream,
     readings,
     sensorProfiles,
     engineStates,

@@ -19,6 +19,7 @@ describe('embedded database maintenance', () => {
       value: 600 + i,
     }));
     expect((await t.app.services.readings.ingest(readings)).accepted).toBe(200);
+    await t.processed();
   });
   afterAll(() => t?.close());
 

@@ -37,6 +37,7 @@ describe.each(TARGETS)('chunked fleet sweep on %s', (target) => {
       const out = await t.app.services.readings.ingest(readings.slice(i, i + 3000));
       expect(out.rejected).toBe(0);
     }
+    await t.processed(); // the trust stream has applied them
   }, 180_000);
   afterAll(() => t?.close());
 

@@ -55,6 +55,7 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
       );
       now = new Date(T0 + (m + 5) * MIN);
       expect((await t.app.services.readings.ingest(slice)).rejected).toBe(0);
+      await t.processed(); // the trust stream has applied them
       await t.app.services.trust.evaluate(null, now);
     }
   }, 120_000);
@@ -79,6 +80,7 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
       { sensorId: 'w0', timestamp: new Date(sweptAt + 10_000), value: 21 },
     ]);
     expect(out.accepted).toBe(1);
+    await t.processed();
     expect(await driftClock('w0')).toBe(sweptAt); // ...but by its next reading
   });
 

@@ -94,7 +94,7 @@ export interface TrustThresholds {
   driftMinDelta: number;
   /** DRIFT threshold is also at least this many times the learned residual scale. Default 4. */
   driftScaleK: number;
-  /** Event time spent learning the per-sensor constant offset before DRIFT is judged. Default 360 min. */
+  /** Event time spent learning the per-sensor constant offset before DRIFT is judged. Default 120 min (the shortest peer history DRIFT needs). */
   driftLearnMinutes: number;
   /** Time constant of the slow offset adaptation afterwards (frozen while departing). Default 72 h. */
   driftAdaptHours: number;
@@ -166,7 +166,7 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   driftMinPeers: 3,
   driftMinDelta: 1,
   driftScaleK: 4,
-  driftLearnMinutes: 360,
+  driftLearnMinutes: 120,
   driftAdaptHours: 72,
   driftConfirmMinutes: 20,
   driftClearMinutes: 60,

@@ -13,7 +13,15 @@ export interface TestApp {
   app: FastifyInstance;
   database: TestDatabase;
   config: Config;
+  /**
+   * Sends a GraphQL request. Trust is applied by the trust stream beside ingestion, so
+   * every request first waits until what was ingested before it has been processed
+   * (read-your-writes for tests); `gqlNow` skips the wait.
+   */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gqlNow<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** Waits until every reading stored so far has been applied to trust. */
+  processed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,9 +43,15 @@ export async function startTestApp(
     database,
     config,
     async gql(query, variables) {
+      await app.services.trustStream.waitProcessed();
       const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
       return res.json();
     },
+    async gqlNow(query, variables) {
+      const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
+      return res.json();
+    },
+    processed: () => app.services.trustStream.waitProcessed(),
     async close() {
       await app.close();
       if (!options.database) await database.drop();

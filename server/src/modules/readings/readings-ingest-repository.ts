@@ -1,6 +1,7 @@
 // The bulk write path of ingestion: ONE statement per batch stores the readings
-// (skipping ones already stored) and bumps the per-minute rollup the dashboard
-// sums, inside the caller's transaction.
+// (skipping ones already stored), inside the caller's transaction. Each row gets
+// its transaction's id (column default), which the trust stream reads it by; the
+// stream also keeps the per-minute rollup (modules/trust/trust-stream.ts).
 import type { SqlTx } from '../../db/sql-transaction.js';
 
 export type Tx = SqlTx;
@@ -12,21 +13,19 @@ export interface ReadingColumns {
   values: number[];
 }
 
-/** Rollup rows are sharded so concurrent batches rarely wait on the same row. */
+/** Rollup rows are sharded so concurrent writers rarely wait on the same row. */
 export const MINUTE_SHARDS = 8;
 
 export function createReadingsIngestRepository() {
   return {
     /**
-     * Inserts the rows (ON CONFLICT DO NOTHING), adds the inserted ones to
-     * reading_minute(minute, shard) in minute order (no deadlocks between
-     * batches) and returns the 0-based positions of the rows that were already
-     * stored, i.e. duplicates. Rows must not repeat (sensorId, ts) among themselves.
+     * Inserts the rows (ON CONFLICT DO NOTHING) and returns the 0-based positions
+     * of the rows that were already stored, i.e. duplicates. Rows must not repeat (sensorId, ts) among themselves.
      * Columns travel as three comma-joined strings, not arrays: the drivers' per-element
      * array encoding cost more than the insert itself. Sensor ids never contain commas
      * (registry id pattern) and JS number → text → float8 is exact.
      */
-    async insertBatch(tx: Tx, rows: ReadingColumns, shard: number): Promise<number[]> {
+    async insertBatch(tx: Tx, rows: ReadingColumns, receivedAt: number): Promise<number[]> {
       const result = await tx.$queryRaw<{ dup: number[] | null }[]>`
         WITH input AS (
           SELECT u.i, u.s, to_timestamp(u.t / 1000.0)::timestamptz(3) AS ts, u.v
@@ -35,19 +34,13 @@ export function createReadingsIngestRepository() {
                         string_to_array(${rows.values.join(',')}::text, ',')::float8[])
                  WITH ORDINALITY AS u(s, t, v, i)
         ), ins AS (
-          INSERT INTO reading (sensor_id, ts, value)
-          SELECT s, ts, v FROM input ORDER BY s, ts
+          INSERT INTO reading (sensor_id, ts, value, received_at)
+          SELECT s, ts, v, to_timestamp(${receivedAt}::float8 / 1000.0) FROM input ORDER BY s, ts
           ON CONFLICT DO NOTHING
           RETURNING sensor_id, ts
-        ), minutes AS (
-          INSERT INTO reading_minute (minute, shard, count)
-          SELECT date_trunc('minute', ts), ${shard}::smallint, count(*) FROM ins GROUP BY 1 ORDER BY 1
-          ON CONFLICT (minute, shard) DO UPDATE SET count = reading_minute.count + EXCLUDED.count
-          RETURNING 1
         )
         SELECT (SELECT array_agg((input.i - 1)::int) FROM input
-                 WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.sensor_id = input.s AND ins.ts = input.ts)) AS dup,
-               (SELECT count(*) FROM minutes) AS m`;
+                 WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.sensor_id = input.s AND ins.ts = input.ts)) AS dup`;
       return result[0]?.dup ?? [];
     },
   };

@@ -1,14 +1,15 @@
 // ingestReadings: validate every item (per-item outcomes, one bad item never sinks
-// the batch) → in ONE transaction lock the batch's trust rows, store the new
-// readings with one bulk statement, run the trust engine per sensor and persist its
-// states → after commit, publish. Readings and the trust they caused commit together.
+// the batch) → store the new readings with one bulk statement → after commit,
+// publish readingAdded and wake the trust stream. No trust-state lock, no write per
+// sensor: trust is applied by the trust stream beside ingestion, which reads the
+// stored readings back in commit order (modules/trust/trust-stream.ts,
+// docs/trust-stream.md); evaluateTrust waits for it.
 //
 // Per-item outcomes: the readings are grouped per sensor and the groups settled with
 // Promise.allSettled (a group that fails unexpectedly rejects only its own readings);
 // then duplicates come from the bulk insert's conflict report. Database work stays
 // one statement per table per batch, which is what keeps the hot path within its
-// budget (a failed statement aborts a PostgreSQL transaction anyway). The trust step
-// isolates sensors too: a sensor whose evaluation throws keeps its previous trust.
+// budget (a failed statement aborts a PostgreSQL transaction anyway).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Config } from '../../config.js';
@@ -17,8 +18,8 @@ import { Topic, type ReadingEvent } from '../../events/topics.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 import { UserInputError } from '../../graphql/errors.js';
 import type { ReadingSample, SensorProfile } from '../../trust/types.js';
-import type { SensorReadings, TrustService } from '../trust/trust-service.js';
-import { MINUTE_SHARDS, type ReadingsIngestRepository } from './readings-ingest-repository.js';
+import type { SensorReadings } from '../trust/trust-service.js';
+import type { ReadingsIngestRepository } from './readings-ingest-repository.js';
 import type { SensorProfileCache } from './sensor-profile-cache.js';
 
 export interface IngestItem {
@@ -57,7 +58,8 @@ export interface ReadingsServiceDeps {
   transaction: RunInTransaction;
   repo: ReadingsIngestRepository;
   profiles: SensorProfileCache;
-  trust: TrustService;
+  /** The trust stream, woken after each commit (it also polls, for other instances' readings). */
+  stream?: { notify(): void };
   events: EventBus;
   config: Pick<Config, 'maxBatchSize' | 'futureSkewMs'>;
   clock: { now(): Date };
@@ -76,10 +78,8 @@ interface Group {
   samples: ReadingSample[];
 }
 
-let shardCounter = 0;
-
 export function createReadingsService(deps: ReadingsServiceDeps) {
-  const { transaction, repo, profiles, trust, events, config, clock, log } = deps;
+  const { transaction, repo, profiles, events, config, clock, log } = deps;
 
   function reject(
     errors: IngestError[],
@@ -195,7 +195,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         return { accepted: 0, duplicates, rejected: errors.length, errors };
       }
 
-      // Column arrays in (sensor id, ts) order: sorted lock order and index-friendly inserts.
+      // Column arrays in (sensor id, ts) order: index-friendly inserts.
       const sortedIds: string[] = [];
       for (const [id, g] of groups) if (g.samples.length) sortedIds.push(id);
       sortedIds.sort();
@@ -216,28 +216,17 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         work[k] = { profile: g.profile!, samples: g.samples };
       }
 
-      const shard = shardCounter++ % MINUTE_SHARDS;
-      const { stored, effects } = await transaction(async (tx) => {
-        // Both statements go out at once, the lock first (same order on every batch): the
-        // insert needs nothing from the lock, and one round trip fewer holds the transaction
-        // open for less time (on the embedded database's thread, a round trip can wait for
-        // the main thread to finish other requests' work).
-        const [locked, dup] = await Promise.all([
-          trust.lockSensors(tx, sortedIds),
-          repo.insertBatch(tx, columns, shard),
-        ]);
-        let fresh = work;
-        if (dup.length) fresh = withoutStored(work, dup);
-        const effects = await trust.applyReadings(tx, locked, fresh, now);
-        return { stored: fresh, effects };
-      });
+      const dup = await transaction((tx) => repo.insertBatch(tx, columns, now.getTime()));
+      const stored = dup.length ? withoutStored(work, dup) : work;
 
       const accepted = countSamples(stored);
       duplicates += candidates - accepted;
       deps.metrics?.inc({ outcome: 'accepted' }, accepted);
       deps.metrics?.inc({ outcome: 'duplicate' }, duplicates);
-      if (accepted > 0) publishAfterCommit(stored, accepted);
-      trust.afterCommit(effects);
+      if (accepted > 0) {
+        deps.stream?.notify();
+        publishAfterCommit(stored, accepted);
+      }
       return { accepted, duplicates, rejected: errors.length, errors };
     },
   };

@@ -18,8 +18,15 @@ export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<S
   });
 
   return {
-    /** Profiles of the given distinct ids; unknown sensors are absent from the result. */
-    async resolve(ids: Iterable<string>): Promise<Map<string, SensorProfile>> {
+    /**
+     * Profiles of the given distinct ids; unknown sensors are absent from the result.
+     * `load` replaces the loader for the misses (the trust stream loads them inside its
+     * own transaction: on the embedded database a query outside it would wait for it).
+     */
+    async resolve(
+      ids: Iterable<string>,
+      load: (ids: string[]) => Promise<SensorRow[]> = loadByIds,
+    ): Promise<Map<string, SensorProfile>> {
       const found = new Map<string, SensorProfile>();
       let missing: string[] | null = null;
       for (const id of ids) {
@@ -29,7 +36,7 @@ export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<S
       }
       if (missing) {
         const startedAt = generation;
-        const rows = await loadByIds(missing);
+        const rows = await load(missing);
         for (const row of rows) {
           const profile = toSensorProfile(row);
           found.set(row.id, profile);

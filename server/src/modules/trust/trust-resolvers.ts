@@ -11,6 +11,8 @@ export const trustResolvers: Resolvers = {
   Mutation: {
     async evaluateTrust(_root, { sensorIds }, { services }) {
       const ids = sensorIds ? [...new Set(sensorIds)] : null;
+      // Everything ingested before this call is applied to trust first (the trust stream).
+      await services.trustStream.waitProcessed();
       return (await services.trust.evaluate(ids, services.clock.now())) ?? 0;
     },
   },

@@ -35,6 +35,8 @@ const SWEEP_CHUNK_SENSORS = 500;
 export interface SensorReadings {
   profile: SensorProfile;
   samples: ReadingSample[];
+  /** The engine's "now" for these readings (epoch ms: when they were received); default: the call's `now`. */
+  now?: number;
 }
 
 /** A locked trust row with its engine state ready for the engine. */
@@ -254,13 +256,13 @@ export function createTrustService(deps: TrustServiceDeps) {
         effects: noEffects(),
       };
       const observed = new Set<string>();
-      for (const { profile, samples } of groups) {
+      for (const { profile, samples, now: receivedAt } of groups) {
         const row = locked.get(profile.id);
         if (!row || samples.length === 0) continue;
         observed.add(profile.id);
         let outcome: TrustOutcome;
         try {
-          outcome = observe(row.state, profile, samples, nowMs, config);
+          outcome = observe(row.state, profile, samples, receivedAt ?? nowMs, config);
         } catch (err) {
           // The state may be half-mutated: not persisted, not cached.
           log.error({ err, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');

@@ -1,0 +1,139 @@
+// SQL of the trust stream (docs/trust-stream.md): the reading table read as a log
+// by transaction id, the per-partition positions (compare-and-set), the minute
+// rollup the stream keeps, and the barrier evaluateTrust waits on.
+import type { SqlTx } from '../../db/sql-transaction.js';
+import type { SensorRow } from '../sensors/sensors-repository.js';
+
+/** One stored reading read back from the log. */
+export interface LogRow {
+  sensorId: string;
+  /** epoch ms */
+  ts: number;
+  value: number;
+  /** epoch ms, server clock at ingestion (null for rows written by other means) */
+  receivedAt: number | null;
+}
+
+/** Signals that another consumer advanced a partition first: the transaction must roll back. */
+export class PartitionMovedError extends Error {
+  constructor(partitions: number[]) {
+    super(`trust stream partitions ${partitions.join(', ')} were advanced by another consumer`);
+  }
+}
+
+/** xid8 values travel as decimal text; compare them as BigInt. */
+export function xidMax(a: string, b: string): string {
+  return BigInt(a) >= BigInt(b) ? a : b;
+}
+
+export function createTrustStreamRepository() {
+  return {
+    /** Creates missing partition rows at the origin (after the readings stored before the stream existed). */
+    async ensurePartitions(tx: SqlTx, count: number): Promise<void> {
+      await tx.$executeRaw`
+        INSERT INTO trust_stream (partition, position)
+        SELECT g, o.position FROM generate_series(0, ${count - 1}::int) AS g, trust_stream_origin o
+        ON CONFLICT DO NOTHING`;
+    },
+
+    async positions(tx: SqlTx, partitions: number[]): Promise<Map<number, string>> {
+      const rows = await tx.$queryRaw<{ partition: number; position: string }[]>`
+        SELECT partition, position::text AS position FROM trust_stream WHERE partition = ANY(${partitions}::int[])`;
+      return new Map(rows.map((r) => [r.partition, r.position]));
+    },
+
+    /**
+     * Exclusive upper bound of the next range to read from `from`: the oldest transaction
+     * still running (every transaction below it has finished, so the rows below it are
+     * final), or sooner, after about `limit` rows. Always above `from` when there is a row to read.
+     */
+    async upperBound(tx: SqlTx, from: string, limit: number): Promise<string> {
+      const rows = await tx.$queryRaw<{ upper: string }[]>`
+        WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x),
+             b AS (SELECT r.xid FROM reading r, s WHERE r.xid > ${from}::xid8 AND r.xid < s.x
+                    ORDER BY r.xid OFFSET ${limit}::int LIMIT 1)
+        SELECT COALESCE((SELECT xid FROM b), (SELECT x FROM s))::text AS upper`;
+      return rows[0].upper;
+    },
+
+    /** Rows of the given partitions with position ≤ xid < upper (per partition), any order. */
+    async readRange(
+      tx: SqlTx,
+      partitions: number[],
+      positions: string[],
+      upper: string,
+      mask: number,
+    ): Promise<LogRow[]> {
+      let from = positions[0];
+      for (const p of positions) if (BigInt(p) < BigInt(from)) from = p;
+      return tx.$queryRaw<LogRow[]>`
+        SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
+               (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt"
+          FROM reading r
+          JOIN unnest(${partitions}::int[], ${positions}::text[]) AS p(part, pos)
+            ON p.part = (hashtext(r.sensor_id) & ${mask}::int)
+         WHERE r.xid >= ${from}::xid8 AND r.xid < ${upper}::xid8 AND r.xid >= p.pos::xid8`;
+    },
+
+    /** Registry rows of these sensors, read in the stream's transaction. */
+    async sensors(tx: SqlTx, ids: string[]): Promise<SensorRow[]> {
+      const rows = await tx.$queryRaw<Record<string, unknown>[]>`SELECT * FROM sensor WHERE id = ANY(${ids}::text[])`;
+      // Every column, named as the Prisma model names it (snake_case → camelCase).
+      return rows.map(
+        (row) =>
+          Object.fromEntries(
+            Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+          ) as SensorRow,
+      );
+    },
+
+    /** Compare-and-set of the partitions' positions; throws PartitionMovedError when one moved. */
+    async advance(tx: SqlTx, partitions: number[], from: string[], to: string[]): Promise<void> {
+      const rows = await tx.$queryRaw<{ partition: number }[]>`
+        UPDATE trust_stream t SET position = n.next::xid8, updated_at = now()
+          FROM unnest(${partitions}::int[], ${from}::text[], ${to}::text[]) AS n(part, prev, next)
+         WHERE t.partition = n.part AND t.position = n.prev::xid8
+        RETURNING t.partition`;
+      if (rows.length !== partitions.length) {
+        const done = new Set(rows.map((r) => r.partition));
+        throw new PartitionMovedError(partitions.filter((p) => !done.has(p)));
+      }
+    },
+
+    /** Adds counts to the per-minute rollup behind readingsLastHour (minutes in ascending order). */
+    async addMinutes(tx: SqlTx, minutes: number[], counts: number[], shard: number): Promise<void> {
+      if (minutes.length === 0) return;
+      await tx.$executeRaw`
+        INSERT INTO reading_minute (minute, shard, count)
+        SELECT to_timestamp(m / 1000.0), ${shard}::smallint, c
+          FROM unnest(${minutes}::float8[], ${counts}::int[]) AS u(m, c) ORDER BY 1
+        ON CONFLICT (minute, shard) DO UPDATE SET count = reading_minute.count + EXCLUDED.count`;
+    },
+
+    /** Every transaction that committed before this call has an id below the returned one. */
+    async barrier(tx: SqlTx): Promise<string> {
+      const rows = await tx.$queryRaw<{ x: string }[]>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`;
+      return rows[0].x;
+    },
+
+    /**
+     * True when everything committed below `barrier` has been applied: every transaction
+     * below it has finished, and no partition has a stored reading between its position and
+     * the barrier. (An idle partition need not have moved its position: the instance that
+     * owns it may have nothing to do.)
+     */
+    async caughtUp(tx: SqlTx, barrier: string, partitions: number): Promise<boolean> {
+      const rows = await tx.$queryRaw<{ ok: boolean }[]>`
+        SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${barrier}::xid8
+               AND (SELECT count(*) FROM trust_stream WHERE partition < ${partitions}::int) = ${partitions}::int
+               AND NOT EXISTS (
+                 SELECT 1 FROM trust_stream t
+                   JOIN reading r ON r.xid >= t.position AND r.xid < ${barrier}::xid8
+                                 AND (hashtext(r.sensor_id) & ${partitions - 1}::int) = t.partition
+                  WHERE t.partition < ${partitions}::int AND t.position < ${barrier}::xid8) AS ok`;
+      return rows[0]?.ok === true;
+    },
+  };
+}
+
+export type TrustStreamRepository = ReturnType<typeof createTrustStreamRepository>;

@@ -1,0 +1,213 @@
+// The trust stream beside ingestion (docs/trust-stream.md): commit-correct
+// consumption under concurrent writers, kill -9 and resume, and two server
+// processes on one PostgreSQL with one of them killed.
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, TARGETS, postgresReachable, type TestDatabase } from './support/databases.js';
+import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
+import { startTestApp } from './support/test-app.js';
+
+const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected } }`;
+
+describe.each(TARGETS)('trust stream on %s', (kind) => {
+  it('concurrent writers with slow commits: every reading is applied exactly once', async () => {
+    const t = await startTestApp(kind);
+    try {
+      const sensors = Array.from({ length: 40 }, (_, i) => `cw-${String(i).padStart(2, '0')}`);
+      for (let from = 0; from < sensors.length; from += 20) {
+        const reg = await t.gql(
+          `mutation { ${sensors
+            .slice(from, from + 20)
+            .map(
+              (id, i) =>
+                `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`,
+            )
+            .join(' ')} }`,
+        );
+        expect(reg.errors).toBeUndefined();
+      }
+      const base = Date.now() - 200 * 60_000;
+      // 8 uploaders; every third batch is written by a raw transaction that holds its
+      // commit a while, so transactions commit in another order than they started.
+      const uploaders = Array.from({ length: 8 }, async (_, u) => {
+        for (let b = 0; b < 12; b++) {
+          const step = u * 12 + b;
+          const readings = sensors.map((sensorId, i) => ({
+            sensorId,
+            timestamp: new Date(base + step * 60_000).toISOString(),
+            value: 20 + Math.sin(step + i),
+          }));
+          if (b % 3 === 0) {
+            await t.app.db.transaction(async (tx) => {
+              await tx.$executeRaw`
+                INSERT INTO reading (sensor_id, ts, value)
+                SELECT s, to_timestamp(${Date.parse(readings[0].timestamp)}::float8 / 1000.0), v
+                  FROM unnest(${sensors}::text[], ${readings.map((r) => r.value)}::float8[]) AS u(s, v)`;
+              await new Promise((r) => setTimeout(r, 30 + ((u * 7) % 40)));
+            });
+            t.app.services.trustStream.notify();
+          } else {
+            const res = await t.gqlNow(INGEST, { r: readings });
+            expect(res.data?.ingestReadings.accepted).toBe(sensors.length);
+          }
+        }
+      });
+      await Promise.all(uploaders);
+      console.log('uploaded', t.app.services.trustStream.stats);
+      await t.processed();
+      const total = 8 * 12 * sensors.length;
+      const [counts] = await t.app.db.transaction(
+        (tx) =>
+          tx.$queryRaw<{ rows: number; rollup: number }[]>`
+          SELECT (SELECT count(*)::int FROM reading) AS rows,
+                 (SELECT coalesce(sum(count), 0)::int FROM reading_minute) AS rollup`,
+      );
+      expect(counts).toEqual({ rows: total, rollup: total });
+      const scores = await t.gql<{ trustScores: { sensorId: string; status: string }[] }>(
+        `{ trustScores { sensorId status } }`,
+      );
+      expect(scores.data!.trustScores).toHaveLength(sensors.length);
+      const newest = new Date(base + (8 * 12 - 1) * 60_000).toISOString();
+      const last = await t.gql<{ sensor: { lastReading: { timestamp: string } | null } }>(
+        `{ sensor(id: "cw-07") { lastReading { timestamp } } }`,
+      );
+      expect(last.data!.sensor.lastReading?.timestamp).toBe(newest);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});
+
+// ---- kill -9 and two processes (PostgreSQL) ----
+
+const pgUp = await postgresReachable();
+const SENSORS = Array.from({ length: 20 }, (_, i) => `k-${String(i).padStart(2, '0')}`);
+const STEPS = 60;
+const BASE = Math.floor(Date.now() / 60_000) * 60_000 - STEPS * 60_000;
+
+function batch(step: number) {
+  return SENSORS.map((sensorId, i) => {
+    let value = 21 + 0.3 * Math.sin(step / 5 + i) + 0.01 * ((step * 7 + i * 3) % 5);
+    if (i === 0 && step >= 30 && step < 40) value = 140; // OUT_OF_RANGE for a while
+    if (i === 1 && step >= 20) value = 18.5; // flat from here on
+    return { sensorId, timestamp: new Date(BASE + step * 60_000).toISOString(), value };
+  });
+}
+
+async function register(url: string) {
+  const res = await gqlHttp(
+    url,
+    `mutation { z: upsertZone(input: { id: "kz", name: "K" }) { id } ${SENSORS.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", zoneId: "kz", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`).join(' ')} }`,
+  );
+  expect(res.errors).toBeUndefined();
+}
+
+async function send(url: string, from: number, to: number) {
+  for (let s = from; s < to; s++) {
+    const res = await gqlHttp(url, INGEST, { r: batch(s) });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.ingestReadings.accepted + res.data.ingestReadings.duplicates).toBe(SENSORS.length);
+  }
+}
+
+/** Waits for the stream (evaluateTrust of no sensor: the barrier, no sweep) and reads what a replay must reproduce. */
+async function outcome(url: string) {
+  const barrier = await gqlHttp(url, `mutation { evaluateTrust(sensorIds: []) }`);
+  expect(barrier.errors).toBeUndefined();
+  const res = await gqlHttp(
+    url,
+    `{ sensors(first: 25) { nodes { id trust { status score reasons { kind severity message since } }
+        trustHistory { at score status } tickets { kind status severity } } } }`,
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data.sensors.nodes;
+}
+
+async function counts(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ rows: number; rollup: number; dup_points: number; open_dup: number }>(
+      `SELECT (SELECT count(*)::int FROM reading) AS rows,
+              (SELECT coalesce(sum(count), 0)::int FROM reading_minute) AS rollup,
+              (SELECT (count(*) - count(DISTINCT (sensor_id, at, score, status)))::int FROM trust_point) AS dup_points,
+              (SELECT (count(*) - count(DISTINCT (sensor_id, kind)))::int FROM ticket WHERE status <> 'RESOLVED') AS open_dup`,
+    );
+    return rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
+  const dbs: TestDatabase[] = [];
+  const procs: ServerProcess[] = [];
+  afterAll(async () => {
+    for (const p of procs) await p.stop('SIGKILL').catch(() => undefined);
+    for (const d of dbs) await d.drop().catch(() => undefined);
+  });
+  const env = (db: TestDatabase, extra: Record<string, string> = {}) => ({
+    DATABASE_URL: db.url!,
+    SWEEP_INTERVAL_SECONDS: '0',
+    GRAPHIQL: 'false',
+    TRUST_LEASE_CHECK_MS: '200',
+    ...extra,
+  });
+  let reference: unknown;
+
+  it('kill -9 mid-stream and restart: the same statuses, reasons, history and tickets as an uninterrupted run', async () => {
+    const a = await createTestDatabase('postgres');
+    dbs.push(a);
+    const one = await startServerProcess(env(a));
+    procs.push(one);
+    await register(one.url);
+    await send(one.url, 0, STEPS);
+    reference = await outcome(one.url);
+    expect(await counts(a.url!)).toMatchObject({ rows: STEPS * SENSORS.length, rollup: STEPS * SENSORS.length });
+    await one.stop();
+
+    const b = await createTestDatabase('postgres');
+    dbs.push(b);
+    // A slow stream, so the kill lands with readings stored but not yet applied.
+    const first = await startServerProcess(env(b, { TRUST_STREAM_INTERVAL_MS: '700' }));
+    procs.push(first);
+    await register(first.url);
+    await send(first.url, 0, 35);
+    first.child.kill('SIGKILL');
+    await first.stop();
+    const second = await startServerProcess(env(b));
+    procs.push(second);
+    await send(second.url, 35, STEPS);
+    expect(await outcome(second.url)).toEqual(reference);
+    const c = await counts(b.url!);
+    expect(c).toEqual({ rows: STEPS * SENSORS.length, rollup: STEPS * SENSORS.length, dup_points: 0, open_dup: 0 });
+    await second.stop();
+  }, 240_000);
+
+  it('two processes, one killed: its partitions move within seconds, no verdict lost or doubled, no duplicate ticket', async () => {
+    const d = await createTestDatabase('postgres');
+    dbs.push(d);
+    const p1 = await startServerProcess(env(d, { TRUST_STREAM_INTERVAL_MS: '500' }));
+    procs.push(p1);
+    const p2 = await startServerProcess(env(d));
+    procs.push(p2);
+    await register(p1.url);
+    await new Promise((r) => setTimeout(r, 1000)); // both hold partitions by now
+    await send(p1.url, 0, 30);
+    p1.child.kill('SIGKILL');
+    await p1.stop();
+    const killedAt = performance.now();
+    await send(p2.url, 30, STEPS);
+    const result = await outcome(p2.url);
+    // The survivor took the dead instance's partitions and caught up, all within seconds.
+    expect(performance.now() - killedAt).toBeLessThan(15_000);
+    expect(result).toEqual(reference);
+    expect(await counts(d.url!)).toEqual({
+      rows: STEPS * SENSORS.length,
+      rollup: STEPS * SENSORS.length,
+      dup_points: 0,
+      open_dup: 0,
+    });
+    await p2.stop();
+  }, 240_000);
+});
