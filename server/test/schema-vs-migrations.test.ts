@@ -9,6 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const root = new URL('../../', import.meta.url).pathname;
+
+/** Column → database type of a model's `Unsupported("type")` fields (with their @map). */
+function unsupportedFields(model: string): Map<string, string> {
+  const text = readFileSync(`${root}prisma/schema.prisma`, 'utf8');
+  const block = new RegExp(`model ${model} \\{([^}]*)\\}`).exec(text)?.[1] ?? '';
+  const out = new Map<string, string>();
+  for (const m of block.matchAll(/^\s*(\w+)\s+Unsupported\("([^"]+)"\)\??([^\n]*)$/gm)) {
+    const mapped = /@map\("([^"]+)"\)/.exec(m[3] ?? '')?.[1];
+    out.set(mapped ?? m[1], m[2]);
+  }
+  return out;
+}
 const FIX =
   'Keep prisma/schema.prisma and prisma/migrations/*/migration.sql in step: add the missing part to the one that lacks it.';
 
@@ -113,6 +125,14 @@ describe('prisma/schema.prisma against the migrated database', () => {
             `${where}: schema says ${nullable ? 'optional (NULL allowed)' : 'required (NOT NULL)'}, ` +
               `the database column is ${db.is_nullable === 'YES' ? 'nullable' : 'NOT NULL'}`,
           );
+      }
+      // Unsupported("…") fields (e.g. xid8) are not in the DMMF: read them from the schema text.
+      for (const [column, type] of unsupportedFields(model.name)) {
+        seen.add(column);
+        const db = dbColumns.get(column);
+        if (!db) problems.push(`${model.name}.${column}: no such column in the migrated database`);
+        else if (db.udt_name !== type)
+          problems.push(`${model.name}.${column}: schema says ${type}, the database has ${db.udt_name}`);
       }
       for (const column of dbColumns.keys())
         if (!seen.has(column)) problems.push(`${table}.${column}: a column with no field in model ${model.name}`);
