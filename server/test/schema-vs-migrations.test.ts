@@ -17,7 +17,7 @@ function unsupportedFields(model: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const m of block.matchAll(/^\s*(\w+)\s+Unsupported\("([^"]+)"\)\??([^\n]*)$/gm)) {
     const mapped = /@map\("([^"]+)"\)/.exec(m[3] ?? '')?.[1];
-    out.set(mapped ?? m[1]!, m[2]!);
+    out.set(mapped ?? m[1], m[2]);
   }
   return out;
 }

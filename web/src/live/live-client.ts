@@ -33,6 +33,8 @@ export function createLiveClient(location: Location = window.location): LiveClie
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
     retryWait,
+    // The signed-in key, read at every (re)connection: `connectionParams.authorization`.
+    connectionParams: () => apiKeyHeaders(),
     on: {
       connected: () => connection.set('live'),
       closed: () => connection.set('offline'),
@@ -43,7 +45,7 @@ export function createLiveClient(location: Location = window.location): LiveClie
     url: '/graphql',
     // POST always: the server refuses GET queries without a preflight-forcing header (CSRF).
     preferGetMethod: false,
-    // The signed-in key, read per request.
+    // `Authorization: Bearer <key>` on every HTTP request (none in open mode).
     fetchOptions: () => ({ headers: apiKeyHeaders() }),
     exchanges: [
       cacheExchange,
