@@ -26,7 +26,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
       const match = /Server listening at (http:\/\/[^"\s]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(match[1] ?? '');
       }
     };
     child.stdout.on('data', onData);

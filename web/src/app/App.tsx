@@ -5,6 +5,7 @@ import { TicketsPage } from '../features/tickets/TicketsPage';
 import { ZonePage } from '../features/zone/ZonePage';
 import { Empty } from '../components/StatePanel';
 import { ConnectionBanner, LiveIndicator } from './ConnectionBanner';
+import { SignedInAs } from './SignIn';
 import { Link, paths, useRoute, type Route } from './router';
 import { useDocumentTitle } from './use-document-title';
 import { useTheme } from './use-theme';
@@ -55,6 +56,7 @@ export function App() {
         </nav>
         <span className="header-spacer" />
         <LiveIndicator />
+        <SignedInAs />
         <button
           type="button"
           className="theme-toggle"

@@ -4,6 +4,7 @@
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { cacheExchange, Client, fetchExchange, subscriptionExchange } from 'urql';
 import { ConnectionStore } from './connection-store';
+import { apiKeyHeaders } from '../app/api-key';
 
 export interface LiveClient {
   client: Client;
@@ -32,6 +33,8 @@ export function createLiveClient(location: Location = window.location): LiveClie
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
     retryWait,
+    // The signed-in key, read at every (re)connection: `connectionParams.authorization`.
+    connectionParams: () => apiKeyHeaders(),
     on: {
       connected: () => connection.set('live'),
       closed: () => connection.set('offline'),
@@ -40,6 +43,8 @@ export function createLiveClient(location: Location = window.location): LiveClie
 
   const client = new Client({
     url: '/graphql',
+    // `Authorization: Bearer <key>` on every HTTP request (none in open mode).
+    fetchOptions: () => ({ headers: apiKeyHeaders() }),
     exchanges: [
       cacheExchange,
       fetchExchange,

@@ -3,6 +3,7 @@
 // showing tickets at once; other dashboards hear about it through ticketUpdated.
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
+import { can, useAuth } from '../../app/auth-store';
 import { graphql } from '../../gql';
 import type { TicketStatus } from '../../gql/graphql';
 
@@ -62,7 +63,14 @@ function rememberedOperator(): string {
 
 type Form = null | 'assign' | 'comment' | 'resolve';
 
-export function TicketActions({ id, status, assignee }: { id: string; status: TicketStatus; assignee: string | null }) {
+/** Ticket actions, for roles that may act on tickets (OPERATOR, ADMIN, or open mode). */
+export function TicketActions(props: { id: string; status: TicketStatus; assignee: string | null }) {
+  const who = useAuth();
+  if (who && !can(who.role, 'operate')) return null;
+  return <TicketActionButtons {...props} />;
+}
+
+function TicketActionButtons({ id, status, assignee }: { id: string; status: TicketStatus; assignee: string | null }) {
   const [ack, acknowledge] = useMutation(AcknowledgeTicket);
   const [asg, assign] = useMutation(AssignTicket);
   const [st, start] = useMutation(StartTicket);

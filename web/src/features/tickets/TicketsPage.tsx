@@ -13,6 +13,7 @@ import { BulkBar } from './BulkBar';
 import { TicketCard } from './TicketCard';
 import { TicketFilters } from './TicketFilters';
 import { boardQuery, readBoardParams, ticketFilter, type BoardParams } from './ticket-board-params';
+import { can, useAuth } from '../../app/auth-store';
 
 export const PAGE_SIZE = 50;
 
@@ -50,6 +51,9 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
   });
   useRefetchOn(TicketsChangedSubscription, { zoneId: params.zone }, refetch, 1000);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  // Bulk actions only for roles that may act on tickets (the gate has always named the caller).
+  const who = useAuth();
+  const mayAct = !who || can(who.role, 'operate');
 
   const change = (next: Partial<BoardParams>, options?: { replace?: boolean }) =>
     navigate(paths.tickets(boardQuery({ ...params, after: null, page: 1, ...next })), options);
@@ -93,7 +97,7 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
       <FreshnessNote freshness={result.freshness} />
       {!connection && result.fetching && <Loading what="tickets" />}
       {!connection && result.error && <ErrorState error={result.error} what="tickets" />}
-      {connection && (
+      {connection && mayAct && (
         // Stays mounted when a bulk action empties the page, so its outcome remains readable.
         <div className="board-toolbar">
           {nodes.length > 0 && (
