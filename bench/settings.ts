@@ -52,6 +52,8 @@ export function serverEnv(extra: Record<string, string | undefined>) {
     DATA_DIR: undefined,
     REDIS_URL: process.env.BENCH_REDIS_URL || undefined,
     GRAPHIQL: 'false',
+    // Registration sends 100 aliased upserts per request (the default limit is 30).
+    QUERY_MAX_ALIASES: process.env.QUERY_MAX_ALIASES ?? '100',
     ...extra,
   };
 }

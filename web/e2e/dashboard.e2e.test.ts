@@ -308,7 +308,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     const pages = [
       { hash: '#/', ready: 'sensor-count', title: 'Overview · Sensor Trust' },
       { hash: '#/zones/cold-store', ready: `sensor-row-${FAULTY_SENSOR}`, title: 'Cold Store · Sensor Trust' },
-      { hash: `#/sensors/${FAULTY_SENSOR}`, ready: 'live-indicator', title: 'Cold Store temperature 2 · Sensor Trust' },
+      { hash: `#/sensors/${FAULTY_SENSOR}`, ready: 'readings-chart', title: 'Cold Store temperature 2 · Sensor Trust' },
       {
         hash: '#/tickets?status=OPEN,ACKNOWLEDGED,IN_PROGRESS,RESOLVED',
         ready: 'ticket-count',

@@ -30,28 +30,38 @@ export interface TimeSeriesChartProps {
   height?: number;
   unit?: string | null;
   ariaLabel: string;
+  testId?: string;
 }
 
 // Mid grey reads on both the light and the dark theme.
 const AXIS = '#7b8494';
 
 // Hooks read the latest props through `current`, so new spans draw without rebuilding the chart.
-function buildOptions(current: { current: TimeSeriesChartProps }, width: number, U: typeof uPlot): uPlot.Options {
+function buildOptions(
+  current: { current: TimeSeriesChartProps },
+  width: number,
+  U: typeof uPlot,
+  onZoom: () => void,
+): uPlot.Options {
   const props = current.current;
-  const { yRange, unit } = props;
+  const { unit } = props;
   return {
     width,
     height: props.height ?? 260,
     legend: { show: true, live: true },
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: true }, y: yRange ? { range: () => yRange } : { auto: true } },
+    // Read at draw time, so a new range applies without rebuilding the chart (and losing the zoom).
+    scales: {
+      x: { time: true },
+      y: { range: (_u, min, max) => current.current.yRange ?? U.rangeNum(min, max, 0.1, true) },
+    },
     axes: [
       { stroke: AXIS, grid: { stroke: '#8883', width: 1 } },
       {
         stroke: AXIS,
         grid: { stroke: '#8883', width: 1 },
         values: (_u, ticks) => ticks.map((t) => `${+t.toFixed(2)}${unit ? ` ${unit}` : ''}`),
-        size: 70,
+        size: 80,
       },
     ],
     series: [
@@ -66,6 +76,12 @@ function buildOptions(current: { current: TimeSeriesChartProps }, width: number,
       })),
     ],
     hooks: {
+      // A drag selects a time range and zooms to it: from then on new data keeps that range.
+      setSelect: [
+        (u) => {
+          if (u.select.width > 2) onZoom();
+        },
+      ],
       drawClear: [
         (u) => {
           const { ctx, bbox } = u;
@@ -97,14 +113,14 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [failed, setFailed] = useState(false);
+  const zoomed = useRef(false);
+  const [showReset, setShowReset] = useState(false);
   const propsRef = useRef(props);
   useLayoutEffect(() => {
     propsRef.current = props;
   });
 
   const shape = props.series.map((s) => `${s.label}:${s.color}:${s.pointsOnly}`).join('|');
-
-  const [yMin, yMax] = props.yRange ?? [];
 
   // Create the chart once per series layout; data updates go through setData below.
   useEffect(() => {
@@ -117,7 +133,13 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
         const p = propsRef.current;
         const data = [p.timestamps, ...p.series.map((s) => s.values)] as uPlot.AlignedData;
         plot.current?.destroy();
-        plot.current = new U(buildOptions(propsRef, el.clientWidth || 600, U), data, el);
+        zoomed.current = false;
+        setShowReset(false);
+        const onZoom = () => {
+          zoomed.current = true;
+          setShowReset(true);
+        };
+        plot.current = new U(buildOptions(propsRef, el.clientWidth || 600, U, onZoom), data, el);
         observer = new ResizeObserver(() => {
           if (el.clientWidth > 0) plot.current?.setSize({ width: el.clientWidth, height: p.height ?? 260 });
         });
@@ -130,15 +152,28 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [shape, props.height, props.unit, yMin, yMax]);
+  }, [shape, props.height, props.unit]);
 
   useEffect(() => {
     const data = [props.timestamps, ...props.series.map((s) => s.values)] as uPlot.AlignedData;
-    plot.current?.setData(data);
+    // Keep the user's zoom: new readings must not reset it (only the button does).
+    plot.current?.setData(data, !zoomed.current);
   }, [props.timestamps, props.series, props.spans, props.valueBand]);
 
+  const resetZoom = () => {
+    zoomed.current = false;
+    setShowReset(false);
+    const p = propsRef.current;
+    plot.current?.setData([p.timestamps, ...p.series.map((s) => s.values)] as uPlot.AlignedData, true);
+  };
+
   return (
-    <figure className="chart" aria-label={props.ariaLabel}>
+    <figure className="chart" aria-label={props.ariaLabel} data-testid={props.testId}>
+      {showReset && (
+        <button type="button" className="chart-reset" onClick={resetZoom}>
+          Reset zoom
+        </button>
+      )}
       <div ref={container} className="chart-canvas" />
       {failed && <p className="muted">The chart could not be drawn in this browser.</p>}
     </figure>

@@ -3,8 +3,8 @@
 // are paused and fall back to polling until the socket reconnects.
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { cacheExchange, Client, fetchExchange, subscriptionExchange } from 'urql';
-import { ConnectionStore } from './connection-store';
 import { apiKeyHeaders } from '../app/api-key';
+import { ConnectionStore } from './connection-store';
 
 export interface LiveClient {
   client: Client;
@@ -43,6 +43,8 @@ export function createLiveClient(location: Location = window.location): LiveClie
 
   const client = new Client({
     url: '/graphql',
+    // POST always: the server refuses GET queries without a preflight-forcing header (CSRF).
+    preferGetMethod: false,
     // `Authorization: Bearer <key>` on every HTTP request (none in open mode).
     fetchOptions: () => ({ headers: apiKeyHeaders() }),
     exchanges: [

@@ -5,12 +5,14 @@ import { TimeSeriesChart, type ChartSeries } from '../../components/TimeSeriesCh
 import { Empty } from '../../components/StatePanel';
 import { graphql, useFragment, type FragmentType } from '../../gql';
 import { SPAN_COLOURS, statusSpans } from './fault-spans';
+import { readingsView } from './readings-view';
 
 export const ReadingsChartFragment = graphql(`
   fragment ReadingsChart_sensor on Sensor {
     unit
     minValue
     maxValue
+    expectedIntervalSeconds
     readings(last: $readingCount) {
       timestamp
       value
@@ -38,23 +40,17 @@ export function ReadingsChart(props: {
     const stored = sensor.readings;
     const newest = stored.at(-1)?.timestamp ?? '';
     const merged = [...stored, ...(live ?? []).filter((r) => r.timestamp > newest)];
-    const timestamps = merged.map((r) => Date.parse(r.timestamp) / 1000);
-    const { minValue: min, maxValue: max } = sensor;
-    const outside = (v: number) => (min != null && v < min) || (max != null && v > max);
+    const view = readingsView(merged, { min: sensor.minValue, max: sensor.maxValue }, sensor.expectedIntervalSeconds);
+    const { timestamps } = view;
     const series: ChartSeries[] = [
-      { label: 'Value', values: merged.map((r) => r.value), color: '#2563eb' },
-      {
-        label: 'Out of range',
-        values: merged.map((r) => (outside(r.value) ? r.value : null)),
-        color: '#dc2626',
-        pointsOnly: true,
-      },
+      { label: 'Value', values: view.values, color: '#2563eb' },
+      { label: 'Out of range', values: view.outside, color: '#dc2626', pointsOnly: true },
     ];
     // The right edge is "now" as of the data it is drawn with, recomputed when that data changes.
-    // eslint-disable-next-line react-hooks/purity
+
     const now = Math.max(timestamps.at(-1) ?? 0, Date.now() / 1000);
     const spans = statusSpans(sensor.trustHistory, now).map((s) => ({ ...s, color: SPAN_COLOURS[s.status]! }));
-    return { timestamps, series, spans, count: merged.length };
+    return { timestamps, series, spans, count: merged.length, yRange: view.yRange };
   }, [sensor, live]);
 
   const valueBand = useMemo(
@@ -67,10 +63,12 @@ export function ReadingsChart(props: {
     <>
       <TimeSeriesChart
         ariaLabel="Readings over time"
+        testId="readings-chart"
         timestamps={chart.timestamps}
         series={chart.series}
         spans={chart.spans}
         valueBand={valueBand}
+        yRange={chart.yRange}
         unit={sensor.unit}
         height={280}
       />
@@ -82,7 +80,8 @@ export function ReadingsChart(props: {
         <span className="legend-swatch degraded" /> degraded period
         <span className="legend-swatch faulty" /> faulty period
         <span className="legend-swatch offline" /> offline period
-        <span className="legend-dot" /> out-of-range reading
+        <span className="legend-dot" /> out-of-range reading (drawn at the edge when beyond it)
+        {' · drag across the chart to zoom; gaps are times with no readings'}
       </p>
     </>
   );
