@@ -86,6 +86,13 @@ describe.each(TARGETS)('query limits on %s', (target) => {
     expect(tokens.body.errors[0].extensions.code).toBe('QUERY_TOO_LARGE');
   });
 
+  it("does not count introspection as cost: GraphiQL's schema query is never QUERY_TOO_COMPLEX", () => {
+    const rules = queryLimitRules(t.config.limits, { introspection: true });
+    const document = graphql.parse(graphql.getIntrospectionQuery());
+    const codes = limitErrors(t.app.graphql.schema, document, rules).map((e) => e.extensions.code);
+    expect(codes).not.toContain('QUERY_TOO_COMPLEX');
+  });
+
   it('lets every query, mutation and subscription of the web app through', async () => {
     const rules = queryLimitRules(t.config.limits, { introspection: true });
     const documents = Object.entries(webDocuments).filter(([name]) => name.endsWith('Document'));

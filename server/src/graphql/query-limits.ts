@@ -95,6 +95,9 @@ function listSize(
 
 function listCostEstimator(defaultListSize: number): ComplexityEstimator {
   return ({ type, field, node, childComplexity }) => {
+    // Introspection answers from the schema in memory: bounded by the schema's size, not by
+    // data, so it costs nothing here (depth still applies; INTROSPECTION=false turns it off).
+    if (field.name.startsWith('__') || type.name.startsWith('__')) return 0;
     const named = getNamedType(field.type);
     const coordinate = `${type.name}.${field.name}`;
     const isList = isListType(getNullableType(field.type));
