@@ -2,7 +2,7 @@
 // DRIFT windows are judged between them: one sensor's batch may span more event time than its
 // window ring holds (a small fleet imported in large batches), and no window is lost.
 import { thresholdsFor, type TrustConfig } from './config.js';
-import { observe, type TrustOutcome } from './observe.js';
+import { observeInto, type StepObserver, type TrustOutcome } from './observe.js';
 import type { TrustState } from './state.js';
 import { advanceDrift } from './sweep.js';
 import type { ReadingSample, SensorProfile, TrustPointData } from './types.js';
@@ -15,6 +15,8 @@ export interface SensorBatch {
   samples: ReadingSample[];
   /** server time the readings were received (epoch ms) */
   now: number;
+  /** called after each reading (see observe); its points are all of this batch's so far */
+  onStep?: StepObserver;
 }
 
 /** An outcome, or the error one sensor's evaluation threw (its state may be half-updated: do not keep it). */
@@ -64,14 +66,8 @@ export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOut
       if (to === from) return;
       pos[i] = to;
       try {
-        const out = observe(
-          x.state,
-          x.profile,
-          from === 0 && to === own.length ? own : own.slice(from, to),
-          x.now,
-          config,
-        );
-        points[i].push(...out.points);
+        const slice = from === 0 && to === own.length ? own : own.slice(from, to);
+        observeInto(x.state, x.profile, slice, x.now, config, points[i], x.onStep);
       } catch (error) {
         failed[i] = true;
         errors[i] = error;
