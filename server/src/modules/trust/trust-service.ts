@@ -306,7 +306,9 @@ export function createTrustService(deps: TrustServiceDeps) {
           out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcomes[i].state });
           continue;
         }
-        collect(locked, profile, outcomes[i], nowMs, nowMs, null, out);
+        // DRIFT alone is judged in event time: its changes are dated by the sensor's newest reading.
+        const at = driftOnly ? (lastReadingAt(outcomes[i].state) ?? nowMs) : nowMs;
+        collect(locked, profile, outcomes[i], at, nowMs, null, out);
       }
       const effects = await finish(tx, out, now, sweepTickets);
       const requested = new Set(sensorIds);
