@@ -89,7 +89,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // before the database closes.
   app.addHook('onReady', () => services.trustStream.start());
   app.addHook('preClose', () => services.trustStream.stop());
-  if (config.mqtt) await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings });
+  if (config.mqtt)
+    await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings, auth: services.auth });
   else app.decorate('mqtt', null);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {
@@ -106,6 +107,16 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       log: app.log,
     });
     app.addHook('preClose', () => dispatcher.stop());
+  }
+  if (options.backgroundJobs && config.trendSampleMs > 0) {
+    // A sample at start-up, then one per interval (the first one after a restart fills the gap's end).
+    app.addHook('onReady', () =>
+      services.fleetTrend.sample().catch((err) => app.log.warn({ err }, 'fleet trend sample failed')),
+    );
+    const trend = startPeriodicJob('fleet trend sample', { intervalMs: config.trendSampleMs, log: app.log }, () =>
+      services.fleetTrend.sample(),
+    );
+    app.addHook('preClose', () => trend.stop());
   }
   if (options.backgroundJobs && app.db.kind === 'pglite') {
     const upkeep = startPeriodicJob(
