@@ -2,7 +2,8 @@
 // process. It must show the fleet, then — without a reload — a sensor turning
 // faulty and its ticket appearing after a burst of out-of-range readings.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +30,7 @@ const KINDS = [
   { kind: 'humidity', unit: '%', minValue: 0, maxValue: 100, base: 45, wiggle: 2 },
 ];
 const FAULTY_SENSOR = 'cold-store-temperature-2';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -337,6 +339,91 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await page.screenshot({ path: join(ROOT, `test-results/phone-${theme}.png`) });
       await page.close();
     }
+  });
+
+  it('has no serious or critical axe-core violations on any page, light or dark, at 1440 and 390 px', async () => {
+    const pages = [
+      { hash: '#/', ready: 'sensor-count' },
+      { hash: '#/zones/cold-store', ready: `sensor-row-${FAULTY_SENSOR}` },
+      { hash: `#/sensors/${FAULTY_SENSOR}`, ready: 'readings-chart' },
+      { hash: '#/tickets?status=OPEN,ACKNOWLEDGED,IN_PROGRESS,RESOLVED', ready: 'ticket-count' },
+      { hash: '#/registry', ready: 'registry-zone-cold-store' },
+      { hash: '#/search?q=cold', ready: `search-result-${FAULTY_SENSOR}` },
+    ];
+    const found: string[] = [];
+    for (const viewport of [
+      { width: 1440, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      for (const theme of ['light', 'dark']) {
+        const page = await browser.newPage({ viewport });
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        for (const p of pages) {
+          await page.goto(`${baseUrl}/?theme=${theme}${p.hash}`);
+          await page.getByTestId(p.ready).first().waitFor({ timeout: 30_000 });
+          await page.waitForTimeout(300);
+          const width = await page.evaluate(() => document.documentElement.scrollWidth);
+          expect(width, `${p.hash} (${theme}) is ${width} px wide`).toBeLessThanOrEqual(viewport.width);
+          await page.addScriptTag({ content: AXE_SOURCE });
+          const violations = await page.evaluate(async () => {
+            const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<AxeResults> } }).axe;
+            type AxeResults = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] };
+            const result = await axe.run(document);
+            return result.violations
+              .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+              .map((v) => `${v.id} ×${v.nodes.length}: ${v.nodes[0]?.target.join(' ')}`);
+          });
+          for (const v of violations) found.push(`${viewport.width} px ${theme} ${p.hash}: ${v}`);
+        }
+        expect(errors, `console errors (${viewport.width} px, ${theme})`).toEqual([]);
+        await page.close();
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('runs the registry from the UI: a zone, a sensor in it, retire it, and the empty zone cannot go until it is empty', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${baseUrl}/#/registry`);
+    await page.getByRole('button', { name: 'New zone…' }).click();
+    const zoneForm = page.getByRole('form', { name: 'New zone' });
+    await zoneForm.getByLabel('Id').fill('e2e-depot');
+    await zoneForm.getByLabel('Name').fill('E2E Depot');
+    await zoneForm.getByRole('button', { name: 'Create zone' }).click();
+    await page.getByRole('heading', { name: 'E2E Depot' }).waitFor();
+
+    await page.getByRole('button', { name: 'Add sensor…' }).click();
+    const sensorForm = page.getByRole('form', { name: 'New sensor' });
+    await sensorForm.getByLabel('Id').fill('e2e-depot-t1');
+    await sensorForm.getByLabel('Name').fill('Depot probe');
+    await sensorForm.getByLabel('Plausible min').fill('-10');
+    await sensorForm.getByLabel('Plausible max').fill('40');
+    await sensorForm.getByRole('button', { name: 'Register sensor' }).click();
+    await page.getByRole('heading', { name: 'Depot probe' }).waitFor();
+    await page.getByText('plausible range -10 – 40').waitFor();
+
+    await page.getByRole('button', { name: 'Retire…' }).click();
+    await page.getByLabel(/Why/).fill('e2e: moved out');
+    await page.getByRole('button', { name: 'Confirm: retire' }).click();
+    await page.getByTestId('retired-banner').waitFor();
+    const sensor = await gql<{ sensor: { retiredAt: string | null } }>('{ sensor(id: "e2e-depot-t1") { retiredAt } }');
+    expect(sensor.sensor.retiredAt).not.toBeNull();
+
+    // A retired sensor still holds the zone: deleting it is refused, with the reason.
+    await page.goto(`${baseUrl}/#/registry`);
+    const row = page.getByTestId('registry-zone-e2e-depot');
+    await row.getByRole('button', { name: 'Delete…' }).click();
+    await row.getByRole('button', { name: 'Confirm: delete' }).click();
+    await row.getByRole('alert').filter({ hasText: 'ZONE_NOT_EMPTY' }).waitFor();
+    await page.getByTestId('retired-e2e-depot-t1').waitFor();
+    expect(pageErrors).toEqual([]);
+    await page.close();
   });
 
   // Last: it stops and restarts the server.
