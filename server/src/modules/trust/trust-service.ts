@@ -7,14 +7,18 @@ import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type SensorsUpdatedPayload, type TicketUpdatedPayload } from '../../events/topics.js';
 import type { RunInTransaction, WithAdvisoryLock } from '../../db/sql-transaction.js';
 import {
+  advanceDrift,
+  driftBacklog,
+  DRIFT_BACKLOG_LIMIT,
   initialTrustState,
   restoreTrustState,
   lastReadingAt,
-  observe,
+  observeMany,
   sweepFleet,
   verdictOf,
   isTicketReason,
   TRUST_STATUSES,
+  type SensorBatch,
   type StepObserver,
   type ReadingSample,
   type SensorProfile,
@@ -57,9 +61,14 @@ export interface TrustEffects {
   tickets: TicketUpdatedPayload[];
   /** Engine states as committed, for the in-process cache. */
   states: { sensorId: string; version: number; state: TrustState }[];
+  /**
+   * Sensors holding many DRIFT windows their zone has not judged yet (an import running ahead
+   * of the sweep): call advanceDrift for them after commit, so no window is lost.
+   */
+  driftDue: string[];
 }
 
-const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [] });
+const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [], driftDue: [] });
 
 export interface TrustServiceDeps {
   /** Raw-driver transactions (db.transaction). */
@@ -265,6 +274,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     now: Date,
     lock: 'try' | 'wait' | 'held',
     sweepTickets: boolean,
+    driftOnly = false,
   ): Promise<number | null> {
     const nowMs = now.getTime();
     const result = await transaction(async (tx) => {
@@ -279,7 +289,7 @@ export function createTrustService(deps: TrustServiceDeps) {
         judged.map((f) => f.locked),
       );
       const entries = judged.map((f) => ({ profile: f.profile, state: states.get(f.profile.id)! }));
-      const outcomes = sweepFleet(entries, nowMs, config);
+      const outcomes = driftOnly ? advanceDrift(entries, config) : sweepFleet(entries, nowMs, config);
       const out = {
         writes: [] as TrustWrite[],
         points: [] as TrustPointWrite[],
@@ -296,7 +306,9 @@ export function createTrustService(deps: TrustServiceDeps) {
           out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcomes[i].state });
           continue;
         }
-        collect(locked, profile, outcomes[i], nowMs, nowMs, null, out);
+        // DRIFT alone is judged in event time: its changes are dated by the sensor's newest reading.
+        const at = driftOnly ? (lastReadingAt(outcomes[i].state) ?? nowMs) : nowMs;
+        collect(locked, profile, outcomes[i], at, nowMs, null, out);
       }
       const effects = await finish(tx, out, now, sweepTickets);
       const requested = new Set(sensorIds);
@@ -346,21 +358,27 @@ export function createTrustService(deps: TrustServiceDeps) {
         effects: noEffects(),
       };
       const observed = new Set<string>();
+      const batch: (SensorBatch & { row: LockedSensor; steps: ReturnType<typeof stepTracker> })[] = [];
       for (const { profile, samples, now: receivedAt } of groups) {
         const row = locked.get(profile.id);
         if (!row || samples.length === 0) continue;
         observed.add(profile.id);
         const steps = stepTracker(row, profile);
-        let outcome: TrustOutcome;
-        try {
-          outcome = observe(row.state, profile, samples, receivedAt ?? nowMs, config, steps.onStep);
-        } catch (err) {
+        batch.push({ profile, state: row.state, samples, now: receivedAt ?? nowMs, onStep: steps.onStep, row, steps });
+      }
+      // All sensors together in event-time slices: an import's DRIFT windows are judged as it goes.
+      const outcomes = observeMany(batch, config);
+      for (let i = 0; i < batch.length; i++) {
+        const { row, profile, samples, steps } = batch[i];
+        const outcome = outcomes[i];
+        if ('error' in outcome) {
           // The state may be half-mutated: not persisted, not cached.
-          log.error({ err, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
+          log.error({ err: outcome.error, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
           continue;
         }
         const newest = samples[samples.length - 1];
         const lastTs = lastReadingAt(outcome.state);
+        if (driftBacklog(outcome.state, profile) >= DRIFT_BACKLOG_LIMIT) out.effects.driftDue.push(profile.id);
         collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out, steps.end());
       }
       // Rows locked but not observed (all their readings were duplicates) keep their version.
@@ -393,6 +411,15 @@ export function createTrustService(deps: TrustServiceDeps) {
         }
         return count;
       });
+    },
+
+    /**
+     * DRIFT only, in event time, for these sensors' zone × kind groups: judges the windows
+     * their watermark has passed (the stream calls it for `TrustEffects.driftDue` while an
+     * import runs ahead of the periodic sweep). No OFFLINE, no tickets sweep.
+     */
+    async advanceDrift(sensorIds: string[], now: Date): Promise<void> {
+      if (sensorIds.length) await sweepChunk([...sensorIds].sort(), now, 'wait', false, true);
     },
 
     /** After commit only: refresh the state cache and publish. Never throws. */
