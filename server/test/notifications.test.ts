@@ -194,7 +194,10 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
       Array.from({ length: 60 }, (_, i) => 20 + Math.sin(i)),
     );
     await readings('s1', [700, 710, 720, 730, 740, 750, 760, 770, 780, 790]);
-    await vi.waitFor(() => expect(hook.received).toHaveLength(before + 2), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(hook.received.length).toBeGreaterThanOrEqual(before + 2), {
+      timeout: 10_000,
+      interval: 50,
+    });
     await settle();
     const afterReopening = hook.received.map((r) => r.json.event);
     await readings('s1', [700, 800]);
@@ -202,7 +205,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     expect(hook.received.map((r) => r.json.event)).toEqual(afterReopening);
     expect(hook.received.every((r) => r.json.ticket?.id === ids.ticket)).toBe(true);
     expect(afterReopening.slice(before, before + 2)).toEqual(['TICKET_RESOLVED', 'TICKET_REOPENED']);
-    expect(afterReopening).toEqual(told(await eventsOf(ids.ticket!)));
+    expect(afterReopening).toEqual(told(await eventsOf(ids.ticket)));
   });
 
   it('retries a receiver that is down with backoff until it comes back', async () => {
@@ -279,7 +282,7 @@ describe.each(TARGETS)('escalation and automatic resolution notify once per chan
       events: { type: string }[];
     }[];
     expect(nodes).toHaveLength(1);
-    return nodes[0]!;
+    return nodes[0];
   };
   const evaluate = async () => expect((await t.gql('mutation { evaluateTrust }')).errors).toBeUndefined();
 
@@ -337,7 +340,7 @@ describe.each(TARGETS)('escalation and automatic resolution notify once per chan
     expect(ticket.events.map((e) => e.type)).toContain('auto_resolved');
     const after = hook.received.slice(before);
     expect(after.map((r) => r.json.event)).toEqual(['TICKET_RESOLVED']);
-    expect(after[0]!.json.ticket).toMatchObject({ id: ticket.id });
+    expect(after[0].json.ticket).toMatchObject({ id: ticket.id });
     expect(hook.received.map((r) => r.json.event)).toEqual(told(ticket.events));
     // More healthy readings and sweeps tell nobody anything.
     await minutely(healthy(3));

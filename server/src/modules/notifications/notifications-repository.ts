@@ -83,7 +83,7 @@ export function createNotificationsRepository(prisma: PrismaClient) {
     deliveries(receiverId: string, first: number): Promise<DeliveryRow[]> {
       return prisma.notificationDelivery.findMany({
         where: { receiverId },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }],
         take: first,
       });
     },
