@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
 import { isClientError } from './errors.js';
 import { cutMessage, requestFault } from './request-errors.js';
 import type { installSingleCoercion } from './single-coercion.js';
@@ -28,6 +29,15 @@ function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: str
     // Parse and validation errors from graphql-js carry no code of their own.
     const code = /^Syntax Error/.test(err.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
     return { ...err.toJSON(), message: cutMessage(err.message), extensions: { ...err.extensions, code } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    log.warn({ path: err.path, requestId, reason: original.message }, 'database unavailable');
+    return {
+      message: DATABASE_UNAVAILABLE_MESSAGE,
+      path: err.path,
+      locations: err.locations,
+      extensions: { code: 'SERVICE_UNAVAILABLE', requestId },
+    };
   }
   log.error({ err: original, path: err.path, requestId }, 'unexpected error in resolver');
   return {
@@ -82,7 +92,10 @@ export function formatErrors(
     return { statusCode: internal ? 500 : 400, response: { data: null, errors: variableErrors ?? errors } };
   }
   let statusCode = 200;
-  if (!execution.data) {
+  // Nothing answered because the database is away: 503, so clients and balancers retry.
+  const unavailable = errors.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE');
+  if (!execution.data && unavailable) statusCode = 503;
+  else if (!execution.data) {
     const own = (all[0]?.originalError as { statusCode?: unknown } | undefined)?.statusCode;
     statusCode = execution.statusCode ?? (all.length === 1 && typeof own === 'number' ? own : 200);
   }
