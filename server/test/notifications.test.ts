@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { first } from './support/narrow.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -101,7 +102,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     const delivery = res.data!.sendTestNotification;
     expect(delivery).toMatchObject({ event: 'TEST', status: 'DELIVERED', attempts: 1, lastStatusCode: 204 });
     expect(hook.received).toHaveLength(1);
-    const { headers, body, json } = hook.received[0];
+    const { headers, body, json } = first(hook.received, 'a delivery');
     const expected = createHmac('sha256', 'secret of all').update(body).digest('hex');
     expect(headers['x-sensor-trust-signature']).toBe(`sha256=${expected}`);
     expect(headers['content-type']).toBe('application/json');
@@ -121,12 +122,12 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     for (let i = 0; i < 5; i++) await readings('s1', [500, 600]);
     await settle();
     expect(hook.received.map((r) => r.json.event)).toEqual(['TICKET_OPENED']);
-    const ticket = hook.received[0].json.ticket!;
+    const ticket = hook.received[0]!.json.ticket!;
     expect(ticket).toMatchObject({ kind: 'OUT_OF_RANGE' });
     ids.ticket = ticket.id;
     // The zone-b receiver hears nothing of a zone-a ticket; the CRITICAL-only one only if it is CRITICAL.
     expect(otherZone.received).toHaveLength(0);
-    const severity = (hook.received[0].json.ticket as unknown as { severity: string }).severity;
+    const severity = (hook.received[0]!.json.ticket as unknown as { severity: string }).severity;
     expect(critical.received.map((r) => r.json.event)).toEqual(severity === 'CRITICAL' ? ['TICKET_OPENED'] : []);
     const log = await t.gql(`{ notificationReceivers { name deliveries { event status ticketId } } }`);
     const all = log.data!.notificationReceivers.find((r: { name: string }) => r.name === 'all');
@@ -182,7 +183,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
       const [delivery] = res.data!.notificationReceivers.find((r: { id: string }) => r.id === id).deliveries;
       expect(delivery).toMatchObject({ event: 'TEST', status: 'DELIVERED', lastStatusCode: 204, lastError: null });
       expect(delivery.attempts).toBeGreaterThanOrEqual(4);
-      expect(back.received[0].json.deliveryId).toBe(delivery.id);
+      expect(back.received[0]!.json.deliveryId).toBe(delivery.id);
     } finally {
       await back.close();
     }
@@ -190,7 +191,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
 
   it('refuses a bad receiver and deletes one with its log', async () => {
     const bad = await t.gql(CREATE, { i: { name: 'x', url: 'ftp://example.com', secret: 's' } });
-    expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     const del = `mutation($id: ID!) { deleteNotificationReceiver(id: $id) }`;
     expect((await t.gql(del, { id: ids['zone b'] })).data!.deleteNotificationReceiver).toBe(true);
     expect((await t.gql(del, { id: ids['zone b'] })).data!.deleteNotificationReceiver).toBe(false);
@@ -202,6 +203,6 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
       zoneIds: null,
     });
     const missing = await t.gql(`mutation { sendTestNotification(receiverId: "nope") { id } }`);
-    expect(missing.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    expect(missing.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND' });
   });
 });

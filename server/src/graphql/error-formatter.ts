@@ -50,7 +50,8 @@ export function formatErrors(
   const all = execution.errors ?? [];
   // Fastify's own refusals (body too large, broken JSON, wrong content type, rate limit)
   // reach here through Mercurius' error handler: keep their status, give them a code.
-  const fault = all.length === 1 ? requestFault(all[0].originalError) : null;
+  const [only] = all;
+  const fault = only && all.length === 1 ? requestFault(only.originalError) : null;
   if (fault) {
     log.info({ code: fault.code, status: fault.status }, fault.message);
     return {
@@ -71,8 +72,9 @@ export function formatErrors(
     return [toClientError(err, log, requestId)];
   });
   const clientErrors = errors.filter((e) => e.extensions?.code !== 'INTERNAL_SERVER_ERROR');
-  if (clientErrors.length > 0) {
-    log.info({ codes: clientErrors.map((e) => e.extensions?.code) }, cutMessage(clientErrors[0].message));
+  const [firstClientError] = clientErrors;
+  if (firstClientError) {
+    log.info({ codes: clientErrors.map((e) => e.extensions?.code) }, cutMessage(firstClientError.message));
   }
   // No data and no error tied to a field: the request itself was refused (its variables).
   const refused = execution.data === undefined && errors.length > 0 && all.every((e) => !e.path);

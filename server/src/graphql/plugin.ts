@@ -87,10 +87,10 @@ export default fp<GraphQLPluginOptions>(
     // Subscriptions over the socket skip Mercurius' validation rules: the same limits here.
     app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));
     app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
-      const errors = limitErrors(schema, document, limitRules);
-      if (errors.length > 0) {
-        throw new mercurius.ErrorWithProps(errors[0].message, {
-          code: errors[0].extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
+      const [error] = limitErrors(schema, document, limitRules);
+      if (error) {
+        throw new mercurius.ErrorWithProps(error.message, {
+          code: error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
         });
       }
     });

@@ -69,7 +69,11 @@ interface Member {
 function medianOf(sorted: number[], skip: number): number {
   // Median of `sorted` with index `skip` left out (skip = -1: none), without copying.
   const n = skip < 0 ? sorted.length : sorted.length - 1;
-  const at = (i: number) => sorted[skip < 0 || i < skip ? i : i + 1];
+  const at = (i: number) => {
+    const v = sorted[skip < 0 || i < skip ? i : i + 1];
+    if (v === undefined) throw new RangeError(`median of ${n} values has no index ${i}`);
+    return v;
+  };
   return n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
@@ -147,13 +151,15 @@ export function sweepFleet(
   now: number,
   config: TrustConfig,
 ): TrustOutcome[] {
-  const before = entries.map((x) => signature(x.state));
-  const phaseBefore = entries.map((x) => driftPhase(x.state));
+  const work = entries.map(({ profile, state }) => ({
+    profile,
+    s: state,
+    th: thresholdsFor(config, profile.kind),
+    before: signature(state),
+    phaseBefore: driftPhase(state),
+  }));
   const groups = new Map<string, Member[]>();
-  const ths: TrustThresholds[] = [];
-  for (const { profile, state: s } of entries) {
-    const th = thresholdsFor(config, profile.kind);
-    ths.push(th);
+  for (const { profile, s, th } of work) {
     s.unit = profile.unit ?? '';
     s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
     const expMs = s.exp * 1000;
@@ -175,20 +181,16 @@ export function sweepFleet(
     g.push({ s, th, learned, c: learned ? s.lvl - s.dOff : s.lvl });
   }
   for (const g of groups.values()) judgeDrift(g, now);
-  return entries.map(({ state: s }, i) => {
+  return work.map(({ s, th, before, phaseBefore }) => {
     const points: TrustPointData[] = [];
-    settle(s, ths[i], now, points, false);
+    settle(s, th, now, points, false);
     const verdict = buildVerdict(s);
-    const changed = signature(s) !== before[i];
+    const changed = signature(s) !== before;
     // Silent sensors (not heard from for two intervals) are written every sweep: their
     // offline evidence and evaluation time move even when nothing else does.
     const silent = s.seenTs === null || now - s.seenTs > 2 * s.exp * 1000;
     const material =
-      changed ||
-      points.length > 0 ||
-      verdict.reasons.some((r) => r.active) ||
-      silent ||
-      driftPhase(s) !== phaseBefore[i];
+      changed || points.length > 0 || verdict.reasons.some((r) => r.active) || silent || driftPhase(s) !== phaseBefore;
     return { state: s, verdict, points, changed, material };
   });
 }

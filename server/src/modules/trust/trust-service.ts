@@ -78,12 +78,13 @@ function parseState(raw: string | null): TrustState {
 /** Time the current status began: the history point that entered it, else `fallback`. */
 function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: number): number | null {
   if (outcome.verdict.status === locked.status) return locked.statusSince;
-  const points = outcome.points;
-  for (let i = points.length - 1; i >= 0; i--) {
-    if (points[i].status !== outcome.verdict.status) break;
-    if (i === 0 || points[i - 1].status !== outcome.verdict.status) return points[i].at;
+  // The newest run of points in the new status: its first point is where the status began.
+  let start: number | null = null;
+  for (const point of outcome.points.toReversed()) {
+    if (point.status !== outcome.verdict.status) break;
+    start = point.at;
   }
-  return fallback;
+  return start ?? fallback;
 }
 
 export function createTrustService(deps: TrustServiceDeps) {
@@ -196,17 +197,19 @@ export function createTrustService(deps: TrustServiceDeps) {
         changes: [] as TrustChange[],
         effects: noEffects(),
       };
-      for (let i = 0; i < judged.length; i++) {
-        const { locked, profile } = judged[i];
-        if (outcomes[i].material === false && locked.cached && stateCache) {
+      // sweepFleet returns one outcome per entry, in order; entries are built from `judged`.
+      for (const [i, { locked, profile }] of judged.entries()) {
+        const outcome = outcomes[i];
+        if (!outcome) throw new Error(`sweep returned no outcome for sensor ${profile.id}`);
+        if (outcome.material === false && locked.cached && stateCache) {
           // Only the sweep's running bookkeeping moved (drift learning of a healthy, reporting
           // sensor) and this instance holds the state: the cache carries it, and the sensor's
           // next reading writes it. A state read from the database (another instance wrote it,
           // or a restart) is always written, so no instance's bookkeeping is lost or counted twice.
-          out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcomes[i].state });
+          out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcome.state });
           continue;
         }
-        collect(locked, profile, outcomes[i], nowMs, nowMs, null, out);
+        collect(locked, profile, outcome, nowMs, nowMs, null, out);
       }
       const effects = await finish(tx, out, now, sweepTickets);
       const requested = new Set(sensorIds);
@@ -268,7 +271,8 @@ export function createTrustService(deps: TrustServiceDeps) {
           log.error({ err, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
           continue;
         }
-        const newest = samples[samples.length - 1];
+        const newest = samples.at(-1);
+        if (!newest) continue; // unreachable: samples is non-empty (checked above)
         const lastTs = lastReadingAt(outcome.state);
         collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out);
       }
@@ -297,8 +301,8 @@ export function createTrustService(deps: TrustServiceDeps) {
       return withAdvisoryLock(SWEEP_LOCK_KEY, options.skipIfBusy ?? false, async () => {
         const chunks = await transaction((tx) => repo.sweepChunks(tx, SWEEP_CHUNK_SENSORS));
         let count = 0;
-        for (let i = 0; i < chunks.length; i++) {
-          count += (await sweepChunk(chunks[i], now, 'held', sweepTickets && i === chunks.length - 1)) ?? 0;
+        for (const [i, chunk] of chunks.entries()) {
+          count += (await sweepChunk(chunk, now, 'held', sweepTickets && i === chunks.length - 1)) ?? 0;
         }
         return count;
       });

@@ -28,11 +28,11 @@ function verdicts(
   profiles: typeof fleet.profiles,
 ) {
   return sweepFleet(
-    entries.map((e, i) => ({ profile: profiles[i], state: e.state })),
+    entries.map((e, i) => ({ profile: profiles[i]!, state: e.state })),
     now,
     cfg,
   ).map((o, i) => ({
-    id: profiles[i].id,
+    id: profiles[i]!.id,
     status: o.verdict.status,
     reasons: o.verdict.reasons
       .filter(isTicketReason)
@@ -62,10 +62,10 @@ describe('import as history equals streaming live (event-time kinds)', () => {
       }
       for (const [i, b] of batches) {
         b.rs.sort((x, y) => x.ts - y.ts);
-        observe(live[i].state, fleet.profiles[i], b.rs, b.now, cfg);
+        observe(live[i]!.state, fleet.profiles[i]!, b.rs, b.now, cfg);
       }
       sweepFleet(
-        live.map((e, i) => ({ profile: fleet.profiles[i], state: e.state })),
+        live.map((e, i) => ({ profile: fleet.profiles[i]!, state: e.state })),
         chunk.until,
         cfg,
       );
@@ -79,7 +79,7 @@ describe('import as history equals streaming live (event-time kinds)', () => {
         const i = index.get(r.sensorId)!;
         per.set(i, [...(per.get(i) ?? []), { ts: r.ts, value: r.value }]);
       }
-      for (const [i, rs] of per) observe(imported[i].state, fleet.profiles[i], rs, end, cfg);
+      for (const [i, rs] of per) observe(imported[i]!.state, fleet.profiles[i]!, rs, end, cfg);
     }
     const a = verdicts(live, end, fleet.profiles);
     const b = verdicts(imported, end, fleet.profiles);
