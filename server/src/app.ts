@@ -89,7 +89,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // before the database closes.
   app.addHook('onReady', () => services.trustStream.start());
   app.addHook('preClose', () => services.trustStream.stop());
-  if (config.mqtt) await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings });
+  if (config.mqtt)
+    await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings, auth: services.auth });
   else app.decorate('mqtt', null);
   if (options.backgroundJobs && config.sweepIntervalMs > 0) {
     const sweep = startTrustSweepJob(services.trust, {

@@ -70,6 +70,12 @@ export interface MqttSettings {
   errorsTopic: string;
   /** MQTT_CLIENT_ID, default sensor-trust-<REDIS_NAMESPACE>: the persistent session's name. */
   clientId: string;
+  /**
+   * MQTT_REQUIRE_KEY, default false: each message must carry an API key that may ingest
+   * (INTEGRATOR or ADMIN) in the MQTT v5 user property `authorization`. Without it the
+   * broker's own users and ACLs decide who may publish to MQTT_TOPIC.
+   */
+  requireKey: boolean;
 }
 
 export interface AuthSettings {
@@ -307,6 +313,7 @@ function mqttSettings(env: Env, namespace: string): MqttSettings | null {
     topic,
     errorsTopic: env.MQTT_ERRORS_TOPIC || 'sensor-trust/ingest-errors',
     clientId: env.MQTT_CLIENT_ID || `sensor-trust-${namespace}`,
+    requireKey: bool(env, 'MQTT_REQUIRE_KEY', false),
   };
 }
 

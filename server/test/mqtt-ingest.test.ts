@@ -154,3 +154,82 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
     await vi.waitFor(async () => expect(await stored('m1')).toBe(5), { timeout: 10_000, interval: 100 });
   });
 });
+
+// MQTT_REQUIRE_KEY: the same API keys as HTTP, in the MQTT v5 user property `authorization`.
+// Auth does not depend on the database kind: the embedded one only.
+describe.runIf(reachable)('MQTT ingestion with MQTT_REQUIRE_KEY', () => {
+  const prefix = `st-key-${randomBytes(4).toString('hex')}`;
+  let t: TestApp;
+  let publisher: MqttClient;
+  const errors: ErrorsMessage[] = [];
+  const keys: Record<string, string> = {};
+  const NOW = Date.parse('2026-11-28T12:00:00.000Z');
+  const at = (minutesBefore: number) => new Date(NOW - minutesBefore * 60_000).toISOString();
+  const stored = async (sensorId: string) =>
+    (
+      await t.app.db.prisma.$queryRaw<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
+    )[0].n;
+  const publish = (sensor: string, body: unknown, authorization?: string) =>
+    publisher.publishAsync(`${prefix}/${sensor}/readings`, JSON.stringify(body), {
+      qos: 1,
+      properties: authorization === undefined ? {} : { userProperties: { authorization } },
+    });
+
+  beforeAll(async () => {
+    t = await startTestApp('pglite', {
+      now: () => new Date(NOW),
+      env: {
+        MQTT_URL: BROKER,
+        MQTT_TOPIC: `${prefix}/+/readings`,
+        MQTT_ERRORS_TOPIC: `${prefix}/errors`,
+        MQTT_CLIENT_ID: `${prefix}-server`,
+        MQTT_REQUIRE_KEY: 'true',
+      },
+    });
+    await t.app.mqtt!.subscribed;
+    // Registered while the server is still open (no key yet), then keys make it require one.
+    const res = await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
+      i: { id: 'k1', name: 'k1', kind: 'temperature', minValue: -20, maxValue: 60 },
+    });
+    expect(res.errors).toBeUndefined();
+    for (const role of ['INTEGRATOR', 'VIEWER', 'ADMIN'] as const) {
+      keys[role] = (await t.app.services.auth.create(`mqtt-${role.toLowerCase()}`, role)).key;
+    }
+    const revoked = await t.app.services.auth.create('mqtt-old', 'INTEGRATOR');
+    await t.app.services.auth.revoke(revoked.apiKey.id);
+    keys.REVOKED = revoked.key;
+    publisher = await mqtt.connectAsync(BROKER, { clientId: `${prefix}-publisher`, protocolVersion: 5 });
+    await publisher.subscribeAsync(`${prefix}/errors`, { qos: 1 });
+    publisher.on('message', (_topic, payload) => errors.push(JSON.parse(payload.toString()) as ErrorsMessage));
+  });
+  afterAll(async () => {
+    await publisher?.endAsync();
+    await t?.close();
+  });
+
+  it('stores a message whose key may ingest and refuses, whole and coded, one without a key, with a bad one or with a role that may not ingest', async () => {
+    await publish('k1', { timestamp: at(10), value: 1 }); // no key
+    await publish('k1', { timestamp: at(9), value: 2 }, 'Bearer st_not-a-key');
+    await publish('k1', { timestamp: at(8), value: 3 }, `Bearer ${keys.REVOKED}`);
+    await publish('k1', { timestamp: at(7), value: 4 }, `Bearer ${keys.VIEWER}`);
+    await publish('k1', [{ timestamp: at(6), value: 5 }], `Bearer ${keys.INTEGRATOR}`);
+    await publish('k1', { timestamp: at(5), value: 6 }, keys.ADMIN); // a bare key is accepted too
+    await vi.waitFor(() => expect(errors).toHaveLength(4), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(async () => expect(await stored('k1')).toBe(2), { timeout: 10_000, interval: 100 });
+    expect(errors.map((e) => e.errors.map((x) => [x.sensorId, x.code, x.message]))).toEqual([
+      [['k1', 'UNAUTHENTICATED', 'An API key is required: send it in the MQTT v5 user property "authorization"']],
+      [['k1', 'UNAUTHENTICATED', 'The API key is not valid: send it in the MQTT v5 user property "authorization"']],
+      [['k1', 'UNAUTHENTICATED', 'The API key has been revoked: send it in the MQTT v5 user property "authorization"']],
+      [['k1', 'FORBIDDEN', 'The API key "mqtt-viewer" (role VIEWER) may not ingest readings']],
+    ]);
+    const values = await t.app.db.prisma.$queryRaw<
+      { value: number }[]
+    >`SELECT value FROM reading WHERE sensor_id = 'k1' ORDER BY ts`;
+    expect(values.map((r) => r.value)).toEqual([5, 6]);
+    const metrics = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${keys.ADMIN}` } })).body;
+    expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="refused"\} 4/);
+    expect(metrics).toMatch(/sensor_trust_auth_failures_total\{reason="forbidden"\} 1/);
+  });
+});

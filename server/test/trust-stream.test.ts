@@ -76,7 +76,77 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
       await t.close();
     }
   }, 120_000);
+
+  it('the same readings in one stream tick or in one tick per timestamp give the same trust and tickets', async () => {
+    // Stored with the same arrival times both ways; only how the stream groups them differs.
+    async function run(grouping: 'one tick' | 'per timestamp') {
+      const t = await startTestApp(kind);
+      try {
+        const reg = await t.gql(
+          `mutation { z: upsertZone(input: { id: "gz", name: "G" }) { id } ${GROUPING_SENSORS.map(
+            (id, i) =>
+              `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", zoneId: "gz", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`,
+          ).join(' ')} }`,
+        );
+        expect(reg.errors).toBeUndefined();
+        const store = (steps: number[]) =>
+          t.app.db.transaction(async (tx) => {
+            const rows = steps.flatMap((step) => groupingBatch(step));
+            await tx.$executeRaw`
+              INSERT INTO reading (sensor_id, ts, value, received_at)
+              SELECT s, to_timestamp(ts / 1000.0), v, to_timestamp(ts / 1000.0 + 5)
+                FROM unnest(${rows.map((r) => r.sensorId)}::text[], ${rows.map((r) => r.ts)}::float8[],
+                            ${rows.map((r) => r.value)}::float8[]) AS u(s, ts, v)`;
+          });
+        if (grouping === 'one tick') {
+          await store(Array.from({ length: GROUPING_STEPS }, (_, i) => i));
+          await t.processed();
+          expect(t.app.services.trustStream.stats.ticks).toBe(1);
+        } else {
+          for (let step = 0; step < GROUPING_STEPS; step++) {
+            await store([step]);
+            await t.processed();
+          }
+          expect(t.app.services.trustStream.stats.ticks).toBe(GROUPING_STEPS);
+        }
+        const res = await t.gql(`{ sensors(first: 25) { nodes { id ${OUTCOME_FIELDS} } } }`);
+        expect(res.errors).toBeUndefined();
+        return res.data!.sensors.nodes as { id: string; tickets: { kind: string }[] }[];
+      } finally {
+        await t.close();
+      }
+    }
+    const one = await run('one tick');
+    const many = await run('per timestamp');
+    expect(one).toEqual(many);
+    // The short fault (two readings out of range) opened its ticket in one tick too.
+    const kinds = (id: string) => one.find((n) => n.id === id)!.tickets.map((k) => k.kind);
+    expect(kinds('g-0')).toContain('OUT_OF_RANGE');
+    expect(kinds('g-2')).toContain('OUT_OF_RANGE');
+  }, 120_000);
 });
+
+// ---- one tick or many (both targets) ----
+
+const GROUPING_SENSORS = Array.from({ length: 6 }, (_, i) => `g-${i}`);
+const GROUPING_STEPS = 40;
+const GROUPING_BASE = Math.floor(Date.now() / 60_000) * 60_000 - GROUPING_STEPS * 60_000;
+
+function groupingBatch(step: number) {
+  return GROUPING_SENSORS.map((sensorId, i) => {
+    let value = 21 + 0.3 * Math.sin(step / 5 + i) + 0.01 * ((step * 7 + i * 3) % 5);
+    if (i === 0 && step >= 15 && step < 25) value = 140; // out of range for ten minutes
+    if (i === 1 && step >= 10) value = 18.5; // flat from here on
+    if (i === 2 && (step === 30 || step === 31)) value = -80; // out of range, briefly
+    if (i === 3 && step % 9 === 4) value += 12; // spikes
+    return { sensorId, ts: GROUPING_BASE + step * 60_000, value };
+  });
+}
+
+/** What a replay or another grouping must reproduce: trust, history and tickets (not wall-clock times). */
+const OUTCOME_FIELDS = `trust { status score severity reasons { kind severity message since active clearedAt } }
+  trustHistory { at score status }
+  tickets { kind severity status title openedAt resolvedAt lastSeenAt occurrences events { at type actor note } }`;
 
 // ---- kill -9 and two processes (PostgreSQL) ----
 
@@ -116,13 +186,9 @@ async function outcome(url: string) {
   expect(barrier.errors).toBeUndefined();
   const res = await gqlHttp(
     url,
-    // Tickets are left out on purpose (known gap, issue 12): ticket automation sees each sensor's
-    // verdict at the end of a stream tick, not every verdict inside it, so how readings fall into
-    // ticks (which a kill and a replay change) can change a ticket's severity by a level, or whether
-    // a fault that started and cleared inside one tick opened a ticket at all. Duplicates are
-    // checked by counts() below; statuses, scores, reasons and history must match exactly.
-    `{ sensors(first: 25) { nodes { id trust { status score reasons { kind severity message since } }
-        trustHistory { at score status } } } }`,
+    // Ticket automation sees every verdict a stream tick passes through, so tickets do not
+    // depend on how readings fall into ticks (which a kill and a replay change).
+    `{ sensors(first: 25) { nodes { id ${OUTCOME_FIELDS} } } }`,
   );
   expect(res.errors).toBeUndefined();
   return res.data.sensors.nodes;
@@ -168,6 +234,9 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     await register(one.url);
     await send(one.url, 0, STEPS);
     reference = await outcome(one.url);
+    // The run opens tickets (out of range, stuck), so the comparisons below cover them.
+    const opened = (reference as { tickets: { kind: string }[] }[]).flatMap((n) => n.tickets.map((t) => t.kind));
+    expect(opened).toEqual(expect.arrayContaining(['OUT_OF_RANGE', 'STUCK']));
     expect(await counts(a.url!)).toMatchObject({ rows: STEPS * SENSORS.length, rollup: STEPS * SENSORS.length });
     await one.stop();
 

@@ -241,8 +241,17 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.addInitScript(() => sessionStorage.setItem('sensor-trust.apiKey', 'e2e-key'));
     await page.goto(`${baseUrl}/graphiql`);
     await page.locator('.graphiql-container').waitFor({ timeout: 30_000 });
+    // The editors load lazily after the container renders: a click on "execute"
+    // before the query editor holds the example query runs nothing. Wait for
+    // both editors, then run it.
+    await expect
+      .poll(() => page.locator('.graphiql-query-editor .CodeMirror-code').textContent(), { timeout: 30_000 })
+      .toContain('dashboardSummary');
+    await page.locator('.result-window .CodeMirror').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: /execute query/i }).click();
-    await expect.poll(() => page.locator('.result-window').textContent(), { timeout: 15_000 }).toContain('sensorCount');
+    await expect
+      .poll(() => page.locator('.result-window .CodeMirror-code').textContent(), { timeout: 30_000 })
+      .toContain('sensorCount');
     expect(await page.title()).toContain('GraphiQL');
     expect(authorizations).toContain('Bearer e2e-key');
     expect(foreign).toEqual([]);

@@ -6,17 +6,35 @@
 // /metrics. When storing fails unexpectedly (database down) the message is not
 // acknowledged and the connection is dropped: with a persistent session the broker
 // delivers it again after the reconnect.
+//
+// Who may publish: the service is a client of the broker, so the broker's own users
+// and ACLs are the first gate (only trusted publishers may write to MQTT_TOPIC, only
+// this service may read it). With MQTT_REQUIRE_KEY=true each message must also carry
+// an API key in the MQTT v5 user property `authorization` (`Bearer <key>` or the bare
+// key) whose role may ingest (INTEGRATOR, ADMIN): the same keys, revocation and roles
+// as HTTP. A message without one is refused whole (UNAUTHENTICATED / FORBIDDEN on the
+// errors topic) and acknowledged: sending it again would not make it valid.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Counter } from 'prom-client';
 import type { MqttSettings } from '../config.js';
-import { parseMessage, sensorLevel } from '../modules/readings/mqtt-messages.js';
+import { presentedKey } from '../modules/auth/api-key-secret.js';
+import { FAILURE_MESSAGES, type AuthService } from '../modules/auth/auth-service.js';
+import { can } from '../modules/auth/roles.js';
+import { parseMessage, sensorLevel, topicSensor } from '../modules/readings/mqtt-messages.js';
 import type { IngestError, ReadingsService } from '../modules/readings/readings-service.js';
 
 export interface MqttIngestOptions {
   settings: MqttSettings;
   readings: Pick<ReadingsService, 'ingest'>;
+  auth: Pick<AuthService, 'authenticate' | 'required'>;
+}
+
+/** The `authorization` user property of an MQTT v5 message (the first, if repeated). */
+function authorizationProperty(properties: { userProperties?: Record<string, string | string[]> } | undefined) {
+  const value = properties?.userProperties?.authorization;
+  return Array.isArray(value) ? value[0] : value;
 }
 
 declare module 'fastify' {
@@ -27,7 +45,7 @@ declare module 'fastify' {
 }
 
 export default fp<MqttIngestOptions>(
-  async (app: FastifyInstance, { settings, readings }) => {
+  async (app: FastifyInstance, { settings, readings, auth }) => {
     const messages = new Counter({
       name: 'sensor_trust_mqtt_messages_total',
       help: 'MQTT messages received, by outcome (stored: every item handled; refused: not JSON; failed: not acknowledged)',
@@ -42,8 +60,18 @@ export default fp<MqttIngestOptions>(
     });
     const level = sensorLevel(settings.topic);
 
+    if (!settings.requireKey && auth.required) {
+      app.log.info(
+        { topic: settings.topic },
+        'MQTT ingestion trusts the broker: whoever the broker lets publish to MQTT_TOPIC writes readings ' +
+          '(restrict it with the broker ACLs, or set MQTT_REQUIRE_KEY=true to require an INTEGRATOR key per message)',
+      );
+    }
+
     const client = mqtt.connect(settings.url, {
       clientId: settings.clientId,
+      // MQTT v5 carries user properties (the per-message key); v3.1.1 otherwise, as any broker speaks it.
+      protocolVersion: settings.requireKey ? 5 : 4,
       // A persistent session: QoS 1 messages sent while we are away, or not yet
       // acknowledged when the connection dropped, are delivered after reconnecting.
       clean: false,
@@ -61,18 +89,45 @@ export default fp<MqttIngestOptions>(
       });
     };
 
+    /** With MQTT_REQUIRE_KEY: null when the message's key may ingest, else why not (as an item error). */
+    const keyProblem = async (topic: string, properties: Parameters<typeof authorizationProperty>[0]) => {
+      if (!settings.requireKey) return null;
+      const result = await auth.authenticate(presentedKey(authorizationProperty(properties)));
+      const sensorId = topicSensor(topic, level);
+      if (!result.ok) {
+        app.metrics.authFailures.inc({ reason: result.reason });
+        const message = `${FAILURE_MESSAGES[result.reason].replace(/: send it as .*/, '')}: send it in the MQTT v5 user property "authorization"`;
+        return { index: 0, sensorId, code: 'UNAUTHENTICATED', message } satisfies IngestError;
+      }
+      if (!can(result.identity.role, 'ingest')) {
+        app.metrics.authFailures.inc({ reason: 'forbidden' });
+        const { name, role } = result.identity;
+        const message = `The API key "${name}" (role ${role}) may not ingest readings`;
+        return { index: 0, sensorId, code: 'FORBIDDEN', message } satisfies IngestError;
+      }
+      return null;
+    };
+
+    const store = async (topic: string, payload: Buffer, properties: Parameters<typeof authorizationProperty>[0]) => {
+      const refused = await keyProblem(topic, properties);
+      if (refused) return { refused: [refused] };
+      const parsed = parseMessage(topic, payload, level);
+      if (!parsed.items.length) return { refused: parsed.errors };
+      return { parsed, result: await readings.ingest(parsed.items) };
+    };
+
     // Called by mqtt.js for every message, one at a time; the PUBACK follows `done()`.
     client.handleMessage = (packet, done) => {
-      const { topic, payload } = packet;
-      const parsed = parseMessage(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), level);
-      if (!parsed.items.length) {
-        messages.inc({ outcome: 'refused' });
-        publishErrors(topic, parsed.errors);
-        done();
-        return;
-      }
-      readings.ingest(parsed.items).then(
-        (result) => {
+      const { topic, payload, properties } = packet;
+      store(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), properties).then(
+        (outcome) => {
+          if (!outcome.parsed) {
+            messages.inc({ outcome: 'refused' });
+            publishErrors(topic, outcome.refused);
+            done();
+            return;
+          }
+          const { parsed, result } = outcome;
           const errors = [
             ...parsed.errors,
             ...result.errors.map((e) => ({ ...e, index: parsed.positions[e.index] ?? e.index })),

@@ -13,7 +13,7 @@ export {
 } from './config.js';
 export { initialTrustState, restoreTrustState, type TrustState } from './state.js';
 export { INITIAL_SCORE } from './verdict.js';
-export { observe, type TrustOutcome } from './observe.js';
+export { observe, type StepObserver, type TrustOutcome } from './observe.js';
 export { sweepFleet } from './sweep.js';
 
 /** Current verdict of a state without changing it (for reads). */

@@ -383,8 +383,16 @@ function step(
 }
 
 /**
- * Feed readings of ONE sensor, sorted by ts ascending. `now` (server wall clock, epoch ms) is
- * used only to spot timestamps from the future; everything else runs on event time.
+ * Called after each reading with the state as it stands then (read-only: do not keep or
+ * mutate it) and the points so far. Lets the shell see every verdict a batch passes
+ * through (ticket automation), not only the last one.
+ */
+export type StepObserver = (state: TrustState, ts: number, points: readonly TrustPointData[]) => void;
+
+/**
+ * Feed readings of ONE sensor, sorted by ts ascending. `now` (server wall clock, epoch ms; a
+ * reading's own `receivedAt` takes precedence) is used only to spot timestamps from the future
+ * and to tell live from history; everything else runs on event time.
  * Mutates `state` in place and returns it in the outcome.
  */
 export function observe(
@@ -393,6 +401,7 @@ export function observe(
   readings: ReadingSample[],
   now: number,
   config: TrustConfig,
+  onStep?: StepObserver,
 ): TrustOutcome {
   const th = thresholdsFor(config, profile.kind);
   const s = state;
@@ -404,7 +413,8 @@ export function observe(
   for (const r of readings) {
     // Non-finite input cannot be judged and must never reach the persisted state.
     if (!Number.isFinite(r.ts) || !Number.isFinite(r.value)) continue;
-    step(s, profile, th, r.ts, r.value, now, expMs, points);
+    step(s, profile, th, r.ts, r.value, r.receivedAt ?? now, expMs, points);
+    onStep?.(s, r.ts, points);
   }
   return { state: s, verdict: buildVerdict(s), points, changed: signature(s) !== before };
 }

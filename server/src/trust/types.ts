@@ -43,6 +43,12 @@ export interface ReadingSample {
   /** event time, epoch ms */
   ts: number;
   value: number;
+  /**
+   * When the server received it (epoch ms). The engine judges "live or history" and "from the
+   * future" against it, so the outcome does not depend on how readings are grouped into calls.
+   * Absent: the `now` of the call.
+   */
+  receivedAt?: number | null;
 }
 
 export interface TrustReason {

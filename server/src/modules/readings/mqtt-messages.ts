@@ -18,6 +18,11 @@ export function sensorLevel(pattern: string): number | null {
   return i < 0 ? null : i;
 }
 
+/** The sensor id a topic names at the pattern's `+` level, or null. */
+export function topicSensor(topic: string, level: number | null): string | null {
+  return level === null ? null : (topic.split('/')[level] ?? null);
+}
+
 export interface ParsedMessage {
   items: IngestItem[];
   /** Items refused before ingestion (index = position in the message). */
@@ -33,12 +38,12 @@ function timestampOf(raw: unknown): Date {
 
 export function parseMessage(topic: string, payload: Buffer, level: number | null): ParsedMessage {
   const out: ParsedMessage = { items: [], errors: [], positions: [] };
-  const topicSensor = level === null ? null : (topic.split('/')[level] ?? null);
+  const sensorOfTopic = topicSensor(topic, level);
   let body: unknown;
   try {
     body = JSON.parse(payload.toString('utf8'));
   } catch {
-    out.errors.push({ index: 0, sensorId: topicSensor, code: 'INVALID_JSON', message: 'The message is not JSON' });
+    out.errors.push({ index: 0, sensorId: sensorOfTopic, code: 'INVALID_JSON', message: 'The message is not JSON' });
     return out;
   }
   const list = Array.isArray(body) ? body : [body];
@@ -46,14 +51,14 @@ export function parseMessage(topic: string, payload: Buffer, level: number | nul
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       out.errors.push({
         index,
-        sensorId: topicSensor,
+        sensorId: sensorOfTopic,
         code: 'INVALID_ITEM',
         message: 'An item must be an object { timestamp, value }',
       });
       return;
     }
     const item = raw as { sensorId?: unknown; timestamp?: unknown; value?: unknown };
-    const sensorId = topicSensor ?? (typeof item.sensorId === 'string' ? item.sensorId : null);
+    const sensorId = sensorOfTopic ?? (typeof item.sensorId === 'string' ? item.sensorId : null);
     if (!sensorId) {
       out.errors.push({
         index,

@@ -37,7 +37,10 @@ export type IngestErrorCode =
   | 'INTERNAL_ERROR'
   // MQTT messages only (mqtt-messages.ts): what cannot be an item at all.
   | 'INVALID_JSON'
-  | 'INVALID_ITEM';
+  | 'INVALID_ITEM'
+  // MQTT messages with MQTT_REQUIRE_KEY (plugins/mqtt-ingest.ts): the message's key.
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN';
 
 export interface IngestError {
   index: number;

@@ -17,7 +17,14 @@ import {
   reopenTickets,
   type ChangedTicket,
 } from './ticket-automation-repository.js';
-import { planTickets, ticketKey, type ActiveWindow, type KnownTicket, type TicketPlan } from './ticket-planner.js';
+import {
+  planTickets,
+  ticketDigest,
+  ticketKey,
+  type ActiveWindow,
+  type KnownTicket,
+  type TicketPlan,
+} from './ticket-planner.js';
 import { escalateLongOpen, resolveRecovered } from './ticket-sweep-repository.js';
 
 type Tx = SqlTx;
@@ -65,33 +72,54 @@ export function createTicketAutomation({ settings }: TicketAutomationDeps): Tick
     return plan;
   }
 
+  /** One change per sensor at most. */
+  async function applyRound(tx: Tx, changes: TrustChange[]): Promise<TicketUpdatedPayload[]> {
+    const sensorIds = [...new Set(changes.map((c) => c.sensorId))];
+    const windows = new Map<string, ActiveWindow | null>();
+    let plan: TicketPlan = await planWithWindows(tx, changes, byKey(await knownTickets(tx, sensorIds)), windows);
+
+    // Someone else may be opening the same tickets right now: serialise on the keys and
+    // decide again on what is committed once we hold them (again if the plan moved on).
+    const locked = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      const keys = structuralKeys(plan).filter((k) => !locked.has(k));
+      if (!keys.length) break;
+      await lockKeys(tx, keys);
+      for (const k of keys) locked.add(k);
+      plan = await planWithWindows(tx, changes, byKey(await knownTickets(tx, sensorIds)), windows);
+    }
+
+    const zoneOf = new Map(changes.map((c) => [c.sensorId, c.zoneId]));
+    const changed: ChangedTicket[] = [
+      ...(await insertTickets(tx, plan.inserts)),
+      ...(await reopenTickets(tx, plan.reopens)),
+      ...(await patchTickets(tx, plan.patches, plan.events)),
+    ];
+    return changed.map((t) => ({ ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null }));
+  }
+
   return {
+    digest: (change) => ticketDigest(change, settings),
+
     async apply(tx, changes) {
       if (!changes.length) return [];
-      const sensorIds = [...new Set(changes.map((c) => c.sensorId))];
-      const windows = new Map<string, ActiveWindow | null>();
-      let plan: TicketPlan = await planWithWindows(tx, changes, byKey(await knownTickets(tx, sensorIds)), windows);
-
-      // Someone else may be opening the same tickets right now: serialise on the keys and
-      // decide again on what is committed once we hold them (again if the plan moved on).
-      const locked = new Set<string>();
-      for (let round = 0; round < 3; round++) {
-        const keys = structuralKeys(plan).filter((k) => !locked.has(k));
-        if (!keys.length) break;
-        await lockKeys(tx, keys);
-        for (const k of keys) locked.add(k);
-        plan = await planWithWindows(tx, changes, byKey(await knownTickets(tx, sensorIds)), windows);
+      // A sensor may come with several changes (every verdict a stream tick passed through,
+      // in event order): the k-th change of every sensor is planned in round k, on the
+      // tickets as the earlier rounds left them.
+      const queues = new Map<string, TrustChange[]>();
+      for (const c of changes) {
+        const q = queues.get(c.sensorId);
+        if (q) q.push(c);
+        else queues.set(c.sensorId, [c]);
       }
-
-      const zoneOf = new Map(changes.map((c) => [c.sensorId, c.zoneId]));
-      const changed: ChangedTicket[] = [
-        ...(await insertTickets(tx, plan.inserts)),
-        ...(await reopenTickets(tx, plan.reopens)),
-        ...(await patchTickets(tx, plan.patches, plan.events)),
-      ];
-      return dedupePayloads(
-        changed.map((t) => ({ ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null })),
-      );
+      const payloads: TicketUpdatedPayload[] = [];
+      for (let round = 0; ; round++) {
+        const batch: TrustChange[] = [];
+        for (const q of queues.values()) if (round < q.length) batch.push(q[round]);
+        if (!batch.length) break;
+        payloads.push(...(await applyRound(tx, batch)));
+      }
+      return dedupePayloads(payloads);
     },
 
     async sweep(tx, now) {

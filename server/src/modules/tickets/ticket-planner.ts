@@ -90,6 +90,30 @@ export interface PlanInput {
   settings: TicketSettings;
 }
 
+/**
+ * What the planner's decision for one change depends on, apart from the tickets it reads and
+ * the change's time and messages: the status, whether trust is below the threshold, when the
+ * status began, and per ticket-worthy reason its kind, severity, start, the severity automation
+ * would give it now and whether its pending period is over. Consecutive changes of a sensor with
+ * the same digest plan the same thing, except that a later one moves `lastSeenAt` on: so a shell
+ * that hands over the first and the last change of each run of equal digests (in event order)
+ * gets the same tickets as one that hands over every change, whatever its batching.
+ */
+export function ticketDigest(c: TrustChange, settings: TicketSettings): string {
+  const atMs = c.at.getTime();
+  const untrusted =
+    c.verdict.score < settings.trustThreshold || c.verdict.status === 'FAULTY' || c.verdict.status === 'OFFLINE';
+  let d = `${c.verdict.status}|${untrusted ? 1 : 0}|${c.statusSince?.getTime() ?? ''}`;
+  for (const r of c.verdict.reasons) {
+    if (!isTicketReason(r)) continue;
+    const sinceMs = r.since ?? c.statusSince?.getTime() ?? atMs;
+    const pendingOver = settings.immediateKinds.includes(r.kind) || atMs - sinceMs >= settings.pendingMs;
+    const proposed = automaticSeverity(r, c.verdict.status, sinceMs, atMs, settings.escalateAfterMs);
+    d += `|${r.kind}:${r.severity}:${r.since ?? ''}:${proposed}:${pendingOver ? 1 : 0}`;
+  }
+  return d;
+}
+
 export function planTickets({ changes, known, windows, settings }: PlanInput): TicketPlan {
   const plan: TicketPlan = { inserts: [], reopens: [], patches: [], events: [], needWindows: new Set() };
   const openKindsBySensor = new Map<string, FaultKind[]>();

@@ -23,6 +23,15 @@ export interface TrustChange {
 
 /** Implemented by modules/tickets/ticket-automation.ts; optional until it is wired in services.ts. */
 export interface TicketAutomation {
+  /**
+   * Changes of one sensor, in event order, may come several at a time; each is planned on
+   * the tickets as the ones before it left them.
+   */
   apply(tx: Tx, changes: TrustChange[]): Promise<TicketUpdatedPayload[]>;
+  /**
+   * Equal digests of consecutive changes of a sensor plan the same (only the later one's time
+   * moves `lastSeenAt`): the shell hands over the first and the last change of each run.
+   */
+  digest(change: TrustChange): string;
   sweep(tx: Tx, now: Date): Promise<TicketUpdatedPayload[]>;
 }

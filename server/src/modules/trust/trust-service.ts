@@ -12,6 +12,10 @@ import {
   lastReadingAt,
   observe,
   sweepFleet,
+  verdictOf,
+  isTicketReason,
+  TRUST_STATUSES,
+  type StepObserver,
   type ReadingSample,
   type SensorProfile,
   type TrustConfig,
@@ -27,6 +31,9 @@ import {
   type TrustStateRepository,
   type TrustWrite,
 } from './trust-state-repository.js';
+
+const S_DEGRADED_SLOT = TRUST_STATUSES.indexOf('DEGRADED');
+const S_FAULTY_SLOT = TRUST_STATUSES.indexOf('FAULTY');
 
 /** Sensors per sweep transaction (whole zones; a larger zone makes a larger chunk). */
 const SWEEP_CHUNK_SENSORS = 500;
@@ -70,6 +77,22 @@ export interface TrustServiceDeps {
   ticketAutomation?: TicketAutomation;
 }
 
+/** What stepTracker saw of one sensor's readings. */
+interface StepSummary {
+  /** epoch ms the current status began */
+  statusSince: number | null;
+  /** ticket changes in event order */
+  changes: TrustChange[];
+}
+
+/** The verdict has reasons (active ones, or cleared ones the sensor is recovering from). */
+function hasReasons(s: TrustState): boolean {
+  for (let k = 0; k < s.ra.length; k++) if (s.ra[k] > 0) return true;
+  if (s.st !== S_DEGRADED_SLOT && s.st !== S_FAULTY_SLOT) return false;
+  for (let k = 0; k < s.cz.length; k++) if (s.cz[k] !== null) return true;
+  return false;
+}
+
 function parseState(raw: string | null): TrustState {
   // restoreTrustState checks the layout version and falls back to a fresh state on corrupt data.
   return raw === null ? initialTrustState() : restoreTrustState(JSON.parse(raw));
@@ -90,6 +113,71 @@ function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: numbe
 export function createTrustService(deps: TrustServiceDeps) {
   const { transaction, withAdvisoryLock, repo, config, events, log, stateCache } = deps;
 
+  /**
+   * Follows a sensor's readings one by one (observe's step observer): when its status began,
+   * and the ticket changes to hand over — every change whose digest differs from the one
+   * before, and the last change of each run of equal digests — so tickets come out the same
+   * however the readings were grouped into batches or stream ticks.
+   */
+  function stepTracker(row: LockedTrust, profile: SensorProfile) {
+    const automation = deps.ticketAutomation;
+    let status = row.status;
+    let since = row.statusSince;
+    let prev: TrustChange['previous'] = { status: row.status, score: row.score, reasonKinds: row.reasonKinds };
+    let digest: string | null = null;
+    let pending: TrustChange | null = null;
+    let seenPoints = 0;
+    const changes: TrustChange[] = [];
+    const onStep: StepObserver = (s, ts, points) => {
+      const st = TRUST_STATUSES[s.st];
+      if (st !== status) {
+        // The point that entered the status (the first of the trailing run of it), else now.
+        let at = ts;
+        for (let i = points.length - 1; i >= seenPoints && points[i].status === st; i--) at = points[i].at;
+        status = st;
+        since = at;
+      }
+      seenPoints = points.length;
+      if (!automation) return;
+      if (!hasReasons(s) && prev.reasonKinds.length === 0) {
+        // Nothing for tickets now or just before: a run of changes (if any) ended.
+        if (pending) changes.push(pending);
+        pending = null;
+        digest = null;
+        return;
+      }
+      const verdict = verdictOf(s);
+      const change: TrustChange = {
+        sensorId: profile.id,
+        zoneId: profile.zoneId,
+        previous: prev,
+        verdict,
+        statusSince: since === null ? null : new Date(since),
+        at: new Date(ts),
+      };
+      const d = automation.digest(change);
+      if (d !== digest) {
+        if (pending) changes.push(pending);
+        changes.push(change);
+        pending = null;
+        digest = d;
+      } else pending = change;
+      prev = {
+        status: verdict.status,
+        score: verdict.score,
+        reasonKinds: verdict.reasons.filter(isTicketReason).map((r) => r.kind),
+      };
+    };
+    return {
+      onStep,
+      end(): StepSummary {
+        if (pending) changes.push(pending);
+        pending = null;
+        return { statusSince: since, changes };
+      },
+    };
+  }
+
   /** Shared tail of observe and sweep: collect writes, points, events and ticket inputs. */
   function collect(
     locked: LockedTrust,
@@ -99,9 +187,10 @@ export function createTrustService(deps: TrustServiceDeps) {
     nowMs: number,
     lastValue: number | null,
     out: { writes: TrustWrite[]; points: TrustPointWrite[]; changes: TrustChange[]; effects: TrustEffects },
+    steps?: StepSummary,
   ): void {
     const verdict = outcome.verdict;
-    const since = statusSince(locked, outcome, at);
+    const since = steps ? steps.statusSince : statusSince(locked, outcome, at);
     out.writes.push({
       sensorId: profile.id,
       engineState: outcome.state,
@@ -118,7 +207,8 @@ export function createTrustService(deps: TrustServiceDeps) {
       out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status });
     out.effects.states.push({ sensorId: profile.id, version: locked.version + 1, state: outcome.state });
     if (outcome.changed) out.effects.sensors.push({ sensorId: profile.id, zoneId: profile.zoneId });
-    if (verdict.reasons.length > 0 || locked.reasonKinds.length > 0) {
+    if (steps) out.changes.push(...steps.changes);
+    else if (verdict.reasons.length > 0 || locked.reasonKinds.length > 0) {
       out.changes.push({
         sensorId: profile.id,
         zoneId: profile.zoneId,
@@ -263,9 +353,10 @@ export function createTrustService(deps: TrustServiceDeps) {
         const row = locked.get(profile.id);
         if (!row || samples.length === 0) continue;
         observed.add(profile.id);
+        const steps = stepTracker(row, profile);
         let outcome: TrustOutcome;
         try {
-          outcome = observe(row.state, profile, samples, receivedAt ?? nowMs, config);
+          outcome = observe(row.state, profile, samples, receivedAt ?? nowMs, config, steps.onStep);
         } catch (err) {
           // The state may be half-mutated: not persisted, not cached.
           log.error({ err, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
@@ -274,7 +365,7 @@ export function createTrustService(deps: TrustServiceDeps) {
         const newest = samples.at(-1);
         if (!newest) continue; // unreachable: samples is non-empty (checked above)
         const lastTs = lastReadingAt(outcome.state);
-        collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out);
+        collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out, steps.end());
       }
       // Rows locked but not observed (all their readings were duplicates) keep their version.
       for (const [id, row] of locked) {

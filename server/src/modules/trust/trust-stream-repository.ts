@@ -46,14 +46,16 @@ export function createTrustStreamRepository() {
     /**
      * Exclusive upper bound of the next range to read from `from`: the oldest transaction
      * still running (every transaction below it has finished, so the rows below it are
-     * final), or sooner, after about `limit` rows. Always above `from` when there is a row to read.
+     * final), or sooner, after about `limit` rows (never inside a transaction's rows: the
+     * range ends after the transaction of the limit-th row). Always above `from` when there
+     * is a row to read.
      */
     async upperBound(tx: SqlTx, from: string, limit: number): Promise<string> {
       const rows = await tx.$queryRaw<{ upper: string }[]>`
         WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x),
-             b AS (SELECT r.xid FROM reading r, s WHERE r.xid > ${from}::xid8 AND r.xid < s.x
+             b AS (SELECT r.xid FROM reading r, s WHERE r.xid >= ${from}::xid8 AND r.xid < s.x
                     ORDER BY r.xid OFFSET ${limit}::int LIMIT 1)
-        SELECT COALESCE((SELECT xid FROM b), (SELECT x FROM s))::text AS upper`;
+        SELECT LEAST((SELECT x FROM s), COALESCE(((SELECT xid FROM b)::text::bigint + 1)::text::xid8, (SELECT x FROM s)))::text AS upper`;
       return onlyRow(rows, 'upperBound').upper;
     },
 

@@ -92,8 +92,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const minutes = new Map<number, number>();
       for (const r of rows) {
         const list = bySensor.get(r.sensorId);
-        if (list) list.push({ ts: r.ts, value: r.value });
-        else bySensor.set(r.sensorId, [{ ts: r.ts, value: r.value }]);
+        // Each reading is judged against when it was received (live or history), however
+        // readings fall into ticks.
+        const sample = { ts: r.ts, value: r.value, receivedAt: r.receivedAt };
+        if (list) list.push(sample);
+        else bySensor.set(r.sensorId, [sample]);
         if (r.receivedAt !== null && r.receivedAt > (receivedAt.get(r.sensorId) ?? -Infinity))
           receivedAt.set(r.sensorId, r.receivedAt);
         const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
