@@ -170,7 +170,7 @@ describe.runIf(reachable)('MQTT ingestion with MQTT_REQUIRE_KEY', () => {
       await t.app.db.prisma.$queryRaw<
         { n: number }[]
       >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
-    )[0].n;
+    )[0]!.n;
   const publish = (sensor: string, body: unknown, authorization?: string) =>
     publisher.publishAsync(`${prefix}/${sensor}/readings`, JSON.stringify(body), {
       qos: 1,

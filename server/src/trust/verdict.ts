@@ -33,7 +33,7 @@ function named<T>(names: readonly T[], slot: number, what: string): T {
   return name;
 }
 /** Name of a status slot (`st`); a slot outside TRUST_STATUSES is a bug and throws. */
-const statusName = (slot: number): TrustStatus => named(TRUST_STATUSES, slot, 'status');
+export const statusName = (slot: number): TrustStatus => named(TRUST_STATUSES, slot, 'status');
 /** Name of a severity slot (`ra`, `cv`); a slot outside SEVERITIES is a bug and throws. */
 const severityName = (slot: number): Severity => named(SEVERITIES, slot, 'severity');
 

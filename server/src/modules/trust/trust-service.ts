@@ -15,6 +15,7 @@ import {
   verdictOf,
   isTicketReason,
   TRUST_STATUSES,
+  statusName,
   type StepObserver,
   type ReadingSample,
   type SensorProfile,
@@ -87,10 +88,9 @@ interface StepSummary {
 
 /** The verdict has reasons (active ones, or cleared ones the sensor is recovering from). */
 function hasReasons(s: TrustState): boolean {
-  for (let k = 0; k < s.ra.length; k++) if (s.ra[k] > 0) return true;
+  if (s.ra.some((severity) => severity > 0)) return true;
   if (s.st !== S_DEGRADED_SLOT && s.st !== S_FAULTY_SLOT) return false;
-  for (let k = 0; k < s.cz.length; k++) if (s.cz[k] !== null) return true;
-  return false;
+  return s.cz.some((clearedAt) => clearedAt !== null);
 }
 
 function parseState(raw: string | null): TrustState {
@@ -129,11 +129,14 @@ export function createTrustService(deps: TrustServiceDeps) {
     let seenPoints = 0;
     const changes: TrustChange[] = [];
     const onStep: StepObserver = (s, ts, points) => {
-      const st = TRUST_STATUSES[s.st];
+      const st = statusName(s.st);
       if (st !== status) {
         // The point that entered the status (the first of the trailing run of it), else now.
         let at = ts;
-        for (let i = points.length - 1; i >= seenPoints && points[i].status === st; i--) at = points[i].at;
+        for (const point of points.slice(seenPoints).toReversed()) {
+          if (point.status !== st) break;
+          at = point.at;
+        }
         status = st;
         since = at;
       }
