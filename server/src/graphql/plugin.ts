@@ -13,7 +13,7 @@ import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
 import { formatErrors } from './error-formatter.js';
 import { checkTokenLimit, limitErrors, queryLimitRules } from './query-limits.js';
-import { installSingleCoercion } from './single-coercion.js';
+import { installSingleCoercion } from '../compat/single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { projectPath } from '../project-paths.js';
 
@@ -43,7 +43,7 @@ export default fp<GraphQLPluginOptions>(
       resolvers: buildResolvers() as never,
       loaders: buildLoaders() as never,
       // Compiled queries (graphql-jit) from a document's second use; they coerce the
-      // variables, once (single-coercion.ts).
+      // variables, once (compat/single-coercion.ts).
       jit: 1,
       // Mercurius' own GraphiQL loads React and GraphiQL from a CDN; ours is built with the web app.
       graphiql: false,
