@@ -157,7 +157,7 @@ describe('mqemitter-redis internals (plugins/pubsub.ts)', () => {
   it.runIf(liveRedis)('both connections reach "ready" against a live Redis', async () => {
     const emitter = redisEmitter({ connectionString: redisUrl });
     const { subConn, pubConn } = redisEmitterInternals(emitter);
-    await Promise.all([subConn, pubConn].map((c) => (c.status === 'ready' ? undefined : once(c, 'ready'))));
+    await Promise.all([subConn, pubConn].map((c) => (c.status === 'ready' ? Promise.resolve() : once(c, 'ready'))));
     expect([subConn.status, pubConn.status]).toEqual(['ready', 'ready']);
     await new Promise<void>((resolve) => emitter.close(() => resolve()));
   });
