@@ -110,6 +110,16 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     });
     app.addHook('preClose', () => dispatcher.stop());
   }
+  if (options.backgroundJobs && config.trendSampleMs > 0) {
+    // A sample at start-up, then one per interval (the first one after a restart fills the gap's end).
+    app.addHook('onReady', () =>
+      services.fleetTrend.sample().catch((err) => app.log.warn({ err }, 'fleet trend sample failed')),
+    );
+    const trend = startPeriodicJob('fleet trend sample', { intervalMs: config.trendSampleMs, log: app.log }, () =>
+      services.fleetTrend.sample(),
+    );
+    app.addHook('preClose', () => trend.stop());
+  }
   if (options.backgroundJobs && app.db.kind === 'pglite') {
     const upkeep = startPeriodicJob(
       'embedded database maintenance',

@@ -19,6 +19,8 @@ export interface Config {
   futureSkewMs: number;
   /** Period of the background trust sweep (offline, gaps, drift); 0 disables it. */
   sweepIntervalMs: number;
+  /** Period of the fleet trend samples (the overview's 24 h trend); 0 stops sampling. */
+  trendSampleMs: number;
   /** Dashboard summary cache TTL. */
   dashboardCacheTtlMs: number;
   /** Minimum spacing between two dashboardUpdated pushes. */
@@ -339,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatchSize,
     futureSkewMs: integer(env, 'FUTURE_SKEW_SECONDS', 300, 0, 86_400) * 1000,
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_SECONDS', 30, 0, 86_400) * 1000,
+    trendSampleMs: integer(env, 'TREND_SAMPLE_SECONDS', 300, 0, 86_400) * 1000,
     dashboardCacheTtlMs: integer(env, 'DASHBOARD_CACHE_TTL_SECONDS', 30, 0, 86_400) * 1000,
     dashboardCoalesceMs: integer(env, 'DASHBOARD_COALESCE_MS', 1000, 0, 600_000),
     redisNamespace: redisNamespace(env, databaseUrl, dataDir),

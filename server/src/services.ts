@@ -7,6 +7,7 @@ import { createDashboardService } from './modules/dashboard/dashboard-service.js
 import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
+import { createFleetTrend } from './modules/dashboard/fleet-trend.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
 import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
@@ -99,7 +100,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     sensorProfiles,
     engineStates,
     sensorsRepository,
-    sensors: createSensorsService(sensorsRepository, app.events),
+    sensors: createSensorsService(sensorsRepository, app.events, clock),
     readingsRepository: createReadingsRepository(prisma),
     trustRepository: createTrustRepository(prisma),
     ticketsRepository,
@@ -108,6 +109,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     tickets: createTicketsService(createTicketActionsRepository(prisma), app.events, clock),
     maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
     dashboardRepository,
+    fleetTrend: createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now }),
     dashboard: createDashboardService(dashboardRepository, app.cache, {
       ttlMs: config.dashboardCacheTtlMs,
       now: clock.now,

@@ -108,6 +108,36 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     expect(live.tickets).toEqual([{ kind: 'OFFLINE', status: 'OPEN' }]);
   }, 120_000);
 
+  it('DRIFT in event time: a new deployment imported as history (4 h at 30 s, 1,000-reading batches, one evaluateTrust) finds the drifting sensor', async () => {
+    const ids = ['dr-0', 'dr-1', 'dr-2', 'dr-3', 'dr-4'];
+    await t.gql(`mutation { upsertZone(input: { id: "drift-lab", name: "Drift lab" }) { id } }`);
+    for (const id of ids)
+      await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
+        i: { id, name: id, kind: 'temperature', zoneId: 'drift-lab', expectedIntervalSeconds: 30 },
+      });
+    // 4 h ending now; dr-3 departs from its peers after 2 h at 3 °C/h (the peers share the room's cycle)
+    const end = NOW + 400 * MIN;
+    const start = end - 240 * MIN;
+    const all: Reading[] = [];
+    for (let k = 0; k < 480; k++)
+      for (const [i, sensorId] of ids.entries()) {
+        const ts = start + k * 30_000 + i * 700;
+        const drift = i === 3 && ts > start + 120 * MIN ? ((ts - start - 120 * MIN) / (60 * MIN)) * 3 : 0;
+        all.push({
+          sensorId,
+          timestamp: new Date(ts).toISOString(),
+          value: ambient(ts) + 0.4 * i + wobble(i, k) + drift,
+        });
+      }
+    clock = end + 5000;
+    // 1,000 readings are 100 min of this zone: more than a sensor keeps of unjudged DRIFT windows
+    for (let b = 0; b < all.length; b += 1000) await post(all.slice(b, b + 1000));
+    await t.gql(`mutation { evaluateTrust }`);
+    const rows = await sensors(t, 'dr-');
+    const drifting = rows.filter((s) => s.trust.reasons.some((r) => r.kind === 'DRIFT' && r.active)).map((s) => s.id);
+    expect(drifting).toEqual(['dr-3']);
+  }, 120_000);
+
   it('a sensor registered a minute ago with two readings has no GAP (or any) reason and no ticket', async () => {
     clock = NOW + 200 * MIN;
     await register(['new-0']);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { entry } from './support/narrow.js';
+import { entry, first } from './support/narrow.js';
 
 const T0 = Date.parse('2026-11-28T00:00:00.000Z');
 const MIN = 60_000;
@@ -25,11 +25,20 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     });
     return Object.fromEntries(rows.map((r) => [r.sensorId, r.version]));
   };
-  const driftClock = async (sensorId: string) => {
+  /** Newest DRIFT window the stored engine state has judged. */
+  const judged = async (sensorId: string) => {
     const rows = await t.app.db.prisma.$queryRaw<
       { es: string }[]
     >`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = ${sensorId}`;
-    return (JSON.parse(rows[0]!.es) as { dAt: number | null }).dAt;
+    return (JSON.parse(rows[0]!.es) as { dJ: number }).dJ;
+  };
+  /** …and the one this instance's cached engine state has judged. */
+  const cachedJudged = (sensorId: string) => {
+    const cache = t.app.services.engineStates;
+    const version = first(cache.versions([sensorId]), 'a cached version');
+    const state = cache.take(sensorId, version)!;
+    cache.put(sensorId, version, state);
+    return state.dJ;
   };
 
   beforeAll(async () => {
@@ -74,15 +83,33 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
   });
 
   it("carries the sweep's bookkeeping to the sensor's next write", async () => {
-    const sweptAt = now.getTime();
-    expect(await driftClock('w0')).toBeLessThan(sweptAt); // not written by the sweep...
-    now = new Date(sweptAt + 20_000);
+    // Ten more minutes from w0..w3, no sweep: the next sweep closes one more DRIFT window.
+    const start = T0 + MINUTES * MIN;
+    const more = ['w0', 'w1', 'w2', 'w3'].flatMap((id, i) =>
+      Array.from({ length: 10 }, (_, m) => ({
+        sensorId: id,
+        timestamp: new Date(start + m * MIN + 1000),
+        value: 21 + i * 0.2 + Math.sin((MINUTES + m) / 7) * 0.3,
+      })),
+    );
+    now = new Date(start + 10 * MIN);
+    expect((await t.app.services.readings.ingest(more)).rejected).toBe(0);
+    await t.processed();
+    const stored = await judged('w0');
+    const before = await versions();
+    now = new Date(start + 10 * MIN + 30_000);
+    await t.app.services.trust.evaluate(null, now);
+    expect((await versions()).w0).toBe(before.w0);
+    expect(await judged('w0')).toBe(stored); // not written by the sweep...
+    const carried = cachedJudged('w0');
+    expect(carried).toBe(stored + 1);
+    now = new Date(now.getTime() + 20_000);
     const out = await t.app.services.readings.ingest([
-      { sensorId: 'w0', timestamp: new Date(sweptAt + 10_000), value: 21 },
+      { sensorId: 'w0', timestamp: new Date(start + 10 * MIN + 10_000), value: 21 },
     ]);
     expect(out.accepted).toBe(1);
     await t.processed();
-    expect(await driftClock('w0')).toBe(sweptAt); // ...but by its next reading
+    expect(await judged('w0')).toBe(carried); // ...but by its next reading
   });
 
   it('writes every state it had to read from the database (restart, or another instance wrote it)', async () => {
@@ -92,6 +119,6 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     await t.app.services.trust.evaluate(null, now);
     const after = await versions();
     for (const id of SENSORS) expect(after[id], id).toBe(before[id]! + 1);
-    expect(await driftClock('w1')).toBe(now.getTime());
+    expect(await judged('w1')).toBe(cachedJudged('w1'));
   });
 });

@@ -55,6 +55,7 @@ const LIST_SIZES: Record<string, number> = {
   'DashboardSummary.openTicketsBySeverity': 4,
   'ZoneStats.statusCounts': 4,
   'Query.trustScores': 1000,
+  'Query.fleetTrend': 288,
   'IngestResult.errors': 10_000,
 };
 

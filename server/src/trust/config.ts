@@ -96,6 +96,12 @@ export interface TrustThresholds {
   driftScaleK: number;
   /** Event time spent learning the per-sensor constant offset before DRIFT is judged. Default 120 min (the shortest peer history DRIFT needs). */
   driftLearnMinutes: number;
+  /**
+   * Peer consensus is computed per event-time window of this length (a sensor's mean over the
+   * window against its peers' median), once the zone's watermark (newest event time minus
+   * latenessSeconds) has passed the window's end. Default 10 min.
+   */
+  driftWindowMinutes: number;
   /** Time constant of the slow offset adaptation afterwards (frozen while departing). Default 72 h. */
   driftAdaptHours: number;
   /** Departure must last this long before DRIFT is raised. Default 20 min. */
@@ -167,6 +173,7 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   driftMinDelta: 1,
   driftScaleK: 4,
   driftLearnMinutes: 120,
+  driftWindowMinutes: 10,
   driftAdaptHours: 72,
   driftConfirmMinutes: 20,
   driftClearMinutes: 60,
@@ -262,6 +269,9 @@ export function mergeTrustConfig(base: TrustConfig, override: unknown): TrustCon
       throw new Error(
         `trust config: "${where}.faultyBelow" (${t.faultyBelow}) must be below healthyAbove (${t.healthyAbove})`,
       );
+    }
+    if (!(t.driftWindowMinutes > 0)) {
+      throw new Error(`trust config: "${where}.driftWindowMinutes" must be above 0, got ${t.driftWindowMinutes}`);
     }
     if (t.noiseClearRatio > t.noiseRatio) {
       throw new Error(

@@ -14,7 +14,7 @@ export {
 export { initialTrustState, restoreTrustState, type TrustState } from './state.js';
 export { INITIAL_SCORE, statusName } from './verdict.js';
 export { observe, type StepObserver, type TrustOutcome } from './observe.js';
-export { sweepFleet } from './sweep.js';
+export { advanceDrift, driftBacklog, DRIFT_BACKLOG_LIMIT, sweepFleet } from './sweep.js';
 
 /** Current verdict of a state without changing it (for reads). */
 export function verdictOf(state: TrustState): TrustVerdict {
@@ -25,3 +25,4 @@ export function verdictOf(state: TrustState): TrustVerdict {
 export function lastReadingAt(state: TrustState): number | null {
   return state.lastTs;
 }
+export { observeMany, type BatchOutcome, type SensorBatch } from './observe-many.js';

@@ -2,6 +2,7 @@
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import {
   BUF,
+  DRIFT_WINDOWS,
   EV,
   GAP_BUCKETS,
   K_CLOCK,
@@ -107,6 +108,28 @@ function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number)
   }
 }
 
+/**
+ * DRIFT evidence in event time: the value joins the sum of its window (driftWindowMinutes),
+ * unless that window was judged already or has left the ring. Sums are order-independent, so
+ * parallel uploaders, bursts and imports fill a window the same way. Values of a sensor that is
+ * out of range or stuck say nothing about drift and stay out.
+ */
+function addToWindow(s: TrustState, th: TrustThresholds, ts: number, x: number): void {
+  if (s.n <= th.warmupReadings || s.ra[K_OOR] > 0 || s.ra[K_STUCK] > 0) return;
+  const w = Math.floor(ts / (th.driftWindowMinutes * 60_000));
+  if (w <= s.dJ) return;
+  if (w > s.wB) {
+    for (let j = Math.max(s.wB + 1, w - DRIFT_WINDOWS + 1); j <= w; j++) {
+      s.wS[j % DRIFT_WINDOWS] = 0;
+      s.wC[j % DRIFT_WINDOWS] = 0;
+    }
+    s.wB = w;
+  } else if (w <= s.wB - DRIFT_WINDOWS) return;
+  const i = w % DRIFT_WINDOWS;
+  s.wS[i] = (s.wS[i] ?? 0) + x;
+  s.wC[i] = (s.wC[i] ?? 0) + 1;
+}
+
 /** The observed interval is steadily another one than configured (faster, or slower and not a whole multiple). */
 function otherInterval(s: TrustState, expMs: number, slack = 0): boolean {
   const q = s.ivl / expMs;
@@ -152,6 +175,9 @@ function step(
       const t = ts > now ? now : ts;
       if (s.seenTs === null || t > s.seenTs) s.seenTs = t;
       countArrival(s, th, t, expMs);
+      // within the lateness bound, its DRIFT window may still be open (judged once the watermark passes it)
+      if (lateness <= bound && (p.minValue === null || x >= p.minValue) && (p.maxValue === null || x <= p.maxValue))
+        addToWindow(s, th, ts, x);
     }
     if (s.ra[K_OFFLINE] > 0) {
       clear(s, K_OFFLINE, ts);
@@ -242,7 +268,6 @@ function step(
 
   if (n === 1) {
     s.prev = x;
-    s.lvl = x;
     s.runTs = ts;
   }
   s.buf[s.bi] = x;
@@ -315,7 +340,7 @@ function step(
   const d = x - s.prev;
   const ad = d < 0 ? -d : d;
   s.prev = x;
-  s.lvl += (x - s.lvl) / (n < 8 ? n : 8);
+  addToWindow(s, th, ts, x);
   const flat = n > 1 && ad <= 1e-9 * (x < 0 ? (x < -1 ? -x : 1) : x > 1 ? x : 1);
   // A report-by-exception sensor repeats its value at heartbeat spacing: that is "unchanged",
   // not stuck, so such repeats neither extend nor break a run.
@@ -403,13 +428,25 @@ export function observe(
   config: TrustConfig,
   onStep?: StepObserver,
 ): TrustOutcome {
+  return observeInto(state, profile, readings, now, config, [], onStep);
+}
+
+/** `observe`, appending trust points to `points` (observeMany feeds one sensor in several slices). */
+export function observeInto(
+  state: TrustState,
+  profile: SensorProfile,
+  readings: ReadingSample[],
+  now: number,
+  config: TrustConfig,
+  points: TrustPointData[],
+  onStep?: StepObserver,
+): TrustOutcome {
   const th = thresholdsFor(config, profile.kind);
   const s = state;
   s.unit = profile.unit ?? '';
   s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
   const expMs = s.exp * 1000;
   const before = signature(s);
-  const points: TrustPointData[] = [];
   for (const r of readings) {
     // Non-finite input cannot be judged and must never reach the persisted state.
     if (!Number.isFinite(r.ts) || !Number.isFinite(r.value)) continue;

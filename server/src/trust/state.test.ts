@@ -102,8 +102,8 @@ describe('state persistence', () => {
     }
     expect(s.v).toBe(STATE_VERSION);
     expect(Math.max(...sizes)).toBeLessThan(2000);
-    // bounded: no growth with the number of readings
-    expect(sizes[sizes.length - 1]).toBeLessThan(sizes[20]! + 300);
+    // bounded: no growth with the number of readings (once the DRIFT window ring has filled)
+    expect(sizes[sizes.length - 1]).toBeLessThan(sizes[Math.floor(sizes.length / 2)]! + 300);
   });
 
   it('never lets non-finite input into the state', () => {
@@ -151,7 +151,7 @@ describe('trust history points', () => {
 });
 
 describe('restoreTrustState', () => {
-  for (const version of [1, 2]) {
+  for (const version of [1, 2, 3]) {
     it(`upgrades a stored version-${version} state instead of resetting it`, () => {
       // fixtures/state-vN.json: written by the vN build (300 readings, recovering from a 40-reading STUCK run).
       const old = JSON.parse(

@@ -42,9 +42,14 @@ export const BUF = 16;
 export const GAP_BUCKETS = 7;
 /** Evidence numbers kept per reason for its message. */
 export const EV = 3;
+/**
+ * DRIFT event-time windows kept per sensor (ring): windows not yet judged by the group's
+ * watermark wait here. An import must be judged (advanceDrift) before this many fill up.
+ */
+export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 /** Reason flag bits (`rf`): an advisory reason informs but adds no bad evidence and opens no ticket. */
 export const RF_ADVISORY = 1;
@@ -91,19 +96,24 @@ export type TrustState = {
   /** consecutive readings with a high noise ratio, and when that run began */
   nzRun: number;
   nzTs: number;
-  /** smoothed level (for peer consensus) */
-  lvl: number;
+  /**
+   * DRIFT in event time: newest window index (ts / driftWindowMinutes), per-window sum and
+   * count of accepted values (ring of DRIFT_WINDOWS), newest window judged against the peers
+   */
+  wB: number;
+  wS: number[];
+  wC: number[];
+  dJ: number;
   /** mean interval irregularity (0..0.5); decaying count of clock events */
   irr: number;
   ce: number;
   /** completeness: newest bucket index and counts per bucket (ring) */
   gB: number;
   gC: number[];
-  /** drift: learned offset vs peers, residual scale, learning time so far (ms), last judged at, departure start, back-within start */
+  /** drift: learned offset vs peers, residual scale, learning time so far (ms, event time), departure start, back-within start */
   dOff: number;
   dScale: number;
   dLearn: number;
-  dAt: number | null;
   dStart: number | null;
   dBelow: number | null;
   /** beta reputation α, β; status slot; consecutive recovering readings; offline evidence accounted up to */
@@ -185,7 +195,10 @@ export function initialTrustState(): TrustState {
     spCount: 0,
     nzRun: 0,
     nzTs: 0,
-    lvl: 0,
+    wB: 0,
+    wS: zeros(DRIFT_WINDOWS),
+    wC: zeros(DRIFT_WINDOWS),
+    dJ: -1,
     irr: 0,
     ce: 0,
     gB: 0,
@@ -193,7 +206,6 @@ export function initialTrustState(): TrustState {
     dOff: 0,
     dScale: 0,
     dLearn: 0,
-    dAt: null,
     dStart: null,
     dBelow: null,
     a: 0,
@@ -251,6 +263,11 @@ const UPGRADES: Record<number, (old: Stored) => Stored> = {
     const exp = typeof old.exp === 'number' ? old.exp : 60;
     return { ...old, v: 3, irrN: (ra[K_CLOCK] ?? 0) > 0 ? 0.05 : irr, ivl: exp * 1000, gm: 0, qz: 0 };
   },
+  // v3 → v4: DRIFT judged per event-time window (wB, wS, wC, dJ) instead of from a smoothed
+  // level at sweep time (lvl, dAt dropped). The learned offset, scale and learning time carry
+  // over; the windows start empty and fill with the next readings.
+  // (restoreTrustState keeps only the fields of the current layout.)
+  3: (old) => ({ ...old, v: 4, wB: 0, wS: zeros(DRIFT_WINDOWS), wC: zeros(DRIFT_WINDOWS), dJ: -1 }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

@@ -1,7 +1,8 @@
-// Fleet-wide, time-driven evidence: OFFLINE and DRIFT (GAP is judged per reading in event time, observe.ts) (peer consensus per zone and kind).
+// Fleet-wide evidence: OFFLINE (wall clock) and DRIFT (peer consensus per zone and kind, in
+// event-time windows). GAP is judged per reading in event time (observe.ts).
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import type { TrustOutcome } from './observe.js';
-import { EV, K_DRIFT, K_OFFLINE, K_OOR, K_STUCK, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
+import { DRIFT_WINDOWS, EV, K_DRIFT, K_OFFLINE, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
 import type { SensorProfile, TrustPointData } from './types.js';
 import { addEvidence, buildVerdict, clear, raise, settle, signature } from './verdict.js';
 
@@ -62,8 +63,10 @@ interface Member {
   s: TrustState;
   th: TrustThresholds;
   learned: boolean;
-  /** level corrected by the learned offset (raw level while still learning) */
+  /** the window's mean, corrected by the learned offset (raw mean while still learning) */
   c: number;
+  /** the window's mean */
+  level: number;
 }
 
 function medianOf(sorted: number[], skip: number): number {
@@ -77,7 +80,8 @@ function medianOf(sorted: number[], skip: number): number {
   return n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
-function judgeDrift(group: Member[], now: number): void {
+/** One closed event-time window of one zone × kind: its members' means against their peers. */
+function judgeDriftWindow(group: Member[], end: number, windowMs: number): void {
   // Offsets are learned against one reference shared by the whole group (the median of all
   // corrected levels), so that corrected levels agree with each other; a learned sensor is then
   // judged against the median of its learned peers only.
@@ -87,7 +91,8 @@ function judgeDrift(group: Member[], now: number): void {
     .map((m) => m.c)
     .sort((x, y) => x - y);
   const reference = medianOf(all, -1);
-  for (const { s, th, c, learned: isLearned } of group) {
+  const dt = windowMs;
+  for (const { s, th, c, level, learned: isLearned } of group) {
     let consensus = reference;
     let peers = group.length - 1;
     if (isLearned) {
@@ -95,10 +100,7 @@ function judgeDrift(group: Member[], now: number): void {
       if (peers < th.driftMinPeers) continue;
       consensus = medianOf(learned, learned.indexOf(c));
     } else if (peers < th.driftMinPeers) continue;
-    const res = s.lvl - consensus;
-    const dt = s.dAt === null ? 60_000 : Math.min(now - s.dAt, 600_000);
-    if (dt <= 0) continue;
-    s.dAt = now;
+    const res = level - consensus;
     const learnMs = th.driftLearnMinutes * 60_000;
     if (s.dLearn < learnMs) {
       // Learn the sensor's own constant offset against its peers: a running mean.
@@ -111,17 +113,18 @@ function judgeDrift(group: Member[], now: number): void {
     const thr = Math.max(th.driftMinDelta, th.driftScaleK * s.dScale);
     const dev = res - s.dOff;
     const adev = Math.abs(dev);
+    // Times are window ends (event time); a departure counts from the start of its first window.
     if (adev > thr) {
       s.dBelow = null;
-      if (s.dStart === null) s.dStart = now;
-      if (now - s.dStart >= th.driftConfirmMinutes * 60_000)
+      if (s.dStart === null) s.dStart = end - dt;
+      if (end - s.dStart >= th.driftConfirmMinutes * 60_000)
         raise(s, K_DRIFT, adev > 2 * thr ? SEV_HIGH : SEV_MEDIUM, s.dStart);
     } else {
       s.dStart = null;
       if (s.ra[K_DRIFT] > 0 && adev < 0.7 * thr) {
-        if (s.dBelow === null) s.dBelow = now;
-        if (now - s.dBelow >= th.driftClearMinutes * 60_000) {
-          clear(s, K_DRIFT, now);
+        if (s.dBelow === null) s.dBelow = end - dt;
+        if (end - s.dBelow >= th.driftClearMinutes * 60_000) {
+          clear(s, K_DRIFT, end);
           s.dBelow = null;
         }
       } else s.dBelow = null;
@@ -139,58 +142,154 @@ function judgeDrift(group: Member[], now: number): void {
   }
 }
 
+interface GroupEntry {
+  s: TrustState;
+  th: TrustThresholds;
+}
+
 /**
- * Periodic sweep at server time `now`: OFFLINE, GAP and DRIFT. Returns one outcome per entry,
- * same order. States are mutated in place (each outcome's `state` is the entry's object).
+ * DRIFT in event time for one zone × kind: every window the group's watermark has passed —
+ * the second-newest event time among its sensors (one sensor's clock running ahead cannot
+ * close windows early), minus latenessSeconds — is judged once, in window order, from the
+ * means its sensors had in it. Whether the readings came live, in bursts or as an import, each
+ * window sees the same data.
  */
+function advanceGroup(group: GroupEntry[]): void {
+  const first = group[0];
+  if (!first) return;
+  const th = first.th;
+  const windowMs = th.driftWindowMinutes * 60_000;
+  let newest = -Infinity;
+  let second = -Infinity;
+  for (const { s } of group) {
+    const t = s.seenTs ?? -Infinity;
+    if (t > newest) {
+      second = newest;
+      newest = t;
+    } else if (t > second) second = t;
+  }
+  const watermark = (group.length > 1 ? second : newest) - th.latenessSeconds * 1000;
+  if (!Number.isFinite(watermark)) return;
+  const done = Math.floor(watermark / windowMs) - 1;
+  // the windows with data not judged yet, across the group, in order
+  const pending = new Set<number>();
+  for (const { s } of group) {
+    for (let j = Math.max(s.dJ + 1, s.wB - DRIFT_WINDOWS + 1); j <= Math.min(s.wB, done); j++)
+      if ((s.wC[j % DRIFT_WINDOWS] ?? 0) > 0) pending.add(j);
+  }
+  const learnMs = th.driftLearnMinutes * 60_000;
+  for (const j of [...pending].sort((x, y) => x - y)) {
+    const members: Member[] = [];
+    for (const { s, th: own } of group) {
+      if (j <= s.dJ || j <= s.wB - DRIFT_WINDOWS || j > s.wB) continue;
+      const count = s.wC[j % DRIFT_WINDOWS];
+      const sum = s.wS[j % DRIFT_WINDOWS];
+      if (!count || sum === undefined) continue;
+      const level = sum / count;
+      const learned = s.dLearn >= learnMs;
+      members.push({ s, th: own, learned, level, c: learned ? level - s.dOff : level });
+    }
+    if (members.length > 1) judgeDriftWindow(members, (j + 1) * windowMs, windowMs);
+  }
+  for (const { s } of group) if (done > s.dJ) s.dJ = done;
+}
+
+/** Zone × kind groups of the entries that can be judged for DRIFT (a zone, data seen). */
+function driftGroups(entries: { profile: SensorProfile; state: TrustState }[], config: TrustConfig) {
+  const groups = new Map<string, GroupEntry[]>();
+  for (const { profile, state: s } of entries) {
+    if (profile.zoneId === null || s.seenTs === null) continue;
+    const key = `${profile.zoneId}\u0000${profile.kind}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push({ s, th: thresholdsFor(config, profile.kind) });
+  }
+  return groups;
+}
+
+/**
+ * Windows a sensor holds that its group has not judged yet. The shell judges the sensor's
+ * group (advanceDrift) when this nears DRIFT_WINDOWS, so that a fast import loses no window.
+ */
+export function driftBacklog(state: TrustState, profile: SensorProfile): number {
+  if (profile.zoneId === null || state.seenTs === null) return 0;
+  return state.wB - Math.max(state.dJ, state.wB - DRIFT_WINDOWS);
+}
+
+/**
+ * Backlog at which the shell judges a sensor's group without waiting for the sweep. Live, with
+ * the sweep keeping up, it is 2 (the open window and the one waiting out the lateness bound),
+ * 3 for the moments between a window boundary and the next sweep; an import that runs ahead
+ * reaches 4 every few windows.
+ */
+export const DRIFT_BACKLOG_LIMIT = 4;
+
 /** Drift detection phase: a departure or a return being timed (persisted when it moves). */
 const driftPhase = (s: TrustState) => (s.dStart === null ? 0 : 1) + (s.dBelow === null ? 0 : 2);
 
+function outcomes(
+  entries: { profile: SensorProfile; state: TrustState }[],
+  config: TrustConfig,
+  before: number[],
+  phaseBefore: number[],
+  at: (s: TrustState) => number,
+  silentAt: number | null,
+): TrustOutcome[] {
+  return entries.map(({ profile, state: s }, i) => {
+    const points: TrustPointData[] = [];
+    settle(s, thresholdsFor(config, profile.kind), at(s), points, false);
+    const verdict = buildVerdict(s);
+    const changed = signature(s) !== before[i];
+    // Silent sensors (not heard from for two intervals) are written every sweep: their
+    // offline evidence and evaluation time move even when nothing else does.
+    const silent = silentAt !== null && (s.seenTs === null || silentAt - s.seenTs > 2 * s.exp * 1000);
+    const material =
+      changed ||
+      points.length > 0 ||
+      verdict.reasons.some((r) => r.active) ||
+      silent ||
+      driftPhase(s) !== phaseBefore[i];
+    return { state: s, verdict, points, changed, material };
+  });
+}
+
+/**
+ * DRIFT only, in event time: judges every window the zone's watermark has passed, for these
+ * sensors grouped by zone × kind (pass whole groups). No wall clock: the stream calls it while
+ * an import runs faster than the sweep (see driftBacklog). History points are at event time.
+ */
+export function advanceDrift(
+  entries: { profile: SensorProfile; state: TrustState }[],
+  config: TrustConfig,
+): TrustOutcome[] {
+  const before = entries.map((x) => signature(x.state));
+  const phaseBefore = entries.map((x) => driftPhase(x.state));
+  for (const { profile, state: s } of entries) {
+    s.unit = profile.unit ?? '';
+    s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
+  }
+  for (const g of driftGroups(entries, config).values()) advanceGroup(g);
+  return outcomes(entries, config, before, phaseBefore, (s) => s.lastTs ?? 0, null);
+}
+
+/**
+ * Periodic sweep at server time `now`: OFFLINE (wall clock) and DRIFT (event time, see
+ * advanceDrift). Returns one outcome per entry, same order. States are mutated in place (each
+ * outcome's `state` is the entry's object).
+ */
 export function sweepFleet(
   entries: { profile: SensorProfile; state: TrustState }[],
   now: number,
   config: TrustConfig,
 ): TrustOutcome[] {
-  const work = entries.map(({ profile, state }) => ({
-    profile,
-    s: state,
-    th: thresholdsFor(config, profile.kind),
-    before: signature(state),
-    phaseBefore: driftPhase(state),
-  }));
-  const groups = new Map<string, Member[]>();
-  for (const { profile, s, th } of work) {
+  const before = entries.map((x) => signature(x.state));
+  const phaseBefore = entries.map((x) => driftPhase(x.state));
+  for (const { profile, state: s } of entries) {
+    const th = thresholdsFor(config, profile.kind);
     s.unit = profile.unit ?? '';
     s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
-    const expMs = s.exp * 1000;
-    const offline = judgeOffline(s, th, profile, now, expMs);
-    if (offline) continue;
-    // A sensor that is out of range or stuck has a level that says nothing about drift.
-    if (
-      profile.zoneId === null ||
-      s.n <= th.warmupReadings ||
-      s.ra[K_OOR] > 0 ||
-      s.ra[K_STUCK] > 0 ||
-      s.seenTs === null
-    )
-      continue;
-    const learned = s.dLearn >= th.driftLearnMinutes * 60_000;
-    const key = `${profile.zoneId}\u0000${profile.kind}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push({ s, th, learned, c: learned ? s.lvl - s.dOff : s.lvl });
+    judgeOffline(s, th, profile, now, s.exp * 1000);
   }
-  for (const g of groups.values()) judgeDrift(g, now);
-  return work.map(({ s, th, before, phaseBefore }) => {
-    const points: TrustPointData[] = [];
-    settle(s, th, now, points, false);
-    const verdict = buildVerdict(s);
-    const changed = signature(s) !== before;
-    // Silent sensors (not heard from for two intervals) are written every sweep: their
-    // offline evidence and evaluation time move even when nothing else does.
-    const silent = s.seenTs === null || now - s.seenTs > 2 * s.exp * 1000;
-    const material =
-      changed || points.length > 0 || verdict.reasons.some((r) => r.active) || silent || driftPhase(s) !== phaseBefore;
-    return { state: s, verdict, points, changed, material };
-  });
+  for (const g of driftGroups(entries, config).values()) advanceGroup(g);
+  return outcomes(entries, config, before, phaseBefore, () => now, now);
 }

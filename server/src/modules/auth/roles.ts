@@ -17,7 +17,7 @@ export type Action =
   | 'read' // everything else that reads: trust, tickets, dashboards, subscriptions
   | 'ingest' // ingestReadings
   | 'operate' // ticket actions, maintenance windows, evaluateTrust
-  | 'manageRegistry' // upsertZone, upsertSensor
+  | 'manageRegistry' // upsertZone, upsertSensor, retireSensor, reactivateSensor, deleteZone
   | 'manageKeys' // apiKeys, createApiKey, revokeApiKey
   | 'manageNotifications'; // webhook receivers (their URLs and secrets)
 
@@ -50,6 +50,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     ticket: 'read',
     dashboardSummary: 'read',
     zoneStats: 'read',
+    fleetTrend: 'read',
     maintenanceWindows: 'read',
     apiKeys: 'manageKeys',
     notificationReceivers: 'manageNotifications',
@@ -57,6 +58,9 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
   Mutation: {
     upsertZone: 'manageRegistry',
     upsertSensor: 'manageRegistry',
+    retireSensor: 'manageRegistry',
+    reactivateSensor: 'manageRegistry',
+    deleteZone: 'manageRegistry',
     ingestReadings: 'ingest',
     evaluateTrust: 'operate',
     acknowledgeTicket: 'operate',

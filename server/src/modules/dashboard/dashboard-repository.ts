@@ -55,8 +55,43 @@ interface SummaryDoc {
   readings: number | null;
 }
 
+/** One sample of the fleet's figures (the overview's trend). */
+export interface FleetTrendRow {
+  at: Date;
+  sensorCount: number;
+  averageTrust: number | null;
+  openTickets: number;
+  faulty: number;
+  offline: number;
+}
+
 export function createDashboardRepository(prisma: PrismaClient) {
   return {
+    /**
+     * Stores the fleet's figures now as the sample of interval `at` (already rounded
+     * down): one statement over dashboard_trust and the open tickets, a no-op when
+     * another instance has stored this interval. Deletes samples older than `keepSince`.
+     */
+    async recordTrendSample(at: Date, keepSince: Date): Promise<void> {
+      await prisma.$executeRaw`
+        INSERT INTO fleet_trend_sample (at, sensor_count, average_trust, open_tickets, faulty, offline)
+        SELECT ${at}::timestamptz, count(*)::int, avg(d.score),
+               (SELECT count(*)::int FROM ticket o WHERE o.status <> 'RESOLVED'),
+               (count(*) FILTER (WHERE d.status = 'FAULTY'))::int,
+               (count(*) FILTER (WHERE d.status = 'OFFLINE'))::int
+          FROM dashboard_trust d
+        ON CONFLICT (at) DO NOTHING`;
+      await prisma.$executeRaw`DELETE FROM fleet_trend_sample WHERE at < ${keepSince}::timestamptz`;
+    },
+
+    /** Samples from `since` to `until`, oldest first. */
+    trend(since: Date, until: Date): Promise<FleetTrendRow[]> {
+      return prisma.fleetTrendSample.findMany({
+        where: { at: { gte: since, lte: until } },
+        orderBy: { at: 'asc' },
+      });
+    },
+
     /**
      * Stats of the given zones (all zones when null), in zone id order, in one
      * statement (dashboard_zone_stats) over dashboard_trust: one narrow row per sensor with its zone,

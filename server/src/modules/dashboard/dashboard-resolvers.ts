@@ -4,5 +4,6 @@ export const dashboardResolvers: Resolvers = {
   Query: {
     dashboardSummary: (_root, _args, { services }) => services.dashboard.summary(),
     zoneStats: (_root, _args, { services }) => services.dashboard.zoneStats(),
+    fleetTrend: (_root, { hours }, { services }) => services.fleetTrend.points(hours),
   },
 };

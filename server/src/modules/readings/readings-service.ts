@@ -31,6 +31,7 @@ export interface IngestItem {
 
 export type IngestErrorCode =
   | 'UNKNOWN_SENSOR'
+  | 'SENSOR_RETIRED'
   | 'FUTURE_TIMESTAMP'
   | 'INVALID_VALUE'
   | 'INVALID_TIMESTAMP'
@@ -114,13 +115,27 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         if (g) g.items.push({ index, reading });
         else groups.set(reading.sensorId, { profile: undefined, items: [{ index, reading }], samples: [] });
       }
-      const known = groups.size ? await profiles.resolve(groups.keys()) : new Map<string, SensorProfile>();
+      const retired = new Set<string>();
+      const known = groups.size
+        ? await profiles.resolve(groups.keys(), undefined, retired)
+        : new Map<string, SensorProfile>();
 
       // Per-sensor groups settle independently (Promise.allSettled): a group that fails
       // unexpectedly rejects only its own readings, with INTERNAL_ERROR, never the batch.
       const settleGroup = async (id: string, g: Group): Promise<GroupOutcome> => {
         const out: GroupOutcome = { errors: [], duplicates: 0 };
         g.profile = known.get(id);
+        if (!g.profile && retired.has(id)) {
+          for (const { index } of g.items)
+            reject(
+              out.errors,
+              index,
+              id,
+              'SENSOR_RETIRED',
+              `Sensor "${id}" is retired; reactivate it with reactivateSensor to accept its readings`,
+            );
+          return out;
+        }
         if (!g.profile) {
           for (const { index } of g.items)
             reject(

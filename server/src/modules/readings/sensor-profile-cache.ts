@@ -8,8 +8,11 @@ import type { SensorProfile } from '../../trust/types.js';
 import { toSensorProfile } from '../sensors/sensor-profile.js';
 import type { SensorRow } from '../sensors/sensors-repository.js';
 
+/** Cached for a retired sensor: known, but out of service (its readings are refused, never judged). */
+const RETIRED = Symbol('retired');
+
 export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<SensorRow[]>, events: EventBus) {
-  const profiles = new Map<string, SensorProfile>();
+  const profiles = new Map<string, SensorProfile | typeof RETIRED>();
   // Bumped on every invalidation: a load that raced one is used once, not cached.
   let generation = 0;
   const unsubscribe = events.on(Topic.SensorRegistryChanged, ({ sensorIds }) => {
@@ -19,27 +22,31 @@ export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<S
 
   return {
     /**
-     * Profiles of the given distinct ids; unknown sensors are absent from the result.
+     * Profiles of the given distinct ids; unknown and retired sensors are absent from the
+     * result (retired ones are added to `retired` when given).
      * `load` replaces the loader for the misses (the trust stream loads them inside its
      * own transaction: on the embedded database a query outside it would wait for it).
      */
     async resolve(
       ids: Iterable<string>,
       load: (ids: string[]) => Promise<SensorRow[]> = loadByIds,
+      retired?: Set<string>,
     ): Promise<Map<string, SensorProfile>> {
       const found = new Map<string, SensorProfile>();
       let missing: string[] | null = null;
       for (const id of ids) {
         const profile = profiles.get(id);
-        if (profile) found.set(id, profile);
+        if (profile === RETIRED) retired?.add(id);
+        else if (profile) found.set(id, profile);
         else (missing ??= []).push(id);
       }
       if (missing) {
         const startedAt = generation;
         const rows = await load(missing);
         for (const row of rows) {
-          const profile = toSensorProfile(row);
-          found.set(row.id, profile);
+          const profile = row.retiredAt ? RETIRED : toSensorProfile(row);
+          if (profile === RETIRED) retired?.add(row.id);
+          else found.set(row.id, profile);
           if (generation === startedAt) profiles.set(row.id, profile);
         }
       }

@@ -10,6 +10,17 @@ export interface SensorListFilter {
   zoneId?: string | null;
   kind?: string | null;
   status?: TrustStatus[] | null;
+  /** true: only retired sensors; otherwise only sensors in service. */
+  retired?: boolean | null;
+  /** Id or name contains this (case-insensitive). */
+  search?: string | null;
+}
+
+/** A ticket resolved because its sensor was retired (for the events published after commit). */
+export interface RetiredTicket {
+  id: string;
+  sensorId: string;
+  zoneId: string | null;
 }
 
 export interface ZoneWrite {
@@ -24,7 +35,11 @@ export interface SensorWrite extends SensorProfile {
 }
 
 function sensorWhere(filter: SensorListFilter): Prisma.SensorWhereInput {
-  const where: Prisma.SensorWhereInput = {};
+  const where: Prisma.SensorWhereInput = { retiredAt: filter.retired ? { not: null } : null };
+  const search = filter.search?.trim();
+  if (search) {
+    where.OR = [{ id: { contains: search, mode: 'insensitive' } }, { name: { contains: search, mode: 'insensitive' } }];
+  }
   if (filter.zoneId) where.zoneId = filter.zoneId;
   if (filter.kind) where.kind = filter.kind;
   if (filter.status?.length) where.trust = { status: { in: filter.status } };
@@ -68,8 +83,89 @@ export function createSensorsRepository(prisma: PrismaClient) {
       return prisma.sensor.findMany({ where: { id: { in: [...ids] } } });
     },
 
+    /** Sensors in service of these zones (retired ones are listed with `sensors(filter: {retired: true})`). */
     sensorsByZoneIds(zoneIds: readonly string[]): Promise<SensorRow[]> {
-      return prisma.sensor.findMany({ where: { zoneId: { in: [...zoneIds] } }, orderBy: { id: 'asc' } });
+      return prisma.sensor.findMany({
+        where: { zoneId: { in: [...zoneIds] }, retiredAt: null },
+        orderBy: { id: 'asc' },
+      });
+    },
+
+    /**
+     * Takes a sensor out of service at `at`: sets retired_at (a trigger takes it out of
+     * dashboard_trust, so out of every fleet figure) and resolves its open tickets with an
+     * event saying why, in one transaction. Lock order as the trust stream's: the trust row,
+     * then the sensor, then its tickets. Null for an unknown sensor; a retired one is
+     * returned unchanged.
+     */
+    async retireSensor(
+      id: string,
+      at: Date,
+      actor: string,
+      note: string,
+    ): Promise<{ sensor: SensorRow; tickets: RetiredTicket[] } | null> {
+      return prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT sensor_id FROM trust_state WHERE sensor_id = ${id} FOR UPDATE`;
+        const current = await tx.sensor.findUnique({ where: { id } });
+        if (!current) return null;
+        if (current.retiredAt) return { sensor: current, tickets: [] };
+        const sensor = await tx.sensor.update({ where: { id }, data: { retiredAt: at } });
+        const tickets = await tx.$queryRaw<RetiredTicket[]>`
+          UPDATE ticket SET status = 'RESOLVED', resolved_at = ${at}, resolved_by = ${actor}, updated_at = ${at}
+           WHERE sensor_id = ${id} AND status <> 'RESOLVED'
+          RETURNING id, sensor_id AS "sensorId", zone_id AS "zoneId"`;
+        if (tickets.length) {
+          await tx.$executeRaw`
+            INSERT INTO ticket_event (ticket_id, at, type, actor, note)
+            SELECT unnest(${tickets.map((t) => t.id)}::text[]), ${at}, 'resolved', ${actor}, ${note}`;
+        }
+        return { sensor, tickets };
+      });
+    },
+
+    /**
+     * Brings a retired sensor back into service. Its trust starts again as for a newly
+     * registered sensor (UNKNOWN, judged from its next reading): the state it was retired
+     * with is stale. Its readings and history stay. Null for an unknown sensor; a sensor
+     * in service is returned unchanged.
+     */
+    async reactivateSensor(id: string): Promise<SensorRow | null> {
+      return prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT sensor_id FROM trust_state WHERE sensor_id = ${id} FOR UPDATE`;
+        const current = await tx.sensor.findUnique({ where: { id } });
+        if (!current?.retiredAt) return current;
+        await tx.$executeRaw`
+          UPDATE trust_state SET engine_state = NULL, score = 50, status = 'UNKNOWN', severity = 'NONE',
+                 reasons = '[]'::jsonb, last_evaluated = NULL, status_since = NULL, version = version + 1,
+                 updated_at = now()
+           WHERE sensor_id = ${id}`;
+        // The trigger dashboard_trust_retired puts it back into the fleet figures from this trust row.
+        return tx.sensor.update({ where: { id }, data: { retiredAt: null } });
+      });
+    },
+
+    /**
+     * Deletes a zone that holds no sensor (in service or retired) and its maintenance
+     * windows. 'not-found' or 'not-empty' (with the number of sensors) otherwise.
+     */
+    async deleteZone(id: string): Promise<
+      | { deleted: true }
+      | { deleted: false; reason: 'not-found' }
+      | {
+          deleted: false;
+          reason: 'not-empty';
+          sensors: number;
+        }
+    > {
+      return prisma.$transaction(async (tx) => {
+        const zone = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM zone WHERE id = ${id} FOR UPDATE`;
+        if (!zone.length) return { deleted: false, reason: 'not-found' } as const;
+        const sensors = await tx.sensor.count({ where: { zoneId: id } });
+        if (sensors > 0) return { deleted: false, reason: 'not-empty', sensors } as const;
+        await tx.maintenanceWindow.deleteMany({ where: { zoneId: id } });
+        await tx.zone.delete({ where: { id } });
+        return { deleted: true } as const;
+      });
     },
 
     listZones(): Promise<ZoneRow[]> {

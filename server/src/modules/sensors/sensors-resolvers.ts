@@ -2,6 +2,7 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.js';
 import { MAX_READINGS_PER_QUERY } from '../readings/readings-repository.js';
 import { UserInputError } from '../../graphql/errors.js';
+import { actorFrom } from '../tickets/ticket-actor.js';
 
 export const sensorsResolvers: Resolvers = {
   Query: {
@@ -20,7 +21,10 @@ export const sensorsResolvers: Resolvers = {
   },
   Mutation: {
     upsertZone: (_root, { input }, { services }) => services.sensors.upsertZone(input),
-    upsertSensor: (_root, { input }, { services }) => services.sensors.upsertSensor(input),
+    upsertSensor: (_root, { input }, ctx) => ctx.services.sensors.upsertSensor(input),
+    retireSensor: (_root, { id, note }, ctx) => ctx.services.sensors.retireSensor(id, actorFrom(ctx), note),
+    reactivateSensor: (_root, { id }, ctx) => ctx.services.sensors.reactivateSensor(id),
+    deleteZone: (_root, { id }, ctx) => ctx.services.sensors.deleteZone(id),
   },
   Sensor: {
     readings(sensor, { from, to, last }, { services }) {

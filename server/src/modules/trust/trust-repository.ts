@@ -57,18 +57,21 @@ export function createTrustRepository(prisma: PrismaClient) {
       return new Map(rows.map((r) => [r.sensorId, r]));
     },
 
-    async list(filter: { zoneId?: string | null; kind?: string | null; status?: TrustStatus[] | null }) {
+    /** Sensors in service only, unless `filter.retired` asks for the retired ones. */
+    async list(filter: {
+      zoneId?: string | null;
+      kind?: string | null;
+      status?: TrustStatus[] | null;
+      retired?: boolean | null;
+    }) {
       return prisma.trustState.findMany({
         where: {
           ...(filter.status?.length ? { status: { in: filter.status } } : {}),
-          ...(filter.zoneId || filter.kind
-            ? {
-                sensor: {
-                  ...(filter.zoneId ? { zoneId: filter.zoneId } : {}),
-                  ...(filter.kind ? { kind: filter.kind } : {}),
-                },
-              }
-            : {}),
+          sensor: {
+            retiredAt: filter.retired ? { not: null } : null,
+            ...(filter.zoneId ? { zoneId: filter.zoneId } : {}),
+            ...(filter.kind ? { kind: filter.kind } : {}),
+          },
         },
         orderBy: { sensorId: 'asc' },
       });

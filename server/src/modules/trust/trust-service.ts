@@ -7,15 +7,19 @@ import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type SensorsUpdatedPayload, type TicketUpdatedPayload } from '../../events/topics.js';
 import type { RunInTransaction, WithAdvisoryLock } from '../../db/sql-transaction.js';
 import {
+  advanceDrift,
+  driftBacklog,
+  DRIFT_BACKLOG_LIMIT,
   initialTrustState,
   restoreTrustState,
   lastReadingAt,
-  observe,
+  observeMany,
   sweepFleet,
   verdictOf,
   isTicketReason,
   TRUST_STATUSES,
   statusName,
+  type SensorBatch,
   type StepObserver,
   type ReadingSample,
   type SensorProfile,
@@ -58,9 +62,14 @@ export interface TrustEffects {
   tickets: TicketUpdatedPayload[];
   /** Engine states as committed, for the in-process cache. */
   states: { sensorId: string; version: number; state: TrustState }[];
+  /**
+   * Sensors holding many DRIFT windows their zone has not judged yet (an import running ahead
+   * of the sweep): call advanceDrift for them after commit, so no window is lost.
+   */
+  driftDue: string[];
 }
 
-const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [] });
+const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [], driftDue: [] });
 
 export interface TrustServiceDeps {
   /** Raw-driver transactions (db.transaction). */
@@ -269,6 +278,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     now: Date,
     lock: 'try' | 'wait' | 'held',
     sweepTickets: boolean,
+    driftOnly = false,
   ): Promise<number | null> {
     const nowMs = now.getTime();
     const result = await transaction(async (tx) => {
@@ -283,17 +293,17 @@ export function createTrustService(deps: TrustServiceDeps) {
         judged.map((f) => f.locked),
       );
       const entries = judged.map((f) => ({ profile: f.profile, state: states.get(f.profile.id)! }));
-      const outcomes = sweepFleet(entries, nowMs, config);
+      const outcomes = driftOnly ? advanceDrift(entries, config) : sweepFleet(entries, nowMs, config);
       const out = {
         writes: [] as TrustWrite[],
         points: [] as TrustPointWrite[],
         changes: [] as TrustChange[],
         effects: noEffects(),
       };
-      // sweepFleet returns one outcome per entry, in order; entries are built from `judged`.
+      // Both return one outcome per entry, in order; entries are built from `judged`.
       for (const [i, { locked, profile }] of judged.entries()) {
         const outcome = outcomes[i];
-        if (!outcome) throw new Error(`sweep returned no outcome for sensor ${profile.id}`);
+        if (!outcome) throw new Error(`the sweep returned no outcome for sensor ${profile.id}`);
         if (outcome.material === false && locked.cached && stateCache) {
           // Only the sweep's running bookkeeping moved (drift learning of a healthy, reporting
           // sensor) and this instance holds the state: the cache carries it, and the sensor's
@@ -302,7 +312,9 @@ export function createTrustService(deps: TrustServiceDeps) {
           out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcome.state });
           continue;
         }
-        collect(locked, profile, outcome, nowMs, nowMs, null, out);
+        // DRIFT alone is judged in event time: its changes are dated by the sensor's newest reading.
+        const at = driftOnly ? (lastReadingAt(outcome.state) ?? nowMs) : nowMs;
+        collect(locked, profile, outcome, at, nowMs, null, out);
       }
       const effects = await finish(tx, out, now, sweepTickets);
       const requested = new Set(sensorIds);
@@ -352,22 +364,29 @@ export function createTrustService(deps: TrustServiceDeps) {
         effects: noEffects(),
       };
       const observed = new Set<string>();
+      const batch: (SensorBatch & { row: LockedSensor; steps: ReturnType<typeof stepTracker> })[] = [];
       for (const { profile, samples, now: receivedAt } of groups) {
         const row = locked.get(profile.id);
         if (!row || samples.length === 0) continue;
         observed.add(profile.id);
         const steps = stepTracker(row, profile);
-        let outcome: TrustOutcome;
-        try {
-          outcome = observe(row.state, profile, samples, receivedAt ?? nowMs, config, steps.onStep);
-        } catch (err) {
+        batch.push({ profile, state: row.state, samples, now: receivedAt ?? nowMs, onStep: steps.onStep, row, steps });
+      }
+      // All sensors together in event-time slices: an import's DRIFT windows are judged as it goes.
+      const outcomes = observeMany(batch, config);
+      // observeMany returns one outcome per item, in order.
+      for (const [i, { row, profile, samples, steps }] of batch.entries()) {
+        const outcome = outcomes[i];
+        if (!outcome) throw new Error(`trust evaluation returned no outcome for sensor ${profile.id}`);
+        if ('error' in outcome) {
           // The state may be half-mutated: not persisted, not cached.
-          log.error({ err, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
+          log.error({ err: outcome.error, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
           continue;
         }
         const newest = samples.at(-1);
         if (!newest) continue; // unreachable: samples is non-empty (checked above)
         const lastTs = lastReadingAt(outcome.state);
+        if (driftBacklog(outcome.state, profile) >= DRIFT_BACKLOG_LIMIT) out.effects.driftDue.push(profile.id);
         collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out, steps.end());
       }
       // Rows locked but not observed (all their readings were duplicates) keep their version.
@@ -400,6 +419,15 @@ export function createTrustService(deps: TrustServiceDeps) {
         }
         return count;
       });
+    },
+
+    /**
+     * DRIFT only, in event time, for these sensors' zone × kind groups: judges the windows
+     * their watermark has passed (the stream calls it for `TrustEffects.driftDue` while an
+     * import runs ahead of the periodic sweep). No OFFLINE, no tickets sweep.
+     */
+    async advanceDrift(sensorIds: string[], now: Date): Promise<void> {
+      if (sensorIds.length) await sweepChunk([...sensorIds].sort(), now, 'wait', false, true);
     },
 
     /** After commit only: refresh the state cache and publish. Never throws. */

@@ -82,6 +82,7 @@ function toLocked(row: LockedRow): LockedTrust {
 }
 
 // The profile columns come from the shared list (sensor-profile.ts), as in ingestion.
+// Retired sensors are never swept (nor peers for DRIFT).
 const LOCK_FLEET_SQL = `
   SELECT t.sensor_id, (t.version = c.v) AS hit,
          CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
@@ -89,7 +90,8 @@ const LOCK_FLEET_SQL = `
          ${sensorProfileSelectList('s')}
     FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
     LEFT JOIN unnest($1::text[], $2::int[]) AS c(id, v) ON c.id = t.sensor_id
-   WHERE ($1::text[] IS NULL OR s.id = ANY($1::text[])
+   WHERE s.retired_at IS NULL
+     AND ($1::text[] IS NULL OR s.id = ANY($1::text[])
           OR (s.zone_id, s.kind) IN (SELECT p.zone_id, p.kind FROM sensor p WHERE p.id = ANY($1::text[]) AND p.zone_id IS NOT NULL))
    ORDER BY t.sensor_id FOR UPDATE OF t`;
 
@@ -189,7 +191,8 @@ export function createTrustStateRepository() {
     /** Sensor ids grouped into chunks of whole zones (about `size` sensors each) for sweeping. */
     async sweepChunks(tx: Tx, size: number): Promise<string[][]> {
       const zones = await tx.$queryRaw<{ ids: string[] }[]>`
-        SELECT array_agg(id ORDER BY id) AS ids FROM sensor GROUP BY zone_id ORDER BY zone_id NULLS LAST`;
+        SELECT array_agg(id ORDER BY id) AS ids FROM sensor WHERE retired_at IS NULL
+         GROUP BY zone_id ORDER BY zone_id NULLS LAST`;
       const chunks: string[][] = [];
       let current: string[] = [];
       for (const { ids } of zones) {

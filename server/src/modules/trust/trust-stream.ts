@@ -138,7 +138,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
     }
     stats.ticks++;
     stats.readings += result.rows;
-    if (result.effects) trust.afterCommit(result.effects);
+    if (result.effects) {
+      trust.afterCommit(result.effects);
+      // An import running ahead of the periodic sweep: judge the DRIFT windows it has filled.
+      if (result.effects.driftDue.length) await trust.advanceDrift(result.effects.driftDue, now);
+    }
     if (result.rows > 0) {
       try {
         events.publish(Topic.DashboardChanged, { reason: 'readings' });

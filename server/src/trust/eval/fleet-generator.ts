@@ -106,6 +106,12 @@ export interface FleetSpec {
    * thermostats, 1 % humidity). false: the earlier, cleaner fleet.
    */
   realistic?: boolean;
+  /**
+   * Share of CLOCK faults that are a clock running ahead (90–240 s; the rest jitter by up to
+   * ±2.5 intervals). Default 0.5. A clock ahead shows only against arrival time, never in an
+   * import of history.
+   */
+  clockAheadShare?: number;
 }
 
 export interface FaultLabel {
@@ -306,7 +312,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
       if (kind === 'OUT_OF_RANGE') s.faultScale = rng.next() < 0.5 ? 1 : rng.range(0.1, 0.4);
       if (kind === 'GAP') s.faultScale = rng.range(0.5, 0.65);
       if (kind === 'DRIFT') s.faultScale = rng.range(0.8, 1.5);
-      if (kind === 'CLOCK') s.clockSkew = rng.next() < 0.5 ? rng.range(90, 240) * 1000 : 0;
+      if (kind === 'CLOCK') s.clockSkew = rng.next() < (spec.clockAheadShare ?? 0.5) ? rng.range(90, 240) * 1000 : 0;
     }
   }
   const weathers = new Map<string, (t: number) => number>();
