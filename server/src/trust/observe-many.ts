@@ -34,16 +34,30 @@ const SLICE_WINDOWS = 4;
  * A sensor whose evaluation throws is left out from then on and reported as `{ error }`.
  */
 export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOutcome[] {
-  const work = items.map((x) => ({
-    x,
-    // Non-finite timestamps cannot be placed in event time (observe skips them anyway).
-    samples: x.samples.every((r) => Number.isFinite(r.ts)) ? x.samples : x.samples.filter((r) => Number.isFinite(r.ts)),
-    before: signature(x.state),
-    points: [] as TrustPointData[],
-    failed: false,
-    error: undefined as unknown,
-    pos: 0,
-  }));
+  const work = items.map(
+    (
+      x,
+    ): {
+      x: SensorBatch;
+      samples: ReadingSample[];
+      before: number;
+      points: TrustPointData[];
+      failed: boolean;
+      error: unknown;
+      pos: number;
+    } => ({
+      x,
+      // Non-finite timestamps cannot be placed in event time (observe skips them anyway).
+      samples: x.samples.every((r) => Number.isFinite(r.ts))
+        ? x.samples
+        : x.samples.filter((r) => Number.isFinite(r.ts)),
+      before: signature(x.state),
+      points: [],
+      failed: false,
+      error: undefined,
+      pos: 0,
+    }),
+  );
   let sliceMs = Infinity;
   for (const { profile } of items)
     sliceMs = Math.min(sliceMs, SLICE_WINDOWS * thresholdsFor(config, profile.kind).driftWindowMinutes * 60_000);
