@@ -153,6 +153,19 @@ describe.each(TARGETS)('sensor retirement and zone deletion on %s', (target) => 
     expect(lists.data!.sensor.lastReading.value).toBeCloseTo(20.9);
   });
 
+  it('searches sensors by id, name or zone name, case-insensitively', async () => {
+    const search = async (text: string, retired = false) =>
+      (
+        await gql(`query($f: SensorFilter) { sensors(filter: $f) { nodes { id } } }`, {
+          f: { search: text, retired },
+        })
+      ).data!.sensors.nodes.map((n: { id: string }) => n.id);
+    expect(await search('R2')).toEqual(['r2']);
+    expect(await search('HAL')).toEqual(['r2']);
+    expect(await search('hall', true)).toEqual(['r1']);
+    expect(await search('nothing like it')).toEqual([]);
+  });
+
   it('refuses the readings of a retired sensor with SENSOR_RETIRED, alone in the batch', async () => {
     const res = await gql(
       `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted rejected errors { index code message } } }`,

@@ -11,8 +11,9 @@ import type { WebSocket } from 'ws';
 import { createConnectionHeartbeat } from '../modules/subscriptions/connection-heartbeat.js';
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
+import { quietClientErrors } from './client-error-logs.js';
 import { formatErrors } from './error-formatter.js';
-import { checkTokenLimit, limitErrors, queryLimitRules } from './query-limits.js';
+import { checkTokenLimit, limitErrors, noSubscriptionOverHttpRule, queryLimitRules } from './query-limits.js';
 import { installSingleCoercion } from '../compat/single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { projectPath } from '../project-paths.js';
@@ -35,7 +36,21 @@ export default fp<GraphQLPluginOptions>(
     const { limits } = services.config;
     const limitRules = queryLimitRules(limits, { introspection: services.config.introspection });
     // Ours rather than Mercurius' (which allows 1 MiB messages): WS_MAX_PAYLOAD_BYTES.
-    await app.register(fastifyWebsocket, { options: { maxPayload: limits.wsMaxPayloadBytes } });
+    await app.register(fastifyWebsocket, {
+      options: { maxPayload: limits.wsMaxPayloadBytes },
+      // A client's protocol fault (a frame over the limit: ws closes with 1009) is logged
+      // without a stack; anything else as @fastify/websocket's default handler does.
+      errorHandler: (error, socket, request) => {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+          // ws has sent the close frame (1009, 1002…) and ends the connection itself.
+          request.log.info({ code }, `WebSocket closed: ${error.message}`);
+          return;
+        }
+        request.log.error(error);
+        socket.terminate();
+      },
+    });
     app.socketSessions.attach(app.websocketServer);
     let wsRequests = 0;
     await app.register(mercurius, {
@@ -48,7 +63,7 @@ export default fp<GraphQLPluginOptions>(
       // Mercurius' own GraphiQL loads React and GraphiQL from a CDN; ours is built with the web app.
       graphiql: false,
       path: '/graphql',
-      validationRules: limitRules,
+      validationRules: [...limitRules, noSubscriptionOverHttpRule],
       // Browsers' simple requests (no preflight) are refused: a form or image on another site
       // cannot query or post here. A JSON body, an Authorization header (never "simple") or a
       // WebSocket handshake (its key arrives in connection_init, not in cookies) passes.
@@ -83,6 +98,7 @@ export default fp<GraphQLPluginOptions>(
       errorFormatter: (execution, ctx) => formatErrors(execution, ctx, app.log, coercion),
     });
     coercion.attach();
+    quietClientErrors(app.log);
     app.graphql.addHook('preParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));
     // Subscriptions over the socket skip Mercurius' validation rules: the same limits here.
     app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));

@@ -194,6 +194,23 @@ export function queryLimitRules(limits: LimitSettings, options: { introspection:
   return [depth, aliases, cost, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
 }
 
+/**
+ * Subscriptions over plain HTTP POST/GET: Mercurius would run the subscription's
+ * resolvers as if it were a query and fail inside them (INTERNAL_SERVER_ERROR). A
+ * Mercurius validation rule only: subscriptions over the socket and SSE skip it.
+ */
+export const noSubscriptionOverHttpRule: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if ((node.operation as string) !== 'subscription') return;
+    context.reportError(
+      new GraphQLError(
+        'Subscriptions are served over a WebSocket (graphql-ws at /graphql) or server-sent events (/graphql/stream), not a plain request',
+        { nodes: [node], extensions: { code: 'BAD_REQUEST' } },
+      ),
+    );
+  },
+});
+
 /** JSON where a query belongs: Mercurius would take it for a serialised document (AST). */
 const LOOKS_LIKE_JSON = /^\s*(\{\s*"|\[|-?\d|"|null\b|true\b|false\b)/;
 

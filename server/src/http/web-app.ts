@@ -38,6 +38,8 @@ export async function registerWebApp(app: FastifyInstance, webDir: string, graph
   app.setNotFoundHandler((request, reply) => {
     const accept = request.headers.accept ?? '';
     if (request.method === 'GET' && accept.includes('text/html')) return reply.sendFile('index.html');
-    return reply.code(404).send({ error: 'Not Found', message: `Route ${request.method} ${request.url} not found` });
+    return reply
+      .code(404)
+      .send({ error: 'Not Found', code: 'NOT_FOUND', message: `Route ${request.method} ${request.url} not found` });
   });
 }

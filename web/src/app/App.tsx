@@ -3,6 +3,8 @@ import { OverviewPage } from '../features/overview/OverviewPage';
 import { SensorPage } from '../features/sensor/SensorPage';
 import { TicketsPage } from '../features/tickets/TicketsPage';
 import { ZonePage } from '../features/zone/ZonePage';
+import { RegistryPage } from '../features/registry/RegistryPage';
+import { HeaderSearch, SearchPage } from '../features/search/SearchPage';
 import { Empty } from '../components/StatePanel';
 import { ConnectionBanner, LiveIndicator } from './ConnectionBanner';
 import { SignedInAs } from './SignIn';
@@ -17,7 +19,11 @@ function Page({ route }: { route: Route }) {
     case 'zone':
       return <ZonePage key={route.zoneId} zoneId={route.zoneId} params={route.params} />;
     case 'sensor':
-      return <SensorPage key={route.sensorId} sensorId={route.sensorId} />;
+      return <SensorPage key={route.sensorId} sensorId={route.sensorId} params={route.params} />;
+    case 'search':
+      return <SearchPage params={route.params} />;
+    case 'registry':
+      return <RegistryPage />;
     case 'tickets':
       return <TicketsPage params={route.params} />;
     case 'not-found':
@@ -53,8 +59,12 @@ export function App() {
           <Link to={paths.tickets()} aria-current={route.name === 'tickets' ? 'page' : undefined}>
             Tickets
           </Link>
+          <Link to={paths.registry()} aria-current={route.name === 'registry' ? 'page' : undefined}>
+            Registry
+          </Link>
         </nav>
         <span className="header-spacer" />
+        {route.name !== 'search' && <HeaderSearch />}
         <LiveIndicator />
         <SignedInAs />
         <button

@@ -4,8 +4,10 @@ import { useEffect, useState, type AnchorHTMLAttributes } from 'react';
 export type Route =
   | { name: 'overview' }
   | { name: 'zone'; zoneId: string; params: URLSearchParams }
-  | { name: 'sensor'; sensorId: string }
+  | { name: 'sensor'; sensorId: string; params: URLSearchParams }
   | { name: 'tickets'; params: URLSearchParams }
+  | { name: 'search'; params: URLSearchParams }
+  | { name: 'registry' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -14,7 +16,10 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: 'overview' };
   if (parts[0] === 'zones' && parts[1]) return { name: 'zone', zoneId: parts[1], params: new URLSearchParams(query) };
-  if (parts[0] === 'sensors' && parts[1]) return { name: 'sensor', sensorId: parts[1] };
+  if (parts[0] === 'sensors' && parts[1])
+    return { name: 'sensor', sensorId: parts[1], params: new URLSearchParams(query) };
+  if (parts[0] === 'search') return { name: 'search', params: new URLSearchParams(query) };
+  if (parts[0] === 'registry') return { name: 'registry' };
   if (parts[0] === 'tickets') return { name: 'tickets', params: new URLSearchParams(query) };
   return { name: 'not-found', path };
 }
@@ -25,7 +30,15 @@ export const paths = {
     const query = new URLSearchParams(params).toString();
     return `#/zones/${encodeURIComponent(id)}${query ? `?${query}` : ''}`;
   },
-  sensor: (id: string) => `#/sensors/${encodeURIComponent(id)}`,
+  sensor: (id: string, params?: Record<string, string>) => {
+    const query = new URLSearchParams(params).toString();
+    return `#/sensors/${encodeURIComponent(id)}${query ? `?${query}` : ''}`;
+  },
+  search: (params?: Record<string, string>) => {
+    const query = new URLSearchParams(params).toString();
+    return query ? `#/search?${query}` : '#/search';
+  },
+  registry: () => '#/registry',
   tickets: (params?: Record<string, string>) => {
     const query = new URLSearchParams(params).toString();
     return query ? `#/tickets?${query}` : '#/tickets';

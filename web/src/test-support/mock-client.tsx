@@ -38,6 +38,15 @@ function answerOf(operation: GraphQLRequest, answer: Answer): Source<OperationRe
       hasNext: false,
     } as unknown as OperationResult);
   }
+  if (Array.isArray(answer.errors)) {
+    // A GraphQL error answer ({ errors: [{ message, extensions: { code } }] }), as the server sends it.
+    return fromValue({
+      operation,
+      error: new CombinedError({ graphQLErrors: answer.errors as { message: string }[] }),
+      stale: false,
+      hasNext: false,
+    } as unknown as OperationResult);
+  }
   return fromValue({ operation, data: answer, stale: false, hasNext: false } as unknown as OperationResult);
 }
 

@@ -23,6 +23,49 @@ export interface SocketSessionsOptions {
   initTimeoutMs: number;
 }
 
+/** The `type` of a graphql-ws message (a JSON object with a string `type`), else null. */
+function messageType(data: unknown): string | null {
+  try {
+    const text = Buffer.isBuffer(data)
+      ? data.toString('utf8')
+      : Array.isArray(data)
+        ? Buffer.concat(data as Buffer[]).toString('utf8')
+        : String(data);
+    const message = JSON.parse(text) as unknown;
+    if (!message || typeof message !== 'object' || Array.isArray(message)) return null;
+    const type = (message as { type?: unknown }).type;
+    return typeof type === 'string' ? type : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Closes the socket as the graphql-ws protocol says, before Mercurius sees the
+ * message: 4400 for one that is not a protocol message (not JSON, not an object, no
+ * type; Mercurius throws on some, `null`, and logs that as a server error), 4401 for
+ * a subscription before connection_init (Mercurius closes without a code). Wraps
+ * `emit`, so it runs before every 'message' listener whatever their order.
+ */
+function refuseInvalidMessages(socket: WebSocket): void {
+  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+  let initialised = false;
+  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (event !== 'message') return emit(event, ...args);
+    const type = messageType(args[0]);
+    if (type === null) {
+      socket.close(4400, 'Invalid message: a JSON object with a "type" is expected');
+      return false;
+    }
+    if (type === 'connection_init') initialised = true;
+    else if (!initialised && (type === 'subscribe' || type === 'start')) {
+      socket.close(4401, 'Unauthorized: send connection_init first');
+      return false;
+    }
+    return emit(event, ...args);
+  }) as WebSocket['emit'];
+}
+
 export function createSocketSessions(options: SocketSessionsOptions) {
   const sessions = new WeakMap<WebSocket, SocketSession>();
   const byKey = new Map<string, Set<WebSocket>>();
@@ -47,6 +90,7 @@ export function createSocketSessions(options: SocketSessionsOptions) {
           maxSubscriptions: options.maxSubscriptionsPerSocket,
         };
         sessions.set(socket, session);
+        refuseInvalidMessages(socket);
         const timer = setTimeout(() => socket.close(4408, 'Connection initialisation timeout'), options.initTimeoutMs);
         timer.unref();
         socket.once('message', (data: Buffer, isBinary: boolean) => {

@@ -12,7 +12,7 @@ export interface SensorListFilter {
   status?: TrustStatus[] | null;
   /** true: only retired sensors; otherwise only sensors in service. */
   retired?: boolean | null;
-  /** Id or name contains this (case-insensitive). */
+  /** Id, name or zone name contains this (case-insensitive). */
   search?: string | null;
 }
 
@@ -38,7 +38,11 @@ function sensorWhere(filter: SensorListFilter): Prisma.SensorWhereInput {
   const where: Prisma.SensorWhereInput = { retiredAt: filter.retired ? { not: null } : null };
   const search = filter.search?.trim();
   if (search) {
-    where.OR = [{ id: { contains: search, mode: 'insensitive' } }, { name: { contains: search, mode: 'insensitive' } }];
+    where.OR = [
+      { id: { contains: search, mode: 'insensitive' } },
+      { name: { contains: search, mode: 'insensitive' } },
+      { zone: { name: { contains: search, mode: 'insensitive' } } },
+    ];
   }
   if (filter.zoneId) where.zoneId = filter.zoneId;
   if (filter.kind) where.kind = filter.kind;

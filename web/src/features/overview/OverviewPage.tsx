@@ -8,6 +8,7 @@ import { ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { FleetSummary } from './FleetSummary';
+import { FleetTrend } from './FleetTrend';
 import { TicketActivity, type TicketActivityEntry } from './TicketActivity';
 import { ZoneGrid } from './ZoneGrid';
 
@@ -15,6 +16,8 @@ export const OverviewQuery = graphql(`
   query Overview {
     dashboardSummary {
       generatedAt
+      averageTrust
+      openTickets
       ...FleetSummary_summary
     }
     zoneStats {
@@ -34,6 +37,8 @@ export const DashboardUpdatedSubscription = graphql(`
   subscription OverviewDashboardUpdated {
     dashboardUpdated {
       generatedAt
+      averageTrust
+      openTickets
       ...FleetSummary_summary
     }
   }
@@ -91,6 +96,9 @@ export function OverviewPage() {
       <h1 className="visually-hidden">Fleet overview</h1>
       <FreshnessNote freshness={result.freshness} />
       <FleetSummary summary={summary} />
+      <FleetTrend
+        now={{ at: summary.generatedAt, averageTrust: summary.averageTrust ?? null, openTickets: summary.openTickets }}
+      />
       <div className="overview-columns">
         <section className="panel" aria-labelledby="zones-heading">
           <h2 id="zones-heading">Zones</h2>

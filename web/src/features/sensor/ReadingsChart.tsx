@@ -13,7 +13,7 @@ export const ReadingsChartFragment = graphql(`
     minValue
     maxValue
     expectedIntervalSeconds
-    readings(last: $readingCount) {
+    readings(from: $since, last: $readingCount) {
       timestamp
       value
     }

@@ -2,12 +2,14 @@
 // Readings and trust arrive live; tickets refresh on ticketUpdated for the sensor.
 import { useState } from 'react';
 import { useSubscription } from 'urql';
-import { Link, paths } from '../../app/router';
+import { Link, navigate, paths } from '../../app/router';
 import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
+import { MaintenancePanel } from '../registry/MaintenancePanel';
+import { SensorAdmin } from '../registry/SensorAdmin';
 import { TicketCard } from '../tickets/TicketCard';
 import { ReadingsChart, type LivePoint } from './ReadingsChart';
 import { SensorTrustPanel } from './SensorTrustPanel';
@@ -23,6 +25,8 @@ export const SensorQuery = graphql(`
       minValue
       maxValue
       expectedIntervalSeconds
+      heartbeatSeconds
+      retiredAt
       zone {
         id
         name
@@ -64,11 +68,33 @@ export const SensorTicketSubscription = graphql(`
   }
 `);
 
-const HISTORY_HOURS = 6;
-const READING_COUNT = 1500;
+/** The chart's time ranges (the `range` URL parameter); 6 h by default. */
+export const RANGES = [
+  { key: '1h', label: '1 h', hours: 1 },
+  { key: '6h', label: '6 h', hours: 6 },
+  { key: '24h', label: '24 h', hours: 24 },
+  { key: '7d', label: '7 d', hours: 168 },
+] as const;
+const DEFAULT_RANGE = RANGES[1];
+/** The server's cap on readings per query: a long range of a fast sensor shows its newest ones. */
+const READING_COUNT = 10_000;
 
-export function SensorPage({ sensorId }: { sensorId: string }) {
-  const [since] = useState(() => new Date(Date.now() - HISTORY_HOURS * 3600_000).toISOString());
+type Range = (typeof RANGES)[number];
+
+/** The range ending now (called on mount and on a click, never during render). */
+function windowOf(range: Range): { range: Range; since: string } {
+  return { range, since: new Date(Date.now() - range.hours * 3600_000).toISOString() };
+}
+
+export function SensorPage({ sensorId, params }: { sensorId: string; params?: URLSearchParams }) {
+  // The range starts from the URL; a click sets it (and the URL) with its start time.
+  const [{ range, since }, setWindow] = useState(() =>
+    windowOf(RANGES.find((r) => r.key === params?.get('range')) ?? DEFAULT_RANGE),
+  );
+  const pick = (next: Range) => {
+    setWindow(windowOf(next));
+    navigate(paths.sensor(sensorId, next.key === DEFAULT_RANGE.key ? {} : { range: next.key }), { replace: true });
+  };
   const [result, refetch] = useLiveQuery({
     query: SensorQuery,
     variables: { id: sensorId, since, readingCount: READING_COUNT },
@@ -95,11 +121,12 @@ export function SensorPage({ sensorId }: { sensorId: string }) {
     );
 
   const trust = pushedTrust.data?.sensorUpdated.id === sensor.id ? pushedTrust.data.sensorUpdated : sensor;
-  const range =
+  const plausible =
     sensor.minValue != null || sensor.maxValue != null
       ? `${sensor.minValue ?? '−∞'} – ${sensor.maxValue ?? '∞'}${sensor.unit ? ` ${sensor.unit}` : ''}`
       : 'not set';
 
+  const retiredAt = sensor.retiredAt ?? null;
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
@@ -110,25 +137,54 @@ export function SensorPage({ sensorId }: { sensorId: string }) {
       <header className="page-header">
         <h1>{sensor.name}</h1>
         <span className="muted">
-          {sensor.id} · {sensor.kind} · plausible range {range} · a reading every {sensor.expectedIntervalSeconds} s
+          {sensor.id} · {sensor.kind} · plausible range {plausible} · a reading every {sensor.expectedIntervalSeconds} s
         </span>
       </header>
       <FreshnessNote freshness={result.freshness} />
+      {retiredAt && (
+        <p className="retired-banner" role="status" data-testid="retired-banner">
+          <strong>Retired</strong> since {new Date(retiredAt).toLocaleString()}: out of fleet figures, sweeps and
+          tickets; new readings are refused. Its history below is as it was.
+        </p>
+      )}
       <div className="sensor-layout">
         <div className="sensor-main">
           <section className="panel" aria-labelledby="readings-heading">
-            <h2 id="readings-heading">Readings</h2>
-            <ReadingsChart sensor={sensor} live={live.data} />
+            <div className="panel-head">
+              <h2 id="readings-heading">Readings</h2>
+              <div className="range-picker" role="group" aria-label="Time range">
+                {RANGES.map((r) => (
+                  <button key={r.key} type="button" aria-pressed={r.key === range.key} onClick={() => pick(r)}>
+                    {r.label}
+                  </button>
+                ))}
+              </div>
+            </div>
+            <ReadingsChart sensor={sensor} live={retiredAt ? undefined : live.data} />
           </section>
           <section className="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">
-              Trust history <span className="muted small">(last {HISTORY_HOURS} h)</span>
+              Trust history <span className="muted small">(last {range.label})</span>
             </h2>
             <TrustHistoryChart sensor={sensor} />
           </section>
         </div>
         <div className="sensor-side">
           <SensorTrustPanel sensor={trust} />
+          <SensorAdmin
+            retiredAt={retiredAt}
+            sensor={{
+              id: sensor.id,
+              name: sensor.name,
+              kind: sensor.kind,
+              unit: sensor.unit,
+              zoneId: sensor.zone?.id ?? null,
+              minValue: sensor.minValue,
+              maxValue: sensor.maxValue,
+              expectedIntervalSeconds: sensor.expectedIntervalSeconds,
+              heartbeatSeconds: sensor.heartbeatSeconds,
+            }}
+          />
           <section className="panel" aria-labelledby="tickets-heading">
             <h2 id="tickets-heading">Tickets</h2>
             {sensor.tickets.length === 0 ? (
@@ -137,6 +193,7 @@ export function SensorPage({ sensorId }: { sensorId: string }) {
               sensor.tickets.map((t) => <TicketCard key={t.id} ticket={t} showSensor={false} />)
             )}
           </section>
+          {!retiredAt && <MaintenancePanel sensorId={sensor.id} />}
         </div>
       </div>
     </div>

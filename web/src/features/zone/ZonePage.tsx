@@ -1,5 +1,5 @@
 // One zone: its sensors, kept live by sensorUpdated and readingAdded for the zone.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useSubscription } from 'urql';
 import { Link, navigate, paths } from '../../app/router';
 import { useDocumentTitle } from '../../app/use-document-title';
@@ -7,6 +7,10 @@ import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
+import { useCan } from '../../app/use-permission';
+import { MaintenancePanel } from '../registry/MaintenancePanel';
+import { SensorForm } from '../registry/SensorForm';
+import { ZoneForm } from '../registry/ZoneForm';
 import { readTableState, tableQuery, ZoneSensorTable, type LiveReading } from './ZoneSensorTable';
 
 export const ZoneQuery = graphql(`
@@ -54,6 +58,8 @@ function useZoneSensorPushes(zoneId: string) {
 }
 
 export function ZonePage({ zoneId, params }: { zoneId: string; params?: URLSearchParams }) {
+  const admin = useCan('manageRegistry');
+  const [form, setForm] = useState<null | 'zone' | 'sensor'>(null);
   const [result, refetch] = useLiveQuery({ query: ZoneQuery, variables: { id: zoneId } });
   const pushedSensors = useZoneSensorPushes(zoneId);
   const [readings] = useSubscription(
@@ -97,7 +103,42 @@ export function ZonePage({ zoneId, params }: { zoneId: string; params?: URLSearc
         <h1>{zone.name}</h1>
         {zone.description && <p className="muted">{zone.description}</p>}
         <Link to={paths.tickets({ zone: zone.id })}>Tickets in this zone →</Link>
+        {admin && (
+          <div className="button-row">
+            <button
+              type="button"
+              aria-expanded={form === 'zone'}
+              onClick={() => setForm(form === 'zone' ? null : 'zone')}
+            >
+              Edit zone…
+            </button>
+            <button
+              type="button"
+              aria-expanded={form === 'sensor'}
+              onClick={() => setForm(form === 'sensor' ? null : 'sensor')}
+            >
+              Add sensor…
+            </button>
+          </div>
+        )}
       </header>
+      {form === 'zone' && (
+        <section className="panel">
+          <ZoneForm zone={zone} onDone={() => setForm(null)} onCancel={() => setForm(null)} />
+        </section>
+      )}
+      {form === 'sensor' && (
+        <section className="panel">
+          <SensorForm
+            zoneId={zone.id}
+            onDone={(id) => {
+              setForm(null);
+              navigate(paths.sensor(id));
+            }}
+            onCancel={() => setForm(null)}
+          />
+        </section>
+      )}
       <FreshnessNote freshness={result.freshness} />
       <section className="panel">
         <ZoneSensorTable
@@ -107,6 +148,7 @@ export function ZonePage({ zoneId, params }: { zoneId: string; params?: URLSearc
           onStateChange={(next) => navigate(paths.zone(zoneId, tableQuery(next)), { replace: true })}
         />
       </section>
+      <MaintenancePanel zoneId={zone.id} />
     </div>
   );
 }

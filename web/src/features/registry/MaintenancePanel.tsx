@@ -1,0 +1,184 @@
+// Maintenance windows of a sensor or a zone: planned work during which automatic
+// tickets are not opened (readings are still scored). OPERATOR and ADMIN may
+// schedule and cancel them; everyone else sees the list.
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { useCan } from '../../app/use-permission';
+import { MutationError } from '../../components/MutationError';
+import { graphql } from '../../gql';
+
+export const MaintenanceWindowsQuery = graphql(`
+  query MaintenanceWindows($sensorId: ID, $zoneId: ID) {
+    maintenanceWindows(sensorId: $sensorId, zoneId: $zoneId) {
+      id
+      sensorId
+      zoneId
+      startsAt
+      endsAt
+      reason
+      createdBy
+      active
+    }
+  }
+`);
+
+export const ScheduleMaintenanceMutation = graphql(`
+  mutation ScheduleMaintenance($input: MaintenanceInput!) {
+    scheduleMaintenance(input: $input) {
+      id
+      sensorId
+      zoneId
+      startsAt
+      endsAt
+      reason
+      createdBy
+      active
+    }
+  }
+`);
+
+export const CancelMaintenanceMutation = graphql(`
+  mutation CancelMaintenance($id: ID!) {
+    cancelMaintenance(id: $id) {
+      id
+      endsAt
+      active
+    }
+  }
+`);
+
+/** A datetime-local value (local time, minutes) for a moment. */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zoneId?: string }) {
+  const operator = useCan('operate');
+  const [result, refetch] = useQuery({
+    query: MaintenanceWindowsQuery,
+    variables: { sensorId: sensorId ?? null, zoneId: zoneId ?? null },
+  });
+  const [scheduled, schedule] = useMutation(ScheduleMaintenanceMutation);
+  const [cancelled, cancel] = useMutation(CancelMaintenanceMutation);
+  const [open, setOpen] = useState(false);
+  const [startsAt, setStartsAt] = useState('');
+  const [endsAt, setEndsAt] = useState('');
+  const [reason, setReason] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const openForm = () => {
+    const now = Date.now();
+    setStartsAt(localInput(now));
+    setEndsAt(localInput(now + 2 * 3600_000));
+    setReason('');
+    setProblem(null);
+    setOpen(!open);
+  };
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const from = new Date(startsAt);
+    const to = new Date(endsAt);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
+      setProblem('Give a start and an end.');
+      return;
+    }
+    if (to <= from) {
+      setProblem('The end must be after the start.');
+      return;
+    }
+    setProblem(null);
+    const r = await schedule({
+      input: {
+        sensorId: sensorId ?? null,
+        zoneId: sensorId ? null : (zoneId ?? null),
+        startsAt: from.toISOString(),
+        endsAt: to.toISOString(),
+        reason: reason.trim() || null,
+      },
+    });
+    if (!r.error) {
+      setOpen(false);
+      refetch({ requestPolicy: 'network-only' });
+    }
+  }
+
+  const windows = result.data?.maintenanceWindows ?? [];
+  return (
+    <section className="panel" aria-labelledby={`maintenance-heading-${sensorId ?? zoneId}`}>
+      <h2 id={`maintenance-heading-${sensorId ?? zoneId}`}>Maintenance</h2>
+      {windows.length === 0 ? (
+        <p className="muted small">No maintenance planned.</p>
+      ) : (
+        <ul className="maintenance-list">
+          {windows.map((w) => (
+            <li key={w.id} data-testid="maintenance-window">
+              <strong>{w.active ? 'In progress' : 'Planned'}</strong>{' '}
+              {w.zoneId && sensorId ? <span className="muted">(whole zone) </span> : null}
+              {when(w.startsAt)} – {when(w.endsAt)}
+              {w.reason && <> · {w.reason}</>}
+              {w.createdBy && <span className="muted small"> · by {w.createdBy}</span>}
+              {operator && (!sensorId || w.sensorId === sensorId) && (
+                <button
+                  type="button"
+                  className="link-button"
+                  disabled={cancelled.fetching}
+                  onClick={() =>
+                    void cancel({ id: w.id }).then((r) => {
+                      if (!r.error) refetch({ requestPolicy: 'network-only' });
+                    })
+                  }
+                >
+                  {w.active ? 'End now' : 'Cancel'}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {operator && (
+        <div className="button-row">
+          <button type="button" aria-expanded={open} onClick={openForm}>
+            Schedule maintenance…
+          </button>
+        </div>
+      )}
+      {open && (
+        <form className="registry-form" onSubmit={(e) => void submit(e)} aria-label="Schedule maintenance">
+          <div className="form-grid">
+            <label>
+              Starts
+              <input type="datetime-local" required value={startsAt} onChange={(e) => setStartsAt(e.target.value)} />
+            </label>
+            <label>
+              Ends
+              <input type="datetime-local" required value={endsAt} onChange={(e) => setEndsAt(e.target.value)} />
+            </label>
+            <label className="wide">
+              Reason
+              <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="calibration" />
+            </label>
+          </div>
+          <div className="button-row">
+            <button type="submit" className="primary" disabled={scheduled.fetching}>
+              Schedule
+            </button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+          {problem && (
+            <p className="form-error" role="alert">
+              {problem}
+            </p>
+          )}
+        </form>
+      )}
+      <MutationError error={scheduled.error ?? cancelled.error} />
+    </section>
+  );
+}
