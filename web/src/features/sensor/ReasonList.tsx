@@ -11,8 +11,21 @@ export const ReasonFragment = graphql(`
     severity
     message
     since
+    active
+    clearedAt
+    advisory
   }
 `);
+
+/** "29 Nov, 14:05": when a condition cleared, in the viewer's time zone. */
+function clockTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
 
 export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>[]; status?: string }) {
   const reasons = useFragment(ReasonFragment, props.reasons);
@@ -27,21 +40,36 @@ export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>
     <ul className="reason-list">
       {reasons.map((r) => {
         const explain = FAULT_EXPLANATIONS[r.kind];
+        // Cleared, but the sensor is still earning trust back (hysteresis): say from what.
+        const recovering = r.active === false;
         return (
-          <li key={r.kind} className="reason">
+          <li
+            key={`${r.kind}-${recovering ? 'cleared' : 'active'}`}
+            className={recovering ? 'reason recovering' : 'reason'}
+          >
             <div className="reason-head">
-              <SeverityBadge severity={r.severity} />
-              <strong>{explain.title}</strong>
-              {r.since && (
+              {!recovering && <SeverityBadge severity={r.severity} />}
+              <strong>{recovering ? `Recovering from ${explain.title.toLowerCase()}` : explain.title}</strong>
+              {recovering && r.clearedAt ? (
                 <span className="muted small">
-                  since <RelativeTime iso={r.since} />
+                  cleared at <time dateTime={r.clearedAt}>{clockTime(r.clearedAt)}</time> (
+                  <RelativeTime iso={r.clearedAt} />)
                 </span>
+              ) : (
+                r.since && (
+                  <span className="muted small">
+                    since <RelativeTime iso={r.since} />
+                  </span>
+                )
               )}
+              {r.advisory && <span className="muted small">advisory: informs only, no ticket</span>}
             </div>
-            <p className="reason-message">{r.message}</p>
-            <p className="muted small">
-              {explain.meaning} {explain.check}
-            </p>
+            <p className="reason-message">{recovering ? `It was: ${r.message}` : r.message}</p>
+            {!recovering && (
+              <p className="muted small">
+                {explain.meaning} {explain.check}
+              </p>
+            )}
           </li>
         );
       })}

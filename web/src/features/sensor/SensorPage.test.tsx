@@ -32,6 +32,9 @@ const sensor = {
       severity: 'HIGH',
       message: '6 of the last 10 readings above 60 °C',
       since: '2026-11-28T11:58:00.000Z',
+      active: true,
+      clearedAt: null,
+      advisory: false,
     },
   ]),
   readings: [
@@ -75,6 +78,31 @@ describe('SensorPage', () => {
     const panel = await screen.findByTestId('sensor-trust');
     expect(panel.textContent).toContain('HEALTHY');
     expect(screen.getByText(/No problems detected/)).toBeTruthy();
+  });
+
+  it('names what a recovering sensor recovers from, and when it cleared', async () => {
+    const recovering = {
+      ...sensor,
+      trust: trust('DEGRADED', 62, [
+        {
+          __typename: 'TrustReason',
+          kind: 'STUCK',
+          severity: 'HIGH',
+          message: 'flat at 22 °C for 67 readings',
+          since: '2026-11-28T10:00:00.000Z',
+          active: false,
+          clearedAt: '2026-11-28T11:30:00.000Z',
+          advisory: false,
+        },
+      ]),
+    };
+    const { client } = createMockClient({ queries: { Sensor: { sensor: recovering } } });
+    renderWithClient(<SensorPage sensorId="hall-a-temp-1" />, client);
+    const item = (await screen.findByText('Recovering from stuck value')).closest('li')!;
+    expect(item.textContent).toContain('cleared at');
+    expect(item.querySelector('time')!.getAttribute('dateTime')).toBe('2026-11-28T11:30:00.000Z');
+    expect(item.textContent).toContain('It was: flat at 22 °C for 67 readings');
+    expect(screen.queryByText(/no fault is active any more/)).toBeNull();
   });
 
   it('says when the sensor does not exist', async () => {
