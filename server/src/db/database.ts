@@ -79,6 +79,13 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  // A checked-out client whose connection drops (PostgreSQL restarted or killed) emits
+  // 'error' besides failing its query; without a listener that would end the process.
+  // The query's own rejection reaches the caller (SERVICE_UNAVAILABLE), and the pool
+  // discards the client when it is released with the error.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   let migrations: MigrationReport;
   const client = await pool.connect();
   try {

@@ -8,6 +8,7 @@ import type { MercuriusContext } from 'mercurius';
 import { isGraphQLError } from '../compat/graphql-js.js';
 import { defaultStatusCode, wrappedValidationErrors } from '../compat/mercurius.js';
 import type { installSingleCoercion } from '../compat/single-coercion.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
 import { isClientError } from './errors.js';
 import { cutMessage, requestFault } from './request-errors.js';
 
@@ -29,6 +30,15 @@ function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: str
     // Parse and validation errors from graphql-js carry no code of their own.
     const code = /^Syntax Error/.test(err.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
     return { ...err.toJSON(), message: cutMessage(err.message), extensions: { ...err.extensions, code } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    log.warn({ path: err.path, requestId, reason: original.message }, 'database unavailable');
+    return {
+      message: DATABASE_UNAVAILABLE_MESSAGE,
+      path: err.path,
+      locations: err.locations,
+      extensions: { code: 'SERVICE_UNAVAILABLE', requestId },
+    };
   }
   log.error({ err: original, path: err.path, requestId }, 'unexpected error in resolver');
   return {
@@ -84,5 +94,8 @@ export function formatErrors(
     const variableErrors = coercion.variableErrors(ctx)?.map((e) => ({ ...e, message: cutMessage(e.message) }));
     return { statusCode: internal ? 500 : 400, response: { data: null, errors: variableErrors ?? errors } };
   }
-  return { statusCode: defaultStatusCode(execution), response: { data: execution.data ?? null, errors } };
+  // Nothing answered because the database is away: 503, so clients and balancers retry.
+  const unavailable = errors.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE');
+  const statusCode = !execution.data && unavailable ? 503 : defaultStatusCode(execution);
+  return { statusCode, response: { data: execution.data ?? null, errors } };
 }

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthSettings } from '../../config.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../../db/unavailable.js';
 import { presentedKey } from './api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthFailureReason, type AuthService, type Identity } from './auth-service.js';
 import { createSocketSessions, type SocketSessions } from './socket-sessions.js';
@@ -89,7 +90,19 @@ export default fp<AuthPluginOptions>(
       // The WebSocket upgrade: the key comes in connection_init.
       if (route === '/graphql' && request.method === 'GET' && request.headers.upgrade?.toLowerCase() === 'websocket')
         return;
-      const result = await auth.authenticate(presentedKey(request.headers.authorization));
+      let result;
+      try {
+        result = await auth.authenticate(presentedKey(request.headers.authorization));
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) throw err;
+        // The key could not be looked up: not the caller's fault, and not a refusal.
+        request.log.warn({ reason: (err as Error).message }, 'database unavailable while checking an API key');
+        const body = { code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE };
+        reply.code(503).header('retry-after', '5');
+        if (route === '/graphql')
+          return reply.send({ data: null, errors: [{ message: body.message, extensions: { code: body.code } }] });
+        return reply.send({ error: 'Service Unavailable', ...body });
+      }
       if (!result.ok) return refuse(request, reply, result.reason);
       request.auth = result.identity;
     });
