@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { first } from './support/narrow.js';
+import { entry, first } from './support/narrow.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -42,6 +42,34 @@ const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { 
 const CREATE = `mutation($i: NotificationReceiverInput!) { createNotificationReceiver(input: $i) { id name url minSeverity zoneIds } }`;
 const DELIVERY = 'id event ticketId status attempts lastStatusCode lastError payload';
 
+/** The ticket_event types receivers are told about, in order, as notification events. */
+const TOLD: Record<string, string> = {
+  opened: 'TICKET_OPENED',
+  escalated: 'TICKET_ESCALATED',
+  reopened: 'TICKET_REOPENED',
+  resolved: 'TICKET_RESOLVED',
+  auto_resolved: 'TICKET_RESOLVED',
+};
+const told = (events: { type: string }[]) => events.flatMap((e) => (TOLD[e.type] ? [TOLD[e.type]] : []));
+
+/**
+ * Every ticket change the stream has produced so far has been fanned out and
+ * delivered (or given up on): nothing is left in the outbox or pending. A barrier
+ * for "no further notification", instead of waiting a while and hoping.
+ */
+async function drained(t: TestApp) {
+  await t.processed();
+  await vi.waitFor(
+    async () => {
+      const [row] = await t.app.db.prisma.$queryRaw<{ outbox: number; pending: number }[]>`
+        SELECT (SELECT count(*)::int FROM notification_outbox) AS outbox,
+               (SELECT count(*)::int FROM notification_delivery WHERE status = 'PENDING') AS pending`;
+      expect(row).toEqual({ outbox: 0, pending: 0 });
+    },
+    { timeout: 15_000, interval: 50 },
+  );
+}
+
 describe.each(TARGETS)('webhook notifications on %s', (target) => {
   let t: TestApp;
   let clock = T0;
@@ -61,7 +89,12 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     const res = await t.gql(INGEST, { r });
     expect(res.data!.ingestReadings).toMatchObject({ accepted: values.length, errors: [] });
   };
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
+  const settle = () => drained(t);
+  const eventsOf = async (ticketId: string) => {
+    const res = await t.gql(`query($id: ID!) { ticket(id: $id) { events { type } } }`, { id: ticketId });
+    expect(res.errors).toBeUndefined();
+    return res.data!.ticket.events as { type: string }[];
+  };
 
   beforeAll(async () => {
     t = await startTestApp(target, {
@@ -117,22 +150,34 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
       's1',
       Array.from({ length: 30 }, (_, i) => 20 + Math.sin(i)),
     );
+    // Ten minutes out of range in one batch: the ticket opens (and may escalate as
+    // the fault goes on within the batch: each change is told, in order).
     await readings('s1', [500, 510, 520, 530, 540, 550, 560, 570, 580, 590]);
-    await vi.waitFor(() => expect(hook.received).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(hook.received.length).toBeGreaterThanOrEqual(1), { timeout: 10_000, interval: 50 });
+    await settle();
+    const afterOpening = hook.received.map((r) => r.json.event);
     for (let i = 0; i < 5; i++) await readings('s1', [500, 600]);
     await settle();
-    expect(hook.received.map((r) => r.json.event)).toEqual(['TICKET_OPENED']);
+    const events = hook.received.map((r) => r.json.event);
+    expect(events[0]).toBe('TICKET_OPENED');
+    // Repeats of the same fault tell nobody anything.
+    expect(events).toEqual(afterOpening);
     const ticket = hook.received[0]!.json.ticket!;
     expect(ticket).toMatchObject({ kind: 'OUT_OF_RANGE' });
     ids.ticket = ticket.id;
-    // The zone-b receiver hears nothing of a zone-a ticket; the CRITICAL-only one only if it is CRITICAL.
+    expect(hook.received.every((r) => r.json.ticket?.id === ticket.id)).toBe(true);
+    // Once per change: exactly the ticket's history of told changes, in order.
+    expect(events).toEqual(told(await eventsOf(ticket.id)));
+    // The zone-b receiver hears nothing of a zone-a ticket; the CRITICAL-only one only what was CRITICAL.
     expect(otherZone.received).toHaveLength(0);
-    const severity = (hook.received[0]!.json.ticket as unknown as { severity: string }).severity;
-    expect(critical.received.map((r) => r.json.event)).toEqual(severity === 'CRITICAL' ? ['TICKET_OPENED'] : []);
+    const severityOf = (r: Received) => (r.json.ticket as unknown as { severity: string }).severity;
+    expect(critical.received.map((r) => r.json.event)).toEqual(
+      hook.received.filter((r) => severityOf(r) === 'CRITICAL').map((r) => r.json.event),
+    );
     const log = await t.gql(`{ notificationReceivers { name deliveries { event status ticketId } } }`);
     const all = log.data!.notificationReceivers.find((r: { name: string }) => r.name === 'all');
     expect(all.deliveries).toEqual([
-      { event: 'TICKET_OPENED', status: 'DELIVERED', ticketId: ticket.id },
+      ...[...events].reverse().map((event) => ({ event, status: 'DELIVERED', ticketId: ticket.id })),
       { event: 'TEST', status: 'DELIVERED', ticketId: null },
     ]);
   });
@@ -142,21 +187,26 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
       id: ids.ticket,
     });
     expect(resolved.data!.resolveTicket.status).toBe('RESOLVED');
-    await vi.waitFor(() => expect(hook.received).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    const before = hook.received.length;
+    await vi.waitFor(() => expect(hook.received).toHaveLength(before + 1), { timeout: 10_000, interval: 50 });
     // The episode a person resolved must end before a relapse reopens the ticket.
     await readings(
       's1',
       Array.from({ length: 60 }, (_, i) => 20 + Math.sin(i)),
     );
     await readings('s1', [700, 710, 720, 730, 740, 750, 760, 770, 780, 790]);
-    await vi.waitFor(() => expect(hook.received).toHaveLength(3), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(hook.received.length).toBeGreaterThanOrEqual(before + 2), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    await settle();
+    const afterReopening = hook.received.map((r) => r.json.event);
     await readings('s1', [700, 800]);
     await settle();
-    expect(hook.received.map((r) => [r.json.event, r.json.ticket?.id])).toEqual([
-      ['TICKET_OPENED', ids.ticket],
-      ['TICKET_RESOLVED', ids.ticket],
-      ['TICKET_REOPENED', ids.ticket],
-    ]);
+    expect(hook.received.map((r) => r.json.event)).toEqual(afterReopening);
+    expect(hook.received.every((r) => r.json.ticket?.id === ids.ticket)).toBe(true);
+    expect(afterReopening.slice(before, before + 2)).toEqual(['TICKET_RESOLVED', 'TICKET_REOPENED']);
+    expect(afterReopening).toEqual(told(await eventsOf(entry(ids, 'ticket'))));
   });
 
   it('retries a receiver that is down with backoff until it comes back', async () => {
@@ -204,5 +254,99 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     });
     const missing = await t.gql(`mutation { sendTestNotification(receiverId: "nope") { id } }`);
     expect(missing.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe.each(TARGETS)('escalation and automatic resolution notify once per change on %s', (target) => {
+  let t: TestApp;
+  let clock = T0;
+  let minute = 0;
+  let hook: Awaited<ReturnType<typeof startReceiver>>;
+
+  /** One reading a minute; the app's clock follows the newest one. */
+  const minutely = async (values: number[]) => {
+    for (const value of values) {
+      const r = [{ sensorId: 'e1', timestamp: new Date(T0 + minute++ * 60_000).toISOString(), value }];
+      clock = T0 + minute * 60_000;
+      const res = await t.gql(INGEST, { r });
+      expect(res.data!.ingestReadings).toMatchObject({ accepted: 1, errors: [] });
+    }
+  };
+  const healthy = (n: number) => Array.from({ length: n }, (_, i) => 20 + Math.sin(i));
+  const ticketOf = async () => {
+    const res = await t.gql(`{ tickets(filter: { sensorId: "e1" }) { nodes { id severity status events { type } } } }`);
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data!.tickets.nodes as {
+      id: string;
+      severity: string;
+      status: string;
+      events: { type: string }[];
+    }[];
+    expect(nodes).toHaveLength(1);
+    return first(nodes, 'a ticket of e1');
+  };
+  const evaluate = async () => expect((await t.gql('mutation { evaluateTrust }')).errors).toBeUndefined();
+
+  beforeAll(async () => {
+    t = await startTestApp(target, {
+      now: () => new Date(clock),
+      env: { NOTIFY_POLL_MS: '100', TICKET_ESCALATE_AFTER_SECONDS: '600', TICKET_KEEP_OPEN_SECONDS: '300' },
+      backgroundJobs: true,
+    });
+    hook = await startReceiver();
+    await t.gql(`mutation { upsertZone(input: { id: "e", name: "E" }) { id } }`);
+    const sensor = await t.gql(
+      `mutation { upsertSensor(input: { id: "e1", name: "e1", kind: "temperature", zoneId: "e", minValue: 0, maxValue: 50, expectedIntervalSeconds: 60 }) { id } }`,
+    );
+    expect(sensor.errors).toBeUndefined();
+    expect((await t.gql(CREATE, { i: { name: 'all', url: hook.url, secret: 'k' } })).errors).toBeUndefined();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await hook?.close();
+  });
+
+  it('notifies each escalation of a fault that goes on, once, never per reading', async () => {
+    await minutely(healthy(30));
+    // Out of range for 25 minutes, a reading a minute: the ticket opens, then rises a
+    // level per 10 minutes of fault until CRITICAL.
+    await minutely(Array.from({ length: 25 }, (_, i) => 500 + i));
+    await drained(t);
+    const ticket = await ticketOf();
+    const escalations = ticket.events.filter((e) => e.type === 'escalated').length;
+    expect(escalations).toBeGreaterThanOrEqual(1);
+    const events = hook.received.map((r) => r.json.event);
+    expect(events[0]).toBe('TICKET_OPENED');
+    expect(events.filter((e) => e === 'TICKET_ESCALATED')).toHaveLength(escalations);
+    expect(events).toEqual(told(ticket.events));
+    expect(new Set(hook.received.map((r) => r.json.deliveryId)).size).toBe(hook.received.length);
+    // A sweep at the same moment changes nothing and tells nobody anything.
+    await evaluate();
+    await drained(t);
+    expect(hook.received.map((r) => r.json.event)).toEqual(events);
+  });
+
+  it('notifies the automatic resolution once, after the keep-open period of recovery', async () => {
+    const before = hook.received.length;
+    // Healthy again: the reason clears (after the engine's hold), the ticket notes the
+    // recovery, and a sweep 5 minutes (the keep-open period) later resolves it.
+    let ticket = await ticketOf();
+    for (let healthyMinutes = 0; ticket.status !== 'RESOLVED'; healthyMinutes += 5) {
+      expect(healthyMinutes, 'resolved within 2 h of recovery').toBeLessThan(120);
+      await minutely(healthy(5));
+      await evaluate();
+      await drained(t);
+      ticket = await ticketOf();
+    }
+    expect(ticket.events.map((e) => e.type)).toContain('auto_resolved');
+    const after = hook.received.slice(before);
+    expect(after.map((r) => r.json.event)).toEqual(['TICKET_RESOLVED']);
+    expect(after[0]!.json.ticket).toMatchObject({ id: ticket.id });
+    expect(hook.received.map((r) => r.json.event)).toEqual(told(ticket.events));
+    // More healthy readings and sweeps tell nobody anything.
+    await minutely(healthy(3));
+    await evaluate();
+    await drained(t);
+    expect(hook.received.slice(before)).toHaveLength(1);
   });
 });

@@ -36,6 +36,9 @@ export interface NewDelivery {
 /** A delivery claimed for one attempt, with where to send it. */
 export interface ClaimedDelivery {
   id: string;
+  receiverId: string;
+  /** Creation order: a receiver is sent its deliveries in this order. */
+  seq: bigint;
   payload: string;
   event: string;
   attempts: number;
@@ -80,7 +83,7 @@ export function createNotificationsRepository(prisma: PrismaClient) {
     deliveries(receiverId: string, first: number): Promise<DeliveryRow[]> {
       return prisma.notificationDelivery.findMany({
         where: { receiverId },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }],
         take: first,
       });
     },
@@ -136,8 +139,8 @@ export function createNotificationsRepository(prisma: PrismaClient) {
          WHERE r.id = d.receiver_id
            AND d.id IN (SELECT id FROM notification_delivery
                          WHERE status = 'PENDING' AND next_attempt_at <= now()
-                         ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.payload, d.event, d.attempts, r.url, r.secret`;
+                         ORDER BY next_attempt_at, seq LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING d.id, d.receiver_id AS "receiverId", d.seq, d.payload, d.event, d.attempts, r.url, r.secret`;
     },
 
     async recordAttempts(outcomes: AttemptOutcome[]): Promise<void> {

@@ -66,29 +66,48 @@ function validated(input: ReceiverInput) {
 export function createNotificationsService({ repo, settings, log }: NotificationsServiceDeps) {
   const leaseMs = settings.timeoutMs * 2 + 5_000;
 
+  /**
+   * Receivers in parallel; each receiver's deliveries one after another in the order
+   * the ticket changes happened (an "opened" before the "escalated" of the same tick).
+   * A delivery that fails is retried later and may then arrive after newer ones: the
+   * body's `at` dates the change.
+   */
   async function send(claimed: ClaimedDelivery[]): Promise<AttemptOutcome[]> {
-    const outcomes = await Promise.all(
-      claimed.map(async (d): Promise<AttemptOutcome> => {
-        const result = await postWebhook(
-          d.url,
-          d.secret,
-          d.payload,
-          { 'x-sensor-trust-event': d.event, 'x-sensor-trust-delivery': d.id },
-          settings.timeoutMs,
-        );
-        const attempts = d.attempts + 1;
-        const retryInMs =
-          result.ok || attempts >= settings.maxAttempts ? null : retryDelayMs(attempts, settings.retryBaseMs);
-        if (!result.ok)
-          log.warn(
-            { deliveryId: d.id, attempts, error: result.error },
-            retryInMs === null ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry',
-          );
-        return { id: d.id, ok: result.ok, statusCode: result.statusCode, error: result.error, retryInMs };
+    const byReceiver = new Map<string, ClaimedDelivery[]>();
+    for (const d of [...claimed].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))) {
+      const queue = byReceiver.get(d.receiverId);
+      if (queue) queue.push(d);
+      else byReceiver.set(d.receiverId, [d]);
+    }
+    const perReceiver = await Promise.all(
+      [...byReceiver.values()].map(async (queue) => {
+        const done: AttemptOutcome[] = [];
+        for (const d of queue) done.push(await attempt(d));
+        return done;
       }),
     );
+    const outcomes = perReceiver.flat();
     await repo.recordAttempts(outcomes);
     return outcomes;
+  }
+
+  async function attempt(d: ClaimedDelivery): Promise<AttemptOutcome> {
+    const result = await postWebhook(
+      d.url,
+      d.secret,
+      d.payload,
+      { 'x-sensor-trust-event': d.event, 'x-sensor-trust-delivery': d.id },
+      settings.timeoutMs,
+    );
+    const attempts = d.attempts + 1;
+    const retryInMs =
+      result.ok || attempts >= settings.maxAttempts ? null : retryDelayMs(attempts, settings.retryBaseMs);
+    if (!result.ok)
+      log.warn(
+        { deliveryId: d.id, attempts, error: result.error },
+        retryInMs === null ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry',
+      );
+    return { id: d.id, ok: result.ok, statusCode: result.statusCode, error: result.error, retryInMs };
   }
 
   function plan(events: Parameters<Parameters<NotificationsRepository['fanOut']>[1]>[0], receivers: ReceiverRow[]) {
@@ -129,7 +148,9 @@ export function createNotificationsService({ repo, settings, log }: Notification
       const payload = testPayload(id, receiver, now);
       // Inserted already leased to this call: the dispatcher must not send it at the same time.
       await repo.insertDelivery({ id, receiverId, event: 'TEST', ticketId: null, payload }, leaseMs);
-      await send([{ id, payload, event: 'TEST', attempts: 0, url: receiver.url, secret: receiver.secret }]);
+      await send([
+        { id, receiverId, seq: 0n, payload, event: 'TEST', attempts: 0, url: receiver.url, secret: receiver.secret },
+      ]);
       return (await repo.findDelivery(id))!;
     },
 
