@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { onCleanup } from './cleanup.js';
-import type { Fleet, ReadingSet } from './fleet.js';
+import { readingAt, type Fleet, type ReadingSet } from './fleet.js';
 
 export interface CeilingRun {
   driver: string;
@@ -38,9 +38,10 @@ function buildParams(fleet: Fleet, set: ReadingSet, batchSize: number): [string[
     const ts: string[] = [];
     const values: number[] = [];
     for (let i = from; i < to; i++) {
-      ids.push(fleet.sensorIds[set.sensorIndex[i]]);
-      ts.push(new Date(set.tsMs[i]).toISOString());
-      values.push(set.value[i]);
+      const r = readingAt(fleet, set, i);
+      ids.push(r.sensorId);
+      ts.push(new Date(r.tsMs).toISOString());
+      values.push(r.value);
     }
     params.push([ids, ts, values]);
   }
@@ -99,7 +100,7 @@ export async function pgliteCeiling(
   const db = await PGlite.create(dir);
   try {
     await db.exec(readingDdl('reading'));
-    const version = ((await db.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? '').split(' on ')[0];
+    const version = ((await db.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? '').split(' on ')[0] ?? '';
     const sql = insertSql('reading');
     const { seconds, inserted } = await timed(params, async (p) => (await db.query(sql, p)).affectedRows ?? 0);
     if (inserted !== set.count) throw new Error(`bare PGlite ceiling inserted ${inserted} of ${set.count} rows`);

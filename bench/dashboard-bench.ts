@@ -16,6 +16,7 @@
 // Run alone: `tsx bench/dashboard-bench.ts <databaseUrl> <baseUrl>`.
 import http from 'node:http';
 import pg from 'pg';
+import { percentile } from './stats.js';
 
 const SUMMARY =
   '{ dashboardSummary { sensorCount averageTrust statusCounts { status count } openTickets openTicketsBySeverity { severity count } readingsLastHour generatedAt } }';
@@ -73,7 +74,7 @@ async function dataVolume(databaseUrl: string): Promise<Record<string, number>> 
              (SELECT count(*) FROM zone)::int AS zones,
              (SELECT count(*) FROM ticket WHERE status <> 'RESOLVED')::int AS open_tickets,
              (SELECT reltuples::bigint FROM pg_class WHERE oid = 'reading'::regclass)::text AS readings`);
-    const r = rows[0];
+    const r = rows[0]!;
     return {
       sensors: r.sensors,
       zones: r.zones,
@@ -87,7 +88,7 @@ async function dataVolume(databaseUrl: string): Promise<Record<string, number>> 
 
 function summarise(prefix: string, samples: number[]): Record<string, number> {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+  const at = (p: number) => percentile(sorted, p);
   const round = (v: number) => Math.round(v * 1000) / 1000;
   return { [`${prefix}P50Ms`]: round(at(0.5)), [`${prefix}P99Ms`]: round(at(0.99)) };
 }

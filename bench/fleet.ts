@@ -47,8 +47,19 @@ export function createFleet(zones: number, sensorsPerZone: number, prefix = 'ben
     sensorsPerZone,
     zoneIds,
     sensorIds,
-    kindOf: (i) => SENSOR_KINDS[(i % sensorsPerZone) % SENSOR_KINDS.length],
+    kindOf: (i) => SENSOR_KINDS[(i % sensorsPerZone) % SENSOR_KINDS.length]!,
   };
+}
+
+/** Reading i of a set, by column; an index outside the set is a bug in the caller. */
+export function readingAt(fleet: Fleet, set: ReadingSet, i: number): { sensorId: string; tsMs: number; value: number } {
+  const sensorIndex = set.sensorIndex[i];
+  const sensorId = sensorIndex === undefined ? undefined : fleet.sensorIds[sensorIndex];
+  const tsMs = set.tsMs[i];
+  const value = set.value[i];
+  if (sensorId === undefined || tsMs === undefined || value === undefined)
+    throw new RangeError(`no reading ${i} in a set of ${set.count}`);
+  return { sensorId, tsMs, value };
 }
 
 /** Readings stored column-wise (compact: 20 bytes a reading) in send order. */
@@ -101,7 +112,7 @@ export function generateReadings(fleet: Fleet, total: number, batchSize: number,
         for (let s = first; s < last; s++) {
           if (n >= total) break outer;
           const k = fleet.kindOf(s);
-          const cycle = Math.sin((2 * Math.PI * t) / DAY_MS + phase[s]);
+          const cycle = Math.sin((2 * Math.PI * t) / DAY_MS + phase[s]!);
           const noise = (random() + random() + random() - 1.5) * 2 * k.noise;
           const v = k.mean + k.amplitude * cycle + noise;
           sensorIndex[n] = s;

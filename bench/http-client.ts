@@ -54,7 +54,7 @@ export function createGraphqlClient(baseUrl: string, maxSockets: number): Graphq
     async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
       const res = await postRaw(JSON.stringify({ query, variables }));
       if (res.errors?.length) {
-        const first = res.errors[0];
+        const first = res.errors[0]!;
         throw new Error(
           `GraphQL error (${res.errors.length}): ${first.message} ${JSON.stringify(first.extensions ?? {})}`,
         );

@@ -1,6 +1,6 @@
 // Pushes a ReadingSet through the ingestReadings mutation from several
 // concurrent keep-alive clients and checks every response adds up.
-import { batchCount, batchRange, type Fleet, type ReadingSet } from './fleet.js';
+import { batchCount, batchRange, readingAt, type Fleet, type ReadingSet } from './fleet.js';
 import type { GraphqlClient } from './http-client.js';
 import { percentile } from './stats.js';
 
@@ -41,8 +41,9 @@ export function buildBodies(fleet: Fleet, set: ReadingSet, shiftMs = 0): Buffer[
     const [from, to] = batchRange(set, b);
     const parts = new Array<string>(to - from);
     for (let i = from; i < to; i++) {
+      const r = readingAt(fleet, set, i);
       parts[i - from] =
-        `{"sensorId":"${fleet.sensorIds[set.sensorIndex[i]]}","timestamp":"${new Date(set.tsMs[i] + shiftMs).toISOString()}","value":${set.value[i]}}`;
+        `{"sensorId":"${r.sensorId}","timestamp":"${new Date(r.tsMs + shiftMs).toISOString()}","value":${r.value}}`;
     }
     bodies.push(Buffer.from(`${prefix}${parts.join(',')}]}}`));
   }
@@ -85,7 +86,7 @@ export async function runIngest(
       const b = next++;
       const [from, to] = batchRange(set, b);
       const t0 = performance.now();
-      const res = await client.postRaw(bodies[b]);
+      const res = await client.postRaw(bodies[b]!);
       latencies[b] = performance.now() - t0;
       const result = checkIngestResponse(res, to - from, `batch ${b}`);
       accepted += result.accepted;

@@ -15,7 +15,7 @@ export function describeMachine(): Machine {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
     const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (match) cpu = match[1].trim();
+    if (match) cpu = match[1]!.trim();
   } catch {
     // not Linux: os.cpus() is good enough
   }
@@ -25,6 +25,6 @@ export function describeMachine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
-    loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
+    loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 }

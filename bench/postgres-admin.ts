@@ -14,7 +14,7 @@ export async function probePostgres(
   try {
     await client.connect();
     const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
-    return { ok: true, version: `PostgreSQL ${rows[0].v.split(' ')[0]}` };
+    return { ok: true, version: `PostgreSQL ${rows[0]!.v.split(' ')[0]}` };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message || err.constructor.name : String(err) };
   } finally {
@@ -73,7 +73,7 @@ export async function withClient<T>(databaseUrl: string, fn: (client: pg.Client)
 
 export async function countReadings(databaseUrl: string): Promise<number> {
   return withClient(databaseUrl, async (c) =>
-    Number((await c.query<{ n: string }>('SELECT count(*)::bigint AS n FROM reading')).rows[0].n),
+    Number((await c.query<{ n: string }>('SELECT count(*)::bigint AS n FROM reading')).rows[0]!.n),
   );
 }
 
@@ -101,7 +101,7 @@ export async function topUpReadings(
   chunkSensors = 1000,
 ): Promise<TopUp> {
   return withClient(databaseUrl, async (c) => {
-    const before = Number((await c.query<{ n: string }>('SELECT count(*)::bigint AS n FROM reading')).rows[0].n);
+    const before = Number((await c.query<{ n: string }>('SELECT count(*)::bigint AS n FROM reading')).rows[0]!.n);
     const missing = target - before;
     const started = performance.now();
     if (missing > 0) {
@@ -143,7 +143,7 @@ export async function topUpReadings(
     }
     const seconds = (performance.now() - started) / 1000;
     await c.query('VACUUM ANALYZE reading');
-    const after = Number((await c.query<{ n: string }>('SELECT count(*)::bigint AS n FROM reading')).rows[0].n);
+    const after = Number((await c.query<{ n: string }>('SELECT count(*)::bigint AS n FROM reading')).rows[0]!.n);
     return { before, after, seconds, rowsPerSecond: Math.max(0, after - before) / seconds };
   });
 }

@@ -41,7 +41,7 @@ async function main() {
   const budgetLines = budgets(pg, lite);
   const databaseVersions = modes.filter((m) => m.database).map((m) => m.database!);
   const clientNote = `${settings.clients} concurrent keep-alive HTTP clients in the bench process, sharing the ${machine.cores} cores with the server and the database; request bodies pre-built before timing; timestamps shifted so the newest reading is 1 s before the ingestion starts`;
-  const loadAfter = round(os.loadavg()[0], 2);
+  const loadAfter = round(os.loadavg()[0]!, 2);
   console.log(
     renderReport({
       machine,

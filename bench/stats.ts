@@ -2,9 +2,8 @@
 
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[rank];
+  return sorted[rank] ?? NaN; // none for an empty array
 }
 
 export function round(value: number, digits = 1): number {

@@ -107,7 +107,7 @@ async function concurrentWriters(writers: number) {
         [maxId],
       );
       for (const r of rows) seenBySequence.add(`${r.sensor_id}@${r.ts.getTime()}`);
-      if (rows.length) maxId = rows[rows.length - 1].id;
+      maxId = rows.at(-1)?.id ?? maxId;
       if (finished) break;
       await new Promise((r) => setTimeout(r, 2));
     }

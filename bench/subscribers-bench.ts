@@ -79,7 +79,7 @@ export async function runSubscribersBench(opts: SubscribersBenchOptions): Promis
       const deadline = acked + roundTimeoutMs;
       while (subs.some((s, i) => s.arrivals.length === marks[i]) && performance.now() < deadline) await sleep(5);
       subs.forEach((s, i) => {
-        const at = s.arrivals[marks[i]];
+        const at = s.arrivals[marks[i]!];
         if (at === undefined) return;
         received++;
         fromCall.push(at - called);

@@ -1,6 +1,6 @@
 // Builds the application (tests import this); server.ts is the only file that listens.
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import dashboardResponseCache from './modules/dashboard/dashboard-response-cache.js';
 import graphqlPlugin from './graphql/plugin.js';
@@ -43,7 +43,9 @@ export interface BuildAppOptions {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
-    disableRequestLogging: !config.logRequests,
+    // Request start/end lines only with LOG_REQUESTS (Fastify 5's logController; the
+    // top-level disableRequestLogging is deprecated, FSTDEP023).
+    logController: new LogController({ disableRequestLogging: !config.logRequests }),
     // Sized to the largest legal ingestReadings batch (MAX_BATCH_SIZE); 413 beyond.
     bodyLimit: config.limits.bodyLimitBytes,
     // Random request ids: a masked error's id finds its log line, across restarts and instances.

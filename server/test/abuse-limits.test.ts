@@ -180,7 +180,7 @@ describe('malformed and oversized requests', () => {
     await t.app.services.dashboard.invalidateDashboard();
     try {
       const res = await t.gql('{ zoneStats { zoneId } }');
-      const error = res.errors![0];
+      const error = res.errors![0]!;
       expect(error.extensions!.code).toBe('INTERNAL_SERVER_ERROR');
       expect(error.message).not.toContain('10.0.0.7');
       const requestId = error.extensions!.requestId as string;
@@ -225,7 +225,7 @@ describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
       statuses.push(res.status);
       responses.push(res);
     }
-    const last = responses[5];
+    const last = responses[5]!;
     expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
     expect(last.status).toBe(429);
     expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
@@ -267,8 +267,8 @@ describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
     const t2 = await startTestApp('pglite', { env: { INTROSPECTION: 'false', GRAPHIQL: 'false' } });
     try {
       const res = await t2.gql('{ __schema { types { name } } }');
-      expect(res.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
-      expect(res.errors![0].message).toContain('introspection');
+      expect(res.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(res.errors![0]!.message).toContain('introspection');
       expect((await t2.app.inject({ url: '/graphiql' })).statusCode).toBe(404);
     } finally {
       await t2.close();

@@ -233,8 +233,8 @@ describe('WebSocket limits per key and per socket', () => {
     const c = wsClient(url, { apiKey: ADMIN_KEY });
     clients.push(c);
     const subs = [1, 2, 3].map(() => collect(c, 'subscription { readingAdded { value } }'));
-    await waitUntil(() => subs[2].errors.length > 0, 5000, 'third refused');
-    expect(JSON.stringify(subs[2].errors)).toContain('TOO_MANY_SUBSCRIPTIONS');
+    await waitUntil(() => subs[2]!.errors.length > 0, 5000, 'third refused');
+    expect(JSON.stringify(subs[2]!.errors)).toContain('TOO_MANY_SUBSCRIPTIONS');
     const second = wsClient(url, { apiKey: ADMIN_KEY });
     const third = wsClient(url, { apiKey: ADMIN_KEY });
     clients.push(second, third);

@@ -224,7 +224,7 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     const before = t.app.db.statementCount();
     const results = await Promise.all(Array.from({ length: 10 }, () => t.gql(SUMMARY)));
     expect(
-      results.every((r) => r.data!.dashboardSummary.sensorCount === results[0].data!.dashboardSummary.sensorCount),
+      results.every((r) => r.data!.dashboardSummary.sensorCount === results[0]!.data!.dashboardSummary.sensorCount),
     ).toBe(true);
     expect(t.app.db.statementCount() - before).toBe(1);
   });

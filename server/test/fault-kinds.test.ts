@@ -39,9 +39,9 @@ describe('fault kinds are the same everywhere', () => {
     for (const dir of dirs) {
       const sql = read(`prisma/migrations/${dir}/migration.sql`);
       const created = /CREATE TYPE "FaultKind" AS ENUM \(([^)]*)\)/.exec(sql);
-      if (created) kinds.push(...[...created[1].matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]));
+      if (created) kinds.push(...[...created[1]!.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!));
       for (const m of sql.matchAll(/ALTER TYPE "FaultKind" ADD VALUE (?:IF NOT EXISTS )?'([A-Z_]+)'/g))
-        kinds.push(m[1]);
+        kinds.push(m[1]!);
     }
     expect(kinds).toEqual([...FAULT_KINDS]);
   });

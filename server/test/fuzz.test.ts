@@ -36,7 +36,7 @@ function prng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(list: readonly T[]): T => list[int(list.length)];
+  const pick = <T>(list: readonly T[]): T => list[int(list.length)]!; // lists here are non-empty literals
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
   const text = (n: number) =>
     Array.from({ length: n }, () => String.fromCharCode(pick([32 + int(95), int(0x3000) + 0x80, 0, 0xfffd]))).join('');
@@ -428,6 +428,7 @@ describe('fuzz: hostile HTTP and WebSocket traffic against the server process', 
     const worker = async () => {
       while (next < cases.length) {
         const c = cases[next++];
+        if (!c) break;
         const headers: Record<string, string> = {
           'content-type': 'application/json',
           authorization: `Bearer ${ADMIN}`,

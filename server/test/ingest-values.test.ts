@@ -28,7 +28,7 @@ describe.each(TARGETS)('non-number reading values on %s', (target) => {
       await t.app.db.prisma.$queryRaw<
         { n: number }[]
       >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
-    )[0].n;
+    )[0]!.n;
 
   beforeAll(async () => {
     t = await startTestApp(target, { now: () => NOW });

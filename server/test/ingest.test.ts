@@ -21,7 +21,7 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     const rows = await t.app.db.prisma.$queryRaw<
       { n: number }[]
     >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`;
-    return rows[0].n;
+    return rows[0]!.n;
   }
   async function readingsLastHour(): Promise<number> {
     return (await t.gql(`{ dashboardSummary { readingsLastHour } }`)).data!.dashboardSummary.readingsLastHour;
@@ -115,8 +115,8 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     const batch = Array.from({ length: MAX_BATCH + 1 }, (_, i) => ({ sensorId: 'd', timestamp: at(59, i), value: 1 }));
     const res = await t.gql(INGEST, { r: batch });
     expect(res.data).toBeNull();
-    expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
-    expect(res.errors![0].message).toMatch(/at most 50 readings/);
+    expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(res.errors![0]!.message).toMatch(/at most 50 readings/);
     expect(await storedCount('d')).toBe(0);
   });
 
@@ -231,7 +231,7 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
     expect(totals.accepted).toBe(unique);
     expect(totals.duplicates).toBe(sent - unique);
     let added = 0;
-    for (const s of sensors) added += (await storedCount(s)) - before[s];
+    for (const s of sensors) added += (await storedCount(s)) - before[s]!;
     expect(added).toBe(unique);
   });
 
@@ -261,8 +261,8 @@ describe.each(TARGETS)('ingestReadings on %s', (target) => {
       expect(res.data!.ingestReadings.accepted).toBe(3);
       await new Promise((r) => setTimeout(r, 50));
       expect(added).toHaveLength(1);
-      expect(added[0].readings).toHaveLength(3);
-      expect(added[0].readings).toContainEqual({ sensorId: 'f', zoneId: 'hall', ts: Date.parse(at(14)), value: 500 });
+      expect(added[0]!.readings).toHaveLength(3);
+      expect(added[0]!.readings).toContainEqual({ sensorId: 'f', zoneId: 'hall', ts: Date.parse(at(14)), value: 500 });
       expect(await Promise.all(visibleAtPublish)).toEqual([countBefore + 2]);
       expect(updated.flatMap((u) => u.sensors)).toContainEqual({ sensorId: 'f', zoneId: 'hall' });
       expect(dashboard.length).toBeGreaterThan(0);

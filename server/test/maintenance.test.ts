@@ -5,6 +5,7 @@ import type { TrustChange } from '../src/modules/trust/trust-changes.js';
 import type { FaultKind } from '../src/trust/types.js';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { first } from './support/narrow.js';
 
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 const MIN = 60_000;
@@ -93,8 +94,8 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
     ['an unknown zone', { zoneId: 'nope', startsAt: iso(T0), endsAt: iso(T0 + MIN) }, /Zone "nope" does not exist/],
   ])('rejects %s as BAD_USER_INPUT', async (_label, input, message) => {
     const res = await t.gql(SCHEDULE, { input });
-    expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
-    expect(res.errors![0].message).toMatch(message);
+    expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(res.errors![0]!.message).toMatch(message);
   });
 
   it('silences new tickets for a sensor during its window, shows it on the sensor, and pages after it ends', async () => {
@@ -127,7 +128,7 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
 
   it('silences a whole zone, and withholds escalation of a ticket already open there (noted once)', async () => {
     await apply(fault('m3', 'plant', 'NOISE', T0));
-    const [open] = await tickets('m3');
+    const open = first(await tickets('m3'), 'a ticket');
     expect(open.severity).toBe('MEDIUM');
     const res = await t.gql(SCHEDULE, {
       input: { zoneId: 'plant', startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN), createdBy: 'carol' },
@@ -140,10 +141,10 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
     );
     await apply(fault('m3', 'plant', 'NOISE', T0 + 6 * MIN, 'HIGH'));
     expect(await tickets('m2')).toHaveLength(0);
-    const [m3] = await tickets('m3');
+    const m3 = first(await tickets('m3'), 'a ticket');
     expect(m3.severity).toBe('MEDIUM');
     expect(m3.events.map((e) => e.type)).toEqual(['opened', 'suppressed']);
-    expect(m3.events[1].note).toBe(
+    expect(m3.events[1]!.note).toBe(
       `Escalation to HIGH withheld: maintenance window ${window.id} until ${iso(T0 + 60 * MIN)}`,
     );
   });
@@ -164,9 +165,9 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
     const list = await t.gql(`{ maintenanceWindows(sensorId: "m4", includePast: true) { id endsAt } }`);
     expect(list.data!.maintenanceWindows).toEqual([{ id: running.id, endsAt: iso(clock) }]);
     const again = await t.gql(cancel, { id: running.id });
-    expect(again.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(again.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     const unknown = await t.gql(cancel, { id: 'nope' });
-    expect(unknown.errors![0].extensions!.code).toBe('NOT_FOUND');
+    expect(unknown.errors![0]!.extensions!.code).toBe('NOT_FOUND');
     clock = T0;
   });
 });

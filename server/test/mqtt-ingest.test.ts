@@ -58,7 +58,7 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
       await t.app.db.prisma.$queryRaw<
         { n: number }[]
       >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
-    )[0].n;
+    )[0]!.n;
   const publish = (sensor: string, body: unknown) =>
     publisher.publishAsync(`${prefix}/${sensor}/readings`, typeof body === 'string' ? body : JSON.stringify(body), {
       qos: 1,
@@ -117,8 +117,8 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
         { index: 2, sensorId: 'm2', code: 'INVALID_TIMESTAMP', message: 'timestamp is not a valid date' },
       ],
     });
-    expect(errors[1].errors.map((e) => [e.sensorId, e.code])).toEqual([['ghost', 'UNKNOWN_SENSOR']]);
-    expect(errors[2].errors.map((e) => e.code)).toEqual(['INVALID_JSON']);
+    expect(errors[1]!.errors.map((e) => [e.sensorId, e.code])).toEqual([['ghost', 'UNKNOWN_SENSOR']]);
+    expect(errors[2]!.errors.map((e) => e.code)).toEqual(['INVALID_JSON']);
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/sensor_trust_mqtt_readings_total\{outcome="rejected"\} 4/);
     expect(metrics).toMatch(/sensor_trust_mqtt_readings_total\{outcome="accepted"\} 5/);
@@ -170,7 +170,7 @@ describe.runIf(reachable)('MQTT ingestion with MQTT_REQUIRE_KEY', () => {
       await t.app.db.prisma.$queryRaw<
         { n: number }[]
       >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
-    )[0].n;
+    )[0]!.n;
   const publish = (sensor: string, body: unknown, authorization?: string) =>
     publisher.publishAsync(`${prefix}/${sensor}/readings`, JSON.stringify(body), {
       qos: 1,

@@ -124,7 +124,7 @@ describe.skipIf(!pg || !redis)('two instances on one PostgreSQL and one Redis', 
       expect(fresh.length).toBeGreaterThanOrEqual(1);
       expect(fresh.length).toBeLessThanOrEqual(3);
       const at = fresh.map((i) => Date.parse(i.dashboardUpdated.generatedAt));
-      for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(199);
+      for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(199);
       expect(fresh.at(-1)!.dashboardUpdated.readingsLastHour).toBeGreaterThanOrEqual(4);
     }
 

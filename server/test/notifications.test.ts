@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { entry, first } from './support/narrow.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -134,7 +135,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     const delivery = res.data!.sendTestNotification;
     expect(delivery).toMatchObject({ event: 'TEST', status: 'DELIVERED', attempts: 1, lastStatusCode: 204 });
     expect(hook.received).toHaveLength(1);
-    const { headers, body, json } = hook.received[0];
+    const { headers, body, json } = first(hook.received, 'a delivery');
     const expected = createHmac('sha256', 'secret of all').update(body).digest('hex');
     expect(headers['x-sensor-trust-signature']).toBe(`sha256=${expected}`);
     expect(headers['content-type']).toBe('application/json');
@@ -161,7 +162,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     expect(events[0]).toBe('TICKET_OPENED');
     // Repeats of the same fault tell nobody anything.
     expect(events).toEqual(afterOpening);
-    const ticket = hook.received[0].json.ticket!;
+    const ticket = hook.received[0]!.json.ticket!;
     expect(ticket).toMatchObject({ kind: 'OUT_OF_RANGE' });
     ids.ticket = ticket.id;
     expect(hook.received.every((r) => r.json.ticket?.id === ticket.id)).toBe(true);
@@ -205,7 +206,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     expect(hook.received.map((r) => r.json.event)).toEqual(afterReopening);
     expect(hook.received.every((r) => r.json.ticket?.id === ids.ticket)).toBe(true);
     expect(afterReopening.slice(before, before + 2)).toEqual(['TICKET_RESOLVED', 'TICKET_REOPENED']);
-    expect(afterReopening).toEqual(told(await eventsOf(ids.ticket)));
+    expect(afterReopening).toEqual(told(await eventsOf(entry(ids, 'ticket'))));
   });
 
   it('retries a receiver that is down with backoff until it comes back', async () => {
@@ -232,7 +233,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
       const [delivery] = res.data!.notificationReceivers.find((r: { id: string }) => r.id === id).deliveries;
       expect(delivery).toMatchObject({ event: 'TEST', status: 'DELIVERED', lastStatusCode: 204, lastError: null });
       expect(delivery.attempts).toBeGreaterThanOrEqual(4);
-      expect(back.received[0].json.deliveryId).toBe(delivery.id);
+      expect(back.received[0]!.json.deliveryId).toBe(delivery.id);
     } finally {
       await back.close();
     }
@@ -240,7 +241,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
 
   it('refuses a bad receiver and deletes one with its log', async () => {
     const bad = await t.gql(CREATE, { i: { name: 'x', url: 'ftp://example.com', secret: 's' } });
-    expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     const del = `mutation($id: ID!) { deleteNotificationReceiver(id: $id) }`;
     expect((await t.gql(del, { id: ids['zone b'] })).data!.deleteNotificationReceiver).toBe(true);
     expect((await t.gql(del, { id: ids['zone b'] })).data!.deleteNotificationReceiver).toBe(false);
@@ -252,7 +253,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
       zoneIds: null,
     });
     const missing = await t.gql(`mutation { sendTestNotification(receiverId: "nope") { id } }`);
-    expect(missing.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    expect(missing.errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND' });
   });
 });
 
@@ -282,7 +283,7 @@ describe.each(TARGETS)('escalation and automatic resolution notify once per chan
       events: { type: string }[];
     }[];
     expect(nodes).toHaveLength(1);
-    return nodes[0];
+    return first(nodes, 'a ticket of e1');
   };
   const evaluate = async () => expect((await t.gql('mutation { evaluateTrust }')).errors).toBeUndefined();
 
@@ -340,7 +341,7 @@ describe.each(TARGETS)('escalation and automatic resolution notify once per chan
     expect(ticket.events.map((e) => e.type)).toContain('auto_resolved');
     const after = hook.received.slice(before);
     expect(after.map((r) => r.json.event)).toEqual(['TICKET_RESOLVED']);
-    expect(after[0].json.ticket).toMatchObject({ id: ticket.id });
+    expect(after[0]!.json.ticket).toMatchObject({ id: ticket.id });
     expect(hook.received.map((r) => r.json.event)).toEqual(told(ticket.events));
     // More healthy readings and sweeps tell nobody anything.
     await minutely(healthy(3));

@@ -87,13 +87,13 @@ describe('PGlite on its own thread', () => {
           tx.query('UPDATE counter SET n = n + 1 WHERE id = 1'),
           tx.query<{ n: number }>('SELECT n FROM counter WHERE id = 1'),
         ]);
-        await tx.query('UPDATE counter SET n = $1 WHERE id = 1', [read.rows[0].n * 10]);
-        return read.rows[0].n;
+        await tx.query('UPDATE counter SET n = $1 WHERE id = 1', [read.rows[0]!.n * 10]);
+        return read.rows[0]!.n;
       });
     const seen = await Promise.all([bump(), bump(), bump()]);
     // Serialised: each transaction saw the previous one's committed value (+1).
     expect(seen).toEqual([1, 11, 111]);
-    expect((await db.query<{ n: number }>('SELECT n FROM counter')).rows[0].n).toBe(1110);
+    expect((await db.query<{ n: number }>('SELECT n FROM counter')).rows[0]!.n).toBe(1110);
   });
 
   it('answers every call after close with an error instead of hanging', async () => {

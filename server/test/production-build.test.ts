@@ -48,6 +48,7 @@ describe('production build (the Dockerfile without Docker)', () => {
 
   it('builds in a clean copy, prunes dev dependencies and serves /readyz from the runtime files as a non-root image would', async () => {
     const [build, runtime] = dockerfileStages();
+    if (!build || !runtime) throw new Error('the Dockerfile has a build and a runtime stage');
     expect(build.name).toBe('build');
     expect(instruction(runtime, 'USER')).toEqual(['node']);
     expect(instruction(runtime, 'HEALTHCHECK')[0]).toContain('/readyz');
@@ -69,8 +70,8 @@ describe('production build (the Dockerfile without Docker)', () => {
       const m = /^--from=build \/app\/(\S+) \.\/(\S+)$/.exec(copy);
       expect(m, `COPY line the test understands: ${copy}`).not.toBeNull();
       // Moved, not copied: node_modules is large and the build copy is thrown away.
-      mkdirSync(dirname(join(image, m![2])), { recursive: true });
-      renameSync(join(app, m![1]), join(image, m![2]));
+      mkdirSync(dirname(join(image, m![2]!)), { recursive: true });
+      renameSync(join(app, m![1]!), join(image, m![2]!));
     }
     const stageEnv = Object.fromEntries(
       instruction(runtime, 'ENV')
@@ -78,7 +79,7 @@ describe('production build (the Dockerfile without Docker)', () => {
         .map((kv) => kv.split('=') as [string, string]),
     );
     const dataDir = join(work, 'data');
-    const cmd = JSON.parse(instruction(runtime, 'CMD')[0]) as string[];
+    const cmd = JSON.parse(instruction(runtime, 'CMD')[0]!) as string[];
     expect(cmd).toEqual(['node', 'dist/server.js']);
     const child = spawn(process.execPath, cmd.slice(1), {
       cwd: image,
@@ -95,7 +96,7 @@ describe('production build (the Dockerfile without Docker)', () => {
           const m = /Sensor Trust is up: dashboard (http:\/\/\S+?)\/ /.exec(output);
           if (m) {
             clearInterval(timer);
-            resolve(m[1]);
+            resolve(m[1]!);
           }
           if (child.exitCode !== null) {
             clearInterval(timer);
@@ -106,7 +107,7 @@ describe('production build (the Dockerfile without Docker)', () => {
       expect(output).toContain('database: embedded PGlite');
       expect(output).toContain('the database is empty: `npm run demo`');
       const port = new URL(url).port;
-      const healthcheck = JSON.parse(instruction(runtime, 'HEALTHCHECK')[0].replace(/^.*?CMD /, '')) as string[];
+      const healthcheck = JSON.parse(instruction(runtime, 'HEALTHCHECK')[0]!.replace(/^.*?CMD /, '')) as string[];
       execFileSync(process.execPath, healthcheck.slice(1), { env: { ...env, PORT: port }, timeout: 10_000 });
       expect((await fetch(`${url}/`)).status).toBe(200);
       const res = await fetch(`${url}/graphql`, {

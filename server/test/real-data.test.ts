@@ -16,7 +16,7 @@ const read = (file: string) =>
     .slice(1)
     .filter((l) => l.trim())
     .map((l) => {
-      const [ts, value] = l.split(',');
+      const [ts = '', value] = l.split(',');
       return { ts: Date.parse(`${ts.replace(' ', 'T')}Z`), value: Number(value) };
     });
 

@@ -84,17 +84,17 @@ describe.each(TARGETS)('registry on %s', (target) => {
   ])('rejects a sensor with %s as BAD_USER_INPUT', async (_label, input, message) => {
     const res = await t.gql(UPSERT_SENSOR, { input });
     expect(res.data).toBeNull();
-    expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
-    expect(res.errors![0].message).toMatch(message);
+    expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(res.errors![0]!.message).toMatch(message);
     const stored = await t.gql(`{ sensor(id: "bad") { id } }`);
     expect(stored.data!.sensor).toBeNull();
   });
 
   it('rejects an empty zone id or name', async () => {
     const res = await t.gql(UPSERT_ZONE, { input: { id: '', name: 'x' } });
-    expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     const res2 = await t.gql(UPSERT_ZONE, { input: { id: 'ok', name: ' ' } });
-    expect(res2.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(res2.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
   it('filters sensors by zone, kind and status', async () => {
@@ -122,9 +122,9 @@ describe.each(TARGETS)('registry on %s', (target) => {
     }
     expect(seen).toEqual(['h-1', 'new-1', 't-0', 't-1', 't-2', 't-3', 't-4']);
     const bad = await t.gql(`{ sensors(after: "???") { totalCount } }`);
-    expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     const tooMany = await t.gql(`{ sensors(first: 100000) { totalCount } }`);
-    expect(tooMany.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(tooMany.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
   it('resolves zones with sensors and stats', async () => {
@@ -158,7 +158,7 @@ describe.each(TARGETS)('registry on %s', (target) => {
 
   it('gives validation errors a code and masks nothing the client needs', async () => {
     const res = await t.gql(`{ sensors { nodes { nope } } }`);
-    expect(res.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(res.errors![0].message).toMatch(/nope/);
+    expect(res.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors![0]!.message).toMatch(/nope/);
   });
 });

@@ -15,9 +15,11 @@ function unsupportedFields(model: string): Map<string, string> {
   const text = readFileSync(`${root}prisma/schema.prisma`, 'utf8');
   const block = new RegExp(`model ${model} \\{([^}]*)\\}`).exec(text)?.[1] ?? '';
   const out = new Map<string, string>();
-  for (const m of block.matchAll(/^\s*(\w+)\s+Unsupported\("([^"]+)"\)\??([^\n]*)$/gm)) {
-    const mapped = /@map\("([^"]+)"\)/.exec(m[3] ?? '')?.[1];
-    out.set(mapped ?? m[1], m[2]);
+  for (const [, field = '', type = '', rest = ''] of block.matchAll(
+    /^\s*(\w+)\s+Unsupported\("([^"]+)"\)\??([^\n]*)$/gm,
+  )) {
+    const mapped = /@map\("([^"]+)"\)/.exec(rest)?.[1];
+    out.set(mapped ?? field, type);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// graphql/single-coercion.ts leans on Mercurius internals: it blanks the POSTed
+// compat/single-coercion.ts leans on Mercurius internals: it blanks the POSTed
 // body's variables so Mercurius skips its own graphql-js variable check, and hands
 // them back in the preExecution hook. If a Mercurius upgrade changes either step, the
 // variables are coerced twice again (a sixth of the ingest CPU) or not at all: this

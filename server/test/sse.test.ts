@@ -108,7 +108,7 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
       id: 'e1',
       trust: { status: expect.any(String) },
     });
-    expect(tickets.next()[0].data.ticketUpdated).toEqual({ kind: 'OUT_OF_RANGE', status: 'OPEN' });
+    expect(tickets.next()[0]!.data.ticketUpdated).toEqual({ kind: 'OUT_OF_RANGE', status: 'OPEN' });
     expect(dashboard.next().at(-1)!.data.dashboardUpdated).toEqual({ sensorCount: 1 });
     for (const s of streams) expect(s.events.every((e) => e.event === 'next')).toBe(true);
     await Promise.all(streams.map((s) => s.close()));
@@ -121,12 +121,12 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
       body: JSON.stringify({ query: '{ zones { id } }' }),
     });
     expect(query.status).toBe(400);
-    expect(((await query.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/POST \/graphql/);
+    expect(((await query.json()) as { errors: { message: string }[] }).errors[0]!.message).toMatch(/POST \/graphql/);
     // graphql-sse reports a subscription that does not validate inside the stream, then completes it.
     const bad = await openStream(url, 'subscription { nope }');
     await vi.waitFor(() => expect(bad.ended()).toBe(true), { timeout: 5_000 });
     expect(bad.events.map((e) => e.event)).toEqual(['next', 'complete']);
-    expect(JSON.parse(bad.events[0].data)).toMatchObject({
+    expect(JSON.parse(bad.events[0]!.data)).toMatchObject({
       errors: [{ message: expect.stringMatching(/Cannot query field "nope"/) }],
     });
   });
@@ -152,7 +152,7 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
       await viewer.close();
       const integrator = await openStream(base, query, await create('INTEGRATOR'));
       await vi.waitFor(() => expect(integrator.ended()).toBe(true), { timeout: 5_000 });
-      expect(JSON.parse(integrator.events[0].data)).toMatchObject({ errors: [{ extensions: { code: 'FORBIDDEN' } }] });
+      expect(JSON.parse(integrator.events[0]!.data)).toMatchObject({ errors: [{ extensions: { code: 'FORBIDDEN' } }] });
     } finally {
       await keyed.close();
     }

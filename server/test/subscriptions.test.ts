@@ -145,7 +145,7 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
     // Spacing on the server: each summary is computed (generatedAt) at least one
     // interval after the previous push was delivered.
     const computedAt = dash.items.map((i) => Date.parse(i.dashboardUpdated.generatedAt));
-    for (let i = 1; i < computedAt.length; i++) expect(computedAt[i] - computedAt[i - 1]).toBeGreaterThanOrEqual(299);
+    for (let i = 1; i < computedAt.length; i++) expect(computedAt[i]! - computedAt[i - 1]!).toBeGreaterThanOrEqual(299);
     expect(dash.items.at(-1)!.dashboardUpdated.sensorCount).toBe(total);
     dash.dispose();
   });

@@ -6,6 +6,7 @@ import { publishTicketUpdates } from '../src/modules/tickets/ticket-automation.j
 import type { TrustChange } from '../src/modules/trust/trust-changes.js';
 import type { FaultKind, Severity, TrustStatus } from '../src/trust/types.js';
 import { TARGETS } from './support/databases.js';
+import { first } from './support/narrow.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
@@ -107,7 +108,7 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     const payloads = await apply(
       change('s1', T0 + 11 * MIN, [stuck], { before: ['STUCK'], status: 'DEGRADED', score: 40 }),
     );
-    const [ticket] = await tickets('s1');
+    const ticket = first(await tickets('s1'), 'a ticket');
     expect(payloads).toEqual([{ ticketId: ticket.id, sensorId: 's1', zoneId: 'z1' }]);
     expect(ticket).toMatchObject({
       kind: 'STUCK',
@@ -129,7 +130,7 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
 
   it('opens at once for strong evidence (OUT_OF_RANGE) when trust is low', async () => {
     await apply(change('s3', T0, [{ kind: 'OUT_OF_RANGE', since: T0, severity: 'HIGH' }]));
-    const [ticket] = await tickets('s3');
+    const ticket = first(await tickets('s3'), 'a ticket');
     expect(ticket).toMatchObject({ kind: 'OUT_OF_RANGE', status: 'OPEN', severity: 'HIGH' });
   });
 
@@ -144,29 +145,29 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     const all = await tickets('s3');
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ occurrences: 2, severity: 'CRITICAL' });
-    expect(all[0].lastSeenAt!.getTime()).toBe(T0 + 120 * MIN);
-    expect(eventTypes(all[0])).toEqual(['opened', 'repeated', 'escalated']);
-    expect(all[0].events[2].note).toMatch(/^HIGH → CRITICAL/);
+    expect(all[0]!.lastSeenAt!.getTime()).toBe(T0 + 120 * MIN);
+    expect(eventTypes(all[0]!)).toEqual(['opened', 'repeated', 'escalated']);
+    expect(all[0]!.events[2]!.note).toMatch(/^HIGH → CRITICAL/);
   });
 
   it('keeps a ticket open through a short recovery (relapse) and resolves it after the keep-open period', async () => {
     const noise = { kind: 'NOISE' as const, since: T0 - 20 * MIN };
     await apply(change('s4', T0, [noise]));
     await apply(change('s4', T0 + 10 * MIN, [], { before: ['NOISE'] }));
-    let [ticket] = await tickets('s4');
+    let ticket = first(await tickets('s4'), 'a ticket');
     expect(ticket.recoveredAt!.getTime()).toBe(T0 + 10 * MIN);
     expect(only('s4', await sweep(T0 + 30 * MIN))).toEqual([]);
     // Back before the keep-open period ran out: same ticket, not resolved.
     await apply(change('s4', T0 + 35 * MIN, [{ ...noise, since: T0 + 35 * MIN }], { before: [] }));
     await sweep(T0 + 60 * MIN);
-    [ticket] = await tickets('s4');
+    ticket = first(await tickets('s4'), 'a ticket');
     expect(ticket).toMatchObject({ status: 'OPEN', recoveredAt: null, occurrences: 2 });
     // Recovery that lasts.
     await apply(change('s4', T0 + 70 * MIN, [], { before: ['NOISE'] }));
     expect(only('s4', await sweep(T0 + 99 * MIN))).toEqual([]);
     const before = published.length;
     const swept = only('s4', await sweep(T0 + 100 * MIN));
-    [ticket] = await tickets('s4');
+    ticket = first(await tickets('s4'), 'a ticket');
     expect(swept).toEqual([{ ticketId: ticket.id, sensorId: 's4', zoneId: 'z1' }]);
     expect(only('s4', published.slice(before))).toEqual(swept);
     expect(ticket).toMatchObject({ status: 'RESOLVED', resolvedBy: 'automation' });
@@ -178,7 +179,7 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
   });
 
   it('reopens the same ticket on a relapse within the reopen window, and opens a new one after it', async () => {
-    const [resolved] = await tickets('s4');
+    const resolved = first(await tickets('s4'), 'a ticket');
     const relapseAt = T0 + 130 * MIN; // 30 min after auto-resolution
     await apply(change('s4', relapseAt, [{ kind: 'NOISE', since: relapseAt - 15 * MIN }]));
     let all = await tickets('s4');
@@ -190,7 +191,7 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
       resolvedBy: null,
       occurrences: 3,
     });
-    expect(eventTypes(all[0]).at(-1)).toBe('reopened');
+    expect(eventTypes(all[0]!).at(-1)).toBe('reopened');
     // Recover and resolve again, then relapse long after the window: a fresh ticket.
     await apply(change('s4', relapseAt + MIN, [], { before: ['NOISE'] }));
     await sweep(relapseAt + 40 * MIN);
@@ -198,12 +199,12 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     await apply(change('s4', late, [{ kind: 'NOISE', since: late - 15 * MIN }]));
     all = await tickets('s4');
     expect(all.map((x) => x.status)).toEqual(['RESOLVED', 'OPEN']);
-    expect(all[1].id).not.toBe(resolved.id);
+    expect(all[1]!.id).not.toBe(resolved.id);
   });
 
   it('never overwrites a severity chosen by a person, and notes the suggestion once', async () => {
     await apply(change('s5', T0, [{ kind: 'OFFLINE', since: T0 - 5 * MIN, severity: 'HIGH' }], { status: 'OFFLINE' }));
-    const [opened] = await tickets('s5');
+    const opened = first(await tickets('s5'), 'a ticket');
     clock = T0 + MIN;
     const set = await t.gql(
       `mutation($id: ID!) { setTicketSeverity(id: $id, severity: LOW, note: "planned outage") { severity } }`,
@@ -219,17 +220,17 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
       );
     }
     await sweep(T0 + 5 * 3600_000);
-    const [ticket] = await tickets('s5');
+    const ticket = first(await tickets('s5'), 'a ticket');
     expect(ticket).toMatchObject({ severity: 'LOW', severityManual: true });
     expect(eventTypes(ticket)).toEqual(['opened', 'severity_set', 'escalation_withheld']);
-    expect(ticket.events[2].note).toBe(
+    expect(ticket.events[2]!.note).toBe(
       'Automation would raise the severity to HIGH; LOW was chosen by a person and is kept',
     );
   });
 
   it('leaves a resolved-by-hand ticket resolved while the same episode goes on', async () => {
     await apply(change('s6', T0, [{ kind: 'DRIFT', since: T0 - 30 * MIN }]));
-    const [opened] = await tickets('s6');
+    const opened = first(await tickets('s6'), 'a ticket');
     clock = T0 + MIN;
     await t.gql(`mutation($id: ID!) { resolveTicket(id: $id, note: "recalibrated") { status } }`, { id: opened.id });
     for (const m of [5, 10]) {
@@ -237,19 +238,19 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     }
     const all = await tickets('s6');
     expect(all).toHaveLength(1);
-    expect(all[0].status).toBe('RESOLVED');
-    expect(eventTypes(all[0])).toEqual(['opened', 'resolved', 'condition_persists']);
+    expect(all[0]!.status).toBe('RESOLVED');
+    expect(eventTypes(all[0]!)).toEqual(['opened', 'resolved', 'condition_persists']);
   });
 
   it('notes, but does not act on, the recovery of a ticket a person has taken', async () => {
     await apply(change('s7', T0, [{ kind: 'GAP', since: T0 - 30 * MIN }]));
-    const [opened] = await tickets('s7');
+    const opened = first(await tickets('s7'), 'a ticket');
     clock = T0;
     await t.gql(`mutation($id: ID!) { acknowledgeTicket(id: $id) { status } }`, { id: opened.id });
     await apply(change('s7', T0 + MIN, [], { before: ['GAP'] }));
     await sweep(T0 + 60 * MIN);
     await sweep(T0 + 70 * MIN);
-    const [ticket] = await tickets('s7');
+    const ticket = first(await tickets('s7'), 'a ticket');
     expect(ticket.status).toBe('ACKNOWLEDGED');
     expect(eventTypes(ticket)).toEqual(['opened', 'acknowledged', 'recovering', 'recovered']);
   });
@@ -259,12 +260,12 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     await apply(
       change('s8', T0, [{ kind: 'CLOCK', since: T0 - 15 * MIN, severity: 'LOW' }], { status: 'DEGRADED', score: 40 }),
     );
-    expect((await tickets('s8'))[0].severity).toBe('LOW');
+    expect((await tickets('s8'))[0]!.severity).toBe('LOW');
     await sweep(T0 + 59 * MIN);
-    expect((await tickets('s8'))[0].severity).toBe('LOW');
+    expect((await tickets('s8'))[0]!.severity).toBe('LOW');
     await sweep(T0 + 61 * MIN);
     await sweep(T0 + 62 * MIN);
-    const [ticket] = await tickets('s8');
+    const ticket = first(await tickets('s8'), 'a ticket');
     expect(ticket.severity).toBe('MEDIUM');
     expect(eventTypes(ticket)).toEqual(['opened', 'escalated']);
   });

@@ -29,7 +29,7 @@ describe.each(TARGETS)('tickets board API on %s', (target) => {
         data.push({
           sensorId: id,
           kind,
-          severity: SEVERITIES[(i + k) % 4],
+          severity: SEVERITIES[(i + k) % 4]!,
           title: `${kind} on ${id}`,
           openedAt: at,
           updatedAt: new Date(at.getTime() + ((i * 7 + k) % 13) * 1000),

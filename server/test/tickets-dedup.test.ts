@@ -6,6 +6,7 @@ import type { TrustChange } from '../src/modules/trust/trust-changes.js';
 import type { FaultKind } from '../src/trust/types.js';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { first } from './support/narrow.js';
 
 const AT = Date.parse('2026-11-28T10:00:00.000Z');
 
@@ -68,16 +69,16 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
   it('opens exactly one ticket when 24 transactions report the same new fault at once', async () => {
     const apps = second ? [t.app, second.app] : [t.app];
     const results = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => report(apps[i % apps.length], [fault('d1', 'STUCK', AT + i)])),
+      Array.from({ length: 24 }, (_, i) => report(apps[i % apps.length]!, [fault('d1', 'STUCK', AT + i)])),
     );
     const tickets = await openTickets('d1');
     expect(tickets).toHaveLength(1);
-    expect(tickets[0].occurrences).toBe(24);
-    const types = tickets[0].events.map((e) => e.type).sort();
+    expect(tickets[0]!.occurrences).toBe(24);
+    const types = tickets[0]!.events.map((e) => e.type).sort();
     expect(types.filter((x) => x === 'opened')).toHaveLength(1);
     expect(types.filter((x) => x === 'repeated')).toHaveLength(23);
     // Every transaction reports the one ticket it touched.
-    expect(new Set(results.flat().map((p) => p.ticketId))).toEqual(new Set([tickets[0].id]));
+    expect(new Set(results.flat().map((p) => p.ticketId))).toEqual(new Set([tickets[0]!.id]));
   });
 
   it('keeps one ticket per kind when concurrent batches mix sensors and kinds', async () => {
@@ -87,11 +88,12 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
       Array.from({ length: 18 }, (_, i) => {
         // Different orders per batch: the lock order must not deadlock.
         const changes = (i % 2 ? ['d2', 'd3'] : ['d3', 'd2']).map((s) => {
-          const c = fault(s, kinds[0], AT + i);
-          c.verdict.reasons = kinds.map((k) => ({ ...c.verdict.reasons[0], kind: k }));
+          const c = fault(s, kinds[0]!, AT + i);
+          const reason = first(c.verdict.reasons, 'a reason');
+          c.verdict.reasons = kinds.map((k) => ({ ...reason, kind: k }));
           return c;
         });
-        return report(apps[i % apps.length], changes);
+        return report(apps[i % apps.length]!, changes);
       }),
     );
     for (const sensorId of ['d2', 'd3']) {
@@ -107,22 +109,22 @@ describe.each(TARGETS)('ticket dedup on %s', (target) => {
 
   it('reopens one ticket, never two, when concurrent batches report a relapse', async () => {
     await report(t.app, [fault('d4', 'OUT_OF_RANGE', Date.now() - 60_000)]);
-    const [ticket] = await openTickets('d4');
+    const ticket = first(await openTickets('d4'), 'a ticket');
     await t.gql(`mutation($id: ID!) { resolveTicket(id: $id) { status } }`, { id: ticket.id });
     // A relapse: the condition started after the (manual) resolution; OUT_OF_RANGE needs no pending period.
     const later = Date.now() + 60_000;
     const apps = second ? [t.app, second.app] : [t.app];
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) => report(apps[i % apps.length], [fault('d4', 'OUT_OF_RANGE', later + i, 0)])),
+      Array.from({ length: 12 }, (_, i) => report(apps[i % apps.length]!, [fault('d4', 'OUT_OF_RANGE', later + i, 0)])),
     );
     const all = await t.app.db.prisma.ticket.findMany({ where: { sensorId: 'd4' }, include: { events: true } });
     expect(all).toHaveLength(1);
-    expect(all[0].status).toBe('OPEN');
-    expect(all[0].events.filter((e) => e.type === 'reopened')).toHaveLength(1);
+    expect(all[0]!.status).toBe('OPEN');
+    expect(all[0]!.events.filter((e) => e.type === 'reopened')).toHaveLength(1);
   });
 
   it('is enforced by the database: a second unresolved row for a sensor and kind is rejected', async () => {
-    const [existing] = await openTickets('d1');
+    const existing = first(await openTickets('d1'), 'a ticket');
     await expect(
       t.app.db.prisma.ticket.create({
         data: { sensorId: 'd1', kind: existing.kind, severity: 'LOW', title: 'duplicate' },

@@ -179,8 +179,8 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
     // 9 tickets, several sharing an openedAt (one automation batch opens many at once).
     for (let i = 0; i < 9; i++) {
       const at = new Date(base + Math.floor(i / 3) * 60_000);
-      const sensorId = ['l1', 'l2', 'l3'][i % 3];
-      const kind = (['STUCK', 'NOISE', 'SPIKE'] as const)[Math.floor(i / 3)];
+      const sensorId = ['l1', 'l2', 'l3'][i % 3]!;
+      const kind = (['STUCK', 'NOISE', 'SPIKE'] as const)[Math.floor(i / 3)]!;
       rows.push(
         await t.app.db.prisma.ticket.create({
           data: {
@@ -229,6 +229,6 @@ describe.each(TARGETS)('ticket lifecycle on %s', (target) => {
     expect(filtered.data!.high.totalCount).toBe(4);
 
     const bad = await t.gql(`{ tickets(after: "not-a-cursor") { totalCount } }`);
-    expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { first } from './support/narrow.js';
 
 const MIN = 60_000;
 const NOW = Date.parse('2026-11-28T12:00:00.000Z');
@@ -72,10 +73,10 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     const end = NOW - 3 * 24 * 60 * MIN;
     const all: Reading[] = [];
     for (let k = 0; k < 600; k++)
-      for (let i = 0; i < ids.length; i++) {
+      for (const [i, sensorId] of ids.entries()) {
         const ts = end - (600 - k) * MIN;
         all.push({
-          sensorId: ids[i],
+          sensorId,
           timestamp: new Date(ts).toISOString(),
           value: ambient(ts) + 0.3 * i + wobble(i, k),
         });
@@ -98,7 +99,10 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     }
     clock = NOW + 85 * MIN;
     await t.gql(`mutation { evaluateTrust }`);
-    const [live] = (await sensors(t, 'imp-0')).filter((s) => s.id === 'imp-0');
+    const live = first(
+      (await sensors(t, 'imp-0')).filter((s) => s.id === 'imp-0'),
+      'sensor imp-0',
+    );
     expect(live.trust.status).toBe('OFFLINE');
     expect(live.trust.reasons).toEqual([{ kind: 'OFFLINE', severity: 'HIGH', active: true, advisory: false }]);
     expect(live.tickets).toEqual([{ kind: 'OFFLINE', status: 'OPEN' }]);
@@ -116,11 +120,11 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     const start = end - 240 * MIN;
     const all: Reading[] = [];
     for (let k = 0; k < 480; k++)
-      for (let i = 0; i < ids.length; i++) {
+      for (const [i, sensorId] of ids.entries()) {
         const ts = start + k * 30_000 + i * 700;
         const drift = i === 3 && ts > start + 120 * MIN ? ((ts - start - 120 * MIN) / (60 * MIN)) * 3 : 0;
         all.push({
-          sensorId: ids[i],
+          sensorId,
           timestamp: new Date(ts).toISOString(),
           value: ambient(ts) + 0.4 * i + wobble(i, k) + drift,
         });
@@ -144,7 +148,7 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     for (const dt of [0, 30_000, 60_000]) {
       clock = NOW + 200 * MIN + dt;
       await t.gql(`mutation { evaluateTrust }`);
-      const [s] = await sensors(t, 'new-0');
+      const s = first(await sensors(t, 'new-0'), 'sensor new-0');
       expect(s.trust.reasons).toEqual([]);
       expect(s.tickets).toEqual([]);
     }
@@ -168,7 +172,7 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     const bad = await t.gql(
       `mutation { upsertSensor(input: { id: "rbe-x", name: "x", kind: "t", heartbeatSeconds: 10, expectedIntervalSeconds: 60 }) { id } }`,
     );
-    expect(bad.errors?.[0].message).toMatch(/heartbeatSeconds/);
+    expect(bad.errors?.[0]!.message).toMatch(/heartbeatSeconds/);
     const start = NOW + 250 * MIN;
     // changes every few minutes for an hour, then quiet
     const rs: Reading[] = [];
@@ -178,11 +182,11 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
     await post(rs);
     clock = start + 57 * MIN + 11 * MIN;
     await t.gql(`mutation { evaluateTrust }`);
-    let [s] = await sensors(t, 'rbe-0');
+    let s = first(await sensors(t, 'rbe-0'), 'sensor rbe-0');
     expect(s.trust.status).not.toBe('OFFLINE');
     clock = start + 57 * MIN + 17 * MIN;
     await t.gql(`mutation { evaluateTrust }`);
-    [s] = await sensors(t, 'rbe-0');
+    s = first(await sensors(t, 'rbe-0'), 'sensor rbe-0');
     expect(s.trust.status).toBe('OFFLINE');
   });
 
@@ -211,7 +215,7 @@ describe.each(TARGETS)('trust does not depend on how data arrives, on %s', (targ
       // first, so commits are out of order by up to uploaders - 1 intervals.
       for (let g = 0; g < batches.length; g += uploaders) {
         const group = batches.slice(g, g + uploaders);
-        clock = group[group.length - 1].ts + 3000;
+        clock = group[group.length - 1]!.ts + 3000;
         await Promise.all(group.reverse().map((b) => post(b.readings)));
         if ((g / uploaders) % 5 === 4) await t.gql(`mutation { evaluateTrust }`);
       }

@@ -41,7 +41,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
             await t.app.db.transaction(async (tx) => {
               await tx.$executeRaw`
                 INSERT INTO reading (sensor_id, ts, value)
-                SELECT s, to_timestamp(${Date.parse(readings[0].timestamp)}::float8 / 1000.0), v
+                SELECT s, to_timestamp(${Date.parse(readings[0]!.timestamp)}::float8 / 1000.0), v
                   FROM unnest(${sensors}::text[], ${readings.map((r) => r.value)}::float8[]) AS u(s, v)`;
               await new Promise((r) => setTimeout(r, 30 + ((u * 7) % 40)));
             });

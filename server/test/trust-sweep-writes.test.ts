@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { entry, first } from './support/narrow.js';
 
 const T0 = Date.parse('2026-11-28T00:00:00.000Z');
 const MIN = 60_000;
@@ -29,12 +30,12 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     const rows = await t.app.db.prisma.$queryRaw<
       { es: string }[]
     >`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = ${sensorId}`;
-    return (JSON.parse(rows[0].es) as { dJ: number }).dJ;
+    return (JSON.parse(rows[0]!.es) as { dJ: number }).dJ;
   };
   /** …and the one this instance's cached engine state has judged. */
   const cachedJudged = (sensorId: string) => {
     const cache = t.app.services.engineStates;
-    const [version] = cache.versions([sensorId]);
+    const version = first(cache.versions([sensorId]), 'a cached version');
     const state = cache.take(sensorId, version)!;
     cache.put(sensorId, version, state);
     return state.dJ;
@@ -76,7 +77,7 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     await t.app.services.trust.evaluate(null, now);
     const after = await versions();
     for (const id of ['w0', 'w1', 'w2', 'w3']) expect(after[id], id).toBe(before[id]);
-    expect(after.w4).toBe(before.w4 + 1);
+    expect(after.w4).toBe(entry(before, 'w4') + 1);
     const silent = await t.gql(`{ sensor(id: "w4") { trust { status reasons { kind } } } }`);
     expect(silent.data!.sensor.trust).toMatchObject({ status: 'OFFLINE', reasons: [{ kind: 'OFFLINE' }] });
   });
@@ -117,7 +118,7 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     now = new Date(now.getTime() + 30_000);
     await t.app.services.trust.evaluate(null, now);
     const after = await versions();
-    for (const id of SENSORS) expect(after[id], id).toBe(before[id] + 1);
+    for (const id of SENSORS) expect(after[id], id).toBe(before[id]! + 1);
     expect(await judged('w1')).toBe(cachedJudged('w1'));
   });
 });

@@ -88,7 +88,7 @@ describe.each(TARGETS)('trust shell on %s', (target) => {
     // Event time: history points carry the readings' timestamps, not the server clock.
     for (const p of whole.trustHistory) {
       expect(Date.parse(p.at)).toBeGreaterThanOrEqual(T0);
-      expect(Date.parse(p.at)).toBeLessThanOrEqual(readings[299].ts);
+      expect(Date.parse(p.at)).toBeLessThanOrEqual(readings[299]!.ts);
     }
   });
 

@@ -162,9 +162,10 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
 }
 
 function applyParsers(result: Results<unknown>, parsers: Record<number, Parser>, arrayRows: boolean): void {
-  const columns = result.fields
-    .map((f, index) => ({ index, name: f.name, typeId: f.dataTypeID, parse: parsers[f.dataTypeID] }))
-    .filter((c) => c.parse !== undefined);
+  const columns = result.fields.flatMap((f, index) => {
+    const parse = parsers[f.dataTypeID];
+    return parse ? [{ index, name: f.name, typeId: f.dataTypeID, parse }] : [];
+  });
   if (columns.length === 0) return;
   for (const row of result.rows as Record<string | number, unknown>[]) {
     for (const c of columns) {

@@ -20,8 +20,7 @@ const compiled = new WeakMap<TemplateStringsArray, string>();
 export function toParameterizedSql(strings: TemplateStringsArray): string {
   let text = compiled.get(strings);
   if (text === undefined) {
-    text = strings[0];
-    for (let i = 1; i < strings.length; i++) text += `$${i}${strings[i]}`;
+    text = strings.reduce((sql, part, i) => (i === 0 ? part : `${sql}$${i}${part}`), '');
     compiled.set(strings, text);
   }
   return text;

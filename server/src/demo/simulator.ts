@@ -65,6 +65,7 @@ export function startDemo(options: DemoOptions): { stop(): void } {
     const healthy = sensors.filter((s) => !episodes.has(s.id));
     const sensor = healthy[Math.floor(random() * healthy.length)];
     const kind = DEMO_FAULT_KINDS[Math.floor(random() * DEMO_FAULT_KINDS.length)];
+    if (!sensor || !kind) return;
     const duration = 60_000 + Math.floor(random() * 120_000);
     episodes.set(sensor.id, { sensorId: sensor.id, kind, startMs: now, endMs: now + duration });
     log.info(`demo: injecting ${kind} on ${sensor.id} for ${Math.round(duration / 1000)} s`);

@@ -39,6 +39,6 @@ export function quietClientErrors(log: FastifyBaseLogger): void {
     const codes = errors.map(
       (e) => e.extensions?.code ?? e.originalError?.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
     );
-    log.info({ codes }, `refused on a WebSocket: ${String(errors[0].message).slice(0, 300)}`);
+    log.info({ codes }, `refused on a WebSocket: ${String(errors[0]?.message).slice(0, 300)}`);
   };
 }

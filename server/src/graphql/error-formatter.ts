@@ -3,12 +3,14 @@
 // refused as such keep their HTTP status (400, 413, 415, 429); anything else is
 // logged with its stack and masked, carrying the request id its log line has.
 import type { FastifyBaseLogger } from 'fastify';
-import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
+import { isGraphQLError } from '../compat/graphql-js.js';
+import { defaultStatusCode, wrappedValidationErrors } from '../compat/mercurius.js';
+import type { installSingleCoercion } from '../compat/single-coercion.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
 import { isClientError } from './errors.js';
 import { cutMessage, requestFault } from './request-errors.js';
-import type { installSingleCoercion } from './single-coercion.js';
 
 type Coercion = ReturnType<typeof installSingleCoercion>;
 
@@ -16,7 +18,7 @@ type Coercion = ReturnType<typeof installSingleCoercion>;
 function innerCode(err: Error): string {
   if (/^Syntax Error/.test(err.message)) return 'GRAPHQL_PARSE_FAILED';
   // Fastify's schema check of the body (no query, query not a string) or unparsable variables.
-  if (err.name !== 'GraphQLError') return 'BAD_REQUEST';
+  if (!isGraphQLError(err)) return 'BAD_REQUEST';
   return 'GRAPHQL_VALIDATION_FAILED';
 }
 
@@ -24,8 +26,7 @@ function innerCode(err: Error): string {
 function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: string): GraphQLFormattedError {
   const original = err.originalError;
   if (err.extensions?.code) return { ...err.toJSON(), message: cutMessage(err.message) };
-  // By name too: Mercurius' graphql-js may be another copy of the module than ours (vitest).
-  if (!original || original instanceof GraphQLError || original.name === 'GraphQLError' || isClientError(original)) {
+  if (!original || isGraphQLError(original) || isClientError(original)) {
     // Parse and validation errors from graphql-js carry no code of their own.
     const code = /^Syntax Error/.test(err.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
     return { ...err.toJSON(), message: cutMessage(err.message), extensions: { ...err.extensions, code } };
@@ -60,7 +61,8 @@ export function formatErrors(
   const all = execution.errors ?? [];
   // Fastify's own refusals (body too large, broken JSON, wrong content type, rate limit)
   // reach here through Mercurius' error handler: keep their status, give them a code.
-  const fault = all.length === 1 ? requestFault(all[0].originalError) : null;
+  const [only] = all;
+  const fault = only && all.length === 1 ? requestFault(only.originalError) : null;
   if (fault) {
     log.info({ code: fault.code, status: fault.status }, fault.message);
     return {
@@ -70,9 +72,9 @@ export function formatErrors(
   }
   const errors = all.flatMap((err): GraphQLFormattedError[] => {
     // Mercurius wraps all validation errors of a request in one error.
-    const inner = (err.originalError as { errors?: unknown } | undefined)?.errors;
-    if (Array.isArray(inner)) {
-      return inner.map((e: GraphQLError) => ({
+    const inner = wrappedValidationErrors(err);
+    if (inner) {
+      return inner.map((e) => ({
         message: cutMessage(e.message),
         locations: e.locations,
         extensions: { ...e.extensions, code: e.extensions?.code ?? innerCode(e) },
@@ -81,8 +83,9 @@ export function formatErrors(
     return [toClientError(err, log, requestId)];
   });
   const clientErrors = errors.filter((e) => e.extensions?.code !== 'INTERNAL_SERVER_ERROR');
-  if (clientErrors.length > 0) {
-    log.info({ codes: clientErrors.map((e) => e.extensions?.code) }, cutMessage(clientErrors[0].message));
+  const [firstClientError] = clientErrors;
+  if (firstClientError) {
+    log.info({ codes: clientErrors.map((e) => e.extensions?.code) }, cutMessage(firstClientError.message));
   }
   // No data and no error tied to a field: the request itself was refused (its variables).
   const refused = execution.data === undefined && errors.length > 0 && all.every((e) => !e.path);
@@ -91,13 +94,8 @@ export function formatErrors(
     const variableErrors = coercion.variableErrors(ctx)?.map((e) => ({ ...e, message: cutMessage(e.message) }));
     return { statusCode: internal ? 500 : 400, response: { data: null, errors: variableErrors ?? errors } };
   }
-  let statusCode = 200;
   // Nothing answered because the database is away: 503, so clients and balancers retry.
   const unavailable = errors.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE');
-  if (!execution.data && unavailable) statusCode = 503;
-  else if (!execution.data) {
-    const own = (all[0]?.originalError as { statusCode?: unknown } | undefined)?.statusCode;
-    statusCode = execution.statusCode ?? (all.length === 1 && typeof own === 'number' ? own : 200);
-  }
+  const statusCode = !execution.data && unavailable ? 503 : defaultStatusCode(execution);
   return { statusCode, response: { data: execution.data ?? null, errors } };
 }

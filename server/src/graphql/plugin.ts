@@ -14,7 +14,7 @@ import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
 import { quietClientErrors } from './client-error-logs.js';
 import { formatErrors } from './error-formatter.js';
 import { checkTokenLimit, limitErrors, noSubscriptionOverHttpRule, queryLimitRules } from './query-limits.js';
-import { installSingleCoercion } from './single-coercion.js';
+import { installSingleCoercion } from '../compat/single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { projectPath } from '../project-paths.js';
 
@@ -58,7 +58,7 @@ export default fp<GraphQLPluginOptions>(
       resolvers: buildResolvers() as never,
       loaders: buildLoaders() as never,
       // Compiled queries (graphql-jit) from a document's second use; they coerce the
-      // variables, once (single-coercion.ts).
+      // variables, once (compat/single-coercion.ts).
       jit: 1,
       // Mercurius' own GraphiQL loads React and GraphiQL from a CDN; ours is built with the web app.
       graphiql: false,
@@ -103,10 +103,10 @@ export default fp<GraphQLPluginOptions>(
     // Subscriptions over the socket skip Mercurius' validation rules: the same limits here.
     app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));
     app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
-      const errors = limitErrors(schema, document, limitRules);
-      if (errors.length > 0) {
-        throw new mercurius.ErrorWithProps(errors[0].message, {
-          code: errors[0].extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
+      const [error] = limitErrors(schema, document, limitRules);
+      if (error) {
+        throw new mercurius.ErrorWithProps(error.message, {
+          code: error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED',
         });
       }
     });

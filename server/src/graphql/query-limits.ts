@@ -9,7 +9,6 @@
 // Mercurius validates a document once per query text and caches the verdict, so
 // the rules never see variables: every variable counts as its worst case (a
 // variable first/last as the largest page, @skip/@include as included).
-import { createRequire } from 'node:module';
 import type {
   DocumentNode,
   FieldNode,
@@ -20,14 +19,13 @@ import type {
 } from 'graphql';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import mercurius from 'mercurius';
+import { getComplexity, graphql, maxAliasesRule, maxDepthRule } from '../compat/graphql-js.js';
 import type { LimitSettings } from '../config.js';
 import { MAX_READINGS_PER_QUERY } from '../modules/readings/readings-repository.js';
 import { FAULT_KINDS } from '../trust/types.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 
-// The CommonJS copies, as Mercurius loads graphql-js: the schema and documents the
-// rules receive come from that copy, and graphql-js refuses to mix copies outside production.
-const require = createRequire(import.meta.url);
+// The CommonJS copies, as Mercurius loads graphql-js (compat/graphql-js.ts).
 const {
   GraphQLError,
   getNamedType,
@@ -43,12 +41,7 @@ const {
   typeFromAST,
   validate,
   visit,
-} = require('graphql') as typeof import('graphql');
-const { getComplexity } = require('graphql-query-complexity') as typeof import('graphql-query-complexity');
-const { maxAliasesRule } =
-  require('@escape.tech/graphql-armor-max-aliases') as typeof import('@escape.tech/graphql-armor-max-aliases');
-const { maxDepthRule } =
-  require('@escape.tech/graphql-armor-max-depth') as typeof import('@escape.tech/graphql-armor-max-depth');
+} = graphql;
 
 /** Expected sizes of lists that take no first/last; the rest count QUERY_LIST_SIZE. */
 const LIST_SIZES: Record<string, number> = {

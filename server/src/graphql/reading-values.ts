@@ -4,17 +4,14 @@
 // would refuse a null before any resolver runs, and a custom scalar would break the
 // contract). A string such as "NaN" in the request's variables would still fail
 // graphql-js' Float coercion and sink the whole batch with a 400, so before the
-// variables are coerced (single-coercion.ts hands them over) every ReadingInput
+// variables are coerced (compat/single-coercion.ts hands them over) every ReadingInput
 // variable's non-number `value` is set aside and replaced by null; the resolver puts
 // the original back and the ingest service reports it as INVALID_VALUE with the rest
 // of the batch stored. JSON has no NaN or Infinity, so every number that arrives
 // here is finite. Inline literals (`value: "NaN"` in the query text) are still
 // validated as Float by graphql-js.
 import type { DocumentNode, GraphQLResolveInfo, OperationDefinitionNode, TypeNode } from 'graphql';
-import { createRequire } from 'node:module';
-
-// graphql-js as Mercurius loads it (see single-coercion.ts).
-const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+import { graphql } from '../compat/graphql-js.js';
 
 const READING_INPUT = 'ReadingInput';
 

@@ -2,6 +2,8 @@
 // limits, Mercurius' own request checks) are the client's fault: they keep their
 // 4xx status and get a code, are logged at info without a stack, and echo at
 // most MAX_MESSAGE characters of whatever the client sent.
+import { isGraphQLError } from '../compat/graphql-js.js';
+
 const MAX_MESSAGE = 300;
 
 export function cutMessage(message: string): string {
@@ -30,7 +32,7 @@ const BY_STATUS: Record<number, string> = {
 export function requestFault(original: unknown): { status: number; code: string; message: string } | null {
   if (!original || typeof original !== 'object') return null;
   const err = original as { statusCode?: unknown; code?: unknown; message?: unknown; errors?: unknown; name?: unknown };
-  if (Array.isArray(err.errors) || err.name === 'GraphQLError') return null; // GraphQL's own, reported per error
+  if (Array.isArray(err.errors) || isGraphQLError(original)) return null; // GraphQL's own, reported per error
   if ((original as { extensions?: unknown }).extensions) return null; // ErrorWithProps: carries its code
   const status = typeof err.statusCode === 'number' ? err.statusCode : null;
   if (status === null || status < 400 || status >= 500) return null;

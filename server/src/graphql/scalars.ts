@@ -5,6 +5,7 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 // several times cheaper than a regular expression plus Date's own parser. It is
 // also stricter (rejects 2026-02-30).
 
+/** Days per month, January first (February of a common year); indexed by month - 1 once 1 <= month <= 12. */
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function digits(s: string, at: number, count: number): number {
@@ -31,7 +32,8 @@ export function parseIsoWithOffset(s: string): number {
   if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59)
     return NaN;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return NaN;
+  const days = DAYS_IN_MONTH[month - 1];
+  if (days === undefined || day > days + (leap ? 1 : 0)) return NaN;
   let i = 16;
   let second = 0;
   let millis = 0;

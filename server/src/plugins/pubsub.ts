@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { Redis as RedisClient } from 'ioredis';
 import mqemitter, { type MQEmitter } from 'mqemitter';
+import { redisEmitterInternals } from '../compat/mqemitter-redis.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 
 declare module 'fastify' {
@@ -30,17 +31,15 @@ export default fp<PubSubPluginOptions>(
     if (options.redisUrl) {
       const { default: redisEmitter } = await import('mqemitter-redis');
       const redis = redisEmitter({ connectionString: options.redisUrl });
+      const internals = redisEmitterInternals(redis);
       // Without a listener a Redis hiccup would be an unhandled 'error' and kill the process.
-      (redis as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: unknown) =>
-        app.log.warn({ err }, 'pub/sub Redis error'),
-      );
+      internals.state.on('error', (err: unknown) => app.log.warn({ err }, 'pub/sub Redis error'));
       emitter = redis;
       // Subscribing while ioredis still runs its ready check (INFO) puts the
       // connection in subscriber mode mid-check and the check fails: the first
       // instance to start then never received anything. Wait for both connections.
-      const conns = redis as unknown as { subConn: RedisClient; pubConn: RedisClient };
       const ready = await Promise.race([
-        Promise.all([whenReady(conns.subConn), whenReady(conns.pubConn)]).then(() => true),
+        Promise.all([whenReady(internals.subConn), whenReady(internals.pubConn)]).then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), READY_TIMEOUT_MS).unref()),
       ]);
       if (!ready) app.log.warn('Redis pub/sub not ready yet; events flow once it answers');

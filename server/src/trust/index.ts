@@ -12,7 +12,7 @@ export {
   type TrustThresholds,
 } from './config.js';
 export { initialTrustState, restoreTrustState, type TrustState } from './state.js';
-export { INITIAL_SCORE } from './verdict.js';
+export { INITIAL_SCORE, statusName } from './verdict.js';
 export { observe, type StepObserver, type TrustOutcome } from './observe.js';
 export { advanceDrift, driftBacklog, DRIFT_BACKLOG_LIMIT, sweepFleet } from './sweep.js';
 

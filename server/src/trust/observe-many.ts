@@ -34,66 +34,79 @@ const SLICE_WINDOWS = 4;
  * A sensor whose evaluation throws is left out from then on and reported as `{ error }`.
  */
 export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOutcome[] {
-  // Non-finite timestamps cannot be placed in event time (observe skips them anyway).
-  const samples = items.map((x) =>
-    x.samples.every((r) => Number.isFinite(r.ts)) ? x.samples : x.samples.filter((r) => Number.isFinite(r.ts)),
+  const work = items.map(
+    (
+      x,
+    ): {
+      x: SensorBatch;
+      samples: ReadingSample[];
+      before: number;
+      points: TrustPointData[];
+      failed: boolean;
+      error: unknown;
+      pos: number;
+    } => ({
+      x,
+      // Non-finite timestamps cannot be placed in event time (observe skips them anyway).
+      samples: x.samples.every((r) => Number.isFinite(r.ts))
+        ? x.samples
+        : x.samples.filter((r) => Number.isFinite(r.ts)),
+      before: signature(x.state),
+      points: [],
+      failed: false,
+      error: undefined,
+      pos: 0,
+    }),
   );
-  const before = items.map((x) => signature(x.state));
-  const points: TrustPointData[][] = items.map(() => []);
-  const errors: unknown[] = items.map(() => undefined);
-  const failed = items.map(() => false);
-  const pos = items.map(() => 0);
   let sliceMs = Infinity;
   for (const { profile } of items)
     sliceMs = Math.min(sliceMs, SLICE_WINDOWS * thresholdsFor(config, profile.kind).driftWindowMinutes * 60_000);
   let sliced = false;
   for (;;) {
     let first = Infinity;
-    items.forEach((_, i) => {
-      const next = samples[i][pos[i]];
-      if (!failed[i] && next && next.ts < first) first = next.ts;
-    });
+    for (const w of work) {
+      const next = w.samples[w.pos];
+      if (!w.failed && next && next.ts < first) first = next.ts;
+    }
     if (!Number.isFinite(first)) break;
     const cut = (Math.floor(first / sliceMs) + 1) * sliceMs;
     let more = false;
-    items.forEach((x, i) => {
-      if (failed[i]) return;
-      const own = samples[i];
-      const from = pos[i];
+    for (const w of work) {
+      if (w.failed) continue;
+      const own = w.samples;
+      const from = w.pos;
       let to = from;
-      while (to < own.length && own[to].ts < cut) to++;
+      while ((own[to]?.ts ?? Infinity) < cut) to++;
       if (to < own.length) more = true;
-      if (to === from) return;
-      pos[i] = to;
+      if (to === from) continue;
+      w.pos = to;
       try {
         const slice = from === 0 && to === own.length ? own : own.slice(from, to);
-        observeInto(x.state, x.profile, slice, x.now, config, points[i], x.onStep);
+        observeInto(w.x.state, w.x.profile, slice, w.x.now, config, w.points, w.x.onStep);
       } catch (error) {
-        failed[i] = true;
-        errors[i] = error;
+        w.failed = true;
+        w.error = error;
       }
-    });
+    }
     // More event time to come in this batch (an import): judge the windows closed so far.
     if (more || sliced) {
       sliced = true;
-      const at: number[] = [];
-      items.forEach((x, i) => {
-        if (!failed[i] && x.profile.zoneId !== null) at.push(i);
-      });
+      const judged = work.filter((w) => !w.failed && w.x.profile.zoneId !== null);
+      // advanceDrift returns one outcome per entry, in order
       const outs = advanceDrift(
-        at.map((i) => items[i]),
+        judged.map((w) => w.x),
         config,
       );
-      outs.forEach((o, k) => points[at[k]].push(...o.points));
+      judged.forEach((w, k) => w.points.push(...(outs[k]?.points ?? [])));
     }
   }
-  return items.map((x, i) => {
-    if (failed[i]) return { error: errors[i] };
+  return work.map(({ x, failed, error, points, before }): BatchOutcome => {
+    if (failed) return { error };
     return {
       state: x.state,
       verdict: buildVerdict(x.state),
-      points: points[i],
-      changed: signature(x.state) !== before[i],
+      points,
+      changed: signature(x.state) !== before,
     };
   });
 }

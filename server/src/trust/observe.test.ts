@@ -17,7 +17,9 @@ const cfg = DEFAULT_TRUST_CONFIG;
 /** Feed one reading at a time (as a slow integrator would) and return every verdict. */
 function feed(readings: ReadingSample[], profile = profileOf(), state: TrustState = initialTrustState()) {
   const verdicts = readings.map((r) => observe(state, profile, [r], r.ts + 2000, cfg).verdict);
-  return { state, verdicts, last: verdicts[verdicts.length - 1] };
+  const last = verdicts.at(-1);
+  if (!last) throw new Error('feed needs at least one reading');
+  return { state, verdicts, last };
 }
 
 /** Kinds of the active reasons. */
@@ -33,8 +35,8 @@ describe('observe: a sensor with no data', () => {
   it('stays UNKNOWN for the first 4 readings, then becomes HEALTHY', () => {
     const { verdicts, state } = feed(healthySignal({ count: 6 }));
     expect(verdicts.slice(0, 4).map((v) => v.status)).toEqual(['UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN']);
-    expect(verdicts[4].status).toBe('HEALTHY');
-    expect(lastReadingAt(state)).toBe(healthySignal({ count: 6 })[5].ts);
+    expect(verdicts[4]!.status).toBe('HEALTHY');
+    expect(lastReadingAt(state)).toBe(healthySignal({ count: 6 })[5]!.ts);
   });
 });
 
@@ -66,14 +68,14 @@ describe('OUT_OF_RANGE is flagged on the first such reading', () => {
         state,
         profile,
         continueWith(warm, 1, () => c.value),
-        warm[99].ts + MIN,
+        warm[99]!.ts + MIN,
         cfg,
       );
       const oor = out.verdict.reasons.find((r) => r.kind === 'OUT_OF_RANGE');
       expect(Boolean(oor)).toBe(c.flagged);
       if (c.text) {
         expect(oor!.message).toContain(c.text);
-        expect(oor!.since).toBe(warm[99].ts + MIN);
+        expect(oor!.since).toBe(warm[99]!.ts + MIN);
         expect(out.verdict.status).not.toBe('HEALTHY');
         expect(out.changed).toBe(true);
       }
@@ -114,7 +116,7 @@ describe('STUCK', () => {
       const warm = healthySignal({ count: 600, noise: c.noise, quantum: c.quantum || undefined });
       const { state, last } = feed(warm);
       expect(last.reasons).toEqual([]);
-      const frozen = warm[warm.length - 1].value;
+      const frozen = warm[warm.length - 1]!.value;
       const { verdicts } = feed(
         continueWith(warm, 20, () => frozen),
         profileOf(),
@@ -123,7 +125,7 @@ describe('STUCK', () => {
       const first = verdicts.findIndex((v) => kinds(v).includes('STUCK'));
       expect(first).toBeGreaterThanOrEqual(0);
       expect(first).toBeLessThan(20);
-      expect(verdicts[first].reasons.find((r) => r.kind === 'STUCK')!.message).toMatch(
+      expect(verdicts[first]!.reasons.find((r) => r.kind === 'STUCK')!.message).toMatch(
         /^flat at [\d.]+ °C for \d+ readings \/ \d+ min$/,
       );
     });
@@ -134,17 +136,17 @@ describe('STUCK', () => {
     const stuck = continueWith(warm, 60, () => 22);
     feed(stuck, profileOf(), state);
     expect(verdictOf(state).status).toBe('FAULTY');
-    const moving = healthySignal({ count: 400, seed: 9, start: stuck[59].ts + MIN });
+    const moving = healthySignal({ count: 400, seed: 9, start: stuck[59]!.ts + MIN });
     const { verdicts } = feed(moving, profileOf(), state);
-    expect(kinds(verdicts[30])).not.toContain('STUCK');
-    expect(verdicts[30].status).not.toBe('HEALTHY');
+    expect(kinds(verdicts[30]!)).not.toContain('STUCK');
+    expect(verdicts[30]!.status).not.toBe('HEALTHY');
     // while held by hysteresis it says what it recovers from
-    const recovering = verdicts[30].reasons.find((r) => r.kind === 'STUCK')!;
+    const recovering = verdicts[30]!.reasons.find((r) => r.kind === 'STUCK')!;
     expect(recovering).toMatchObject({ active: false, severity: 'HIGH' });
-    expect(recovering.clearedAt).toBeGreaterThan(stuck[59].ts);
+    expect(recovering.clearedAt).toBeGreaterThan(stuck[59]!.ts);
     expect(recovering.message).toMatch(/^flat at 22 °C/);
-    expect(verdicts[399].status).toBe('HEALTHY');
-    expect(verdicts[399].reasons).toEqual([]);
+    expect(verdicts[399]!.status).toBe('HEALTHY');
+    expect(verdicts[399]!.reasons).toEqual([]);
   });
 });
 
@@ -185,7 +187,7 @@ describe('healthy signals stay healthy (seeded property tests)', () => {
         });
         let bad = 0;
         for (let i = 0; i < rs.length; i += 7) {
-          const out = observe(state, profile, rs.slice(i, i + 7), rs[Math.min(i + 6, rs.length - 1)].ts + 1000, cfg);
+          const out = observe(state, profile, rs.slice(i, i + 7), rs[Math.min(i + 6, rs.length - 1)]!.ts + 1000, cfg);
           if (out.verdict.reasons.length > 0 || (i > 10 && out.verdict.status !== 'HEALTHY')) bad++;
         }
         expect(bad).toBe(0);
@@ -198,7 +200,7 @@ describe('CLOCK and late readings', () => {
   it('a timestamp more than 60 s ahead of the server clock is CLOCK', () => {
     const warm = healthySignal({ count: 100 });
     const { state } = feed(warm);
-    const ts = warm[99].ts + MIN;
+    const ts = warm[99]!.ts + MIN;
     const out = observe(state, profileOf(), [{ ts: ts + 120_000, value: 21 }], ts, cfg);
     expect(out.verdict.reasons.find((r) => r.kind === 'CLOCK')?.message).toBe(
       'timestamp 2 min ahead of the server clock',
@@ -209,13 +211,13 @@ describe('CLOCK and late readings', () => {
     const a = feed(warm).state;
     const b = feed(warm).state;
     const late = [
-      { ts: warm[195].ts + 10, value: 99 },
-      { ts: warm[100].ts, value: -30 },
+      { ts: warm[195]!.ts + 10, value: 99 },
+      { ts: warm[100]!.ts, value: -30 },
     ];
-    const out = observe(b, profileOf(), late, warm[199].ts + 2000, cfg);
+    const out = observe(b, profileOf(), late, warm[199]!.ts + 2000, cfg);
     expect(b.late).toBe(2);
     expect(kinds(out.verdict)).toEqual(['CLOCK']);
-    expect(out.verdict.reasons[0].message).toMatch(
+    expect(out.verdict.reasons[0]!.message).toMatch(
       /^reading (99|100) min older than the newest already seen \(2 out of order so far\)$/,
     );
     // Only bookkeeping differs: the late count, completeness (a late reading is still an arrival),
@@ -246,7 +248,7 @@ describe('hysteresis', () => {
     const rs = continueWith(warm, 400, (i) => (i % 40 === 39 ? 999 : 21 + 0.1 * Math.sin(i / 3)));
     const { verdicts } = feed(rs, profileOf(), state);
     let changes = 0;
-    for (let i = 1; i < verdicts.length; i++) if (verdicts[i].status !== verdicts[i - 1].status) changes++;
+    for (let i = 1; i < verdicts.length; i++) if (verdicts[i]!.status !== verdicts[i - 1]!.status) changes++;
     expect(verdicts.filter((v) => kinds(v).includes('OUT_OF_RANGE')).length).toBeGreaterThan(0);
     expect(changes).toBeLessThanOrEqual(2);
   });

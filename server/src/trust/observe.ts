@@ -55,7 +55,10 @@ function countArrival(s: TrustState, th: TrustThresholds, t: number, expMs: numb
     for (let j = Math.max(s.gB + 1, b - GAP_BUCKETS + 1); j <= b; j++) s.gC[j % GAP_BUCKETS] = 0;
     s.gB = b;
   }
-  if (b > s.gB - GAP_BUCKETS) s.gC[b % GAP_BUCKETS]++;
+  if (b > s.gB - GAP_BUCKETS) {
+    const i = b % GAP_BUCKETS;
+    s.gC[i] = (s.gC[i] ?? 0) + 1;
+  }
 }
 
 /**
@@ -73,7 +76,8 @@ function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number)
   if (done <= s.gJ) return;
   const firstFull = Math.floor(s.firstTs / bMs) + 1;
   const oldest = s.gB - GAP_BUCKETS + 1;
-  const count = (j: number) => (j > s.gB ? 0 : s.gC[j % GAP_BUCKETS]);
+  // a bucket with no count recorded had no arrivals
+  const count = (j: number) => (j > s.gB ? 0 : (s.gC[j % GAP_BUCKETS] ?? 0));
   const active = s.ra[K_GAP] > 0 && (s.rf[K_GAP] & RF_ADVISORY) === 0;
   for (let j = Math.max(s.gJ + 1, firstFull, oldest); j <= done; j++) {
     if (active) continue;
@@ -121,8 +125,9 @@ function addToWindow(s: TrustState, th: TrustThresholds, ts: number, x: number):
     }
     s.wB = w;
   } else if (w <= s.wB - DRIFT_WINDOWS) return;
-  s.wS[w % DRIFT_WINDOWS] += x;
-  s.wC[w % DRIFT_WINDOWS]++;
+  const i = w % DRIFT_WINDOWS;
+  s.wS[i] = (s.wS[i] ?? 0) + x;
+  s.wC[i] = (s.wC[i] ?? 0) + 1;
 }
 
 /** The observed interval is steadily another one than configured (faster, or slower and not a whole multiple). */
@@ -254,10 +259,10 @@ function step(
   const hi = p.maxValue;
   if ((lo !== null && x < lo) || (hi !== null && x > hi)) {
     const e = K_OOR * EV;
-    if (s.ra[K_OOR] === 0) s.e[e + 2] = 0;
+    const count = (s.ra[K_OOR] === 0 ? 0 : (s.e[e + 2] ?? 0)) + 1;
     s.e[e] = x;
     s.e[e + 1] = hi !== null && x > hi ? hi : (lo as number);
-    const count = ++s.e[e + 2];
+    s.e[e + 2] = count;
     raise(s, K_OOR, count >= 10 ? SEV_CRITICAL : SEV_HIGH, ts);
     addEvidence(s, th, 0, severityWeight(th, maxSeverity(s)));
     settle(s, th, ts, points, true);
@@ -314,7 +319,7 @@ function step(
       // Two readings agree on a new level: a step, not a spike. Shift the window onto it
       // (keeping its spread) and let the pending reading count as accepted.
       const shift = s.pendVal - s.med;
-      for (let i = 0; i < BUF; i++) s.buf[i] += shift;
+      s.buf = s.buf.map((v) => v + shift);
       s.med += shift;
       s.prev = s.pendVal;
       s.run = 1;
@@ -446,8 +451,7 @@ export function observeInto(
   s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
   const expMs = s.exp * 1000;
   const before = signature(s);
-  for (let i = 0; i < readings.length; i++) {
-    const r = readings[i];
+  for (const r of readings) {
     // Non-finite input cannot be judged and must never reach the persisted state.
     if (!Number.isFinite(r.ts) || !Number.isFinite(r.value)) continue;
     step(s, profile, th, r.ts, r.value, r.receivedAt ?? now, expMs, points);

@@ -15,9 +15,9 @@ function live(profile: SensorProfile, rs: ReadingSample[], until: number): { sta
   let i = 0;
   for (let t = T0 + MIN; t <= until; t += MIN) {
     const batch: ReadingSample[] = [];
-    while (i < rs.length && rs[i].ts + 2000 <= t) batch.push(rs[i++]);
+    while (i < rs.length && rs[i]!.ts + 2000 <= t) batch.push(rs[i++]!);
     if (batch.length) observe(state, profile, batch, t, cfg);
-    log.push(sweepFleet([{ profile, state }], t, cfg)[0].verdict);
+    log.push(sweepFleet([{ profile, state }], t, cfg)[0]!.verdict);
   }
   return { state, log };
 }
@@ -55,7 +55,7 @@ describe('healthy reporting patterns', () => {
     expect(log.slice(30).filter(flagged)).toEqual([]);
     // and silence beyond the heartbeat is OFFLINE
     const { state } = live(profile, rs, T0 + 12 * H);
-    const after = sweepFleet([{ profile, state }], (state.seenTs as number) + 17 * MIN, cfg)[0].verdict;
+    const after = sweepFleet([{ profile, state }], (state.seenTs as number) + 17 * MIN, cfg)[0]!.verdict;
     expect(after.status).toBe('OFFLINE');
   });
 
@@ -67,8 +67,8 @@ describe('healthy reporting patterns', () => {
     }));
     const { log } = live(profileOf(), rs, T0 + 12 * H);
     expect(log.filter(flagged)).toEqual([]);
-    expect(log[log.length - 1].status).toBe('HEALTHY');
-    expect(log[log.length - 1].reasons).toMatchObject([
+    expect(log[log.length - 1]!.status).toBe('HEALTHY');
+    expect(log[log.length - 1]!.reasons).toMatchObject([
       { kind: 'CLOCK', severity: 'LOW', advisory: true, message: 'reports every 10 s, not every 60 s as configured' },
     ]);
   });

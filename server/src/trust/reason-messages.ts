@@ -1,7 +1,7 @@
 // Reason messages: the evidence in numbers and the sensor's unit, built only when a verdict is
 // read (never per reading) from the EV numbers each detector keeps in the state.
-import { EV, type TrustState } from './state.js';
-import { FAULT_KINDS } from './types.js';
+import { evidenceOf, type TrustState } from './state.js';
+import { FAULT_KINDS, type KindSlot } from './types.js';
 
 function num(x: number): string {
   const a = Math.abs(x);
@@ -16,12 +16,10 @@ function dur(ms: number): string {
   return `${num(Math.round(sec / 360) / 10)} h`;
 }
 
-export function message(s: TrustState, k: number): string {
+export function message(s: TrustState, k: KindSlot): string {
   const u = s.unit ? ` ${s.unit}` : '';
   const q = (x: number) => `${num(x)}${u}`;
-  const e0 = s.e[k * EV];
-  const e1 = s.e[k * EV + 1];
-  const e2 = s.e[k * EV + 2];
+  const [e0, e1, e2] = evidenceOf(s, k);
   const kind = FAULT_KINDS[k];
   switch (kind) {
     case 'OUT_OF_RANGE':

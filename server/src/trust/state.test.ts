@@ -81,11 +81,11 @@ describe('state persistence', () => {
   }
 
   it('feeding in two halves equals feeding at once', () => {
-    const rs = eventfulSignal(7).filter((r, i, all) => i === 0 || r.ts > all[i - 1].ts);
-    const whole = observe(initialTrustState(), profile, rs, rs[rs.length - 1].ts + 1000, cfg);
+    const rs = eventfulSignal(7).filter((r, i, all) => i === 0 || r.ts > all[i - 1]!.ts);
+    const whole = observe(initialTrustState(), profile, rs, rs[rs.length - 1]!.ts + 1000, cfg);
     const s = initialTrustState();
-    const first = observe(s, profile, rs.slice(0, 1234), rs[rs.length - 1].ts + 1000, cfg);
-    const second = observe(roundTrip(first.state), profile, rs.slice(1234), rs[rs.length - 1].ts + 1000, cfg);
+    const first = observe(s, profile, rs.slice(0, 1234), rs[rs.length - 1]!.ts + 1000, cfg);
+    const second = observe(roundTrip(first.state), profile, rs.slice(1234), rs[rs.length - 1]!.ts + 1000, cfg);
     expect(second.verdict).toEqual(whole.verdict);
     expect([...first.points, ...second.points]).toEqual(whole.points);
     expect(roundTrip(second.state)).toEqual(roundTrip(whole.state));
@@ -103,7 +103,7 @@ describe('state persistence', () => {
     expect(s.v).toBe(STATE_VERSION);
     expect(Math.max(...sizes)).toBeLessThan(2000);
     // bounded: no growth with the number of readings (once the DRIFT window ring has filled)
-    expect(sizes[sizes.length - 1]).toBeLessThan(sizes[Math.floor(sizes.length / 2)] + 300);
+    expect(sizes[sizes.length - 1]).toBeLessThan(sizes[Math.floor(sizes.length / 2)]! + 300);
   });
 
   it('never lets non-finite input into the state', () => {
@@ -134,7 +134,7 @@ describe('trust history points', () => {
       points.push(...out.points);
       // a chart of the points agrees with the score shown beside it
       if (points.length > 0 && out.verdict.status !== 'UNKNOWN') {
-        const last = points[points.length - 1];
+        const last = points[points.length - 1]!;
         expect(Math.abs(last.score - out.verdict.score)).toBeLessThan(2);
         expect(last.status).toBe(out.verdict.status);
       }
@@ -143,9 +143,9 @@ describe('trust history points', () => {
     expect(statuses).toContain('HEALTHY');
     expect(statuses).toContain('FAULTY');
     for (let i = 1; i < points.length; i++) {
-      if (points[i].status !== points[i - 1].status) continue;
-      const moved = Math.abs(points[i].score - points[i - 1].score);
-      expect(moved >= 2 || (moved >= 0.5 && points[i].at - points[i - 1].at >= 5 * MIN)).toBe(true);
+      if (points[i]!.status !== points[i - 1]!.status) continue;
+      const moved = Math.abs(points[i]!.score - points[i - 1]!.score);
+      expect(moved >= 2 || (moved >= 0.5 && points[i]!.at - points[i - 1]!.at >= 5 * MIN)).toBe(true);
     }
   });
 });
@@ -169,14 +169,14 @@ describe('restoreTrustState', () => {
       expect([v.status, v.score]).toEqual(['FAULTY', 43]);
       // and it keeps working: healthy readings move it on from where it was, not from scratch
       const more = healthySignal({ count: 20, start: (s.lastTs as number) + MIN, seed: 9 });
-      const out = observe(s, profile, more, more[more.length - 1].ts + 1000, cfg);
+      const out = observe(s, profile, more, more[more.length - 1]!.ts + 1000, cfg);
       expect(out.state.n).toBe(320);
       expect(out.verdict.status).not.toBe('UNKNOWN');
     });
   }
 
   it('pads per-kind arrays stored before a kind was appended', () => {
-    const s = roundTrip(initialTrustState()) as unknown as Record<string, unknown[]>;
+    const s = roundTrip(initialTrustState()) as unknown as { ra: unknown[]; e: unknown[] };
     s.ra = s.ra.slice(0, -1);
     s.e = s.e.slice(0, -3);
     const r = restoreTrustState(s);

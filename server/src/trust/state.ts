@@ -1,12 +1,16 @@
 // Per-sensor engine state: plain JSON data (numbers, arrays, null, one string) that
 // the data layer stores as jsonb and hands back. Field names are short because
 // 10,000s of these are persisted; each is documented here.
-import { FAULT_KINDS, type FaultKind } from './types.js';
+import { FAULT_KINDS, type FaultKind, type KindSlot, type PerKind } from './types.js';
 
 /** Reason slot of a fault kind: its index in FAULT_KINDS (the one list of kinds). */
-export function kindSlot(kind: FaultKind): number {
-  return FAULT_KINDS.indexOf(kind);
+export function kindSlot(kind: FaultKind): KindSlot {
+  // indexOf of a member of FAULT_KINDS is one of its indices, which is what KindSlot lists.
+  return FAULT_KINDS.indexOf(kind) as KindSlot;
 }
+
+/** Every reason slot, in FAULT_KINDS order (loops over kinds iterate this, never 0..n by hand). */
+export const KIND_SLOTS: readonly KindSlot[] = FAULT_KINDS.map((kind) => kindSlot(kind));
 
 /** Reason slots, derived from FAULT_KINDS (never hard-coded). */
 export const K_OOR = kindSlot('OUT_OF_RANGE');
@@ -119,16 +123,16 @@ export type TrustState = {
   up: number;
   offAt: number | null;
   /** per reason: severity slot (0 = inactive), since (event ms), clean-reading counter */
-  ra: number[];
-  rs: (number | null)[];
-  rc: number[];
+  ra: PerKind<number>;
+  rs: PerKind<number | null>;
+  rc: PerKind<number>;
   /** per reason: EV evidence numbers for its message */
   e: number[];
   /** per reason: flag bits (RF_ADVISORY) */
-  rf: number[];
+  rf: PerKind<number>;
   /** per reason, while the sensor recovers: event time it cleared (null: not recovering from it) and its last severity */
-  cz: (number | null)[];
-  cv: number[];
+  cz: PerKind<number | null>;
+  cv: PerKind<number>;
   /** 1 when the newest in-order reading arrived within the lateness bound of its timestamp (live), 0 for history */
   live: number;
   /** completeness judged in event time: newest judged bucket, learned normal completeness, buckets learned */
@@ -149,6 +153,17 @@ export type TrustState = {
 };
 
 const zeros = (len: number): number[] => new Array<number>(len).fill(0);
+/** One `value` per fault kind (map keeps the length, so the tuple type holds). */
+const perKind = <T>(value: T): PerKind<T> => FAULT_KINDS.map(() => value) as PerKind<T>;
+
+/** Reason k's EV evidence numbers, for its message. */
+export function evidenceOf(s: TrustState, k: KindSlot): [number, number, number] {
+  const i = k * EV;
+  const [e0, e1, e2] = [s.e[i], s.e[i + 1], s.e[i + 2]];
+  // restoreTrustState checks every array's length, so this only trips on a hand-built state.
+  if (e0 === undefined || e1 === undefined || e2 === undefined) throw new RangeError(`no evidence for slot ${k}`);
+  return [e0, e1, e2];
+}
 
 export function initialTrustState(): TrustState {
   return {
@@ -198,13 +213,13 @@ export function initialTrustState(): TrustState {
     st: S_UNKNOWN,
     up: 0,
     offAt: null,
-    ra: zeros(KIND_COUNT),
-    rs: new Array<number | null>(KIND_COUNT).fill(null),
-    rc: zeros(KIND_COUNT),
+    ra: perKind(0),
+    rs: perKind(null),
+    rc: perKind(0),
     e: zeros(KIND_COUNT * EV),
-    rf: zeros(KIND_COUNT),
-    cz: new Array<number | null>(KIND_COUNT).fill(null),
-    cv: zeros(KIND_COUNT),
+    rf: perKind(0),
+    cz: perKind(null),
+    cv: perKind(0),
     live: 1,
     gJ: -1,
     gN: 1,
@@ -231,9 +246,9 @@ const UPGRADES: Record<number, (old: Stored) => Stored> = {
   1: (old) => ({
     ...old,
     v: 2,
-    rf: zeros(KIND_COUNT),
-    cz: new Array<number | null>(KIND_COUNT).fill(null),
-    cv: zeros(KIND_COUNT),
+    rf: perKind(0),
+    cz: perKind(null),
+    cv: perKind(0),
     live: 1,
     // buckets up to the newest one counted so far count as judged: no re-judging of old data
     gJ: typeof old.gB === 'number' ? old.gB : -1,
@@ -269,12 +284,9 @@ const NULLABLE_PER_KIND = new Set(['rs', 'cz']);
 export function restoreTrustState(raw: unknown): TrustState {
   if (typeof raw !== 'object' || raw === null) return initialTrustState();
   let r = raw as Stored;
-  let v = r.v;
-  while (typeof v === 'number' && v < STATE_VERSION && UPGRADES[v]) {
-    r = UPGRADES[v](r);
-    v = r.v;
-  }
-  if (v !== STATE_VERSION) return initialTrustState();
+  const upgradeFrom = (v: unknown) => (typeof v === 'number' && v < STATE_VERSION ? UPGRADES[v] : undefined);
+  for (let up = upgradeFrom(r.v); up; up = upgradeFrom(r.v)) r = up(r);
+  if (r.v !== STATE_VERSION) return initialTrustState();
   const fresh = initialTrustState();
   const out = fresh as unknown as Stored;
   for (const key of Object.keys(out)) {

@@ -30,7 +30,7 @@ function runZone(opts: {
   for (let m = 0; m < opts.minutes; m++) {
     const ambient = 21 + 2 * Math.sin((2 * Math.PI * m) / 1440) + 0.3 * Math.sin(m / 97);
     entries.forEach((e, i) => {
-      let v: number | null = ambient + offsets[i] + 0.08 * rng.gauss();
+      let v: number | null = ambient + offsets[i]! + 0.08 * rng.gauss();
       if (opts.fault) v = opts.fault(i, m, v);
       if (v !== null) observe(e.state, e.profile, [{ ts: T0 + m * MIN + i * 500, value: v }], T0 + m * MIN + 5000, cfg);
     });
@@ -49,7 +49,7 @@ function runZone(opts: {
 describe('sweepFleet', () => {
   it('returns one outcome per entry, in order, and is quiet for a healthy zone with per-sensor offsets', () => {
     const { log } = runZone({ sensors: 5, minutes: 1800 });
-    expect(log[log.length - 1].statuses).toEqual(['HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY']);
+    expect(log[log.length - 1]!.statuses).toEqual(['HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY']);
     expect(log.every((l) => l.kinds.every((k) => k.length === 0))).toBe(true);
   });
 
@@ -63,13 +63,13 @@ describe('sweepFleet', () => {
     const first = log.findIndex((l) => l.statuses[2] === 'OFFLINE');
     expect(first).toBeGreaterThan(silentFrom);
     expect(first - silentFrom).toBeLessThanOrEqual(3 + 1);
-    expect(log[649].kinds[2]).toEqual(['OFFLINE']);
-    expect(log[649].statuses[2]).toBe('OFFLINE');
-    expect(log[650].statuses[2]).not.toBe('OFFLINE');
-    expect(log[650].kinds[2]).not.toContain('OFFLINE');
+    expect(log[649]!.kinds[2]).toEqual(['OFFLINE']);
+    expect(log[649]!.statuses[2]).toBe('OFFLINE');
+    expect(log[650]!.statuses[2]).not.toBe('OFFLINE');
+    expect(log[650]!.kinds[2]).not.toContain('OFFLINE');
     // back DEGRADED: it says what it recovers from
-    expect(log[650].statuses[2]).toBe('DEGRADED');
-    expect(log[650].recovering[2]).toEqual(['OFFLINE']);
+    expect(log[650]!.statuses[2]).toBe('DEGRADED');
+    expect(log[650]!.recovering[2]).toEqual(['OFFLINE']);
   });
 
   it('flags GAP when half the expected readings are missing', () => {
@@ -79,13 +79,13 @@ describe('sweepFleet', () => {
       minutes: 900,
       fault: (i, m, v) => (i === 1 && m >= 400 && rng.next() < 0.5 ? null : v),
     });
-    expect(log[399].kinds[1]).toEqual([]);
-    const gap = log.findIndex((l) => l.kinds[1].includes('GAP'));
+    expect(log[399]!.kinds[1]).toEqual([]);
+    const gap = log.findIndex((l) => l.kinds[1]!.includes('GAP'));
     expect(gap).toBeGreaterThan(400);
-    const msg = sweepFleet(entries, T0 + 900 * MIN, cfg)[1].verdict.reasons.find((r) => r.kind === 'GAP')!.message;
+    const msg = sweepFleet(entries, T0 + 900 * MIN, cfg)[1]!.verdict.reasons.find((r) => r.kind === 'GAP')!.message;
     expect(msg).toMatch(/^received \d+ of \d+ expected readings \(\d+ %\) in the last \d+ min/);
     // well below its own normal: it leaves HEALTHY
-    expect(log[899].statuses[1]).toBe('DEGRADED');
+    expect(log[899]!.statuses[1]).toBe('DEGRADED');
   });
 
   it('a sensor that has always been lossy carries a LOW advisory and stays HEALTHY', () => {
@@ -96,8 +96,8 @@ describe('sweepFleet', () => {
       fault: (i, _m, v) => (i === 1 && rng.next() < 0.45 ? null : v),
     });
     // after its first hour (learning its normal completeness): never more than the advisory
-    expect(log.slice(100).every((l) => l.kinds[1].length === 0 || l.kinds[1].join() === 'GAP')).toBe(true);
-    const last = sweepFleet(entries, T0 + 900 * MIN, cfg)[1].verdict;
+    expect(log.slice(100).every((l) => l.kinds[1]!.length === 0 || l.kinds[1]!.join() === 'GAP')).toBe(true);
+    const last = sweepFleet(entries, T0 + 900 * MIN, cfg)[1]!.verdict;
     expect(last.status).toBe('HEALTHY');
     expect(last.reasons).toMatchObject([{ kind: 'GAP', severity: 'LOW', advisory: true }]);
     expect(log.slice(100).every((l) => l.statuses[1] === 'HEALTHY')).toBe(true);
@@ -117,7 +117,7 @@ describe('sweepFleet', () => {
       cfg,
     );
     for (const at of [now, now + 30_000, now + 60_000]) {
-      const v = sweepFleet([e], at, cfg)[0].verdict;
+      const v = sweepFleet([e], at, cfg)[0]!.verdict;
       expect(v.reasons).toEqual([]);
     }
   });
@@ -133,12 +133,13 @@ describe('sweepFleet', () => {
     // the same shape streamed live, then silent for 10 min
     for (const r of rs(now - 10 * MIN)) observe(live.state, live.profile, [r], r.ts + 2000, cfg);
     const [h, l] = sweepFleet([history, live], now, cfg);
+    if (!h || !l) throw new Error('sweepFleet returns one outcome per entry');
     expect(h.verdict.status).toBe('OFFLINE');
     expect(h.verdict.reasons).toMatchObject([{ kind: 'OFFLINE', severity: 'LOW', advisory: true, active: true }]);
     expect(l.verdict.status).toBe('OFFLINE');
     expect(l.verdict.reasons).toMatchObject([{ kind: 'OFFLINE', severity: 'HIGH', advisory: false }]);
     // history reports no reputation loss while it stays silent
-    const later = sweepFleet([history], now + 60 * MIN, cfg)[0];
+    const later = sweepFleet([history], now + 60 * MIN, cfg)[0]!;
     expect(later.verdict.score).toBe(h.verdict.score);
   });
 
@@ -148,11 +149,11 @@ describe('sweepFleet', () => {
       minutes: 1800,
       fault: (i, m, v) => (i === 3 && m >= 900 ? v + ((m - 900) / 60) * 0.3 : v),
     });
-    const first = log.findIndex((l) => l.kinds[3].includes('DRIFT'));
+    const first = log.findIndex((l) => l.kinds[3]!.includes('DRIFT'));
     expect(first).toBeGreaterThan(900);
     expect(first).toBeLessThan(900 + 8 * 60);
-    for (const i of [0, 1, 2, 4]) expect(log.every((l) => !l.kinds[i].includes('DRIFT'))).toBe(true);
-    const drift = sweepFleet(entries, T0 + 1800 * MIN, cfg)[3].verdict.reasons.find((r) => r.kind === 'DRIFT')!;
+    for (const i of [0, 1, 2, 4]) expect(log.every((l) => !l.kinds[i]!.includes('DRIFT'))).toBe(true);
+    const drift = sweepFleet(entries, T0 + 1800 * MIN, cfg)[3]!.verdict.reasons.find((r) => r.kind === 'DRIFT')!;
     expect(drift.message).toMatch(
       /^[\d.]+ °C above the median of 4 peers \(after its learned offset of [+-][\d.]+ °C\)$/,
     );
@@ -173,16 +174,16 @@ describe('sweepFleet', () => {
     // The departing sensor: material when the departure starts being timed, and while DRIFT is raised.
     const timing = log.findIndex((l, m) => m >= 900 && l.material[3]);
     expect(timing).toBeGreaterThan(900);
-    const raised = log.findIndex((l) => l.kinds[3].includes('DRIFT'));
+    const raised = log.findIndex((l) => l.kinds[3]!.includes('DRIFT'));
     expect(timing).toBeLessThan(raised);
     expect(log.slice(raised).every((l) => l.material[3])).toBe(true);
     // A silent sensor: material every sweep from its second missed interval until it reports again.
-    for (let m = 1702; m < 1720; m++) expect(log[m].material[1]).toBe(true);
+    for (let m = 1702; m < 1720; m++) expect(log[m]!.material[1]).toBe(true);
     // Back: the outage was OFFLINE, not GAP too (GAP starts over after a silence); then quiet.
-    expect(log[1721].kinds[1]).toEqual([]);
-    expect(log[1721].statuses[1]).not.toBe('OFFLINE');
-    expect(log[1790].kinds[1]).toEqual([]);
-    expect(log[1790].material[1]).toBe(false);
+    expect(log[1721]!.kinds[1]).toEqual([]);
+    expect(log[1721]!.statuses[1]).not.toBe('OFFLINE');
+    expect(log[1790]!.kinds[1]).toEqual([]);
+    expect(log[1790]!.material[1]).toBe(false);
   });
 
   it('cannot judge DRIFT with fewer than 3 peers', () => {
@@ -200,8 +201,8 @@ describe('sweepFleet', () => {
       minutes: 900,
       fault: (i, m, v) => (i === 0 && m >= 500 && m < 560 ? null : v),
     });
-    expect(log[555].statuses[0]).toBe('OFFLINE');
-    expect(log[560].statuses[0]).toBe('DEGRADED');
-    expect(log[899].statuses[0]).toBe('HEALTHY');
+    expect(log[555]!.statuses[0]).toBe('OFFLINE');
+    expect(log[560]!.statuses[0]).toBe('DEGRADED');
+    expect(log[899]!.statuses[0]).toBe('HEALTHY');
   });
 });

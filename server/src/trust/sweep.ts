@@ -72,7 +72,11 @@ interface Member {
 function medianOf(sorted: number[], skip: number): number {
   // Median of `sorted` with index `skip` left out (skip = -1: none), without copying.
   const n = skip < 0 ? sorted.length : sorted.length - 1;
-  const at = (i: number) => sorted[skip < 0 || i < skip ? i : i + 1];
+  const at = (i: number) => {
+    const v = sorted[skip < 0 || i < skip ? i : i + 1];
+    if (v === undefined) throw new RangeError(`median of ${n} values has no index ${i}`);
+    return v;
+  };
   return n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
@@ -171,7 +175,7 @@ function advanceGroup(group: GroupEntry[]): void {
   const pending = new Set<number>();
   for (const { s } of group) {
     for (let j = Math.max(s.dJ + 1, s.wB - DRIFT_WINDOWS + 1); j <= Math.min(s.wB, done); j++)
-      if (s.wC[j % DRIFT_WINDOWS] > 0) pending.add(j);
+      if ((s.wC[j % DRIFT_WINDOWS] ?? 0) > 0) pending.add(j);
   }
   const learnMs = th.driftLearnMinutes * 60_000;
   for (const j of [...pending].sort((x, y) => x - y)) {
@@ -179,8 +183,9 @@ function advanceGroup(group: GroupEntry[]): void {
     for (const { s, th: own } of group) {
       if (j <= s.dJ || j <= s.wB - DRIFT_WINDOWS || j > s.wB) continue;
       const count = s.wC[j % DRIFT_WINDOWS];
-      if (count === 0) continue;
-      const level = s.wS[j % DRIFT_WINDOWS] / count;
+      const sum = s.wS[j % DRIFT_WINDOWS];
+      if (!count || sum === undefined) continue;
+      const level = sum / count;
       const learned = s.dLearn >= learnMs;
       members.push({ s, th: own, learned, level, c: learned ? level - s.dOff : level });
     }

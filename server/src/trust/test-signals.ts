@@ -57,7 +57,8 @@ export function continueWith(
   f: (i: number, ts: number) => number,
   intervalMs = MIN,
 ): ReadingSample[] {
-  const last = prev[prev.length - 1].ts;
+  const last = prev.at(-1)?.ts;
+  if (last === undefined) throw new Error('continueWith needs at least one reading to continue');
   return Array.from({ length: count }, (_, i) => {
     const ts = last + (i + 1) * intervalMs;
     return { ts, value: f(i, ts) };

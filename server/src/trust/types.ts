@@ -4,6 +4,13 @@
 export const FAULT_KINDS = ['OUT_OF_RANGE', 'SPIKE', 'STUCK', 'NOISE', 'DRIFT', 'OFFLINE', 'GAP', 'CLOCK'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+type Digits<S> = S extends `${infer N extends number}` ? N : never;
+type MapTuple<A, T> = { -readonly [K in keyof A]: T };
+/** A fault kind's slot: its index in FAULT_KINDS, as a type (0 | 1 | … | n-1), derived from the list. */
+export type KindSlot = Digits<Exclude<keyof typeof FAULT_KINDS, keyof (readonly unknown[])>>;
+/** One T per fault kind, in FAULT_KINDS order: a tuple, so indexing it with a KindSlot is always in range. */
+export type PerKind<T> = MapTuple<typeof FAULT_KINDS, T>;
+
 export const TRUST_STATUSES = ['UNKNOWN', 'HEALTHY', 'DEGRADED', 'FAULTY', 'OFFLINE'] as const;
 export type TrustStatus = (typeof TRUST_STATUSES)[number];
 

@@ -2,6 +2,7 @@
 import type { TrustThresholds } from './config.js';
 import {
   KIND_COUNT,
+  KIND_SLOTS,
   K_OFFLINE,
   RF_ADVISORY,
   SEV_CRITICAL,
@@ -18,10 +19,23 @@ import {
   FAULT_KINDS,
   SEVERITIES,
   TRUST_STATUSES,
+  type KindSlot,
+  type Severity,
   type TrustPointData,
   type TrustReason,
+  type TrustStatus,
   type TrustVerdict,
 } from './types.js';
+
+function named<T>(names: readonly T[], slot: number, what: string): T {
+  const name = names[slot];
+  if (name === undefined) throw new RangeError(`no ${what} for slot ${slot}`);
+  return name;
+}
+/** Name of a status slot (`st`); a slot outside TRUST_STATUSES is a bug and throws. */
+export const statusName = (slot: number): TrustStatus => named(TRUST_STATUSES, slot, 'status');
+/** Name of a severity slot (`ra`, `cv`); a slot outside SEVERITIES is a bug and throws. */
+const severityName = (slot: number): Severity => named(SEVERITIES, slot, 'severity');
 
 /** A sensor with no data is UNKNOWN with score 50: the beta prior α = β = 0 gives (0+1)/(0+0+2) = 1/2. */
 export const INITIAL_SCORE = 50;
@@ -42,14 +56,14 @@ export function severityWeight(th: TrustThresholds, sev: number): number {
 export function maxSeverity(s: TrustState): number {
   const ra = s.ra;
   let m = 0;
-  for (let k = 0; k < KIND_COUNT; k++) if (ra[k] > m && (s.rf[k] & RF_ADVISORY) === 0) m = ra[k];
+  for (const k of KIND_SLOTS) if (ra[k] > m && (s.rf[k] & RF_ADVISORY) === 0) m = ra[k];
   return m;
 }
 
 /** Highest severity among all active reasons, advisory ones included (what the verdict shows). */
 function shownSeverity(s: TrustState): number {
   let m = 0;
-  for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] > m) m = s.ra[k];
+  for (const k of KIND_SLOTS) if (s.ra[k] > m) m = s.ra[k];
   return m;
 }
 
@@ -62,7 +76,7 @@ export function reportedScore(s: TrustState): number {
 /** Fingerprint of what subscribers care about: status, severity, reason kinds, score band. */
 export function signature(s: TrustState): number {
   let mask = 0;
-  for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] > 0) mask |= 1 << k;
+  for (const k of KIND_SLOTS) if (s.ra[k] > 0) mask |= 1 << k;
   const band = Math.min(9, Math.floor(reportedScore(s) / 10));
   // status (3 bits), severity (3 bits), one bit per kind, then the band: no field overlaps another.
   return s.st + 8 * maxSeverity(s) + 64 * mask + 64 * 2 ** KIND_COUNT * band;
@@ -133,7 +147,7 @@ export function settle(
     (s.ptAt !== null &&
       (moved >= th.pointMinDelta || (moved >= 0.5 && at - s.ptAt >= th.pointIntervalMinutes * 60_000)))
   ) {
-    points.push({ at, score: reported, status: TRUST_STATUSES[next] });
+    points.push({ at, score: reported, status: statusName(next) });
     s.ptAt = at;
     s.ptScore = reported;
   } else if (s.ptAt === null) {
@@ -147,7 +161,7 @@ export function settle(
  * given) but adds no bad evidence, forces no status and opens no ticket; a later raise
  * without it makes the reason a full one.
  */
-export function raise(s: TrustState, k: number, sev: number, since: number, advisory = false): void {
+export function raise(s: TrustState, k: KindSlot, sev: number, since: number, advisory = false): void {
   if (s.ra[k] === 0 || ((s.rf[k] & RF_ADVISORY) !== 0 && !advisory)) s.rs[k] = since;
   s.ra[k] = sev;
   s.rc[k] = 0;
@@ -160,7 +174,7 @@ export function raise(s: TrustState, k: number, sev: number, since: number, advi
  * recovering (`cz`, `cv`, its `since` and evidence kept) until the sensor is HEALTHY again,
  * so a sensor held DEGRADED/FAULTY by hysteresis still says what it recovers from.
  */
-export function clear(s: TrustState, k: number, at: number): void {
+export function clear(s: TrustState, k: KindSlot, at: number): void {
   if (s.ra[k] > 0 && (s.rf[k] & RF_ADVISORY) === 0 && s.st > S_HEALTHY) {
     s.cz[k] = at;
     s.cv[k] = s.ra[k];
@@ -179,18 +193,18 @@ const NO_REASONS: TrustReason[] = [];
 export function buildVerdict(s: TrustState): TrustVerdict {
   const sev = shownSeverity(s);
   const score = reportedScore(s);
-  const status = TRUST_STATUSES[s.st];
+  const status = statusName(s.st);
   const recovering = s.st === S_DEGRADED || s.st === S_FAULTY;
   let anyCleared = false;
-  if (recovering) for (let k = 0; k < KIND_COUNT; k++) if (s.ra[k] === 0 && s.cz[k] !== null) anyCleared = true;
+  if (recovering) for (const k of KIND_SLOTS) if (s.ra[k] === 0 && s.cz[k] !== null) anyCleared = true;
   if (sev === 0 && !anyCleared) return { score, status, severity: 'NONE', reasons: NO_REASONS.slice() };
   const reasons: TrustReason[] = [];
   for (let level = SEV_CRITICAL; level >= 1; level--) {
-    for (let k = 0; k < KIND_COUNT; k++) {
+    for (const k of KIND_SLOTS) {
       if (s.ra[k] !== level) continue;
       reasons.push({
         kind: FAULT_KINDS[k],
-        severity: SEVERITIES[level],
+        severity: severityName(level),
         message: message(s, k),
         since: s.rs[k],
         active: true,
@@ -201,11 +215,11 @@ export function buildVerdict(s: TrustState): TrustVerdict {
   }
   if (anyCleared) {
     const cleared: TrustReason[] = [];
-    for (let k = 0; k < KIND_COUNT; k++) {
+    for (const k of KIND_SLOTS) {
       if (s.ra[k] !== 0 || s.cz[k] === null) continue;
       cleared.push({
         kind: FAULT_KINDS[k],
-        severity: SEVERITIES[s.cv[k]],
+        severity: severityName(s.cv[k]),
         message: message(s, k),
         since: s.rs[k],
         active: false,
@@ -216,5 +230,5 @@ export function buildVerdict(s: TrustState): TrustVerdict {
     cleared.sort((x, y) => (y.clearedAt as number) - (x.clearedAt as number));
     reasons.push(...cleared);
   }
-  return { score, status, severity: SEVERITIES[sev], reasons };
+  return { score, status, severity: severityName(sev), reasons };
 }

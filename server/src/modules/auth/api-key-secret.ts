@@ -19,6 +19,6 @@ export function presentedKey(authorization: unknown): string | null {
   const value = authorization.trim();
   if (!value) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(value);
-  if (match) return match[1];
+  if (match) return match[1] ?? null;
   return /\s/.test(value) ? null : value;
 }

@@ -4,6 +4,7 @@
 // the number of sensors and open tickets, never on the number of readings.
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { SEVERITIES, TRUST_STATUSES, type Severity, type TrustStatus } from '../../trust/types.js';
+import { onlyRow } from '../../db/rows.js';
 
 export interface StatusCount {
   status: TrustStatus;
@@ -99,8 +100,8 @@ export function createDashboardRepository(prisma: PrismaClient) {
      */
     async zoneStats(zoneIds: readonly string[] | null): Promise<ZoneStatsRow[]> {
       const ids = zoneIds ? [...zoneIds] : null;
-      const [row] = await prisma.$queryRaw<{ doc: string }[]>`SELECT dashboard_zone_stats(${ids}::text[]) AS doc`;
-      const doc = JSON.parse(row.doc) as ZoneStatsDoc;
+      const rows = await prisma.$queryRaw<{ doc: string }[]>`SELECT dashboard_zone_stats(${ids}::text[]) AS doc`;
+      const doc = JSON.parse(onlyRow(rows, 'dashboard_zone_stats').doc) as ZoneStatsDoc;
       const open = new Map(doc.tickets ?? []);
       const byZone = new Map<string, { counts: Partial<Record<TrustStatus, number>>; n: number; sum: number }>();
       for (const [zoneId, status, n, sum] of doc.trust ?? []) {
@@ -126,10 +127,10 @@ export function createDashboardRepository(prisma: PrismaClient) {
     /** Fleet summary in one statement; readingsLastHour sums the 60 rollup minutes ending at `now`. */
     async summary(now: Date): Promise<DashboardSummaryRow> {
       const hourAgo = new Date(now.getTime() - 3600_000);
-      const [row] = await prisma.$queryRaw<
+      const rows = await prisma.$queryRaw<
         { doc: string }[]
       >`SELECT dashboard_summary(${hourAgo}::timestamptz, ${now}::timestamptz) AS doc`;
-      const doc = JSON.parse(row.doc) as SummaryDoc;
+      const doc = JSON.parse(onlyRow(rows, 'dashboard_summary').doc) as SummaryDoc;
       const counts: Partial<Record<TrustStatus, number>> = {};
       let sensorCount = 0;
       let scoreSum = 0;

@@ -78,7 +78,8 @@ interface GroupOutcome {
 
 interface Group {
   profile: SensorProfile | undefined;
-  indexes: number[];
+  /** the group's readings with their index in the batch (errors name the index) */
+  items: { index: number; reading: IngestItem }[];
   samples: ReadingSample[];
 }
 
@@ -109,11 +110,10 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
 
       // Group by sensor, then resolve every distinct sensor once (cache; one query for misses).
       const groups = new Map<string, Group>();
-      for (let i = 0; i < readings.length; i++) {
-        const id = readings[i].sensorId;
-        const g = groups.get(id);
-        if (g) g.indexes.push(i);
-        else groups.set(id, { profile: undefined, indexes: [i], samples: [] });
+      for (const [index, reading] of readings.entries()) {
+        const g = groups.get(reading.sensorId);
+        if (g) g.items.push({ index, reading });
+        else groups.set(reading.sensorId, { profile: undefined, items: [{ index, reading }], samples: [] });
       }
       const retired = new Set<string>();
       const known = groups.size
@@ -126,10 +126,10 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         const out: GroupOutcome = { errors: [], duplicates: 0 };
         g.profile = known.get(id);
         if (!g.profile && retired.has(id)) {
-          for (const i of g.indexes)
+          for (const { index } of g.items)
             reject(
               out.errors,
-              i,
+              index,
               id,
               'SENSOR_RETIRED',
               `Sensor "${id}" is retired; reactivate it with reactivateSensor to accept its readings`,
@@ -137,10 +137,10 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
           return out;
         }
         if (!g.profile) {
-          for (const i of g.indexes)
+          for (const { index } of g.items)
             reject(
               out.errors,
-              i,
+              index,
               id,
               'UNKNOWN_SENSOR',
               `Sensor "${id}" is not registered; create it with upsertSensor first`,
@@ -149,8 +149,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         }
         let sorted = true;
         let prevTs = -Infinity;
-        for (const i of g.indexes) {
-          const r = readings[i];
+        for (const { index: i, reading: r } of g.items) {
           const value = r.value;
           const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : NaN;
           if (typeof value !== 'number' || !Number.isFinite(value))
@@ -175,27 +174,34 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         if (!sorted) g.samples.sort((a, b) => a.ts - b.ts);
         let w = 0;
         const samples = g.samples;
-        for (let k = 0; k < samples.length; k++) {
-          if (w > 0 && samples[w - 1].ts === samples[k].ts) out.duplicates++;
-          else samples[w++] = samples[k];
+        for (const sample of samples) {
+          // compacting in place: w never passes the sample being read
+          if (w > 0 && samples[w - 1]?.ts === sample.ts) out.duplicates++;
+          else samples[w++] = sample;
         }
         samples.length = w;
         return out;
       };
-      const entries = [...groups];
-      const settled = await Promise.allSettled(entries.map(([id, g]) => settleGroup(id, g)));
+      type Settled = { id: string; g: Group } & ({ ok: true; value: GroupOutcome } | { ok: false; reason: unknown });
+      const settled = await Promise.all(
+        [...groups].map(([id, g]): Promise<Settled> =>
+          settleGroup(id, g).then(
+            (value) => ({ id, g, ok: true, value }),
+            (reason: unknown) => ({ id, g, ok: false, reason }),
+          ),
+        ),
+      );
       let duplicates = 0;
       let candidates = 0;
-      for (let k = 0; k < settled.length; k++) {
-        const [id, g] = entries[k];
-        const outcome = settled[k];
-        if (outcome.status === 'rejected') {
+      for (const outcome of settled) {
+        const { id, g } = outcome;
+        if (!outcome.ok) {
           log.error({ err: outcome.reason, sensorId: id }, 'validating a sensor group failed');
           g.samples.length = 0;
-          for (const i of g.indexes)
+          for (const { index } of g.items)
             reject(
               errors,
-              i,
+              index,
               id,
               'INTERNAL_ERROR',
               'This reading could not be processed; it was not stored. Retry it.',
@@ -224,10 +230,10 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       };
       const work = new Array<SensorReadings>(sortedIds.length);
       let p = 0;
-      for (let k = 0; k < sortedIds.length; k++) {
-        const g = groups.get(sortedIds[k])!;
+      for (const [k, id] of sortedIds.entries()) {
+        const g = groups.get(id)!;
         for (const sample of g.samples) {
-          columns.sensorIds[p] = sortedIds[k];
+          columns.sensorIds[p] = id;
           columns.ts[p] = sample.ts;
           columns.values[p++] = sample.value;
         }

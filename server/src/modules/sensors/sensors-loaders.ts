@@ -39,9 +39,11 @@ export const sensorsLoaders = {
       const byFilter = groupBy(queries, (q) => JSON.stringify(q.params.status ?? null));
       const results = new Map<Query<SensorRow>, unknown[]>();
       for (const group of byFilter.values()) {
+        const [first] = group; // groupBy makes no empty groups
+        if (!first) continue;
         const rows = await services.ticketsRepository.bySensorIds(
           group.map((q) => q.obj.id),
-          group[0].params.status ?? null,
+          first.params.status ?? null,
         );
         const bySensor = groupBy(rows, (t) => t.sensorId);
         for (const q of group) results.set(q as Query<SensorRow>, bySensor.get(q.obj.id) ?? []);

@@ -11,15 +11,12 @@
 // it resolved goes into the context, where the roles guard checks each subscription
 // field exactly as on the WebSocket (FORBIDDEN arrives as an error event).
 import type { ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createHandler } from 'graphql-sse/lib/use/fastify';
-import { subscriptionLoaderReply } from '../../graphql/mercurius-compat.js';
+import { graphql } from '../../compat/graphql-js.js';
+import { subscriptionLoaderReply } from '../../compat/mercurius.js';
 import type { Services } from '../../services.js';
-
-// graphql-js as Mercurius loads it: the schema is that copy's (see single-coercion.ts).
-const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 export const SSE_PATH = '/graphql/stream';
 

@@ -115,7 +115,10 @@ export function createTicketAutomation({ settings }: TicketAutomationDeps): Tick
       const payloads: TicketUpdatedPayload[] = [];
       for (let round = 0; ; round++) {
         const batch: TrustChange[] = [];
-        for (const q of queues.values()) if (round < q.length) batch.push(q[round]);
+        for (const q of queues.values()) {
+          const change = q[round];
+          if (change) batch.push(change);
+        }
         if (!batch.length) break;
         payloads.push(...(await applyRound(tx, batch)));
       }

@@ -50,7 +50,7 @@ export function higherSeverity(a: Severity, b: Severity): Severity {
 }
 
 export function raiseSeverity(s: Severity, levels: number): Severity {
-  return SEVERITIES[Math.max(0, Math.min(SEVERITIES.length - 1, severityRank(s) + levels))];
+  return SEVERITIES[Math.max(0, Math.min(SEVERITIES.length - 1, severityRank(s) + levels))] ?? s;
 }
 
 /**

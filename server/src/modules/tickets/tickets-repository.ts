@@ -82,10 +82,15 @@ function after(key: SortKey, direction: Direction, value: string | Date): Prisma
 
 /** Keyset condition: rows after the cursor in the order (k1 > v1) OR (k1 = v1 AND k2 > v2) OR … */
 function afterCursor(order: TicketOrder, cursor: TicketCursor): Prisma.TicketWhereInput {
-  const keys = TICKET_ORDERS[order];
+  const keys = TICKET_ORDERS[order].map(([key, direction], i) => {
+    const value = cursor[i];
+    // parseTicketCursor checks the cursor has one value per key of its order
+    if (value === undefined) throw new Error(`cursor has no value for ${key} in order ${order}`);
+    return { key, direction, value };
+  });
   return {
-    OR: keys.map(([key, direction], i) => ({
-      AND: [...keys.slice(0, i).map(([k], j) => ({ [k]: cursor[j] })), after(key, direction, cursor[i])],
+    OR: keys.map(({ key, direction, value }, i) => ({
+      AND: [...keys.slice(0, i).map((k) => ({ [k.key]: k.value })), after(key, direction, value)],
     })),
   };
 }

@@ -14,9 +14,7 @@ export function createEngineStateCache(maxEntries = 100_000) {
     stats,
     /** Cached version per id (-1 when absent), aligned with `ids`. */
     versions(ids: string[]): number[] {
-      const out = new Array<number>(ids.length);
-      for (let i = 0; i < ids.length; i++) out[i] = entries.get(ids[i])?.version ?? -1;
-      return out;
+      return ids.map((id) => entries.get(id)?.version ?? -1);
     },
     /** Removes and returns the state if it is at `version`. */
     take(id: string, version: number): TrustState | undefined {

@@ -18,6 +18,7 @@ import {
   verdictOf,
   isTicketReason,
   TRUST_STATUSES,
+  statusName,
   type SensorBatch,
   type StepObserver,
   type ReadingSample,
@@ -96,10 +97,9 @@ interface StepSummary {
 
 /** The verdict has reasons (active ones, or cleared ones the sensor is recovering from). */
 function hasReasons(s: TrustState): boolean {
-  for (let k = 0; k < s.ra.length; k++) if (s.ra[k] > 0) return true;
+  if (s.ra.some((severity) => severity > 0)) return true;
   if (s.st !== S_DEGRADED_SLOT && s.st !== S_FAULTY_SLOT) return false;
-  for (let k = 0; k < s.cz.length; k++) if (s.cz[k] !== null) return true;
-  return false;
+  return s.cz.some((clearedAt) => clearedAt !== null);
 }
 
 function parseState(raw: string | null): TrustState {
@@ -110,12 +110,13 @@ function parseState(raw: string | null): TrustState {
 /** Time the current status began: the history point that entered it, else `fallback`. */
 function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: number): number | null {
   if (outcome.verdict.status === locked.status) return locked.statusSince;
-  const points = outcome.points;
-  for (let i = points.length - 1; i >= 0; i--) {
-    if (points[i].status !== outcome.verdict.status) break;
-    if (i === 0 || points[i - 1].status !== outcome.verdict.status) return points[i].at;
+  // The newest run of points in the new status: its first point is where the status began.
+  let start: number | null = null;
+  for (const point of outcome.points.toReversed()) {
+    if (point.status !== outcome.verdict.status) break;
+    start = point.at;
   }
-  return fallback;
+  return start ?? fallback;
 }
 
 export function createTrustService(deps: TrustServiceDeps) {
@@ -137,11 +138,14 @@ export function createTrustService(deps: TrustServiceDeps) {
     let seenPoints = 0;
     const changes: TrustChange[] = [];
     const onStep: StepObserver = (s, ts, points) => {
-      const st = TRUST_STATUSES[s.st];
+      const st = statusName(s.st);
       if (st !== status) {
         // The point that entered the status (the first of the trailing run of it), else now.
         let at = ts;
-        for (let i = points.length - 1; i >= seenPoints && points[i].status === st; i--) at = points[i].at;
+        for (const point of points.slice(seenPoints).toReversed()) {
+          if (point.status !== st) break;
+          at = point.at;
+        }
         status = st;
         since = at;
       }
@@ -296,19 +300,21 @@ export function createTrustService(deps: TrustServiceDeps) {
         changes: [] as TrustChange[],
         effects: noEffects(),
       };
-      for (let i = 0; i < judged.length; i++) {
-        const { locked, profile } = judged[i];
-        if (outcomes[i].material === false && locked.cached && stateCache) {
+      // Both return one outcome per entry, in order; entries are built from `judged`.
+      for (const [i, { locked, profile }] of judged.entries()) {
+        const outcome = outcomes[i];
+        if (!outcome) throw new Error(`the sweep returned no outcome for sensor ${profile.id}`);
+        if (outcome.material === false && locked.cached && stateCache) {
           // Only the sweep's running bookkeeping moved (drift learning of a healthy, reporting
           // sensor) and this instance holds the state: the cache carries it, and the sensor's
           // next reading writes it. A state read from the database (another instance wrote it,
           // or a restart) is always written, so no instance's bookkeeping is lost or counted twice.
-          out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcomes[i].state });
+          out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcome.state });
           continue;
         }
         // DRIFT alone is judged in event time: its changes are dated by the sensor's newest reading.
-        const at = driftOnly ? (lastReadingAt(outcomes[i].state) ?? nowMs) : nowMs;
-        collect(locked, profile, outcomes[i], at, nowMs, null, out);
+        const at = driftOnly ? (lastReadingAt(outcome.state) ?? nowMs) : nowMs;
+        collect(locked, profile, outcome, at, nowMs, null, out);
       }
       const effects = await finish(tx, out, now, sweepTickets);
       const requested = new Set(sensorIds);
@@ -368,15 +374,17 @@ export function createTrustService(deps: TrustServiceDeps) {
       }
       // All sensors together in event-time slices: an import's DRIFT windows are judged as it goes.
       const outcomes = observeMany(batch, config);
-      for (let i = 0; i < batch.length; i++) {
-        const { row, profile, samples, steps } = batch[i];
+      // observeMany returns one outcome per item, in order.
+      for (const [i, { row, profile, samples, steps }] of batch.entries()) {
         const outcome = outcomes[i];
+        if (!outcome) throw new Error(`trust evaluation returned no outcome for sensor ${profile.id}`);
         if ('error' in outcome) {
           // The state may be half-mutated: not persisted, not cached.
           log.error({ err: outcome.error, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
           continue;
         }
-        const newest = samples[samples.length - 1];
+        const newest = samples.at(-1);
+        if (!newest) continue; // unreachable: samples is non-empty (checked above)
         const lastTs = lastReadingAt(outcome.state);
         if (driftBacklog(outcome.state, profile) >= DRIFT_BACKLOG_LIMIT) out.effects.driftDue.push(profile.id);
         collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out, steps.end());
@@ -406,8 +414,8 @@ export function createTrustService(deps: TrustServiceDeps) {
       return withAdvisoryLock(SWEEP_LOCK_KEY, options.skipIfBusy ?? false, async () => {
         const chunks = await transaction((tx) => repo.sweepChunks(tx, SWEEP_CHUNK_SENSORS));
         let count = 0;
-        for (let i = 0; i < chunks.length; i++) {
-          count += (await sweepChunk(chunks[i], now, 'held', sweepTickets && i === chunks.length - 1)) ?? 0;
+        for (const [i, chunk] of chunks.entries()) {
+          count += (await sweepChunk(chunk, now, 'held', sweepTickets && i === chunks.length - 1)) ?? 0;
         }
         return count;
       });

@@ -159,8 +159,7 @@ export function createTrustStateRepository() {
       if (writes.length === 0 && points.length === 0) return;
       const states = new Array<string>(writes.length);
       const rows = new Array<Omit<TrustWrite, 'engineState'>>(writes.length);
-      for (let i = 0; i < writes.length; i++) {
-        const { engineState, ...rest } = writes[i];
+      for (const [i, { engineState, ...rest }] of writes.entries()) {
         states[i] = JSON.stringify(engineState);
         rows[i] = rest;
       }

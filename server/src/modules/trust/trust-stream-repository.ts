@@ -2,6 +2,7 @@
 // by transaction id, the per-partition positions (compare-and-set), the minute
 // rollup the stream keeps, and the barrier evaluateTrust waits on.
 import type { SqlTx } from '../../db/sql-transaction.js';
+import { lowestXid, onlyRow } from '../../db/rows.js';
 import type { SensorRow } from '../sensors/sensors-repository.js';
 
 /** One stored reading read back from the log. */
@@ -55,7 +56,7 @@ export function createTrustStreamRepository() {
              b AS (SELECT r.xid FROM reading r, s WHERE r.xid >= ${from}::xid8 AND r.xid < s.x
                     ORDER BY r.xid OFFSET ${limit}::int LIMIT 1)
         SELECT LEAST((SELECT x FROM s), COALESCE(((SELECT xid FROM b)::text::bigint + 1)::text::xid8, (SELECT x FROM s)))::text AS upper`;
-      return rows[0].upper;
+      return onlyRow(rows, 'upperBound').upper;
     },
 
     /** Rows of the given partitions with position ≤ xid < upper (per partition), any order. */
@@ -66,8 +67,8 @@ export function createTrustStreamRepository() {
       upper: string,
       mask: number,
     ): Promise<LogRow[]> {
-      let from = positions[0];
-      for (const p of positions) if (BigInt(p) < BigInt(from)) from = p;
+      const from = lowestXid(positions);
+      if (from === undefined) return [];
       return tx.$queryRaw<LogRow[]>`
         SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
                (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt"
@@ -115,7 +116,7 @@ export function createTrustStreamRepository() {
     /** Every transaction that committed before this call has an id below the returned one. */
     async barrier(tx: SqlTx): Promise<string> {
       const rows = await tx.$queryRaw<{ x: string }[]>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`;
-      return rows[0].x;
+      return onlyRow(rows, 'barrier').x;
     },
 
     /**

@@ -10,6 +10,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PartitionLeases } from '../../db/partition-leases.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
+import { lowestXid } from '../../db/rows.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { ReadingSample } from '../../trust/types.js';
@@ -73,10 +74,10 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const result = await transaction(async (tx) => {
       const positions = await repo.positions(tx, owned);
       const parts = owned.filter((p) => positions.has(p));
-      if (parts.length === 0) return null;
       const from = parts.map((p) => positions.get(p)!);
-      let lowest = from[0];
-      for (const f of from) if (BigInt(f) < BigInt(lowest)) lowest = f;
+      const [firstPart] = parts;
+      const lowest = lowestXid(from);
+      if (firstPart === undefined || lowest === undefined) return null;
       const upper = await repo.upperBound(tx, lowest, settings.batchRows);
       if (BigInt(upper) <= BigInt(lowest)) return null;
       const rows = await repo.readRange(tx, parts, from, upper, mask);
@@ -119,7 +120,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
           tx,
           keys,
           keys.map((k) => minutes.get(k)!),
-          parts[0] % MINUTE_SHARDS,
+          firstPart % MINUTE_SHARDS,
         );
       }
       await repo.advance(

@@ -15,9 +15,10 @@ const SENSORS = 1000;
 const PER_SENSOR = 1000;
 const t0 = Date.UTC(2026, 0, 5);
 const rng = createRng(42);
+const KINDS = ['temperature', 'humidity', 'co2', 'pressure'] as const;
 const profiles: SensorProfile[] = Array.from({ length: SENSORS }, (_, i) => ({
   id: `s${i}`,
-  kind: ['temperature', 'humidity', 'co2', 'pressure'][i % 4],
+  kind: KINDS[i % KINDS.length] ?? 'temperature',
   unit: 'u',
   zoneId: `z${i % 50}`,
   minValue: -1000,
@@ -34,12 +35,21 @@ const signals: ReadingSample[][] = profiles.map((_, i) => {
 
 for (const batch of [1, 10, 100]) {
   for (let rep = 0; rep < 3; rep++) {
-    const states: TrustState[] = profiles.map(() => structuredClone(initialTrustState()));
-    const calls: [number, ReadingSample[]][] = [];
+    const sensors = profiles.map((profile, i) => ({
+      profile,
+      state: structuredClone(initialTrustState()),
+      signal: signals[i] ?? [],
+    }));
+    const calls: [(typeof sensors)[number], ReadingSample[], number][] = [];
     for (let k = 0; k < PER_SENSOR; k += batch)
-      for (let i = 0; i < SENSORS; i++) calls.push([i, signals[i].slice(k, k + batch)]);
+      for (const sensor of sensors) {
+        const rs = sensor.signal.slice(k, k + batch);
+        const newest = rs.at(-1);
+        if (newest) calls.push([sensor, rs, newest.ts + 2000]);
+      }
+    const states: TrustState[] = sensors.map((x) => x.state);
     const started = process.cpuUsage().user;
-    for (const [i, rs] of calls) observe(states[i], profiles[i], rs, rs[rs.length - 1].ts + 2000, DEFAULT_TRUST_CONFIG);
+    for (const [{ state, profile }, rs, now] of calls) observe(state, profile, rs, now, DEFAULT_TRUST_CONFIG);
     const ns = ((process.cpuUsage().user - started) * 1e3) / (SENSORS * PER_SENSOR);
     if (rep === 2)
       console.log(

@@ -31,7 +31,7 @@ describe('engine evaluation on generated labelled fleets', () => {
   }, 120_000);
 
   it('prints a readable table', () => {
-    const text = formatReport(runs[0].report);
+    const text = formatReport(runs[0]!.report);
     expect(text).toMatch(/^fault\s+n\s+recall\s+attrib/);
     expect(text).toContain('false positives on healthy sensors');
   });

@@ -56,7 +56,9 @@ const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const hi = s[m];
+  const lo = s.length % 2 ? hi : s[m - 1];
+  return hi === undefined || lo === undefined ? null : (lo + hi) / 2;
 };
 
 const noticed = (o: Observation): boolean =>
@@ -68,11 +70,12 @@ export function flaggedTime(obs: readonly Observation[], end: number): { flagged
   let total = 0;
   const first = obs.findIndex((o) => o.status !== 'UNKNOWN' || o.reasons.length > 0);
   if (first < 0) return { flagged, total };
-  for (let i = first; i < obs.length; i++) {
-    const until = i + 1 < obs.length ? obs[i + 1].at : end;
-    const dt = Math.max(0, until - obs[i].at);
+  for (const [i, o] of obs.entries()) {
+    if (i < first) continue;
+    const until = obs[i + 1]?.at ?? end;
+    const dt = Math.max(0, until - o.at);
     total += dt;
-    if (noticed(obs[i])) flagged += dt;
+    if (noticed(o)) flagged += dt;
   }
   return { flagged, total };
 }
@@ -181,10 +184,10 @@ export function formatReport(report: EvalReport): string {
     `${opt(k.medianDelayReadings)} / ${opt(k.medianDelayMinutes)}`,
     `${opt(k.maxDelayReadings)} / ${opt(k.maxDelayMinutes)}`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => c.padEnd(widths[i]))
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
   return [

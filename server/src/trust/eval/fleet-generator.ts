@@ -14,12 +14,12 @@ export interface KindModel {
   dailyShape: 'sine' | 'occupancy' | 'semidiurnal';
   offsetSd: number;
   noise: [number, number];
-  quanta: number[];
-  intervals: number[];
+  quanta: [number, ...number[]];
+  intervals: [number, ...number[]];
   /** DRIFT fault rate in unit per day */
   driftPerDay: number;
   spike: [number, number];
-  outOfRange: number[];
+  outOfRange: [number, ...number[]];
 }
 
 export const KIND_MODELS: Record<string, KindModel> = {
@@ -175,9 +175,9 @@ interface SensorModel {
  */
 function zoneWave(seed: number, zone: number, kind: string, durationMs: number): (t: number) => number {
   const r = createRng(subSeed(seed, 7919 * zone + kind.length * 31 + kind.charCodeAt(0)));
-  const periods = [r.range(2, 7) * 3_600_000, r.range(0.7, 2) * 3_600_000];
-  const phases = [r.range(0, 6.283), r.range(0, 6.283)];
-  const weights = [r.range(0.1, 0.2), r.range(0.03, 0.08)];
+  const periods: [number, number] = [r.range(2, 7) * 3_600_000, r.range(0.7, 2) * 3_600_000];
+  const phases: [number, number] = [r.range(0, 6.283), r.range(0, 6.283)];
+  const weights: [number, number] = [r.range(0.1, 0.2), r.range(0.03, 0.08)];
   const burst = kind === 'co2';
   const events = Array.from({ length: Math.round((3 * durationMs) / DAY) }, () => ({
     at: r.range(0, durationMs),
@@ -235,6 +235,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
   for (let z = 0; z < spec.zones; z++) {
     for (const kind of spec.kinds) {
       const m = KIND_MODELS[kind];
+      if (!m) throw new Error(`no model for sensor kind ${kind}`);
       const zb = {
         base: rng.range(m.base[0], m.base[1]),
         amp: rng.range(m.daily[0], m.daily[1]),
@@ -295,13 +296,15 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
   const order = groups.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
-    [order[i], order[j]] = [order[j], order[i]];
+    // Fisher–Yates: 0 <= j <= i < order.length
+    [order[i], order[j]] = [order[j]!, order[i]!];
   }
   let g = 0;
   for (const kind of spec.faultKinds) {
     for (let f = 0; f < spec.faultsPerKind && g < order.length; f++, g++) {
-      const group = groups[order[g]];
-      const s = sensors[group[rng.int(0, group.length - 1)]];
+      const group = groups[order[g] ?? -1];
+      const s = sensors[rng.pick(group ?? [])];
+      if (!s) throw new Error(`no sensor to give a ${kind} fault`);
       s.label.kind = kind;
       s.label.onset = Math.round(spec.start + rng.range(spec.onsetWindow[0], spec.onsetWindow[1]));
       if (kind === 'NOISE') s.faultScale = rng.range(4, 10);
@@ -386,7 +389,7 @@ export function generateFleet(spec: FleetSpec): GeneratedFleet {
         // OUT_OF_RANGE: a failed sensor reporting a sentinel every time, or an intermittent one
         // (the first out-of-range reading after onset is the one that must be flagged).
         if (faulty === 'OUT_OF_RANGE' && (s.faultScale === 1 || r.next() < s.faultScale || !c.oorSeen)) {
-          v = s.model.outOfRange[s.profile.id.length % s.model.outOfRange.length];
+          v = s.model.outOfRange[s.profile.id.length % s.model.outOfRange.length] ?? s.model.outOfRange[0];
           c.oorSeen = true;
         }
         let ts = trueTs;

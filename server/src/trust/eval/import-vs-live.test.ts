@@ -30,7 +30,7 @@ type Entry = { profile: SensorProfile; state: TrustState };
 
 function verdicts(entries: Entry[], now: number) {
   return sweepFleet(entries, now, cfg).map((o, i) => ({
-    id: entries[i].profile.id,
+    id: entries[i]!.profile.id,
     status: o.verdict.status,
     reasons: o.verdict.reasons
       .filter((r) => r.active)
@@ -54,7 +54,7 @@ function streamLive(): { entries: Entry[]; all: StreamReading[] } {
     }
     for (const [i, b] of batches) {
       b.rs.sort((x, y) => x.ts - y.ts);
-      observe(entries[i].state, entries[i].profile, b.rs, b.now, cfg);
+      observe(entries[i]!.state, entries[i]!.profile, b.rs, b.now, cfg);
     }
     sweepFleet(entries, chunk.until, cfg);
   }
@@ -74,7 +74,7 @@ function importHistory(readings: StreamReading[], now: number, batch = 1000): En
       const i = index.get(r.sensorId)!;
       per.set(i, [...(per.get(i) ?? []), { ts: r.ts, value: r.value }]);
     }
-    const items = [...per].map(([i, samples]) => ({ ...entries[i], samples, now }));
+    const items = [...per].map(([i, samples]) => ({ ...entries[i]!, samples, now }));
     observeMany(items, cfg);
     if (items.some((x) => driftBacklog(x.state, x.profile) >= DRIFT_BACKLOG_LIMIT)) advanceDrift(entries, cfg);
   }

@@ -28,7 +28,7 @@ function deliver(uploaders: number): Entry[] {
       list.push({ ts: r.ts, value: r.value });
     }
     const items = [...per].map(([i, samples]) => ({
-      ...entries[i],
+      ...entries[i]!,
       samples: samples.sort((a, b) => a.ts - b.ts),
       now,
     }));
@@ -41,7 +41,7 @@ function deliver(uploaders: number): Entry[] {
     for (const r of chunk.readings)
       batches[
         Math.max(0, Math.min(7, Math.floor((r.arrivedAt - (chunk.until - 8 * BATCH_MS)) / BATCH_MS)))
-      ].readings.push(r);
+      ]!.readings.push(r);
     if (uploaders === 1) for (const b of batches) send(b.readings, b.until);
     else {
       // All 8 in flight together commit newest first; the trust stream reads what has committed
@@ -64,7 +64,7 @@ function deliver(uploaders: number): Entry[] {
 
 const verdicts = (entries: Entry[], now: number) =>
   sweepFleet(entries, now, cfg).map((o, i) => ({
-    id: entries[i].profile.id,
+    id: entries[i]!.profile.id,
     status: o.verdict.status,
     reasons: o.verdict.reasons
       .filter((r) => r.active)
@@ -91,7 +91,7 @@ describe('the full eval fleet by 8 parallel uploaders', () => {
     const named = (list: typeof one) =>
       list.filter((v) => labels.get(v.id) !== null).map((v) => `${v.id}:${v.reasons.includes(labels.get(v.id)!)}`);
     expect(named(eight)).toEqual(named(one));
-    const differing = eight.filter((v, i) => v.reasons.join() !== one[i].reasons.join()).length;
+    const differing = eight.filter((v, i) => v.reasons.join() !== one[i]!.reasons.join()).length;
     expect(differing).toBeLessThanOrEqual(0.02 * one.length);
   }, 300_000);
 });

@@ -36,7 +36,11 @@ export function createRng(seed: number): Rng {
       spare = r * Math.sin(2 * Math.PI * v);
       return r * Math.cos(2 * Math.PI * v);
     },
-    pick: (items) => items[Math.floor(next() * items.length)],
+    pick: (items) => {
+      const item = items[Math.floor(next() * items.length)];
+      if (item === undefined) throw new RangeError('pick from an empty list');
+      return item;
+    },
   };
 }
 

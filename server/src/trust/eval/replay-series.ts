@@ -36,14 +36,16 @@ export function replaySeries(
     obs.push({ at, readings: delivered, status: v.status, reasons });
   };
   const sorted = readings.slice().sort((a, b) => a.ts - b.ts);
-  if (sorted.length === 0)
+  const [oldest, newest] = [sorted.at(0), sorted.at(-1)];
+  if (oldest === undefined || newest === undefined)
     return { readings: 0, flaggedShare: 0, flaggedWhileReporting: 0, byKind: {}, observations: obs };
-  const end = sorted[sorted.length - 1].ts + latency;
-  let next = sorted[0].ts + sweepMs;
+  const end = newest.ts + latency;
+  let next = oldest.ts + sweepMs;
   for (const r of sorted) {
     const at = r.ts + latency;
     while (next < at) {
-      record(next, sweepFleet([{ profile, state }], next, config)[0].verdict);
+      const [swept] = sweepFleet([{ profile, state }], next, config);
+      if (swept) record(next, swept.verdict);
       next += sweepMs;
     }
     delivered++;
@@ -52,10 +54,10 @@ export function replaySeries(
   const total = flaggedTime(obs, end);
   const byKind: Partial<Record<FaultKind, number>> = {};
   let offline = 0;
-  for (let i = 0; i < obs.length; i++) {
-    const dt = (i + 1 < obs.length ? obs[i + 1].at : end) - obs[i].at;
-    if (obs[i].status === 'OFFLINE') offline += dt;
-    for (const k of obs[i].reasons) byKind[k] = (byKind[k] ?? 0) + dt / Math.max(1, total.total);
+  for (const [i, o] of obs.entries()) {
+    const dt = (obs[i + 1]?.at ?? end) - o.at;
+    if (o.status === 'OFFLINE') offline += dt;
+    for (const k of o.reasons) byKind[k] = (byKind[k] ?? 0) + dt / Math.max(1, total.total);
   }
   const reporting = total.total - offline;
   return {

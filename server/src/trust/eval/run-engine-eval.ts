@@ -28,18 +28,23 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
   const config = options.config ?? DEFAULT_TRUST_CONFIG;
   const sweepMs = options.sweepEveryMs ?? 60_000;
   const fleet = generateFleet(spec);
-  const index = new Map(fleet.profiles.map((p, i) => [p.id, i]));
-  const entries = fleet.profiles.map((profile) => ({ profile, state: initialTrustState() }));
-  const delivered = new Array<number>(entries.length).fill(0);
-  const observations = new Map<string, Observation[]>(fleet.profiles.map((p) => [p.id, []]));
+  const entries = fleet.profiles.map((profile) => ({
+    profile,
+    state: initialTrustState(),
+    delivered: 0,
+    log: [] as Observation[],
+  }));
+  type Entry = (typeof entries)[number];
+  const index = new Map(entries.map((e) => [e.profile.id, e]));
+  const observations = new Map<string, Observation[]>(entries.map((e) => [e.profile.id, e.log]));
   let readings = 0;
 
-  const record = (i: number, at: number, out: TrustOutcome): void => {
-    const log = observations.get(fleet.profiles[i].id)!;
+  const record = (e: Entry, at: number, out: TrustOutcome): void => {
+    const log = e.log;
     if (!out.changed && log.length > 0) return;
     log.push({
       at,
-      readings: delivered[i],
+      readings: e.delivered,
       status: out.verdict.status,
       // what counts against a sensor: active, non-advisory reasons
       reasons: out.verdict.reasons.filter(isTicketReason).map((r) => r.kind),
@@ -48,22 +53,24 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
 
   for (const chunk of fleet.chunks(sweepMs)) {
     // Deliver each sensor's readings of this chunk as one batch, sorted by event time like the shell does.
-    const batches = new Map<number, { now: number; rs: ReadingSample[] }>();
+    const batches = new Map<Entry, { now: number; rs: ReadingSample[] }>();
     for (const r of chunk.readings) {
-      const i = index.get(r.sensorId)!;
-      let b = batches.get(i);
-      if (!b) batches.set(i, (b = { now: r.arrivedAt, rs: [] }));
+      const e = index.get(r.sensorId);
+      if (!e) throw new Error(`reading for unknown sensor ${r.sensorId}`);
+      let b = batches.get(e);
+      if (!b) batches.set(e, (b = { now: r.arrivedAt, rs: [] }));
       b.now = Math.max(b.now, r.arrivedAt);
       b.rs.push({ ts: r.ts, value: r.value });
     }
-    for (const [i, b] of batches) {
+    for (const [e, b] of batches) {
       b.rs.sort((x, y) => x.ts - y.ts);
-      delivered[i] += b.rs.length;
+      e.delivered += b.rs.length;
       readings += b.rs.length;
-      record(i, b.now, observe(entries[i].state, entries[i].profile, b.rs, b.now, config));
+      record(e, b.now, observe(e.state, e.profile, b.rs, b.now, config));
     }
+    // sweepFleet returns one outcome per entry, in entry order.
     const outs = sweepFleet(entries, chunk.until, config);
-    for (let i = 0; i < outs.length; i++) record(i, chunk.until, outs[i]);
+    entries.forEach((e, i) => record(e, chunk.until, outs[i]!));
   }
   const intervals = new Map(fleet.profiles.map((p) => [p.id, p.expectedIntervalSeconds]));
   return {

@@ -56,11 +56,12 @@ for (const seed of seeds.length ? seeds : [1]) {
       await db?.drop();
     }
   }
-  if (results.length > 1) {
+  const [first] = results;
+  if (first && results.length > 1) {
     // Side by side: how the same readings are judged when streamed live and when imported as history.
     const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
     console.log(`seed ${seed}: recall / attribution per fault kind, ${results.map((x) => x.mode).join(' vs ')}`);
-    for (const k of results[0].result.report.kinds) {
+    for (const k of first.result.report.kinds) {
       const cells = results.map(({ result }) => {
         const row = result.report.kinds.find((x) => x.kind === k.kind);
         return row ? `${pct(row.recall)} / ${pct(row.attribution)}` : '-';

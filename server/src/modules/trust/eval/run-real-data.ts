@@ -26,12 +26,12 @@ function readCsv(path: string): ReadingSample[] {
     .slice(1)
     .filter((l) => l.trim())
     .map((l) => {
-      const [ts, value] = l.split(',');
+      const [ts = '', value] = l.split(',');
       return { ts: Date.parse(`${ts.replace(' ', 'T')}Z`), value: Number(value) };
     });
 }
 
-if (!existsSync(join(dir, SERIES[0].file))) {
+if (!SERIES.every((s) => existsSync(join(dir, s.file)))) {
   console.error(`real data not found under ${dir}: pass its directory (NAB layout) as the argument`);
   process.exit(0);
 }

@@ -9,17 +9,13 @@
 // is compiled. Bad variables still get a 400 (see the error formatter), and their
 // errors are recomputed with graphql-js, whose messages name the exact item
 // (`r[412].value`) where graphql-jit's name only the field.
-import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DocumentNode, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
-import { operationNameOf, postedGraphQL } from './posted-body.js';
-import { setAsideInvalidValues } from './reading-values.js';
-import type { GraphQLContext } from './context.js';
-
-// graphql-js as Mercurius loads it (CommonJS): the schema and documents it hands us
-// come from that copy, and graphql-js refuses to mix copies outside production.
-const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+import type { GraphQLContext } from '../graphql/context.js';
+import { operationNameOf, postedGraphQL } from '../graphql/posted-body.js';
+import { setAsideInvalidValues } from '../graphql/reading-values.js';
+import { graphql } from './graphql-js.js';
 
 interface Held {
   variables: Record<string, unknown>;

@@ -1,0 +1,168 @@
+// src/compat/ leans on library behaviour no documented API promises. Each check here
+// fails when an upgrade of Mercurius, graphql-js or mqemitter-redis changes what we
+// rely on (variables coerced once: single-coercion.test.ts; loaders over SSE: sse.test.ts).
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { once } from 'node:events';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { GraphQLError as EsmGraphQLError, type ExecutionResult } from 'graphql';
+import mercurius from 'mercurius';
+import redisEmitter from 'mqemitter-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql, isGraphQLError } from '../src/compat/graphql-js.js';
+import { defaultStatusCode, kLoaders, kSubscriptionFactory, wrappedValidationErrors } from '../src/compat/mercurius.js';
+import { redisEmitterInternals } from '../src/compat/mqemitter-redis.js';
+import { redisReachable, redisUrl } from './support/redis.js';
+
+const SCHEMA = `
+  type Item { id: ID!, label: String }
+  type Query { ok: Int, boom: Int, refused: Int!, item: Item }
+  type Subscription { tick: Int }
+`;
+
+class Refused extends Error {
+  statusCode = 429;
+}
+
+describe('Mercurius and graphql-js', () => {
+  let app: FastifyInstance;
+  let url: string;
+  const executions: (ExecutionResult & { statusCode?: number })[] = [];
+  const statuses: { ours: number; theirs: number }[] = [];
+
+  beforeAll(async () => {
+    app = Fastify();
+    await app.register(mercurius, {
+      schema: SCHEMA,
+      resolvers: {
+        Query: {
+          ok: () => 1,
+          boom: () => {
+            throw new Error('boom');
+          },
+          refused: () => {
+            throw new Refused('slow down');
+          },
+          item: () => ({ id: 'i1' }),
+        },
+      },
+      loaders: { Item: { label: async (queries: { obj: { id: string } }[]) => queries.map((q) => q.obj.id) } },
+      subscription: true,
+      errorFormatter: (execution, ctx) => {
+        executions.push(execution);
+        const theirs = mercurius.defaultErrorFormatter(execution, ctx);
+        statuses.push({ ours: defaultStatusCode(execution), theirs: theirs.statusCode ?? 200 });
+        return theirs;
+      },
+    });
+    url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/graphql`;
+  });
+  afterAll(() => app?.close());
+
+  const post = async (query: string) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    return { status: res.status, body: (await res.json()) as { errors?: { message: string }[] } };
+  };
+  const lastExecution = () => {
+    const execution = executions.at(-1);
+    if (!execution) throw new Error('the error formatter saw no execution');
+    return execution;
+  };
+
+  it('loads the copy of graphql-js compat/graphql-js.ts loads (a schema from another copy is refused)', () => {
+    const mercuriusRequire = createRequire(createRequire(import.meta.url).resolve('mercurius'));
+    expect(mercuriusRequire('graphql')).toBe(graphql);
+    expect(app.graphql.schema).toBeInstanceOf(graphql.GraphQLSchema);
+  });
+
+  it('recognises GraphQLErrors of either copy of graphql-js, and nothing else', () => {
+    expect(isGraphQLError(new graphql.GraphQLError('x'))).toBe(true);
+    expect(isGraphQLError(new EsmGraphQLError('x'))).toBe(true);
+    expect(isGraphQLError(new Error('x'))).toBe(false);
+    expect(isGraphQLError({ name: 'GraphQLError', message: 'x' })).toBe(false);
+  });
+
+  it('hands validation errors to the formatter wrapped in one error that lists them', async () => {
+    await post('{ nope zzz }');
+    const execution = lastExecution();
+    expect(execution.errors).toHaveLength(1);
+    const [wrapper] = execution.errors ?? [];
+    const inner = wrapper ? wrappedValidationErrors(wrapper) : null;
+    expect(inner?.map((e) => e.message)).toEqual([
+      'Cannot query field "nope" on type "Query".',
+      'Cannot query field "zzz" on type "Query".',
+    ]);
+    expect(inner?.every((e) => isGraphQLError(e))).toBe(true);
+  });
+
+  it('reports a syntax error as a GraphQLError whose message starts with "Syntax Error"', async () => {
+    await post('{ ok');
+    const [err] = lastExecution().errors ?? [];
+    const found = (err && wrappedValidationErrors(err)) ?? (err ? [err] : []);
+    expect(found.map((e) => [isGraphQLError(e), e.message.startsWith('Syntax Error')])).toEqual([[true, true]]);
+  });
+
+  it('gives the HTTP status our formatter gives (defaultStatusCode), with and without data', async () => {
+    expect((await post('{ ok boom }')).status).toBe(200);
+    expect((await post('{ refused }')).status).toBe(429);
+    expect(wrappedValidationErrors(lastExecution().errors?.[0] ?? new graphql.GraphQLError('none'))).toBeNull();
+    await post('{ nope }');
+    await post('{ nope zzz }');
+    expect(statuses.length).toBeGreaterThanOrEqual(4);
+    for (const s of statuses) expect(s.ours).toBe(s.theirs);
+    expect(statuses.map((s) => s.theirs)).toContain(429);
+  });
+
+  it('keeps the loader symbols SSE subscriptions use, and a subscription loader factory', async () => {
+    expect(typeof kLoaders).toBe('symbol');
+    expect(typeof kSubscriptionFactory).toBe('symbol');
+    const factory = (app as unknown as Record<symbol, { create?: unknown } | undefined>)[kSubscriptionFactory];
+    expect(typeof factory?.create).toBe('function');
+    const res = await post('{ item { id label } }');
+    expect(res.body).toEqual({ data: { item: { id: 'i1', label: 'i1' } } });
+  });
+});
+
+/** A local port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+const liveRedis = await redisReachable();
+
+describe('mqemitter-redis internals (plugins/pubsub.ts)', () => {
+  it('has state, subConn and pubConn, and reports connection errors on state', async () => {
+    const emitter = redisEmitter({ connectionString: `redis://127.0.0.1:${await closedPort()}` });
+    const internals = redisEmitterInternals(emitter);
+    try {
+      const [err] = (await once(internals.state, 'error')) as [Error & { code?: string }];
+      expect(err.code).toBe('ECONNREFUSED');
+      expect(internals.subConn.status).not.toBe('ready');
+    } finally {
+      internals.subConn.disconnect();
+      internals.pubConn.disconnect();
+    }
+  });
+
+  it.runIf(liveRedis)('both connections reach "ready" against a live Redis', async () => {
+    const emitter = redisEmitter({ connectionString: redisUrl });
+    const { subConn, pubConn } = redisEmitterInternals(emitter);
+    await Promise.all([subConn, pubConn].map((c) => (c.status === 'ready' ? Promise.resolve() : once(c, 'ready'))));
+    expect([subConn.status, pubConn.status]).toEqual(['ready', 'ready']);
+    await new Promise<void>((resolve) => emitter.close(() => resolve()));
+  });
+
+  it('refuses an emitter without those fields, naming the compat module', () => {
+    expect(() => redisEmitterInternals({})).toThrow(/src\/compat\/mqemitter-redis\.ts/);
+  });
+});
