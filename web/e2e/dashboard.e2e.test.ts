@@ -427,6 +427,58 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   // Last: it stops and restarts the server.
+  it('falls back to Server-Sent Events when WebSockets are blocked, and to polling when both are', async () => {
+    const outOfRange = async (sensorId: string) => {
+      const start = Date.now();
+      const r = Array.from({ length: 8 }, (_, i) => ({
+        sensorId,
+        timestamp: new Date(start - (7 - i) * 500).toISOString(),
+        value: 150 + i,
+      }));
+      await gql('mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted } }', { r });
+    };
+
+    // A proxy that refuses WebSocket upgrades: every socket to /graphql is closed at once.
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const streams: string[] = [];
+    page.on('request', (request) => {
+      if (request.url() === `${baseUrl}/graphql/stream`) streams.push(request.method());
+    });
+    await page.routeWebSocket(/\/graphql$/, (ws) => ws.close());
+    await page.goto(`${baseUrl}/`);
+    await page.getByTestId('live-indicator').filter({ hasText: 'Live (SSE)' }).waitFor({ timeout: 60_000 });
+    expect(streams.length).toBeGreaterThan(0);
+    expect(streams.every((method) => method === 'POST')).toBe(true);
+    // A change arrives over SSE, without a reload.
+    await outOfRange('lab-humidity-3');
+    await page
+      .getByTestId('ticket-activity-item')
+      .filter({ hasText: 'Lab humidity 3' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('connection-banner').count()).toBe(0);
+
+    // Neither WebSockets nor SSE get through: the page says so and polls.
+    const polling = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    polling.on('pageerror', (e) => pageErrors.push(e.message));
+    await polling.routeWebSocket(/\/graphql$/, (ws) => ws.close());
+    await polling.route(`${baseUrl}/graphql/stream`, (route) => route.abort());
+    await polling.goto(`${baseUrl}/`);
+    await polling.getByTestId('live-indicator').filter({ hasText: 'Polling' }).waitFor({ timeout: 60_000 });
+    await polling.getByTestId('connection-banner').waitFor();
+    await outOfRange('north-hall-humidity-3');
+    await polling
+      .getByTestId('ticket-activity-item')
+      .filter({ hasText: 'North Hall humidity 3' })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+    await polling.close();
+  });
+
   it('keeps the last data marked "as of" while the server is down, and refreshes when it is back', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${baseUrl}/`);

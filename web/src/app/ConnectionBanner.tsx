@@ -1,5 +1,5 @@
 // Says plainly when live updates are paused (the app then polls every 10 s).
-import { useConnectionState } from '../live/connection-context';
+import { useConnectionState, useTransport } from '../live/connection-context';
 import { POLL_INTERVAL_MS } from '../live/use-live-query';
 
 export function ConnectionBanner() {
@@ -14,9 +14,25 @@ export function ConnectionBanner() {
 
 export function LiveIndicator() {
   const state = useConnectionState();
-  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Polling';
+  const transport = useTransport();
+  const label =
+    state === 'live'
+      ? transport === 'sse'
+        ? 'Live (SSE)'
+        : 'Live'
+      : state === 'connecting'
+        ? 'Connecting…'
+        : 'Polling';
   return (
-    <span className={`live-indicator live-${state}`} data-testid="live-indicator">
+    <span
+      className={`live-indicator live-${state}`}
+      data-testid="live-indicator"
+      title={
+        transport === 'sse'
+          ? 'Live updates over Server-Sent Events: WebSockets do not get through to the server'
+          : undefined
+      }
+    >
       <span aria-hidden="true" className="live-dot" /> {label}
     </span>
   );

@@ -1,6 +1,6 @@
 // Makes the socket state available to components; tests pass a fixed store.
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
-import { ConnectionStore, type ConnectionState } from './connection-store';
+import { ConnectionStore, type ConnectionState, type Transport } from './connection-store';
 
 const ConnectionContext = createContext<ConnectionStore>(new ConnectionStore('live'));
 
@@ -11,4 +11,9 @@ export function ConnectionProvider({ store, children }: { store: ConnectionStore
 export function useConnectionState(): ConnectionState {
   const store = useContext(ConnectionContext);
   return useSyncExternalStore(store.subscribe, store.get, store.get);
+}
+
+export function useTransport(): Transport {
+  const store = useContext(ConnectionContext);
+  return useSyncExternalStore(store.subscribe, store.transport, store.transport);
 }
