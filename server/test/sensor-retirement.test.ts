@@ -200,6 +200,31 @@ describe.each(TARGETS)('sensor retirement and zone deletion on %s', (target) => 
     expect(open).toBe(0);
   });
 
+  it('finds sensors by the reasons they list, by filter or by naming the kind in the search text', async () => {
+    const ids = async (f: Record<string, unknown>) => {
+      const res = await gql(`query($f: SensorFilter) { sensors(filter: $f) { nodes { id } } }`, { f });
+      expect(res.errors).toBeUndefined();
+      return res.data!.sensors.nodes.map((n: { id: string }) => n.id);
+    };
+    // r2 went OFFLINE in the sweep above; r1 is retired.
+    expect(await ids({ reason: ['OFFLINE'] })).toEqual(['r2']);
+    expect(await ids({ reason: ['STUCK', 'OFFLINE'] })).toEqual(['r2']);
+    expect(await ids({ reason: ['STUCK'] })).toEqual([]);
+    expect(await ids({ reason: ['OFFLINE'], status: ['HEALTHY'] })).toEqual([]);
+    expect(await ids({ reason: ['OFFLINE'], status: ['OFFLINE'] })).toEqual(['r2']);
+    expect(await ids({ search: 'offline' })).toEqual(['r2']);
+    expect(await ids({ search: 'out of range' })).toEqual([]);
+    // A kind that does not exist: one clear validation error, inline or as a variable.
+    const inline = await gql(`{ sensors(filter: { reason: [BROKEN] }) { totalCount } }`);
+    expect(inline.errors!.map((e: { extensions: unknown }) => e.extensions)).toEqual([
+      { code: 'GRAPHQL_VALIDATION_FAILED' },
+    ]);
+    const variable = await gql(`query($f: SensorFilter) { sensors(filter: $f) { totalCount } }`, {
+      f: { reason: ['BROKEN'] },
+    });
+    expect(variable.errors![0]!.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED' });
+  });
+
   it('reactivating brings it back as UNKNOWN, judged from its next reading', async () => {
     const res = await gql(REACTIVATE, { id: 'r1' });
     expect(res.errors).toBeUndefined();

@@ -151,6 +151,9 @@ function costRule(limits: LimitSettings): ValidationRule {
         try {
           cost = getComplexity({ schema, query, variables, estimators, operationName: operation.name?.value });
         } catch (err) {
+          // An argument graphql-js' own rules refuse (a wrong enum value, a missing required
+          // argument): they report it with its location; a second error here would only blur it.
+          if (/^Argument "/.test((err as Error).message)) return;
           // Too many nodes (fragments spread over and over) or a document graphql-js refuses anyway.
           context.reportError(limitError(`Query cannot be costed: ${(err as Error).message}`, 'QUERY_TOO_COMPLEX'));
           return;

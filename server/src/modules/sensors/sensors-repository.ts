@@ -1,7 +1,7 @@
 // Database access for zones and sensors (the registry).
 import type { PrismaClient, Prisma } from '../../generated/prisma/client.js';
 import type { Sensor, Zone } from '../../generated/prisma/client.js';
-import type { SensorProfile, TrustStatus } from '../../trust/types.js';
+import { FAULT_KINDS, type FaultKind, type SensorProfile, type TrustStatus } from '../../trust/types.js';
 
 export type ZoneRow = Zone;
 export type SensorRow = Sensor;
@@ -12,8 +12,22 @@ export interface SensorListFilter {
   status?: TrustStatus[] | null;
   /** true: only retired sensors; otherwise only sensors in service. */
   retired?: boolean | null;
-  /** Id, name or zone name contains this (case-insensitive). */
+  /** Id, name or zone name contains this (case-insensitive), or it names a fault kind the sensor lists. */
   search?: string | null;
+  /** Lists a reason of one of these kinds. */
+  reason?: FaultKind[] | null;
+}
+
+/** A sensor whose trust lists a reason of this kind (jsonb containment on trust_state.reasons). */
+const listsReason = (kind: FaultKind): Prisma.TrustStateWhereInput => ({ reasons: { array_contains: [{ kind }] } });
+
+/** "stuck", "Out of range", "out_of_range" → the fault kind they name; null for other text. */
+export function faultKindNamed(text: string): FaultKind | null {
+  const key = text
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
+  return (FAULT_KINDS as readonly string[]).includes(key) ? (key as FaultKind) : null;
 }
 
 /** A ticket resolved because its sensor was retired (for the events published after commit). */
@@ -43,10 +57,15 @@ function sensorWhere(filter: SensorListFilter): Prisma.SensorWhereInput {
       { name: { contains: search, mode: 'insensitive' } },
       { zone: { name: { contains: search, mode: 'insensitive' } } },
     ];
+    const named = faultKindNamed(search);
+    if (named) where.OR.push({ trust: listsReason(named) });
   }
   if (filter.zoneId) where.zoneId = filter.zoneId;
   if (filter.kind) where.kind = filter.kind;
-  if (filter.status?.length) where.trust = { status: { in: filter.status } };
+  const trust: Prisma.TrustStateWhereInput = {};
+  if (filter.status?.length) trust.status = { in: filter.status };
+  if (filter.reason?.length) trust.OR = filter.reason.map(listsReason);
+  if (Object.keys(trust).length) where.trust = trust;
   return where;
 }
 

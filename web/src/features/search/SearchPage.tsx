@@ -1,4 +1,4 @@
-// Fleet-wide sensor search: by id, name or zone name, across every zone, with
+// Fleet-wide sensor search: by id, name, zone name or reason (a fault kind), across every zone, with
 // status filters; each result shows its zone, status, trust and reasons. The
 // query, statuses and "retired" live in the URL (#/search?q=…&status=…).
 import { useEffect, useState } from 'react';
@@ -104,12 +104,12 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
       </header>
       <div className="filters" role="search">
         <label>
-          Id, name or zone
+          Id, name, zone or reason
           <input
             type="search"
             value={text}
             onChange={(e) => setText(e.target.value)}
-            placeholder="e.g. freezer"
+            placeholder="e.g. freezer, or stuck"
             autoFocus
           />
         </label>
@@ -181,7 +181,7 @@ export function HeaderSearch({ current }: { current?: string }) {
     >
       <input
         type="search"
-        aria-label="Search sensors by id, name or zone"
+        aria-label="Search sensors by id, name, zone or reason"
         placeholder="Search sensors…"
         value={text}
         onChange={(e) => setText(e.target.value)}
