@@ -216,9 +216,7 @@ describe.each(TARGETS)('sensor retirement and zone deletion on %s', (target) => 
     expect(await ids({ search: 'out of range' })).toEqual([]);
     // A kind that does not exist: one clear validation error, inline or as a variable.
     const inline = await gql(`{ sensors(filter: { reason: [BROKEN] }) { totalCount } }`);
-    expect(inline.errors!.map((e: { extensions: unknown }) => e.extensions)).toEqual([
-      { code: 'GRAPHQL_VALIDATION_FAILED' },
-    ]);
+    expect(inline.errors!.map((e) => e.extensions)).toEqual([{ code: 'GRAPHQL_VALIDATION_FAILED' }]);
     const variable = await gql(`query($f: SensorFilter) { sensors(filter: $f) { totalCount } }`, {
       f: { reason: ['BROKEN'] },
     });
