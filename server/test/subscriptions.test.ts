@@ -5,7 +5,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TARGETS } from './support/databases.js';
-import { collect, sleep, waitUntil, wsClient } from './support/graphql-ws-client.js';
+import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const UPSERT_ZONE = `mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`;
