@@ -95,7 +95,7 @@ async function pgliteSocket(dir: string): Promise<Variant> {
   // One session: PGlite is single-user PostgreSQL.
   const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${PORT}/postgres`, max: 1 });
   await seed({
-    query: async (s, p) => (await pool.query(s, p)).rows,
+    query: async <T>(s: string, p?: unknown[]) => (await pool.query(s, p)).rows as T[],
     exec: async (s) => void (await pool.query(s)),
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: false }) });
@@ -176,12 +176,12 @@ async function postgres(url: string): Promise<{ variants: Variant[]; drop(): Pro
   const dbUrl = new URL(url);
   dbUrl.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: 4 });
-  const pipelined = new pg.Pool({ connectionString: dbUrl.toString(), max: 4, pipeline: true } as pg.PoolConfig);
+  const pipelined = new pg.Pool({ connectionString: dbUrl.toString(), max: 4, pipeline: true });
   // Other people's outage tests may terminate sessions on the shared server: report, don't crash.
   for (const p of [pool, pipelined]) p.on('error', (err) => console.warn(`idle client lost: ${err.message}`));
   admin.on('error', (err) => console.warn(`admin connection lost: ${err.message}`));
   await seed({
-    query: async (s, p) => (await pool.query(s, p)).rows,
+    query: async <T>(s: string, p?: unknown[]) => (await pool.query(s, p)).rows as T[],
     exec: async (s) => void (await pool.query(s)),
   });
   const none = async () => undefined;
