@@ -8,10 +8,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { GraphQLError as EsmGraphQLError, type ExecutionResult } from 'graphql';
 import mercurius from 'mercurius';
 import redisEmitter from 'mqemitter-redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { graphql, isGraphQLError } from '../src/compat/graphql-js.js';
 import { defaultStatusCode, kLoaders, kSubscriptionFactory, wrappedValidationErrors } from '../src/compat/mercurius.js';
+import { quietClientErrors } from '../src/compat/mercurius-socket-logs.js';
 import { redisEmitterInternals } from '../src/compat/mqemitter-redis.js';
+import { collect, wsClient } from './support/graphql-ws-client.js';
 import { redisReachable, redisUrl } from './support/redis.js';
 
 const SCHEMA = `
@@ -137,6 +139,69 @@ async function closedPort(): Promise<number> {
   if (!address || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+describe('Mercurius socket error logs (compat/mercurius-socket-logs.ts)', () => {
+  let app: FastifyInstance;
+  let url: string;
+  const lines: { level: number; msg?: string; codes?: string[] }[] = [];
+
+  beforeAll(async () => {
+    app = Fastify({
+      logger: { level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
+    });
+    await app.register(mercurius, {
+      schema: `type Query { ok: Int } type Subscription { tick(n: Int!): Int, refused: Int, broken: Int }`,
+      resolvers: {
+        Subscription: {
+          tick: { subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe('TICK') },
+          refused: {
+            subscribe: () => {
+              throw new mercurius.ErrorWithProps('not for you', { code: 'FORBIDDEN' });
+            },
+          },
+          broken: {
+            subscribe: () => {
+              throw new Error('a bug');
+            },
+          },
+        },
+      },
+      subscription: { fullWsTransport: true },
+    });
+    quietClientErrors(app.log);
+    url = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => app?.close());
+
+  /** Subscribes, waits until the client got its error, and returns what was logged meanwhile. */
+  async function refusal(query: string, variables: Record<string, unknown> = {}) {
+    const client = wsClient(url);
+    try {
+      const from = lines.length;
+      const sub = collect(client, query, variables);
+      await vi.waitFor(() => expect(sub.errors.length).toBeGreaterThan(0));
+      // Everything but the access log (request lines).
+      return lines.slice(from).filter((l) => !('req' in l) && !('res' in l));
+    } finally {
+      await client.dispose();
+    }
+  }
+
+  it('logs a subscription refused by its resolver at info with its code, not at error', async () => {
+    const logged = await refusal('subscription { refused }');
+    expect(logged.map((l) => [l.level, l.codes])).toEqual([[30, ['FORBIDDEN']]]);
+  });
+
+  it('logs a subscription graphql-js refused (bad variables) at info, not at error', async () => {
+    const logged = await refusal('subscription($n: Int!) { tick(n: $n) }', { n: 'x' });
+    expect(logged.map((l) => [l.level, l.codes])).toEqual([[30, ['GRAPHQL_VALIDATION_FAILED']]]);
+  });
+
+  it('keeps an unknown failure at error level', async () => {
+    const logged = await refusal('subscription { broken }');
+    expect(logged.map((l) => l.level)).toEqual([50]);
+  });
+});
 
 const liveRedis = await redisReachable();
 

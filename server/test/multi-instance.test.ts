@@ -88,11 +88,12 @@ describe.skipIf(!pg || !redis)('two instances on one PostgreSQL and one Redis', 
     for (let i = 0; probe.items.length === 0; i++) {
       expect(i).toBeLessThan(50);
       await gqlHttp(a.url, INGEST, { r: [{ sensorId: 'probe', timestamp: new Date(t0++).toISOString(), value: 1 }] });
-      await sleep(100);
+      await sleep(100); // poll interval: retry until the probe (an observable condition) arrives
     }
     // The probe's trust is applied by the stream after its ingest: wait for it, then let the
     // probe's dashboard pushes pass.
     expect((await gqlHttp(a.url, `mutation { evaluateTrust(sensorIds: []) }`)).errors).toBeUndefined();
+    // A sleep: a coalescer in another process has no observable "nothing pending" signal.
     await sleep(500);
     const dashBefore = { a: dashA.items.length, b: dashB.items.length };
 
@@ -114,7 +115,9 @@ describe.skipIf(!pg || !redis)('two instances on one PostgreSQL and one Redis', 
     expect((await east.waitFor(3)).map((i) => i.readingAdded.sensorId).sort()).toEqual(['m1', 'm1', 'm3']);
     await dashB.waitFor(dashBefore.b + 1);
     await dashA.waitFor(dashBefore.a + 1);
-    await sleep(700); // trailing pushes of this write land within 200 ms + compute
+    // A sleep: trailing pushes land within 200 ms + compute, and another process's coalescer has no
+    // observable "nothing pending" signal (the m1/east counts below ride on the same wait).
+    await sleep(700);
     expect(m1.items).toHaveLength(2);
     expect(east.items).toHaveLength(3);
     for (const dash of [dashA, dashB]) {

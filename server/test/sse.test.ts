@@ -86,8 +86,15 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
       expect(s.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     }
     const [readings, sensors, tickets, dashboard] = streams;
-    // The subscriptions are registered once the stream answers; give the hub a moment.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The stream answers before its subscription is registered with the hub: wait for all four.
+    await vi.waitFor(() =>
+      expect(t.app.services.subscriptions.counts()).toEqual({
+        readingAdded: 1,
+        sensorUpdated: 1,
+        ticketUpdated: 1,
+        dashboardUpdated: 1,
+      }),
+    );
     const r = Array.from({ length: 30 }, (_, i) => ({
       sensorId: 'e1',
       timestamp: new Date(NOW - (40 - i) * 60_000).toISOString(),

@@ -5,7 +5,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TARGETS } from './support/databases.js';
-import { collect, sleep, waitUntil, wsClient } from './support/graphql-ws-client.js';
+import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const UPSERT_ZONE = `mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`;
@@ -75,11 +75,19 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
       { readingAdded: { sensorId: 'n1', timestamp: ts(1), value: 20.7 } },
     ]);
     expect(await byZone.waitFor(1)).toEqual([{ readingAdded: { sensorId: 's1', timestamp: ts(0), value: 22 } }]);
-    await sleep(200); // nothing else may trickle in
-    expect(bySensor.items).toHaveLength(2);
-    expect(byZone.items).toHaveLength(1);
+    // Nothing else may trickle in. Barrier: a marker batch sent afterwards is fanned out to every
+    // stream in the same pass, after the first batch; once each stream that accepts it has it (and
+    // `all` shares the socket with `both`), anything left over from the first batch would be here.
+    const marker = [
+      { sensorId: 'n1', timestamp: ts(2), value: 1 },
+      { sensorId: 's1', timestamp: ts(2), value: 2 },
+    ];
+    expect((await t.gql(INGEST, { readings: marker })).data!.ingestReadings).toMatchObject({ accepted: 2 });
+    await Promise.all([bySensor.waitFor(3), byZone.waitFor(2), all.waitFor(6)]);
+    expect(bySensor.items.map((i) => i.readingAdded.value)).toEqual([20.5, 20.7, 1]);
+    expect(byZone.items.map((i) => i.readingAdded.value)).toEqual([22, 2]);
     expect(both.items).toHaveLength(0);
-    expect(all.items.map((i) => i.readingAdded.sensorId).sort()).toEqual(['n1', 'n1', 'n2', 's1']);
+    expect(all.items.map((i) => i.readingAdded.sensorId).sort()).toEqual(['n1', 'n1', 'n1', 'n2', 's1', 's1']);
     for (const s of [bySensor, byZone, both, all]) {
       expect(s.errors).toEqual([]);
       s.dispose();
@@ -97,8 +105,11 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
     expect(await south.waitFor(1)).toEqual([
       { sensorUpdated: { id: 's1', name: 'South one', zone: { id: 'south' }, trust: { status: 'UNKNOWN' } } },
     ]);
-    await sleep(200);
-    expect(n2.items).toEqual([]);
+    // Barrier: loads and deliveries run in order per topic, so a change to n2 made afterwards is
+    // the first thing n2's stream may receive.
+    await t.gql(UPSERT_SENSOR, { input: { id: 'n2', name: 'n2', kind: 'temperature', zoneId: 'north' } });
+    expect((await n2.waitFor(1)).map((i) => i.sensorUpdated.id)).toEqual(['n2']);
+    expect(south.items).toHaveLength(1);
     south.dispose();
     n2.dispose();
   });
@@ -120,8 +131,14 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
     expect(await n1.waitFor(1)).toEqual([
       { ticketUpdated: { id: ticket.id, status: 'ACKNOWLEDGED', sensor: { id: 'n1' } } },
     ]);
-    await sleep(200);
-    expect(south.items).toEqual([]);
+    // Barrier: ticket loads and deliveries run in order, so a change to a south ticket made
+    // afterwards is the first thing the south stream may receive.
+    const southTicket = await prisma.ticket.create({
+      data: { sensorId: 's1', kind: 'SPIKE', severity: 'LOW', title: 'Spikes on s1' },
+    });
+    await t.gql(`mutation($id: ID!) { acknowledgeTicket(id: $id) { status } }`, { id: southTicket.id });
+    expect((await south.waitFor(1)).map((i) => i.ticketUpdated.id)).toEqual([southTicket.id]);
+    expect(n1.items).toHaveLength(1);
     n1.dispose();
     south.dispose();
   });
@@ -136,9 +153,9 @@ describe.each(TARGETS)('subscriptions on %s', (target) => {
       await t.gql(UPSERT_SENSOR, { input: { id: `burst-${i}`, name: `Burst ${i}`, kind: 'co2', zoneId: 'north' } });
     }
     const writesTook = performance.now() - started;
-    await sleep(900); // > coalesce interval + compute: the trailing push has landed
-
     const total = 3 + 15;
+    // The trailing push (after the last write) carries every sensor.
+    await waitUntil(() => dash.items.at(-1)?.dashboardUpdated.sensorCount === total, 5000, 'the trailing push');
     expect(dash.items.length).toBeGreaterThanOrEqual(1);
     // At most one per 300 ms window over the burst, plus the trailing one.
     expect(dash.items.length).toBeLessThanOrEqual(Math.ceil(writesTook / 300) + 2);

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Topic, type SensorsUpdatedPayload } from '../src/events/topics.js';
 import { createTestDatabase, TARGETS, type TestDatabase } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -107,8 +107,7 @@ describe.each(TARGETS)('trust shell on %s', (target) => {
       expect(trust.status).not.toBe('HEALTHY');
       const oor = trust.reasons.find((r: { kind: string }) => r.kind === 'OUT_OF_RANGE');
       expect(oor.since).toBe(new Date(T0 + 20 * 60_000).toISOString());
-      await new Promise((r) => setTimeout(r, 30));
-      expect(updated.flatMap((u) => u.sensors.map((s) => s.sensorId))).toContain('hot');
+      await vi.waitFor(() => expect(updated.flatMap((u) => u.sensors.map((s) => s.sensorId))).toContain('hot'));
     } finally {
       off();
     }
@@ -145,12 +144,10 @@ describe.each(TARGETS)('trust shell on %s', (target) => {
       await register(job, 'silent');
       await job.gql(INGEST, { r: signal(60).map(toInput('silent')) });
       jobNow += 2 * 60 * 60_000;
-      let status = '';
-      for (let i = 0; i < 40 && status !== 'OFFLINE'; i++) {
-        await new Promise((r) => setTimeout(r, 250));
-        status = (await job.gql(TRUST, { id: 'silent' })).data!.sensor.trust.status;
-      }
-      expect(status).toBe('OFFLINE');
+      await vi.waitFor(
+        async () => expect((await job.gql(TRUST, { id: 'silent' })).data!.sensor.trust.status).toBe('OFFLINE'),
+        { timeout: 10_000, interval: 250 },
+      );
     } finally {
       await job.close();
       await jobDb.drop();

@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import { createConnectionHeartbeat } from '../modules/subscriptions/connection-heartbeat.js';
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
-import { quietClientErrors } from './client-error-logs.js';
+import { quietClientErrors } from '../compat/mercurius-socket-logs.js';
 import { formatErrors } from './error-formatter.js';
 import { checkTokenLimit, limitErrors, noSubscriptionOverHttpRule, queryLimitRules } from './query-limits.js';
 import { installSingleCoercion } from '../compat/single-coercion.js';

@@ -54,21 +54,3 @@ export const ticket = (id: string, over: Partial<Record<string, unknown>> = {}) 
   ],
   ...over,
 });
-
-export const sensorRow = (
-  id: string,
-  name: string,
-  kind: string,
-  score: number,
-  status: string,
-  lastAt: string,
-  reasons: unknown[] = [],
-) => ({
-  __typename: 'Sensor',
-  id,
-  name,
-  kind,
-  unit: kind === 'temperature' ? '°C' : '%',
-  trust: { __typename: 'TrustScore', score, status, reasons },
-  lastReading: { __typename: 'Reading', timestamp: lastAt, value: 21.5 },
-});

@@ -1,20 +1,45 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sensorRow } from '../../test-support/fixtures';
-import { readTableState, tableQuery, ZoneSensorTable } from './ZoneSensorTable';
+import { makeFragmentData } from '../../gql';
+import type { TrustStatus, ZoneSensorRow_SensorFragment } from '../../gql/graphql';
+import { readTableState, tableQuery, ZoneSensorRowFragment, ZoneSensorTable } from './ZoneSensorTable';
 
 afterEach(cleanup);
 
-// Plain API-shaped rows: fragment masking exists in types only.
+type Reason = ZoneSensorRow_SensorFragment['trust']['reasons'][number];
+
+// Built with the codegen's makeFragmentData: a field the fragment does not
+// select, or a wrong enum value, is a type error here.
+const row = (
+  id: string,
+  name: string,
+  kind: string,
+  score: number,
+  status: TrustStatus,
+  lastAt: string,
+  reasons: Reason[] = [],
+) =>
+  makeFragmentData(
+    {
+      id,
+      name,
+      kind,
+      unit: kind === 'temperature' ? '°C' : '%',
+      trust: { score, status, reasons },
+      lastReading: { timestamp: lastAt, value: 21.5 },
+    },
+    ZoneSensorRowFragment,
+  );
+
 const sensors = [
-  sensorRow('t-1', 'Temperature 1', 'temperature', 97, 'HEALTHY', '2026-11-28T12:00:00.000Z'),
-  sensorRow('t-2', 'Temperature 2', 'temperature', 22, 'FAULTY', '2026-11-28T11:00:00.000Z', [
-    { __typename: 'TrustReason', kind: 'OUT_OF_RANGE', severity: 'HIGH', message: '12 of 20 readings above 60 °C' },
+  row('t-1', 'Temperature 1', 'temperature', 97, 'HEALTHY', '2026-11-28T12:00:00.000Z'),
+  row('t-2', 'Temperature 2', 'temperature', 22, 'FAULTY', '2026-11-28T11:00:00.000Z', [
+    { kind: 'OUT_OF_RANGE', severity: 'HIGH', message: '12 of 20 readings above 60 °C' },
   ]),
-  sensorRow('h-1', 'Humidity 1', 'humidity', 64, 'DEGRADED', '2026-11-28T11:30:00.000Z', [
-    { __typename: 'TrustReason', kind: 'STUCK', severity: 'MEDIUM', message: 'Value constant for 10 min' },
+  row('h-1', 'Humidity 1', 'humidity', 64, 'DEGRADED', '2026-11-28T11:30:00.000Z', [
+    { kind: 'STUCK', severity: 'MEDIUM', message: 'Value constant for 10 min' },
   ]),
-] as unknown as Parameters<typeof ZoneSensorTable>[0]['sensors'];
+];
 
 const rowNames = () =>
   screen

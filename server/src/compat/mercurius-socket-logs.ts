@@ -1,9 +1,15 @@
-// Mercurius logs some client mistakes on the socket at error level with a stack:
-// a subscription refused by its resolver (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) or by
-// graphql-js (bad variables, unknown operation). They are the client's fault, not
-// the server's, and are answered to the client with their code; here they are
-// logged at info without a stack, as the HTTP path does (error-formatter.ts).
-// Anything else keeps its error level.
+// Mercurius logs a subscription refused on the WebSocket at error level, with a stack:
+// one refused by its resolver (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) or by graphql-js
+// (bad variables, unknown operation). They are the client's fault, not the server's,
+// and are answered to the client with their code; here they are logged at info
+// without a stack, as the HTTP path does (graphql/error-formatter.ts). Anything else
+// keeps its error level.
+//
+// Mercurius has no hook for this, so it leans on what it does internally
+// (mercurius/lib/subscription-connection.js): it calls `fastify.log.error(errors)` on
+// the instance's own logger object (the one `app.log` is), with graphql-js'
+// `subscribe()` errors as the first argument. test/library-compat.test.ts fails if a
+// refused subscription is logged otherwise.
 import type { FastifyBaseLogger } from 'fastify';
 
 interface ErrorLike {
