@@ -55,6 +55,9 @@ export default fp(
         database: database ? 'up' : 'down',
         mode: app.db.kind,
         migrations: 'applied',
+        // Not needed to serve (events then reach this instance only; the cache misses),
+        // so it does not make the instance unready: it says what is degraded.
+        redis: app.events.shared ? (app.events.linked() ? 'up' : 'down') : 'none',
         shuttingDown: app.shuttingDown,
       };
     });
@@ -64,5 +67,5 @@ export default fp(
       return registry.metrics();
     });
   },
-  { name: 'health', dependencies: ['database'] },
+  { name: 'health', dependencies: ['database', 'pubsub'] },
 );

@@ -3,6 +3,9 @@
 import fp from 'fastify-plugin';
 import type { Redis as RedisClient } from 'ioredis';
 
+/** A cache answer slower than this is a miss (Redis unreachable without a closed socket). */
+const COMMAND_TIMEOUT_MS = 1000;
+
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
@@ -60,7 +63,13 @@ export default fp<{ redisUrl: string | null; namespace: string }>(
       return;
     }
     const { Redis } = await import('ioredis');
-    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    // No offline queue and a short command timeout: while Redis is away a read is an
+    // immediate miss (the database answers), not a request held until it comes back.
+    const redis = new Redis(options.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+    });
     redis.on('error', (err) => app.log.warn({ err }, 'redis cache error'));
     const cache = createRedisCache(redis, options.namespace);
     // A cache outage degrades to a miss, never to a failed request.

@@ -58,6 +58,13 @@ export function startDashboardLive(options: DashboardLiveOptions) {
       ),
     );
   }
+  // Other instances' writes while the link was down: drop the (possibly shared) values and push afresh.
+  off.push(
+    events.onResync(() => {
+      invalidate();
+      coalescer.changed();
+    }),
+  );
   return {
     /** Resolves once the change listeners are active (Redis confirms subscriptions asynchronously). */
     ready: Promise.all(subscribed).then(() => undefined),

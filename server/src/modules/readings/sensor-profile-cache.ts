@@ -1,7 +1,9 @@
 // In-process cache of the sensor registry (id → profile) so that validating a
 // batch needs no query. Entries are dropped on Topic.SensorRegistryChanged (from
 // any instance); misses are loaded with one query per batch, so a sensor created
-// on another instance a moment ago is found.
+// on another instance a moment ago is found. While the pub/sub link is down the
+// cache is not used (each batch loads its sensors) and it starts empty once the
+// link is back.
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { SensorProfile } from '../../trust/types.js';
@@ -19,6 +21,12 @@ export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<S
     generation++;
     for (const id of sensorIds) profiles.delete(id);
   });
+  // Changes made on other instances while the pub/sub link was down never reached us.
+  const offResync = events.onResync(() => clear());
+  function clear(): void {
+    generation++;
+    profiles.clear();
+  }
 
   return {
     /**
@@ -34,6 +42,8 @@ export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<S
     ): Promise<Map<string, SensorProfile>> {
       const found = new Map<string, SensorProfile>();
       let missing: string[] | null = null;
+      // While other instances cannot tell us of registry changes, every batch reads the registry.
+      if (!events.linked()) clear();
       for (const id of ids) {
         const profile = profiles.get(id);
         if (profile === RETIRED) retired?.add(id);
@@ -52,12 +62,10 @@ export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<S
       }
       return found;
     },
-    clear(): void {
-      generation++;
-      profiles.clear();
-    },
+    clear,
     close(): void {
       unsubscribe();
+      offResync();
     },
   };
 }
