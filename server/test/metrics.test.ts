@@ -147,7 +147,9 @@ describe.each(TARGETS)('/metrics on %s', (target) => {
     const inUse = value(m, 'sensor_trust_db_pool_connections', { state: 'in_use' })!;
     expect(inUse).toBeGreaterThanOrEqual(0);
     expect(inUse).toBeLessThanOrEqual(size);
-    expect(value(m, 'sensor_trust_db_pool_connections', { state: 'waiting' })).toBe(0);
+    // The trust stream may be queued for a connection at the moment of the scrape.
+    const waiting = value(m, 'sensor_trust_db_pool_connections', { state: 'waiting' })!;
+    expect(Number.isInteger(waiting) && waiting >= 0 && waiting <= 8).toBe(true);
 
     const lag = value(m, 'sensor_trust_nodejs_eventloop_lag_seconds')!;
     expect(lag).toBeGreaterThanOrEqual(0);
@@ -160,6 +162,11 @@ describe.each(TARGETS)('/metrics on %s', (target) => {
     dashboard.dispose();
     await ws.dispose();
     await waitUntil(() => t.app.websocketServer.clients.size === 0, 5000, 'the socket to close');
+    await waitUntil(
+      () => Object.values(t.app.services.subscriptions.counts()).every((n) => n === 0),
+      5000,
+      'the subscriptions to end',
+    );
     const after = parse((await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${KEY}` } })).body);
     expect(value(after, 'sensor_trust_websocket_sockets')).toBe(0);
     expect(value(after, 'sensor_trust_subscriptions')).toBe(0);
