@@ -137,6 +137,11 @@ export interface TrustStreamConfig {
   batchRows: number;
   /** TRUST_LEASE_CHECK_MS (default 1000): how often an instance claims free partitions (PostgreSQL). */
   leaseCheckMs: number;
+  /**
+   * TRUST_CHECKPOINT_MS (default 1000): a sensor's engine state is written at most about this
+   * often while its verdict is unchanged (a verdict change is written at once).
+   */
+  checkpointMs: number;
 }
 
 function trustStreamConfig(env: Env): TrustStreamConfig {
@@ -149,6 +154,7 @@ function trustStreamConfig(env: Env): TrustStreamConfig {
     pollMs: integer(env, 'TRUST_STREAM_POLL_MS', 100, 1, 60_000),
     batchRows: integer(env, 'TRUST_STREAM_BATCH', 20_000, 100, 1_000_000),
     leaseCheckMs: integer(env, 'TRUST_LEASE_CHECK_MS', 1000, 50, 60_000),
+    checkpointMs: integer(env, 'TRUST_CHECKPOINT_MS', 1000, 0, 600_000),
   };
 }
 

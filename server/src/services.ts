@@ -21,7 +21,7 @@ import { createReadingsService } from './modules/readings/readings-service.js';
 import { createSensorProfileCache } from './modules/readings/sensor-profile-cache.js';
 import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
 import { createTrustService } from './modules/trust/trust-service.js';
-import { createEngineStateCache } from './modules/trust/engine-state-cache.js';
+import { createStreamMemory } from './modules/trust/trust-stream-memory.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
 import { createTrustStream } from './modules/trust/trust-stream.js';
 import { createTrustStreamRepository } from './modules/trust/trust-stream-repository.js';
@@ -37,7 +37,9 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const clock = { now: options.now ?? (() => new Date()) };
   const ticketAutomation = createTicketAutomation({ settings: config.tickets });
   // Trust shell + ingestion (modules/trust, modules/readings).
-  const engineStates = createEngineStateCache();
+  // The trust stream's memory: engine states between checkpoints, shared with the sweep.
+  const streamMemory = createStreamMemory();
+  const engineStates = streamMemory.stateCache;
   const trust = createTrustService({
     transaction: app.db.transaction,
     withAdvisoryLock: app.db.withAdvisoryLock,
@@ -69,9 +71,10 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     clock,
     log: app.log,
     settings: streamSettings,
+    memory: streamMemory,
   });
   const readings = createReadingsService({
-    transaction: app.db.transaction,
+    statement: app.db.autocommit,
     repo: createReadingsIngestRepository(),
     profiles: sensorProfiles,
     stream: trustStream,

@@ -77,6 +77,66 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
     }
   }, 120_000);
 
+  it('a steady stream writes a sensor state row about once per checkpoint interval while its verdict holds', async () => {
+    const t = await startTestApp(kind, { env: { TRUST_CHECKPOINT_MS: '1000', TRUST_STREAM_INTERVAL_MS: '50' } });
+    try {
+      const ids = Array.from({ length: 30 }, (_, i) => `st-${String(i).padStart(2, '0')}`);
+      const reg = await t.gql(
+        `mutation { ${ids.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 1 }) { id }`).join(' ')} }`,
+      );
+      expect(reg.errors).toBeUndefined();
+      const start = Date.now() - 60_000;
+      let step = 0;
+      const sendStep = async () => {
+        const ts = new Date(start + step * 1000).toISOString();
+        const r = ids.map((sensorId, i) => ({ sensorId, timestamp: ts, value: 21 + 0.2 * Math.sin(step / 3 + i) }));
+        step++;
+        const res = await t.gqlNow(INGEST, { r });
+        expect(res.data?.ingestReadings.accepted).toBe(ids.length);
+      };
+      // Past the first verdicts (UNKNOWN → HEALTHY), then a steady minute of readings.
+      for (let i = 0; i < 20; i++) await sendStep();
+      await t.processed();
+      const versions = async () => {
+        const rows = await t.app.db.prisma.trustState.findMany({
+          select: { sensorId: true, version: true, status: true },
+        });
+        return new Map(rows.map((r) => [r.sensorId, r]));
+      };
+      const before = await versions();
+      expect([...before.values()].every((r) => r.status === 'HEALTHY')).toBe(true);
+      const ticks = t.app.services.trustStream.stats.ticks;
+      const began = performance.now();
+      while (performance.now() - began < 3000) {
+        await sendStep();
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      const seconds = (performance.now() - began) / 1000;
+      const after = await versions();
+      const readTicks = t.app.services.trustStream.stats.ticks - ticks;
+      const writes = ids.map((id) => after.get(id)!.version - before.get(id)!.version);
+      // Many ticks read every sensor's readings; each row was written about once a second.
+      expect(readTicks).toBeGreaterThanOrEqual(10);
+      expect(Math.max(...writes)).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+      expect(Math.max(...writes)).toBeLessThan(readTicks / 2);
+      expect([...after.values()].every((r) => r.status === 'HEALTHY')).toBe(true);
+      // The barrier writes what is in memory: rows then include every reading.
+      await t.processed();
+      const res = await t.gql<{ sensor: { lastReading: { timestamp: string } } }>(
+        `{ sensor(id: "st-07") { lastReading { timestamp } } }`,
+      );
+      expect(res.data!.sensor.lastReading.timestamp).toBe(new Date(start + (step - 1) * 1000).toISOString());
+      const [unwritten] = await t.app.db.transaction(
+        (tx) => tx.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM trust_state t
+           WHERE EXISTS (SELECT 1 FROM reading r WHERE r.sensor_id = t.sensor_id AND r.xid >= t.stream_position)`,
+      );
+      expect(unwritten!.n).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
   it('the same readings in one stream tick or in one tick per timestamp give the same trust and tickets', async () => {
     // Stored with the same arrival times both ways; only how the stream groups them differs.
     async function run(grouping: 'one tick' | 'per timestamp') {
@@ -255,6 +315,77 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     expect(await outcome(second.url)).toEqual(reference);
     const c = await counts(b.url!);
     expect(c).toEqual({ rows: STEPS * SENSORS.length, rollup: STEPS * SENSORS.length, dup_points: 0, open_dup: 0 });
+    await second.stop();
+  }, 240_000);
+
+  it('kill -9 between checkpoints (states only in memory): the restart replays to the same trust, history and tickets', async () => {
+    const d = await createTestDatabase('postgres');
+    dbs.push(d);
+    // Checkpoints far apart: only verdict moves are written, the rest stays in memory.
+    const first = await startServerProcess(env(d, { TRUST_CHECKPOINT_MS: '600000' }));
+    procs.push(first);
+    await register(first.url);
+    // Besides the reference fleet, a few steady sensors (a reading a second, no zone): after
+    // their first verdict nothing about them moves, so their rows are not written again.
+    const steady = ['q-0', 'q-1', 'q-2', 'q-3'];
+    const reg = await gqlHttp(
+      first.url,
+      `mutation { ${steady.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 1 }) { id }`).join(' ')} }`,
+    );
+    expect(reg.errors).toBeUndefined();
+    const qBase = Date.now() - 120_000;
+    for (let s = 0; s < 40; s++) {
+      const q = steady.map((sensorId, i) => ({
+        sensorId,
+        timestamp: new Date(qBase + s * 1000).toISOString(),
+        value: 21 + 0.3 * Math.sin(s / 5 + i),
+      }));
+      expect((await gqlHttp(first.url, INGEST, { r: q })).data.ingestReadings.accepted).toBe(steady.length);
+      await send(first.url, s, s + 1);
+    }
+    const client = new pg.Client({ connectionString: d.url! });
+    await client.connect();
+    try {
+      const state = async () => {
+        const { rows } = await client.query<{ behind: number; k00: boolean }>(
+          `SELECT (SELECT count(*)::int FROM trust_state t
+                    WHERE t.sensor_id LIKE 'q-%'
+                      AND EXISTS (SELECT 1 FROM reading r WHERE r.sensor_id = t.sensor_id AND r.xid >= t.stream_position)) AS behind,
+                  NOT EXISTS (SELECT 1 FROM reading r JOIN trust_state t USING (sensor_id)
+                               WHERE r.sensor_id = 'k-00' AND r.xid >= t.stream_position) AS k00`,
+        );
+        return rows[0]!;
+      };
+      // k-00 is out of range from step 30: its verdict moves with each reading, so its row is
+      // written with each tick; once it includes every reading, the stream has read all of
+      // them, while the steady sensors' rows lag (their state is in memory only).
+      const deadline = performance.now() + 20_000;
+      let now = await state();
+      while (!now.k00 && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        now = await state();
+      }
+      expect(now.k00).toBe(true);
+      expect(now.behind).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+    first.child.kill('SIGKILL');
+    await first.stop();
+    const second = await startServerProcess(env(d));
+    procs.push(second);
+    await send(second.url, 40, STEPS);
+    const replayed = (await outcome(second.url)) as { id: string; trust: { status: string } }[];
+    expect(replayed.filter((n) => n.id.startsWith('k-'))).toEqual(reference);
+    expect(replayed.filter((n) => n.id.startsWith('q-')).map((n) => n.trust.status)).toEqual(
+      steady.map(() => 'HEALTHY'),
+    );
+    expect(await counts(d.url!)).toEqual({
+      rows: STEPS * SENSORS.length + 40 * steady.length,
+      rollup: STEPS * SENSORS.length + 40 * steady.length,
+      dup_points: 0,
+      open_dup: 0,
+    });
     await second.stop();
   }, 240_000);
 

@@ -12,6 +12,8 @@ import { loadMigrations, migrate, type MigrationConnection, type MigrationReport
 import {
   inProcessLock,
   pgAdvisoryLock,
+  pgAutocommit,
+  pgliteAutocommit,
   pgliteTransactions,
   pgTransactions,
   type RunInTransaction,
@@ -25,6 +27,8 @@ export interface Database {
   prisma: PrismaClient;
   /** A transaction on the raw driver for the raw-SQL hot path (ingestion, sweeps). */
   transaction: RunInTransaction;
+  /** ONE statement in autocommit on the raw driver (the ingest insert): no BEGIN/COMMIT round trips. */
+  autocommit: RunInTransaction;
   /** Work that spans transactions under an advisory lock (one instance at a time). */
   withAdvisoryLock: WithAdvisoryLock;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
@@ -32,6 +36,8 @@ export interface Database {
   migrations: MigrationReport;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Connections now (metrics): see PoolStats. */
+  pool(): PoolStats;
   /**
    * Routine upkeep autovacuum would do: statistics for the planner and dead row
    * versions of the constantly updated tables. Embedded PGlite runs PostgreSQL in
@@ -39,6 +45,18 @@ export interface Database {
    */
   maintain(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL: the pg pool's connections (size = DB_POOL_SIZE), checked out, and
+ * callers queued for one. Embedded PGlite has one connection on its own thread:
+ * in use while a transaction is open or a statement runs; waiting = statements
+ * queued at the thread behind the running one.
+ */
+export interface PoolStats {
+  size: number;
+  inUse: number;
+  waiting: number;
 }
 
 export interface DatabaseOptions {
@@ -108,9 +126,11 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     kind: 'postgres',
     prisma,
     transaction: pgTransactions(pool),
+    autocommit: pgAutocommit(pool),
     withAdvisoryLock: pgAdvisoryLock(pool),
     statementCount,
     migrations,
+    pool: () => ({ size: options.poolSize, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     ping: async () => {
       try {
         await pool.query('SELECT 1');
@@ -160,9 +180,15 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kind: 'pglite',
     prisma,
     transaction: pgliteTransactions(db.asPglite()),
+    autocommit: pgliteAutocommit(db.asPglite()),
     withAdvisoryLock: inProcessLock(),
     statementCount,
     migrations,
+    pool: () => {
+      const { pending, transactions } = db.load();
+      const busy = pending > 0 || transactions > 0;
+      return { size: 1, inUse: busy ? 1 : 0, waiting: Math.max(pending - 1, 0) };
+    },
     ping: async () => {
       try {
         await db.query('SELECT 1');

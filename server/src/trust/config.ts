@@ -46,6 +46,13 @@ export interface TrustThresholds {
   stuckQuantisedRun: number;
   /** STUCK clears after this many moving readings. Default 10. */
   stuckClearReadings: number;
+  /**
+   * A sensor seen sitting on one value for r readings without raising STUCK (a still room at
+   * night) needs this many times r before STUCK (at most stuckQuantisedRun). Default 2.
+   */
+  stuckUsualRunK: number;
+  /** …where r is a maximum that decays with this time constant of event time. Default 3 days. */
+  stuckUsualRunDays: number;
   /** NOISE when short-term mean |Δ| exceeds the learned baseline by this factor… Default 3. */
   noiseRatio: number;
   /** …for this many consecutive readings. Default 4. */
@@ -54,6 +61,14 @@ export interface TrustThresholds {
   noiseClearRatio: number;
   /** …for this many readings. Default 30. */
   noiseClearReadings: number;
+  /**
+   * NOISE is judged against the larger of the slow baseline and the sensor's usual variation at
+   * this hour of day (learned per UTC hour on earlier days, a maximum that keeps this share
+   * per day). Default 0.9.
+   */
+  noiseDailyDecay: number;
+  /** An hour teaches the usual variation only with at least this many readings. Default 4. */
+  noiseHourMinReadings: number;
   /** OUT_OF_RANGE clears after this many in-range readings. Default 20. */
   oorClearReadings: number;
   /** CLOCK when a timestamp is more than this far ahead of the server clock. Default 60 s. */
@@ -151,10 +166,14 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   stuckCoarseSteps: 4,
   stuckQuantisedRun: 480,
   stuckClearReadings: 10,
+  stuckUsualRunK: 2,
+  stuckUsualRunDays: 3,
   noiseRatio: 3,
   noiseConfirmReadings: 4,
   noiseClearRatio: 1.8,
   noiseClearReadings: 30,
+  noiseDailyDecay: 0.9,
+  noiseHourMinReadings: 4,
   oorClearReadings: 20,
   clockFutureSeconds: 60,
   clockLateIntervals: 2,
@@ -202,6 +221,7 @@ const FRACTIONS = new Set<string>([
   'gapClearCompleteness',
   'stuckFalseAlarm',
   'offlineFalseAlarm',
+  'noiseDailyDecay',
 ]);
 
 // Memoised per config object: configs are treated as immutable values.

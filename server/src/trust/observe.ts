@@ -18,6 +18,7 @@ import {
   SEV_LOW,
   SEV_MEDIUM,
   RF_ADVISORY,
+  DAY_HOURS,
   type TrustState,
 } from './state.js';
 import type { ReadingSample, SensorProfile, TrustPointData, TrustVerdict } from './types.js';
@@ -135,6 +136,68 @@ function otherInterval(s: TrustState, expMs: number, slack = 0): boolean {
   const q = s.ivl / expMs;
   if (q < 0.75 + slack) return true;
   return q > 1.5 - slack && Math.abs(q - Math.round(q)) > 0.2 - slack;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The learned usual longest run, decayed by the event time since it was learned. */
+function usualRun(th: TrustThresholds, s: TrustState, ts: number): number {
+  if (s.rN <= 0) return 0;
+  const age = ts - s.rNt;
+  return age <= 0 ? s.rN : s.rN * Math.exp(-age / (th.stuckUsualRunDays * DAY_MS));
+}
+
+/**
+ * The sensor's usual variation at this hour of day: the mean short-term |Δ| (`fd`) each UTC
+ * hour of event time showed on earlier days, so an hour that is busy every day (a room that
+ * fills every morning) is judged against that. Returns the larger of this hour's and the next
+ * one's (0 if none yet; never the hour just finished, so a fault cannot teach itself), and
+ * closes the hour just finished: an hour without NOISE (nor NOISE in the hour after it) updates
+ * its slot as a maximum that decays by noiseDailyDecay a day; one with NOISE only moves it an eighth of the way, so a
+ * sensor that became noisier for good is absorbed over a week or so instead of being flagged
+ * for ever, while a new fault is flagged.
+ */
+function usualVariation(th: TrustThresholds, s: TrustState, ts: number, base: number): number {
+  const hour = Math.floor(ts / HOUR_MS);
+  if (hour !== s.nHb) {
+    if (s.nHb >= 0 && s.nHc >= th.noiseHourMinReadings && s.nHs >= 0) {
+      const mean = s.nHs / s.nHc;
+      if (s.nHz === 0) {
+        // A quiet hour is learned only once the next one has passed quietly too: the first
+        // hour of a fault, before NOISE was confirmed, must not become its normal.
+        if (s.nHq >= 0 && s.nHq === s.nHb - 1) learnHour(th, s, s.nHq, s.nHp);
+        s.nHq = s.nHb;
+        s.nHp = mean;
+      } else {
+        const slot = s.nHb % DAY_HOURS;
+        const prev = s.nH[slot] ?? 0;
+        const from = prev > 0 ? prev : base;
+        s.nH[slot] = round4(from + (mean - from) / 8);
+        s.nHq = -1;
+      }
+    } else if (s.nHz !== 0) s.nHq = -1;
+    s.nHb = hour;
+    s.nHs = -1;
+    s.nHc = 0;
+    s.nHz = 0;
+  }
+  const slot = hour % DAY_HOURS;
+  const a = s.nH[slot] ?? 0;
+  const b = s.nH[(slot + 1) % DAY_HOURS] ?? 0;
+  return a > b ? a : b;
+}
+
+/** Learns a quiet hour's mean |Δ| into its slot: a maximum that decays by noiseDailyDecay a day. */
+function learnHour(th: TrustThresholds, s: TrustState, hour: number, mean: number): void {
+  const slot = hour % DAY_HOURS;
+  const kept = (s.nH[slot] ?? 0) * th.noiseDailyDecay;
+  s.nH[slot] = round4(mean > kept ? mean : kept);
+}
+
+/** Four significant digits: keeps the stored state small. */
+function round4(x: number): number {
+  return Number(x.toPrecision(4));
 }
 
 function runNeeded(th: TrustThresholds, p0: number): number {
@@ -359,9 +422,19 @@ function step(
       // A sensor never seen to move at all (qz = 0) may be such a sensor as well.
       const coarse = s.qz === 0 || (s.qz >= th.stuckCoarseSteps * th.scaleFloor && s.p0 > 0.5);
       if (coarse && s.runNeed < th.stuckQuantisedRun) s.runNeed = th.stuckQuantisedRun;
+      // Its own normal: a sensor seen sitting on one value for r readings while healthy (a still
+      // room at night) needs stuckUsualRunK × r before that is STUCK.
+      const usual = Math.ceil(th.stuckUsualRunK * usualRun(th, s, ts));
+      if (usual > s.runNeed) s.runNeed = usual < th.stuckQuantisedRun ? usual : th.stuckQuantisedRun;
     }
     s.run++;
   } else {
+    // A run that ended without raising STUCK was healthy: learn its length.
+    if (s.run > 1 && s.ra[K_STUCK] === 0) {
+      const r = usualRun(th, s, ts);
+      s.rN = s.run > r ? s.run : r;
+      s.rNt = ts;
+    }
     s.run = 1;
     s.runTs = ts;
   }
@@ -383,8 +456,16 @@ function step(
       s.fd = s.md;
     } else {
       const base = s.md > floor ? s.md : floor;
-      s.fd += ((ad < 8 * base ? ad : 8 * base) - s.fd) / 16;
-      const ratio = s.fd / base;
+      // Judged against the larger of its slow baseline and its usual variation at this time of
+      // day (this hour and its neighbours, learned on earlier days): a room that is busy every
+      // morning is not NOISE every morning.
+      const usual = usualVariation(th, s, ts, base);
+      const ref = usual > base ? usual : base;
+      s.fd += ((ad < 8 * ref ? ad : 8 * ref) - s.fd) / 16;
+      s.nHs = (s.nHs < 0 ? 0 : s.nHs) + s.fd;
+      s.nHc++;
+      if (s.ra[K_NOISE] > 0) s.nHz = 1;
+      const ratio = s.fd / ref;
       if (ratio > th.noiseRatio) {
         if (s.nzRun++ === 0) s.nzTs = ts;
         if (s.nzRun >= th.noiseConfirmReadings)
@@ -401,7 +482,7 @@ function step(
         s.e[e] = ratio;
         s.e[e + 1] = s.fd;
         s.e[e + 2] = base;
-      } else if (ratio < 1.5 && !longRun) {
+      } else if (s.fd < 1.5 * base && !longRun) {
         s.md += ((ad < 3 * base ? ad : 3 * base) - s.md) / 512;
       }
     }

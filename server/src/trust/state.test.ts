@@ -151,7 +151,7 @@ describe('trust history points', () => {
 });
 
 describe('restoreTrustState', () => {
-  for (const version of [1, 2, 3]) {
+  for (const version of [1, 2, 3, 4]) {
     it(`upgrades a stored version-${version} state instead of resetting it`, () => {
       // fixtures/state-vN.json: written by the vN build (300 readings, recovering from a 40-reading STUCK run).
       const old = JSON.parse(

@@ -49,7 +49,9 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 4;
+export const STATE_VERSION = 5;
+/** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
+export const DAY_HOURS = 24;
 
 /** Reason flag bits (`rf`): an advisory reason informs but adds no bad evidence and opens no ticket. */
 export const RF_ADVISORY = 1;
@@ -147,6 +149,25 @@ export type TrustState = {
   gm: number;
   /** quantisation step: smallest non-zero change seen (0 = none yet) */
   qz: number;
+  /**
+   * learned longest usual run of identical values (decaying max of runs that ended without
+   * raising STUCK) and the event time it was last updated
+   */
+  rN: number;
+  rNt: number;
+  /**
+   * the sensor's usual mean |Δ| per UTC hour of day (0 = not seen yet), so a daily cycle of
+   * variation is not NOISE; the hour being accumulated: index (ts / 1 h), the sum of its short-term
+   * mean |Δ| (-1: none yet), readings, NOISE seen
+   */
+  nH: number[];
+  nHb: number;
+  nHs: number;
+  nHc: number;
+  nHz: number;
+  /** the last quiet hour, waiting for the next one to pass quietly before it is learned: hour index (-1: none), mean */
+  nHq: number;
+  nHp: number;
   /** last trust point written */
   ptAt: number | null;
   ptScore: number;
@@ -228,6 +249,15 @@ export function initialTrustState(): TrustState {
     ivl: 60_000,
     gm: 0,
     qz: 0,
+    rN: 0,
+    rNt: 0,
+    nH: zeros(DAY_HOURS),
+    nHb: -1,
+    nHs: -1,
+    nHc: 0,
+    nHz: 0,
+    nHq: -1,
+    nHp: 0,
     ptAt: null,
     ptScore: 50,
   };
@@ -268,6 +298,22 @@ const UPGRADES: Record<number, (old: Stored) => Stored> = {
   // over; the windows start empty and fill with the next readings.
   // (restoreTrustState keeps only the fields of the current layout.)
   3: (old) => ({ ...old, v: 4, wB: 0, wS: zeros(DRIFT_WINDOWS), wC: zeros(DRIFT_WINDOWS), dJ: -1 }),
+  // v4 → v5: the sensor's usual longest run of identical values (rN, rNt) and its usual
+  // variation per hour of day (nH and the hour being accumulated). Both start unlearned: until
+  // a run ends or an hour passes, STUCK and NOISE judge exactly as v4 did.
+  4: (old) => ({
+    ...old,
+    v: 5,
+    rN: 0,
+    rNt: typeof old.lastTs === 'number' ? old.lastTs : 0,
+    nH: zeros(DAY_HOURS),
+    nHb: -1,
+    nHs: -1,
+    nHc: 0,
+    nHz: 0,
+    nHq: -1,
+    nHp: 0,
+  }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

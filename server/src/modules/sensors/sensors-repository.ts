@@ -160,7 +160,7 @@ export function createSensorsRepository(prisma: PrismaClient) {
         await tx.$executeRaw`
           UPDATE trust_state SET engine_state = NULL, score = 50, status = 'UNKNOWN', severity = 'NONE',
                  reasons = '[]'::jsonb, last_evaluated = NULL, status_since = NULL, version = version + 1,
-                 updated_at = now()
+                 stream_position = pg_snapshot_xmin(pg_current_snapshot()), updated_at = now()
            WHERE sensor_id = ${id}`;
         // The trigger dashboard_trust_retired puts it back into the fleet figures from this trust row.
         return tx.sensor.update({ where: { id }, data: { retiredAt: null } });

@@ -27,7 +27,7 @@ import {
   type TrustOutcome,
   type TrustState,
 } from '../../trust/index.js';
-import type { EngineStateCache } from './engine-state-cache.js';
+import type { CachedVerdict, EngineStateCache } from './engine-state-cache.js';
 import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
 import {
   SWEEP_LOCK_KEY,
@@ -60,13 +60,25 @@ export interface LockedSensor extends LockedTrust {
 export interface TrustEffects {
   sensors: SensorsUpdatedPayload['sensors'];
   tickets: TicketUpdatedPayload[];
-  /** Engine states as committed, for the in-process cache. */
-  states: { sensorId: string; version: number; state: TrustState }[];
+  /** Engine states as committed, for the in-process cache (the trust stream's memory). */
+  states: { sensorId: string; version: number; state: TrustState; verdict: CachedVerdict }[];
   /**
    * Sensors holding many DRIFT windows their zone has not judged yet (an import running ahead
    * of the sweep): call advanceDrift for them after commit, so no window is lost.
    */
   driftDue: string[];
+}
+
+/** One sensor's evaluation of new readings, not yet persisted (evaluateReadings). */
+export interface SensorResult {
+  profile: SensorProfile;
+  write: TrustWrite;
+  points: TrustPointWrite[];
+  changes: TrustChange[];
+  /** The verdict moved (status, severity, reasons or score band): publish it. */
+  changed: boolean;
+  /** Many DRIFT windows wait for the zone: call advanceDrift after commit. */
+  driftDue: boolean;
 }
 
 const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [], driftDue: [] });
@@ -217,7 +229,18 @@ export function createTrustService(deps: TrustServiceDeps) {
     });
     for (const p of outcome.points)
       out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status });
-    out.effects.states.push({ sensorId: profile.id, version: locked.version + 1, state: outcome.state });
+    out.effects.states.push({
+      sensorId: profile.id,
+      version: locked.version + 1,
+      state: outcome.state,
+      verdict: {
+        status: verdict.status,
+        score: verdict.score,
+        reasonKinds: verdict.reasons.filter(isTicketReason).map((r) => r.kind),
+        statusSince: since,
+        streamPosition: locked.streamPosition,
+      },
+    });
     if (outcome.changed) out.effects.sensors.push({ sensorId: profile.id, zoneId: profile.zoneId });
     if (steps) out.changes.push(...steps.changes);
     else if (verdict.reasons.length > 0 || locked.reasonKinds.length > 0) {
@@ -309,7 +332,12 @@ export function createTrustService(deps: TrustServiceDeps) {
           // sensor) and this instance holds the state: the cache carries it, and the sensor's
           // next reading writes it. A state read from the database (another instance wrote it,
           // or a restart) is always written, so no instance's bookkeeping is lost or counted twice.
-          out.effects.states.push({ sensorId: profile.id, version: locked.version, state: outcome.state });
+          out.effects.states.push({
+            sensorId: profile.id,
+            version: locked.version,
+            state: outcome.state,
+            verdict: { ...locked },
+          });
           continue;
         }
         // DRIFT alone is judged in event time: its changes are dated by the sensor's newest reading.
@@ -327,48 +355,23 @@ export function createTrustService(deps: TrustServiceDeps) {
 
   const service = {
     /**
-     * Locks the batch's trust rows (sorted ids) FIRST in the ingest transaction and readies
-     * their engine states (from the cache when its version is current). Repairs missing rows.
+     * Feeds each sensor's new readings to the engine (the states in `sensors` are mutated in
+     * place) and returns what to persist per sensor, without writing anything: the trust
+     * stream decides when (docs/trust-stream.md, checkpoints). A sensor whose evaluation
+     * throws is listed in `failed`; its state may be half-mutated and must be dropped.
      */
-    async lockSensors(tx: Tx, sortedIds: string[]): Promise<Map<string, LockedSensor>> {
-      let locked = await repo.lockSensors(tx, sortedIds, stateCache?.versions(sortedIds));
-      if (locked.size < sortedIds.length) {
-        await repo.ensureRows(
-          tx,
-          sortedIds.filter((id) => !locked.has(id)),
-        );
-        locked = await repo.lockSensors(tx, sortedIds, stateCache?.versions(sortedIds));
-      }
-      const states = await readyStates(tx, locked.values());
-      const out = new Map<string, LockedSensor>();
-      for (const [id, row] of locked) out.set(id, { ...row, state: states.get(id)! });
-      return out;
-    },
-
-    /**
-     * Feeds each sensor's new readings to the engine and persists the outcome in the same
-     * transaction as the readings. A sensor whose evaluation throws keeps its previous
-     * trust (logged); it never sinks the rest of the batch.
-     */
-    async applyReadings(
-      tx: Tx,
-      locked: Map<string, LockedSensor>,
+    evaluateReadings(
+      sensors: Map<string, LockedSensor>,
       groups: SensorReadings[],
       now: Date,
-    ): Promise<TrustEffects> {
+    ): { results: Map<string, SensorResult>; failed: string[] } {
       const nowMs = now.getTime();
-      const out = {
-        writes: [] as TrustWrite[],
-        points: [] as TrustPointWrite[],
-        changes: [] as TrustChange[],
-        effects: noEffects(),
-      };
-      const observed = new Set<string>();
+      const results = new Map<string, SensorResult>();
+      const failed: string[] = [];
       const batch: (SensorBatch & { row: LockedSensor; steps: ReturnType<typeof stepTracker> })[] = [];
       for (const { profile, samples, now: receivedAt } of groups) {
-        const row = locked.get(profile.id);
+        const row = sensors.get(profile.id);
         if (!row || samples.length === 0) continue;
-        observed.add(profile.id);
         const steps = stepTracker(row, profile);
         batch.push({ profile, state: row.state, samples, now: receivedAt ?? nowMs, onStep: steps.onStep, row, steps });
       }
@@ -379,21 +382,54 @@ export function createTrustService(deps: TrustServiceDeps) {
         const outcome = outcomes[i];
         if (!outcome) throw new Error(`trust evaluation returned no outcome for sensor ${profile.id}`);
         if ('error' in outcome) {
-          // The state may be half-mutated: not persisted, not cached.
           log.error({ err: outcome.error, sensorId: profile.id }, 'trust evaluation failed; trust left unchanged');
+          failed.push(profile.id);
           continue;
         }
         const newest = samples.at(-1);
         if (!newest) continue; // unreachable: samples is non-empty (checked above)
         const lastTs = lastReadingAt(outcome.state);
-        if (driftBacklog(outcome.state, profile) >= DRIFT_BACKLOG_LIMIT) out.effects.driftDue.push(profile.id);
-        collect(row, profile, outcome, newest.ts, nowMs, newest.ts === lastTs ? newest.value : null, out, steps.end());
+        const out = {
+          writes: [] as TrustWrite[],
+          points: [] as TrustPointWrite[],
+          changes: [] as TrustChange[],
+          effects: noEffects(),
+        };
+        const lastValue = newest.ts === lastTs ? newest.value : null;
+        collect(row, profile, outcome, newest.ts, nowMs, lastValue, out, steps.end());
+        const write = out.writes[0];
+        if (!write) continue; // unreachable: collect writes one row
+        results.set(profile.id, {
+          profile,
+          write,
+          points: out.points,
+          changes: out.changes,
+          changed: outcome.changed,
+          driftDue: driftBacklog(outcome.state, profile) >= DRIFT_BACKLOG_LIMIT,
+        });
       }
-      // Rows locked but not observed (all their readings were duplicates) keep their version.
-      for (const [id, row] of locked) {
-        if (!observed.has(id)) out.effects.states.push({ sensorId: id, version: row.version, state: row.state });
-      }
-      return finish(tx, out, now, false);
+      return { results, failed };
+    },
+
+    /**
+     * Persists evaluated sensors (states, verdicts, history points, ticket changes in event
+     * order) in the caller's transaction. Writes with `expectVersion` are compare-and-set:
+     * `stale` lists the sensors whose row had moved on (a sweep, a reset wrote it); the
+     * caller must then roll back. Otherwise `effects` says what to publish after commit.
+     */
+    async persistResults(
+      tx: Tx,
+      writes: TrustWrite[],
+      points: TrustPointWrite[],
+      changes: TrustChange[],
+      sensors: TrustEffects['sensors'],
+      now: Date,
+    ): Promise<{ effects: TrustEffects; stale: string[] }> {
+      const stale = await repo.persist(tx, writes, points);
+      const effects = noEffects();
+      effects.sensors.push(...sensors);
+      if (stale.length) return { effects, stale };
+      return { effects: await finish(tx, { writes: [], points: [], changes, effects }, now, false), stale };
     },
 
     /**
@@ -433,7 +469,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     /** After commit only: refresh the state cache and publish. Never throws. */
     afterCommit(effects: TrustEffects): void {
       try {
-        if (stateCache) for (const s of effects.states) stateCache.put(s.sensorId, s.version, s.state);
+        if (stateCache) for (const s of effects.states) stateCache.put(s.sensorId, s.version, s.state, s.verdict);
         if (effects.sensors.length) {
           events.publish(Topic.SensorsUpdated, { sensors: effects.sensors });
           events.publish(Topic.DashboardChanged, { reason: 'trust' });

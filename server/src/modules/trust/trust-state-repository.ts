@@ -26,6 +26,8 @@ export interface LockedTrust {
   /** epoch ms */
   statusSince: number | null;
   version: number;
+  /** The trust stream's log position the stored state includes (xid8 text). */
+  streamPosition: string;
 }
 
 /** Everything persisted for one sensor after an evaluation. */
@@ -43,6 +45,10 @@ export interface TrustWrite {
   /** null keeps the stored value (the batch had no reading newer than the newest seen) */
   lastValue: number | null;
   statusSince: number | null;
+  /** Compare-and-set: write only if the row is still at this version (the trust stream). */
+  expectVersion?: number;
+  /** The log position this state includes (xid8 text; the trust stream); absent keeps the stored one. */
+  streamPosition?: string;
 }
 
 export interface TrustPointWrite {
@@ -61,6 +67,7 @@ interface LockedRow {
   reasons: unknown;
   status_since: Date | null;
   version: number;
+  stream_position: string;
 }
 
 function kindsOf(reasons: unknown): FaultKind[] {
@@ -78,6 +85,7 @@ function toLocked(row: LockedRow): LockedTrust {
     reasonKinds: kindsOf(row.reasons),
     statusSince: row.status_since ? row.status_since.getTime() : null,
     version: row.version,
+    streamPosition: row.stream_position,
   };
 }
 
@@ -87,6 +95,7 @@ const LOCK_FLEET_SQL = `
   SELECT t.sensor_id, (t.version = c.v) AS hit,
          CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
          t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
+         t.stream_position::text AS stream_position,
          ${sensorProfileSelectList('s')}
     FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
     LEFT JOIN unnest($1::text[], $2::int[]) AS c(id, v) ON c.id = t.sensor_id
@@ -113,7 +122,8 @@ export function createTrustStateRepository() {
       const rows = await tx.$queryRaw<LockedRow[]>`
         SELECT t.sensor_id, (t.version = c.v) AS hit,
                CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
-               t.status::text AS status, t.score, t.reasons, t.status_since, t.version
+               t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
+               t.stream_position::text AS stream_position
           FROM unnest(string_to_array(${sortedIds.join(',')}::text, ','),
                       string_to_array(${versions.join(',')}::text, ',')::int[]) AS c(id, v)
           JOIN trust_state t ON t.sensor_id = c.id
@@ -153,10 +163,11 @@ export function createTrustStateRepository() {
      * engine_state is stored as a jsonb STRING holding the state's JSON: PostgreSQL then
      * does not convert the ~100 numbers of every state to numeric, which made the
      * statement ~3× slower (1,000 sensors: ~110 ms → ~35 ms). Readers use engine_state #>> '{}'.
-     * Bumps version (engine-state caches key on it).
+     * Bumps version (engine-state caches key on it). Returns the sensors of writes with
+     * `expectVersion` whose row was at another version (not written; the caller rolls back).
      */
-    async persist(tx: Tx, writes: TrustWrite[], points: TrustPointWrite[]): Promise<void> {
-      if (writes.length === 0 && points.length === 0) return;
+    async persist(tx: Tx, writes: TrustWrite[], points: TrustPointWrite[]): Promise<string[]> {
+      if (writes.length === 0 && points.length === 0) return [];
       const states = new Array<string>(writes.length);
       const rows = new Array<Omit<TrustWrite, 'engineState'>>(writes.length);
       for (const [i, { engineState, ...rest }] of writes.entries()) {
@@ -165,7 +176,7 @@ export function createTrustStateRepository() {
       }
       const doc = JSON.stringify(rows);
       const pts = JSON.stringify(points);
-      await tx.$executeRaw`
+      const updated = await tx.$queryRaw<{ id: string }[]>`
         WITH points AS (
           INSERT INTO trust_point (sensor_id, at, score, status)
           SELECT p."sensorId", to_timestamp(p.at / 1000.0), p.score, p.status::"TrustStatus"
@@ -174,18 +185,25 @@ export function createTrustStateRepository() {
           -- ROWS FROM zips the document's rows with the state texts, position by position.
           SELECT * FROM ROWS FROM (
                    json_to_recordset(${doc}::json) AS ("sensorId" text, score float8, status text, severity text, reasons jsonb,
-                        "lastEvaluated" float8, "lastReadingAt" float8, "lastValue" float8, "statusSince" float8),
+                        "lastEvaluated" float8, "lastReadingAt" float8, "lastValue" float8, "statusSince" float8,
+                        "expectVersion" int, "streamPosition" text),
                    unnest(string_to_array(${states.join('\u0001')}::text, chr(1))))
-                 AS r("sensorId", score, status, severity, reasons, "lastEvaluated", "lastReadingAt", "lastValue", "statusSince", es)
+                 AS r("sensorId", score, status, severity, reasons, "lastEvaluated", "lastReadingAt", "lastValue", "statusSince",
+                      "expectVersion", "streamPosition", es)
         )
         UPDATE trust_state AS t SET
                engine_state = to_jsonb(u.es), score = u.score, status = u.status::"TrustStatus",
                severity = u.severity::"Severity", reasons = u.reasons, last_evaluated = to_timestamp(u."lastEvaluated" / 1000.0),
                last_reading_at = COALESCE(to_timestamp(u."lastReadingAt" / 1000.0), t.last_reading_at),
                last_value = COALESCE(u."lastValue", t.last_value), status_since = to_timestamp(u."statusSince" / 1000.0),
+               stream_position = COALESCE(u."streamPosition"::xid8, t.stream_position),
                version = t.version + 1, updated_at = now()
           FROM u
-         WHERE t.sensor_id = u."sensorId"`;
+         WHERE t.sensor_id = u."sensorId" AND (u."expectVersion" IS NULL OR t.version = u."expectVersion")
+        RETURNING t.sensor_id AS id`;
+      if (!writes.some((w) => w.expectVersion !== undefined)) return [];
+      const done = new Set(updated.map((r) => r.id));
+      return writes.filter((w) => w.expectVersion !== undefined && !done.has(w.sensorId)).map((w) => w.sensorId);
     },
 
     /** Sensor ids grouped into chunks of whole zones (about `size` sensors each) for sweeping. */

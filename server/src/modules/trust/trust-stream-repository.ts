@@ -3,6 +3,7 @@
 // rollup the stream keeps, and the barrier evaluateTrust waits on.
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { lowestXid, onlyRow } from '../../db/rows.js';
+import type { TrustStatus } from '../../trust/types.js';
 import type { SensorRow } from '../sensors/sensors-repository.js';
 
 /** One stored reading read back from the log. */
@@ -13,6 +14,29 @@ export interface LogRow {
   value: number;
   /** epoch ms, server clock at ingestion (null for rows written by other means) */
   receivedAt: number | null;
+  /** the inserting transaction's id (xid8 text): its log position */
+  xid: string;
+  /** its partition */
+  part: number;
+}
+
+/** A partition's stored checkpoint: the log position its trust covers, and its rollup's. */
+export interface StoredPosition {
+  position: string;
+  rollup: string;
+}
+
+/** A sensor's trust row as the stream loads it (no lock: the partition's owner is its only stream writer). */
+export interface StreamSensorRow {
+  sensorId: string;
+  engineState: string | null;
+  status: TrustStatus;
+  score: number;
+  reasons: unknown;
+  statusSince: Date | null;
+  version: number;
+  /** xid8 text: the log rows below it are in engineState */
+  streamPosition: string;
 }
 
 /** Signals that another consumer advanced a partition first: the transaction must roll back. */
@@ -37,10 +61,26 @@ export function createTrustStreamRepository() {
         ON CONFLICT DO NOTHING`;
     },
 
-    async positions(tx: SqlTx, partitions: number[]): Promise<Map<number, string>> {
-      const rows = await tx.$queryRaw<{ partition: number; position: string }[]>`
-        SELECT partition, position::text AS position FROM trust_stream WHERE partition = ANY(${partitions}::int[])`;
-      return new Map(rows.map((r) => [r.partition, r.position]));
+    async positions(tx: SqlTx, partitions: number[]): Promise<Map<number, StoredPosition>> {
+      const rows = await tx.$queryRaw<{ partition: number; position: string; rollup: string }[]>`
+        SELECT partition, position::text AS position, COALESCE(rollup_position, position)::text AS rollup
+          FROM trust_stream WHERE partition = ANY(${partitions}::int[])`;
+      return new Map(rows.map((r) => [r.partition, { position: r.position, rollup: r.rollup }]));
+    },
+
+    /** Trust rows of these sensors, creating missing ones (a sensor always has one; this only repairs). */
+    async loadSensors(tx: SqlTx, ids: string[]): Promise<StreamSensorRow[]> {
+      const read = () => tx.$queryRaw<StreamSensorRow[]>`
+        SELECT sensor_id AS "sensorId", engine_state #>> '{}' AS "engineState", status::text AS status, score,
+               reasons, status_since AS "statusSince", version, stream_position::text AS "streamPosition"
+          FROM trust_state WHERE sensor_id = ANY(${ids}::text[])`;
+      let rows = await read();
+      if (rows.length < ids.length) {
+        await tx.$executeRaw`
+          INSERT INTO trust_state (sensor_id) SELECT unnest(${ids}::text[]) ORDER BY 1 ON CONFLICT DO NOTHING`;
+        rows = await read();
+      }
+      return rows;
     },
 
     /**
@@ -71,7 +111,7 @@ export function createTrustStreamRepository() {
       if (from === undefined) return [];
       return tx.$queryRaw<LogRow[]>`
         SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
-               (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt"
+               (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt", r.xid::text AS xid, p.part
           FROM reading r
           JOIN unnest(${partitions}::int[], ${positions}::text[]) AS p(part, pos)
             ON p.part = (hashtext(r.sensor_id) & ${mask}::int)
@@ -90,12 +130,18 @@ export function createTrustStreamRepository() {
       );
     },
 
-    /** Compare-and-set of the partitions' positions; throws PartitionMovedError when one moved. */
-    async advance(tx: SqlTx, partitions: number[], from: string[], to: string[]): Promise<void> {
+    /**
+     * Compare-and-set of the partitions' checkpoints (position and rollup position, from
+     * what this instance stored last to the new ones); throws PartitionMovedError when one moved.
+     */
+    async advance(tx: SqlTx, partitions: number[], from: StoredPosition[], to: StoredPosition[]): Promise<void> {
       const rows = await tx.$queryRaw<{ partition: number }[]>`
-        UPDATE trust_stream t SET position = n.next::xid8, updated_at = now()
-          FROM unnest(${partitions}::int[], ${from}::text[], ${to}::text[]) AS n(part, prev, next)
+        UPDATE trust_stream t SET position = n.next::xid8, rollup_position = n.next_rollup::xid8, updated_at = now()
+          FROM unnest(${partitions}::int[], ${from.map((f) => f.position)}::text[], ${from.map((f) => f.rollup)}::text[],
+                      ${to.map((f) => f.position)}::text[], ${to.map((f) => f.rollup)}::text[])
+               AS n(part, prev, prev_rollup, next, next_rollup)
          WHERE t.partition = n.part AND t.position = n.prev::xid8
+           AND COALESCE(t.rollup_position, t.position) = n.prev_rollup::xid8
         RETURNING t.partition`;
       if (rows.length !== partitions.length) {
         const done = new Set(rows.map((r) => r.partition));

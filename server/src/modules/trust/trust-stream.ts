@@ -1,23 +1,34 @@
 // The trust stream (docs/trust-stream.md): consumes the stored readings of the
 // partitions this instance owns, in commit-correct order (transaction-id
-// high-water mark), and applies them to trust in micro-batches. Each tick is ONE
-// transaction: read the next range of the log, run the engine on every touched
-// sensor (engine states come from the in-process cache), persist states,
-// verdicts, history and tickets, add the minute rollup, and advance the
-// partitions' positions (compare-and-set). A crash loses nothing: the next owner
-// resumes from the committed position and replays; whatever the replayed range
-// produces was never committed before. Events are published after commit.
+// high-water mark), and applies them to trust in micro-batches. Engine states stay
+// in memory between checkpoints: a sensor's trust_state row is written at once
+// when its verdict, history or tickets move (with the state that moved them), else
+// at most about once per TRUST_CHECKPOINT_MS, each row with the log position its
+// state includes. A partition's stored position is held back to the lowest
+// unwritten row of its sensors, so a crash loses nothing: the next owner resumes
+// from it and replays, skipping per sensor what its row already includes. Every
+// write of a tick, the minute rollup and the positions (compare-and-set) are ONE
+// transaction; events are published after commit.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PartitionLeases } from '../../db/partition-leases.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 import { lowestXid } from '../../db/rows.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
-import type { ReadingSample } from '../../trust/types.js';
 import type { SensorProfileCache } from '../readings/sensor-profile-cache.js';
 import { MINUTE_SHARDS } from '../readings/readings-ingest-repository.js';
-import type { SensorReadings, TrustEffects, TrustService } from './trust-service.js';
-import { PartitionMovedError, xidMax, type TrustStreamRepository } from './trust-stream-repository.js';
+import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustService } from './trust-service.js';
+import type { TrustChange } from './trust-changes.js';
+import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
+import { applyWrite, xidLess, xidMin, type StreamMemory } from './trust-stream-memory.js';
+import { PartitionMovedError, xidMax, type LogRow, type TrustStreamRepository } from './trust-stream-repository.js';
+
+/** A sensor's trust row moved on under the stream (a sweep, a reset): roll back and replay. */
+export class StaleSensorsError extends Error {
+  constructor(ids: string[]) {
+    super(`trust rows of ${ids.length} sensor(s) (${ids.slice(0, 3).join(', ')}…) were written by someone else`);
+  }
+}
 
 export interface TrustStreamSettings {
   /** Number of partitions (a power of two). */
@@ -28,6 +39,8 @@ export interface TrustStreamSettings {
   pollMs: number;
   /** About this many readings per tick at most. */
   batchRows: number;
+  /** A sensor's state is written at most about this often while its verdict is unchanged. */
+  checkpointMs: number;
 }
 
 export interface TrustStreamDeps {
@@ -40,6 +53,8 @@ export interface TrustStreamDeps {
   clock: { now(): Date };
   log: FastifyBaseLogger;
   settings: TrustStreamSettings;
+  /** Engine states between checkpoints (shared with the sweep as its state cache). */
+  memory: StreamMemory;
 }
 
 const MINUTE_MS = 60_000;
@@ -56,8 +71,9 @@ export function createTrustStream(deps: TrustStreamDeps) {
   /** Barriers waiting on this instance: ticks then run back to back. */
   let waiting = 0;
   let tickListeners: (() => void)[] = [];
-  const stats = { ticks: 0, readings: 0, lastTickMs: 0 };
-  let lastIdleAdvance = 0;
+  const stats = { ticks: 0, readings: 0, lastTickMs: 0, stateWrites: 0, replays: 0 };
+  const memory = deps.memory;
+  let lastRollupWrite = performance.now();
 
   /** A sleep that a local ingest may cut short (idle), or only a barrier may (after work). */
   let idle = false;
@@ -67,90 +83,194 @@ export function createTrustStream(deps: TrustStreamDeps) {
     if (wake && (idle || barrier)) wake();
   }
 
-  async function tick(): Promise<boolean> {
+  /**
+   * One tick: read the next range of the log into memory, run the engine, and write what
+   * must be written now — sensors whose verdict moved (with the state that moved it),
+   * sensors whose state is older than the checkpoint interval (all of them with `flushAll`),
+   * the minute rollup once per interval — with the partitions' checkpoints, in ONE
+   * transaction. Returns whether it read or wrote anything.
+   */
+  async function tick(flushAll: boolean): Promise<boolean> {
     const owned = leases.owned();
+    memory.keepOnly(owned);
     if (owned.length === 0) return false;
     const now = deps.clock.now();
+    const wall = performance.now();
+    const dueBefore = wall - settings.checkpointMs;
     const result = await transaction(async (tx) => {
-      const positions = await repo.positions(tx, owned);
-      const parts = owned.filter((p) => positions.has(p));
-      const from = parts.map((p) => positions.get(p)!);
-      const [firstPart] = parts;
+      const fresh = owned.filter((p) => !memory.partitions.has(p));
+      if (fresh.length) {
+        const stored = await repo.positions(tx, fresh);
+        for (const [p, s] of stored) memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map() });
+      }
+      const parts = owned.filter((p) => memory.partitions.has(p));
+      const from = parts.map((p) => memory.partitions.get(p)!.cursor);
       const lowest = lowestXid(from);
-      if (firstPart === undefined || lowest === undefined) return null;
+      if (lowest === undefined) return null;
       const upper = await repo.upperBound(tx, lowest, settings.batchRows);
-      if (BigInt(upper) <= BigInt(lowest)) return null;
-      const rows = await repo.readRange(tx, parts, from, upper, mask);
-      // Nothing of ours in the range (other partitions' rows, or none): move the position
-      // at most once a second, so later ticks do not scan those rows again and again.
-      if (rows.length === 0 && performance.now() - lastIdleAdvance < 1000) return null;
+      const rows = BigInt(upper) > BigInt(lowest) ? await repo.readRange(tx, parts, from, upper, mask) : [];
+      for (const p of parts) {
+        const part = memory.partitions.get(p)!;
+        part.cursor = xidMax(part.cursor, upper);
+      }
 
-      // Per sensor, in timestamp order (the log holds each (sensor, ts) once).
-      const bySensor = new Map<string, ReadingSample[]>();
-      // The engine's "now" per sensor: when its newest reading here was received.
-      const receivedAt = new Map<string, number>();
-      const minutes = new Map<number, number>();
+      // Per sensor, in timestamp order (the log holds each (sensor, ts) once); minutes counted
+      // once (rows below the stored rollup position were counted before a replay).
+      const bySensor = new Map<string, LogRow[]>();
       for (const r of rows) {
         const list = bySensor.get(r.sensorId);
-        // Each reading is judged against when it was received (live or history), however
-        // readings fall into ticks.
-        const sample = { ts: r.ts, value: r.value, receivedAt: r.receivedAt };
-        if (list) list.push(sample);
-        else bySensor.set(r.sensorId, [sample]);
-        if (r.receivedAt !== null && r.receivedAt > (receivedAt.get(r.sensorId) ?? -Infinity))
-          receivedAt.set(r.sensorId, r.receivedAt);
-        const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
-        minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
+        if (list) list.push(r);
+        else bySensor.set(r.sensorId, [r]);
+        const part = memory.partitions.get(r.part)!;
+        if (!xidLess(r.xid, part.stored.rollup)) {
+          const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
+          part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
+        }
       }
-      let effects: TrustEffects | null = null;
+      const evaluated = new Map<string, SensorResult>();
+      const firstXid = new Map<string, string>();
       if (bySensor.size) {
         const known = await profiles.resolve(bySensor.keys(), (ids) => repo.sensors(tx, ids));
         const ids = [...bySensor.keys()].filter((id) => known.has(id)).sort();
-        const work: SensorReadings[] = ids.map((id) => {
-          const samples = bySensor.get(id)!;
-          samples.sort((a, b) => a.ts - b.ts);
-          return { profile: known.get(id)!, samples, now: receivedAt.get(id) };
-        });
-        if (ids.length) {
-          const locked = await trust.lockSensors(tx, ids);
-          effects = await trust.applyReadings(tx, locked, work, now);
+        const load = ids.filter((id) => !memory.sensors.has(id));
+        if (load.length) {
+          for (const row of await repo.loadSensors(tx, load)) {
+            const part = bySensor.get(row.sensorId)![0]!.part;
+            memory.load(row, part, wall);
+          }
+        }
+        const work: SensorReadings[] = [];
+        const states = new Map<string, LockedSensor>();
+        for (const id of ids) {
+          const mem = memory.sensors.get(id);
+          if (!mem) continue;
+          // A replay skips what the stored state of this sensor already includes.
+          const fresh = bySensor.get(id)!.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
+          if (fresh.length === 0) continue;
+          fresh.sort((a, b) => a.ts - b.ts);
+          let receivedAt: number | undefined;
+          let first = fresh[0]!.xid;
+          // Each reading is judged against when it was received (live or history), however
+          // readings fall into ticks; the engine's "now" is the newest of them.
+          for (const r of fresh) {
+            if (r.receivedAt !== null && r.receivedAt > (receivedAt ?? -Infinity)) receivedAt = r.receivedAt;
+            first = xidMin(first, r.xid);
+          }
+          firstXid.set(id, first);
+          states.set(id, mem.sensor);
+          work.push({
+            profile: known.get(id)!,
+            samples: fresh.map((r) => ({ ts: r.ts, value: r.value, receivedAt: r.receivedAt })),
+            now: receivedAt,
+          });
+        }
+        const { results, failed } = trust.evaluateReadings(states, work, now);
+        // Its state may be half-mutated: forget it (its unwritten readings with it, as a
+        // failing evaluation always left trust unchanged).
+        for (const id of failed) memory.sensors.delete(id);
+        for (const [id, res] of results) {
+          const mem = memory.sensors.get(id)!;
+          applyWrite(mem, res.write, memory.partitions.get(mem.partition)!.cursor, firstXid.get(id)!);
+          evaluated.set(id, res);
+        }
+      }
+
+      // What to write now: verdict moves at once, other states once per checkpoint interval.
+      const writes: TrustWrite[] = [];
+      const points: TrustPointWrite[] = [];
+      const changes: TrustChange[] = [];
+      const moved: TrustEffects['sensors'] = [];
+      const driftDue: string[] = [];
+      for (const mem of memory.sensors.values()) {
+        if (!mem.pending) continue;
+        const id = mem.sensor.sensorId;
+        const res = evaluated.get(id);
+        const urgent = res !== undefined && (res.changed || res.points.length > 0 || res.changes.length > 0);
+        if (!urgent && !flushAll && mem.writtenAt > dueBefore && !res?.driftDue) continue;
+        writes.push({ ...mem.pending, expectVersion: mem.sensor.version, streamPosition: mem.sensor.streamPosition });
+        if (res) {
+          points.push(...res.points);
+          changes.push(...res.changes);
+          if (res.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
+          if (res.driftDue) driftDue.push(id);
+        }
+      }
+      writes.sort((a, b) => a.sensorId.localeCompare(b.sensorId));
+      const persisted = await trust.persistResults(tx, writes, points, changes, moved, now);
+      if (persisted.stale.length) throw new StaleSensorsError(persisted.stale);
+
+      const rollups = new Map<number, string>();
+      // The rollup goes with any checkpoint that writes, else once per interval.
+      let counted = 0;
+      if (flushAll || writes.length > 0 || lastRollupWrite <= dueBefore) {
+        const minutes = new Map<number, number>();
+        for (const [p, part] of memory.partitions) {
+          for (const [m, c] of part.minutes) minutes.set(m, (minutes.get(m) ?? 0) + c);
+          rollups.set(p, part.cursor);
         }
         const keys = [...minutes.keys()].sort((a, b) => a - b);
+        counted = keys.length;
         await repo.addMinutes(
           tx,
           keys,
           keys.map((k) => minutes.get(k)!),
-          firstPart % MINUTE_SHARDS,
+          parts[0]! % MINUTE_SHARDS,
         );
       }
-      await repo.advance(
-        tx,
-        parts,
-        from,
-        from.map((f) => xidMax(f, upper)),
-      );
-      return { effects, rows: rows.length };
+      const written = new Set(writes.map((w) => w.sensorId));
+      const next = memory.checkpoints(rollups, written);
+      const changed = parts.filter((p) => {
+        const a = memory.partitions.get(p)!.stored;
+        const b = next.get(p)!;
+        return a.position !== b.position || a.rollup !== b.rollup;
+      });
+      // The checkpoints move with every write (their compare-and-set fences a stale owner);
+      // without one, at most once per interval.
+      if (writes.length || (changed.length && (rollups.size || flushAll))) {
+        await repo.advance(
+          tx,
+          parts,
+          parts.map((p) => memory.partitions.get(p)!.stored),
+          parts.map((p) => next.get(p)!),
+        );
+      } else for (const p of parts) next.set(p, memory.partitions.get(p)!.stored);
+      return { effects: persisted.effects, rows: rows.length, written, next, rollups, driftDue, counted };
     });
     if (!result) return false;
-    if (result.rows === 0) {
-      lastIdleAdvance = performance.now();
-      return false;
+    // Committed: the memory now matches what is stored.
+    for (const id of result.written) {
+      const mem = memory.sensors.get(id);
+      if (!mem) continue;
+      mem.sensor.version++;
+      mem.pending = null;
+      mem.dirtyFrom = null;
+      mem.writtenAt = wall;
     }
-    stats.ticks++;
-    stats.readings += result.rows;
-    if (result.effects) {
-      trust.afterCommit(result.effects);
-      // An import running ahead of the periodic sweep: judge the DRIFT windows it has filled.
-      if (result.effects.driftDue.length) await trust.advanceDrift(result.effects.driftDue, now);
+    for (const [p, cp] of result.next) {
+      const part = memory.partitions.get(p);
+      if (!part) continue;
+      part.stored = cp;
+      if (result.rollups.has(p)) part.minutes.clear();
     }
+    if (result.rollups.size) lastRollupWrite = wall;
+    stats.stateWrites += result.written.size;
     if (result.rows > 0) {
+      stats.ticks++;
+      stats.readings += result.rows;
+    }
+    trust.afterCommit(result.effects);
+    // An import running ahead of the periodic sweep: judge the DRIFT windows it has filled.
+    // (It writes those rows: the next write of one of them finds it moved on and replays.)
+    if (result.driftDue.length) await trust.advanceDrift(result.driftDue, now);
+    if (result.counted > 0) {
       try {
+        // readingsLastHour moved.
         events.publish(Topic.DashboardChanged, { reason: 'readings' });
       } catch (err) {
         log.warn({ err }, 'publishing trust stream events failed');
       }
     }
-    return true;
+    return result.rows > 0 || result.written.size > 0;
   }
 
   /** Sleeps `ms`; `wakeable` sleeps end early on a kick (idle), the others only for a barrier. */
@@ -173,10 +293,14 @@ export function createTrustStream(deps: TrustStreamDeps) {
       wakeRequested = false;
       let worked = false;
       try {
-        worked = await tick();
+        worked = await tick(waiting > 0);
       } catch (err) {
-        if (err instanceof PartitionMovedError) log.info({ err }, 'trust stream: partition moved, re-reading');
-        else log.error({ err }, 'trust stream tick failed; retrying');
+        // The memory may hold what was rolled back: start over from the stored checkpoints.
+        memory.clear();
+        stats.replays++;
+        if (err instanceof PartitionMovedError || err instanceof StaleSensorsError)
+          log.info({ err }, 'trust stream: replaying from the stored checkpoints');
+        else log.error({ err }, 'trust stream tick failed; replaying from the stored checkpoints');
       }
       stats.lastTickMs = performance.now() - started;
       const listeners = tickListeners;
@@ -212,6 +336,12 @@ export function createTrustStream(deps: TrustStreamDeps) {
       wake?.();
       await loop;
       loop = null;
+      // Write what is in memory only, so a restart need not replay it.
+      try {
+        await tick(true);
+      } catch (err) {
+        log.warn({ err }, 'trust stream: final checkpoint failed (the next start replays)');
+      }
       const listeners = tickListeners;
       tickListeners = [];
       for (const l of listeners) l();

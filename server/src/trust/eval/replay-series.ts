@@ -21,7 +21,7 @@ export interface ReplayResult {
 export function replaySeries(
   profile: SensorProfile,
   readings: ReadingSample[],
-  options: { config?: TrustConfig; sweepMs?: number; latencyMs?: number } = {},
+  options: { config?: TrustConfig; sweepMs?: number; latencyMs?: number; until?: number } = {},
 ): ReplayResult {
   const config = options.config ?? DEFAULT_TRUST_CONFIG;
   const sweepMs = options.sweepMs ?? profile.expectedIntervalSeconds * 1000;
@@ -39,7 +39,8 @@ export function replaySeries(
   const [oldest, newest] = [sorted.at(0), sorted.at(-1)];
   if (oldest === undefined || newest === undefined)
     return { readings: 0, flaggedShare: 0, flaggedWhileReporting: 0, byKind: {}, observations: obs };
-  const end = newest.ts + latency;
+  // sweeps go on until `until` (a sensor that dies at the end is seen going OFFLINE)
+  const end = Math.max(newest.ts + latency, options.until ?? 0);
   let next = oldest.ts + sweepMs;
   for (const r of sorted) {
     const at = r.ts + latency;
@@ -50,6 +51,10 @@ export function replaySeries(
     }
     delivered++;
     record(at, observe(state, profile, [r], at, config).verdict);
+  }
+  for (; next <= end; next += sweepMs) {
+    const [swept] = sweepFleet([{ profile, state }], next, config);
+    if (swept) record(next, swept.verdict);
   }
   const total = flaggedTime(obs, end);
   const byKind: Partial<Record<FaultKind, number>> = {};

@@ -1,10 +1,23 @@
 // `npm run eval:real [dir]`: replays real public sensor series through the pure engine and
-// prints the share of their time flagged. Default dir: ../shared/data/nab (NAB, MIT licence:
-// two real temperature series, see its README). Exits with a message when the data is absent.
+// prints the share of their time flagged: the office room committed with the repository
+// (UCI Occupancy Detection, CC BY 4.0: temperature, humidity, CO₂ every minute for 16 days, see
+// server/src/trust/eval/data-real/README.md), and, when present, NAB's two real temperature
+// series (MIT licence; default dir ../shared/data/nab, see its README).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { replaySeries } from '../../../trust/eval/replay-series.js';
+import { readOccupancySeries } from '../../../trust/eval/real-occupancy.js';
+import { replaySeries, type ReplayResult } from '../../../trust/eval/replay-series.js';
 import type { ReadingSample } from '../../../trust/types.js';
+
+const line = (name: string, r: ReplayResult): string => {
+  const kinds = Object.entries(r.byKind)
+    .map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`)
+    .join(', ');
+  return `${name}: ${r.readings} readings, flagged ${(100 * r.flaggedShare).toFixed(2)}% of its time${kinds ? ` (${kinds})` : ''}, ${(100 * r.flaggedWhileReporting).toFixed(2)}% of the time it was reporting`;
+};
+
+for (const s of readOccupancySeries())
+  console.log(line(`UCI office room ${s.profile.kind} (1 min)`, replaySeries(s.profile, s.readings)));
 
 const dir = resolve(process.argv[2] ?? process.env.NAB_DIR ?? '../shared/data/nab');
 const SERIES = [
@@ -32,7 +45,7 @@ function readCsv(path: string): ReadingSample[] {
 }
 
 if (!SERIES.every((s) => existsSync(join(dir, s.file)))) {
-  console.error(`real data not found under ${dir}: pass its directory (NAB layout) as the argument`);
+  console.error(`NAB data not found under ${dir}: pass its directory (NAB layout) as the argument`);
   process.exit(0);
 }
 for (const s of SERIES) {
@@ -49,10 +62,5 @@ for (const s of SERIES) {
     },
     readings,
   );
-  const kinds = Object.entries(r.byKind)
-    .map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`)
-    .join(', ');
-  console.log(
-    `${s.name}: ${r.readings} readings, flagged ${(100 * r.flaggedShare).toFixed(2)}% of its time${kinds ? ` (${kinds})` : ''}, ${(100 * r.flaggedWhileReporting).toFixed(2)}% of the time it was reporting`,
-  );
+  console.log(line(s.name, r));
 }

@@ -1,0 +1,203 @@
+// What the trust stream keeps in memory between checkpoints (docs/trust-stream.md):
+// per owned partition its read cursor, its stored checkpoint and the minute-rollup
+// counts not written yet; per sensor its engine state, the log position that state
+// includes, and the unwritten write when its state is ahead of its trust_state row.
+// Nothing here is trusted after a failed transaction: the stream clears it all and
+// replays from the stored checkpoints (the same path as recovery after kill -9).
+import {
+  initialTrustState,
+  isTicketReason,
+  restoreTrustState,
+  type FaultKind,
+  type TrustReason,
+} from '../../trust/index.js';
+import type { LockedSensor } from './trust-service.js';
+import type { TrustWrite } from './trust-state-repository.js';
+import type { StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
+import type { EngineStateCache } from './engine-state-cache.js';
+
+export interface SensorMemory {
+  /**
+   * Engine state and the verdict fields the shell compares against; `version` is the stored
+   * row's, `streamPosition` the log position the in-memory state includes (rows of this
+   * sensor below it are applied).
+   */
+  sensor: LockedSensor;
+  partition: number;
+  /** Lowest log position among applied rows not yet written (null: the row is up to date). */
+  dirtyFrom: string | null;
+  /** The newest unwritten write (its engine state is `sensor.state`). */
+  pending: TrustWrite | null;
+  /** performance.now() of the last write (or of loading). */
+  writtenAt: number;
+}
+
+export interface PartitionMemory {
+  /** The checkpoint as this instance stored it last (what its compare-and-set expects). */
+  stored: StoredPosition;
+  /** Read position: rows below it have been applied in memory. */
+  cursor: string;
+  /** Unwritten minute-rollup counts (minute epoch ms → readings). */
+  minutes: Map<number, number>;
+}
+
+const big = (x: string) => BigInt(x);
+export const xidLess = (a: string, b: string) => big(a) < big(b);
+export const xidMin = (a: string, b: string) => (xidLess(b, a) ? b : a);
+
+function kindsOf(reasons: unknown): FaultKind[] {
+  const list = typeof reasons === 'string' ? (JSON.parse(reasons) as unknown) : reasons;
+  return Array.isArray(list) ? (list as TrustReason[]).filter(isTicketReason).map((r) => r.kind) : [];
+}
+
+export function sensorFromRow(row: StreamSensorRow, partition: number, now: number): SensorMemory {
+  const state = row.engineState === null ? initialTrustState() : restoreTrustState(JSON.parse(row.engineState));
+  return {
+    sensor: {
+      sensorId: row.sensorId,
+      engineState: null,
+      cached: false,
+      status: row.status,
+      score: row.score,
+      reasonKinds: kindsOf(row.reasons),
+      statusSince: row.statusSince ? row.statusSince.getTime() : null,
+      version: row.version,
+      streamPosition: row.streamPosition,
+      state,
+    },
+    partition,
+    dirtyFrom: null,
+    pending: null,
+    writtenAt: now,
+  };
+}
+
+/** After an evaluation: the in-memory verdict follows the write (the next evaluation compares with it). */
+export function applyWrite(mem: SensorMemory, write: TrustWrite, position: string, firstXid: string): void {
+  const lastValue = write.lastValue ?? mem.pending?.lastValue ?? null;
+  mem.pending = { ...write, lastValue };
+  mem.sensor.status = write.status;
+  mem.sensor.score = write.score;
+  mem.sensor.reasonKinds = write.reasons.filter(isTicketReason).map((r) => r.kind);
+  mem.sensor.statusSince = write.statusSince;
+  mem.sensor.streamPosition = position;
+  mem.dirtyFrom = mem.dirtyFrom === null ? firstXid : xidMin(mem.dirtyFrom, firstXid);
+}
+
+export function createStreamMemory() {
+  const partitions = new Map<number, PartitionMemory>();
+  const sensors = new Map<string, SensorMemory>();
+  /** Partition of every sensor seen (lets a state the sweep read from the database join the memory). */
+  const partitionOf = new Map<string, number>();
+  /** Entries the sweep took, until it puts them back. */
+  const taken = new Map<string, SensorMemory>();
+  const clean = (m: SensorMemory | undefined) => m !== undefined && m.dirtyFrom === null && m.pending === null;
+
+  /**
+   * The sweep's engine-state cache, over this memory: it shares only states whose row is up
+   * to date (clean); taking one removes it until the sweep commits and puts it back. A put
+   * never replaces a sensor the stream holds unwritten work of (its next write then finds
+   * the row moved on and the stream replays).
+   */
+  const stateCache: EngineStateCache = {
+    stats: { hits: 0, misses: 0 },
+    versions: (ids) =>
+      ids.map((id) => {
+        const m = sensors.get(id);
+        return m && clean(m) ? m.sensor.version : -1;
+      }),
+    take(id, version) {
+      const m = sensors.get(id);
+      if (m && clean(m) && m.sensor.version === version) {
+        sensors.delete(id);
+        taken.set(id, m);
+        stateCache.stats.hits++;
+        return m.sensor.state;
+      }
+      stateCache.stats.misses++;
+      return undefined;
+    },
+    put(id, version, state, verdict) {
+      const before = taken.get(id);
+      taken.delete(id);
+      const partition = partitionOf.get(id);
+      const current = sensors.get(id);
+      if (partition === undefined || !partitions.has(partition)) return;
+      if (current && (!clean(current) || current.sensor.version >= version)) return;
+      const fields = verdict ?? before?.sensor;
+      if (!fields) return;
+      sensors.set(id, {
+        sensor: {
+          sensorId: id,
+          engineState: null,
+          cached: true,
+          version,
+          state,
+          status: fields.status,
+          score: fields.score,
+          reasonKinds: fields.reasonKinds,
+          statusSince: fields.statusSince,
+          streamPosition: fields.streamPosition,
+        },
+        partition,
+        dirtyFrom: null,
+        pending: null,
+        writtenAt: current?.writtenAt ?? performance.now(),
+      });
+    },
+    drop(id) {
+      if (clean(sensors.get(id))) sensors.delete(id);
+    },
+    get size() {
+      return sensors.size;
+    },
+  };
+
+  return {
+    partitions,
+    sensors,
+    stateCache,
+    /** A sensor loaded from its row. */
+    load(row: StreamSensorRow, partition: number, now: number): SensorMemory {
+      const mem = sensorFromRow(row, partition, now);
+      sensors.set(row.sensorId, mem);
+      partitionOf.set(row.sensorId, partition);
+      return mem;
+    },
+    clear(): void {
+      partitions.clear();
+      sensors.clear();
+    },
+    /** Forgets partitions this instance no longer owns (their next owner replays them). */
+    keepOnly(owned: readonly number[]): void {
+      const keep = new Set(owned);
+      let dropped = false;
+      for (const p of partitions.keys())
+        if (!keep.has(p)) {
+          partitions.delete(p);
+          dropped = true;
+        }
+      if (dropped) for (const [id, s] of sensors) if (!keep.has(s.partition)) sensors.delete(id);
+    },
+    /**
+     * The checkpoint each partition can store now (`rollups`: its new rollup position): its
+     * cursor, held back to the lowest unwritten row of its sensors and to the rollup position
+     * (a replay counts rows at or above it).
+     */
+    checkpoints(rollups: ReadonlyMap<number, string>, written: ReadonlySet<string>): Map<number, StoredPosition> {
+      const out = new Map<number, StoredPosition>();
+      for (const [p, part] of partitions) {
+        const rollup = rollups.get(p) ?? part.stored.rollup;
+        out.set(p, { position: xidMin(part.cursor, rollup), rollup });
+      }
+      for (const s of sensors.values()) {
+        const cp = out.get(s.partition);
+        if (cp && s.dirtyFrom !== null && !written.has(s.sensor.sensorId))
+          cp.position = xidMin(cp.position, s.dirtyFrom);
+      }
+      return out;
+    },
+  };
+}
+
+export type StreamMemory = ReturnType<typeof createStreamMemory>;
