@@ -36,16 +36,10 @@ const pgTypes = {
 };
 
 function pgSqlTx(client: pg.PoolClient): SqlTx {
-  // Callers may issue statements without awaiting the previous one (the ingest sends its
-  // lock and insert together); pg wants one query at a time per client, so they queue
-  // here and run in the order they were issued.
-  let tail: Promise<unknown> = Promise.resolve();
-  const run = (strings: TemplateStringsArray | string, values: unknown[]) => {
-    const text = typeof strings === 'string' ? strings : toParameterizedSql(strings);
-    const result = tail.then(() => client.query({ text, values, types: pgTypes }));
-    tail = result.catch(() => undefined);
-    return result;
-  };
+  // One statement at a time: every caller awaits each statement (pg 9 will require it;
+  // pg 8 still queues an overlapping call itself, with a deprecation warning).
+  const run = (strings: TemplateStringsArray | string, values: unknown[]) =>
+    client.query({ text: typeof strings === 'string' ? strings : toParameterizedSql(strings), values, types: pgTypes });
   return {
     async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
       return (await run(strings, values)).rows as T;
