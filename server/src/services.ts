@@ -74,7 +74,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     memory: streamMemory,
   });
   const readings = createReadingsService({
-    transaction: app.db.transaction,
+    statement: app.db.autocommit,
     repo: createReadingsIngestRepository(),
     profiles: sensorProfiles,
     stream: trustStream,

@@ -11,6 +11,8 @@ import { loadMigrations, migrate, type MigrationConnection, type MigrationReport
 import {
   inProcessLock,
   pgAdvisoryLock,
+  pgAutocommit,
+  pgliteAutocommit,
   pgliteTransactions,
   pgTransactions,
   type RunInTransaction,
@@ -24,6 +26,8 @@ export interface Database {
   prisma: PrismaClient;
   /** A transaction on the raw driver for the raw-SQL hot path (ingestion, sweeps). */
   transaction: RunInTransaction;
+  /** ONE statement in autocommit on the raw driver (the ingest insert): no BEGIN/COMMIT round trips. */
+  autocommit: RunInTransaction;
   /** Work that spans transactions under an advisory lock (one instance at a time). */
   withAdvisoryLock: WithAdvisoryLock;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
@@ -107,6 +111,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     kind: 'postgres',
     prisma,
     transaction: pgTransactions(pool),
+    autocommit: pgAutocommit(pool),
     withAdvisoryLock: pgAdvisoryLock(pool),
     statementCount,
     migrations,
@@ -154,6 +159,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kind: 'pglite',
     prisma,
     transaction: pgliteTransactions(db.asPglite()),
+    autocommit: pgliteAutocommit(db.asPglite()),
     withAdvisoryLock: inProcessLock(),
     statementCount,
     migrations,

@@ -74,6 +74,27 @@ export function pgTransactions(pool: pg.Pool): RunInTransaction {
   };
 }
 
+/**
+ * ONE statement in autocommit (no BEGIN/COMMIT round trips): for work that is a single
+ * statement, atomic by itself (the ingest insert). Statements of `work` would each commit
+ * on their own: never give it more than one.
+ */
+export function pgAutocommit(pool: pg.Pool): RunInTransaction {
+  return async (work) => {
+    const client = await pool.connect();
+    try {
+      return await work(pgSqlTx(client));
+    } finally {
+      client.release();
+    }
+  };
+}
+
+/** ONE statement in autocommit on the embedded database (PGlite serialises it with transactions). */
+export function pgliteAutocommit(db: PGlite): RunInTransaction {
+  return (work) => work(pgliteSqlTx(db as unknown as Transaction));
+}
+
 function pgliteSqlTx(tx: Transaction): SqlTx {
   return {
     async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {

@@ -1,6 +1,6 @@
 // The bulk write path of ingestion: ONE statement per batch stores the readings
-// (skipping ones already stored), inside the caller's transaction. Each row gets
-// its transaction's id (column default), which the trust stream reads it by; the
+// (skipping ones already stored), in autocommit (db.autocommit) or the caller's
+// transaction. Each row gets its transaction's id (column default), which the trust stream reads it by; the
 // stream also keeps the per-minute rollup (modules/trust/trust-stream.ts).
 import type { SqlTx } from '../../db/sql-transaction.js';
 

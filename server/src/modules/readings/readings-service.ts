@@ -1,5 +1,6 @@
 // ingestReadings: validate every item (per-item outcomes, one bad item never sinks
-// the batch) → store the new readings with one bulk statement → after commit,
+// the batch) → store the new readings with ONE bulk statement in autocommit (no
+// BEGIN/COMMIT round trips; the statement is atomic by itself) → after commit,
 // publish readingAdded and wake the trust stream. No trust-state lock, no write per
 // sensor: trust is applied by the trust stream beside ingestion, which reads the
 // stored readings back in commit order (modules/trust/trust-stream.ts,
@@ -58,8 +59,11 @@ export interface IngestResult {
 }
 
 export interface ReadingsServiceDeps {
-  /** Raw-driver transactions (db.transaction): the hot path sends only raw SQL. */
-  transaction: RunInTransaction;
+  /**
+   * Runs the batch's ONE insert statement in autocommit (db.autocommit): no BEGIN/COMMIT
+   * round trips on the hot path, and the statement is atomic by itself.
+   */
+  statement: RunInTransaction;
   repo: ReadingsIngestRepository;
   profiles: SensorProfileCache;
   /** The trust stream, woken after each commit (it also polls, for other instances' readings). */
@@ -84,7 +88,7 @@ interface Group {
 }
 
 export function createReadingsService(deps: ReadingsServiceDeps) {
-  const { transaction, repo, profiles, events, config, clock, log } = deps;
+  const { statement, repo, profiles, events, config, clock, log } = deps;
 
   function reject(
     errors: IngestError[],
@@ -240,7 +244,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         work[k] = { profile: g.profile!, samples: g.samples };
       }
 
-      const dup = await transaction((tx) => repo.insertBatch(tx, columns, now.getTime()));
+      const dup = await statement((tx) => repo.insertBatch(tx, columns, now.getTime()));
       const stored = dup.length ? withoutStored(work, dup) : work;
 
       const accepted = countSamples(stored);
