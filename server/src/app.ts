@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import dashboardResponseCache from './modules/dashboard/dashboard-response-cache.js';
 import graphqlPlugin from './graphql/plugin.js';
 import healthRoutes from './http/health-routes.js';
+import appMetrics from './http/app-metrics.js';
 import { registerWebApp } from './http/web-app.js';
 import cachePlugin from './plugins/cache.js';
 import databasePlugin from './plugins/database.js';
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
   await app.register(graphqlPlugin, { services });
   await app.register(sseTransport, { services });
+  await app.register(appMetrics, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
   // The trust stream applies stored readings to trust (docs/trust-stream.md); it stops
   // before the database closes.

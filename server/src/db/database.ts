@@ -35,6 +35,8 @@ export interface Database {
   migrations: MigrationReport;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Connections now (metrics): see PoolStats. */
+  pool(): PoolStats;
   /**
    * Routine upkeep autovacuum would do: statistics for the planner and dead row
    * versions of the constantly updated tables. Embedded PGlite runs PostgreSQL in
@@ -42,6 +44,18 @@ export interface Database {
    */
   maintain(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL: the pg pool's connections (size = DB_POOL_SIZE), checked out, and
+ * callers queued for one. Embedded PGlite has one connection on its own thread:
+ * in use while a transaction is open or a statement runs; waiting = statements
+ * queued at the thread behind the running one.
+ */
+export interface PoolStats {
+  size: number;
+  inUse: number;
+  waiting: number;
 }
 
 export interface DatabaseOptions {
@@ -115,6 +129,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     withAdvisoryLock: pgAdvisoryLock(pool),
     statementCount,
     migrations,
+    pool: () => ({ size: options.poolSize, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     ping: async () => {
       try {
         await pool.query('SELECT 1');
@@ -163,6 +178,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     withAdvisoryLock: inProcessLock(),
     statementCount,
     migrations,
+    pool: () => {
+      const { pending, transactions } = db.load();
+      const busy = pending > 0 || transactions > 0;
+      return { size: 1, inUse: busy ? 1 : 0, waiting: Math.max(pending - 1, 0) };
+    },
     ping: async () => {
       try {
         await db.query('SELECT 1');

@@ -46,6 +46,8 @@ export interface PgliteThread {
   exec(sql: string): Promise<Results[]>;
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Calls sent to the thread and not yet answered, and transactions open (metrics). */
+  load(): { pending: number; transactions: number };
   /** Typed as PGlite for the libraries that take one (they only use the calls above). */
   asPglite(): PGlite;
 }
@@ -55,6 +57,7 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
   let nextTx = 1;
+  let openTransactions = 0;
   let dead: Error | null = null;
 
   const failAll = (err: Error) => {
@@ -134,29 +137,39 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
     exec: (sql) => call<Results[]>({ t: 'x', sql }),
     async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
       const tx = nextTx++;
-      // Not awaited: the first statements travel right behind BEGIN (one round trip less
-      // inside the transaction); a failed BEGIN fails them and ends up in `work`'s error.
-      const begun = call({ t: 'b', tx });
-      begun.catch(() => undefined);
-      let result: T;
+      openTransactions++;
       try {
-        // Like PGlite, never call `work` synchronously (Prisma's adapter relies on it).
-        await Promise.resolve();
-        result = await work(txHandle(tx));
-      } catch (err) {
-        await call({ t: 'e', tx, commit: false }).catch(() => undefined);
-        throw err;
+        return await runTransaction(tx, work);
+      } finally {
+        openTransactions--;
       }
-      await begun;
-      await call({ t: 'e', tx, commit: true });
-      return result;
     },
     async close() {
       if (!dead) await call({ t: 'c' }).catch(() => undefined);
       await worker.terminate();
     },
+    load: () => ({ pending: pending.size, transactions: openTransactions }),
     asPglite: () => thread as unknown as PGlite,
   };
+
+  async function runTransaction<T>(tx: number, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    // Not awaited: the first statements travel right behind BEGIN (one round trip less
+    // inside the transaction); a failed BEGIN fails them and ends up in `work`'s error.
+    const begun = call({ t: 'b', tx });
+    begun.catch(() => undefined);
+    let result: T;
+    try {
+      // Like PGlite, never call `work` synchronously (Prisma's adapter relies on it).
+      await Promise.resolve();
+      result = await work(txHandle(tx));
+    } catch (err) {
+      await call({ t: 'e', tx, commit: false }).catch(() => undefined);
+      throw err;
+    }
+    await begun;
+    await call({ t: 'e', tx, commit: true });
+    return result;
+  }
   await ready;
   return thread;
 }

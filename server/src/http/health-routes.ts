@@ -1,11 +1,12 @@
-// Liveness, readiness and Prometheus metrics.
+// Liveness, readiness and Prometheus metrics (the registry, and the counters services
+// update; the gauges read on scrape are in app-metrics.ts).
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: { registry: Registry; readingsIngested: Counter<'outcome'>; authFailures: Counter<'reason'> };
+    metrics: { registry: Registry; readingsIngested: Counter<'outcome' | 'code'>; authFailures: Counter<'reason'> };
     /** Set when shutdown starts: readiness turns false so load balancers drain us. */
     shuttingDown: boolean;
   }
@@ -24,8 +25,8 @@ export default fp(
     });
     const readingsIngested = new Counter({
       name: 'sensor_trust_readings_total',
-      help: 'Readings received by ingestReadings, by outcome',
-      labelNames: ['outcome'],
+      help: 'Readings received by ingestReadings, by outcome (accepted, duplicate, rejected) and, when rejected, code',
+      labelNames: ['outcome', 'code'],
       registers: [registry],
     });
     const authFailures = new Counter({

@@ -72,7 +72,8 @@ export interface ReadingsServiceDeps {
   config: Pick<Config, 'maxBatchSize' | 'futureSkewMs'>;
   clock: { now(): Date };
   log: FastifyBaseLogger;
-  metrics?: Counter<'outcome'>;
+  /** Readings by outcome (accepted, duplicate, rejected), rejected ones by code. */
+  metrics?: Counter<'outcome' | 'code'>;
 }
 
 interface GroupOutcome {
@@ -217,7 +218,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         candidates += g.samples.length;
       }
       if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
-      deps.metrics?.inc({ outcome: 'rejected' }, errors.length);
+      if (errors.length && deps.metrics) countRejected(deps.metrics, errors);
       if (candidates === 0) {
         deps.metrics?.inc({ outcome: 'duplicate' }, duplicates);
         return { accepted: 0, duplicates, rejected: errors.length, errors };
@@ -302,3 +303,9 @@ function withoutStored(work: SensorReadings[], dupPositions: number[]): SensorRe
 }
 
 export type ReadingsService = ReturnType<typeof createReadingsService>;
+
+function countRejected(metrics: Counter<'outcome' | 'code'>, errors: IngestError[]): void {
+  const byCode = new Map<string, number>();
+  for (const e of errors) byCode.set(e.code, (byCode.get(e.code) ?? 0) + 1);
+  for (const [code, n] of byCode) metrics.inc({ outcome: 'rejected', code }, n);
+}

@@ -1,0 +1,118 @@
+// The /metrics families read from the running app: GraphQL request latency by
+// operation, and gauges collected on scrape (trust statuses and open tickets from
+// the cached dashboard summary, one statement at most; WebSocket sockets and
+// subscriptions; the database pool). Counters updated by services (readings, auth
+// failures) live in health-routes.ts with the registry; event-loop lag is among
+// prom-client's default metrics (sensor_trust_nodejs_eventloop_lag_*).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { getOperationAST } from 'graphql';
+import { Gauge, Histogram } from 'prom-client';
+import { operationNameOf, postedGraphQL } from '../graphql/posted-body.js';
+import type { Services } from '../services.js';
+
+/** Distinct operation names given a label of their own; later ones count as "other". */
+const MAX_OPERATIONS = 100;
+const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+/** The first operation's name when the body names none (the stored-bytes path runs no GraphQL). */
+const NAMED_OPERATION = /^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+
+/** Operation label values: client-chosen names, bounded in number and shape. */
+export function operationLabels(max = MAX_OPERATIONS) {
+  const known = new Set<string>();
+  return (name: string | null | undefined): string => {
+    if (!name) return 'anonymous';
+    if (known.has(name)) return name;
+    if (!NAME.test(name) || known.size >= max) return 'other';
+    known.add(name);
+    return name;
+  };
+}
+
+export default fp<{ services: Services }>(
+  async (app: FastifyInstance, { services }) => {
+    const registry = app.metrics.registry;
+    const label = operationLabels();
+    const operations = new WeakMap<FastifyRequest, string | null>();
+
+    const graphqlDuration = new Histogram({
+      name: 'sensor_trust_graphql_request_duration_seconds',
+      help: 'GraphQL requests over HTTP, by operation name (anonymous; other beyond 100 distinct names)',
+      labelNames: ['operation'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    app.graphql.addHook('preExecution', async (_schema, document, context) => {
+      const request = context.reply?.request;
+      if (!request) return; // over the socket: no HTTP request to time
+      const operation = getOperationAST(document, operationNameOf(postedGraphQL(request) ?? {}));
+      operations.set(request, operation?.name?.value ?? null);
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.routeOptions.url !== '/graphql' || request.headers.upgrade) return;
+      let name = operations.get(request);
+      if (name === undefined) {
+        const body = postedGraphQL(request);
+        name = body
+          ? (operationNameOf(body) ??
+            (typeof body.query === 'string' ? NAMED_OPERATION.exec(body.query)?.[1] : undefined) ??
+            null)
+          : null;
+      }
+      graphqlDuration.observe({ operation: label(name) }, reply.elapsedTime / 1000);
+    });
+
+    new Gauge({
+      name: 'sensor_trust_sensors_by_trust_status',
+      help: 'Sensors in service by trust status (from the cached dashboard summary)',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        const summary = await services.dashboard.summary().catch(() => null);
+        if (!summary) return; // database away: the family is left out of this scrape
+        for (const { status, count } of summary.statusCounts) this.set({ status }, count);
+      },
+    });
+    new Gauge({
+      name: 'sensor_trust_open_tickets',
+      help: 'Open (not resolved) maintenance tickets by severity (from the cached dashboard summary)',
+      labelNames: ['severity'],
+      registers: [registry],
+      async collect() {
+        const summary = await services.dashboard.summary().catch(() => null);
+        if (!summary) return;
+        for (const { severity, count } of summary.openTicketsBySeverity) this.set({ severity }, count);
+      },
+    });
+    new Gauge({
+      name: 'sensor_trust_websocket_sockets',
+      help: 'Open WebSocket connections',
+      registers: [registry],
+      collect() {
+        this.set(app.websocketServer.clients.size);
+      },
+    });
+    new Gauge({
+      name: 'sensor_trust_subscriptions',
+      help: 'Active GraphQL subscriptions on this instance (WebSocket and SSE), by field',
+      labelNames: ['field'],
+      registers: [registry],
+      collect() {
+        for (const [field, n] of Object.entries(services.subscriptions.counts())) this.set({ field }, n);
+      },
+    });
+    new Gauge({
+      name: 'sensor_trust_db_pool_connections',
+      help: 'Database connections by state: size (the pool bound), in_use (checked out), waiting (callers queued for one); embedded PGlite has one',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        const { size, inUse, waiting } = app.db.pool();
+        this.set({ state: 'size' }, size);
+        this.set({ state: 'in_use' }, inUse);
+        this.set({ state: 'waiting' }, waiting);
+      },
+    });
+  },
+  { name: 'app-metrics', dependencies: ['health', 'graphql'] },
+);
