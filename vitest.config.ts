@@ -1,6 +1,25 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
+// Test files that start server processes, kill them, or measure time tightly. They run
+// one at a time after the in-process tests, so they never compete with each other for
+// the CPU (CI machines have two cores).
+const processTests = [
+  'server/test/apikey-cli.test.ts',
+  'server/test/fuzz.test.ts',
+  'server/test/multi-instance.test.ts',
+  'server/test/outage.test.ts',
+  'server/test/production-build.test.ts',
+  'server/test/redis-outage.test.ts',
+  'server/test/server-process.test.ts',
+  'server/test/subscriptions-backpressure.test.ts',
+  'server/test/trust-stream.test.ts',
+];
+
+// In-process tests (API tests on PGlite and PostgreSQL, the trust core, jsdom web tests)
+// spend much of their time waiting on a database or a socket, so two run at once.
+const IN_PROCESS_WORKERS = Number(process.env.TEST_WORKERS ?? 2);
+
 export default defineConfig({
   test: {
     // The JSON report lets .ci/run print a plain "N passed, N failed" line.
@@ -10,9 +29,12 @@ export default defineConfig({
         test: {
           name: 'server',
           include: ['server/**/*.test.ts'],
+          exclude: processTests,
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          maxWorkers: IN_PROCESS_WORKERS,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -22,6 +44,19 @@ export default defineConfig({
           include: ['web/src/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
           testTimeout: 20_000,
+          maxWorkers: IN_PROCESS_WORKERS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'processes',
+          include: processTests,
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -31,6 +66,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -29,6 +29,32 @@ interface ErrorsMessage {
   errors: { index: number; sensorId: string | null; code: string; message: string }[];
 }
 
+const NOW = Date.parse('2026-11-28T12:00:00.000Z');
+const at = (minutesBefore: number) => new Date(NOW - minutesBefore * 60_000).toISOString();
+
+/** Readings stored for a sensor. */
+async function storedCount(t: TestApp, sensorId: string): Promise<number> {
+  const rows = await t.app.db.prisma.$queryRaw<
+    { n: number }[]
+  >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`;
+  return rows[0]!.n;
+}
+
+/** A publisher that also collects what the server reports on the errors topic. */
+async function publisherWithErrors(
+  clientId: string,
+  errorsTopic: string,
+  errors: ErrorsMessage[],
+  options: { protocolVersion?: 5 } = {},
+): Promise<MqttClient> {
+  const publisher = await mqtt.connectAsync(BROKER, { clientId, ...options });
+  await publisher.subscribeAsync(errorsTopic, { qos: 1 });
+  publisher.on('message', (topic, payload) => {
+    if (topic === errorsTopic) errors.push(JSON.parse(payload.toString()) as ErrorsMessage);
+  });
+  return publisher;
+}
+
 describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
   const prefix = `st-test-${randomBytes(4).toString('hex')}`;
   const env = {
@@ -50,15 +76,7 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
     });
   let publisher: MqttClient;
   const errors: ErrorsMessage[] = [];
-  const NOW = Date.parse('2026-11-28T12:00:00.000Z');
-  const at = (minutesBefore: number) => new Date(NOW - minutesBefore * 60_000).toISOString();
-
-  const stored = async (sensorId: string) =>
-    (
-      await t.app.db.prisma.$queryRaw<
-        { n: number }[]
-      >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
-    )[0]!.n;
+  const stored = (sensorId: string) => storedCount(t, sensorId);
   const publish = (sensor: string, body: unknown) =>
     publisher.publishAsync(`${prefix}/${sensor}/readings`, typeof body === 'string' ? body : JSON.stringify(body), {
       qos: 1,
@@ -75,11 +93,7 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
       });
       expect(res.errors).toBeUndefined();
     }
-    publisher = await mqtt.connectAsync(BROKER, { clientId: `${prefix}-publisher` });
-    await publisher.subscribeAsync(env.MQTT_ERRORS_TOPIC, { qos: 1 });
-    publisher.on('message', (topic, payload) => {
-      if (topic === env.MQTT_ERRORS_TOPIC) errors.push(JSON.parse(payload.toString()) as ErrorsMessage);
-    });
+    publisher = await publisherWithErrors(`${prefix}-publisher`, env.MQTT_ERRORS_TOPIC, errors);
   });
   afterAll(async () => {
     await publisher?.endAsync();
@@ -163,14 +177,7 @@ describe.runIf(reachable)('MQTT ingestion with MQTT_REQUIRE_KEY', () => {
   let publisher: MqttClient;
   const errors: ErrorsMessage[] = [];
   const keys: Record<string, string> = {};
-  const NOW = Date.parse('2026-11-28T12:00:00.000Z');
-  const at = (minutesBefore: number) => new Date(NOW - minutesBefore * 60_000).toISOString();
-  const stored = async (sensorId: string) =>
-    (
-      await t.app.db.prisma.$queryRaw<
-        { n: number }[]
-      >`SELECT count(*)::int AS n FROM reading WHERE sensor_id = ${sensorId}`
-    )[0]!.n;
+  const stored = (sensorId: string) => storedCount(t, sensorId);
   const publish = (sensor: string, body: unknown, authorization?: string) =>
     publisher.publishAsync(`${prefix}/${sensor}/readings`, JSON.stringify(body), {
       qos: 1,
@@ -200,9 +207,7 @@ describe.runIf(reachable)('MQTT ingestion with MQTT_REQUIRE_KEY', () => {
     const revoked = await t.app.services.auth.create('mqtt-old', 'INTEGRATOR');
     await t.app.services.auth.revoke(revoked.apiKey.id);
     keys.REVOKED = revoked.key;
-    publisher = await mqtt.connectAsync(BROKER, { clientId: `${prefix}-publisher`, protocolVersion: 5 });
-    await publisher.subscribeAsync(`${prefix}/errors`, { qos: 1 });
-    publisher.on('message', (_topic, payload) => errors.push(JSON.parse(payload.toString()) as ErrorsMessage));
+    publisher = await publisherWithErrors(`${prefix}-publisher`, `${prefix}/errors`, errors, { protocolVersion: 5 });
   });
   afterAll(async () => {
     await publisher?.endAsync();

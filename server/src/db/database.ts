@@ -6,6 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
 import { startPgliteThread } from './pglite-thread.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
 import {
@@ -160,15 +161,20 @@ const APPENDED_TABLES = ['reading', 'trust_point', 'ticket_event'];
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
+  const known = await loadMigrations();
+  // In memory: start from the migrated template when there is one (pglite-template.ts).
+  const template = options.inMemory ? await templatePath(known) : null;
+  const templateBytes = template ? await readTemplate(template) : null;
   // PGlite on its own thread (pglite-thread.ts): its WASM work overlaps the server's JS.
-  const db = await startPgliteThread(options.inMemory ? null : options.dataDir);
+  const db = await startPgliteThread(options.inMemory ? null : options.dataDir, templateBytes);
   const conn: MigrationConnection = {
     query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
     exec: async (sql) => {
       await db.exec(sql);
     },
   };
-  const migrations = await migrate(conn, await loadMigrations());
+  const migrations = await migrate(conn, known);
+  if (template && !templateBytes) await saveTemplate(template, () => db.dump());
   const { prisma, statementCount } = createPrisma(new PrismaPGlite(db.asPglite()), options.countStatements ?? false);
   return {
     kind: 'pglite',

@@ -45,6 +45,8 @@ export interface PgliteThread {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
   exec(sql: string): Promise<Results[]>;
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** The whole data directory as a gzipped tar archive (a template for `startPgliteThread`). */
+  dump(): Promise<Uint8Array>;
   close(): Promise<void>;
   /** Calls sent to the thread and not yet answered, and transactions open (metrics). */
   load(): { pending: number; transactions: number };
@@ -52,8 +54,14 @@ export interface PgliteThread {
   asPglite(): PGlite;
 }
 
-export async function startPgliteThread(dataDir: string | null): Promise<PgliteThread> {
-  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+/**
+ * `dataDir`: a directory on disk, or null for an in-memory database; `template`: a
+ * dumped data directory (see `dump`) the in-memory database starts from.
+ */
+export async function startPgliteThread(dataDir: string | null, template?: Uint8Array | null): Promise<PgliteThread> {
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+    workerData: { dataDir, template: template ?? null },
+  });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
   let nextTx = 1;
@@ -144,6 +152,7 @@ export async function startPgliteThread(dataDir: string | null): Promise<PgliteT
         openTransactions--;
       }
     },
+    dump: () => call<Uint8Array>({ t: 'd' }),
     async close() {
       if (!dead) await call({ t: 'c' }).catch(() => undefined);
       await worker.terminate();

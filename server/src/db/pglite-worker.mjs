@@ -11,6 +11,7 @@
 //               { t: 'b', id, tx }  begin transaction `tx` (its statements may follow at once)
 //               { t: 'r', id, tx }  tx.rollback()
 //               { t: 'e', id, tx, commit }  end it (commit, or roll back)
+//               { t: 'd', id }      dump the data directory (a gzipped tar archive, as bytes)
 //               { t: 'c', id }      close the database
 // Messages out: { t: 'ready' } | { t: 'fail', e } once; then { id, ok: true, v } | { id, ok: false, e }.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -62,7 +63,11 @@ const ROLLBACK = Symbol('rollback requested');
 const transactions = new Map();
 
 async function main() {
-  const db = workerData.dataDir ? new PGlite(workerData.dataDir) : new PGlite();
+  // An in-memory database may start from a dumped data directory (an already
+  // migrated template) instead of running initdb, the slow part of a fresh PGlite.
+  const db = workerData.dataDir
+    ? new PGlite(workerData.dataDir)
+    : new PGlite(workerData.template ? { loadDataDir: new Blob([workerData.template]) } : {});
   await db.waitReady;
   // Statements of a transaction may arrive right behind its begin message (the main
   // thread does not wait for BEGIN): they wait here until PGlite has begun it.
@@ -121,6 +126,10 @@ async function main() {
       if (!open) return null;
       open.end(m.commit === true);
       return open.done;
+    },
+    async d() {
+      const archive = await db.dumpDataDir('gzip');
+      return new Uint8Array(await archive.arrayBuffer());
     },
     async c() {
       await db.close();
