@@ -12,7 +12,7 @@ import { buildBodies, runIngest } from './ingest.js';
 import { countReadings, createScratchDatabase, probePostgres, topUpReadings, withClient } from './postgres-admin.js';
 import { registerFleet } from './register.js';
 import type { ModeResult, RssSummary } from './report.js';
-import { readCpuSeconds, sampleRss, startServer, type ServerHandle } from './server-process.js';
+import { readCpuSeconds, readRssMb, sampleRss, startServer, type ServerHandle } from './server-process.js';
 import { log, redacted, serverEnv, settings } from './settings.js';
 import { percentile, round } from './stats.js';
 import { measureVerdictLag, registerShapeFleets, runShapes } from './shapes.js';
@@ -66,7 +66,7 @@ async function registerTimed(client: GraphqlClient, fleet: Fleet) {
   const started = performance.now();
   const sensors = await registerFleet(client, fleet, Math.max(8, settings.clients));
   const result = { zones: fleet.zones, sensors, seconds: (performance.now() - started) / 1000 };
-  if (settings.shapes.length || settings.lagProbes)
+  if (settings.shapes.length || settings.lagSeconds)
     await registerShapeFleets((f) => registerFleet(client, f, Math.max(8, settings.clients)), settings.shapes);
   return result;
 }
@@ -79,10 +79,24 @@ async function shapesAndLag(
   databaseUrl?: string,
 ): Promise<void> {
   if (settings.shapes.length) result.shapes = await runShapes(result.mode, { server, client, databaseUrl });
-  if (settings.lagProbes) {
+  if (settings.lagSeconds) {
     try {
-      result.verdictLag = await measureVerdictLag(client, settings.lagProbes);
-      log(`verdict lag: p50 ${result.verdictLag.p50Ms.toFixed(0)} ms, p99 ${result.verdictLag.p99Ms.toFixed(0)} ms`);
+      // Start the lag run with the stream caught up: the shapes' readings may still be queued
+      // (evaluateTrust of no sensor is the barrier: it waits for everything stored before it).
+      const drainStart = performance.now();
+      await client.request('mutation { evaluateTrust(sensorIds: []) }', {});
+      result.streamDrainSeconds = (performance.now() - drainStart) / 1000;
+      log(`trust stream caught up ${result.streamDrainSeconds.toFixed(1)} s after the last shape`);
+      // Half the live shape's measured capacity (or of the main ingestion when live did not run).
+      const live = result.shapes?.find((s) => s.shape === 'live')?.ingest?.readingsPerSecond;
+      const capacity = live ?? result.ingest?.readingsPerSecond ?? 2000;
+      log(
+        `verdict lag at ${Math.round(capacity / 2)} readings/s (half of ${Math.round(capacity)}) for ${settings.lagSeconds} s`,
+      );
+      result.verdictLag = await measureVerdictLag(client, server.baseUrl, capacity / 2, settings.lagSeconds);
+      log(
+        `verdict lag: p50 ${result.verdictLag.p50Ms.toFixed(0)} ms, p99 ${result.verdictLag.p99Ms.toFixed(0)} ms (${result.verdictLag.probes} probes, ${result.verdictLag.offeredPerSecond} readings/s offered)`,
+      );
     } catch (err) {
       result.verdictLag = { error: err instanceof Error ? err.message : String(err) };
     }
@@ -116,6 +130,7 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
 
     const server = await startServer(serverEnv({ DATABASE_URL: db.url }), 'PostgreSQL');
     serverOutput = server.output;
+    result.rssStartMb = readRssMb(server.pid);
     const client = createGraphqlClient(server.baseUrl, Math.max(settings.clients, 8));
     try {
       log(`server pid ${server.pid} on ${server.baseUrl}; registering ${fleet.sensorIds.length} sensors`);
@@ -133,6 +148,7 @@ export async function runPostgres(fleet: Fleet, set: ReadingSet): Promise<ModeRe
       if (result.storedRows !== set.count)
         throw new Error(`reading holds ${result.storedRows} rows after ingesting ${set.count}`);
       await shapesAndLag(result, server, client, db.url);
+      result.rssEndMb = readRssMb(server.pid);
 
       if (settings.dashboard) {
         log(`topping reading up to ${settings.dashboardRows.toLocaleString('en-US')} rows with generate_series`);
@@ -198,6 +214,7 @@ export async function runPglite(fleet: Fleet, set: ReadingSet): Promise<ModeResu
 
     const server = await startServer(serverEnv({ DATA_DIR: dataDir }), 'PGlite');
     serverOutput = server.output;
+    result.rssStartMb = readRssMb(server.pid);
     const client = createGraphqlClient(server.baseUrl, Math.max(settings.clients, 8));
     try {
       log(`server pid ${server.pid} on ${server.baseUrl}; registering ${fleet.sensorIds.length} sensors`);
@@ -211,6 +228,7 @@ export async function runPglite(fleet: Fleet, set: ReadingSet): Promise<ModeResu
         `ingested at ${Math.round(ingest.readingsPerSecond).toLocaleString('en-US')} readings/s (p50 ${ingest.batchMs.p50.toFixed(1)} ms, p99 ${ingest.batchMs.p99.toFixed(1)} ms)`,
       );
       await shapesAndLag(result, server, client);
+      result.rssEndMb = readRssMb(server.pid);
     } finally {
       client.close();
       await server.stop();

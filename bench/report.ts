@@ -40,6 +40,11 @@ export interface ModeResult {
   /** Arrival shapes on their own fleets, each against its bare insert. */
   shapes?: ShapeResult[];
   verdictLag?: LagResult | { error: string };
+  /** Seconds the trust stream still needed after the last shape's last response. */
+  streamDrainSeconds?: number;
+  /** Server RSS right after it started and at the end of the mode (after the verdict lag). */
+  rssStartMb?: number | null;
+  rssEndMb?: number | null;
 }
 
 export interface Budget {
@@ -109,10 +114,12 @@ export function budgets(pg: ModeResult | undefined, lite: ModeResult | undefined
     const lag = m?.verdictLag;
     if (lag) {
       out.push({
-        line: `${label(m.mode)} verdict lag, ingest response → trust visible`,
+        line: `${label(m.mode)} verdict lag at half the live capacity, ingest response → sensorUpdated (graphql-ws)`,
         target: 'p99 ≤ 1,000 ms',
         actual:
-          'error' in lag ? lag.error : `p50 ${fmt(lag.p50Ms)} ms, p99 ${fmt(lag.p99Ms)} ms (${lag.probes} probes)`,
+          'error' in lag
+            ? lag.error
+            : `p50 ${fmt(lag.p50Ms)} ms, p99 ${fmt(lag.p99Ms)} ms (${lag.probes} probes${lag.missing ? `, ${lag.missing} never came` : ''}, ${fmt(lag.offeredPerSecond)} readings/s offered)`,
         verdict: verdict('error' in lag ? null : lag.p99Ms <= 1000),
       });
     }
@@ -268,6 +275,16 @@ export function renderReport(opts: {
         3,
       ),
     );
+  }
+  for (const m of modes) {
+    if (m.rssStartMb != null && m.rssEndMb != null)
+      out.push(
+        `${label(m.mode)} server RSS: ${fmt(m.rssStartMb)} MB after start, ${fmt(m.rssEndMb)} MB at the end (after every ingestion, shape and the lag run)`,
+      );
+    if (m.streamDrainSeconds !== undefined)
+      out.push(
+        `${label(m.mode)} trust stream caught up ${fmt(m.streamDrainSeconds, 1)} s after the last shape's last response`,
+      );
   }
   for (const m of modes) {
     if (m.status !== 'ran') out.push(`${label(m.mode)} ${m.status === 'skipped' ? 'SKIPPED' : 'FAILED'}: ${m.reason}`);

@@ -9,25 +9,35 @@ function intEnv(name: string, fallback: number, min = 1): number {
   return value;
 }
 
+/**
+ * BENCH_QUICK=1: about two minutes on a quiet machine, for ratios (shapes, verdict lag,
+ * memory) rather than absolute budgets: a small main ingestion and fleet, 20,000
+ * readings per shape, no dashboard or subscriber bench. Any variable set explicitly wins.
+ */
+const quick = process.env.BENCH_QUICK === '1';
+const q = (full: number, small: number) => (quick ? small : full);
+
 export const settings = {
-  readings: intEnv('BENCH_READINGS', 1_000_000),
+  quick,
+  readings: intEnv('BENCH_READINGS', q(1_000_000, 20_000)),
   clients: intEnv('BENCH_CLIENTS', 4),
   batch: intEnv('BENCH_BATCH', 1000),
-  zones: intEnv('BENCH_ZONES', 100),
+  zones: intEnv('BENCH_ZONES', q(100, 10)),
   sensorsPerZone: intEnv('BENCH_SENSORS_PER_ZONE', 100),
   modes: (process.env.BENCH_MODES ?? 'postgres,pglite')
     .split(',')
     .map((m) => m.trim())
     .filter(Boolean),
   postgresUrl: process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432',
-  dashboard: process.env.BENCH_DASHBOARD !== '0',
+  dashboard: (process.env.BENCH_DASHBOARD ?? (quick ? '0' : '1')) !== '0',
   dashboardRows: intEnv('BENCH_DASHBOARD_ROWS', 10_000_000),
-  subscribers: intEnv('BENCH_SUBSCRIBERS', 1000, 0),
+  subscribers: intEnv('BENCH_SUBSCRIBERS', q(1000, 0), 0),
   keepDatabase: process.env.BENCH_KEEP_DB === '1',
   /** Arrival shapes run after the main ingestion, each on its own 1,000 sensors ('' or 0 skips). */
   shapes: parseShapes(process.env.BENCH_SHAPES ?? 'live,gateway,backfill'),
-  shapeReadings: intEnv('BENCH_SHAPE_READINGS', 100_000),
-  lagProbes: intEnv('BENCH_LAG_PROBES', 20, 0),
+  shapeReadings: intEnv('BENCH_SHAPE_READINGS', q(100_000, 20_000)),
+  /** Verdict lag: seconds of live batches at half the live capacity, with probes (0 skips). */
+  lagSeconds: intEnv('BENCH_LAG_SECONDS', q(30, 10), 0),
 };
 
 function parseShapes(raw: string): ('live' | 'gateway' | 'backfill')[] {

@@ -6,6 +6,8 @@
 //   backfill: 10 sensors × 100 consecutive timestamps.
 // Each shape has its own sensors (prefix bench-<shape>), so its rows never
 // collide with another shape's or with the main run's.
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { pgCeiling, pgliteCeiling, type CeilingRun } from './ceiling.js';
 import { EXPECTED_INTERVAL_SECONDS, createFleet, type Fleet, type ReadingSet } from './fleet.js';
 import type { GraphqlClient } from './http-client.js';
@@ -39,6 +41,10 @@ export interface ShapeResult {
 
 export interface LagResult {
   probes: number;
+  /** probes whose sensorUpdated never came (within 30 s) */
+  missing: number;
+  /** readings/s sent meanwhile (the load: half the live capacity) */
+  offeredPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -141,48 +147,110 @@ export async function runShapes(
   return out;
 }
 
-const TRUST_OF = 'query Lag($id: ID!) { sensor(id: $id) { trust { lastEvaluated } } }';
+const SENSOR_UPDATED = 'subscription { sensorUpdated { id trust { status } } }';
 
 /**
- * Verdict lag: one live batch (every sensor of the live fleet, stamped now) at a
- * time; from its response, poll one of its sensors until its trust was evaluated at
- * or after the batch was sent. Sequential probes on an otherwise idle server.
+ * Verdict lag under load: live batches (every sensor of the live fleet, stamped now) at
+ * `readingsPerSecond` (half the measured live capacity) for `seconds`; in every other
+ * batch one sensor not probed before gets an out-of-range value, which changes its
+ * verdict. Lag = from that batch's ingest response to its `sensorUpdated` arriving over
+ * graphql-ws (one subscriber, no filter).
  */
-export async function measureVerdictLag(client: GraphqlClient, probes: number): Promise<LagResult> {
+export async function measureVerdictLag(
+  client: GraphqlClient,
+  baseUrl: string,
+  readingsPerSecond: number,
+  seconds: number,
+): Promise<LagResult> {
   const fleet = shapeFleet('live');
-  const lags: number[] = [];
-  let lastTs = 0;
-  for (let p = 0; p < probes; p++) {
-    const ts = Math.max(Date.now(), lastTs + 1000);
-    lastTs = ts;
-    const readings = fleet.sensorIds.map((sensorId, i) => ({
-      sensorId,
-      timestamp: new Date(ts).toISOString(),
-      value: fleet.kindOf(i).mean,
-    }));
-    const watched = fleet.sensorIds[(p * 37) % fleet.sensorIds.length];
-    const sentAt = Date.now();
-    const res = await client.postRaw(JSON.stringify({ query: INGEST_MUTATION, variables: { readings } }));
-    checkIngestResponse(res, readings.length, `lag probe ${p}`);
-    const acked = performance.now();
-    for (;;) {
-      const data = await client.request<{ sensor: { trust: { lastEvaluated: string | null } } | null }>(TRUST_OF, {
-        id: watched,
-      });
-      const at = data.sensor?.trust.lastEvaluated;
-      if (at && Date.parse(at) >= sentAt - 5) break;
-      if (performance.now() - acked > 30_000) throw new Error(`lag probe ${p}: trust not updated within 30 s`);
-      await new Promise((r) => setTimeout(r, 10));
+  const n = fleet.sensorIds.length;
+  const url = baseUrl.replace(/^http/, 'ws').replace(/\/$/, '') + '/graphql';
+  const ws = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+  const seen = new Map<string, number>();
+  const waiters = new Map<string, () => void>();
+  const status: { failed: Error | null } = { failed: null };
+  const subscribed = new Promise<void>((resolve) => {
+    ws.on('connected', () => setTimeout(resolve, 200)); // the subscribe message follows the ack
+  });
+  const unsubscribe = ws.subscribe<{ sensorUpdated: { id: string } }>(
+    { query: SENSOR_UPDATED },
+    {
+      next: (msg) => {
+        const id = msg.data?.sensorUpdated.id;
+        if (!id || seen.has(id)) return;
+        seen.set(id, performance.now());
+        waiters.get(id)?.();
+      },
+      error: (err) => {
+        status.failed = err instanceof Error ? err : new Error(JSON.stringify(err));
+      },
+      complete: () => undefined,
+    },
+  );
+  try {
+    await subscribed;
+    const batches = Math.max(4, Math.round((readingsPerSecond * seconds) / n));
+    const gapMs = (seconds * 1000) / batches;
+    const lags: Promise<number | null>[] = [];
+    let probe = 0;
+    let lastTs = 0;
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let b = 0; b < batches; b++) {
+      const due = started + b * gapMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (status.failed) throw status.failed;
+      const ts = Math.max(Date.now() - 1000, lastTs + 1);
+      lastTs = ts;
+      const watched = b % 2 === 0 && probe < n ? fleet.sensorIds[(probe++ * 37) % n]! : null;
+      const readings = fleet.sensorIds.map((sensorId, i) => ({
+        sensorId,
+        timestamp: new Date(ts).toISOString(),
+        value: sensorId === watched ? fleet.kindOf(i).max * 10 + 1000 : fleet.kindOf(i).mean,
+      }));
+      const body = JSON.stringify({ query: INGEST_MUTATION, variables: { readings } });
+      inFlight.push(
+        client.postRaw(body).then((res) => {
+          checkIngestResponse(res, readings.length, `lag batch ${b}`);
+          if (!watched) return;
+          const acked = performance.now();
+          lags.push(
+            new Promise<number | null>((resolve) => {
+              const done = () => {
+                clearTimeout(timer);
+                waiters.delete(watched);
+                resolve(seen.get(watched)! - acked);
+              };
+              const timer = setTimeout(() => {
+                waiters.delete(watched);
+                resolve(null);
+              }, 30_000);
+              if (seen.has(watched)) done();
+              else waiters.set(watched, done);
+            }),
+          );
+        }),
+      );
     }
-    lags.push(performance.now() - acked);
+    await Promise.all(inFlight);
+    const sentSeconds = (performance.now() - started) / 1000;
+    const all = await Promise.all(lags);
+    const missing = all.filter((l) => l === null).length;
+    const values = all.filter((l): l is number => l !== null).map((l) => Math.max(0, l));
+    values.sort((a, b) => a - b);
+    return {
+      probes: values.length,
+      missing,
+      offeredPerSecond: Math.round((batches * n) / sentSeconds),
+      p50Ms: percentile(values, 0.5),
+      p99Ms: missing > 0 ? 30_000 : percentile(values, 0.99),
+      maxMs: missing > 0 ? 30_000 : (values.at(-1) ?? 0),
+    };
+  } finally {
+    unsubscribe();
+    await ws.dispose();
   }
-  lags.sort((a, b) => a - b);
-  return {
-    probes,
-    p50Ms: percentile(lags, 0.5),
-    p99Ms: percentile(lags, 0.99),
-    maxMs: lags[lags.length - 1] ?? 0,
-  };
 }
 
 export async function registerShapeFleets(

@@ -70,7 +70,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     events: app.events,
     clock,
     log: app.log,
-    settings: streamSettings,
+    settings: { ...streamSettings, holderWarnMs: app.db.kind === 'postgres' ? 30_000 : 0 },
     memory: streamMemory,
   });
   const readings = createReadingsService({

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TARGETS, postgresReachable, type TestDatabase } from './support/databases.js';
 import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
 import { startTestApp } from './support/test-app.js';
+import { createTrustStreamRepository } from '../src/modules/trust/trust-stream-repository.js';
 
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected } }`;
 
@@ -112,6 +113,11 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
         await new Promise((r) => setTimeout(r, 60));
       }
       const seconds = (performance.now() - began) / 1000;
+      const lag = await t.gqlNow<{ trustLag: { position: string; oldestUnprocessedMs: number } }>(
+        `{ trustLag { position oldestUnprocessedMs } }`,
+      );
+      expect(lag.data!.trustLag.position).toMatch(/^\d+$/);
+      expect(lag.data!.trustLag.oldestUnprocessedMs).toBeGreaterThanOrEqual(0);
       const after = await versions();
       const readTicks = t.app.services.trustStream.stats.ticks - ticks;
       const writes = ids.map((id) => after.get(id)!.version - before.get(id)!.version);
@@ -132,10 +138,52 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
            WHERE EXISTS (SELECT 1 FROM reading r WHERE r.sensor_id = t.sensor_id AND r.xid >= t.stream_position)`,
       );
       expect(unwritten!.n).toBe(0);
+      const caughtUp = await t.gql<{ trustLag: { oldestUnprocessedMs: number } }>(
+        `{ trustLag { oldestUnprocessedMs } }`,
+      );
+      expect(caughtUp.data!.trustLag.oldestUnprocessedMs).toBe(0);
     } finally {
       await t.close();
     }
   }, 120_000);
+
+  it.skipIf(kind !== 'postgres')(
+    'a long transaction holding an xid stalls the stream; trustLag shows it and the watch names its pid',
+    async () => {
+      const t = await startTestApp(kind);
+      const holder = new pg.Client({ connectionString: t.database.url! });
+      await holder.connect();
+      try {
+        const reg = await t.gql(
+          `mutation { upsertSensor(input: { id: "xm-1", name: "xm-1", kind: "temperature", expectedIntervalSeconds: 60 }) { id } }`,
+        );
+        expect(reg.errors).toBeUndefined();
+        await holder.query('BEGIN');
+        const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_current_xact_id()');
+        const res = await t.gqlNow(INGEST, {
+          r: [{ sensorId: 'xm-1', timestamp: new Date().toISOString(), value: 20 }],
+        });
+        expect(res.data?.ingestReadings.accepted).toBe(1);
+        await new Promise((r) => setTimeout(r, 1200));
+        const lag = await t.gqlNow<{ trustLag: { oldestUnprocessedMs: number } }>(
+          `{ trustLag { oldestUnprocessedMs } }`,
+        );
+        expect(lag.data!.trustLag.oldestUnprocessedMs).toBeGreaterThanOrEqual(1000);
+        const holders = await t.app.db.transaction((tx) => createTrustStreamRepository().snapshotHolders(tx, 1000));
+        expect(holders.find((h) => h.pid === rows[0]!.pid)).toMatchObject({ state: 'idle in transaction' });
+        await holder.query('COMMIT');
+        await t.processed();
+        const after = await t.gql<{ sensor: { trust: { lastEvaluated: string | null } } }>(
+          `{ sensor(id: "xm-1") { trust { lastEvaluated } } }`,
+        );
+        expect(after.data!.sensor.trust.lastEvaluated).not.toBeNull();
+      } finally {
+        await holder.end();
+        await t.close();
+      }
+    },
+    60_000,
+  );
 
   it('the same readings in one stream tick or in one tick per timestamp give the same trust and tickets', async () => {
     // Stored with the same arrival times both ways; only how the stream groups them differs.

@@ -46,6 +46,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     zones: 'readRegistry',
     zone: 'readRegistry',
     trustScores: 'read',
+    trustLag: 'read',
     tickets: 'read',
     ticket: 'read',
     dashboardSummary: 'read',

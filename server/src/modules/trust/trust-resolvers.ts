@@ -7,6 +7,9 @@ export const trustResolvers: Resolvers = {
       const rows = await services.trustRepository.list(filter ?? {});
       return rows.map(toTrustScoreRow);
     },
+    trustLag(_root, _args, { services }) {
+      return services.trustStream.lag();
+    },
   },
   Mutation: {
     async evaluateTrust(_root, { sensorIds }, { services }) {

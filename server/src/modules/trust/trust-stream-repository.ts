@@ -159,6 +159,49 @@ export function createTrustStreamRepository() {
         ON CONFLICT (minute, shard) DO UPDATE SET count = reading_minute.count + EXCLUDED.count`;
     },
 
+    /**
+     * The lowest stored checkpoint, and the age (server clock) of the oldest reading at or
+     * past its partition's checkpoint (one index probe per partition).
+     */
+    async lag(tx: SqlTx, partitions: number): Promise<{ position: string; oldestUnprocessedMs: number }> {
+      const rows = await tx.$queryRaw<{ position: string | null; oldest: number | null }[]>`
+        SELECT (SELECT min(position)::text FROM trust_stream WHERE partition < ${partitions}::int) AS position,
+               (SELECT extract(epoch FROM now() - min(f.received_at)) * 1000
+                  FROM trust_stream t
+                  CROSS JOIN LATERAL (SELECT r.received_at FROM reading r
+                                       WHERE r.xid >= t.position AND (hashtext(r.sensor_id) & ${partitions - 1}::int) = t.partition
+                                       ORDER BY r.xid LIMIT 1) f
+                 WHERE t.partition < ${partitions}::int)::float8 AS oldest`;
+      const row = onlyRow(rows, 'lag');
+      return { position: row.position ?? '0', oldestUnprocessedMs: Math.max(0, row.oldest ?? 0) };
+    },
+
+    /**
+     * Transactions (other than this one) holding an xid for at least `minAgeMs`: the oldest
+     * of them is pg_snapshot_xmin, below which the stream reads, so they stall it.
+     */
+    async snapshotHolders(
+      tx: SqlTx,
+      minAgeMs: number,
+    ): Promise<
+      {
+        pid: number;
+        state: string | null;
+        queryStart: Date | null;
+        xactStart: Date | null;
+        application: string | null;
+        database: string | null;
+      }[]
+    > {
+      return tx.$queryRaw`
+        SELECT pid, state, query_start AS "queryStart", xact_start AS "xactStart",
+               application_name AS application, datname AS database
+          FROM pg_stat_activity
+         WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+           AND xact_start < now() - make_interval(secs => ${minAgeMs}::float8 / 1000)
+         ORDER BY xact_start LIMIT 5`;
+    },
+
     /** Every transaction that committed before this call has an id below the returned one. */
     async barrier(tx: SqlTx): Promise<string> {
       const rows = await tx.$queryRaw<{ x: string }[]>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`;

@@ -41,6 +41,11 @@ export interface TrustStreamSettings {
   batchRows: number;
   /** A sensor's state is written at most about this often while its verdict is unchanged. */
   checkpointMs: number;
+  /**
+   * PostgreSQL: warn when a transaction has held an xid (and so pg_snapshot_xmin, which the
+   * stream reads below) for this long; 0 = do not watch (PGlite has no other sessions).
+   */
+  holderWarnMs?: number;
 }
 
 export interface TrustStreamDeps {
@@ -273,6 +278,28 @@ export function createTrustStream(deps: TrustStreamDeps) {
     return result.rows > 0 || result.written.size > 0;
   }
 
+  /** A long transaction anywhere on the server holds pg_snapshot_xmin back: say who. */
+  let holderTimer: NodeJS.Timeout | null = null;
+  async function watchHolders(minAgeMs: number): Promise<void> {
+    try {
+      const holders = await transaction((tx) => repo.snapshotHolders(tx, minAgeMs));
+      for (const h of holders)
+        log.warn(
+          {
+            pid: h.pid,
+            state: h.state,
+            queryStart: h.queryStart,
+            xactStart: h.xactStart,
+            application: h.application,
+            database: h.database,
+          },
+          `trust stream stalled: transaction of pid ${h.pid} (${h.state ?? 'unknown state'}, query started ${h.queryStart?.toISOString() ?? 'never'}) has held pg_snapshot_xmin back for ${Math.round((Date.now() - (h.xactStart?.getTime() ?? Date.now())) / 1000)} s; trust waits for it to end`,
+        );
+    } catch (err) {
+      log.debug({ err }, 'trust stream: could not read pg_stat_activity');
+    }
+  }
+
   /** Sleeps `ms`; `wakeable` sleeps end early on a kick (idle), the others only for a barrier. */
   function pause(ms: number, wakeable: boolean): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -330,9 +357,19 @@ export function createTrustStream(deps: TrustStreamDeps) {
       await leases.start();
       stopped = false;
       loop = run();
+      const warnMs = settings.holderWarnMs ?? 0;
+      if (warnMs > 0) {
+        holderTimer = setInterval(() => void watchHolders(warnMs), Math.min(10_000, warnMs));
+        holderTimer.unref();
+      }
+    },
+    /** How far trust is behind the stored readings, as the stored checkpoints say (Query.trustLag). */
+    lag(): Promise<{ position: string; oldestUnprocessedMs: number }> {
+      return transaction((tx) => repo.lag(tx, settings.partitions));
     },
     async stop(): Promise<void> {
       stopped = true;
+      if (holderTimer) clearInterval(holderTimer);
       wake?.();
       await loop;
       loop = null;
