@@ -174,6 +174,17 @@ export type TrustState = {
 };
 
 const zeros = (len: number): number[] => new Array<number>(len).fill(0);
+
+/** The hour-of-day NOISE normal as a new sensor starts it (also what a v4 state gains). */
+const freshHourlyNoise = () => ({
+  nH: zeros(DAY_HOURS),
+  nHb: -1,
+  nHs: -1,
+  nHc: 0,
+  nHz: 0,
+  nHq: -1,
+  nHp: 0,
+});
 /** One `value` per fault kind (map keeps the length, so the tuple type holds). */
 const perKind = <T>(value: T): PerKind<T> => FAULT_KINDS.map(() => value) as PerKind<T>;
 
@@ -251,13 +262,7 @@ export function initialTrustState(): TrustState {
     qz: 0,
     rN: 0,
     rNt: 0,
-    nH: zeros(DAY_HOURS),
-    nHb: -1,
-    nHs: -1,
-    nHc: 0,
-    nHz: 0,
-    nHq: -1,
-    nHp: 0,
+    ...freshHourlyNoise(),
     ptAt: null,
     ptScore: 50,
   };
@@ -306,13 +311,7 @@ const UPGRADES: Record<number, (old: Stored) => Stored> = {
     v: 5,
     rN: 0,
     rNt: typeof old.lastTs === 'number' ? old.lastTs : 0,
-    nH: zeros(DAY_HOURS),
-    nHb: -1,
-    nHs: -1,
-    nHc: 0,
-    nHz: 0,
-    nHq: -1,
-    nHp: 0,
+    ...freshHourlyNoise(),
   }),
 };
 
