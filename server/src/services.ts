@@ -34,6 +34,7 @@ import { createNotificationsService } from './modules/notifications/notification
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
   const sensorsRepository = createSensorsRepository(prisma);
+  const trustRepository = createTrustRepository(prisma);
   const clock = { now: options.now ?? (() => new Date()) };
   const ticketAutomation = createTicketAutomation({ settings: config.tickets });
   // Trust shell + ingestion (modules/trust, modules/readings).
@@ -105,7 +106,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events, clock),
     readingsRepository: createReadingsRepository(prisma),
-    trustRepository: createTrustRepository(prisma),
+    trustRepository,
     ticketsRepository,
     maintenanceRepository,
     ticketAutomation,
@@ -125,6 +126,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     subscriptions: createSubscriptionHub({
       events: app.events,
       sensorsRepository,
+      trustRepository,
       ticketsRepository,
       bufferLimit: config.subscriptionBufferLimit,
       log: app.log,

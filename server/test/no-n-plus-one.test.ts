@@ -1,7 +1,10 @@
 // Listing 1,000 sensors with their zone, trust and last reading costs a
-// constant number of SQL statements (Mercurius loaders), not one per sensor.
+// constant number of SQL statements (Mercurius loaders), not one per sensor; so
+// does delivering sensorUpdated for 500 sensors to a subscriber that selects trust.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Topic } from '../src/events/topics.js';
 import { TARGETS } from './support/databases.js';
+import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe.each(TARGETS)('no N+1 on %s', (target) => {
@@ -45,5 +48,32 @@ describe.each(TARGETS)('no N+1 on %s', (target) => {
     expect(res.errors).toBeUndefined();
     expect(res.data!.zones).toHaveLength(10);
     expect(t.app.db.statementCount() - before).toBeLessThanOrEqual(8);
+  });
+
+  it('delivers sensorUpdated with trust for 500 sensors in a constant number of statements', async () => {
+    const prisma = t.app.db.prisma;
+    await prisma.trustState.update({ where: { sensorId: 's0007' }, data: { status: 'FAULTY', score: 12 } });
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const client = wsClient(url);
+    try {
+      const updates = collect(
+        client,
+        `subscription { sensorUpdated { id trust { status score } lastReading { value } } }`,
+      );
+      await waitUntil(() => t.app.services.subscriptions.counts().sensorUpdated === 1, 5000, 'the subscription');
+      const ids = Array.from({ length: 500 }, (_, i) => `s${String(i).padStart(4, '0')}`);
+      const before = t.app.db.statementCount();
+      t.app.events.publish(Topic.SensorsUpdated, {
+        sensors: ids.map((id, i) => ({ sensorId: id, zoneId: `z${i % 10}` })),
+      });
+      const items = await updates.waitFor(500);
+      // One statement for the sensors, one for their trust rows: not one per delivered event.
+      expect(t.app.db.statementCount() - before).toBeLessThanOrEqual(2);
+      expect(items.map((i) => i.sensorUpdated.id)).toEqual(ids);
+      expect(items[7]!.sensorUpdated.trust).toEqual({ status: 'FAULTY', score: 12 });
+      expect(items[8]!.sensorUpdated.trust).toEqual({ status: 'UNKNOWN', score: 50 });
+    } finally {
+      await client.dispose();
+    }
   });
 });

@@ -2,10 +2,25 @@
 // statements however many sensors a query lists).
 import type { GraphQLContext } from '../../graphql/context.js';
 import { byKey, groupBy, unique } from '../../graphql/loaders.js';
-import { INITIAL_TRUST, toTrustScoreRow } from '../trust/trust-repository.js';
+import { INITIAL_TRUST, toTrustScoreRow, type TrustRow } from '../trust/trust-repository.js';
 import type { SensorRow, ZoneRow } from './sensors-repository.js';
 
 type Query<P, A = Record<string, never>> = { obj: P; params: A };
+
+/**
+ * A sensor row that carries its trust row, loaded together with it (sensorUpdated deliveries
+ * load both once per event for every subscriber): `null` = no trust row yet. Without it the
+ * loaders below ran one statement per delivered event and subscriber.
+ */
+export type SensorWithTrust = SensorRow & { loadedTrust?: TrustRow | null };
+
+/** The trust row of each parent: the one it carries, else one statement for the rest. */
+async function trustRows(queries: Query<SensorWithTrust>[], services: GraphQLContext['services']) {
+  const missing = queries.filter((q) => q.obj.loadedTrust === undefined).map((q) => q.obj.id);
+  const loaded = missing.length ? await services.trustRepository.bySensorIds(missing) : new Map<string, TrustRow>();
+  return (q: Query<SensorWithTrust>): TrustRow | undefined =>
+    q.obj.loadedTrust === undefined ? loaded.get(q.obj.id) : (q.obj.loadedTrust ?? undefined);
+}
 
 export const sensorsLoaders = {
   Sensor: {
@@ -17,16 +32,16 @@ export const sensorsLoaders = {
       return queries.map((q) => (q.obj.zoneId ? (zones.get(q.obj.zoneId) ?? null) : null));
     },
     async trust(queries: Query<SensorRow>[], { services }: GraphQLContext) {
-      const states = await services.trustRepository.bySensorIds(queries.map((q) => q.obj.id));
+      const stateOf = await trustRows(queries, services);
       return queries.map((q) => {
-        const state = states.get(q.obj.id);
+        const state = stateOf(q);
         return state ? toTrustScoreRow(state) : { sensorId: q.obj.id, ...INITIAL_TRUST };
       });
     },
     async lastReading(queries: Query<SensorRow>[], { services }: GraphQLContext) {
-      const states = await services.trustRepository.bySensorIds(queries.map((q) => q.obj.id));
+      const stateOf = await trustRows(queries, services);
       return queries.map((q) => {
-        const state = states.get(q.obj.id);
+        const state = stateOf(q);
         if (!state?.lastReadingAt || state.lastValue === null) return null;
         return { sensorId: q.obj.id, timestamp: state.lastReadingAt, value: state.lastValue };
       });

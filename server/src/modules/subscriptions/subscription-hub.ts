@@ -4,7 +4,8 @@
 // - readingAdded: a ReadingsAdded message is one ingest batch; it is split into
 //   Reading items and each subscriber gets only the readings its filter accepts;
 // - sensorUpdated / ticketUpdated: rows are loaded once per message (one
-//   statement however many subscribers and sensors) and shared;
+//   statement however many subscribers and sensors; sensors with their trust
+//   rows, so a subscriber's selection of trust costs no statement) and shared;
 // - dashboardUpdated: instance-local only. Each instance's coalescer computes
 //   the summary for its own subscribers (see dashboard-live.ts), so it never
 //   goes through Redis and is never delivered twice.
@@ -17,7 +18,9 @@ import {
   type TicketUpdatedPayload,
 } from '../../events/topics.js';
 import type { DashboardSummaryRow } from '../dashboard/dashboard-repository.js';
+import type { SensorWithTrust } from '../sensors/sensors-loaders.js';
 import type { SensorRow, SensorsRepository } from '../sensors/sensors-repository.js';
+import type { TrustRepository } from '../trust/trust-repository.js';
 import type { TicketRow, TicketsRepository } from '../tickets/tickets-repository.js';
 import type { EventStream } from './event-stream.js';
 import { SubscriberRegistry, type SensorFilter } from './subscriber-registry.js';
@@ -31,6 +34,7 @@ export interface ReadingItem {
 export interface SubscriptionHubOptions {
   events: EventBus;
   sensorsRepository: Pick<SensorsRepository, 'sensorsByIds'>;
+  trustRepository: Pick<TrustRepository, 'bySensorIds'>;
   ticketsRepository: Pick<TicketsRepository, 'findById'>;
   /** Events queued per subscription before it is ended (config.subscriptionBufferLimit). */
   bufferLimit: number;
@@ -62,13 +66,18 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
   async function onSensors({ sensors: changed }: SensorsUpdatedPayload): Promise<void> {
     const wanted = changed.filter((c) => !isEmpty(sensors.matching(c.sensorId, c.zoneId)));
     if (!wanted.length) return;
-    const rows = new Map(
-      (await options.sensorsRepository.sensorsByIds(wanted.map((c) => c.sensorId))).map((s) => [s.id, s]),
-    );
+    const ids = wanted.map((c) => c.sensorId);
+    // The trust rows come with them: a subscriber's `trust { … }` then needs no statement per event.
+    const [sensorRows, trustRows] = await Promise.all([
+      options.sensorsRepository.sensorsByIds(ids),
+      options.trustRepository.bySensorIds(ids),
+    ]);
+    const rows = new Map(sensorRows.map((s) => [s.id, s]));
     for (const c of wanted) {
       const row = rows.get(c.sensorId);
       if (!row) continue;
-      for (const s of sensors.matching(c.sensorId, c.zoneId)) s.stream.push(row);
+      const item: SensorWithTrust = { ...row, loadedTrust: trustRows.get(c.sensorId) ?? null };
+      for (const s of sensors.matching(c.sensorId, c.zoneId)) s.stream.push(item);
     }
   }
 

@@ -2,6 +2,9 @@
 import type { PrismaClient, TrustState } from '../../generated/prisma/client.js';
 import type { Severity, TrustReason, TrustStatus } from '../../trust/types.js';
 
+/** A sensor's current trust as readers see it (the engine state left out). */
+export type TrustRow = Omit<TrustState, 'engineState'>;
+
 /** Shape served as the GraphQL TrustScore. */
 export interface TrustScoreRow {
   sensorId: string;
@@ -52,8 +55,12 @@ export const INITIAL_TRUST: Omit<TrustScoreRow, 'sensorId'> = {
 
 export function createTrustRepository(prisma: PrismaClient) {
   return {
-    async bySensorIds(ids: readonly string[]): Promise<Map<string, TrustState>> {
-      const rows = await prisma.trustState.findMany({ where: { sensorId: { in: [...ids] } } });
+    /** Current trust rows, without the engine state (kilobytes per sensor that readers never use). */
+    async bySensorIds(ids: readonly string[]): Promise<Map<string, TrustRow>> {
+      const rows = await prisma.trustState.findMany({
+        where: { sensorId: { in: [...ids] } },
+        omit: { engineState: true },
+      });
       return new Map(rows.map((r) => [r.sensorId, r]));
     },
 
