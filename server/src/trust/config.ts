@@ -55,7 +55,11 @@ export interface TrustThresholds {
   stuckUsualRunDays: number;
   /** NOISE when short-term mean |Δ| exceeds the learned baseline by this factor… Default 3. */
   noiseRatio: number;
-  /** …for this many consecutive readings. Default 4. */
+  /**
+   * …for this many readings without the ratio falling back below noiseClearRatio in between.
+   * Default 20: roughness shorter than that (people moving and breathing next to a CO₂ sensor
+   * for a quarter of an hour) is the room, not the sensor.
+   */
   noiseConfirmReadings: number;
   /** NOISE clears when the ratio stays below this… Default 1.8. */
   noiseClearRatio: number;
@@ -69,6 +73,13 @@ export interface TrustThresholds {
   noiseDailyDecay: number;
   /** An hour teaches the usual variation only with at least this many readings. Default 4. */
   noiseHourMinReadings: number;
+  /**
+   * A NOISE episode that clears by itself within this many hours (of event time) teaches its
+   * hours of day their usual variation, as a quiet hour does: roughness that comes back at the
+   * same time of day (a humidifier running every night) is the environment's daily pattern.
+   * Longer episodes (a sensor that stays noisy) teach nothing. Default 16 h.
+   */
+  noiseEpisodeHours: number;
   /** OUT_OF_RANGE clears after this many in-range readings. Default 20. */
   oorClearReadings: number;
   /** CLOCK when a timestamp is more than this far ahead of the server clock. Default 60 s. */
@@ -169,11 +180,12 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   stuckUsualRunK: 2,
   stuckUsualRunDays: 3,
   noiseRatio: 3,
-  noiseConfirmReadings: 4,
+  noiseConfirmReadings: 20,
   noiseClearRatio: 1.8,
   noiseClearReadings: 30,
   noiseDailyDecay: 0.9,
   noiseHourMinReadings: 4,
+  noiseEpisodeHours: 16,
   oorClearReadings: 20,
   clockFutureSeconds: 60,
   clockLateIntervals: 2,

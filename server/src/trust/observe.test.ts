@@ -166,6 +166,43 @@ describe('NOISE', () => {
   });
 });
 
+describe('NOISE: episodes of roughness', () => {
+  /** One reading a minute from T0 (midnight UTC): a slow daily wave plus noise of sigma(minute). */
+  const rough = (minutes: number, sigma: (minute: number) => number, seed = 7): ReadingSample[] => {
+    const rng = createRng(seed);
+    return Array.from({ length: minutes }, (_, i) => ({
+      ts: T0 + i * MIN + 300,
+      value: 21 + 2 * Math.sin((2 * Math.PI * i) / 1440) + sigma(i) * rng.gauss(),
+    }));
+  };
+  const noiseAfter = (verdicts: { reasons: { kind: string; active: boolean }[] }[], from: number, to: number) =>
+    verdicts.slice(from, to).some((v) => kinds(v).includes('NOISE'));
+
+  it('roughness for twenty minutes (people at a CO₂ sensor) is not NOISE; for an hour it is', () => {
+    const burst = (len: number) => (i: number) => (i >= 600 && i < 600 + len ? 0.3 : 0.05);
+    expect(noiseAfter(feed(rough(800, burst(25))).verdicts, 600, 800)).toBe(false);
+    expect(noiseAfter(feed(rough(800, burst(60))).verdicts, 600, 800)).toBe(true);
+  });
+
+  it('roughness that came and went at night is learned for those hours: NOISE the first night only', () => {
+    const night = (i: number) => i % 1440 >= 20 * 60 || i % 1440 < 2 * 60;
+    const { verdicts } = feed(rough(3 * 1440, (i) => (i >= 1200 && i < 2 * 1440 + 120 && night(i) ? 0.2 : 0.05)));
+    expect(noiseAfter(verdicts, 1200, 1440 + 240)).toBe(true);
+    expect(noiseAfter(verdicts, 1440 + 240, 3 * 1440)).toBe(false);
+  });
+
+  it('a sensor noisy for most of a day teaches nothing: noisy again the next night, NOISE again', () => {
+    // rough from 20:00 on day 0 until 18:00 on day 1 (22 h, longer than noiseEpisodeHours), then again from 20:00
+    const { verdicts } = feed(
+      rough(3 * 1440, (i) => ((i >= 1200 && i < 1440 + 1080) || i >= 1440 + 1200 ? 0.2 : 0.05)),
+    );
+    // it clears by itself in the quiet two hours…
+    expect(verdicts.slice(1440 + 1080, 1440 + 1200).some((v) => !kinds(v).includes('NOISE'))).toBe(true);
+    // …and the same roughness at the same hours is NOISE again
+    expect(noiseAfter(verdicts, 1440 + 1230, 3 * 1440)).toBe(true);
+  });
+});
+
 describe('healthy signals stay healthy (seeded property tests)', () => {
   const variants = [
     { noise: 0.1, quantum: 0 },

@@ -175,6 +175,8 @@ function usualVariation(th: TrustThresholds, s: TrustState, ts: number, base: nu
         const from = prev > 0 ? prev : base;
         s.nH[slot] = round4(from + (mean - from) / 8);
         s.nHq = -1;
+        // kept for the episode: learned if it clears within noiseEpisodeHours (endNoiseEpisode)
+        if (s.ra[K_NOISE] > 0 && mean > (s.nX[slot] ?? 0)) s.nX[slot] = round4(mean);
       }
     } else if (s.nHz !== 0) s.nHq = -1;
     s.nHb = hour;
@@ -186,6 +188,29 @@ function usualVariation(th: TrustThresholds, s: TrustState, ts: number, base: nu
   const a = s.nH[slot] ?? 0;
   const b = s.nH[(slot + 1) % DAY_HOURS] ?? 0;
   return a > b ? a : b;
+}
+
+/**
+ * NOISE clears. An episode that lasted at most noiseEpisodeHours teaches the hours of day it
+ * covered (and the hour under way) their usual variation, as quiet hours do: roughness that comes
+ * and goes with the time of day (a humidifier every night) is then not NOISE at that time the
+ * next day. A sensor that stays noisy longer teaches nothing here (its hours move an eighth a day).
+ */
+function endNoiseEpisode(th: TrustThresholds, s: TrustState, ts: number): void {
+  const since = s.rs[K_NOISE];
+  if (since !== null && ts - since <= th.noiseEpisodeHours * HOUR_MS) {
+    if (s.nHc >= th.noiseHourMinReadings && s.nHs >= 0) {
+      const slot = s.nHb % DAY_HOURS;
+      const mean = s.nHs / s.nHc;
+      if (mean > (s.nX[slot] ?? 0)) s.nX[slot] = round4(mean);
+    }
+    for (let slot = 0; slot < DAY_HOURS; slot++) {
+      const x = s.nX[slot] ?? 0;
+      if (x > (s.nH[slot] ?? 0)) s.nH[slot] = x;
+    }
+  }
+  s.nX.fill(0);
+  clear(s, K_NOISE, ts);
 }
 
 /** Learns a quiet hour's mean |Δ| into its slot: a maximum that decays by noiseDailyDecay a day. */
@@ -471,10 +496,11 @@ function step(
         if (s.nzRun >= th.noiseConfirmReadings)
           raise(s, K_NOISE, ratio > 2 * th.noiseRatio ? SEV_HIGH : SEV_MEDIUM, s.nzTs);
       } else {
-        s.nzRun = 0;
+        // a dip below the threshold does not restart the count; only a return to normal does
+        if (ratio < th.noiseClearRatio) s.nzRun = 0;
         if (s.ra[K_NOISE] > 0) {
           if (ratio >= th.noiseClearRatio) s.rc[K_NOISE] = 0;
-          else if (++s.rc[K_NOISE] >= th.noiseClearReadings) clear(s, K_NOISE, ts);
+          else if (++s.rc[K_NOISE] >= th.noiseClearReadings) endNoiseEpisode(th, s, ts);
         }
       }
       if (s.ra[K_NOISE] > 0) {

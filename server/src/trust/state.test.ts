@@ -151,7 +151,7 @@ describe('trust history points', () => {
 });
 
 describe('restoreTrustState', () => {
-  for (const version of [1, 2, 3, 4]) {
+  for (const version of [1, 2, 3, 4, 5]) {
     it(`upgrades a stored version-${version} state instead of resetting it`, () => {
       // fixtures/state-vN.json: written by the vN build (300 readings, recovering from a 40-reading STUCK run).
       const old = JSON.parse(
@@ -164,7 +164,10 @@ describe('restoreTrustState', () => {
       for (const key of ['n', 'buf', 'med', 'md', 'p0', 'a', 'b', 'st', 'ra', 'e', 'lastTs', 'gC', 'irr'])
         expect({ key, value: (s as unknown as Record<string, unknown>)[key] }).toEqual({ key, value: old[key] });
       expect(s).not.toEqual(initialTrustState());
-      expect(s.irrN).toBe(old.irr);
+      // v2 → v3 starts the normal jitter from the jitter learned so far; later versions keep theirs
+      expect(s.irrN).toBe(version < 3 ? old.irr : old.irrN);
+      // v5 → v6: the hour-of-day normal survives; no NOISE episode is under way
+      if (version === 5) expect({ nH: s.nH, nX: s.nX }).toEqual({ nH: old.nH, nX: new Array(24).fill(0) });
       const v = verdictOf(s);
       expect([v.status, v.score]).toEqual(['FAULTY', 43]);
       // and it keeps working: healthy readings move it on from where it was, not from scratch

@@ -49,7 +49,7 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 5;
+export const STATE_VERSION = 6;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
 
@@ -95,7 +95,7 @@ export type TrustState = {
   spN: number;
   spTs: number;
   spCount: number;
-  /** consecutive readings with a high noise ratio, and when that run began */
+  /** readings with a high noise ratio since it was last back to normal (below noiseClearRatio), and when the first of them came */
   nzRun: number;
   nzTs: number;
   /**
@@ -168,6 +168,11 @@ export type TrustState = {
   /** the last quiet hour, waiting for the next one to pass quietly before it is learned: hour index (-1: none), mean */
   nHq: number;
   nHp: number;
+  /**
+   * while NOISE is active: each UTC hour of day's mean short-term |Δ| during this episode (0 =
+   * not in it); learned into nH if the episode clears within noiseEpisodeHours, dropped otherwise
+   */
+  nX: number[];
   /** last trust point written */
   ptAt: number | null;
   ptScore: number;
@@ -184,6 +189,7 @@ const freshHourlyNoise = () => ({
   nHz: 0,
   nHq: -1,
   nHp: 0,
+  nX: zeros(DAY_HOURS),
 });
 /** One `value` per fault kind (map keeps the length, so the tuple type holds). */
 const perKind = <T>(value: T): PerKind<T> => FAULT_KINDS.map(() => value) as PerKind<T>;
@@ -313,6 +319,10 @@ const UPGRADES: Record<number, (old: Stored) => Stored> = {
     rNt: typeof old.lastTs === 'number' ? old.lastTs : 0,
     ...freshHourlyNoise(),
   }),
+  // v5 → v6: the hours of day a NOISE episode covered (nX), learned if it clears within
+  // noiseEpisodeHours. A NOISE episode under way at the upgrade teaches nothing: it started
+  // before its hours were kept.
+  5: (old) => ({ ...old, v: 6, nX: zeros(DAY_HOURS) }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

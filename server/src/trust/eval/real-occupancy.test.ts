@@ -25,13 +25,14 @@ describe('real data: one office room (UCI Occupancy Detection)', () => {
       series.map((s) => [s.profile.kind, replaySeries(s.profile, s.readings).flaggedWhileReporting]),
     );
     // Temperature sits on one value for up to 134 min at night: that is its normal, not STUCK.
+    // Humidity is rough through the nights of 11–12 and 12–13 February (ten times the usual
+    // change a minute): the first night is NOISE, and once it has cleared by itself its hours are
+    // learned, so the second is not. CO₂ rough for minutes while people are in is not NOISE
+    // (roughness must last 20 readings); the evening of 17 February still is (measured
+    // 3.8 %, 4.7 % and 3.4 %).
     expect(share.temperature).toBeLessThanOrEqual(0.05);
-    // Above the 5 % target: the CO₂ through the evening of 17 February and the humidity through
-    // the night of 11–12 February vary three to four times as much as at that hour on any
-    // earlier day, for hours, and read as NOISE (measured 6.9 % and 7.9 %). Busy working hours
-    // do not, once a day of them has been seen.
-    expect(share.co2).toBeLessThanOrEqual(0.08);
-    expect(share.humidity).toBeLessThanOrEqual(0.09);
+    expect(share.humidity).toBeLessThanOrEqual(0.05);
+    expect(share.co2).toBeLessThanOrEqual(0.05);
   }, 30_000);
 
   // Faults injected into copies of the real series at 10:00 on Friday 13 February, after a
