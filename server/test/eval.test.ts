@@ -16,8 +16,8 @@ describe('trust evaluation through the real ingestion path (PGlite)', () => {
         durationMs: 30 * 3_600_000,
         onsetWindow: [8 * 3_600_000, 20 * 3_600_000],
       },
-      sweepEveryMs: 120_000,
-      deliveryWindowMs: 25_000,
+      sweepEveryMs: 240_000,
+      deliveryWindowMs: 50_000,
     });
     console.log(formatReport(result.report));
     expect(result.readings.rejected).toBe(0);

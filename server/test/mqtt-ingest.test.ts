@@ -134,7 +134,8 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
     expect(errors[1]!.errors.map((e) => [e.sensorId, e.code])).toEqual([['ghost', 'UNKNOWN_SENSOR']]);
     expect(errors[2]!.errors.map((e) => e.code)).toEqual(['INVALID_JSON']);
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/sensor_trust_mqtt_readings_total\{outcome="rejected"\} 4/);
+    for (const code of ['INVALID_VALUE', 'INVALID_TIMESTAMP', 'UNKNOWN_SENSOR', 'INVALID_JSON'])
+      expect(metrics).toMatch(new RegExp(`sensor_trust_mqtt_readings_total\\{outcome="rejected",code="${code}"\\} 1`));
     expect(metrics).toMatch(/sensor_trust_mqtt_readings_total\{outcome="accepted"\} 5/);
     expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="refused"\} 1/);
   });

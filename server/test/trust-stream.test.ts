@@ -78,6 +78,60 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
     }
   }, 120_000);
 
+  it('a score that only moves (a new sensor earning trust) is written with its history points once per checkpoint, not every tick', async () => {
+    const t = await startTestApp(kind, { env: { TRUST_CHECKPOINT_MS: '1000', TRUST_STREAM_INTERVAL_MS: '50' } });
+    try {
+      const ids = Array.from({ length: 10 }, (_, i) => `earn-${i}`);
+      const reg = await t.gql(
+        `mutation { ${ids.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`).join(' ')} }`,
+      );
+      expect(reg.errors).toBeUndefined();
+      const start = Date.now() - 3 * 3600_000;
+      let step = 0;
+      const sendStep = async () => {
+        const ts = new Date(start + step * 60_000).toISOString();
+        const r = ids.map((sensorId, i) => ({ sensorId, timestamp: ts, value: 21 + 0.2 * Math.sin(step / 3 + i) }));
+        step++;
+        expect((await t.gqlNow(INGEST, { r })).data?.ingestReadings.accepted).toBe(ids.length);
+      };
+      await sendStep();
+      await t.processed();
+      const versions = async () =>
+        new Map(
+          (await t.app.db.prisma.trustState.findMany({ select: { sensorId: true, version: true } })).map((r) => [
+            r.sensorId,
+            r.version,
+          ]),
+        );
+      const before = await versions();
+      const ticks = t.app.services.trustStream.stats.ticks;
+      const began = performance.now();
+      while (performance.now() - began < 2500) {
+        await sendStep();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const seconds = (performance.now() - began) / 1000;
+      const readTicks = t.app.services.trustStream.stats.ticks - ticks;
+      const after = await versions();
+      await t.processed();
+      const history = await t.gql<{ sensor: { trust: { score: number }; trustHistory: { score: number }[] } }>(
+        `{ sensor(id: "earn-3") { trust { score } trustHistory { score } } }`,
+      );
+      const points = history.data!.sensor.trustHistory.map((p) => p.score);
+      const writes = ids.map((id) => after.get(id)! - before.get(id)!);
+      // The score climbed in many small steps, each a history point...
+      expect(points.length).toBeGreaterThanOrEqual(5);
+      expect(points.at(-1)!).toBeGreaterThan(points[0]!);
+      expect(Math.abs(points.at(-1)! - history.data!.sensor.trust.score)).toBeLessThan(2);
+      // ...but rows were written about once a second, not at every tick that moved the score.
+      expect(readTicks).toBeGreaterThanOrEqual(10);
+      expect(Math.max(...writes)).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+      expect(Math.max(...writes)).toBeLessThan(points.length);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a steady stream writes a sensor state row about once per checkpoint interval while its verdict holds', async () => {
     const t = await startTestApp(kind, { env: { TRUST_CHECKPOINT_MS: '1000', TRUST_STREAM_INTERVAL_MS: '50' } });
     try {

@@ -7,10 +7,16 @@ export function onlyRow<T>(rows: readonly T[], what: string): T {
   return row;
 }
 
+/**
+ * a < b for transaction ids (xid8) as PostgreSQL prints them: canonical decimal text, no sign,
+ * no leading zeros. A shorter one is smaller, else the text order is the numeric order. The
+ * trust stream compares several per reading: no BigInt parsed per comparison.
+ */
+export function xidLess(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length < b.length : a < b;
+}
+
 /** The lowest of transaction ids given as decimal text (xid8), or undefined for none. */
 export function lowestXid(xids: readonly string[]): string | undefined {
-  return xids.reduce<string | undefined>(
-    (low, x) => (low === undefined || BigInt(x) < BigInt(low) ? x : low),
-    undefined,
-  );
+  return xids.reduce<string | undefined>((low, x) => (low === undefined || xidLess(x, low) ? x : low), undefined);
 }

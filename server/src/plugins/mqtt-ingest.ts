@@ -54,8 +54,8 @@ export default fp<MqttIngestOptions>(
     });
     const items = new Counter({
       name: 'sensor_trust_mqtt_readings_total',
-      help: 'Readings received over MQTT, by outcome (accepted, duplicate, rejected)',
-      labelNames: ['outcome'],
+      help: 'Readings received over MQTT, by outcome (accepted, duplicate, rejected) and, when rejected, code',
+      labelNames: ['outcome', 'code'],
       registers: [app.metrics.registry],
     });
     const level = sensorLevel(settings.topic);
@@ -83,7 +83,9 @@ export default fp<MqttIngestOptions>(
 
     const publishErrors = (topic: string, errors: IngestError[]) => {
       if (!errors.length) return;
-      items.inc({ outcome: 'rejected' }, errors.length);
+      const byCode = new Map<string, number>();
+      for (const e of errors) byCode.set(e.code, (byCode.get(e.code) ?? 0) + 1);
+      for (const [code, n] of byCode) items.inc({ outcome: 'rejected', code }, n);
       client.publish(settings.errorsTopic, JSON.stringify({ topic, errors }), { qos: 1 }, (err) => {
         if (err) app.log.warn({ err }, 'publishing MQTT ingest errors failed');
       });

@@ -11,8 +11,9 @@ import {
   type FaultKind,
   type TrustReason,
 } from '../../trust/index.js';
+import { xidLess } from '../../db/rows.js';
 import type { LockedSensor } from './trust-service.js';
-import type { TrustWrite } from './trust-state-repository.js';
+import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
 import type { EngineStateCache } from './engine-state-cache.js';
 
@@ -28,6 +29,11 @@ export interface SensorMemory {
   dirtyFrom: string | null;
   /** The newest unwritten write (its engine state is `sensor.state`). */
   pending: TrustWrite | null;
+  /**
+   * Trust-history points of the unwritten evaluations: written with the state that made them
+   * (a replay after a crash makes them again), so a score that only moves waits for the checkpoint.
+   */
+  points: TrustPointWrite[];
   /** performance.now() of the last write (or of loading). */
   writtenAt: number;
 }
@@ -41,8 +47,7 @@ export interface PartitionMemory {
   minutes: Map<number, number>;
 }
 
-const big = (x: string) => BigInt(x);
-export const xidLess = (a: string, b: string) => big(a) < big(b);
+export { xidLess };
 export const xidMin = (a: string, b: string) => (xidLess(b, a) ? b : a);
 
 function kindsOf(reasons: unknown): FaultKind[] {
@@ -68,6 +73,7 @@ export function sensorFromRow(row: StreamSensorRow, partition: number, now: numb
     partition,
     dirtyFrom: null,
     pending: null,
+    points: [],
     writtenAt: now,
   };
 }
@@ -142,6 +148,7 @@ export function createStreamMemory() {
         partition,
         dirtyFrom: null,
         pending: null,
+        points: [],
         writtenAt: current?.writtenAt ?? performance.now(),
       });
     },

@@ -2,7 +2,7 @@
 // by transaction id, the per-partition positions (compare-and-set), the minute
 // rollup the stream keeps, and the barrier evaluateTrust waits on.
 import type { SqlTx } from '../../db/sql-transaction.js';
-import { lowestXid, onlyRow } from '../../db/rows.js';
+import { lowestXid, onlyRow, xidLess } from '../../db/rows.js';
 import type { TrustStatus } from '../../trust/types.js';
 import type { SensorRow } from '../sensors/sensors-repository.js';
 
@@ -46,9 +46,9 @@ export class PartitionMovedError extends Error {
   }
 }
 
-/** xid8 values travel as decimal text; compare them as BigInt. */
+/** xid8 values travel as decimal text (see xidLess). */
 export function xidMax(a: string, b: string): string {
-  return BigInt(a) >= BigInt(b) ? a : b;
+  return xidLess(a, b) ? b : a;
 }
 
 export function createTrustStreamRepository() {

@@ -113,7 +113,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const lowest = lowestXid(from);
       if (lowest === undefined) return null;
       const upper = await repo.upperBound(tx, lowest, settings.batchRows);
-      const rows = BigInt(upper) > BigInt(lowest) ? await repo.readRange(tx, parts, from, upper, mask) : [];
+      const rows = xidLess(lowest, upper) ? await repo.readRange(tx, parts, from, upper, mask) : [];
       for (const p of parts) {
         const part = memory.partitions.get(p)!;
         part.cursor = xidMax(part.cursor, upper);
@@ -176,11 +176,13 @@ export function createTrustStream(deps: TrustStreamDeps) {
         for (const [id, res] of results) {
           const mem = memory.sensors.get(id)!;
           applyWrite(mem, res.write, memory.partitions.get(mem.partition)!.cursor, firstXid.get(id)!);
+          for (const point of res.points) mem.points.push(point);
           evaluated.set(id, res);
         }
       }
 
-      // What to write now: verdict moves at once, other states once per checkpoint interval.
+      // What to write now: verdict moves and ticket changes at once; other states, with the
+      // history points of a score that only moved, once per checkpoint interval.
       const writes: TrustWrite[] = [];
       const points: TrustPointWrite[] = [];
       const changes: TrustChange[] = [];
@@ -190,11 +192,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
         if (!mem.pending) continue;
         const id = mem.sensor.sensorId;
         const res = evaluated.get(id);
-        const urgent = res !== undefined && (res.changed || res.points.length > 0 || res.changes.length > 0);
+        const urgent = res !== undefined && (res.changed || res.changes.length > 0);
         if (!urgent && !flushAll && mem.writtenAt > dueBefore && !res?.driftDue) continue;
         writes.push({ ...mem.pending, expectVersion: mem.sensor.version, streamPosition: mem.sensor.streamPosition });
+        for (const point of mem.points) points.push(point);
         if (res) {
-          points.push(...res.points);
           changes.push(...res.changes);
           if (res.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
           if (res.driftDue) driftDue.push(id);
@@ -248,6 +250,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       if (!mem) continue;
       mem.sensor.version++;
       mem.pending = null;
+      mem.points = [];
       mem.dirtyFrom = null;
       mem.writtenAt = wall;
     }
