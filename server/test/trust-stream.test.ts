@@ -2,7 +2,7 @@
 // consumption under concurrent writers, kill -9 and resume, and two server
 // processes on one PostgreSQL with one of them killed.
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, TARGETS, postgresReachable, type TestDatabase } from './support/databases.js';
 import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
 import { startTestApp } from './support/test-app.js';
@@ -424,7 +424,7 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     const d = await createTestDatabase('postgres');
     dbs.push(d);
     // Checkpoints far apart: only verdict moves are written, the rest stays in memory.
-    const first = await startServerProcess(env(d, { TRUST_CHECKPOINT_MS: '600000' }));
+    const first = await startServerProcess(env(d, { TRUST_CHECKPOINT_MS: '600000', METRICS_PUBLIC: 'true' }));
     procs.push(first);
     await register(first.url);
     // Besides the reference fleet, a few steady sensors (a reading a second, no zone): after
@@ -436,7 +436,23 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     );
     expect(reg.errors).toBeUndefined();
     const qBase = Date.now() - 120_000;
+    const client = new pg.Client({ connectionString: d.url! });
+    await client.connect();
+    // Everything stored has been applied by the stream (its counter on /metrics).
+    const caughtUp = async () => {
+      const { rows: stored } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading`);
+      const applied = async () => {
+        const text = await (await fetch(`${first.url}/metrics`)).text();
+        return Number(/^sensor_trust_stream_readings_total (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      await vi.waitFor(async () => expect(await applied()).toBeGreaterThanOrEqual(stored[0]!.n), {
+        timeout: 20_000,
+        interval: 50,
+      });
+    };
     for (let s = 0; s < 40; s++) {
+      // The steady sensors' first verdicts are written by step 30; what follows holds their verdict.
+      if (s === 30) await caughtUp();
       const q = steady.map((sensorId, i) => ({
         sensorId,
         timestamp: new Date(qBase + s * 1000).toISOString(),
@@ -445,8 +461,6 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
       expect((await gqlHttp(first.url, INGEST, { r: q })).data.ingestReadings.accepted).toBe(steady.length);
       await send(first.url, s, s + 1);
     }
-    const client = new pg.Client({ connectionString: d.url! });
-    await client.connect();
     try {
       const state = async () => {
         const { rows } = await client.query<{ behind: number; k00: boolean }>(
@@ -458,17 +472,12 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
         );
         return rows[0]!;
       };
-      // k-00 is out of range from step 30: its verdict moves with each reading, so its row is
-      // written with each tick; once it includes every reading, the stream has read all of
-      // them, while the steady sensors' rows lag (their state is in memory only).
-      const deadline = performance.now() + 20_000;
-      let now = await state();
-      while (!now.k00 && performance.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        now = await state();
-      }
-      expect(now.k00).toBe(true);
-      expect(now.behind).toBeGreaterThan(0);
+      // Once the stream has applied every stored reading, k-00 — out of range from step 30,
+      // its verdict written when it moved — is written up to its last reading, while the
+      // steady sensors' rows lag (their last ten readings are in memory only).
+      await caughtUp();
+      await vi.waitFor(async () => expect((await state()).k00).toBe(true), { timeout: 5_000, interval: 50 });
+      expect((await state()).behind).toBeGreaterThan(0);
     } finally {
       await client.end();
     }

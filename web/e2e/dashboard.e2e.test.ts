@@ -473,7 +473,17 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       .getByTestId('ticket-activity-item')
       .filter({ hasText: 'North Hall humidity 3' })
       .first()
-      .waitFor({ timeout: 60_000 });
+      .waitFor({ timeout: 60_000 })
+      .catch(async (err: Error) => {
+        // Say what the server had, to tell a slow page from a ticket that never opened.
+        await polling.screenshot({ path: join(ROOT, 'test-results/polling-failure.png') }).catch(() => undefined);
+        const state = await gql(
+          `{ sensor(id: "north-hall-humidity-3") { trust { status reasons { kind active } } tickets { kind status openedAt } } tickets(first: 12) { nodes { sensor { id } kind openedAt } } }`,
+        ).catch((e: Error) => e.message);
+        throw new Error(
+          `${err.message}\nserver state: ${JSON.stringify(state)}\nserver log: ${serverLog.slice(-2000)}`,
+        );
+      });
     expect(pageErrors).toEqual([]);
     await page.close();
     await polling.close();

@@ -1,13 +1,13 @@
 // The /metrics families read from the running app: GraphQL request latency by
 // operation, and gauges collected on scrape (trust statuses and open tickets from
 // the cached dashboard summary, one statement at most; WebSocket sockets and
-// subscriptions; the database pool). Counters updated by services (readings, auth
+// subscriptions; the database pool; the trust stream's counters). Counters updated by services (readings, auth
 // failures) live in health-routes.ts with the registry; event-loop lag is among
 // prom-client's default metrics (sensor_trust_nodejs_eventloop_lag_*).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { getOperationAST } from 'graphql';
-import { Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { operationNameOf, postedGraphQL } from '../graphql/posted-body.js';
 import type { Services } from '../services.js';
 
@@ -101,6 +101,36 @@ export default fp<{ services: Services }>(
         for (const [field, n] of Object.entries(services.subscriptions.counts())) this.set({ field }, n);
       },
     });
+    // The trust stream's own counters (this instance, since it started).
+    const stream = services.trustStream.stats;
+    const streamCounters = [
+      [
+        'sensor_trust_stream_readings_total',
+        'Readings the trust stream has applied on this instance',
+        () => stream.readings,
+      ],
+      ['sensor_trust_stream_ticks_total', 'Trust stream ticks that read readings on this instance', () => stream.ticks],
+      [
+        'sensor_trust_stream_state_writes_total',
+        'Sensor trust rows the stream has written (verdict moves and checkpoints)',
+        () => stream.stateWrites,
+      ],
+      [
+        'sensor_trust_stream_replays_total',
+        'Replays from the stored checkpoints (a failed tick, a row written by a sweep, a partition moved)',
+        () => stream.replays,
+      ],
+    ] as const;
+    for (const [name, help, value] of streamCounters)
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(value());
+        },
+      });
     new Gauge({
       name: 'sensor_trust_db_pool_connections',
       help: 'Database connections by state: size (the pool bound), in_use (checked out), waiting (callers queued for one); embedded PGlite has one',
