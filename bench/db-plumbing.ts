@@ -214,7 +214,7 @@ async function ingest(v: Variant): Promise<number> {
         columns.ts.push(base + i * 1000);
         columns.values.push(20 + (i % 7));
       }
-      const dup = await v.transaction((tx) => repo.insertBatch(tx, columns, Date.now()));
+      const { duplicates: dup } = await v.transaction((tx) => repo.insertBatch(tx, columns, Date.now()));
       if (dup.length) throw new Error(`${v.name}: ${dup.length} unexpected duplicates`);
     }
   };

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createDashboardRepository } from './modules/dashboard/dashboard-repository.js';
 import { createDashboardService } from './modules/dashboard/dashboard-service.js';
 import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
+import { createLocalLog } from './modules/trust/trust-stream-local-log.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createFleetTrend } from './modules/dashboard/fleet-trend.js';
@@ -73,6 +74,8 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     log: app.log,
     settings: { ...streamSettings, holderWarnMs: app.db.kind === 'postgres' ? 30_000 : 0 },
     memory: streamMemory,
+    // Embedded PGlite: one process writes every reading, so ingests hand their rows over.
+    localLog: app.db.kind === 'postgres' ? undefined : createLocalLog(),
   });
   const readings = createReadingsService({
     statement: app.db.autocommit,

@@ -78,6 +78,54 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
     }
   }, 120_000);
 
+  it('embedded mode hands ingested rows to the stream in memory; a row written around the ingest path is read from the database', async () => {
+    const t = await startTestApp(kind, { env: { TRUST_STREAM_INTERVAL_MS: '20' } });
+    try {
+      const reg = await t.gql(
+        `mutation { a: upsertSensor(input: { id: "ll-1", name: "ll-1", kind: "temperature", minValue: -20, maxValue: 60 }) { id }
+                    b: upsertSensor(input: { id: "ll-2", name: "ll-2", kind: "temperature", minValue: -20, maxValue: 60 }) { id } }`,
+      );
+      expect(reg.errors).toBeUndefined();
+      const base = Date.now() - 60 * 60_000;
+      const at = (step: number) => new Date(base + step * 60_000).toISOString();
+      const ingest = async (step: number, ids = ['ll-1', 'll-2']) => {
+        const r = ids.map((sensorId) => ({ sensorId, timestamp: at(step), value: 21 + (step % 3) * 0.1 }));
+        expect((await t.gqlNow(INGEST, { r })).data?.ingestReadings.accepted).toBe(ids.length);
+      };
+      // The first range teaches the stream both sensors' partitions (read from the database).
+      await ingest(0);
+      await t.processed();
+      const stats = t.app.services.trustStream.stats;
+      const before = { memory: stats.rangesFromMemory, read: stats.rangesRead };
+      for (let step = 1; step <= 5; step++) {
+        await ingest(step);
+        await t.processed();
+      }
+      if (kind === 'pglite') expect(stats.rangesFromMemory - before.memory).toBeGreaterThanOrEqual(5);
+      else expect(stats.rangesFromMemory).toBe(0); // several processes may write: always read
+      // A reading stored around the ingest path (its own transaction): the range holding it
+      // does not match what was handed over, so it is read from the database, and applied.
+      const read = stats.rangesRead;
+      await t.app.db.transaction(
+        (tx) => tx.$executeRaw`INSERT INTO reading (sensor_id, ts, value, received_at)
+          VALUES ('ll-2', ${new Date(at(6))}, 99, now())`,
+      );
+      await ingest(6, ['ll-1']);
+      await t.processed();
+      expect(stats.rangesRead).toBeGreaterThan(read);
+      const res = await t.gql<{ sensor: { lastReading: { timestamp: string; value: number } } }>(
+        `{ sensor(id: "ll-2") { lastReading { timestamp value } } }`,
+      );
+      expect(res.data!.sensor.lastReading).toEqual({ timestamp: at(6), value: 99 });
+      const [counts] = await t.app.db.transaction(
+        (tx) => tx.$queryRaw<{ rollup: number }[]>`SELECT coalesce(sum(count), 0)::int AS rollup FROM reading_minute`,
+      );
+      expect(counts!.rollup).toBe(14);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a score that only moves (a new sensor earning trust) is written with its history points once per checkpoint, not every tick', async () => {
     const t = await startTestApp(kind, { env: { TRUST_CHECKPOINT_MS: '1000', TRUST_STREAM_INTERVAL_MS: '50' } });
     try {

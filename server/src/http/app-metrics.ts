@@ -121,6 +121,17 @@ export default fp<{ services: Services }>(
         () => stream.replays,
       ],
     ] as const;
+    new Counter({
+      name: 'sensor_trust_stream_ranges_total',
+      help: 'Log ranges the trust stream applied, by where their rows came from (database; memory: handed over by the ingest in embedded mode)',
+      labelNames: ['source'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ source: 'database' }, stream.rangesRead);
+        this.inc({ source: 'memory' }, stream.rangesFromMemory);
+      },
+    });
     for (const [name, help, value] of streamCounters)
       new Counter({
         name,

@@ -20,13 +20,18 @@ export function createReadingsIngestRepository() {
   return {
     /**
      * Inserts the rows (ON CONFLICT DO NOTHING) and returns the 0-based positions
-     * of the rows that were already stored, i.e. duplicates. Rows must not repeat (sensorId, ts) among themselves.
+     * of the rows that were already stored, i.e. duplicates, and the statement's transaction
+     * id (the log position of the rows it stored). Rows must not repeat (sensorId, ts) among themselves.
      * Columns travel as three comma-joined strings, not arrays: the drivers' per-element
      * array encoding cost more than the insert itself. Sensor ids never contain commas
      * (registry id pattern) and JS number → text → float8 is exact.
      */
-    async insertBatch(tx: Tx, rows: ReadingColumns, receivedAt: number): Promise<number[]> {
-      const result = await tx.$queryRaw<{ dup: number[] | null }[]>`
+    async insertBatch(
+      tx: Tx,
+      rows: ReadingColumns,
+      receivedAt: number,
+    ): Promise<{ duplicates: number[]; xid: string }> {
+      const result = await tx.$queryRaw<{ dup: number[] | null; xid: string }[]>`
         WITH input AS (
           SELECT u.i, u.s, to_timestamp(u.t / 1000.0)::timestamptz(3) AS ts, u.v
             FROM unnest(string_to_array(${rows.sensorIds.join(',')}::text, ','),
@@ -40,8 +45,11 @@ export function createReadingsIngestRepository() {
           RETURNING sensor_id, ts
         )
         SELECT (SELECT array_agg((input.i - 1)::int) FROM input
-                 WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.sensor_id = input.s AND ins.ts = input.ts)) AS dup`;
-      return result[0]?.dup ?? [];
+                 WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.sensor_id = input.s AND ins.ts = input.ts)) AS dup,
+               pg_current_xact_id()::text AS xid`;
+      const row = result[0];
+      if (!row) throw new Error('insertBatch: the statement returned no row');
+      return { duplicates: row.dup ?? [], xid: row.xid };
     },
   };
 }

@@ -67,7 +67,11 @@ export interface ReadingsServiceDeps {
   repo: ReadingsIngestRepository;
   profiles: SensorProfileCache;
   /** The trust stream, woken after each commit (it also polls, for other instances' readings). */
-  stream?: { notify(): void };
+  stream?: {
+    notify(): void;
+    /** Embedded mode: the committed rows, handed over so the stream need not read them back. */
+    offer?(xid: string, stored: SensorReadings[], receivedAt: number): void;
+  };
   events: EventBus;
   config: Pick<Config, 'maxBatchSize' | 'futureSkewMs'>;
   clock: { now(): Date };
@@ -245,7 +249,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         work[k] = { profile: g.profile!, samples: g.samples };
       }
 
-      const dup = await statement((tx) => repo.insertBatch(tx, columns, now.getTime()));
+      const { duplicates: dup, xid } = await statement((tx) => repo.insertBatch(tx, columns, now.getTime()));
       const stored = dup.length ? withoutStored(work, dup) : work;
 
       const accepted = countSamples(stored);
@@ -253,6 +257,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       deps.metrics?.inc({ outcome: 'accepted' }, accepted);
       deps.metrics?.inc({ outcome: 'duplicate' }, duplicates);
       if (accepted > 0) {
+        deps.stream?.offer?.(xid, stored, now.getTime());
         deps.stream?.notify();
         publishAfterCommit(stored, accepted);
       }

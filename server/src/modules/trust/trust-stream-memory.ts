@@ -164,6 +164,8 @@ export function createStreamMemory() {
     partitions,
     sensors,
     stateCache,
+    /** The partition of a sensor seen before (undefined: not known yet). */
+    partitionOf: (id: string): number | undefined => partitionOf.get(id),
     /** A sensor loaded from its row. */
     load(row: StreamSensorRow, partition: number, now: number): SensorMemory {
       const mem = sensorFromRow(row, partition, now);

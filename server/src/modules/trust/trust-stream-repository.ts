@@ -99,6 +99,14 @@ export function createTrustStreamRepository() {
       return onlyRow(rows, 'upperBound').upper;
     },
 
+    /** Stored readings per transaction id in lowest ≤ xid < upper (an index scan, no rows read). */
+    async rowsPerXid(tx: SqlTx, lowest: string, upper: string): Promise<Map<string, number>> {
+      const rows = await tx.$queryRaw<{ xid: string; n: number }[]>`
+        SELECT xid::text AS xid, count(*)::int AS n FROM reading
+         WHERE xid >= ${lowest}::xid8 AND xid < ${upper}::xid8 GROUP BY xid`;
+      return new Map(rows.map((r) => [r.xid, r.n]));
+    },
+
     /** Rows of the given partitions with position ≤ xid < upper (per partition), any order. */
     async readRange(
       tx: SqlTx,

@@ -11,7 +11,7 @@
 // transaction; events are published after commit.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PartitionLeases } from '../../db/partition-leases.js';
-import type { RunInTransaction } from '../../db/sql-transaction.js';
+import type { RunInTransaction, SqlTx } from '../../db/sql-transaction.js';
 import { lowestXid } from '../../db/rows.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
@@ -20,6 +20,7 @@ import { MINUTE_SHARDS } from '../readings/readings-ingest-repository.js';
 import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustService } from './trust-service.js';
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
+import type { LocalLog } from './trust-stream-local-log.js';
 import { applyWrite, xidLess, xidMin, type StreamMemory } from './trust-stream-memory.js';
 import { PartitionMovedError, xidMax, type LogRow, type TrustStreamRepository } from './trust-stream-repository.js';
 
@@ -60,6 +61,8 @@ export interface TrustStreamDeps {
   settings: TrustStreamSettings;
   /** Engine states between checkpoints (shared with the sweep as its state cache). */
   memory: StreamMemory;
+  /** Embedded mode (one process writes every reading): committed rows handed over in memory. */
+  localLog?: LocalLog;
 }
 
 const MINUTE_MS = 60_000;
@@ -76,7 +79,15 @@ export function createTrustStream(deps: TrustStreamDeps) {
   /** Barriers waiting on this instance: ticks then run back to back. */
   let waiting = 0;
   let tickListeners: (() => void)[] = [];
-  const stats = { ticks: 0, readings: 0, lastTickMs: 0, stateWrites: 0, replays: 0 };
+  const stats = {
+    ticks: 0,
+    readings: 0,
+    lastTickMs: 0,
+    stateWrites: 0,
+    replays: 0,
+    rangesFromMemory: 0,
+    rangesRead: 0,
+  };
   const memory = deps.memory;
   let lastRollupWrite = performance.now();
 
@@ -113,7 +124,15 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const lowest = lowestXid(from);
       if (lowest === undefined) return null;
       const upper = await repo.upperBound(tx, lowest, settings.batchRows);
-      const rows = xidLess(lowest, upper) ? await repo.readRange(tx, parts, from, upper, mask) : [];
+      let rows: LogRow[] = [];
+      if (xidLess(lowest, upper)) {
+        const handed = await fromLocalLog(tx, parts, lowest, upper);
+        if (handed) rows = handed;
+        else {
+          stats.rangesRead++;
+          rows = await repo.readRange(tx, parts, from, upper, mask);
+        }
+      }
       for (const p of parts) {
         const part = memory.partitions.get(p)!;
         part.cursor = xidMax(part.cursor, upper);
@@ -260,6 +279,10 @@ export function createTrustStream(deps: TrustStreamDeps) {
       part.stored = cp;
       if (result.rollups.has(p)) part.minutes.clear();
     }
+    if (deps.localLog) {
+      const below = lowestXid([...memory.partitions.values()].map((part) => part.cursor));
+      if (below !== undefined) deps.localLog.prune(below);
+    }
     if (result.rollups.size) lastRollupWrite = wall;
     stats.stateWrites += result.written.size;
     if (result.rows > 0) {
@@ -279,6 +302,27 @@ export function createTrustStream(deps: TrustStreamDeps) {
       }
     }
     return result.rows > 0 || result.written.size > 0;
+  }
+
+  /**
+   * The range's rows from the local log (embedded mode), filtered as readRange filters them
+   * (owned partitions, each from its own cursor); null: read them from the database.
+   */
+  async function fromLocalLog(tx: SqlTx, parts: number[], lowest: string, upper: string): Promise<LogRow[] | null> {
+    const log = deps.localLog;
+    if (!log) return null;
+    const held = log.range(lowest, upper, await repo.rowsPerXid(tx, lowest, upper));
+    if (!held) return null;
+    stats.rangesFromMemory++;
+    const owned = new Set(parts);
+    const rows: LogRow[] = [];
+    for (const r of held) {
+      const part = memory.partitionOf(r.sensorId);
+      if (part === undefined) return null; // a sensor not seen yet: the database knows its partition
+      if (!owned.has(part) || xidLess(r.xid, memory.partitions.get(part)!.cursor)) continue;
+      rows.push({ ...r, part });
+    }
+    return rows;
   }
 
   /** A long transaction anywhere on the server holds pg_snapshot_xmin back: say who. */
@@ -357,6 +401,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     stats,
     async start(): Promise<void> {
       await transaction((tx) => repo.ensurePartitions(tx, settings.partitions));
+      if (deps.localLog) deps.localLog.start(await transaction((tx) => repo.barrier(tx)));
       await leases.start();
       stopped = false;
       loop = run();
@@ -390,6 +435,10 @@ export function createTrustStream(deps: TrustStreamDeps) {
     /** A local ingest committed: process it soon. */
     notify(): void {
       kick(false);
+    },
+    /** A local ingest committed these rows (kept only in embedded mode, see localLog). */
+    offer(xid: string, stored: SensorReadings[], receivedAt: number): void {
+      deps.localLog?.offer(xid, stored, receivedAt);
     },
     /**
      * Resolves once everything committed before the call has been applied to trust, by
