@@ -92,7 +92,6 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
         const r = ids.map((sensorId) => ({ sensorId, timestamp: at(step), value: 21 + (step % 3) * 0.1 }));
         expect((await t.gqlNow(INGEST, { r })).data?.ingestReadings.accepted).toBe(ids.length);
       };
-      // The first range teaches the stream both sensors' partitions (read from the database).
       await ingest(0);
       await t.processed();
       const stats = t.app.services.trustStream.stats;
@@ -101,8 +100,10 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
         await ingest(step);
         await t.processed();
       }
-      if (kind === 'pglite') expect(stats.rangesFromMemory - before.memory).toBeGreaterThanOrEqual(5);
-      else expect(stats.rangesFromMemory).toBe(0); // several processes may write: always read
+      if (kind === 'pglite') {
+        expect(before.memory).toBeGreaterThanOrEqual(1); // the first one too: new sensors' partitions asked for
+        expect(stats.rangesFromMemory - before.memory).toBeGreaterThanOrEqual(5);
+      } else expect(stats.rangesFromMemory).toBe(0); // several processes may write: always read
       // A reading stored around the ingest path (its own transaction): the range holding it
       // does not match what was handed over, so it is read from the database, and applied.
       const read = stats.rangesRead;

@@ -166,6 +166,10 @@ export function createStreamMemory() {
     stateCache,
     /** The partition of a sensor seen before (undefined: not known yet). */
     partitionOf: (id: string): number | undefined => partitionOf.get(id),
+    /** Records a sensor's partition (computed by the database). */
+    learnPartition(id: string, partition: number): void {
+      partitionOf.set(id, partition);
+    },
     /** A sensor loaded from its row. */
     load(row: StreamSensorRow, partition: number, now: number): SensorMemory {
       const mem = sensorFromRow(row, partition, now);

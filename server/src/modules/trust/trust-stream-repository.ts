@@ -99,6 +99,13 @@ export function createTrustStreamRepository() {
       return onlyRow(rows, 'upperBound').upper;
     },
 
+    /** The partition of each of these sensor ids (as readRange computes it). */
+    async partitionsOf(tx: SqlTx, ids: string[], mask: number): Promise<Map<string, number>> {
+      const rows = await tx.$queryRaw<{ id: string; part: number }[]>`
+        SELECT id, hashtext(id) & ${mask}::int AS part FROM unnest(${ids}::text[]) AS u(id)`;
+      return new Map(rows.map((r) => [r.id, r.part]));
+    },
+
     /** Stored readings per transaction id in lowest ≤ xid < upper (an index scan, no rows read). */
     async rowsPerXid(tx: SqlTx, lowest: string, upper: string): Promise<Map<string, number>> {
       const rows = await tx.$queryRaw<{ xid: string; n: number }[]>`

@@ -314,11 +314,16 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const held = log.range(lowest, upper, await repo.rowsPerXid(tx, lowest, upper));
     if (!held) return null;
     stats.rangesFromMemory++;
+    // Sensors not seen yet: the database computes their partitions (hashtext), from the ids only.
+    const unknown = new Set<string>();
+    for (const r of held) if (memory.partitionOf(r.sensorId) === undefined) unknown.add(r.sensorId);
+    if (unknown.size)
+      for (const [id, part] of await repo.partitionsOf(tx, [...unknown], mask)) memory.learnPartition(id, part);
     const owned = new Set(parts);
     const rows: LogRow[] = [];
     for (const r of held) {
       const part = memory.partitionOf(r.sensorId);
-      if (part === undefined) return null; // a sensor not seen yet: the database knows its partition
+      if (part === undefined) return null;
       if (!owned.has(part) || xidLess(r.xid, memory.partitions.get(part)!.cursor)) continue;
       rows.push({ ...r, part });
     }
