@@ -427,6 +427,39 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   });
 
   // Last: it stops and restarts the server.
+  it('schedules maintenance from a sensor page and ends it, on a desktop and on a phone', async () => {
+    for (const viewport of [
+      { width: 1440, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      const page = await browser.newPage({ viewport });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`${baseUrl}/#/sensors/lab-temperature-2`);
+      const panel = page.locator('section', { has: page.getByRole('heading', { name: 'Maintenance', exact: true }) });
+      await panel.getByText('No maintenance planned.').waitFor();
+      await panel.getByRole('button', { name: 'Schedule maintenance…' }).click();
+      const form = panel.getByRole('form', { name: 'Schedule maintenance' });
+      const reason = `e2e calibration at ${viewport.width} px`;
+      await form.getByLabel('Reason').fill(reason);
+      await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+      const item = panel.getByTestId('maintenance-window').filter({ hasText: reason });
+      await item.waitFor();
+      expect(await item.textContent()).toContain('In progress');
+      await item.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ROOT, `test-results/maintenance-${viewport.width}.png`) });
+      const listed = await gql<{ maintenanceWindows: { reason: string; active: boolean }[] }>(
+        '{ maintenanceWindows(sensorId: "lab-temperature-2") { reason active } }',
+      );
+      expect(listed.maintenanceWindows).toEqual([{ reason, active: true }]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await item.getByRole('button', { name: 'End now' }).click();
+      await panel.getByText('No maintenance planned.').waitFor();
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }
+  });
+
   it('falls back to Server-Sent Events when WebSockets are blocked, and to polling when both are', async () => {
     const outOfRange = async (sensorId: string) => {
       const start = Date.now();

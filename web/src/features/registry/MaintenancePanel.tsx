@@ -22,16 +22,11 @@ export const MaintenanceWindowsQuery = graphql(`
   }
 `);
 
+// The list is refetched after a change: the mutations select only what identifies it.
 export const ScheduleMaintenanceMutation = graphql(`
   mutation ScheduleMaintenance($input: MaintenanceInput!) {
     scheduleMaintenance(input: $input) {
       id
-      sensorId
-      zoneId
-      startsAt
-      endsAt
-      reason
-      createdBy
       active
     }
   }
