@@ -5,10 +5,32 @@ import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, TARGETS, postgresReachable, type TestDatabase } from './support/databases.js';
 import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
-import { startTestApp } from './support/test-app.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { createTrustStreamRepository } from '../src/modules/trust/trust-stream-repository.js';
 
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected } }`;
+
+/** Fields of one upsertSensor per id (temperature, range -20 – 60), for one mutation. */
+function sensorUpserts(ids: readonly string[], opts: { interval?: number; zoneId?: string } = {}): string {
+  const zone = opts.zoneId ? `, zoneId: "${opts.zoneId}"` : '';
+  return ids
+    .map(
+      (id, i) =>
+        `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature"${zone}, minValue: -20, maxValue: 60, expectedIntervalSeconds: ${opts.interval ?? 60} }) { id }`,
+    )
+    .join(' ');
+}
+
+/** Sends a step every `gapMs` for `ms`; returns how long it ran and how many stream ticks read readings. */
+async function streamFor(t: TestApp, ms: number, gapMs: number, sendStep: () => Promise<void>) {
+  const ticks = t.app.services.trustStream.stats.ticks;
+  const began = performance.now();
+  while (performance.now() - began < ms) {
+    await sendStep();
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  return { seconds: (performance.now() - began) / 1000, readTicks: t.app.services.trustStream.stats.ticks - ticks };
+}
 
 describe.each(TARGETS)('trust stream on %s', (kind) => {
   it('concurrent writers with slow commits: every reading is applied exactly once', async () => {
@@ -16,15 +38,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
     try {
       const sensors = Array.from({ length: 40 }, (_, i) => `cw-${String(i).padStart(2, '0')}`);
       for (let from = 0; from < sensors.length; from += 20) {
-        const reg = await t.gql(
-          `mutation { ${sensors
-            .slice(from, from + 20)
-            .map(
-              (id, i) =>
-                `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`,
-            )
-            .join(' ')} }`,
-        );
+        const reg = await t.gql(`mutation { ${sensorUpserts(sensors.slice(from, from + 20))} }`);
         expect(reg.errors).toBeUndefined();
       }
       const base = Date.now() - 200 * 60_000;
@@ -81,10 +95,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
   it('embedded mode hands ingested rows to the stream in memory; a row written around the ingest path is read from the database', async () => {
     const t = await startTestApp(kind, { env: { TRUST_STREAM_INTERVAL_MS: '20' } });
     try {
-      const reg = await t.gql(
-        `mutation { a: upsertSensor(input: { id: "ll-1", name: "ll-1", kind: "temperature", minValue: -20, maxValue: 60 }) { id }
-                    b: upsertSensor(input: { id: "ll-2", name: "ll-2", kind: "temperature", minValue: -20, maxValue: 60 }) { id } }`,
-      );
+      const reg = await t.gql(`mutation { ${sensorUpserts(['ll-1', 'll-2'])} }`);
       expect(reg.errors).toBeUndefined();
       const base = Date.now() - 60 * 60_000;
       const at = (step: number) => new Date(base + step * 60_000).toISOString();
@@ -131,9 +142,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
     const t = await startTestApp(kind, { env: { TRUST_CHECKPOINT_MS: '1000', TRUST_STREAM_INTERVAL_MS: '50' } });
     try {
       const ids = Array.from({ length: 10 }, (_, i) => `earn-${i}`);
-      const reg = await t.gql(
-        `mutation { ${ids.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`).join(' ')} }`,
-      );
+      const reg = await t.gql(`mutation { ${sensorUpserts(ids)} }`);
       expect(reg.errors).toBeUndefined();
       const start = Date.now() - 3 * 3600_000;
       let step = 0;
@@ -153,14 +162,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
           ]),
         );
       const before = await versions();
-      const ticks = t.app.services.trustStream.stats.ticks;
-      const began = performance.now();
-      while (performance.now() - began < 2500) {
-        await sendStep();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const seconds = (performance.now() - began) / 1000;
-      const readTicks = t.app.services.trustStream.stats.ticks - ticks;
+      const { seconds, readTicks } = await streamFor(t, 2500, 50, sendStep);
       const after = await versions();
       await t.processed();
       const history = await t.gql<{ sensor: { trust: { score: number }; trustHistory: { score: number }[] } }>(
@@ -185,9 +187,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
     const t = await startTestApp(kind, { env: { TRUST_CHECKPOINT_MS: '1000', TRUST_STREAM_INTERVAL_MS: '50' } });
     try {
       const ids = Array.from({ length: 30 }, (_, i) => `st-${String(i).padStart(2, '0')}`);
-      const reg = await t.gql(
-        `mutation { ${ids.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 1 }) { id }`).join(' ')} }`,
-      );
+      const reg = await t.gql(`mutation { ${sensorUpserts(ids, { interval: 1 })} }`);
       expect(reg.errors).toBeUndefined();
       const start = Date.now() - 60_000;
       let step = 0;
@@ -209,20 +209,13 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
       };
       const before = await versions();
       expect([...before.values()].every((r) => r.status === 'HEALTHY')).toBe(true);
-      const ticks = t.app.services.trustStream.stats.ticks;
-      const began = performance.now();
-      while (performance.now() - began < 3000) {
-        await sendStep();
-        await new Promise((r) => setTimeout(r, 60));
-      }
-      const seconds = (performance.now() - began) / 1000;
+      const { seconds, readTicks } = await streamFor(t, 3000, 60, sendStep);
       const lag = await t.gqlNow<{ trustLag: { position: string; oldestUnprocessedMs: number } }>(
         `{ trustLag { position oldestUnprocessedMs } }`,
       );
       expect(lag.data!.trustLag.position).toMatch(/^\d+$/);
       expect(lag.data!.trustLag.oldestUnprocessedMs).toBeGreaterThanOrEqual(0);
       const after = await versions();
-      const readTicks = t.app.services.trustStream.stats.ticks - ticks;
       const writes = ids.map((id) => after.get(id)!.version - before.get(id)!.version);
       // Many ticks read every sensor's readings; each row was written about once a second.
       expect(readTicks).toBeGreaterThanOrEqual(10);
@@ -294,10 +287,7 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
       const t = await startTestApp(kind);
       try {
         const reg = await t.gql(
-          `mutation { z: upsertZone(input: { id: "gz", name: "G" }) { id } ${GROUPING_SENSORS.map(
-            (id, i) =>
-              `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", zoneId: "gz", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`,
-          ).join(' ')} }`,
+          `mutation { z: upsertZone(input: { id: "gz", name: "G" }) { id } ${sensorUpserts(GROUPING_SENSORS, { zoneId: 'gz' })} }`,
         );
         expect(reg.errors).toBeUndefined();
         const store = (steps: number[]) =>
@@ -378,7 +368,7 @@ function batch(step: number) {
 async function register(url: string) {
   const res = await gqlHttp(
     url,
-    `mutation { z: upsertZone(input: { id: "kz", name: "K" }) { id } ${SENSORS.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", zoneId: "kz", minValue: -20, maxValue: 60, expectedIntervalSeconds: 60 }) { id }`).join(' ')} }`,
+    `mutation { z: upsertZone(input: { id: "kz", name: "K" }) { id } ${sensorUpserts(SENSORS, { zoneId: 'kz' })} }`,
   );
   expect(res.errors).toBeUndefined();
 }
@@ -479,10 +469,7 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     // Besides the reference fleet, a few steady sensors (a reading a second, no zone): after
     // their first verdict nothing about them moves, so their rows are not written again.
     const steady = ['q-0', 'q-1', 'q-2', 'q-3'];
-    const reg = await gqlHttp(
-      first.url,
-      `mutation { ${steady.map((id, i) => `s${i}: upsertSensor(input: { id: "${id}", name: "${id}", kind: "temperature", minValue: -20, maxValue: 60, expectedIntervalSeconds: 1 }) { id }`).join(' ')} }`,
-    );
+    const reg = await gqlHttp(first.url, `mutation { ${sensorUpserts(steady, { interval: 1 })} }`);
     expect(reg.errors).toBeUndefined();
     const qBase = Date.now() - 120_000;
     const client = new pg.Client({ connectionString: d.url! });

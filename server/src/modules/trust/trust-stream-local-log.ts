@@ -32,10 +32,8 @@ export function createLocalLog(limitRows = 200_000) {
   let from: string | null = null;
   let entries: Entry[] = [];
   let size = 0;
-  const stats = { hits: 0, fallbacks: 0 };
 
   return {
-    stats,
     /** Starts holding: `position` = every transaction below it had finished (pg_snapshot_xmax). */
     start(position: string): void {
       from = position;
@@ -64,15 +62,9 @@ export function createLocalLog(limitRows = 200_000) {
      * in that range; null when this log does not hold exactly those.
      */
     range(lowest: string, upper: string, stored: ReadonlyMap<string, number>): LocalRow[] | null {
-      if (from === null || xidLess(lowest, from)) {
-        stats.fallbacks++;
-        return null;
-      }
+      if (from === null || xidLess(lowest, from)) return null;
       const held = entries.filter((e) => !xidLess(e.xid, lowest) && xidLess(e.xid, upper));
-      if (held.length !== stored.size || held.some((e) => stored.get(e.xid) !== e.rows)) {
-        stats.fallbacks++;
-        return null;
-      }
+      if (held.length !== stored.size || held.some((e) => stored.get(e.xid) !== e.rows)) return null;
       const out: LocalRow[] = [];
       for (const e of held) {
         for (const { profile, samples } of e.stored)
@@ -82,7 +74,6 @@ export function createLocalLog(limitRows = 200_000) {
             out.push({ sensorId: profile.id, ts: s.ts, value: s.value, receivedAt: e.receivedAt, xid: e.xid });
           }
       }
-      stats.hits++;
       return out;
     },
     /** Forgets rows below `below` (every owned partition's cursor is past them). */

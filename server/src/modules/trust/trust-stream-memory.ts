@@ -47,7 +47,6 @@ export interface PartitionMemory {
   minutes: Map<number, number>;
 }
 
-export { xidLess };
 export const xidMin = (a: string, b: string) => (xidLess(b, a) ? b : a);
 
 function kindsOf(reasons: unknown): FaultKind[] {

@@ -12,7 +12,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PartitionLeases } from '../../db/partition-leases.js';
 import type { RunInTransaction, SqlTx } from '../../db/sql-transaction.js';
-import { lowestXid } from '../../db/rows.js';
+import { lowestXid, xidLess } from '../../db/rows.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { SensorProfileCache } from '../readings/sensor-profile-cache.js';
@@ -21,7 +21,7 @@ import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustSer
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LocalLog } from './trust-stream-local-log.js';
-import { applyWrite, xidLess, xidMin, type StreamMemory } from './trust-stream-memory.js';
+import { applyWrite, xidMin, type StreamMemory } from './trust-stream-memory.js';
 import { PartitionMovedError, xidMax, type LogRow, type TrustStreamRepository } from './trust-stream-repository.js';
 
 /** A sensor's trust row moved on under the stream (a sweep, a reset): roll back and replay. */
@@ -313,7 +313,6 @@ export function createTrustStream(deps: TrustStreamDeps) {
     if (!log) return null;
     const held = log.range(lowest, upper, await repo.rowsPerXid(tx, lowest, upper));
     if (!held) return null;
-    stats.rangesFromMemory++;
     // Sensors not seen yet: the database computes their partitions (hashtext), from the ids only.
     const unknown = new Set<string>();
     for (const r of held) if (memory.partitionOf(r.sensorId) === undefined) unknown.add(r.sensorId);
@@ -327,6 +326,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       if (!owned.has(part) || xidLess(r.xid, memory.partitions.get(part)!.cursor)) continue;
       rows.push({ ...r, part });
     }
+    stats.rangesFromMemory++;
     return rows;
   }
 
