@@ -138,6 +138,36 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     });
   });
 
+  it('refuses a subscription over the query limits before the stream opens, with 400 and the limit code', async () => {
+    const refused = async (query: string) => {
+      const res = await fetch(`${url}/graphql/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      const codes = body.errors.map((e) => e.extensions.code);
+      return { status: res.status, codes, message: body.errors.map((e) => e.message).join(' | ') };
+    };
+    // Every pushed sensor would resolve its zone's sensors' zones' sensors…: refused for its fan-out.
+    const fanOut = await refused(
+      'subscription { sensorUpdated { zone { sensors { zone { sensors { zone { sensors { zone { sensors { id } } } } } } } } } }',
+    );
+    expect(fanOut).toMatchObject({ status: 400, codes: expect.arrayContaining(['QUERY_TOO_COMPLEX']) });
+    expect(fanOut.message).toMatch(/exceeds 50000/);
+    const deep = await refused(
+      `subscription { ticketUpdated { ${'sensor { zone { id } tickets { '.repeat(6)} id ${'} }'.repeat(6)} } }`,
+    );
+    expect(deep).toMatchObject({ status: 400, codes: expect.arrayContaining(['QUERY_TOO_DEEP']) });
+    const aliases = await refused(
+      `subscription { readingAdded { ${Array.from({ length: 31 }, (_, i) => `a${i}: value`).join(' ')} } }`,
+    );
+    expect(aliases).toMatchObject({ status: 400, codes: expect.arrayContaining(['TOO_MANY_ALIASES']) });
+    const tokens = await refused(`subscription { readingAdded { ${'value '.repeat(12_000)} } }`);
+    expect(tokens).toMatchObject({ status: 400, codes: expect.arrayContaining(['QUERY_TOO_LARGE']) });
+    expect(Object.values(t.app.services.subscriptions.counts()).every((n) => n === 0)).toBe(true);
+  });
+
   it('is authorised like the other paths: 401 without a key, the role checked per subscription', async () => {
     const keyed = await startTestApp(target, { env: { ADMIN_API_KEY: 'st_admin_sse_test_key_0123456789' } });
     try {

@@ -10,37 +10,54 @@
 // a valid `Authorization: Bearer <key>` (401) before this handler runs, and the caller
 // it resolved goes into the context, where the roles guard checks each subscription
 // field exactly as on the WebSocket (FORBIDDEN arrives as an error event).
+//
+// What a subscription may ask for is limited as on the other paths (graphql/query-limits.ts:
+// tokens, depth, aliases, cost, and introspection when switched off): graphql-sse validates
+// with graphql-js' own rules only, so a document over a limit is refused here, before the
+// stream opens, with 400 and the limit's code.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createHandler } from 'graphql-sse/lib/use/fastify';
 import { graphql } from '../../compat/graphql-js.js';
 import { subscriptionLoaderReply } from '../../compat/mercurius.js';
+import { checkTokenLimit, limitErrors, queryLimitRules } from '../../graphql/query-limits.js';
 import type { Services } from '../../services.js';
 
 export const SSE_PATH = '/graphql/stream';
 
-const jsonError = (status: number, message: string, code: string) =>
+const jsonErrors = (status: number, errors: { message: string; code: string }[]) =>
   [
-    JSON.stringify({ errors: [{ message, extensions: { code } }] }),
-    { status, statusText: code, headers: { 'content-type': 'application/json; charset=utf-8' } },
+    JSON.stringify({ errors: errors.map(({ message, code }) => ({ message, extensions: { code } })) }),
+    { status, statusText: errors[0]?.code ?? 'BAD_REQUEST', headers: { 'content-type': 'application/json; charset=utf-8' } },
   ] as const;
+const jsonError = (status: number, message: string, code: string) => jsonErrors(status, [{ message, code }]);
 
 export default fp<{ services: Services }>(
   async (app: FastifyInstance, { services }) => {
     const open = new Set<ServerResponse>();
+    const { limits, introspection } = services.config;
+    const limitRules = queryLimitRules(limits, { introspection });
     const handler = createHandler({
       schema: () => app.graphql.schema,
       validate: graphql.validate,
       execute: graphql.execute,
       subscribe: graphql.subscribe,
       onSubscribe: (_req, params) => {
-        let operation;
+        const source = typeof params.query === 'string' ? params.query : '';
         try {
-          operation = graphql.getOperationAST(graphql.parse(params.query), params.operationName);
+          checkTokenLimit(source, limits.maxTokens);
+        } catch (err) {
+          const { message, extensions } = err as { message: string; extensions?: { code?: string } };
+          return [...jsonError(400, message, extensions?.code ?? 'BAD_REQUEST')];
+        }
+        let document;
+        try {
+          document = graphql.parse(source);
         } catch {
           return undefined; // graphql-sse answers the syntax error itself
         }
+        const operation = graphql.getOperationAST(document, params.operationName);
         if (operation && operation.operation !== graphql.OperationTypeNode.SUBSCRIPTION)
           return [
             ...jsonError(
@@ -49,6 +66,18 @@ export default fp<{ services: Services }>(
               'BAD_REQUEST',
             ),
           ];
+        const limited = limitErrors(app.graphql.schema, document, limitRules);
+        if (limited.length > 0) {
+          return [
+            ...jsonErrors(
+              400,
+              limited.map((e) => ({
+                message: e.message,
+                code: typeof e.extensions?.code === 'string' ? e.extensions.code : 'GRAPHQL_VALIDATION_FAILED',
+              })),
+            ),
+          ];
+        }
         return undefined;
       },
       context: (req) => {
