@@ -75,6 +75,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     settings: config.auth,
     limits: config.limits,
     host: config.host,
+    corsOrigins: config.corsOrigins,
   });
   await app.register(abuseLimits, {
     limits: config.limits,
