@@ -108,6 +108,22 @@ describe.each(TARGETS)('API keys and roles on %s', (target) => {
     expect(me.body.data.viewer).toEqual({ name: `${role.toLowerCase()}-key`, role, authRequired: true });
   });
 
+  it('counts each FORBIDDEN answer as an auth failure (forbidden), over HTTP and the WebSocket', async () => {
+    const forbidden = async () => {
+      const res = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      return Number(/sensor_trust_auth_failures_total\{reason="forbidden"\} (\d+)/.exec(res.body)?.[1] ?? 0);
+    };
+    const before = await forbidden();
+    const res = await post(keys.VIEWER.key, 'mutation { upsertZone(input: { id: "zf", name: "ZF" }) { id } }');
+    expect(res.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(await forbidden()).toBe(before + 1);
+    const c = wsClient(url, { apiKey: keys.INTEGRATOR.key });
+    clients.push(c);
+    const refused = collect(c, 'subscription { dashboardUpdated { sensorCount } }');
+    await waitUntil(() => refused.errors.length > 0, 5000, 'FORBIDDEN');
+    expect(await forbidden()).toBe(before + 2);
+  });
+
   it('serves stored dashboard bytes only to a role that may read them', async () => {
     const q = '{ dashboardSummary { sensorCount openTickets } }';
     await post(keys.VIEWER.key, q);
