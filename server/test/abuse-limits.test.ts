@@ -232,6 +232,16 @@ describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
     expect(last.body.errors[0].extensions.code).toBe('RATE_LIMITED');
     expect((await raw(t, JSON.stringify({ query: '{ viewer { name } }' }), other)).status).toBe(200);
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    // A plain route (not GraphQL's error formatter) names the code too.
+    const stream = await t.app.inject({
+      method: 'POST',
+      url: '/graphql/stream',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...auth },
+      payload: { query: 'subscription { readingAdded { value } }' },
+    });
+    expect(stream.statusCode).toBe(429);
+    expect(Number(stream.headers['retry-after'])).toBeGreaterThan(0);
+    expect(stream.json()).toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('refuses simple cross-site requests (CSRF) and answers CORS only for listed origins', async () => {
