@@ -195,6 +195,34 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     }
   });
 
+  it('holds a key to WS_MAX_SOCKETS_PER_KEY open streams (429 TOO_MANY_CONNECTIONS beyond), freed as they close', async () => {
+    const admin = 'st_admin_sse_limit_key_0123456789';
+    const keyed = await startTestApp(target, { env: { ADMIN_API_KEY: admin, WS_MAX_SOCKETS_PER_KEY: '2' } });
+    try {
+      const base = await keyed.app.listen({ port: 0, host: '127.0.0.1' });
+      const query = `subscription { dashboardUpdated { sensorCount } }`;
+      const first = await openStream(base, query, admin);
+      const second = await openStream(base, query, admin);
+      expect([first.res.status, second.res.status]).toEqual([200, 200]);
+      const third = await fetch(`${base}/graphql/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query }),
+      });
+      expect(third.status).toBe(429);
+      expect(await third.json()).toMatchObject({ errors: [{ extensions: { code: 'TOO_MANY_CONNECTIONS' } }] });
+      await first.close();
+      await vi.waitFor(async () => {
+        const again = await openStream(base, query, admin);
+        expect(again.res.status).toBe(200);
+        await again.close();
+      });
+      await second.close();
+    } finally {
+      await keyed.close();
+    }
+  });
+
   it('ends open streams when the server shuts down instead of waiting for them', async () => {
     const stream = await openStream(url, `subscription { dashboardUpdated { sensorCount } }`);
     expect(stream.res.status).toBe(200);

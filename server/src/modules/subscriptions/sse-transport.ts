@@ -14,7 +14,8 @@
 // What a subscription may ask for is limited as on the other paths (graphql/query-limits.ts:
 // tokens, depth, aliases, cost, and introspection when switched off): graphql-sse validates
 // with graphql-js' own rules only, so a document over a limit is refused here, before the
-// stream opens, with 400 and the limit's code.
+// stream opens, with 400 and the limit's code. A key holds at most WS_MAX_SOCKETS_PER_KEY
+// streams open at once (counted apart from its WebSockets; 429 TOO_MANY_CONNECTIONS beyond).
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -29,13 +30,19 @@ export const SSE_PATH = '/graphql/stream';
 const jsonErrors = (status: number, errors: { message: string; code: string }[]) =>
   [
     JSON.stringify({ errors: errors.map(({ message, code }) => ({ message, extensions: { code } })) }),
-    { status, statusText: errors[0]?.code ?? 'BAD_REQUEST', headers: { 'content-type': 'application/json; charset=utf-8' } },
+    {
+      status,
+      statusText: errors[0]?.code ?? 'BAD_REQUEST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    },
   ] as const;
 const jsonError = (status: number, message: string, code: string) => jsonErrors(status, [{ message, code }]);
 
 export default fp<{ services: Services }>(
   async (app: FastifyInstance, { services }) => {
     const open = new Set<ServerResponse>();
+    /** Open streams per API key (open mode, without keys: not counted, as for sockets). */
+    const perKey = new Map<string, number>();
     const { limits, introspection } = services.config;
     const limitRules = queryLimitRules(limits, { introspection });
     const handler = createHandler({
@@ -90,9 +97,30 @@ export default fp<{ services: Services }>(
       method: ['GET', 'POST', 'PUT', 'DELETE'],
       url: SSE_PATH,
       handler: async (request, reply) => {
+        const keyId = request.auth?.keyId ?? null;
+        if (keyId !== null) {
+          const held = perKey.get(keyId) ?? 0;
+          if (held >= limits.wsMaxSocketsPerKey) {
+            return reply.code(429).send({
+              errors: [
+                {
+                  message: `This API key already holds ${held} open streams (WS_MAX_SOCKETS_PER_KEY)`,
+                  extensions: { code: 'TOO_MANY_CONNECTIONS' },
+                },
+              ],
+            });
+          }
+          perKey.set(keyId, held + 1);
+        }
         reply.hijack();
         open.add(reply.raw);
-        reply.raw.once('close', () => open.delete(reply.raw));
+        reply.raw.once('close', () => {
+          open.delete(reply.raw);
+          if (keyId === null) return;
+          const left = (perKey.get(keyId) ?? 1) - 1;
+          if (left > 0) perKey.set(keyId, left);
+          else perKey.delete(keyId);
+        });
         try {
           await handler(request, reply);
         } catch (err) {
