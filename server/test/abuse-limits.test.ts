@@ -194,6 +194,56 @@ describe('malformed and oversized requests', () => {
   });
 });
 
+describe('unexpected errors on plain routes', () => {
+  it('masks them with a request id that the log line has (not the error message), and keeps 4xx as they are', async () => {
+    const logLines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
+    const t = await startTestApp('pglite', { logger: { level: 'info', stream } });
+    const auth = t.app.services.auth;
+    const authenticate = auth.authenticate.bind(auth);
+    try {
+      // A fault inside the request path (the key check) for these requests only.
+      auth.authenticate = async () => {
+        throw new Error('key store exploded at 10.0.0.7:5432');
+      };
+      for (const url of ['/metrics', '/graphql/stream']) {
+        const res = await t.app.inject({
+          method: url === '/metrics' ? 'GET' : 'POST',
+          url,
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          payload: url === '/metrics' ? undefined : { query: 'subscription { readingAdded { value } }' },
+        });
+        expect(res.statusCode, url).toBe(500);
+        const body = res.json<{ code: string; message: string; requestId: string }>();
+        expect(body.code).toBe('INTERNAL_SERVER_ERROR');
+        expect(res.body).not.toContain('10.0.0.7');
+        expect(body.requestId).toMatch(/^[0-9a-f]{16}$/);
+        expect(body.message).toContain(body.requestId);
+        const line = logLines.find((l) => l.includes(body.requestId) && l.includes('10.0.0.7'));
+        expect(line, url).toContain('"level":50');
+      }
+      auth.authenticate = authenticate;
+      // A client's fault on a plain route stays what it was: 4xx with Fastify's code.
+      const broken = await t.app.inject({
+        method: 'POST',
+        url: '/graphql/stream',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        payload: '{"query": ',
+      });
+      expect(broken.statusCode).toBe(400);
+      expect(broken.json()).toMatchObject({ code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    } finally {
+      auth.authenticate = authenticate;
+      await t.close();
+    }
+  });
+});
+
 describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
   let t: TestApp;
   beforeAll(async () => {
