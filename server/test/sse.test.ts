@@ -168,6 +168,18 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     expect(Object.values(t.app.services.subscriptions.counts()).every((n) => n === 0)).toBe(true);
   });
 
+  it('serves distinct connections only: no stream reservation can take the transport from other subscribers', async () => {
+    // graphql-sse's single-connection mode (PUT a reservation, GET it) shared one token
+    // between all clients: a reservation held open answered everyone else 409.
+    const put = await fetch(`${url}/graphql/stream`, { method: 'PUT' });
+    expect(put.status).toBe(404);
+    expect(await put.json()).toMatchObject({ code: 'NOT_FOUND' });
+    const held = await openStream(url, '');
+    const victim = await openStream(url, `subscription { dashboardUpdated { sensorCount } }`);
+    expect(victim.res.status).toBe(200);
+    await Promise.all([held.close(), victim.close()]);
+  });
+
   it('is authorised like the other paths: 401 without a key, the role checked per subscription', async () => {
     const keyed = await startTestApp(target, { env: { ADMIN_API_KEY: 'st_admin_sse_test_key_0123456789' } });
     try {

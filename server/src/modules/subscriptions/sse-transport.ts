@@ -46,6 +46,11 @@ export default fp<{ services: Services }>(
     const { limits, introspection } = services.config;
     const limitRules = queryLimitRules(limits, { introspection });
     const handler = createHandler({
+      // Distinct connections mode only: no stream token, so no reservations. graphql-sse's
+      // default reads the token from a header, and its fastify adapter answers a missing
+      // header with the string "undefined": every client shared one token, and a single
+      // PUT plus a held GET made every other subscriber's stream answer 409.
+      authenticate: () => undefined as unknown as string,
       schema: () => app.graphql.schema,
       validate: graphql.validate,
       execute: graphql.execute,
@@ -94,7 +99,7 @@ export default fp<{ services: Services }>(
     });
 
     app.route({
-      method: ['GET', 'POST', 'PUT', 'DELETE'],
+      method: ['GET', 'POST'],
       url: SSE_PATH,
       handler: async (request, reply) => {
         const keyId = request.auth?.keyId ?? null;
