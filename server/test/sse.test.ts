@@ -121,7 +121,7 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     await Promise.all(streams.map((s) => s.close()));
   });
 
-  it('refuses queries and mutations (they go to POST /graphql) and reports bad subscriptions as errors', async () => {
+  it('refuses queries and mutations (they go to POST /graphql) and every malformed request with a status and a code', async () => {
     const query = await fetch(`${url}/graphql/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -129,13 +129,75 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     });
     expect(query.status).toBe(400);
     expect(((await query.json()) as { errors: { message: string }[] }).errors[0]!.message).toMatch(/POST \/graphql/);
-    // graphql-sse reports a subscription that does not validate inside the stream, then completes it.
-    const bad = await openStream(url, 'subscription { nope }');
-    await vi.waitFor(() => expect(bad.ended()).toBe(true), { timeout: 5_000 });
-    expect(bad.events.map((e) => e.event)).toEqual(['next', 'complete']);
-    expect(JSON.parse(bad.events[0]!.data)).toMatchObject({
-      errors: [{ message: expect.stringMatching(/Cannot query field "nope"/) }],
+    // Everything graphql-sse would refuse (or report inside a stream) without a code is
+    // refused first, before a stream opens, with a status and a code.
+    const send = async (init: RequestInit & { path?: string }) => {
+      const res = await fetch(`${url}${init.path ?? '/graphql/stream'}`, init);
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      return { status: res.status, code: body.errors[0]!.extensions.code, message: body.errors[0]!.message };
+    };
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      send({
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+        body,
+      });
+    const sub = 'subscription { readingAdded { value } }';
+    expect(await post('{"query": "subscription { nope }"}')).toMatchObject({
+      status: 400,
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      message: expect.stringMatching(/Cannot query field "nope"/),
     });
+    expect(await post('{"query": "subscription {"}')).toMatchObject({ status: 400, code: 'GRAPHQL_PARSE_FAILED' });
+    expect(await post(JSON.stringify({ query: sub }), { accept: 'application/json' })).toMatchObject({
+      status: 406,
+      code: 'NOT_ACCEPTABLE',
+    });
+    expect(await post(JSON.stringify({ query: sub }), { 'content-type': 'text/plain' })).toMatchObject({
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+    expect(await post('{"variables": {}}')).toMatchObject({
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: 'Missing query',
+    });
+    expect(await post('[1]')).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    expect(await post(JSON.stringify({ query: 5 }))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    expect(await post(JSON.stringify({ query: sub, variables: [1] }))).toMatchObject({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    expect(
+      await send({
+        headers: { accept: 'text/event-stream' },
+        path: `/graphql/stream?query=${encodeURIComponent(sub)}&variables=%7B`,
+      }),
+    ).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    // Errors inside a stream are coded and cut as on POST /graphql.
+    const invalid = await fetch(`${url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query: 'subscription($s: ID) { readingAdded(sensorId: $s) { value } }',
+        variables: { s: { pad: 'x'.repeat(1_000_000) } },
+      }),
+    });
+    const events = await invalid.text();
+    expect(events.length).toBeLessThan(2000);
+    const next = JSON.parse(/^data: (.*)$/m.exec(events.split('event: next')[1]!)![1]!) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
+    expect(next.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(next.errors[0]!.message).toContain('more characters cut');
+    // A subscription in the URL (EventSource's GET) still streams.
+    const controller = new AbortController();
+    const get = await fetch(`${url}/graphql/stream?query=${encodeURIComponent(sub)}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    expect(get.status).toBe(200);
+    controller.abort();
   });
 
   it('refuses a subscription over the query limits before the stream opens, with 400 and the limit code', async () => {

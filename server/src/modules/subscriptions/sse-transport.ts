@@ -14,7 +14,8 @@
 // What a subscription may ask for is limited as on the other paths (graphql/query-limits.ts:
 // tokens, depth, aliases, cost, and introspection when switched off): graphql-sse validates
 // with graphql-js' own rules only, so a document over a limit is refused here, before the
-// stream opens, with 400 and the limit's code. A key holds at most WS_MAX_SOCKETS_PER_KEY
+// stream opens, with 400 and the limit's code; so is anything else graphql-sse would refuse
+// or report without a code (sse-requests.ts; syntax and validation errors here). A key holds at most WS_MAX_SOCKETS_PER_KEY
 // streams open at once (counted apart from its WebSockets; 429 TOO_MANY_CONNECTIONS beyond).
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +24,9 @@ import { createHandler } from 'graphql-sse/lib/use/fastify';
 import { graphql } from '../../compat/graphql-js.js';
 import { subscriptionLoaderReply } from '../../compat/mercurius.js';
 import { checkTokenLimit, limitErrors, queryLimitRules } from '../../graphql/query-limits.js';
+import { toClientError } from '../../graphql/error-formatter.js';
+import { cutMessage } from '../../graphql/request-errors.js';
+import { sseRequestFault } from './sse-requests.js';
 import type { Services } from '../../services.js';
 
 export const SSE_PATH = '/graphql/stream';
@@ -66,8 +70,8 @@ export default fp<{ services: Services }>(
         let document;
         try {
           document = graphql.parse(source);
-        } catch {
-          return undefined; // graphql-sse answers the syntax error itself
+        } catch (err) {
+          return [...jsonError(400, cutMessage((err as Error).message), 'GRAPHQL_PARSE_FAILED')];
         }
         const operation = graphql.getOperationAST(document, params.operationName);
         if (operation && operation.operation !== graphql.OperationTypeNode.SUBSCRIPTION)
@@ -90,7 +94,25 @@ export default fp<{ services: Services }>(
             ),
           ];
         }
+        // graphql-sse would validate too, but report the errors inside a stream, without a code.
+        const invalid = graphql.validate(app.graphql.schema, document);
+        if (invalid.length > 0)
+          return [
+            ...jsonErrors(
+              400,
+              invalid.map((e) => ({ message: cutMessage(e.message), code: 'GRAPHQL_VALIDATION_FAILED' })),
+            ),
+          ];
         return undefined;
+      },
+      // Errors inside the stream (variables that do not coerce, FORBIDDEN, a failing resolver)
+      // are formatted as on POST /graphql: a code each, long values cut, anything unexpected
+      // masked with the request id its log line has.
+      onNext: (_ctx, req, result) => {
+        if (!('errors' in result) || !result.errors?.length) return undefined;
+        const request = req.raw;
+        const errors = result.errors.map((e) => toClientError(e, request.log, request.id));
+        return { ...result, errors } as unknown as typeof result;
       },
       context: (req) => {
         const context = { services, app, auth: req.raw.auth };
@@ -102,6 +124,13 @@ export default fp<{ services: Services }>(
       method: ['GET', 'POST'],
       url: SSE_PATH,
       handler: async (request, reply) => {
+        const refused = sseRequestFault(request);
+        if (refused) {
+          request.log.info({ code: refused.code, status: refused.status }, refused.message);
+          return reply
+            .code(refused.status)
+            .send({ errors: [{ message: refused.message, extensions: { code: refused.code } }] });
+        }
         const keyId = request.auth?.keyId ?? null;
         if (keyId !== null) {
           const held = perKey.get(keyId) ?? 0;
