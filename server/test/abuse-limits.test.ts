@@ -294,6 +294,32 @@ describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
     expect(stream.json()).toMatchObject({ code: 'RATE_LIMITED' });
   });
 
+  it('counts operations over the WebSocket against the same per-key budget: no way around the limit', async () => {
+    // Created in the service, not over HTTP: the admin key has used its requests by now.
+    const { key } = await t.app.services.auth.create('socket', 'VIEWER');
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // One socket held open (not lazy), every operation on it.
+    const c = wsClient(url, { apiKey: key, lazy: false });
+    try {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const answer = collect(c, '{ viewer { name } }');
+        await waitUntil(() => answer.items.length + answer.errors.length > 0, 5000, `answer ${i}`);
+        outcomes.push(answer.items.length ? 'ok' : JSON.stringify(answer.errors));
+      }
+      // 5 per window and key (the upgrade carries no key: it counts for the address), then
+      // refused with the code and when to retry.
+      expect(outcomes.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(outcomes[5]).toContain('RATE_LIMITED');
+      expect(outcomes[6]).toContain('retry in');
+      // One budget per key: HTTP with the same key is refused too.
+      const http = await raw(t, JSON.stringify({ query: '{ viewer { name } }' }), { authorization: `Bearer ${key}` });
+      expect(http.status).toBe(429);
+    } finally {
+      await c.dispose();
+    }
+  });
+
   it('refuses simple cross-site requests (CSRF) and answers CORS only for listed origins', async () => {
     const form = await t.app.inject({
       method: 'POST',
