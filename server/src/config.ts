@@ -107,6 +107,12 @@ export interface LimitSettings {
   /** RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_SECONDS per key (per address without one); 0 disables. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /**
+   * AUTH_FAILURE_LIMIT (default 30; 0 disables): failed authentications per minute per
+   * client address; beyond it the address is answered RATE_LIMITED before its keys are
+   * looked up, until the minute is over (a key that passed a check before still passes).
+   */
+  authFailureLimit: number;
   /** WS_MAX_PAYLOAD_BYTES (default 262144): largest WebSocket message. */
   wsMaxPayloadBytes: number;
   /** WS_MAX_SUBSCRIPTIONS_PER_SOCKET (default 50). */
@@ -283,6 +289,7 @@ function limitSettings(env: Env, maxBatchSize: number): LimitSettings {
     maxTokens: integer(env, 'QUERY_MAX_TOKENS', 10_000, 100, 10_000_000),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 3000, 0, 100_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 86_400) * 1000,
+    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
     wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 256 * 1024 * 1024),
     wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 100_000),
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 500, 1, 1_000_000),

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limitErrors, queryLimitRules } from '../src/graphql/query-limits.js';
 import * as webDocuments from '../../web/src/gql/graphql.js';
 import { TARGETS } from './support/databases.js';
-import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
+import { collect, sleep, waitUntil, wsClient } from './support/graphql-ws-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { redisReachable, redisUrl } from './support/redis.js';
 
 const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
@@ -356,6 +357,129 @@ describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
       expect(res.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(res.errors![0]!.message).toContain('introspection');
       expect((await t2.app.inject({ url: '/graphiql' })).statusCode).toBe(404);
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
+describe.each(TARGETS)('failed authentications per address (AUTH_FAILURE_LIMIT) on %s', (target) => {
+  const ADMIN = 'auth-failure-admin-key-0123456789';
+  let t: TestApp;
+  let shared = false;
+  beforeAll(async () => {
+    // On PostgreSQL with the Redis store the limiter uses there (a namespace of its own:
+    // counts live for a minute).
+    shared = target === 'postgres' && (await redisReachable());
+    t = await startTestApp(target, {
+      countStatements: true,
+      env: {
+        ADMIN_API_KEY: ADMIN,
+        AUTH_FAILURE_LIMIT: '5',
+        ...(shared ? { REDIS_URL: redisUrl, REDIS_NAMESPACE: `authfail-${process.pid}-${Date.now()}` } : {}),
+      },
+    });
+  });
+  afterAll(() => t?.close());
+
+  const post = (key: string | null, remoteAddress = '127.0.0.1') =>
+    t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      remoteAddress,
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      payload: { query: '{ viewer { name } }' },
+    });
+  const randomKey = () => `st_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+
+  it('refuses an address with RATE_LIMITED and Retry-After before looking up its keys once it used its budget', async () => {
+    expect(t.app.events.shared).toBe(shared);
+    // The admin key is checked (and so remembered) before the flood.
+    expect((await post(ADMIN)).statusCode).toBe(200);
+    const before = t.app.db.statementCount();
+    for (let i = 0; i < 5; i++) expect((await post(randomKey())).statusCode).toBe(401);
+    const looked = t.app.db.statementCount() - before;
+    expect(looked).toBeGreaterThanOrEqual(5); // one lookup per new key
+    const refused = [];
+    for (let i = 0; i < 20; i++) refused.push(await post(i % 2 ? randomKey() : null));
+    // No lookup for any of the 20: they never reached the database.
+    expect(t.app.db.statementCount() - before).toBe(looked);
+    for (const res of refused) {
+      expect(res.statusCode).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(res.json().errors[0].extensions.code).toBe('RATE_LIMITED');
+    }
+    expect(refused[0]!.json().errors[0].message).toContain('AUTH_FAILURE_LIMIT');
+    // Plain routes answer the code too.
+    const metricsRoute = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${randomKey()}` } });
+    expect(metricsRoute.statusCode).toBe(429);
+    expect(metricsRoute.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    // A key already checked as valid still passes from that address; other addresses have their own budget.
+    expect((await post(ADMIN)).statusCode).toBe(200);
+    expect((await post(randomKey(), '10.1.2.3')).statusCode).toBe(401);
+    const metrics = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(metrics.body).toMatch(/sensor_trust_auth_failures_total\{reason="rate_limited"\} 21/);
+    expect(metrics.body).toMatch(/sensor_trust_auth_failures_total\{reason="unknown"\} 6/);
+  });
+
+  it('refuses graphql-ws connection_init from that address too (4429), and still admits a checked key', async () => {
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const before = t.app.db.statementCount();
+    for (const apiKey of [randomKey(), undefined]) {
+      const c = wsClient(url, { apiKey });
+      try {
+        const sub = collect(c, 'subscription { readingAdded { value } }');
+        await waitUntil(() => sub.errors.length > 0, 5000, 'refusal');
+        expect((sub.errors[0] as { code?: number }).code).toBe(4429);
+        expect((sub.errors[0] as { reason?: string }).reason).toContain('AUTH_FAILURE_LIMIT');
+      } finally {
+        await c.dispose();
+      }
+    }
+    expect(t.app.db.statementCount() - before).toBe(0);
+    const ok = wsClient(url, { apiKey: ADMIN });
+    try {
+      const answer = collect(ok, '{ viewer { name } }');
+      await waitUntil(() => answer.items.length + answer.errors.length > 0, 5000, 'answer');
+      expect(answer.items).toEqual([{ viewer: { name: 'admin (ADMIN_API_KEY)' } }]);
+    } finally {
+      await ok.dispose();
+    }
+  });
+
+  it('counts failed connection_init against the budget; a key that passed before is checked again even when blocked', async () => {
+    const t2 = await startTestApp(target, {
+      env: { ADMIN_API_KEY: ADMIN, AUTH_FAILURE_LIMIT: '2', AUTH_RECHECK_SECONDS: '1' },
+    });
+    const admin = () =>
+      t2.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        payload: { query: '{ viewer { name } }' },
+      });
+    try {
+      expect((await admin()).statusCode).toBe(200);
+      const url = await t2.app.listen({ port: 0, host: '127.0.0.1' });
+      const codes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const c = wsClient(url, { apiKey: randomKey() });
+        try {
+          const sub = collect(c, 'subscription { readingAdded { value } }');
+          await waitUntil(() => sub.errors.length > 0, 5000, 'refusal');
+          codes.push((sub.errors[0] as { code: number }).code);
+        } finally {
+          await c.dispose();
+        }
+      }
+      expect(codes).toEqual([4401, 4401, 4429]);
+      const http = await t2.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ viewer { name } }' } });
+      expect(http.statusCode).toBe(429);
+      // Its check is due again (AUTH_RECHECK_SECONDS=1): looked up, not refused with the guesses
+      // (behind a reverse proxy every client has the proxy's address).
+      await sleep(1100);
+      expect((await admin()).statusCode).toBe(200);
     } finally {
       await t2.close();
     }

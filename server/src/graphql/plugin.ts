@@ -106,8 +106,20 @@ export default fp<GraphQLPluginOptions>(
         context: async (socket: WebSocket) => {
           heartbeat.track(socket);
           const session = app.socketSessions.session(socket);
-          const result = await services.auth.authenticate(presentedKey(session?.authorization));
+          const key = presentedKey(session?.authorization);
+          // AUTH_FAILURE_LIMIT, as on HTTP: an address over its budget is refused before
+          // its key is looked up (a key that passed a check before still connects).
+          const ip = session?.ip ?? 'unknown';
+          const retryAfter = services.auth.vouched(key) ? 0 : app.authFailureLimit.retryAfter(ip);
+          if (retryAfter > 0) {
+            app.metrics?.authFailures.inc({ reason: 'rate_limited' });
+            // (A close reason holds 123 bytes at most.)
+            socket.close(4429, `Too many failed authentications (AUTH_FAILURE_LIMIT); retry in ${retryAfter} s`);
+            return { services, auth: null };
+          }
+          const result = await services.auth.authenticate(key);
           if (!result.ok) {
+            await app.authFailureLimit.fail(ip);
             app.metrics?.authFailures.inc({ reason: result.reason });
             socket.close(4401, FAILURE_MESSAGES[result.reason]);
             return { services, auth: null };

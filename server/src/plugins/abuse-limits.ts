@@ -26,7 +26,8 @@ export default fp<AbuseLimitsOptions>(
         maxAge: 600,
       });
     }
-    if (limits.rateLimitMax === 0) return;
+    // The limiter's store also counts failed authentications (AUTH_FAILURE_LIMIT, auth-failure-limit.ts).
+    if (limits.rateLimitMax === 0 && limits.authFailureLimit === 0) return;
     let redis: import('ioredis').Redis | undefined;
     if (redisUrl) {
       const { Redis } = await import('ioredis');
@@ -39,7 +40,8 @@ export default fp<AbuseLimitsOptions>(
       redis = client;
     }
     await app.register(fastifyRateLimit, {
-      global: true,
+      // RATE_LIMIT_MAX=0: no per-key limit on routes (the failure budget still counts).
+      global: limits.rateLimitMax > 0,
       max: limits.rateLimitMax,
       timeWindow: limits.rateLimitWindowMs,
       ...(redis ? { redis, nameSpace: `${namespace}:ratelimit:` } : {}),

@@ -14,6 +14,7 @@ import { presentedKey } from './api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthFailureReason, type AuthService, type Identity } from './auth-service.js';
 import { foreignBrowserRequest, isLoopback } from './open-mode-guard.js';
 import { createSocketSessions, type SocketSessions } from './socket-sessions.js';
+import { AUTH_FAILURE_WINDOW_MS, createAuthFailureLimit, type AuthFailureLimit } from './auth-failure-limit.js';
 import type { LimitSettings } from '../../config.js';
 
 declare module 'fastify' {
@@ -23,6 +24,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     socketSessions: SocketSessions;
+    /** AUTH_FAILURE_LIMIT: failed authentications per address (auth-failure-limit.ts). */
+    authFailureLimit: AuthFailureLimit;
   }
   interface FastifyContextConfig {
     /** Served without a key (files of the web app). */
@@ -54,6 +57,21 @@ function refuse(request: FastifyRequest, reply: FastifyReply, reason: AuthFailur
     return reply.send({ data: null, errors: [{ message, extensions: { code: 'UNAUTHENTICATED', reason } }] });
   }
   return reply.send({ error: 'Unauthorized', code: 'UNAUTHENTICATED', message });
+}
+
+/** Too many failed authentications from this address: refused before its key is looked up. */
+export function authFailureLimitMessage(max: number, retryAfter: number): string {
+  return `Too many failed authentications from this address (AUTH_FAILURE_LIMIT ${max} per ${AUTH_FAILURE_WINDOW_MS / 1000} s); retry in ${retryAfter} seconds`;
+}
+
+function throttle(request: FastifyRequest, reply: FastifyReply, max: number, retryAfter: number) {
+  request.server.metrics?.authFailures.inc({ reason: 'rate_limited' });
+  const message = authFailureLimitMessage(max, retryAfter);
+  reply.code(429).header('retry-after', String(retryAfter));
+  if (request.routeOptions.url === '/graphql') {
+    return reply.send({ data: null, errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfter } }] });
+  }
+  return reply.send({ error: 'Too Many Requests', code: 'RATE_LIMITED', message });
 }
 
 function refuseForeign(request: FastifyRequest, reply: FastifyReply, message: string) {
@@ -94,6 +112,8 @@ export default fp<AuthPluginOptions>(
       initTimeoutMs: WS_INIT_TIMEOUT_MS,
     });
     app.decorate('socketSessions', sessions);
+    const failures = createAuthFailureLimit(app, limits.authFailureLimit);
+    app.decorate('authFailureLimit', failures);
     app.decorateRequest('auth', null);
 
     app.addHook('onRequest', async (request, reply) => {
@@ -109,9 +129,16 @@ export default fp<AuthPluginOptions>(
       // The WebSocket upgrade: the key comes in connection_init.
       if (route === '/graphql' && request.method === 'GET' && request.headers.upgrade?.toLowerCase() === 'websocket')
         return;
+      const key = presentedKey(request.headers.authorization);
+      // An address over its failure budget: refused before its key is looked up, unless
+      // the key passed a check before (behind a proxy many clients share one address).
+      if (!auth.vouched(key)) {
+        const retryAfter = failures.retryAfter(request.ip);
+        if (retryAfter > 0) return throttle(request, reply, limits.authFailureLimit, retryAfter);
+      }
       let result;
       try {
-        result = await auth.authenticate(presentedKey(request.headers.authorization));
+        result = await auth.authenticate(key);
       } catch (err) {
         if (!isDatabaseUnavailable(err)) throw err;
         // The key could not be looked up: not the caller's fault, and not a refusal.
@@ -122,7 +149,10 @@ export default fp<AuthPluginOptions>(
           return reply.send({ data: null, errors: [{ message: body.message, extensions: { code: body.code } }] });
         return reply.send({ error: 'Service Unavailable', ...body });
       }
-      if (!result.ok) return refuse(request, reply, result.reason);
+      if (!result.ok) {
+        await failures.fail(request.ip);
+        return refuse(request, reply, result.reason);
+      }
       request.auth = result.identity;
     });
 

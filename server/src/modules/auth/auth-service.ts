@@ -107,6 +107,17 @@ export function createAuthService(options: AuthServiceOptions) {
       if (!required) required = (await repo.countActive()) > 0;
     },
 
+    /**
+     * True in open mode and for a key that passed a check before (still remembered, even
+     * when due for a recheck): no guess, so it is checked even from an address over its
+     * AUTH_FAILURE_LIMIT (auth-failure-limit.ts).
+     */
+    vouched(key: string | null): boolean {
+      if (!required) return true;
+      if (!key || key.length > 512) return false;
+      return checked.get(hashApiKey(key))?.result.ok === true;
+    },
+
     async authenticate(key: string | null): Promise<AuthResult> {
       if (!required) return { ok: true, identity: OPEN_IDENTITY };
       if (!key) return { ok: false, reason: 'missing' };
