@@ -68,7 +68,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   });
   await app.register(pubsubPlugin, { redisUrl: config.redisUrl, namespace: config.redisNamespace });
   await app.register(cachePlugin, { redisUrl: config.redisUrl, namespace: config.redisNamespace });
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { readyzCacheMs: config.limits.readyzCacheMs });
 
   const services = createServices(app, config, { now: options.now });
   app.decorate('services', services);

@@ -113,6 +113,16 @@ export interface LimitSettings {
    * looked up, until the minute is over (a key that passed a check before still passes).
    */
   authFailureLimit: number;
+  /**
+   * METRICS_RATE_LIMIT (default 120; 0: unlimited): /metrics scrapes per minute per client
+   * address, a budget of its own (a scrape reads the dashboard summary and every gauge).
+   */
+  metricsRateLimit: number;
+  /**
+   * READYZ_CACHE_MS (default 1000; 0: every call): /readyz pings the database at most once
+   * per this many ms, and concurrent probes share one ping.
+   */
+  readyzCacheMs: number;
   /** WS_MAX_PAYLOAD_BYTES (default 262144): largest WebSocket message. */
   wsMaxPayloadBytes: number;
   /** WS_MAX_SUBSCRIPTIONS_PER_SOCKET (default 50). */
@@ -290,6 +300,8 @@ function limitSettings(env: Env, maxBatchSize: number): LimitSettings {
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 3000, 0, 100_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 86_400) * 1000,
     authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
+    metricsRateLimit: integer(env, 'METRICS_RATE_LIMIT', 120, 0, 1_000_000),
+    readyzCacheMs: integer(env, 'READYZ_CACHE_MS', 1000, 0, 60_000),
     wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 256 * 1024 * 1024),
     wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 100_000),
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 500, 1, 1_000_000),

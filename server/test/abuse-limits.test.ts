@@ -486,6 +486,67 @@ describe.each(TARGETS)('failed authentications per address (AUTH_FAILURE_LIMIT) 
   });
 });
 
+describe.each(TARGETS)('/metrics, /healthz and /readyz under load on %s', (target) => {
+  const ADMIN = 'probe-limits-admin-key-0123456789';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(target, {
+      env: { ADMIN_API_KEY: ADMIN, METRICS_RATE_LIMIT: '3', READYZ_CACHE_MS: '300' },
+    });
+  });
+  afterAll(() => t?.close());
+  const auth = { authorization: `Bearer ${ADMIN}` };
+
+  it('limits /metrics per address with a budget of its own (429 RATE_LIMITED, Retry-After)', async () => {
+    const scrape = (remoteAddress = '127.0.0.1') => t.app.inject({ url: '/metrics', headers: auth, remoteAddress });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await scrape()).statusCode);
+    expect(statuses).toEqual([200, 200, 200]);
+    const over = await scrape();
+    expect(over.statusCode).toBe(429);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect(over.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(over.json().message).toContain('METRICS_RATE_LIMIT');
+    // Another address scrapes; the key's own budget (RATE_LIMIT_MAX) is untouched.
+    expect((await scrape('10.0.0.7')).statusCode).toBe(200);
+    const query = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: auth,
+      payload: { query: '{ viewer { name } }' },
+    });
+    expect(query.statusCode).toBe(200);
+  });
+
+  it('never limits the probes, and /readyz pings the database at most once per READYZ_CACHE_MS', async () => {
+    const ping = t.app.db.ping.bind(t.app.db);
+    let pings = 0;
+    t.app.db.ping = () => {
+      pings++;
+      return ping();
+    };
+    try {
+      const probes = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => t.app.inject({ url: i % 2 ? '/readyz' : '/healthz' })),
+      );
+      expect(probes.map((r) => r.statusCode)).toEqual(Array(100).fill(200));
+      expect(probes[1]!.json()).toMatchObject({ status: 'ready', database: 'up' });
+      expect(pings).toBe(1); // 100 probes at once share one ping
+      const started = performance.now();
+      for (let i = 0; i < 50; i++) expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+      // 50 more in a row: one ping per 300 ms that passed, not one per probe.
+      expect(pings - 1).toBeLessThanOrEqual(Math.ceil((performance.now() - started) / 300));
+      expect(pings - 1).toBeLessThan(50);
+      await sleep(350);
+      const before = pings;
+      expect((await t.app.inject({ url: '/readyz' })).json()).toMatchObject({ database: 'up' });
+      expect(pings).toBe(before + 1);
+    } finally {
+      t.app.db.ping = ping;
+    }
+  });
+});
+
 describe('WebSocket limits', () => {
   let t: TestApp;
   let url: string;

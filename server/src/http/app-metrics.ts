@@ -34,6 +34,35 @@ export function operationLabels(max = MAX_OPERATIONS) {
 export default fp<{ services: Services }>(
   async (app: FastifyInstance, { services }) => {
     const registry = app.metrics.registry;
+    const { metricsRateLimit } = services.config.limits;
+    // Registered after the rate limiter (abuse-limits.ts): a budget per address of its own,
+    // apart from the key's RATE_LIMIT_MAX, generous enough for any scrape interval.
+    app.get(
+      '/metrics',
+      {
+        config: {
+          rateLimit:
+            metricsRateLimit > 0
+              ? {
+                  max: metricsRateLimit,
+                  timeWindow: 60_000,
+                  keyGenerator: (request) => `metrics:${request.ip}`,
+                  errorResponseBuilder: (_request, context) =>
+                    Object.assign(
+                      new Error(
+                        `Rate limit of ${context.max} /metrics requests per 60 s per address exceeded (METRICS_RATE_LIMIT); retry in ${context.after}`,
+                      ),
+                      { statusCode: context.statusCode, code: 'RATE_LIMITED' },
+                    ),
+                }
+              : false,
+        },
+      },
+      async (_request, reply) => {
+        reply.type(registry.contentType);
+        return registry.metrics();
+      },
+    );
     const label = operationLabels();
     const operations = new WeakMap<FastifyRequest, string | null>();
 

@@ -1,5 +1,8 @@
-// Liveness, readiness and Prometheus metrics (the registry, and the counters services
-// update; the gauges read on scrape are in app-metrics.ts).
+// Liveness, readiness and the Prometheus registry (with the counters services update;
+// the gauges read on scrape and the /metrics route are in app-metrics.ts). /healthz and
+// /readyz are not rate limited (a probe answered 429 would take the instance out of
+// service): /healthz does no I/O, and /readyz pings the database at most once per
+// READYZ_CACHE_MS however often it is called.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
@@ -12,8 +15,8 @@ declare module 'fastify' {
   }
 }
 
-export default fp(
-  async (app: FastifyInstance) => {
+export default fp<{ readyzCacheMs: number }>(
+  async (app: FastifyInstance, { readyzCacheMs }) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'sensor_trust_' });
     const httpDuration = new Histogram({
@@ -47,8 +50,24 @@ export default fp(
 
     app.get('/healthz', async () => ({ status: 'ok' }));
 
+    let lastPing: { at: number; up: boolean } | null = null;
+    let pinging: Promise<boolean> | null = null;
+    const databaseUp = (): Promise<boolean> => {
+      if (lastPing && performance.now() - lastPing.at < readyzCacheMs) return Promise.resolve(lastPing.up);
+      pinging ??= app.db
+        .ping()
+        .then((up) => {
+          lastPing = { at: performance.now(), up };
+          return up;
+        })
+        .finally(() => {
+          pinging = null;
+        });
+      return pinging;
+    };
+
     app.get('/readyz', async (_request, reply) => {
-      const database = await app.db.ping();
+      const database = await databaseUp();
       const ready = database && !app.shuttingDown;
       reply.code(ready ? 200 : 503);
       return {
@@ -61,11 +80,6 @@ export default fp(
         redis: app.events.shared ? (app.events.linked() ? 'up' : 'down') : 'none',
         shuttingDown: app.shuttingDown,
       };
-    });
-
-    app.get('/metrics', async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
     });
   },
   { name: 'health', dependencies: ['database', 'pubsub'] },

@@ -26,8 +26,9 @@ export default fp<AbuseLimitsOptions>(
         maxAge: 600,
       });
     }
-    // The limiter's store also counts failed authentications (AUTH_FAILURE_LIMIT, auth-failure-limit.ts).
-    if (limits.rateLimitMax === 0 && limits.authFailureLimit === 0) return;
+    // The limiter's store also counts failed authentications (AUTH_FAILURE_LIMIT,
+    // auth-failure-limit.ts) and /metrics scrapes (METRICS_RATE_LIMIT, app-metrics.ts).
+    if (limits.rateLimitMax === 0 && limits.authFailureLimit === 0 && limits.metricsRateLimit === 0) return;
     let redis: import('ioredis').Redis | undefined;
     if (redisUrl) {
       const { Redis } = await import('ioredis');
