@@ -176,4 +176,54 @@ describe.each(TARGETS)('/metrics on %s', (target) => {
     expect(value(after, 'sensor_trust_websocket_sockets')).toBe(0);
     expect(value(after, 'sensor_trust_subscriptions')).toBe(0);
   }, 60_000);
+
+  it('times GraphQL operations over graphql-ws and /graphql/stream too, by operation and transport', async () => {
+    const scrape = async () =>
+      parse((await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${KEY}` } })).body);
+    const count = (m: Map<string, Sample[]>, operation: string, transport: string) =>
+      value(m, 'sensor_trust_graphql_request_duration_seconds_count', { operation, transport }) ?? 0;
+    const before = await scrape();
+    const ws = wsClient(url, { apiKey: KEY, lazy: false });
+    const controller = new AbortController();
+    try {
+      for (const query of [
+        'query WsZones { zones { id } }',
+        'mutation WsZone { upsertZone(input: { id: "wz", name: "W" }) { id } }',
+      ]) {
+        const answer = collect(ws, query);
+        await waitUntil(() => answer.items.length + answer.errors.length > 0, 5000, query);
+        expect(answer.errors).toEqual([]);
+      }
+      const live = collect(ws, 'subscription WsLive { readingAdded(sensorId: "m3") { value } }');
+      // Over SSE: a subscription request held open.
+      const stream = await fetch(`${url}/graphql/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ query: 'subscription SseLive { readingAdded(sensorId: "m3") { value } }' }),
+        signal: controller.signal,
+      });
+      expect(stream.status).toBe(200);
+      await waitUntil(() => t.app.services.subscriptions.counts().readingAdded === 2, 5000, 'both subscriptions');
+      const m = await scrape();
+      expect(count(m, 'WsZones', 'ws') - count(before, 'WsZones', 'ws')).toBe(1);
+      expect(count(m, 'WsZone', 'ws') - count(before, 'WsZone', 'ws')).toBe(1);
+      expect(count(m, 'WsLive', 'ws') - count(before, 'WsLive', 'ws')).toBe(1);
+      expect(count(m, 'SseLive', 'sse') - count(before, 'SseLive', 'sse')).toBe(1);
+      const wsSeconds = value(m, 'sensor_trust_graphql_request_duration_seconds_sum', {
+        operation: 'WsZones',
+        transport: 'ws',
+      })!;
+      expect(wsSeconds).toBeGreaterThan(0);
+      expect(wsSeconds).toBeLessThan(10);
+      // Over HTTP: its own transport label.
+      await gql('query HttpZones { zones { id } }');
+      const later = await scrape();
+      expect(count(later, 'HttpZones', 'http') - count(before, 'HttpZones', 'http')).toBe(1);
+      expect(count(later, 'HttpZones', 'ws')).toBe(0);
+      live.dispose();
+    } finally {
+      controller.abort();
+      await ws.dispose();
+    }
+  });
 });

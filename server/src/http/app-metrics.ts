@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { getOperationAST } from 'graphql';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { operationNameOf, postedGraphQL } from '../graphql/posted-body.js';
 import type { Services } from '../services.js';
 import { STATE_RESET_REASONS } from '../trust/index.js';
@@ -63,21 +63,41 @@ export default fp<{ services: Services }>(
         return registry.metrics();
       },
     );
-    const label = operationLabels();
     const operations = new WeakMap<FastifyRequest, string | null>();
+    // Operations over graphql-ws (no HTTP request): from parsing to the result (queries,
+    // mutations) or until the subscription is accepted; the SSE transport observes its own.
+    const socketOperations = new WeakMap<object, { started: number; name: string | null }>();
+    const overSocket = (context: { reply?: { request?: unknown } }) => !context.reply?.request;
 
-    const graphqlDuration = new Histogram({
-      name: 'sensor_trust_graphql_request_duration_seconds',
-      help: 'GraphQL requests over HTTP, by operation name (anonymous; other beyond 100 distinct names)',
-      labelNames: ['operation'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
+    app.graphql.addHook('preParsing', async (_schema, _source, context) => {
+      if (overSocket(context)) socketOperations.set(context, { started: performance.now(), name: null });
     });
     app.graphql.addHook('preExecution', async (_schema, document, context) => {
       const request = context.reply?.request;
-      if (!request) return; // over the socket: no HTTP request to time
+      if (!request) {
+        const timing = socketOperations.get(context);
+        // The socket's operationName is not in the context: the document's only (or first named) operation.
+        if (timing) timing.name = getOperationAST(document)?.name?.value ?? null;
+        return;
+      }
       const operation = getOperationAST(document, operationNameOf(postedGraphQL(request) ?? {}));
       operations.set(request, operation?.name?.value ?? null);
+    });
+    app.graphql.addHook('onResolution', async (_execution, context) => {
+      const timing = socketOperations.get(context);
+      if (!timing) return;
+      socketOperations.delete(context);
+      app.metrics.observeOperation('ws', timing.name, (performance.now() - timing.started) / 1000);
+    });
+    app.graphql.addHook('preSubscriptionParsing', async (_schema, _source, context) => {
+      socketOperations.set(context, { started: performance.now(), name: null });
+    });
+    app.graphql.addHook('preSubscriptionExecution', async (_schema, document, context) => {
+      const timing = socketOperations.get(context);
+      if (!timing) return;
+      socketOperations.delete(context);
+      const name = getOperationAST(document)?.name?.value ?? null;
+      app.metrics.observeOperation('ws', name, (performance.now() - timing.started) / 1000);
     });
     app.addHook('onResponse', async (request, reply) => {
       if (request.routeOptions.url !== '/graphql' || request.headers.upgrade) return;
@@ -90,7 +110,7 @@ export default fp<{ services: Services }>(
             null)
           : null;
       }
-      graphqlDuration.observe({ operation: label(name) }, reply.elapsedTime / 1000);
+      app.metrics.observeOperation('http', name, reply.elapsedTime / 1000);
     });
 
     new Gauge({

@@ -6,10 +6,20 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { operationLabels } from './app-metrics.js';
+
+/** How a GraphQL operation arrived: POST/GET /graphql, graphql-ws, or /graphql/stream. */
+export type GraphQLTransport = 'http' | 'ws' | 'sse';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: { registry: Registry; readingsIngested: Counter<'outcome' | 'code'>; authFailures: Counter<'reason'> };
+    metrics: {
+      registry: Registry;
+      readingsIngested: Counter<'outcome' | 'code'>;
+      authFailures: Counter<'reason'>;
+      /** sensor_trust_graphql_request_duration_seconds: one operation, its name bounded (operationLabels). */
+      observeOperation(transport: GraphQLTransport, name: string | null | undefined, seconds: number): void;
+    };
     /** Set when shutdown starts: readiness turns false so load balancers drain us. */
     shuttingDown: boolean;
   }
@@ -38,7 +48,17 @@ export default fp<{ readyzCacheMs: number }>(
       labelNames: ['reason'],
       registers: [registry],
     });
-    app.decorate('metrics', { registry, readingsIngested, authFailures });
+    const graphqlDuration = new Histogram({
+      name: 'sensor_trust_graphql_request_duration_seconds',
+      help: 'GraphQL operations by name (anonymous; other beyond 100 distinct names) and transport: http (the whole request), ws (a query or mutation over graphql-ws until its result; a subscription until accepted), sse (a subscription at /graphql/stream until it runs)',
+      labelNames: ['operation', 'transport'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    const label = operationLabels();
+    const observeOperation = (transport: GraphQLTransport, name: string | null | undefined, seconds: number) =>
+      graphqlDuration.observe({ operation: label(name), transport }, seconds);
+    app.decorate('metrics', { registry, readingsIngested, authFailures, observeOperation });
     app.decorate('shuttingDown', false);
 
     app.addHook('onResponse', async (request, reply) => {

@@ -49,6 +49,7 @@ export default fp<{ services: Services }>(
     const perKey = new Map<string, number>();
     const { limits, introspection } = services.config;
     const limitRules = queryLimitRules(limits, { introspection });
+    const started = new WeakMap<object, number>();
     const handler = createHandler({
       // Distinct connections mode only: no stream token, so no reservations. graphql-sse's
       // default reads the token from a header, and its fastify adapter answers a missing
@@ -59,7 +60,8 @@ export default fp<{ services: Services }>(
       validate: graphql.validate,
       execute: graphql.execute,
       subscribe: graphql.subscribe,
-      onSubscribe: (_req, params) => {
+      onSubscribe: (req, params) => {
+        started.set(req.raw, performance.now());
         const source = typeof params.query === 'string' ? params.query : '';
         try {
           checkTokenLimit(source, limits.maxTokens);
@@ -108,6 +110,15 @@ export default fp<{ services: Services }>(
       // Errors inside the stream (variables that do not coerce, FORBIDDEN, a failing resolver)
       // are formatted as on POST /graphql: a code each, long values cut, anything unexpected
       // masked with the request id its log line has.
+      // sensor_trust_graphql_request_duration_seconds{transport="sse"}: from the checks above
+      // to the subscription running (its stream then lasts as long as the client wants).
+      onOperation: (_ctx, req, args) => {
+        const since = started.get(req.raw);
+        if (since === undefined) return;
+        started.delete(req.raw);
+        const name = graphql.getOperationAST(args.document, args.operationName)?.name?.value ?? null;
+        app.metrics.observeOperation('sse', name, (performance.now() - since) / 1000);
+      },
       onNext: (_ctx, req, result) => {
         if (!('errors' in result) || !result.errors?.length) return undefined;
         const request = req.raw;
