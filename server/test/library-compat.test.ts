@@ -9,7 +9,14 @@ import { GraphQLError as EsmGraphQLError, type ExecutionResult } from 'graphql';
 import mercurius from 'mercurius';
 import redisEmitter from 'mqemitter-redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { graphql, isGraphQLError } from '../src/compat/graphql-js.js';
+import {
+  getComplexity,
+  graphql,
+  isArgumentValueError,
+  isGraphQLError,
+  isSyntaxError,
+  isTokenLimitError,
+} from '../src/compat/graphql-js.js';
 import { defaultStatusCode, kLoaders, kSubscriptionFactory, wrappedValidationErrors } from '../src/compat/mercurius.js';
 import { quietClientErrors } from '../src/compat/mercurius-socket-logs.js';
 import { redisEmitterInternals } from '../src/compat/mqemitter-redis.js';
@@ -105,7 +112,35 @@ describe('Mercurius and graphql-js', () => {
     await post('{ ok');
     const [err] = lastExecution().errors ?? [];
     const found = (err && wrappedValidationErrors(err)) ?? (err ? [err] : []);
-    expect(found.map((e) => [isGraphQLError(e), e.message.startsWith('Syntax Error')])).toEqual([[true, true]]);
+    expect(found.map((e) => [isGraphQLError(e), isSyntaxError(e)])).toEqual([[true, true]]);
+  });
+
+  const thrown = (work: () => unknown): unknown => {
+    try {
+      work();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected it to throw');
+  };
+
+  it("tells the parser's token limit from other syntax errors by the message", () => {
+    const tooLong = thrown(() => graphql.parse('{ a b c d e }', { maxTokens: 4 }));
+    expect([isSyntaxError(tooLong as Error), isTokenLimitError(tooLong)]).toEqual([true, true]);
+    // A syntax error whose message names "tokens" is not the limit.
+    const broken = thrown(() => graphql.parse('{ a } tokens', { maxTokens: 100 }));
+    expect((broken as Error).message).toContain('tokens');
+    expect([isSyntaxError(broken as Error), isTokenLimitError(broken)]).toEqual([true, false]);
+  });
+
+  it('tells an argument value graphql-js refuses (thrown by getComplexity) by the message', () => {
+    const schema = graphql.buildSchema('type Query { f(n: Int!): Int, g: Int }');
+    const cost = (query: string) => () =>
+      getComplexity({ schema, query: graphql.parse(query), estimators: [() => 1], variables: {} });
+    expect(isArgumentValueError(thrown(cost('{ f }')))).toBe(true);
+    expect(isArgumentValueError(thrown(cost('{ f(n: "x") }')))).toBe(true);
+    expect(cost('{ f(n: 1) g }')()).toBe(2);
+    expect(isArgumentValueError(new Error('Syntax Error: Argument'))).toBe(false);
   });
 
   it('gives the HTTP status our formatter gives (defaultStatusCode), with and without data', async () => {

@@ -1,8 +1,8 @@
 // prisma/schema.prisma and the hand-written migrations must describe the same database:
 // the Prisma client is generated from the one, the database is built by the other. The
-// schema's DMMF (what `prisma generate` reads) is compared with information_schema and
-// pg_indexes of a freshly migrated PGlite. A failure names the table and column and
-// says which of the two files to change.
+// schema's DMMF (what `prisma generate` reads) is compared with information_schema,
+// pg_indexes and pg_enum of a freshly migrated PGlite. A failure names the table and
+// column (or enum) and says which of the two files to change.
 import { readFileSync } from 'node:fs';
 import { getDMMF } from '@prisma/get-dmmf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +140,29 @@ describe('prisma/schema.prisma against the migrated database', () => {
         if (!seen.has(column)) problems.push(`${table}.${column}: a column with no field in model ${model.name}`);
     }
     expect(problems, `schema.prisma and the migrations disagree. ${FIX}`).toEqual([]);
+  });
+
+  it('has every enum as a database enum with the same values in the same order, and no enum without one', async () => {
+    // Order matters: SQL that sorts by an enum column (severity) sorts in the database's order.
+    const dbEnums = await t.app.db.prisma.$queryRaw<{ name: string; labels: string[] }[]>`
+      SELECT t.typname AS name, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] AS labels
+        FROM pg_type t
+        JOIN pg_enum e ON e.enumtypid = t.oid
+        JOIN pg_namespace n ON n.oid = t.typnamespace AND n.nspname = current_schema()
+       GROUP BY t.typname`;
+    const inDb = new Map(dbEnums.map((e) => [e.name, e.labels]));
+    const problems: string[] = [];
+    for (const schemaEnum of dmmf.datamodel.enums) {
+      const name = schemaEnum.dbName ?? schemaEnum.name;
+      const values = schemaEnum.values.map((v) => v.dbName ?? v.name);
+      const labels = inDb.get(name);
+      if (!labels) problems.push(`enum ${name}: no such type in the migrated database`);
+      else if (labels.join() !== values.join())
+        problems.push(`enum ${name}: schema says ${values.join(', ')}; the database has ${labels.join(', ')}`);
+      inDb.delete(name);
+    }
+    for (const name of inDb.keys()) problems.push(`enum ${name}: in the database, not in schema.prisma`);
+    expect(problems, `schema.prisma and the migrations disagree on enums. ${FIX}`).toEqual([]);
   });
 
   it('has an index in the database for every @id, @unique, @@index and @@unique of the schema', async () => {

@@ -1,8 +1,10 @@
-// Ingestion (the profile cache, from Prisma rows) and the sweep (SQL) build the engine's
-// SensorProfile from one list (sensor-profile.ts): they must agree on every field.
+// Ingestion (the profile cache, from Prisma rows), the trust stream (the cache's loader in
+// its transaction, SQL) and the sweep (SQL) build the engine's SensorProfile from one list
+// (sensor-profile.ts): they must agree on every field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SENSOR_PROFILE_COLUMNS } from '../src/modules/sensors/sensor-profile.js';
 import { createTrustStateRepository } from '../src/modules/trust/trust-state-repository.js';
+import { createTrustStreamRepository } from '../src/modules/trust/trust-stream-repository.js';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -27,6 +29,11 @@ describe.each(TARGETS)('sensor profile on %s', (target) => {
       },
     });
     expect(res.errors).toBeUndefined();
+    const retired = await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
+      i: { id: 'p2', name: 'Retired', kind: 'co2', zoneId: 'pz' },
+    });
+    expect(retired.errors).toBeUndefined();
+    expect((await t.gql(`mutation { retireSensor(id: "p2") { id } }`)).errors).toBeUndefined();
   });
   afterAll(() => t?.close());
 
@@ -45,5 +52,18 @@ describe.each(TARGETS)('sensor profile on %s', (target) => {
     });
     expect(Object.keys(ingestion ?? {}).sort()).toEqual(Object.keys(SENSOR_PROFILE_COLUMNS).sort());
     expect(sweep.map((e) => e.profile)).toEqual([ingestion]);
+  });
+
+  it('the trust stream loads the same profile through the cache, and tells retired sensors apart', async () => {
+    const cache = t.app.services.sensorProfiles;
+    const ingestion = (await cache.resolve(['p1'])).get('p1');
+    cache.clear(); // the stream's loader runs only for sensors the cache does not hold
+    const retired = new Set<string>();
+    const stream = await t.app.db.transaction((tx) =>
+      cache.resolve(['p1', 'p2'], (ids) => createTrustStreamRepository().sensors(tx, ids), retired),
+    );
+    expect([...stream.keys()]).toEqual(['p1']);
+    expect(stream.get('p1')).toEqual(ingestion);
+    expect([...retired]).toEqual(['p2']);
   });
 });

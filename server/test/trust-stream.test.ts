@@ -597,7 +597,26 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     const p2 = await startServerProcess(env(d));
     procs.push(p2);
     await register(p1.url);
-    await new Promise((r) => setTimeout(r, 1000)); // both hold partitions by now
+    // Both hold partitions before p1 dies: each instance's lease connection (db/partition-leases.ts)
+    // holds an exclusive advisory lock per partition it owns.
+    const locks = new pg.Client({ connectionString: d.url! });
+    await locks.connect();
+    try {
+      await vi.waitFor(
+        async () => {
+          const { rows } = await locks.query<{ holders: number }>(
+            `SELECT count(DISTINCT l.pid)::int AS holders
+               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'advisory' AND l.mode = 'ExclusiveLock' AND l.granted
+                AND a.datname = current_database() AND a.application_name = 'sensor-trust partition leases'`,
+          );
+          expect(rows[0]?.holders).toBe(2);
+        },
+        { timeout: 15_000, interval: 50 },
+      );
+    } finally {
+      await locks.end();
+    }
     await send(p1.url, 0, 30);
     p1.child.kill('SIGKILL');
     await p1.stop();

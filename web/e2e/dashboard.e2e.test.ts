@@ -532,6 +532,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
   it('keeps the last data marked "as of" while the server is down, and refreshes when it is back', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // The page's GraphQL requests (queries, polls) that got no answer.
+    let failedRequests = 0;
+    page.on('requestfailed', (request) => {
+      if (new URL(request.url()).pathname === '/graphql') failedRequests++;
+    });
     await page.goto(`${baseUrl}/`);
     await page.getByTestId('live-indicator').filter({ hasText: 'Live' }).waitFor();
     const sensors = (await page.getByTestId('sensor-count').textContent())!;
@@ -540,7 +545,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
     await stopServer();
     await page.getByTestId('stale-marker').filter({ hasText: 'cannot be reached' }).waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(12_000); // past a failed poll: still the data, no error panel
+    // Past a poll that failed after the marker showed (every 10 s), and the frames that render its
+    // outcome: still the data, no error panel.
+    const failedBefore = failedRequests;
+    await expect.poll(() => failedRequests, { timeout: 30_000, interval: 100 }).toBeGreaterThan(failedBefore);
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(await page.getByTestId('sensor-count').textContent()).toBe(sensors);
     await page.screenshot({ path: join(ROOT, 'test-results/stale-while-offline.png') });

@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
-import { isGraphQLError } from '../compat/graphql-js.js';
+import { isGraphQLError, isSyntaxError } from '../compat/graphql-js.js';
 import { defaultStatusCode, wrappedValidationErrors } from '../compat/mercurius.js';
 import type { installSingleCoercion } from '../compat/single-coercion.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
@@ -16,7 +16,7 @@ type Coercion = ReturnType<typeof installSingleCoercion>;
 
 /** Code of an error Mercurius collected before execution: syntax, body shape, or validation. */
 function innerCode(err: Error): string {
-  if (/^Syntax Error/.test(err.message)) return 'GRAPHQL_PARSE_FAILED';
+  if (isSyntaxError(err)) return 'GRAPHQL_PARSE_FAILED';
   // Fastify's schema check of the body (no query, query not a string) or unparsable variables.
   if (!isGraphQLError(err)) return 'BAD_REQUEST';
   return 'GRAPHQL_VALIDATION_FAILED';
@@ -28,7 +28,7 @@ function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: str
   if (err.extensions?.code) return { ...err.toJSON(), message: cutMessage(err.message) };
   if (!original || isGraphQLError(original) || isClientError(original)) {
     // Parse and validation errors from graphql-js carry no code of their own.
-    const code = /^Syntax Error/.test(err.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+    const code = isSyntaxError(err) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
     return { ...err.toJSON(), message: cutMessage(err.message), extensions: { ...err.extensions, code } };
   }
   if (isDatabaseUnavailable(original)) {

@@ -2,8 +2,6 @@
 // with context and masked.
 import mercurius from 'mercurius';
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'CONFLICT';
-
 export class UserInputError extends mercurius.ErrorWithProps {
   constructor(message: string, extra: Record<string, unknown> = {}) {
     super(message, { code: 'BAD_USER_INPUT', ...extra });

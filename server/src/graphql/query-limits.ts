@@ -19,7 +19,14 @@ import type {
 } from 'graphql';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import mercurius from 'mercurius';
-import { getComplexity, graphql, maxAliasesRule, maxDepthRule } from '../compat/graphql-js.js';
+import {
+  getComplexity,
+  graphql,
+  isArgumentValueError,
+  isTokenLimitError,
+  maxAliasesRule,
+  maxDepthRule,
+} from '../compat/graphql-js.js';
 import type { LimitSettings } from '../config.js';
 import { MAX_READINGS_PER_QUERY } from '../modules/readings/readings-repository.js';
 import { FAULT_KINDS } from '../trust/types.js';
@@ -153,7 +160,7 @@ function costRule(limits: LimitSettings): ValidationRule {
         } catch (err) {
           // An argument graphql-js' own rules refuse (a wrong enum value, a missing required
           // argument): they report it with its location; a second error here would only blur it.
-          if (/^Argument "/.test((err as Error).message)) return;
+          if (isArgumentValueError(err)) return;
           // Too many nodes (fragments spread over and over) or a document graphql-js refuses anyway.
           context.reportError(limitError(`Query cannot be costed: ${(err as Error).message}`, 'QUERY_TOO_COMPLEX'));
           return;
@@ -238,7 +245,7 @@ export function checkTokenLimit(source: string, maxTokens: number): void {
   try {
     parse(source, { maxTokens, noLocation: true });
   } catch (err) {
-    if (err instanceof Error && err.message.includes('tokens')) {
+    if (isTokenLimitError(err)) {
       throw new mercurius.ErrorWithProps(
         `Query has more than ${maxTokens} tokens (QUERY_MAX_TOKENS); send large inputs as variables`,
         { code: 'QUERY_TOO_LARGE' },

@@ -3,7 +3,6 @@
 // per period, not per request); revoking on this instance takes effect at once,
 // on other instances within that period.
 import type { FastifyBaseLogger } from 'fastify';
-import mercurius from 'mercurius';
 import { NotFoundError, UserInputError } from '../../graphql/errors.js';
 import { generateApiKey, hashApiKey } from './api-key-secret.js';
 import type { ApiKeyRow, ApiKeysRepository } from './api-keys-repository.js';
@@ -33,12 +32,6 @@ export const OPEN_IDENTITY: Identity = Object.freeze({
 export const ADMIN_BOOTSTRAP_NAME = 'admin (ADMIN_API_KEY)';
 const MAX_CACHED = 10_000;
 const TOUCH_EVERY_MS = 60_000;
-
-export class UnauthenticatedError extends mercurius.ErrorWithProps {
-  constructor(reason: AuthFailureReason) {
-    super(FAILURE_MESSAGES[reason], { code: 'UNAUTHENTICATED', reason }, 401);
-  }
-}
 
 export const FAILURE_MESSAGES: Record<AuthFailureReason, string> = {
   missing: 'An API key is required: send it as "Authorization: Bearer <key>"',

@@ -87,8 +87,6 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
   },
 };
 
-export type RootType = keyof RootFieldPolicy;
-
 /** The action a root field needs, or null for fields outside the table (introspection: __typename). */
 export function actionOf(rootType: string, field: string): Action | null {
   const table = (ROOT_FIELD_POLICY as Record<string, Record<string, Action>>)[rootType];

@@ -7,13 +7,12 @@
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { SensorProfile } from '../../trust/types.js';
-import { toSensorProfile } from '../sensors/sensor-profile.js';
-import type { SensorRow } from '../sensors/sensors-repository.js';
+import { toSensorProfile, type SensorProfileRow } from '../sensors/sensor-profile.js';
 
 /** Cached for a retired sensor: known, but out of service (its readings are refused, never judged). */
 const RETIRED = Symbol('retired');
 
-export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<SensorRow[]>, events: EventBus) {
+export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<SensorProfileRow[]>, events: EventBus) {
   const profiles = new Map<string, SensorProfile | typeof RETIRED>();
   // Bumped on every invalidation: a load that raced one is used once, not cached.
   let generation = 0;
@@ -37,7 +36,7 @@ export function createSensorProfileCache(loadByIds: (ids: string[]) => Promise<S
      */
     async resolve(
       ids: Iterable<string>,
-      load: (ids: string[]) => Promise<SensorRow[]> = loadByIds,
+      load: (ids: string[]) => Promise<SensorProfileRow[]> = loadByIds,
       retired?: Set<string>,
     ): Promise<Map<string, SensorProfile>> {
       const found = new Map<string, SensorProfile>();

@@ -1,6 +1,7 @@
 // The one sensor → engine profile mapping. Ingestion (through the profile cache, from
-// Prisma rows) and the sweep (from SQL) both build SensorProfile from this list, so a
-// field the engine starts to use reaches both paths, or neither compiles.
+// Prisma rows), the trust stream (the cache's loader inside its transaction, SQL) and the
+// sweep (SQL) all build SensorProfile from this list, so a field the engine starts to use
+// reaches every path, or none compiles.
 import type { SensorProfile } from '../../trust/types.js';
 
 /** Every SensorProfile field and the `sensor` column it is stored in. */
@@ -14,6 +15,11 @@ export const SENSOR_PROFILE_COLUMNS = {
   expectedIntervalSeconds: 'expected_interval_seconds',
   heartbeatSeconds: 'heartbeat_seconds',
 } as const satisfies { [K in keyof Required<SensorProfile>]: string };
+
+/** What the profile cache loads per sensor: its profile fields, and whether it is retired. */
+export interface SensorProfileRow extends SensorProfile {
+  retiredAt: Date | null;
+}
 
 const PROFILE_FIELDS = Object.keys(SENSOR_PROFILE_COLUMNS) as (keyof SensorProfile)[];
 

@@ -2,7 +2,7 @@
 // read the tickets the changes touch (one statement), plan, and write in bulk. Opening
 // or reopening takes per-(sensor, kind) advisory locks and re-plans on fresh data; the
 // partial unique index ticket_one_open_per_sensor_kind is the last line of defence.
-// The caller publishes the returned payloads after commit (see `publish`).
+// The caller publishes the returned payloads after commit (`publishTicketUpdates`, below).
 import type { SqlTx } from '../../db/sql-transaction.js';
 import type { TicketSettings } from '../../config.js';
 import type { EventBus } from '../../events/event-bus.js';

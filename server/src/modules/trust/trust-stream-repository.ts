@@ -4,7 +4,7 @@
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { lowestXid, onlyRow, xidLess } from '../../db/rows.js';
 import type { TrustStatus } from '../../trust/types.js';
-import type { SensorRow } from '../sensors/sensors-repository.js';
+import { sensorProfileSelectList, type SensorProfileRow } from '../sensors/sensor-profile.js';
 
 /** One stored reading read back from the log. */
 export interface LogRow {
@@ -50,6 +50,10 @@ export class PartitionMovedError extends Error {
 export function xidMax(a: string, b: string): string {
   return xidLess(a, b) ? b : a;
 }
+
+/** The profile cache's loader inside the stream: the one profile column list (sensor-profile.ts). */
+const SENSORS_SQL = `SELECT ${sensorProfileSelectList('s')}, s.retired_at AS "retiredAt"
+  FROM sensor s WHERE s.id = ANY($1::text[])`;
 
 export function createTrustStreamRepository() {
   return {
@@ -133,16 +137,9 @@ export function createTrustStreamRepository() {
          WHERE r.xid >= ${from}::xid8 AND r.xid < ${upper}::xid8 AND r.xid >= p.pos::xid8`;
     },
 
-    /** Registry rows of these sensors, read in the stream's transaction. */
-    async sensors(tx: SqlTx, ids: string[]): Promise<SensorRow[]> {
-      const rows = await tx.$queryRaw<Record<string, unknown>[]>`SELECT * FROM sensor WHERE id = ANY(${ids}::text[])`;
-      // Every column, named as the Prisma model names it (snake_case → camelCase).
-      return rows.map(
-        (row) =>
-          Object.fromEntries(
-            Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
-          ) as SensorRow,
-      );
+    /** Profiles of these sensors (retired ones too, marked), read in the stream's transaction. */
+    async sensors(tx: SqlTx, ids: string[]): Promise<SensorProfileRow[]> {
+      return tx.$queryRawUnsafe<SensorProfileRow[]>(SENSORS_SQL, ids);
     },
 
     /**
