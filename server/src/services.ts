@@ -23,6 +23,7 @@ import { createSensorProfileCache } from './modules/readings/sensor-profile-cach
 import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
 import { createTrustService } from './modules/trust/trust-service.js';
 import { createStreamMemory } from './modules/trust/trust-stream-memory.js';
+import { createStateRestorer } from './modules/trust/state-restore.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
 import { createTrustStream } from './modules/trust/trust-stream.js';
 import { createTrustStreamRepository } from './modules/trust/trust-stream-repository.js';
@@ -40,7 +41,9 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const ticketAutomation = createTicketAutomation({ settings: config.tickets });
   // Trust shell + ingestion (modules/trust, modules/readings).
   // The trust stream's memory: engine states between checkpoints, shared with the sweep.
-  const streamMemory = createStreamMemory();
+  // Engine states from stored rows, for both: a state that cannot be restored is logged and counted.
+  const trustStates = createStateRestorer(app.log);
+  const streamMemory = createStreamMemory(trustStates);
   const engineStates = streamMemory.stateCache;
   const trust = createTrustService({
     transaction: app.db.transaction,
@@ -50,6 +53,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     events: app.events,
     clock,
     log: app.log,
+    states: trustStates,
     stateCache: engineStates,
     ticketAutomation,
   });
@@ -106,6 +110,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     readings,
     sensorProfiles,
     engineStates,
+    trustStates,
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events, clock),
     readingsRepository: createReadingsRepository(prisma),

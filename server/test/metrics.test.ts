@@ -4,6 +4,7 @@
 // is there with the values that activity implies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationLabels } from '../src/http/app-metrics.js';
+import { STATE_RESET_REASONS } from '../src/trust/index.js';
 import { TARGETS } from './support/databases.js';
 import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -157,6 +158,10 @@ describe.each(TARGETS)('/metrics on %s', (target) => {
     expect(value(m, 'sensor_trust_nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
 
     expect(value(m, 'sensor_trust_auth_failures_total', { reason: 'missing' })).toBe(2);
+    // Every stored state was restored: each reason is listed, at 0 (trust-state-reset.test.ts counts some).
+    expect((m.get('sensor_trust_state_resets_total') ?? []).map((s) => [s.labels.reason, s.value])).toEqual(
+      STATE_RESET_REASONS.map((reason) => [reason, 0]),
+    );
 
     readings.dispose();
     dashboard.dispose();

@@ -1,7 +1,8 @@
 // The /metrics families read from the running app: GraphQL request latency by
 // operation, and gauges collected on scrape (trust statuses and open tickets from
 // the cached dashboard summary, one statement at most; WebSocket sockets and
-// subscriptions; the database pool; the trust stream's counters). Counters updated by services (readings, auth
+// subscriptions; the database pool; the trust stream's counters; stored trust states
+// that could not be restored). Counters updated by services (readings, auth
 // failures) live in health-routes.ts with the registry; event-loop lag is among
 // prom-client's default metrics (sensor_trust_nodejs_eventloop_lag_*).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -10,6 +11,7 @@ import { getOperationAST } from 'graphql';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { operationNameOf, postedGraphQL } from '../graphql/posted-body.js';
 import type { Services } from '../services.js';
+import { STATE_RESET_REASONS } from '../trust/index.js';
 
 /** Distinct operation names given a label of their own; later ones count as "other". */
 const MAX_OPERATIONS = 100;
@@ -142,6 +144,19 @@ export default fp<{ services: Services }>(
           this.inc(value());
         },
       });
+    // Stored engine states thrown away (the sensor relearns from scratch); one label value per
+    // reason of the pure core (STATE_RESET_REASONS), all present from the start at 0.
+    const stateResets = services.trustStates.resets;
+    new Counter({
+      name: 'sensor_trust_state_resets_total',
+      help: "Sensors whose stored trust state could not be restored and whose learned state started over, by reason (malformed, unknown-version, newer-version, upgrade-failed); each is logged with the sensor's id",
+      labelNames: ['reason'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const reason of STATE_RESET_REASONS) this.inc({ reason }, stateResets[reason]);
+      },
+    });
     new Gauge({
       name: 'sensor_trust_db_pool_connections',
       help: 'Database connections by state: size (the pool bound), in_use (checked out), waiting (callers queued for one); embedded PGlite has one',

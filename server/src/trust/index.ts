@@ -11,7 +11,17 @@ export {
   type TrustConfig,
   type TrustThresholds,
 } from './config.js';
-export { initialTrustState, restoreTrustState, type TrustState } from './state.js';
+export {
+  initialTrustState,
+  parseTrustState,
+  restoreTrustState,
+  STATE_RESET_REASONS,
+  STATE_VERSION,
+  type RestoredState,
+  type StateReset,
+  type StateResetReason,
+  type TrustState,
+} from './state.js';
 export { INITIAL_SCORE, statusName } from './verdict.js';
 export { observe, type StepObserver, type TrustOutcome } from './observe.js';
 export { advanceDrift, driftBacklog, DRIFT_BACKLOG_LIMIT, sweepFleet } from './sweep.js';

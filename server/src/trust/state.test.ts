@@ -4,7 +4,9 @@ import {
   initialTrustState,
   verdictOf,
   observe,
+  parseTrustState,
   restoreTrustState,
+  type RestoredState,
   type TrustOutcome,
   type TrustState,
 } from './index.js';
@@ -158,7 +160,8 @@ describe('restoreTrustState', () => {
         readFileSync(new URL(`./fixtures/state-v${version}.json`, import.meta.url), 'utf8'),
       ) as Record<string, unknown>;
       expect(old.v).toBe(version);
-      const s = restoreTrustState(structuredClone(old));
+      const { state: s, reset } = restoreTrustState(structuredClone(old));
+      expect(reset).toBeNull();
       expect(s.v).toBe(STATE_VERSION);
       // everything learned survives: counts, ring, baselines, reputation and status
       for (const key of ['n', 'buf', 'med', 'md', 'p0', 'a', 'b', 'st', 'ra', 'e', 'lastTs', 'gC', 'irr'])
@@ -182,7 +185,8 @@ describe('restoreTrustState', () => {
     const s = roundTrip(initialTrustState()) as unknown as { ra: unknown[]; e: unknown[] };
     s.ra = s.ra.slice(0, -1);
     s.e = s.e.slice(0, -3);
-    const r = restoreTrustState(s);
+    const { state: r, reset } = restoreTrustState(s);
+    expect(reset).toBeNull();
     expect(r.ra).toEqual(initialTrustState().ra);
     expect(r.e).toEqual(initialTrustState().e);
   });
@@ -190,21 +194,95 @@ describe('restoreTrustState', () => {
   it('takes a persisted current-version state as is', () => {
     const s = initialTrustState();
     observe(s, profile, healthySignal({ count: 100 }), T0 + 100 * MIN, cfg);
-    expect(restoreTrustState(roundTrip(s))).toEqual(roundTrip(s));
+    expect(restoreTrustState(roundTrip(s))).toEqual({ state: roundTrip(s), reset: null });
+    expect(parseTrustState(JSON.stringify(s))).toEqual({ state: roundTrip(s), reset: null });
   });
-  it('fills fields a newer build added, and starts over on anything it does not recognise', () => {
+  it('fills fields a newer build added without a reset', () => {
     const s = roundTrip(initialTrustState()) as Partial<TrustState>;
     delete s.late;
-    expect(restoreTrustState(s).late).toBe(0);
-    for (const bad of [
-      null,
-      42,
-      { v: 99 },
-      { v: 0 },
-      { ...initialTrustState(), buf: [1, 2] },
-      { ...initialTrustState(), n: 'x' },
-    ]) {
-      expect(restoreTrustState(bad)).toEqual(initialTrustState());
+    expect(restoreTrustState(s)).toEqual({ state: initialTrustState(), reset: null });
+    // a never-judged sensor (no stored state) starts from the initial state: not a reset
+    expect(parseTrustState(null)).toEqual({ state: initialTrustState(), reset: null });
+  });
+
+  /** A stored state that is restored as the initial one, and the reset it reports. */
+  const resetOf = (restored: RestoredState) => {
+    expect(restored.state).toEqual(initialTrustState());
+    expect(restored.reset).not.toBeNull();
+    return restored.reset!;
+  };
+  const v1 = () =>
+    JSON.parse(readFileSync(new URL('./fixtures/state-v1.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+  it('starts over from anything that is not a state, and says it was malformed', () => {
+    const cases: [raw: unknown, storedVersion: number | null][] = [
+      [null, null],
+      [42, null],
+      ['x', null],
+      [[1, 2], null],
+      [{}, null],
+      [{ ...initialTrustState(), v: '6' }, null],
+      [{ ...initialTrustState(), buf: [1, 2] }, STATE_VERSION],
+      [{ ...initialTrustState(), n: 'x' }, STATE_VERSION],
+      [{ ...initialTrustState(), e: [...initialTrustState().e.slice(1), 'x'] }, STATE_VERSION],
+      [{ ...initialTrustState(), unit: 7 }, STATE_VERSION],
+      // an older version whose fields are corrupt: upgraded, then refused for the field
+      [{ ...v1(), buf: [1, 2] }, 1],
+    ];
+    for (const [raw, storedVersion] of cases) {
+      const { reason, storedVersion: reported } = resetOf(restoreTrustState(raw));
+      expect({ raw, reason, storedVersion: reported }).toEqual({ raw, reason: 'malformed', storedVersion });
     }
+    expect(resetOf(restoreTrustState({ ...initialTrustState(), buf: [1, 2] })).detail).toBe('buf: length 2, want 16');
+    // stored JSON text that is not JSON at all
+    const notJson = resetOf(parseTrustState('{"v":6,'));
+    expect(notJson).toMatchObject({ reason: 'malformed', storedVersion: null });
+    expect(notJson.detail).toMatch(/^not JSON: /);
+  });
+
+  it('starts over from an older version it has no upgrade step for: unknown-version', () => {
+    for (const v of [0, -1, 2.5])
+      expect(resetOf(restoreTrustState({ ...initialTrustState(), v }))).toEqual({
+        reason: 'unknown-version',
+        storedVersion: v,
+        detail: `no upgrade step from v${v}`,
+      });
+  });
+
+  it('starts over from a version newer than this build (read after a rollback): newer-version', () => {
+    const stored = { ...initialTrustState(), v: STATE_VERSION + 1 };
+    expect(resetOf(restoreTrustState(stored))).toEqual({
+      reason: 'newer-version',
+      storedVersion: STATE_VERSION + 1,
+      detail: `this build reads up to v${STATE_VERSION}`,
+    });
+    expect(resetOf(parseTrustState(JSON.stringify({ v: 99 })))).toMatchObject({
+      reason: 'newer-version',
+      storedVersion: 99,
+    });
+  });
+
+  it('starts over when an upgrade step throws or does not reach the next version: upgrade-failed', () => {
+    // The real v1 → v2 step reads gB: a state whose gB cannot be read makes it throw.
+    const throwing = Object.defineProperty(v1(), 'gB', {
+      enumerable: true,
+      get() {
+        throw new Error('unreadable gB');
+      },
+    });
+    expect(resetOf(restoreTrustState(throwing))).toEqual({
+      reason: 'upgrade-failed',
+      storedVersion: 1,
+      detail: 'v1 → v2: Error: unreadable gB',
+    });
+    // A step that skips a version, or forgets to bump `v` (without the check: a loop for ever).
+    for (const step of [
+      (old: Record<string, unknown>) => ({ ...old, v: 3 }),
+      (old: Record<string, unknown>) => ({ ...old }),
+    ])
+      expect(resetOf(restoreTrustState({ ...initialTrustState(), v: 1 }, { 1: step }))).toMatchObject({
+        reason: 'upgrade-failed',
+        storedVersion: 1,
+      });
   });
 });

@@ -281,7 +281,9 @@ type Stored = Record<string, unknown>;
  * Every change of the layout bumps STATE_VERSION and adds a step here (with a stored
  * fixture of the old version in fixtures/ and a test that it survives the upgrade).
  */
-const UPGRADES: Record<number, (old: Stored) => Stored> = {
+/** Upgrade steps by the version they upgrade from (UPGRADES below). */
+export type StateUpgrades = Readonly<Record<number, (old: Stored) => Stored>>;
+const UPGRADES: StateUpgrades = {
   // v1 → v2: recovering reasons (cz, cv), reason flags (rf), live/history arrival (live),
   // completeness judged in event time against the sensor's own normal (gJ, gN, gK).
   1: (old) => ({
@@ -329,40 +331,105 @@ const UPGRADES: Record<number, (old: Stored) => Stored> = {
 const PER_KIND: Record<string, number> = { ra: 1, rs: 1, rc: 1, e: EV, rf: 1, cz: 1, cv: 1 };
 const NULLABLE_PER_KIND = new Set(['rs', 'cz']);
 
+/** Why a stored state could not be restored (the sensor then starts over from the initial state). */
+export const STATE_RESET_REASONS = ['malformed', 'unknown-version', 'newer-version', 'upgrade-failed'] as const;
+export type StateResetReason = (typeof STATE_RESET_REASONS)[number];
+
+/** A stored state that was thrown away: why, and the version it said it was. */
+export interface StateReset {
+  /**
+   * malformed: not a state (not JSON, not an object, no numeric `v`, or a field of the wrong
+   * type or length once at the current version); unknown-version: an older `v` with no upgrade
+   * path (UPGRADES has no step for it); newer-version: a `v` above STATE_VERSION (written by a
+   * newer build, e.g. read after a rollback); upgrade-failed: an upgrade step threw or did not
+   * produce the next version.
+   */
+  reason: StateResetReason;
+  /** the stored `v` (null: it had none that is a number) */
+  storedVersion: number | null;
+  /** what exactly was wrong, for the log (a field, the step's error); not a metric label */
+  detail: string;
+}
+
+/** A restored state, and why it is the initial one instead of the stored one (null: it is not). */
+export interface RestoredState {
+  state: TrustState;
+  reset: StateReset | null;
+}
+
+const kept = (state: TrustState): RestoredState => ({ state, reset: null });
+const startOver = (reason: StateResetReason, storedVersion: number | null, detail: string): RestoredState => ({
+  state: initialTrustState(),
+  reset: { reason, storedVersion, detail },
+});
+const shapeOf = (x: unknown) => (Array.isArray(x) ? `array(${x.length})` : x === null ? 'null' : typeof x);
+
 /**
  * Turn persisted jsonb back into a state. An older version is upgraded step by step
  * (UPGRADES); per-kind arrays written before a kind was added are padded for it; any field
  * a newer build added is filled from the initial state. Anything unrecognised — an unknown
  * version, wrong array lengths, non-finite numbers — starts over from the initial state: the
- * sensor relearns within minutes, and a corrupt state must not poison the engine.
+ * sensor relearns within minutes, and a corrupt state must not poison the engine. Such a
+ * reset is never silent: `reset` says why, and the caller (the shell) reports it.
+ * `upgrades` is UPGRADES; state.test.ts passes broken steps to check how a failing one is reported.
  */
-export function restoreTrustState(raw: unknown): TrustState {
-  if (typeof raw !== 'object' || raw === null) return initialTrustState();
+export function restoreTrustState(raw: unknown, upgrades: StateUpgrades = UPGRADES): RestoredState {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return startOver('malformed', null, `not a state object: ${shapeOf(raw)}`);
   let r = raw as Stored;
-  const upgradeFrom = (v: unknown) => (typeof v === 'number' && v < STATE_VERSION ? UPGRADES[v] : undefined);
-  for (let up = upgradeFrom(r.v); up; up = upgradeFrom(r.v)) r = up(r);
-  if (r.v !== STATE_VERSION) return initialTrustState();
+  const stored = r.v;
+  if (typeof stored !== 'number') return startOver('malformed', null, `v is ${shapeOf(stored)}`);
+  if (stored > STATE_VERSION) return startOver('newer-version', stored, `this build reads up to v${STATE_VERSION}`);
+  while (r.v !== STATE_VERSION) {
+    const from = r.v as number;
+    const step = upgrades[from];
+    if (!step) return startOver('unknown-version', stored, `no upgrade step from v${from}`);
+    try {
+      r = step(r);
+    } catch (err) {
+      return startOver('upgrade-failed', stored, `v${from} → v${from + 1}: ${String(err)}`);
+    }
+    if (r.v !== from + 1) return startOver('upgrade-failed', stored, `v${from} step returned v${String(r.v)}`);
+  }
   const fresh = initialTrustState();
   const out = fresh as unknown as Stored;
   for (const key of Object.keys(out)) {
     if (!(key in r)) continue;
     const want = out[key];
     let got = r[key];
+    const wrong = (what: string) => startOver('malformed', stored, `${key}: ${what}`);
     if (Array.isArray(want)) {
-      if (!Array.isArray(got)) return initialTrustState();
+      if (!Array.isArray(got)) return wrong(`${shapeOf(got)}, want an array`);
       const width = PER_KIND[key];
       if (width && got.length < want.length && got.length % width === 0) {
         // Kinds are only ever appended to FAULT_KINDS: the new ones start inactive.
         const pad = new Array<number | null>(want.length - got.length).fill(NULLABLE_PER_KIND.has(key) ? null : 0);
         got = [...(got as unknown[]), ...pad];
       }
-      if ((got as unknown[]).length !== want.length) return initialTrustState();
+      if ((got as unknown[]).length !== want.length)
+        return wrong(`length ${(got as unknown[]).length}, want ${want.length}`);
       if (!(got as unknown[]).every((x) => x === null || (typeof x === 'number' && Number.isFinite(x))))
-        return initialTrustState();
+        return wrong('holds something other than finite numbers and null');
     } else if (typeof want === 'string') {
-      if (typeof got !== 'string') return initialTrustState();
-    } else if (got !== null && !(typeof got === 'number' && Number.isFinite(got))) return initialTrustState();
+      if (typeof got !== 'string') return wrong(`${shapeOf(got)}, want a string`);
+    } else if (got !== null && !(typeof got === 'number' && Number.isFinite(got)))
+      return wrong(`${shapeOf(got)}, want a finite number or null`);
     out[key] = got;
   }
-  return fresh;
+  return kept(fresh);
+}
+
+/**
+ * The engine state of a stored row's JSON text (null: the sensor was never judged, so it
+ * starts from the initial state and nothing was reset). Text that is not JSON is `malformed`.
+ */
+export function parseTrustState(json: string | null): RestoredState {
+  if (json === null) return kept(initialTrustState());
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    return startOver('malformed', null, `not JSON: ${String(err)}`);
+  }
+  return restoreTrustState(raw);
 }

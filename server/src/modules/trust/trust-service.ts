@@ -10,8 +10,6 @@ import {
   advanceDrift,
   driftBacklog,
   DRIFT_BACKLOG_LIMIT,
-  initialTrustState,
-  restoreTrustState,
   lastReadingAt,
   observeMany,
   sweepFleet,
@@ -28,6 +26,7 @@ import {
   type TrustState,
 } from '../../trust/index.js';
 import type { CachedVerdict, EngineStateCache } from './engine-state-cache.js';
+import type { StateRestorer } from './state-restore.js';
 import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
 import {
   SWEEP_LOCK_KEY,
@@ -93,6 +92,8 @@ export interface TrustServiceDeps {
   events: EventBus;
   clock: { now(): Date };
   log: FastifyBaseLogger;
+  /** Engine states from stored rows (a state that cannot be restored is logged and counted). */
+  states: StateRestorer;
   /** Parsed engine states by version (optional: without it every batch parses the stored JSON). */
   stateCache?: EngineStateCache;
   /** modules/tickets automation; optional so trust works before/without it. */
@@ -114,11 +115,6 @@ function hasReasons(s: TrustState): boolean {
   return s.cz.some((clearedAt) => clearedAt !== null);
 }
 
-function parseState(raw: string | null): TrustState {
-  // restoreTrustState checks the layout version and falls back to a fresh state on corrupt data.
-  return raw === null ? initialTrustState() : restoreTrustState(JSON.parse(raw));
-}
-
 /** Time the current status began: the history point that entered it, else `fallback`. */
 function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: number): number | null {
   if (outcome.verdict.status === locked.status) return locked.statusSince;
@@ -132,7 +128,7 @@ function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: numbe
 }
 
 export function createTrustService(deps: TrustServiceDeps) {
-  const { transaction, withAdvisoryLock, repo, config, events, log, stateCache } = deps;
+  const { transaction, withAdvisoryLock, repo, config, events, log, stateCache, states: restorer } = deps;
 
   /**
    * Follows a sensor's readings one by one (observe's step observer): when its status began,
@@ -280,12 +276,12 @@ export function createTrustService(deps: TrustServiceDeps) {
     for (const row of rows) {
       const cached = row.cached ? stateCache?.take(row.sensorId, row.version) : undefined;
       if (row.cached && !cached) (lost ??= []).push(row.sensorId);
-      else out.set(row.sensorId, cached ?? parseState(row.engineState));
+      else out.set(row.sensorId, cached ?? restorer.restore(row.sensorId, row.engineState));
     }
     if (lost) {
       // Another transaction of this instance took the cached copy and rolled back: read it again.
       const raw = await repo.engineStates(tx, lost);
-      for (const id of lost) out.set(id, parseState(raw.get(id) ?? null));
+      for (const id of lost) out.set(id, restorer.restore(id, raw.get(id) ?? null));
     }
     return out;
   }

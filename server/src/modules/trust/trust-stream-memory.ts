@@ -5,13 +5,11 @@
 // Nothing here is trusted after a failed transaction: the stream clears it all and
 // replays from the stored checkpoints (the same path as recovery after kill -9).
 import {
-  initialTrustState,
   isTicketReason,
   lowestHeld,
   reorderBuffer,
-  type ReorderBuffer,
-  restoreTrustState,
   type FaultKind,
+  type ReorderBuffer,
   type TrustReason,
 } from '../../trust/index.js';
 import { xidLess } from '../../db/rows.js';
@@ -19,6 +17,7 @@ import type { LockedSensor } from './trust-service.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LogRow, StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
 import type { EngineStateCache } from './engine-state-cache.js';
+import type { StateRestorer } from './state-restore.js';
 
 export interface SensorMemory {
   /**
@@ -62,8 +61,13 @@ function kindsOf(reasons: unknown): FaultKind[] {
   return Array.isArray(list) ? (list as TrustReason[]).filter(isTicketReason).map((r) => r.kind) : [];
 }
 
-export function sensorFromRow(row: StreamSensorRow, partition: number, now: number): SensorMemory {
-  const state = row.engineState === null ? initialTrustState() : restoreTrustState(JSON.parse(row.engineState));
+export function sensorFromRow(
+  row: StreamSensorRow,
+  partition: number,
+  now: number,
+  restorer: StateRestorer,
+): SensorMemory {
+  const state = restorer.restore(row.sensorId, row.engineState);
   return {
     sensor: {
       sensorId: row.sensorId,
@@ -111,7 +115,8 @@ export function applyWrite(mem: SensorMemory, write: TrustWrite, position: strin
   mem.dirtyFrom = mem.dirtyFrom === null ? firstXid : xidMin(mem.dirtyFrom, firstXid);
 }
 
-export function createStreamMemory() {
+/** `restorer`: engine states from the rows loaded (a state that cannot be restored is logged and counted). */
+export function createStreamMemory(restorer: StateRestorer) {
   const partitions = new Map<number, PartitionMemory>();
   const sensors = new Map<string, SensorMemory>();
   /** Partition of every sensor seen (lets a state the sweep read from the database join the memory). */
@@ -198,7 +203,7 @@ export function createStreamMemory() {
     },
     /** A sensor loaded from its row. */
     load(row: StreamSensorRow, partition: number, now: number): SensorMemory {
-      const mem = sensorFromRow(row, partition, now);
+      const mem = sensorFromRow(row, partition, now, restorer);
       sensors.set(row.sensorId, mem);
       partitionOf.set(row.sensorId, partition);
       return mem;
