@@ -6,6 +6,7 @@ import dashboardResponseCache from './modules/dashboard/dashboard-response-cache
 import graphqlPlugin from './graphql/plugin.js';
 import healthRoutes from './http/health-routes.js';
 import appMetrics from './http/app-metrics.js';
+import { setPlainRouteErrorHandler } from './http/error-handler.js';
 import { registerWebApp } from './http/web-app.js';
 import cachePlugin from './plugins/cache.js';
 import databasePlugin from './plugins/database.js';
@@ -57,6 +58,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     pluginTimeout: 120_000,
   });
 
+  setPlainRouteErrorHandler(app);
   await app.register(databasePlugin, {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -75,6 +77,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     settings: config.auth,
     limits: config.limits,
     host: config.host,
+    corsOrigins: config.corsOrigins,
   });
   await app.register(abuseLimits, {
     limits: config.limits,

@@ -111,7 +111,7 @@ export interface LimitSettings {
   wsMaxPayloadBytes: number;
   /** WS_MAX_SUBSCRIPTIONS_PER_SOCKET (default 50). */
   wsMaxSubscriptionsPerSocket: number;
-  /** WS_MAX_SOCKETS_PER_KEY (default 500): open WebSockets per API key (open mode: unbounded). */
+  /** WS_MAX_SOCKETS_PER_KEY (default 500): open WebSockets per API key, and (counted apart) open SSE streams per key (open mode: unbounded). */
   wsMaxSocketsPerKey: number;
 }
 

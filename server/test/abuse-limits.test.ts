@@ -194,6 +194,56 @@ describe('malformed and oversized requests', () => {
   });
 });
 
+describe('unexpected errors on plain routes', () => {
+  it('masks them with a request id that the log line has (not the error message), and keeps 4xx as they are', async () => {
+    const logLines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
+    const t = await startTestApp('pglite', { logger: { level: 'info', stream } });
+    const auth = t.app.services.auth;
+    const authenticate = auth.authenticate.bind(auth);
+    try {
+      // A fault inside the request path (the key check) for these requests only.
+      auth.authenticate = async () => {
+        throw new Error('key store exploded at 10.0.0.7:5432');
+      };
+      for (const url of ['/metrics', '/graphql/stream']) {
+        const res = await t.app.inject({
+          method: url === '/metrics' ? 'GET' : 'POST',
+          url,
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          payload: url === '/metrics' ? undefined : { query: 'subscription { readingAdded { value } }' },
+        });
+        expect(res.statusCode, url).toBe(500);
+        const body = res.json<{ code: string; message: string; requestId: string }>();
+        expect(body.code).toBe('INTERNAL_SERVER_ERROR');
+        expect(res.body).not.toContain('10.0.0.7');
+        expect(body.requestId).toMatch(/^[0-9a-f]{16}$/);
+        expect(body.message).toContain(body.requestId);
+        const line = logLines.find((l) => l.includes(body.requestId) && l.includes('10.0.0.7'));
+        expect(line, url).toContain('"level":50');
+      }
+      auth.authenticate = authenticate;
+      // A client's fault on a plain route stays what it was: 4xx with Fastify's code.
+      const broken = await t.app.inject({
+        method: 'POST',
+        url: '/graphql/stream',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        payload: '{"query": ',
+      });
+      expect(broken.statusCode).toBe(400);
+      expect(broken.json()).toMatchObject({ code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    } finally {
+      auth.authenticate = authenticate;
+      await t.close();
+    }
+  });
+});
+
 describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -232,6 +282,42 @@ describe('rate limits, CSRF, CORS, introspection and GraphiQL switches', () => {
     expect(last.body.errors[0].extensions.code).toBe('RATE_LIMITED');
     expect((await raw(t, JSON.stringify({ query: '{ viewer { name } }' }), other)).status).toBe(200);
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    // A plain route (not GraphQL's error formatter) names the code too.
+    const stream = await t.app.inject({
+      method: 'POST',
+      url: '/graphql/stream',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...auth },
+      payload: { query: 'subscription { readingAdded { value } }' },
+    });
+    expect(stream.statusCode).toBe(429);
+    expect(Number(stream.headers['retry-after'])).toBeGreaterThan(0);
+    expect(stream.json()).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('counts operations over the WebSocket against the same per-key budget: no way around the limit', async () => {
+    // Created in the service, not over HTTP: the admin key has used its requests by now.
+    const { key } = await t.app.services.auth.create('socket', 'VIEWER');
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // One socket held open (not lazy), every operation on it.
+    const c = wsClient(url, { apiKey: key, lazy: false });
+    try {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const answer = collect(c, '{ viewer { name } }');
+        await waitUntil(() => answer.items.length + answer.errors.length > 0, 5000, `answer ${i}`);
+        outcomes.push(answer.items.length ? 'ok' : JSON.stringify(answer.errors));
+      }
+      // 5 per window and key (the upgrade carries no key: it counts for the address), then
+      // refused with the code and when to retry.
+      expect(outcomes.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(outcomes[5]).toContain('RATE_LIMITED');
+      expect(outcomes[6]).toContain('retry in');
+      // One budget per key: HTTP with the same key is refused too.
+      const http = await raw(t, JSON.stringify({ query: '{ viewer { name } }' }), { authorization: `Bearer ${key}` });
+      expect(http.status).toBe(429);
+    } finally {
+      await c.dispose();
+    }
   });
 
   it('refuses simple cross-site requests (CSRF) and answers CORS only for listed origins', async () => {

@@ -1,10 +1,12 @@
 // API keys and roles on every path: HTTP GraphQL, the stored dashboard responses,
 // graphql-ws, /metrics; open mode on loopback; revocation; ticket actors.
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { AuthSetupError } from '../src/modules/auth/auth-plugin.js';
+import { foreignBrowserRequest } from '../src/modules/auth/open-mode-guard.js';
 import { ROLES, type Role } from '../src/modules/auth/roles.js';
 import { TARGETS } from './support/databases.js';
 import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
@@ -104,6 +106,22 @@ describe.each(TARGETS)('API keys and roles on %s', (target) => {
     }
     const me = await post(keys[role].key, '{ viewer { name role authRequired } }');
     expect(me.body.data.viewer).toEqual({ name: `${role.toLowerCase()}-key`, role, authRequired: true });
+  });
+
+  it('counts each FORBIDDEN answer as an auth failure (forbidden), over HTTP and the WebSocket', async () => {
+    const forbidden = async () => {
+      const res = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      return Number(/sensor_trust_auth_failures_total\{reason="forbidden"\} (\d+)/.exec(res.body)?.[1] ?? 0);
+    };
+    const before = await forbidden();
+    const res = await post(keys.VIEWER.key, 'mutation { upsertZone(input: { id: "zf", name: "ZF" }) { id } }');
+    expect(res.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(await forbidden()).toBe(before + 1);
+    const c = wsClient(url, { apiKey: keys.INTEGRATOR.key });
+    clients.push(c);
+    const refused = collect(c, 'subscription { dashboardUpdated { sensorCount } }');
+    await waitUntil(() => refused.errors.length > 0, 5000, 'FORBIDDEN');
+    expect(await forbidden()).toBe(before + 2);
   });
 
   it('serves stored dashboard bytes only to a role that may read them', async () => {
@@ -253,6 +271,85 @@ describe('open mode', () => {
       const me = await t.gql('{ viewer { name role authRequired } }');
       expect(me.data!.viewer).toEqual({ name: 'operator', role: 'ADMIN', authRequired: false });
       expect((await t.app.inject({ url: '/metrics' })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses what a page of another site could send: a cross-site WebSocket, a rebound DNS name', async () => {
+    const t = await startTestApp('pglite');
+    try {
+      const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const own = new URL(url);
+      // Opens a graphql-ws socket as a browser would, runs a mutation on it, and says what happened.
+      // A refused socket is left open by this client: the server ends it (else close() would wait on it).
+      const tryMutation = (origin: string | undefined, id: string) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(`ws://${own.host}/graphql`, 'graphql-transport-ws', {
+            headers: origin ? { origin } : {},
+          });
+          ws.on('unexpected-response', (_req, res) => resolve(`refused ${res.statusCode}`));
+          ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+          ws.on('message', (data) => {
+            const message = JSON.parse((data as Buffer).toString()) as { type: string };
+            if (message.type === 'connection_ack')
+              ws.send(
+                JSON.stringify({
+                  id: '1',
+                  type: 'subscribe',
+                  payload: { query: `mutation { upsertZone(input: { id: "${id}", name: "${id}" }) { id } }` },
+                }),
+              );
+            if (message.type === 'next') {
+              ws.close();
+              resolve('ran');
+            }
+          });
+          ws.on('error', () => undefined);
+        });
+      expect(await tryMutation('https://evil.example', 'evil')).toBe('refused 403');
+      expect(await tryMutation('null', 'sandboxed')).toBe('refused 403');
+      expect(await tryMutation(own.origin, 'own-page')).toBe('ran');
+      expect(await tryMutation(undefined, 'not-a-browser')).toBe('ran');
+      const zones = await t.gql<{ zones: { id: string }[] }>('{ zones { id } }');
+      expect(zones.data!.zones.map((z) => z.id).sort()).toEqual(['not-a-browser', 'own-page']);
+
+      // DNS rebinding: the other site's name, now pointing at 127.0.0.1, is "same origin" for the browser.
+      const rebound = await t.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { host: 'evil.example:4000', origin: 'http://evil.example:4000' },
+        payload: { query: '{ zones { id } }' },
+      });
+      expect(rebound.statusCode).toBe(403);
+      const body = rebound.json<{ errors: { message: string; extensions: { code: string } }[] }>();
+      expect(body.errors[0]!.extensions.code).toBe('FORBIDDEN');
+      expect(body.errors[0]!.message).toContain('loopback name');
+      const crossSite = await t.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { origin: 'https://evil.example' },
+        payload: { query: '{ zones { id } }' },
+      });
+      expect(crossSite.statusCode).toBe(403);
+      const metrics = await t.app.inject({ url: '/metrics', headers: { host: 'evil.example' } });
+      expect(metrics.statusCode).toBe(403);
+      expect(metrics.json()).toMatchObject({ code: 'FORBIDDEN' });
+      // Open routes stay open; this machine's own names pass.
+      expect((await t.app.inject({ url: '/healthz', headers: { host: 'evil.example' } })).statusCode).toBe(200);
+      for (const host of ['localhost:4000', '127.0.0.1', '[::1]:4000'])
+        expect(foreignBrowserRequest({ host, origin: `http://${host}` }, []), host).toBeNull();
+      // An origin listed in CORS_ORIGINS may use it.
+      expect(foreignBrowserRequest({ host: 'localhost:4000', origin: 'https://ops.example.com' }, [])).toContain(
+        'CORS_ORIGINS',
+      );
+      expect(
+        foreignBrowserRequest({ host: 'localhost:4000', origin: 'https://ops.example.com' }, [
+          'https://ops.example.com',
+        ]),
+      ).toBeNull();
+      const counted = await t.app.inject({ url: '/metrics' });
+      expect(counted.body).toMatch(/sensor_trust_auth_failures_total\{reason="foreign_origin"\} [4-9]/);
     } finally {
       await t.close();
     }

@@ -1,5 +1,6 @@
-// A deterministic fuzz run against the real server process: well over 1,000 malformed
-// or hostile requests over HTTP and WebSocket (broken JSON, wrong types, NaN and
+// A deterministic fuzz run against the real server process, on PGlite and on PostgreSQL:
+// well over 1,000 malformed or hostile requests over HTTP (GraphQL and server-sent events)
+// and WebSocket (broken JSON, wrong types, NaN and
 // Infinity, giant strings and lists, deep, wide and aliased queries, bad keys, bad
 // graphql-ws frames, oversized frames, random bytes). Every answer must be a coded
 // refusal or a plain success: never a 5xx, never INTERNAL_SERVER_ERROR, never a stack,
@@ -12,14 +13,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, TARGETS, type TestDatabase } from './support/databases.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5e45_7a11);
 const HTTP_CASES = 1000;
 const WS_SOCKETS = 120;
 /**
- * Resident memory the server may gain during the run. It starts at 650-950 MB here,
- * most of it the embedded database's WebAssembly heap; the run adds about 60-100 MB.
+ * Resident memory the server may gain during the run. On PGlite it starts at 650-950 MB
+ * here, most of it the embedded database's WebAssembly heap, and the run adds about
+ * 60-120 MB; on PostgreSQL it starts near 280 MB and the run adds about 250-265 MB (the
+ * heap grows to parse the megabyte bodies, where PGlite's process had room already).
  */
 const RSS_GROWTH_BOUND_MB = 400;
 // The default for MAX_BATCH_SIZE 2000 (a 2,000-reading batch with room to spare), set explicitly.
@@ -232,6 +236,37 @@ function httpCase(r: ReturnType<typeof prng>): HttpCase {
       body: undefined,
     }),
     () => ({ kind: 'method', method: r.pick(['PUT', 'DELETE', 'PATCH']), body: json({ query: r.pick(QUERIES) }) }),
+    // Server-sent events: hostile subscriptions and requests (never a valid one: it would stream).
+    () => ({
+      kind: 'sse-body',
+      path: '/graphql/stream',
+      headers: {
+        accept: r.pick(['text/event-stream', 'text/event-stream', 'application/json', '*/*']),
+        ...(r.int(8) === 0 ? { 'content-type': 'text/plain' } : {}),
+      },
+      body: r.pick<() => string>([
+        () => json({ query: deep(8 + r.int(40)).replace('{ zones {', 'subscription { sensorUpdated { zone {') }),
+        () =>
+          json({
+            query: `subscription { readingAdded { ${Array.from({ length: 31 + r.int(3000) }, (_, i) => `a${i}: value`).join(' ')} } }`,
+          }),
+        () => json({ query: `subscription { readingAdded { ${'value '.repeat(10_001 + r.int(50_000))} } }` }),
+        () => json({ query: `subscription { ${r.text(1 + r.int(2000))}` }),
+        () => json({ query: r.pick(QUERIES) }),
+        () => json({ query: 'mutation { upsertZone(input: { id: "sse", name: "S" }) { id } }' }),
+        () => json({ query: hostileValue(), variables: hostileValue() }),
+        () => json(r.pick<unknown>([null, 1, [], 'x'])),
+        () => json({ query: 'subscription { nope }' }),
+        () => json({ query: 'subscription { readingAdded { value } }' }).slice(0, 1 + r.int(40)),
+      ])(),
+    }),
+    () => ({
+      kind: 'sse-get',
+      method: r.pick(['GET', 'PUT', 'DELETE']),
+      path: `/graphql/stream?query=${encodeURIComponent(r.pick(['', r.text(100), deep(30), '{ viewer { name } }']))}&variables=${encodeURIComponent(r.pick(['{', '[]', '"x"', '{"a":NaN}']))}`,
+      headers: { accept: 'text/event-stream' },
+      body: undefined,
+    }),
     () => ({
       kind: 'path',
       method: r.pick(['GET', 'POST']),
@@ -374,9 +409,10 @@ function checkBody(kind: string, status: number, text: string, problems: string[
   }
 }
 
-describe('fuzz: hostile HTTP and WebSocket traffic against the server process', () => {
+describe.each(TARGETS)('fuzz: hostile HTTP and WebSocket traffic against the server process on %s', (target) => {
   let server: ServerProcess;
   let dataDir: string;
+  let database: TestDatabase;
   let viewerKey = '';
   const problems: string[] = [];
   const codes = new Map<string, number>();
@@ -386,8 +422,9 @@ describe('fuzz: hostile HTTP and WebSocket traffic against the server process', 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'st-fuzz-'));
+    database = await createTestDatabase(target);
     server = await startServerProcess({
-      DATA_DIR: dataDir,
+      ...(database.url ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir }),
       ADMIN_API_KEY: ADMIN,
       RATE_LIMIT_MAX: '0',
       MAX_BATCH_SIZE: '2000',
@@ -418,6 +455,7 @@ describe('fuzz: hostile HTTP and WebSocket traffic against the server process', 
   afterAll(async () => {
     clearInterval(sampler);
     await server?.stop();
+    await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -518,7 +556,7 @@ describe('fuzz: hostile HTTP and WebSocket traffic against the server process', 
     for (let i = 0; i < wsCases.length; i += 6) await Promise.all(wsCases.slice(i, i + 6).map(runSocket));
 
     console.log(
-      `fuzz: ${cases.length} HTTP requests, ${wsCases.length} sockets (${frames} frames); answers ${JSON.stringify(Object.fromEntries([...codes].sort()))}; RSS ${startRss.toFixed(0)} → peak ${peakRss.toFixed(0)} MB`,
+      `fuzz (${target}): ${cases.length} HTTP requests, ${wsCases.length} sockets (${frames} frames); answers ${JSON.stringify(Object.fromEntries([...codes].sort()))}; RSS ${startRss.toFixed(0)} → peak ${peakRss.toFixed(0)} MB`,
     );
     expect(problems.slice(0, 20)).toEqual([]);
     expect(cases.length + frames).toBeGreaterThanOrEqual(1000);

@@ -121,7 +121,7 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     await Promise.all(streams.map((s) => s.close()));
   });
 
-  it('refuses queries and mutations (they go to POST /graphql) and reports bad subscriptions as errors', async () => {
+  it('refuses queries and mutations (they go to POST /graphql) and every malformed request with a status and a code', async () => {
     const query = await fetch(`${url}/graphql/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -129,13 +129,117 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
     });
     expect(query.status).toBe(400);
     expect(((await query.json()) as { errors: { message: string }[] }).errors[0]!.message).toMatch(/POST \/graphql/);
-    // graphql-sse reports a subscription that does not validate inside the stream, then completes it.
-    const bad = await openStream(url, 'subscription { nope }');
-    await vi.waitFor(() => expect(bad.ended()).toBe(true), { timeout: 5_000 });
-    expect(bad.events.map((e) => e.event)).toEqual(['next', 'complete']);
-    expect(JSON.parse(bad.events[0]!.data)).toMatchObject({
-      errors: [{ message: expect.stringMatching(/Cannot query field "nope"/) }],
+    // Everything graphql-sse would refuse (or report inside a stream) without a code is
+    // refused first, before a stream opens, with a status and a code.
+    const send = async (init: RequestInit & { path?: string }) => {
+      const res = await fetch(`${url}${init.path ?? '/graphql/stream'}`, init);
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      return { status: res.status, code: body.errors[0]!.extensions.code, message: body.errors[0]!.message };
+    };
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      send({
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+        body,
+      });
+    const sub = 'subscription { readingAdded { value } }';
+    expect(await post('{"query": "subscription { nope }"}')).toMatchObject({
+      status: 400,
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      message: expect.stringMatching(/Cannot query field "nope"/),
     });
+    expect(await post('{"query": "subscription {"}')).toMatchObject({ status: 400, code: 'GRAPHQL_PARSE_FAILED' });
+    expect(await post(JSON.stringify({ query: sub }), { accept: 'application/json' })).toMatchObject({
+      status: 406,
+      code: 'NOT_ACCEPTABLE',
+    });
+    expect(await post(JSON.stringify({ query: sub }), { 'content-type': 'text/plain' })).toMatchObject({
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+    expect(await post('{"variables": {}}')).toMatchObject({
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: 'Missing query',
+    });
+    expect(await post('[1]')).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    expect(await post(JSON.stringify({ query: 5 }))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    expect(await post(JSON.stringify({ query: sub, variables: [1] }))).toMatchObject({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    expect(
+      await send({
+        headers: { accept: 'text/event-stream' },
+        path: `/graphql/stream?query=${encodeURIComponent(sub)}&variables=%7B`,
+      }),
+    ).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    // Errors inside a stream are coded and cut as on POST /graphql.
+    const invalid = await fetch(`${url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query: 'subscription($s: ID) { readingAdded(sensorId: $s) { value } }',
+        variables: { s: { pad: 'x'.repeat(1_000_000) } },
+      }),
+    });
+    const events = await invalid.text();
+    expect(events.length).toBeLessThan(2000);
+    const next = JSON.parse(/^data: (.*)$/m.exec(events.split('event: next')[1]!)![1]!) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
+    expect(next.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(next.errors[0]!.message).toContain('more characters cut');
+    // A subscription in the URL (EventSource's GET) still streams.
+    const controller = new AbortController();
+    const get = await fetch(`${url}/graphql/stream?query=${encodeURIComponent(sub)}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    expect(get.status).toBe(200);
+    controller.abort();
+  });
+
+  it('refuses a subscription over the query limits before the stream opens, with 400 and the limit code', async () => {
+    const refused = async (query: string) => {
+      const res = await fetch(`${url}/graphql/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      const codes = body.errors.map((e) => e.extensions.code);
+      return { status: res.status, codes, message: body.errors.map((e) => e.message).join(' | ') };
+    };
+    // Every pushed sensor would resolve its zone's sensors' zones' sensors…: refused for its fan-out.
+    const fanOut = await refused(
+      'subscription { sensorUpdated { zone { sensors { zone { sensors { zone { sensors { zone { sensors { id } } } } } } } } } }',
+    );
+    expect(fanOut).toMatchObject({ status: 400, codes: expect.arrayContaining(['QUERY_TOO_COMPLEX']) });
+    expect(fanOut.message).toMatch(/exceeds 50000/);
+    const deep = await refused(
+      `subscription { ticketUpdated { ${'sensor { zone { id } tickets { '.repeat(6)} id ${'} }'.repeat(6)} } }`,
+    );
+    expect(deep).toMatchObject({ status: 400, codes: expect.arrayContaining(['QUERY_TOO_DEEP']) });
+    const aliases = await refused(
+      `subscription { readingAdded { ${Array.from({ length: 31 }, (_, i) => `a${i}: value`).join(' ')} } }`,
+    );
+    expect(aliases).toMatchObject({ status: 400, codes: expect.arrayContaining(['TOO_MANY_ALIASES']) });
+    const tokens = await refused(`subscription { readingAdded { ${'value '.repeat(12_000)} } }`);
+    expect(tokens).toMatchObject({ status: 400, codes: expect.arrayContaining(['QUERY_TOO_LARGE']) });
+    expect(Object.values(t.app.services.subscriptions.counts()).every((n) => n === 0)).toBe(true);
+  });
+
+  it('serves distinct connections only: no stream reservation can take the transport from other subscribers', async () => {
+    // graphql-sse's single-connection mode (PUT a reservation, GET it) shared one token
+    // between all clients: a reservation held open answered everyone else 409.
+    const put = await fetch(`${url}/graphql/stream`, { method: 'PUT' });
+    expect(put.status).toBe(404);
+    expect(await put.json()).toMatchObject({ code: 'NOT_FOUND' });
+    const held = await openStream(url, '');
+    const victim = await openStream(url, `subscription { dashboardUpdated { sensorCount } }`);
+    expect(victim.res.status).toBe(200);
+    await Promise.all([held.close(), victim.close()]);
   });
 
   it('is authorised like the other paths: 401 without a key, the role checked per subscription', async () => {
@@ -160,6 +264,34 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
       const integrator = await openStream(base, query, await create('INTEGRATOR'));
       await vi.waitFor(() => expect(integrator.ended()).toBe(true), { timeout: 5_000 });
       expect(JSON.parse(integrator.events[0]!.data)).toMatchObject({ errors: [{ extensions: { code: 'FORBIDDEN' } }] });
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('holds a key to WS_MAX_SOCKETS_PER_KEY open streams (429 TOO_MANY_CONNECTIONS beyond), freed as they close', async () => {
+    const admin = 'st_admin_sse_limit_key_0123456789';
+    const keyed = await startTestApp(target, { env: { ADMIN_API_KEY: admin, WS_MAX_SOCKETS_PER_KEY: '2' } });
+    try {
+      const base = await keyed.app.listen({ port: 0, host: '127.0.0.1' });
+      const query = `subscription { dashboardUpdated { sensorCount } }`;
+      const first = await openStream(base, query, admin);
+      const second = await openStream(base, query, admin);
+      expect([first.res.status, second.res.status]).toEqual([200, 200]);
+      const third = await fetch(`${base}/graphql/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query }),
+      });
+      expect(third.status).toBe(429);
+      expect(await third.json()).toMatchObject({ errors: [{ extensions: { code: 'TOO_MANY_CONNECTIONS' } }] });
+      await first.close();
+      await vi.waitFor(async () => {
+        const again = await openStream(base, query, admin);
+        expect(again.res.status).toBe(200);
+        await again.close();
+      });
+      await second.close();
     } finally {
       await keyed.close();
     }

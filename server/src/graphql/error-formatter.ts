@@ -23,7 +23,7 @@ function innerCode(err: Error): string {
 }
 
 /** Keeps errors the client can act on (with a code), masks everything else with the id the log line has. */
-function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: string): GraphQLFormattedError {
+export function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: string): GraphQLFormattedError {
   const original = err.originalError;
   if (err.extensions?.code) return { ...err.toJSON(), message: cutMessage(err.message) };
   if (!original || isGraphQLError(original) || isClientError(original)) {

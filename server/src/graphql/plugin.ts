@@ -2,11 +2,13 @@
 // graphql-ws on the same path, errors with codes, and the limits on what one request
 // or socket may ask for (query-limits.ts). (GraphiQL: http/web-app.ts.)
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import fastifyWebsocket from '@fastify/websocket';
 import mercurius from 'mercurius';
+import type { LimitSettings } from '../config.js';
 import type { Services } from '../services.js';
+import type { GraphQLContext } from './context.js';
 import type { WebSocket } from 'ws';
 import { createConnectionHeartbeat } from '../modules/subscriptions/connection-heartbeat.js';
 import { presentedKey } from '../modules/auth/api-key-secret.js';
@@ -19,6 +21,31 @@ import { buildLoaders, buildResolvers } from './resolvers.js';
 import { projectPath } from '../project-paths.js';
 
 export const SCHEMA_PATH = projectPath('schema.graphql');
+
+/**
+ * Operations sent over a WebSocket (queries and mutations run there too) count against
+ * the same per-key budget as HTTP requests (@fastify/rate-limit's own store: Redis with
+ * REDIS_URL), so a socket is no way around RATE_LIMIT_MAX. HTTP requests are counted by
+ * the limiter's route hook; over the socket there is no route, so each operation is
+ * counted here, as a request from the socket's key (or address).
+ */
+function socketRateLimit(app: FastifyInstance, limits: LimitSettings) {
+  if (limits.rateLimitMax === 0 || !app.hasDecorator('createRateLimit')) return async () => undefined;
+  const limiter = app.createRateLimit();
+  return async (context: GraphQLContext): Promise<void> => {
+    const session = context.wsSession;
+    if (!session) return; // HTTP: counted by the route's hook
+    // What the limiter's keyGenerator and allowList read of a request (abuse-limits.ts).
+    const asRequest = { auth: context.auth ?? null, ip: session.ip, routeOptions: { config: {} } };
+    const result = await limiter(asRequest as unknown as FastifyRequest);
+    if (result.isAllowed || !result.isExceeded) return;
+    throw new mercurius.ErrorWithProps(
+      `Rate limit of ${result.max} requests per ${limits.rateLimitWindowMs / 1000} s exceeded; retry in ${result.ttlInSeconds} seconds`,
+      { code: 'RATE_LIMITED', retryAfter: result.ttlInSeconds },
+      429,
+    );
+  };
+}
 
 export interface GraphQLPluginOptions {
   services: Services;
@@ -99,9 +126,16 @@ export default fp<GraphQLPluginOptions>(
     });
     coercion.attach();
     quietClientErrors(app.log);
-    app.graphql.addHook('preParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));
+    const countSocketOperation = socketRateLimit(app, limits);
+    app.graphql.addHook('preParsing', async (_schema, source, context) => {
+      await countSocketOperation(context as GraphQLContext);
+      checkTokenLimit(source, limits.maxTokens);
+    });
     // Subscriptions over the socket skip Mercurius' validation rules: the same limits here.
-    app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => checkTokenLimit(source, limits.maxTokens));
+    app.graphql.addHook('preSubscriptionParsing', async (_schema, source, context) => {
+      await countSocketOperation(context as GraphQLContext);
+      checkTokenLimit(source, limits.maxTokens);
+    });
     app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
       const [error] = limitErrors(schema, document, limitRules);
       if (error) {

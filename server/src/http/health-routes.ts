@@ -31,7 +31,7 @@ export default fp(
     });
     const authFailures = new Counter({
       name: 'sensor_trust_auth_failures_total',
-      help: 'Requests and WebSocket connections refused for their API key, by reason (missing, unknown, revoked, forbidden)',
+      help: 'Requests and WebSocket connections refused for their API key, by reason (missing, unknown, revoked, forbidden; foreign_origin: a page of another site in open mode)',
       labelNames: ['reason'],
       registers: [registry],
     });

@@ -51,7 +51,8 @@ export default fp<AbuseLimitsOptions>(
           new Error(
             `Rate limit of ${context.max} requests per ${limits.rateLimitWindowMs / 1000} s exceeded; retry in ${context.after}`,
           ),
-          { statusCode: context.statusCode },
+          // The code shows in plain routes' answers too (/graphql/stream, /metrics); GraphQL's gives it its own.
+          { statusCode: context.statusCode, code: 'RATE_LIMITED' },
         ),
     });
   },

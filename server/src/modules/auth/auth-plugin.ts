@@ -4,13 +4,15 @@
 // valid key. Open: /healthz, /readyz, the web app's files and GraphiQL's page
 // (they hold no data), /metrics with METRICS_PUBLIC=true, and the WebSocket
 // upgrade, whose key comes in connection_init (socket-sessions.ts). With no key
-// configured the server runs open, on a loopback HOST only.
+// configured the server runs open, on a loopback HOST only, and refuses what a page
+// of another site could send it (open-mode-guard.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthSettings } from '../../config.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../../db/unavailable.js';
 import { presentedKey } from './api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthFailureReason, type AuthService, type Identity } from './auth-service.js';
+import { foreignBrowserRequest, isLoopback } from './open-mode-guard.js';
 import { createSocketSessions, type SocketSessions } from './socket-sessions.js';
 import type { LimitSettings } from '../../config.js';
 
@@ -35,15 +37,13 @@ export class AuthSetupError extends Error {
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/graphiql', '/graphiql/*']);
 const WS_INIT_TIMEOUT_MS = 10_000;
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 export interface AuthPluginOptions {
   auth: AuthService;
   settings: AuthSettings;
   limits: LimitSettings;
   host: string;
+  /** CORS_ORIGINS: other origins whose pages may use the API (open mode checks them too). */
+  corsOrigins: readonly string[];
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, reason: AuthFailureReason) {
@@ -56,8 +56,23 @@ function refuse(request: FastifyRequest, reply: FastifyReply, reason: AuthFailur
   return reply.send({ error: 'Unauthorized', code: 'UNAUTHENTICATED', message });
 }
 
+function refuseForeign(request: FastifyRequest, reply: FastifyReply, message: string) {
+  request.server.metrics?.authFailures.inc({ reason: 'foreign_origin' });
+  reply.code(403);
+  if (request.headers.upgrade) {
+    // A refused WebSocket handshake: its socket has left the HTTP server's care (nothing
+    // would close it but the client), so it ends with the answer.
+    reply.header('connection', 'close');
+    reply.raw.once('finish', () => request.raw.socket.end());
+  }
+  if (request.routeOptions.url === '/graphql') {
+    return reply.send({ data: null, errors: [{ message, extensions: { code: 'FORBIDDEN' } }] });
+  }
+  return reply.send({ error: 'Forbidden', code: 'FORBIDDEN', message });
+}
+
 export default fp<AuthPluginOptions>(
-  async (app: FastifyInstance, { auth, settings, limits, host }) => {
+  async (app: FastifyInstance, { auth, settings, limits, host, corsOrigins }) => {
     await auth.init();
     if (!auth.required) {
       if (!isLoopback(host)) {
@@ -87,6 +102,10 @@ export default fp<AuthPluginOptions>(
       // CORS preflights carry no credentials (and answer nothing but headers).
       if (request.method === 'OPTIONS') return;
       if (route === '/metrics' && settings.metricsPublic) return;
+      if (!auth.required) {
+        const foreign = foreignBrowserRequest(request.headers, corsOrigins);
+        if (foreign) return refuseForeign(request, reply, foreign);
+      }
       // The WebSocket upgrade: the key comes in connection_init.
       if (route === '/graphql' && request.method === 'GET' && request.headers.upgrade?.toLowerCase() === 'websocket')
         return;

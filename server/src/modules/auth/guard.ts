@@ -25,7 +25,10 @@ export function callerOf(ctx: GraphQLContext): Identity {
 function check(ctx: GraphQLContext, rootType: string, field: string): void {
   const identity = callerOf(ctx);
   const action = actionOf(rootType, field);
-  if (action === null || !can(identity.role, action)) throw new ForbiddenError(identity, `${rootType}.${field}`);
+  if (action === null || !can(identity.role, action)) {
+    ctx.app?.metrics?.authFailures.inc({ reason: 'forbidden' });
+    throw new ForbiddenError(identity, `${rootType}.${field}`);
+  }
 }
 
 function countedSubscription(ctx: GraphQLContext, iterator: AsyncIterator<unknown>): AsyncIterableIterator<unknown> {

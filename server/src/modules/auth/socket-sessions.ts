@@ -5,6 +5,7 @@
 // ours, added on 'connection', before Mercurius' own). The key is checked
 // when the context is built (socket-auth.ts); a socket that never says who
 // it is within the init timeout is closed, and so are a revoked key's sockets.
+import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 export interface SocketSession {
@@ -12,6 +13,8 @@ export interface SocketSession {
   /** The authorization the client presented in connection_init, if any. */
   authorization: unknown;
   keyId: string | null;
+  /** The client's address (rate limits without a key). */
+  ip: string;
   subscriptions: number;
   maxSubscriptions: number;
 }
@@ -81,11 +84,12 @@ export function createSocketSessions(options: SocketSessionsOptions) {
   return {
     /** Starts tracking the server's sockets. */
     attach(wss: WebSocketServer): void {
-      wss.on('connection', (socket: WebSocket) => {
+      wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
         const session: SocketSession = {
           socket,
           authorization: undefined,
           keyId: null,
+          ip: request.socket.remoteAddress ?? 'unknown',
           subscriptions: 0,
           maxSubscriptions: options.maxSubscriptionsPerSocket,
         };
