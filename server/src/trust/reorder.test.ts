@@ -68,4 +68,22 @@ describe('reorder before the engine', () => {
     expect(times(releaseReadings(buf, 5, 0))).toEqual([180, 240]);
     expect(buf.releasedTs).toBe(240);
   });
+
+  it("the sensor's next reading (within nextWithinMs of the last one) goes at once; one after a gap waits", () => {
+    const buf = reorderBuffer<Arrival>();
+    buf.releasedTs = 0;
+    holdReadings(buf, [row(60, 11)], 0);
+    expect(times(releaseReadings(buf, 0, 200, false, 90))).toEqual([60]);
+    // two intervals on: its predecessor may be in flight
+    holdReadings(buf, [row(180, 12)], 10);
+    expect(times(releaseReadings(buf, 10, 200, false, 90))).toEqual([]);
+    // the predecessor arrives: both are in sequence now
+    holdReadings(buf, [row(120, 13)], 20);
+    expect(times(releaseReadings(buf, 20, 200, false, 90))).toEqual([120, 180]);
+    // a new sensor (nothing released yet) waits the hold
+    const fresh = reorderBuffer<Arrival>();
+    holdReadings(fresh, [row(60, 20), row(120, 20)], 0);
+    expect(times(releaseReadings(fresh, 0, 200, false, 90))).toEqual([]);
+    expect(times(releaseReadings(fresh, 200, 200, false, 90))).toEqual([60, 120]);
+  });
 });

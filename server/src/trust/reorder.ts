@@ -7,7 +7,10 @@
 // least as new has been held for `holdMs`, so every reading waits at most `holdMs`, and
 // readings that arrive within `holdMs` of each other reach the engine in timestamp order
 // whatever their commit order. Only a reading later than that is out of order for the
-// engine (its event-time lateness bound then decides whether it is late).
+// engine (its event-time lateness bound then decides whether it is late). A reading that
+// follows the last released one by at most about an interval is the sensor's next reading
+// and goes at once: in-order live data waits for nothing; what waits is a reading after a
+// gap, whose predecessor may still be in flight.
 //
 // Releases follow log order as well: nothing is released while an earlier-logged
 // reading of the same sensor is held. So what the engine has applied is always exactly
@@ -42,14 +45,17 @@ export function holdReadings<R extends Arrival>(buf: ReorderBuffer<R>, rows: rea
 
 /**
  * Takes what may reach the engine at `now`, in timestamp order: readings no newer than the
- * newest one released before or held for at least `holdMs`, and only those logged before
- * every reading still held. `all` releases everything (a barrier, shutdown).
+ * newest one released before or held for at least `holdMs`; readings that follow the newest
+ * released (or releasable) one by at most `nextWithinMs` (the sensor's next reading: nothing
+ * of it can still be in flight, unless it reports faster than configured), at once; and only
+ * those logged before every reading still held. `all` releases everything (a barrier, shutdown).
  */
 export function releaseReadings<R extends Arrival>(
   buf: ReorderBuffer<R>,
   now: number,
   holdMs: number,
   all = false,
+  nextWithinMs = 0,
 ): R[] {
   if (buf.held.length === 0) return [];
   const out: R[] = [];
@@ -59,6 +65,15 @@ export function releaseReadings<R extends Arrival>(
   } else {
     let mark = buf.releasedTs;
     for (const h of buf.held) if (now - h.seenAt >= holdMs && h.row.ts > mark) mark = h.row.ts;
+    // In timestamp order, each reading that follows the last releasable one closely goes too.
+    if (nextWithinMs > 0) {
+      const ts = buf.held.map((h) => h.row.ts).sort((a, b) => a - b);
+      for (const t of ts) {
+        if (t <= mark) continue;
+        if (t - mark > nextWithinMs) break;
+        mark = t;
+      }
+    }
     // The lowest log position that must stay held; everything logged before it goes.
     let stop: string | undefined;
     for (const h of buf.held) if (h.row.ts > mark && (stop === undefined || xidLess(h.row.xid, stop))) stop = h.row.xid;

@@ -21,7 +21,7 @@ import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustSer
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LocalLog } from './trust-stream-local-log.js';
-import { holdReadings, releaseReadings } from '../../trust/index.js';
+import { holdReadings, releaseReadings, type SensorProfile } from '../../trust/index.js';
 import { applyWrite, appliedPosition, xidMin, type StreamMemory } from './trust-stream-memory.js';
 import { PartitionMovedError, xidMax, type LogRow, type TrustStreamRepository } from './trust-stream-repository.js';
 
@@ -72,6 +72,8 @@ export interface TrustStreamDeps {
 }
 
 const MINUTE_MS = 60_000;
+/** A reading at most this many expected intervals after the last one released is the sensor's next: not held. */
+const NEXT_READING_INTERVALS = 1.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createTrustStream(deps: TrustStreamDeps) {
@@ -180,16 +182,21 @@ export function createTrustStream(deps: TrustStreamDeps) {
         }
       }
       // Reorder before the engine: each sensor's readings, held for TRUST_REORDER_MS after they
-      // were read, reach it in timestamp order (all of them for a barrier or a shutdown).
+      // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
+      // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
       const released = new Map<string, LogRow[]>();
+      const known = memory.holding.size
+        ? await profiles.resolve(memory.holding, (ids) => repo.sensors(tx, ids))
+        : new Map<string, SensorProfile>();
       for (const id of memory.holding) {
         const mem = memory.sensors.get(id);
-        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll) : [];
+        const profile = known.get(id);
+        const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
+        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next) : [];
         if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
         if (rows.length) released.set(id, rows);
       }
       if (released.size) {
-        const known = await profiles.resolve(released.keys(), (ids) => repo.sensors(tx, ids));
         const ids = [...released.keys()].filter((id) => known.has(id)).sort();
         const work: SensorReadings[] = [];
         const states = new Map<string, LockedSensor>();

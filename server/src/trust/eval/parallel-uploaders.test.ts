@@ -52,7 +52,8 @@ function deliver(uploaders: number, holdMs = HOLD_MS): Entry[] {
   const tick = (at: number, now: number) => {
     const items: SensorBatch[] = [];
     buffers.forEach((buf, i) => {
-      const rows = releaseReadings(buf, at, holdMs);
+      const next = 1.5 * fleet.profiles[i]!.expectedIntervalSeconds * 1000;
+      const rows = releaseReadings(buf, at, holdMs, false, next);
       if (rows.length) items.push({ ...entries[i]!, samples: rows.map(({ ts, value }) => ({ ts, value })), now });
     });
     observeMany(items, cfg);
