@@ -158,6 +158,13 @@ export interface TrustStreamConfig {
    * often while its verdict is unchanged (a verdict change is written at once).
    */
   checkpointMs: number;
+  /**
+   * TRUST_REORDER_MS (default 200): each sensor's readings are held this long after the stream
+   * reads them and reach the engine in timestamp order, so parallel uploaders' batches that
+   * commit out of order within it are not out of order for the engine. Adds up to this much
+   * (plus a tick) to the verdict lag; 0 turns the hold off.
+   */
+  reorderMs: number;
 }
 
 function trustStreamConfig(env: Env): TrustStreamConfig {
@@ -171,6 +178,7 @@ function trustStreamConfig(env: Env): TrustStreamConfig {
     batchRows: integer(env, 'TRUST_STREAM_BATCH', 20_000, 100, 1_000_000),
     leaseCheckMs: integer(env, 'TRUST_LEASE_CHECK_MS', 1000, 50, 60_000),
     checkpointMs: integer(env, 'TRUST_CHECKPOINT_MS', 1000, 0, 600_000),
+    reorderMs: integer(env, 'TRUST_REORDER_MS', 200, 0, 10_000),
   };
 }
 

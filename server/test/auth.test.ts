@@ -19,6 +19,27 @@ const OPS = {
   viewer: { query: '{ viewer { name role authRequired } }', allowed: ROLES },
   readRegistry: { query: '{ zones { id } sensors { totalCount } }', allowed: ROLES },
   read: { query: '{ tickets { totalCount } trustScores { score } }', allowed: ['VIEWER', 'OPERATOR', 'ADMIN'] },
+  // the registry below the root: sensors of zones, zones of sensors, filters by zone and kind
+  readRegistryNested: {
+    query:
+      '{ zones { name sensors { id name kind unit zone { id } } } sensors(filter: { zoneId: "z1", kind: "temperature" }) { nodes { id zone { name } } } sensor(id: "a1") { expectedIntervalSeconds retiredAt } }',
+    allowed: ROLES,
+  },
+  // ...but not what a registry read reaches of trust, readings, tickets and stats
+  ...Object.fromEntries(
+    [
+      '{ sensors { nodes { id trust { score status } } } }',
+      '{ sensor(id: "a1") { readings { value } } }',
+      '{ sensor(id: "a1") { trustHistory { score } } }',
+      '{ sensor(id: "a1") { tickets { id } } }',
+      '{ zone(id: "z1") { sensors { lastReading { value } } } }',
+      '{ sensor(id: "a1") { maintenance { id } } }',
+      '{ zones { stats { sensorCount } } }',
+      '{ sensors(filter: { status: [FAULTY] }) { totalCount } }',
+      '{ sensors(filter: { reason: [STUCK] }) { totalCount } }',
+      '{ sensors(filter: { search: "stuck" }) { totalCount } }',
+    ].map((query, i) => [`readNested${i}`, { query, allowed: ['VIEWER', 'OPERATOR', 'ADMIN'] as const }]),
+  ),
   dashboard: { query: '{ dashboardSummary { sensorCount } }', allowed: ['VIEWER', 'OPERATOR', 'ADMIN'] },
   ingest: {
     query: `mutation { ingestReadings(readings: [{ sensorId: "a1", timestamp: "${NOW.toISOString()}", value: 20 }]) { accepted rejected } }`,
@@ -27,7 +48,7 @@ const OPS = {
   operate: { query: 'mutation { evaluateTrust(sensorIds: ["a1"]) }', allowed: ['OPERATOR', 'ADMIN'] },
   manageRegistry: { query: 'mutation { upsertZone(input: { id: "z2", name: "Z2" }) { id } }', allowed: ['ADMIN'] },
   manageKeys: { query: '{ apiKeys { id name role } }', allowed: ['ADMIN'] },
-} as const satisfies Record<string, { query: string; allowed: readonly Role[] }>;
+} satisfies Record<string, { query: string; allowed: readonly Role[] }>;
 
 describe.each(TARGETS)('API keys and roles on %s', (target) => {
   let t: TestApp;

@@ -138,6 +138,59 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
     }
   });
 
+  it('reorder before the engine: readings committed out of order within TRUST_REORDER_MS reach the engine in timestamp order; held rows hold the checkpoint back', async () => {
+    const t = await startTestApp(kind, {
+      env: { TRUST_REORDER_MS: '3000', TRUST_STREAM_INTERVAL_MS: '20', TRUST_CHECKPOINT_MS: '200' },
+    });
+    try {
+      const reg = await t.gql(`mutation { ${sensorUpserts(['ro-1'])} }`);
+      expect(reg.errors).toBeUndefined();
+      const base = Date.now() - 30 * 60_000;
+      const at = (step: number) => new Date(base + step * 60_000).toISOString();
+      const send = async (step: number) =>
+        expect(
+          (await t.gqlNow(INGEST, { r: [{ sensorId: 'ro-1', timestamp: at(step), value: 21 + step * 0.01 }] })).data
+            ?.ingestReadings.accepted,
+        ).toBe(1);
+      const stats = t.app.services.trustStream.stats;
+      const engine = async () => {
+        const [row] = await t.app.db.transaction(
+          (tx) =>
+            tx.$queryRaw<
+              { es: string | null }[]
+            >`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = 'ro-1'`,
+        );
+        return row?.es ? (JSON.parse(row.es) as { n: number; late: number }) : null;
+      };
+      // The newer reading commits first and is read by the stream; the older one follows.
+      const read = stats.readings;
+      await send(2);
+      await vi.waitFor(() => expect(stats.readings).toBeGreaterThan(read), { timeout: 5000, interval: 10 });
+      // While it is held, checkpoints (every 200 ms here) do not move the partition past it.
+      await new Promise((r) => setTimeout(r, 1000));
+      const [held] = await t.app.db.transaction(
+        (tx) =>
+          tx.$queryRaw<{ behind: boolean }[]>`
+          SELECT (SELECT position FROM trust_stream
+                   WHERE partition = (hashtext('ro-1') & ${t.config.trustStream.partitions - 1}::int))
+                 <= (SELECT xid FROM reading WHERE sensor_id = 'ro-1') AS behind`,
+      );
+      expect(held?.behind).toBe(true);
+      await send(1);
+      await t.processed();
+      // Both reached the engine in timestamp order: none out of order.
+      expect(await engine()).toMatchObject({ n: 2, late: 0 });
+      // A reading older than one already applied, arriving after the hold, is out of order.
+      await send(4);
+      await t.processed();
+      await send(3);
+      await t.processed();
+      expect(await engine()).toMatchObject({ n: 3, late: 1 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a score that only moves (a new sensor earning trust) is written with its history points once per checkpoint, not every tick', async () => {
     const t = await startTestApp(kind, { env: { TRUST_CHECKPOINT_MS: '1000', TRUST_STREAM_INTERVAL_MS: '50' } });
     try {

@@ -11,7 +11,7 @@ import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
 import { notificationsResolvers } from '../modules/notifications/notifications-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
 import { authResolvers } from '../modules/auth/auth-resolvers.js';
-import { guardRootFields } from '../modules/auth/guard.js';
+import { guardNestedFields, guardRootFields } from '../modules/auth/guard.js';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
 
@@ -28,25 +28,31 @@ function merge(...maps: ResolverMap[]): ResolverMap {
   return out;
 }
 
-/** Every module's resolvers, each root field behind the roles check (modules/auth/roles.ts). */
+/**
+ * Every module's resolvers, each root field (and each nested field that reads more than the
+ * registry) behind the roles check (modules/auth/roles.ts).
+ */
 export function buildResolvers(): ResolverMap {
-  return guardRootFields(
-    merge(
-      { DateTime: DateTimeScalar } as unknown as ResolverMap,
-      ...([
-        sensorsResolvers,
-        trustResolvers,
-        ticketsResolvers,
-        dashboardResolvers,
-        readingsResolvers,
-        notificationsResolvers,
-        subscriptionsResolvers,
-        authResolvers,
-      ] as Resolvers[] as ResolverMap[]),
+  return guardNestedFields(
+    guardRootFields(
+      merge(
+        { DateTime: DateTimeScalar } as unknown as ResolverMap,
+        ...([
+          sensorsResolvers,
+          trustResolvers,
+          ticketsResolvers,
+          dashboardResolvers,
+          readingsResolvers,
+          notificationsResolvers,
+          subscriptionsResolvers,
+          authResolvers,
+        ] as Resolvers[] as ResolverMap[]),
+      ),
     ),
+    'resolvers',
   );
 }
 
 export function buildLoaders(): ResolverMap {
-  return merge(sensorsLoaders, ticketsLoaders);
+  return guardNestedFields(merge(sensorsLoaders, ticketsLoaders), 'loaders');
 }

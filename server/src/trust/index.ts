@@ -36,3 +36,12 @@ export function lastReadingAt(state: TrustState): number | null {
   return state.lastTs;
 }
 export { observeMany, type BatchOutcome, type SensorBatch } from './observe-many.js';
+export {
+  holdReadings,
+  lowestHeld,
+  nextRelease,
+  releaseReadings,
+  reorderBuffer,
+  type Arrival,
+  type ReorderBuffer,
+} from './reorder.js';

@@ -84,7 +84,8 @@ function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number)
     if (active) continue;
     const c = Math.min(1, count(j) / th.gapBucketIntervals);
     s.gK++;
-    s.gN += (c - s.gN) / Math.min(s.gK + 2, th.gapLearnBuckets * 6);
+    // a plain mean over the first buckets (no prior pulling it towards 1), then slowly forgetting
+    s.gN += (c - s.gN) / Math.min(s.gK, th.gapLearnBuckets * 6);
   }
   s.gJ = done;
   if (s.gK < th.gapLearnBuckets) return;
@@ -96,9 +97,14 @@ function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number)
   const expected = k * th.gapBucketIntervals;
   const completeness = Math.min(1, received / expected);
   const normal = s.gN > 1 ? 1 : s.gN;
-  if (completeness < th.gapCompleteness * normal)
+  // A sensor that usually loses readings at random varies by chance: its bounds leave room for
+  // that (3 and 1.5 binomial standard deviations of the window's completeness).
+  const sd = Math.sqrt((normal * (1 - normal)) / expected);
+  const raiseBelow = Math.min(th.gapCompleteness * normal, normal - 3 * sd);
+  const clearFrom = Math.min(th.gapClearCompleteness * normal, normal - 1.5 * sd);
+  if (completeness < raiseBelow)
     raise(s, K_GAP, completeness < 0.5 * normal ? SEV_MEDIUM : SEV_LOW, active ? (s.rs[K_GAP] as number) : from * bMs);
-  else if (active && completeness >= th.gapClearCompleteness * normal) clear(s, K_GAP, ts);
+  else if (active && completeness >= clearFrom) clear(s, K_GAP, ts);
   else if (!active && normal < th.gapCompleteness) raise(s, K_GAP, SEV_LOW, from * bMs, true);
   else if (s.ra[K_GAP] > 0 && !active && normal >= th.gapClearCompleteness) clear(s, K_GAP, ts);
   if (s.ra[K_GAP] > 0) {
@@ -131,11 +137,18 @@ function addToWindow(s: TrustState, th: TrustThresholds, ts: number, x: number):
   s.wC[i] = (s.wC[i] ?? 0) + 1;
 }
 
-/** The observed interval is steadily another one than configured (faster, or slower and not a whole multiple). */
-function otherInterval(s: TrustState, expMs: number, slack = 0): boolean {
+/**
+ * The observed interval is steadily another one than configured: faster, or slower and not a
+ * whole multiple. A slower one must also agree with the learned completeness (a sensor that
+ * steadily reports every q intervals delivers 1/q of them): a sensor that loses readings at
+ * random has a median gap between 1 and 2 intervals but a mean gap, 1/completeness, well above
+ * it, and is GAP's business, not another interval.
+ */
+function otherInterval(s: TrustState, th: TrustThresholds, expMs: number, slack = 0): boolean {
   const q = s.ivl / expMs;
   if (q < 0.75 + slack) return true;
-  return q > 1.5 - slack && Math.abs(q - Math.round(q)) > 0.2 - slack;
+  if (q <= 1.5 - slack || Math.abs(q - Math.round(q)) <= 0.2 - slack) return false;
+  return s.gK >= th.gapLearnBuckets && Math.abs(q * s.gN - 1) < 0.1 + slack;
 }
 
 const HOUR_MS = 3_600_000;
@@ -317,7 +330,10 @@ function step(
   s.live = now - ts <= Math.max(expMs, th.latenessSeconds * 1000) ? 1 : 0;
   if (s.seenTs === null || t > s.seenTs) s.seenTs = t;
   countArrival(s, th, t, expMs);
-  judgeGap(s, th, expMs, ts);
+  // A report-by-exception sensor has no schedule to miss readings of: its silences are judged
+  // against its heartbeat (OFFLINE), not as GAP.
+  if (hbMs === 0) judgeGap(s, th, expMs, ts);
+  else if (s.ra[K_GAP] > 0) clear(s, K_GAP, ts);
   const n = ++s.n;
   const warm = n > th.warmupReadings;
   if (s.ra[K_OFFLINE] > 0) {
@@ -333,13 +349,13 @@ function step(
     clear(s, K_CLOCK, ts);
   // A sensor that steadily reports at another interval than configured: a LOW advisory naming it.
   if (!clockHit && (s.ra[K_CLOCK] === 0 || clockAdvisory) && hbMs === 0) {
-    if (n > 4 * th.warmupReadings && otherInterval(s, expMs)) {
+    if (n > 4 * th.warmupReadings && otherInterval(s, th, expMs)) {
       raise(s, K_CLOCK, SEV_LOW, ts, true);
       const e = K_CLOCK * EV;
       s.e[e] = 4;
       s.e[e + 1] = s.ivl;
       s.e[e + 2] = 0;
-    } else if (clockAdvisory && !otherInterval(s, expMs, 0.1)) clear(s, K_CLOCK, ts);
+    } else if (clockAdvisory && !otherInterval(s, th, expMs, 0.1)) clear(s, K_CLOCK, ts);
   }
 
   // OUT_OF_RANGE: flagged on the first such reading; the value is kept out of every statistic.

@@ -73,6 +73,23 @@ describe('healthy reporting patterns', () => {
     ]);
   });
 
+  it('a sensor configured for 60 s that steadily sends every 100 s gets the same advisory, naming its interval', () => {
+    const rng = createRng(8);
+    const rs = Array.from({ length: (24 * 3600) / 100 }, (_, k) => ({
+      ts: T0 + k * 100_000 + Math.round(500 * rng.gauss()),
+      value: 21 + Math.sin(k / 300) + 0.05 * rng.gauss(),
+    }));
+    const { log } = live(profileOf(), rs, T0 + 24 * H);
+    expect(log.filter(flagged)).toEqual([]);
+    expect(log.at(-1)!.reasons.filter((r) => r.kind === 'CLOCK')).toMatchObject([
+      {
+        severity: 'LOW',
+        advisory: true,
+        message: expect.stringMatching(/^reports every (9[5-9]|10[0-5]) s, not every 60 s/),
+      },
+    ]);
+  });
+
   it('a battery mote every 31 s with several seconds of arrival jitter and bursty loss stays HEALTHY', () => {
     const rng = createRng(5);
     const rs: ReadingSample[] = [];
@@ -92,4 +109,48 @@ describe('healthy reporting patterns', () => {
     const share = log.slice(60).filter(flagged).length / log.slice(60).length;
     expect(share).toBeLessThanOrEqual(0.05);
   });
+
+  it('a lively report-by-exception sensor gets no GAP: it has no schedule to miss readings of', () => {
+    const rng = createRng(6);
+    const rs: ReadingSample[] = [];
+    let last = -Infinity;
+    let lastValue = NaN;
+    for (let s = 0; s < 12 * 3600; s += 10) {
+      // a room whose value moves every few minutes, and sits still for a quarter of an hour now and then
+      const still = Math.floor(s / 1800) % 3 === 2;
+      const raw =
+        21 + 0.6 * Math.sin((2 * Math.PI * s) / 86_400) + (still ? 0 : 0.4 * Math.sin(s / 400) + 0.05 * rng.gauss());
+      const v = Math.round(raw / 0.2) * 0.2;
+      const ts = T0 + s * 1000;
+      if (Math.abs(v - lastValue) >= 0.2 - 1e-9 || ts - last >= 15 * MIN) {
+        rs.push({ ts, value: Number(v.toFixed(1)) });
+        last = ts;
+        lastValue = v;
+      }
+    }
+    const profile = profileOf({ expectedIntervalSeconds: 60, heartbeatSeconds: 900 });
+    const { log } = live(profile, rs, T0 + 12 * H);
+    expect(rs.length).toBeGreaterThan(300);
+    expect(log.filter((v) => v.reasons.some((r) => r.kind === 'GAP'))).toEqual([]);
+    expect(log.slice(30).filter(flagged)).toEqual([]);
+  });
+
+  for (const arriving of [0.3, 0.45])
+    it(`a 60 s sensor that has always delivered ${arriving * 100} % of its readings (random loss) stays HEALTHY, with no interval advisory`, () => {
+      const rng = createRng(7);
+      const rs: ReadingSample[] = [];
+      for (let k = 0; k < 24 * 60; k++)
+        if (rng.next() < arriving)
+          rs.push({
+            ts: T0 + k * MIN + Math.round(800 * rng.gauss()),
+            value: 21 + Math.sin(k / 200) + 0.05 * rng.gauss(),
+          });
+      const { log } = live(profileOf(), rs, T0 + 24 * H);
+      // after its first 2 hours (learning its completeness and silences)
+      const later = log.slice(120);
+      expect(later.filter(flagged).length / later.length).toBeLessThanOrEqual(0.05);
+      expect(later.filter((v) => v.reasons.some((r) => r.kind === 'CLOCK'))).toEqual([]);
+      // a chronically lossy sensor carries GAP only as a LOW advisory
+      expect(later.at(-1)!.reasons.filter((r) => !r.advisory)).toEqual([]);
+    });
 });

@@ -1,4 +1,7 @@
 // The shell: header with navigation and connection state, then the routed page.
+// A key that may not read the dashboard (INTEGRATOR) sees only what it can use:
+// the registry (with a note on what the key can do), for every route, and no
+// navigation to pages whose queries the server would refuse (FORBIDDEN).
 import { OverviewPage } from '../features/overview/OverviewPage';
 import { SensorPage } from '../features/sensor/SensorPage';
 import { TicketsPage } from '../features/tickets/TicketsPage';
@@ -10,9 +13,12 @@ import { ConnectionBanner, LiveIndicator } from './ConnectionBanner';
 import { SignedInAs } from './SignIn';
 import { Link, paths, useRoute, type Route } from './router';
 import { useDocumentTitle } from './use-document-title';
+import { useCan } from './use-permission';
 import { useTheme } from './use-theme';
 
-function Page({ route }: { route: Route }) {
+function Page({ route, reader }: { route: Route; reader: boolean }) {
+  // Everything but the registry reads trust, tickets or dashboards: not for this key.
+  if (!reader && route.name !== 'not-found') return <RegistryPage />;
   switch (route.name) {
     case 'overview':
       return <OverviewPage />;
@@ -43,6 +49,9 @@ function NotFound({ path }: { path: string }) {
 export function App() {
   const route = useRoute();
   const [theme, toggleTheme] = useTheme();
+  const reader = useCan('read');
+  const current = (name: Route['name']) =>
+    route.name === name || (!reader && name === 'registry' && route.name !== 'not-found') ? 'page' : undefined;
   return (
     <div className="app">
       <header className="app-header">
@@ -53,18 +62,22 @@ export function App() {
           Sensor Trust
         </a>
         <nav className="main-nav" aria-label="Main">
-          <Link to={paths.overview()} aria-current={route.name === 'overview' ? 'page' : undefined}>
-            Overview
-          </Link>
-          <Link to={paths.tickets()} aria-current={route.name === 'tickets' ? 'page' : undefined}>
-            Tickets
-          </Link>
-          <Link to={paths.registry()} aria-current={route.name === 'registry' ? 'page' : undefined}>
+          {reader && (
+            <Link to={paths.overview()} aria-current={current('overview')}>
+              Overview
+            </Link>
+          )}
+          {reader && (
+            <Link to={paths.tickets()} aria-current={current('tickets')}>
+              Tickets
+            </Link>
+          )}
+          <Link to={paths.registry()} aria-current={current('registry')}>
             Registry
           </Link>
         </nav>
         <span className="header-spacer" />
-        {route.name !== 'search' && <HeaderSearch />}
+        {reader && route.name !== 'search' && <HeaderSearch />}
         <LiveIndicator />
         <SignedInAs />
         <button
@@ -79,7 +92,7 @@ export function App() {
       </header>
       <ConnectionBanner />
       <main className="app-main">
-        <Page route={route} />
+        <Page route={route} reader={reader} />
       </main>
     </div>
   );

@@ -100,16 +100,23 @@ export function SignedInAs() {
       <span className="signed-in-name" title={`Signed in as ${who.name} (${who.role})`}>
         {who.name} <span className="role-badge">{who.role.toLowerCase()}</span>
       </span>
-      <button
-        type="button"
-        className="sign-out"
-        onClick={() => {
-          signOut();
-          window.location.reload();
-        }}
-      >
-        Sign out
-      </button>
+      <SignOutButton />
     </span>
+  );
+}
+
+/** Forgets the key and starts over at the sign-in screen (a fresh page: no client, cache or socket left). */
+export function SignOutButton({ className = 'sign-out' }: { className?: string }) {
+  return (
+    <button
+      type="button"
+      className={className}
+      onClick={() => {
+        signOut();
+        window.location.reload();
+      }}
+    >
+      Sign out
+    </button>
   );
 }

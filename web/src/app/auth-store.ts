@@ -11,13 +11,28 @@ export type Action = 'read' | 'readRegistry' | 'ingest' | 'operate' | 'manageReg
 
 const GRANTS: Record<Role, readonly Action[]> = {
   VIEWER: ['readRegistry', 'read'],
-  INTEGRATOR: ['readRegistry', 'ingest'],
+  INTEGRATOR: ['ingest', 'readRegistry'],
   OPERATOR: ['readRegistry', 'read', 'operate'],
   ADMIN: ['readRegistry', 'read', 'ingest', 'operate', 'manageRegistry', 'manageKeys'],
 };
 
 export function can(role: Role | null | undefined, action: Action): boolean {
   return role ? GRANTS[role].includes(action) : false;
+}
+
+const ACTION_WORDS: Record<Action, string> = {
+  ingest: 'ingest readings',
+  readRegistry: 'read the registry',
+  read: 'read the dashboard, trust and tickets',
+  operate: 'act on tickets and maintenance',
+  manageRegistry: 'change the registry',
+  manageKeys: 'manage API keys',
+};
+
+/** What a role may do, in words: "ingest readings and read the registry". */
+export function describeGrants(role: Role): string {
+  const words = GRANTS[role].map((action) => ACTION_WORDS[action]);
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? 'do nothing');
 }
 
 export interface SignedIn {

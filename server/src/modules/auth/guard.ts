@@ -5,7 +5,7 @@
 import mercurius from 'mercurius';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { FAILURE_MESSAGES, type Identity } from './auth-service.js';
-import { actionOf, can } from './roles.js';
+import { actionOf, argumentAction, can, NESTED_FIELD_POLICY, type Action } from './roles.js';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
 type Resolver = (root: unknown, args: unknown, ctx: GraphQLContext, info: unknown) => unknown;
@@ -22,13 +22,53 @@ export function callerOf(ctx: GraphQLContext): Identity {
   return ctx.auth;
 }
 
-function check(ctx: GraphQLContext, rootType: string, field: string): void {
+function check(ctx: GraphQLContext, rootType: string, field: string, args?: unknown): void {
   const identity = callerOf(ctx);
   const action = actionOf(rootType, field);
-  if (action === null || !can(identity.role, action)) {
-    ctx.app?.metrics?.authFailures.inc({ reason: 'forbidden' });
-    throw new ForbiddenError(identity, `${rootType}.${field}`);
+  if (action === null || !can(identity.role, action)) forbid(ctx, identity, `${rootType}.${field}`);
+  const byArgs = args === undefined ? null : argumentAction(rootType, field, args);
+  if (byArgs !== null && !can(identity.role, byArgs)) forbid(ctx, identity, `${rootType}.${field} with a trust filter`);
+}
+
+function forbid(ctx: GraphQLContext, identity: Identity, what: string): never {
+  ctx.app?.metrics?.authFailures.inc({ reason: 'forbidden' });
+  throw new ForbiddenError(identity, what);
+}
+
+/**
+ * A nested field's check. Every request reaching one passed a root field's check with the same
+ * context; a context without a caller (a subscription's event, authorised when it subscribed)
+ * is not checked again.
+ */
+function checkNested(ctx: GraphQLContext, type: string, field: string, action: Action): void {
+  const identity = ctx.auth;
+  if (identity && !can(identity.role, action)) forbid(ctx, identity, `${type}.${field}`);
+}
+
+/** Wraps the nested fields of NESTED_FIELD_POLICY in a resolver or loader map (loaders get (queries, ctx)). */
+export function guardNestedFields(map: ResolverMap, kind: 'resolvers' | 'loaders'): ResolverMap {
+  const out: ResolverMap = { ...map };
+  for (const [type, fields] of Object.entries(NESTED_FIELD_POLICY)) {
+    const current = map[type];
+    if (!current) continue;
+    out[type] = { ...current };
+    for (const [field, action] of Object.entries(fields)) {
+      const fn = current[field];
+      if (typeof fn !== 'function') continue;
+      out[type][field] =
+        kind === 'loaders'
+          ? // async: Mercurius' loader batch never settles when the loader throws synchronously
+            async (queries: unknown, ctx: GraphQLContext) => {
+              checkNested(ctx, type, field, action);
+              return (fn as (q: unknown, c: GraphQLContext) => unknown)(queries, ctx);
+            }
+          : (root: unknown, args: unknown, ctx: GraphQLContext, info: unknown) => {
+              checkNested(ctx, type, field, action);
+              return (fn as Resolver)(root, args, ctx, info);
+            };
+    }
   }
+  return out;
 }
 
 function countedSubscription(ctx: GraphQLContext, iterator: AsyncIterator<unknown>): AsyncIterableIterator<unknown> {
@@ -71,7 +111,7 @@ export function guardRootFields(resolvers: ResolverMap): ResolverMap {
       Object.entries(fields).map(([field, resolve]) => [
         field,
         (root: unknown, args: unknown, ctx: GraphQLContext, info: unknown) => {
-          check(ctx, rootType, field);
+          check(ctx, rootType, field, args);
           return (resolve as Resolver)(root, args, ctx, info);
         },
       ]),

@@ -87,6 +87,34 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
   },
 };
 
+/**
+ * Fields below the root that read more than the registry: a key that may read the registry
+ * (INTEGRATOR) reaches sensors and zones, but not their trust, readings, tickets or stats.
+ */
+export const NESTED_FIELD_POLICY: Record<string, Record<string, Action>> = {
+  Sensor: {
+    trust: 'read',
+    readings: 'read',
+    trustHistory: 'read',
+    tickets: 'read',
+    lastReading: 'read',
+    maintenance: 'read',
+  },
+  Zone: { stats: 'read' },
+};
+
+/**
+ * Arguments of registry fields that filter by trust (status, reasons, or a search that matches
+ * fault kinds named in words): they need `read` too.
+ */
+export function argumentAction(rootType: string, field: string, args: unknown): Action | null {
+  if (rootType !== 'Query' || field !== 'sensors') return null;
+  const filter = (args as { filter?: { status?: unknown; reason?: unknown; search?: unknown } | null }).filter;
+  if (!filter) return null;
+  const used = (v: unknown) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0);
+  return used(filter.status) || used(filter.reason) || used(filter.search) ? 'read' : null;
+}
+
 /** The action a root field needs, or null for fields outside the table (introspection: __typename). */
 export function actionOf(rootType: string, field: string): Action | null {
   const table = (ROOT_FIELD_POLICY as Record<string, Record<string, Action>>)[rootType];

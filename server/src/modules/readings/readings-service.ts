@@ -8,8 +8,9 @@
 //
 // Per-item outcomes: the readings are grouped per sensor and the groups settled with
 // Promise.allSettled (a group that fails unexpectedly rejects only its own readings);
-// then duplicates come from the bulk insert's conflict report. Database work stays
-// one statement per table per batch, which is what keeps the hot path within its
+// then duplicates come from the bulk insert's count (and, only when it stored fewer
+// rows than it was given, one read-only lookup of which). Database work stays one
+// statement per table per batch, which is what keeps the hot path within its
 // budget (a failed statement aborts a PostgreSQL transaction anyway).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
@@ -61,7 +62,8 @@ export interface IngestResult {
 export interface ReadingsServiceDeps {
   /**
    * Runs the batch's ONE insert statement in autocommit (db.autocommit): no BEGIN/COMMIT
-   * round trips on the hot path, and the statement is atomic by itself.
+   * round trips on the hot path, and the statement is atomic by itself. (When some rows
+   * were already stored, a second, read-only statement finds which.)
    */
   statement: RunInTransaction;
   repo: ReadingsIngestRepository;

@@ -4,11 +4,18 @@
 // includes, and the unwritten write when its state is ahead of its trust_state row.
 // Nothing here is trusted after a failed transaction: the stream clears it all and
 // replays from the stored checkpoints (the same path as recovery after kill -9).
-import { isTicketReason, type FaultKind, type TrustReason } from '../../trust/index.js';
+import {
+  isTicketReason,
+  lowestHeld,
+  reorderBuffer,
+  type FaultKind,
+  type ReorderBuffer,
+  type TrustReason,
+} from '../../trust/index.js';
 import { xidLess } from '../../db/rows.js';
 import type { LockedSensor } from './trust-service.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
-import type { StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
+import type { LogRow, StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
 import type { EngineStateCache } from './engine-state-cache.js';
 import type { StateRestorer } from './state-restore.js';
 
@@ -31,6 +38,11 @@ export interface SensorMemory {
   points: TrustPointWrite[];
   /** performance.now() of the last write (or of loading). */
   writtenAt: number;
+  /**
+   * Readings read from the log but not yet given to the engine (reorder before the engine):
+   * what is applied is exactly this sensor's rows below the lowest held one.
+   */
+  reorder: ReorderBuffer<LogRow>;
 }
 
 export interface PartitionMemory {
@@ -74,7 +86,21 @@ export function sensorFromRow(
     pending: null,
     points: [],
     writtenAt: now,
+    reorder: releasedUpTo(state.lastTs),
   };
+}
+
+/** An empty reorder buffer for a state that has seen readings up to `lastTs` (older ones are late anyway). */
+function releasedUpTo(lastTs: number | null): ReorderBuffer<LogRow> {
+  const buf = reorderBuffer<LogRow>();
+  if (lastTs !== null) buf.releasedTs = lastTs;
+  return buf;
+}
+
+/** The log position a sensor's applied state includes: the read position, or its lowest held row. */
+export function appliedPosition(mem: SensorMemory, cursor: string): string {
+  const held = lowestHeld(mem.reorder);
+  return held === undefined ? cursor : xidMin(cursor, held);
 }
 
 /** After an evaluation: the in-memory verdict follows the write (the next evaluation compares with it). */
@@ -97,7 +123,10 @@ export function createStreamMemory(restorer: StateRestorer) {
   const partitionOf = new Map<string, number>();
   /** Entries the sweep took, until it puts them back. */
   const taken = new Map<string, SensorMemory>();
-  const clean = (m: SensorMemory | undefined) => m !== undefined && m.dirtyFrom === null && m.pending === null;
+  /** Sensors with readings in their reorder buffer. */
+  const holding = new Set<string>();
+  const clean = (m: SensorMemory | undefined) =>
+    m !== undefined && m.dirtyFrom === null && m.pending === null && m.reorder.held.length === 0;
 
   /**
    * The sweep's engine-state cache, over this memory: it shares only states whose row is up
@@ -150,6 +179,7 @@ export function createStreamMemory(restorer: StateRestorer) {
         pending: null,
         points: [],
         writtenAt: current?.writtenAt ?? performance.now(),
+        reorder: releasedUpTo(state.lastTs),
       });
     },
     drop(id) {
@@ -163,6 +193,7 @@ export function createStreamMemory(restorer: StateRestorer) {
   return {
     partitions,
     sensors,
+    holding,
     stateCache,
     /** The partition of a sensor seen before (undefined: not known yet). */
     partitionOf: (id: string): number | undefined => partitionOf.get(id),
@@ -180,6 +211,7 @@ export function createStreamMemory(restorer: StateRestorer) {
     clear(): void {
       partitions.clear();
       sensors.clear();
+      holding.clear();
     },
     /** Forgets partitions this instance no longer owns (their next owner replays them). */
     keepOnly(owned: readonly number[]): void {
@@ -194,7 +226,7 @@ export function createStreamMemory(restorer: StateRestorer) {
     },
     /**
      * The checkpoint each partition can store now (`rollups`: its new rollup position): its
-     * cursor, held back to the lowest unwritten row of its sensors and to the rollup position
+     * cursor, held back to the lowest unwritten or held row of its sensors and to the rollup position
      * (a replay counts rows at or above it).
      */
     checkpoints(rollups: ReadonlyMap<number, string>, written: ReadonlySet<string>): Map<number, StoredPosition> {
@@ -205,8 +237,11 @@ export function createStreamMemory(restorer: StateRestorer) {
       }
       for (const s of sensors.values()) {
         const cp = out.get(s.partition);
-        if (cp && s.dirtyFrom !== null && !written.has(s.sensor.sensorId))
-          cp.position = xidMin(cp.position, s.dirtyFrom);
+        if (!cp) continue;
+        if (s.dirtyFrom !== null && !written.has(s.sensor.sensorId)) cp.position = xidMin(cp.position, s.dirtyFrom);
+        // Held rows are not applied yet: a replay must read them again.
+        const held = lowestHeld(s.reorder);
+        if (held !== undefined) cp.position = xidMin(cp.position, held);
       }
       return out;
     },

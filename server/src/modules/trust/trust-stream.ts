@@ -21,7 +21,8 @@ import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustSer
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LocalLog } from './trust-stream-local-log.js';
-import { applyWrite, xidMin, type StreamMemory } from './trust-stream-memory.js';
+import { holdReadings, releaseReadings, type SensorProfile } from '../../trust/index.js';
+import { applyWrite, appliedPosition, xidMin, type StreamMemory } from './trust-stream-memory.js';
 import { PartitionMovedError, xidMax, type LogRow, type TrustStreamRepository } from './trust-stream-repository.js';
 
 /** A sensor's trust row moved on under the stream (a sweep, a reset): roll back and replay. */
@@ -42,6 +43,11 @@ export interface TrustStreamSettings {
   batchRows: number;
   /** A sensor's state is written at most about this often while its verdict is unchanged. */
   checkpointMs: number;
+  /**
+   * Reorder before the engine: each sensor's readings are held this long after the stream
+   * read them and released in timestamp order (0: no hold).
+   */
+  reorderMs: number;
   /**
    * PostgreSQL: warn when a transaction has held an xid (and so pg_snapshot_xmin, which the
    * stream reads below) for this long; 0 = do not watch (PGlite has no other sessions).
@@ -66,6 +72,8 @@ export interface TrustStreamDeps {
 }
 
 const MINUTE_MS = 60_000;
+/** A reading at most this many expected intervals after the last one released is the sensor's next: not held. */
+const NEXT_READING_INTERVALS = 1.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createTrustStream(deps: TrustStreamDeps) {
@@ -155,7 +163,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const firstXid = new Map<string, string>();
       if (bySensor.size) {
         const known = await profiles.resolve(bySensor.keys(), (ids) => repo.sensors(tx, ids));
-        const ids = [...bySensor.keys()].filter((id) => known.has(id)).sort();
+        const ids = [...bySensor.keys()].filter((id) => known.has(id));
         const load = ids.filter((id) => !memory.sensors.has(id));
         if (load.length) {
           for (const row of await repo.loadSensors(tx, load)) {
@@ -163,15 +171,38 @@ export function createTrustStream(deps: TrustStreamDeps) {
             memory.load(row, part, wall);
           }
         }
-        const work: SensorReadings[] = [];
-        const states = new Map<string, LockedSensor>();
         for (const id of ids) {
           const mem = memory.sensors.get(id);
           if (!mem) continue;
           // A replay skips what the stored state of this sensor already includes.
           const fresh = bySensor.get(id)!.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
           if (fresh.length === 0) continue;
-          fresh.sort((a, b) => a.ts - b.ts);
+          holdReadings(mem.reorder, fresh, wall);
+          memory.holding.add(id);
+        }
+      }
+      // Reorder before the engine: each sensor's readings, held for TRUST_REORDER_MS after they
+      // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
+      // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
+      const released = new Map<string, LogRow[]>();
+      const known = memory.holding.size
+        ? await profiles.resolve(memory.holding, (ids) => repo.sensors(tx, ids))
+        : new Map<string, SensorProfile>();
+      for (const id of memory.holding) {
+        const mem = memory.sensors.get(id);
+        const profile = known.get(id);
+        const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
+        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next) : [];
+        if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
+        if (rows.length) released.set(id, rows);
+      }
+      if (released.size) {
+        const ids = [...released.keys()].filter((id) => known.has(id)).sort();
+        const work: SensorReadings[] = [];
+        const states = new Map<string, LockedSensor>();
+        for (const id of ids) {
+          const mem = memory.sensors.get(id)!;
+          const fresh = released.get(id)!;
           let receivedAt: number | undefined;
           let first = fresh[0]!.xid;
           // Each reading is judged against when it was received (live or history), however
@@ -194,7 +225,8 @@ export function createTrustStream(deps: TrustStreamDeps) {
         for (const id of failed) memory.sensors.delete(id);
         for (const [id, res] of results) {
           const mem = memory.sensors.get(id)!;
-          applyWrite(mem, res.write, memory.partitions.get(mem.partition)!.cursor, firstXid.get(id)!);
+          const cursor = memory.partitions.get(mem.partition)!.cursor;
+          applyWrite(mem, res.write, appliedPosition(mem, cursor), firstXid.get(id)!);
           for (const point of res.points) mem.points.push(point);
           evaluated.set(id, res);
         }
@@ -301,7 +333,8 @@ export function createTrustStream(deps: TrustStreamDeps) {
         log.warn({ err }, 'publishing trust stream events failed');
       }
     }
-    return result.rows > 0 || result.written.size > 0;
+    // Held readings keep the stream ticking until they are released.
+    return result.rows > 0 || result.written.size > 0 || memory.holding.size > 0;
   }
 
   /**

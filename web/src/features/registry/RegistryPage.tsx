@@ -1,15 +1,20 @@
 // The registry: zones (create, edit, delete when empty), new sensors, and the
 // retired sensors (reactivate). Everyone may read it; changing it is ADMIN's.
+// A key that may not read the dashboard (INTEGRATOR) gets it as its home: what
+// the key can do, the sensors in service to ingest for, and no links to pages
+// it would only see FORBIDDEN on.
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import { Link, navigate, paths } from '../../app/router';
 import { useDocumentTitle } from '../../app/use-document-title';
+import { RoleNotice } from '../../app/RoleNotice';
 import { useCan } from '../../app/use-permission';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { MutationError } from '../../components/MutationError';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery } from '../../live/use-live-query';
+import { IngestSensors } from './IngestSensors';
 import { ReactivateSensorMutation } from './SensorAdmin';
 import { SensorForm } from './SensorForm';
 import { ZoneForm } from './ZoneForm';
@@ -56,14 +61,28 @@ type Open =
 export function RegistryPage() {
   useDocumentTitle('Registry');
   const admin = useCan('manageRegistry');
+  const reader = useCan('read');
   const [result, refetch] = useLiveQuery({ query: RegistryQuery });
   const [open, setOpen] = useState<Open>(null);
   const [deleted, deleteZone] = useMutation(DeleteZoneMutation);
   const [reactivated, reactivate] = useMutation(ReactivateSensorMutation);
   const reload = refetch;
 
-  if (!result.data && result.fetching) return <Loading what="the registry" />;
-  if (!result.data && result.error) return <ErrorState error={result.error} what="the registry" />;
+  const notice = !reader && <RoleNotice />;
+  if (!result.data && result.fetching)
+    return (
+      <div className="page">
+        {notice}
+        <Loading what="the registry" />
+      </div>
+    );
+  if (!result.data && result.error)
+    return (
+      <div className="page">
+        {notice}
+        <ErrorState error={result.error} what="the registry" />
+      </div>
+    );
   const data = result.data;
   if (!data) return null;
   const close = () => setOpen(null);
@@ -77,6 +96,7 @@ export function RegistryPage() {
           {!admin && ' · changes need an ADMIN key'}
         </span>
       </header>
+      {notice}
       <FreshnessNote freshness={result.freshness} />
       {admin && (
         <div className="button-row">
@@ -129,7 +149,7 @@ export function RegistryPage() {
                 {data.zones.map((z) => (
                   <tr key={z.id} data-testid={`registry-zone-${z.id}`}>
                     <td>
-                      <Link to={paths.zone(z.id)}>{z.name}</Link>
+                      {reader ? <Link to={paths.zone(z.id)}>{z.name}</Link> : <strong>{z.name}</strong>}
                       {z.description && <div className="muted small">{z.description}</div>}
                       {open?.form === 'edit-zone' && open.id === z.id && (
                         <ZoneForm zone={z} onDone={close} onCancel={close} />
@@ -184,6 +204,7 @@ export function RegistryPage() {
           </div>
         )}
       </section>
+      {!reader && <IngestSensors />}
       <section className="panel" aria-labelledby="registry-retired-heading">
         <h2 id="registry-retired-heading">Retired sensors</h2>
         {data.retired.nodes.length === 0 ? (
@@ -192,7 +213,7 @@ export function RegistryPage() {
           <ul className="retired-list">
             {data.retired.nodes.map((s) => (
               <li key={s.id} data-testid={`retired-${s.id}`}>
-                <Link to={paths.sensor(s.id)}>{s.name}</Link>{' '}
+                {reader ? <Link to={paths.sensor(s.id)}>{s.name}</Link> : <strong>{s.name}</strong>}{' '}
                 <span className="muted small">
                   {s.id} · {s.kind} · {s.zone?.name ?? 'no zone'} · retired{' '}
                   {s.retiredAt ? new Date(s.retiredAt).toLocaleString() : ''}
