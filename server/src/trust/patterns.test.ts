@@ -22,6 +22,26 @@ function live(profile: SensorProfile, rs: ReadingSample[], until: number): { sta
   return { state, log };
 }
 
+/**
+ * A report-by-exception sensor over 12 h: the room's value (`room(s)`, s = seconds) sampled every
+ * 10 s and quantised to 0.2, sent when it moves a step, or after a 15 min heartbeat.
+ */
+function reportOnChange(room: (s: number) => number): ReadingSample[] {
+  const rs: ReadingSample[] = [];
+  let last = -Infinity;
+  let lastValue = NaN;
+  for (let s = 0; s < 12 * 3600; s += 10) {
+    const v = Math.round(room(s) / 0.2) * 0.2;
+    const ts = T0 + s * 1000;
+    if (Math.abs(v - lastValue) >= 0.2 - 1e-9 || ts - last >= 15 * MIN) {
+      rs.push({ ts, value: Number(v.toFixed(1)) });
+      last = ts;
+      lastValue = v;
+    }
+  }
+  return rs;
+}
+
 const flagged = (v: TrustVerdict) =>
   v.status === 'DEGRADED' || v.status === 'FAULTY' || v.status === 'OFFLINE' || v.reasons.some((r) => !r.advisory);
 
@@ -38,18 +58,7 @@ describe('healthy reporting patterns', () => {
   });
 
   it('a report-on-change sensor with a 15 min heartbeat is neither OFFLINE nor STUCK while quiet', () => {
-    const rs: ReadingSample[] = [];
-    let last = -Infinity;
-    let lastValue = NaN;
-    for (let s = 0; s < 12 * 3600; s += 10) {
-      const v = Math.round((21 + 0.6 * Math.sin((2 * Math.PI * s) / 86_400) + 0.3 * Math.sin(s / 5000)) / 0.2) * 0.2;
-      const ts = T0 + s * 1000;
-      if (Math.abs(v - lastValue) >= 0.2 - 1e-9 || ts - last >= 15 * MIN) {
-        rs.push({ ts, value: Number(v.toFixed(1)) });
-        last = ts;
-        lastValue = v;
-      }
-    }
+    const rs = reportOnChange((s) => 21 + 0.6 * Math.sin((2 * Math.PI * s) / 86_400) + 0.3 * Math.sin(s / 5000));
     const profile = profileOf({ expectedIntervalSeconds: 60, heartbeatSeconds: 900 });
     const { log } = live(profile, rs, T0 + 12 * H);
     expect(log.slice(30).filter(flagged)).toEqual([]);
@@ -112,22 +121,13 @@ describe('healthy reporting patterns', () => {
 
   it('a lively report-by-exception sensor gets no GAP: it has no schedule to miss readings of', () => {
     const rng = createRng(6);
-    const rs: ReadingSample[] = [];
-    let last = -Infinity;
-    let lastValue = NaN;
-    for (let s = 0; s < 12 * 3600; s += 10) {
-      // a room whose value moves every few minutes, and sits still for a quarter of an hour now and then
+    // a room whose value moves every few minutes, and sits still for a quarter of an hour now and then
+    const rs = reportOnChange((s) => {
       const still = Math.floor(s / 1800) % 3 === 2;
-      const raw =
-        21 + 0.6 * Math.sin((2 * Math.PI * s) / 86_400) + (still ? 0 : 0.4 * Math.sin(s / 400) + 0.05 * rng.gauss());
-      const v = Math.round(raw / 0.2) * 0.2;
-      const ts = T0 + s * 1000;
-      if (Math.abs(v - lastValue) >= 0.2 - 1e-9 || ts - last >= 15 * MIN) {
-        rs.push({ ts, value: Number(v.toFixed(1)) });
-        last = ts;
-        lastValue = v;
-      }
-    }
+      return (
+        21 + 0.6 * Math.sin((2 * Math.PI * s) / 86_400) + (still ? 0 : 0.4 * Math.sin(s / 400) + 0.05 * rng.gauss())
+      );
+    });
     const profile = profileOf({ expectedIntervalSeconds: 60, heartbeatSeconds: 900 });
     const { log } = live(profile, rs, T0 + 12 * H);
     expect(rs.length).toBeGreaterThan(300);
