@@ -2,10 +2,14 @@
 // prints the share of their time flagged: the office room committed with the repository
 // (UCI Occupancy Detection, CC BY 4.0: temperature, humidity, CO₂ every minute for 16 days, see
 // server/src/trust/eval/data-real/README.md), and, when present, NAB's two real temperature
-// series (MIT licence; default dir ../shared/data/nab, see its README).
+// series (MIT licence; default dir ../shared/data/nab, see its README), and, when their files
+// are given, two lossy, jittery battery-mote deployments: ULB's "Library" TelosB motes
+// (ULB_LIBRARY_DIR) and the Intel Berkeley Research Lab motes (INTEL_LAB_FILE); neither is
+// committed, see data-real/README.md for where to get them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readOccupancySeries } from '../../../trust/eval/real-occupancy.js';
+import { loadIntelLab, loadUlbLibraries, replayMotes } from '../../../trust/eval/real-motes-files.js';
 import { replaySeries, type ReplayResult } from '../../../trust/eval/replay-series.js';
 import type { ReadingSample } from '../../../trust/types.js';
 
@@ -18,6 +22,21 @@ const line = (name: string, r: ReplayResult): string => {
 
 for (const s of readOccupancySeries())
   console.log(line(`UCI office room ${s.profile.kind} (1 min)`, replaySeries(s.profile, s.readings)));
+
+for (const [name, series] of Object.entries(loadUlbLibraries(process.env.ULB_LIBRARY_DIR))) {
+  const r = replayMotes(series);
+  console.log(`${name}: ${r.line}`);
+  for (const w of r.worst) console.log(`  ${w}`);
+}
+if (!process.env.ULB_LIBRARY_DIR)
+  console.error('ULB Library data skipped: set ULB_LIBRARY_DIR (see data-real/README.md)');
+const intel = loadIntelLab(process.env.INTEL_LAB_FILE);
+if (intel) {
+  const r = replayMotes(intel);
+  console.log(`Intel Berkeley Lab motes (31 s): ${r.line}`);
+  for (const w of r.worst) console.log(`  ${w}`);
+  for (const d of r.dying) console.log(`  ${d}`);
+} else console.error('Intel Lab data skipped: set INTEL_LAB_FILE to its data.txt (see data-real/README.md)');
 
 const dir = resolve(process.argv[2] ?? process.env.NAB_DIR ?? '../shared/data/nab');
 const SERIES = [
