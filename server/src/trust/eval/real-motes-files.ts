@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIntelLab, parseUlbLibrary, type MoteSeries } from './real-motes.js';
+import { createRng } from './prng.js';
 import { replaySeries } from './replay-series.js';
 
 /** ULB Library 1 (R1-R3.txt, 26.6 h) and Library 2 (readings.txt, 6.1 h) found under `dir`. */
@@ -22,6 +23,15 @@ export function loadUlbLibraries(dir: string | undefined): Record<string, MoteSe
 export function loadIntelLab(file: string | undefined): MoteSeries[] | null {
   if (!file || !existsSync(file)) return null;
   return parseIntelLab(readFileSync(file, 'utf8'));
+}
+
+/**
+ * The same series with only a share `keep` of their readings arriving (each dropped at random,
+ * seeded): real jitter and values, the loss of a deployment like the Intel Lab's (30-73 %).
+ */
+export function thinned(series: MoteSeries[], keep: number, seed = 7): MoteSeries[] {
+  const rng = createRng(seed);
+  return series.map((s) => ({ ...s, readings: s.readings.filter(() => rng.next() < keep) }));
 }
 
 export interface MotesReplay {

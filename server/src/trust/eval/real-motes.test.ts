@@ -3,7 +3,7 @@
 // ULB_LIBRARY_DIR and/or INTEL_LAB_FILE, see data-real/README.md).
 import { describe, expect, it } from 'vitest';
 import { INTEL_FAILING_VOLTAGE, parseIntelLab, parseUlbLibrary } from './real-motes.js';
-import { loadIntelLab, loadUlbLibraries, replayMotes } from './real-motes-files.js';
+import { loadIntelLab, loadUlbLibraries, replayMotes, thinned } from './real-motes-files.js';
 
 describe('real mote readers', () => {
   it('reads ULB Library lines: comma decimals, split sequence numbers, a packet delivered twice', () => {
@@ -46,12 +46,21 @@ describe('real mote readers', () => {
 
 const ulb = loadUlbLibraries(process.env.ULB_LIBRARY_DIR);
 describe.skipIf(Object.keys(ulb).length === 0)('real data: ULB Library TelosB motes (ULB_LIBRARY_DIR)', () => {
-  // Measured (flagged share of healthy reporting time): Library 1 1.10 % (STUCK on a few motes
-  // whose 0.01 °C temperature sits on one value for up to 40 min), Library 2 4.93 %.
-  for (const [name, series] of Object.entries(ulb))
+  // Measured (flagged share of healthy reporting time): Library 1 1.10 %, Library 2 4.93 %;
+  // all of it STUCK (and the score's recovery after it) on motes whose 0.01 °C temperature or
+  // humidity sits on one value for 18-40 min, and brief silences. With only 50 % or 30 % of
+  // the readings arriving: 0.90 % and 2.71 % (Library 1), 4.66 % and 14.16 % (Library 2).
+  for (const [name, series] of Object.entries(ulb)) {
     it(`flags at most 5 % of the time its healthy motes were reporting: ${name}`, () => {
       expect(replayMotes(series).flagged).toBeLessThanOrEqual(0.05);
     }, 60_000);
+    // A day of it (not Library 2's six hours: its first hours at 30 % arrival go OFFLINE on
+    // silences before the motes' usual silence is learned, 14 % of that short run).
+    if (name.startsWith('ULB Library 1'))
+      it(`still does with only 30 % of the readings arriving: ${name}`, () => {
+        expect(replayMotes(thinned(series, 0.3)).flagged).toBeLessThanOrEqual(0.05);
+      }, 60_000);
+  }
 });
 
 const intel = process.env.INTEL_LAB_FILE ? loadIntelLab(process.env.INTEL_LAB_FILE) : null;

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readOccupancySeries } from '../../../trust/eval/real-occupancy.js';
-import { loadIntelLab, loadUlbLibraries, replayMotes } from '../../../trust/eval/real-motes-files.js';
+import { loadIntelLab, loadUlbLibraries, replayMotes, thinned } from '../../../trust/eval/real-motes-files.js';
 import { replaySeries, type ReplayResult } from '../../../trust/eval/replay-series.js';
 import type { ReadingSample } from '../../../trust/types.js';
 
@@ -27,6 +27,8 @@ for (const [name, series] of Object.entries(loadUlbLibraries(process.env.ULB_LIB
   const r = replayMotes(series);
   console.log(`${name}: ${r.line}`);
   for (const w of r.worst) console.log(`  ${w}`);
+  for (const keep of [0.5, 0.3])
+    console.log(`  with ${100 * keep} % of its readings arriving: ${replayMotes(thinned(series, keep)).line}`);
 }
 if (!process.env.ULB_LIBRARY_DIR)
   console.error('ULB Library data skipped: set ULB_LIBRARY_DIR (see data-real/README.md)');
