@@ -49,6 +49,11 @@ export interface TrustStreamSettings {
    */
   reorderMs: number;
   /**
+   * A reading received more than this long after its timestamp (for its sensor's kind) is
+   * history and is not held: the engine's lateness bound (default: never history).
+   */
+  historyAfterMs?: (profile: SensorProfile) => number;
+  /**
    * PostgreSQL: warn when a transaction has held an xid (and so pg_snapshot_xmin, which the
    * stream reads below) for this long; 0 = do not watch (PGlite has no other sessions).
    */
@@ -192,7 +197,8 @@ export function createTrustStream(deps: TrustStreamDeps) {
         const mem = memory.sensors.get(id);
         const profile = known.get(id);
         const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
-        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next) : [];
+        const history = profile && settings.historyAfterMs ? settings.historyAfterMs(profile) : Infinity;
+        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next, history) : [];
         if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
         if (rows.length) released.set(id, rows);
       }
