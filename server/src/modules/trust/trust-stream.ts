@@ -166,8 +166,12 @@ export function createTrustStream(deps: TrustStreamDeps) {
       }
       const evaluated = new Map<string, SensorResult>();
       const firstXid = new Map<string, string>();
+      // One registry lookup per tick: the sensors just read and those still holding readings.
+      const wanted = new Set([...bySensor.keys(), ...memory.holding]);
+      const known = wanted.size
+        ? await profiles.resolve(wanted, (ids) => repo.sensors(tx, ids))
+        : new Map<string, SensorProfile>();
       if (bySensor.size) {
-        const known = await profiles.resolve(bySensor.keys(), (ids) => repo.sensors(tx, ids));
         const ids = [...bySensor.keys()].filter((id) => known.has(id));
         const load = ids.filter((id) => !memory.sensors.has(id));
         if (load.length) {
@@ -190,9 +194,6 @@ export function createTrustStream(deps: TrustStreamDeps) {
       // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
       // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
       const released = new Map<string, LogRow[]>();
-      const known = memory.holding.size
-        ? await profiles.resolve(memory.holding, (ids) => repo.sensors(tx, ids))
-        : new Map<string, SensorProfile>();
       for (const id of memory.holding) {
         const mem = memory.sensors.get(id);
         const profile = known.get(id);
