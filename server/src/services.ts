@@ -27,6 +27,7 @@ import { createStateRestorer } from './modules/trust/state-restore.js';
 import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
 import { createTrustStream } from './modules/trust/trust-stream.js';
 import { createTrustStreamRepository } from './modules/trust/trust-stream-repository.js';
+import { thresholdsFor } from './trust/index.js';
 import { advisoryLockLeases, ownAllPartitions } from './db/partition-leases.js';
 import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
 import { createAuthService } from './modules/auth/auth-service.js';
@@ -45,11 +46,12 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const trustStates = createStateRestorer(app.log);
   const streamMemory = createStreamMemory(trustStates);
   const engineStates = streamMemory.stateCache;
+  const trustConfig = loadTrustConfig(config.trustConfigFile, config.trustLatenessSeconds);
   const trust = createTrustService({
     transaction: app.db.transaction,
     withAdvisoryLock: app.db.withAdvisoryLock,
     repo: createTrustStateRepository(),
-    config: loadTrustConfig(config.trustConfigFile, config.trustLatenessSeconds),
+    config: trustConfig,
     events: app.events,
     clock,
     log: app.log,
@@ -76,7 +78,12 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     events: app.events,
     clock,
     log: app.log,
-    settings: { ...streamSettings, holderWarnMs: app.db.kind === 'postgres' ? 30_000 : 0 },
+    settings: {
+      ...streamSettings,
+      holderWarnMs: app.db.kind === 'postgres' ? 30_000 : 0,
+      // History (older than the engine's lateness bound on arrival) is not held for reordering.
+      historyAfterMs: (profile) => thresholdsFor(trustConfig, profile.kind).latenessSeconds * 1000,
+    },
     memory: streamMemory,
     // Embedded PGlite: one process writes every reading, so ingests hand their rows over.
     localLog: app.db.kind === 'postgres' ? undefined : createLocalLog(),

@@ -143,9 +143,10 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
       env: { TRUST_REORDER_MS: '3000', TRUST_STREAM_INTERVAL_MS: '20', TRUST_CHECKPOINT_MS: '200' },
     });
     try {
-      const reg = await t.gql(`mutation { ${sensorUpserts(['ro-1'])} }`);
+      const reg = await t.gql(`mutation { ${sensorUpserts(['ro-1', 'ro-history'])} }`);
       expect(reg.errors).toBeUndefined();
-      const base = Date.now() - 30 * 60_000;
+      // Live readings: within the engine's lateness bound (10 min) of now.
+      const base = Date.now() - 5 * 60_000;
       const at = (step: number) => new Date(base + step * 60_000).toISOString();
       const send = async (step: number) =>
         expect(
@@ -153,12 +154,12 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
             ?.ingestReadings.accepted,
         ).toBe(1);
       const stats = t.app.services.trustStream.stats;
-      const engine = async () => {
+      const engine = async (id = 'ro-1') => {
         const [row] = await t.app.db.transaction(
           (tx) =>
             tx.$queryRaw<
               { es: string | null }[]
-            >`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = 'ro-1'`,
+            >`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = ${id}`,
         );
         return row?.es ? (JSON.parse(row.es) as { n: number; late: number }) : null;
       };
@@ -186,6 +187,16 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
       await send(3);
       await t.processed();
       expect(await engine()).toMatchObject({ n: 3, late: 1 });
+      // History (received more than the lateness bound after its timestamp) is not held: an
+      // import's sensor must not wait while its peers run ahead in event time.
+      const historic = await t.gqlNow(INGEST, {
+        r: [{ sensorId: 'ro-history', timestamp: new Date(Date.now() - 2 * 3_600_000).toISOString(), value: 20 }],
+      });
+      expect(historic.data?.ingestReadings.accepted).toBe(1);
+      await vi.waitFor(async () => expect(await engine('ro-history')).toMatchObject({ n: 1 }), {
+        timeout: 1500, // the hold here is 3,000 ms
+        interval: 20,
+      });
     } finally {
       await t.close();
     }

@@ -16,6 +16,23 @@ describe('reorder before the engine', () => {
     expect(buf.held).toHaveLength(0);
   });
 
+  it('history (received later than the lateness bound after its timestamp) is not held; live readings still are', () => {
+    const buf = reorderBuffer<Arrival>();
+    const lateness = 600_000;
+    const old = (ts: number, xid: number): Arrival => ({ ts, xid: String(xid), receivedAt: ts + 3_600_000 });
+    // an import: readings an hour old, 3 minutes apart (a gap for a 60 s sensor)
+    holdReadings(buf, [old(0, 11), old(180_000, 11)], 0);
+    expect(times(releaseReadings(buf, 0, 200, false, 90_000, lateness))).toEqual([0, 180_000]);
+    // a live reading after a gap waits its hold
+    holdReadings(buf, [{ ts: 7_200_000, xid: '12', receivedAt: 7_200_500 }], 10);
+    expect(times(releaseReadings(buf, 10, 200, false, 90_000, lateness))).toEqual([]);
+    expect(times(releaseReadings(buf, 210, 200, false, 90_000, lateness))).toEqual([7_200_000]);
+    // without the bound (the default) an import waits like live data
+    const again = reorderBuffer<Arrival>();
+    holdReadings(again, [old(0, 11)], 0);
+    expect(times(releaseReadings(again, 0, 200, false, 90_000))).toEqual([]);
+  });
+
   it('a reading that arrives after the hold is released at once, out of order (the engine judges it late)', () => {
     const buf = reorderBuffer<Arrival>();
     holdReadings(buf, [row(120, 11)], 0);

@@ -12,6 +12,13 @@
 // and goes at once: in-order live data waits for nothing; what waits is a reading after a
 // gap, whose predecessor may still be in flight.
 //
+// History goes at once: a reading received more than the engine's lateness bound after its
+// own timestamp (an import of old data) is released without waiting. Holding it cannot help
+// (an import moves through more event time in one hold than the lateness bound covers, so a
+// predecessor still in flight would be late for the engine anyway), and it would hurt: while
+// one sensor's history waits, its zone's peers run ahead in event time and their DRIFT windows
+// are judged without it.
+//
 // Releases follow log order as well: nothing is released while an earlier-logged
 // reading of the same sensor is held. So what the engine has applied is always exactly
 // the sensor's readings below one log position (its lowest held one), which is what the
@@ -22,6 +29,8 @@ export interface Arrival {
   ts: number;
   /** log position (xid8 as decimal text) */
   xid: string;
+  /** when the server received it, epoch ms (null: unknown, treated as live) */
+  receivedAt?: number | null;
 }
 
 export interface ReorderBuffer<R extends Arrival> {
@@ -45,10 +54,11 @@ export function holdReadings<R extends Arrival>(buf: ReorderBuffer<R>, rows: rea
 
 /**
  * Takes what may reach the engine at `now`, in timestamp order: readings no newer than the
- * newest one released before or held for at least `holdMs`; readings that follow the newest
- * released (or releasable) one by at most `nextWithinMs` (the sensor's next reading: nothing
- * of it can still be in flight, unless it reports faster than configured), at once; and only
- * those logged before every reading still held. `all` releases everything (a barrier, shutdown).
+ * newest one released before, held for at least `holdMs`, or received as history (more than
+ * `historyAfterMs` after its timestamp); readings that follow the newest released (or
+ * releasable) one by at most `nextWithinMs` (the sensor's next reading: nothing of it can still
+ * be in flight, unless it reports faster than configured), at once; and only those logged before
+ * every reading still held. `all` releases everything (a barrier, shutdown).
  */
 export function releaseReadings<R extends Arrival>(
   buf: ReorderBuffer<R>,
@@ -56,6 +66,7 @@ export function releaseReadings<R extends Arrival>(
   holdMs: number,
   all = false,
   nextWithinMs = 0,
+  historyAfterMs = Infinity,
 ): R[] {
   if (buf.held.length === 0) return [];
   const out: R[] = [];
@@ -64,7 +75,8 @@ export function releaseReadings<R extends Arrival>(
     buf.held = [];
   } else {
     let mark = buf.releasedTs;
-    for (const h of buf.held) if (now - h.seenAt >= holdMs && h.row.ts > mark) mark = h.row.ts;
+    const history = (r: R) => r.receivedAt != null && r.receivedAt - r.ts > historyAfterMs;
+    for (const h of buf.held) if ((now - h.seenAt >= holdMs || history(h.row)) && h.row.ts > mark) mark = h.row.ts;
     // In timestamp order, each reading that follows the last releasable one closely goes too.
     if (nextWithinMs > 0) {
       const ts = buf.held.map((h) => h.row.ts).sort((a, b) => a - b);

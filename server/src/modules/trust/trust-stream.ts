@@ -49,6 +49,11 @@ export interface TrustStreamSettings {
    */
   reorderMs: number;
   /**
+   * A reading received more than this long after its timestamp (for its sensor's kind) is
+   * history and is not held: the engine's lateness bound (default: never history).
+   */
+  historyAfterMs?: (profile: SensorProfile) => number;
+  /**
    * PostgreSQL: warn when a transaction has held an xid (and so pg_snapshot_xmin, which the
    * stream reads below) for this long; 0 = do not watch (PGlite has no other sessions).
    */
@@ -161,8 +166,12 @@ export function createTrustStream(deps: TrustStreamDeps) {
       }
       const evaluated = new Map<string, SensorResult>();
       const firstXid = new Map<string, string>();
+      // One registry lookup per tick: the sensors just read and those still holding readings.
+      const wanted = new Set([...bySensor.keys(), ...memory.holding]);
+      const known = wanted.size
+        ? await profiles.resolve(wanted, (ids) => repo.sensors(tx, ids))
+        : new Map<string, SensorProfile>();
       if (bySensor.size) {
-        const known = await profiles.resolve(bySensor.keys(), (ids) => repo.sensors(tx, ids));
         const ids = [...bySensor.keys()].filter((id) => known.has(id));
         const load = ids.filter((id) => !memory.sensors.has(id));
         if (load.length) {
@@ -185,14 +194,12 @@ export function createTrustStream(deps: TrustStreamDeps) {
       // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
       // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
       const released = new Map<string, LogRow[]>();
-      const known = memory.holding.size
-        ? await profiles.resolve(memory.holding, (ids) => repo.sensors(tx, ids))
-        : new Map<string, SensorProfile>();
       for (const id of memory.holding) {
         const mem = memory.sensors.get(id);
         const profile = known.get(id);
         const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
-        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next) : [];
+        const history = profile && settings.historyAfterMs ? settings.historyAfterMs(profile) : Infinity;
+        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next, history) : [];
         if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
         if (rows.length) released.set(id, rows);
       }

@@ -29,10 +29,22 @@ export interface RealPathEvalOptions {
    */
   mode?: 'live' | 'import';
   progress?: (line: string) => void;
+  /** Extra server settings (environment variable names), e.g. { TRUST_REORDER_MS: '0' }. */
+  settings?: Record<string, string>;
+}
+
+/** A sensor's verdict at the end of the run: its status and the kinds of its active reasons. */
+export interface FinalVerdict {
+  sensorId: string;
+  status: TrustStatus;
+  /** active reasons, advisory ones included (an import's OFFLINE is one), sorted by kind */
+  reasons: FaultKind[];
 }
 
 export interface RealPathEvalResult {
   report: EvalReport;
+  /** every sensor's verdict at the end, sorted by sensor id */
+  verdicts: FinalVerdict[];
   sensors: number;
   readings: {
     sent: number;
@@ -62,6 +74,12 @@ async function client(app: FastifyInstance) {
   return { gql, requests: () => requests };
 }
 
+interface TrustScoreRow {
+  sensorId: string;
+  status: TrustStatus;
+  reasons: { kind: FaultKind; active: boolean; advisory: boolean }[];
+}
+
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected errors { code } } }`;
 const SCORES = `{ trustScores { sensorId status reasons { kind active advisory } } }`;
 
@@ -77,6 +95,7 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
     SWEEP_INTERVAL_SECONDS: '0',
     MAX_BATCH_SIZE: '10000',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, DB_POOL_SIZE: '4' } : {}),
+    ...options.settings,
   });
   const app = await buildApp(config, { logger: false, inMemoryDatabase: true, now: () => new Date(now) });
   try {
@@ -106,14 +125,10 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
     const last = new Map<string, string>();
     const stats = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, rejectedByCode: {} as Record<string, number> };
 
+    let latest: TrustScoreRow[] = [];
     const observe = async () => {
-      const data = await gql<{
-        trustScores: {
-          sensorId: string;
-          status: TrustStatus;
-          reasons: { kind: FaultKind; active: boolean; advisory: boolean }[];
-        }[];
-      }>(SCORES);
+      const data = await gql<{ trustScores: TrustScoreRow[] }>(SCORES);
+      latest = data.trustScores;
       for (const s of data.trustScores) {
         const reasons = s.reasons.filter(isTicketReason).map((r) => r.kind);
         const key = `${s.status}:${reasons.join(',')}`;
@@ -179,6 +194,16 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
     const intervals = new Map(fleet.profiles.map((p) => [p.id, p.expectedIntervalSeconds]));
     return {
       report: evaluate(fleet.labels, observations, intervals, spec.start + spec.durationMs),
+      verdicts: latest
+        .map((s) => ({
+          sensorId: s.sensorId,
+          status: s.status,
+          reasons: s.reasons
+            .filter((r) => r.active)
+            .map((r) => r.kind)
+            .sort(),
+        }))
+        .sort((a, b) => a.sensorId.localeCompare(b.sensorId)),
       sensors: fleet.profiles.length,
       readings: stats,
       requests: requests(),

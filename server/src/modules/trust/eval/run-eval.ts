@@ -73,6 +73,32 @@ for (const seed of seeds.length ? seeds : [1]) {
         .map(({ result }) => `${result.report.falsePositives} of ${result.report.healthy}`.padEnd(12))
         .join(' ')}`,
     );
+    // An import is read once, at its end: its share of time is that moment's.
+    console.log(
+      `  ${'healthy time'.padEnd(13)} ${results
+        .map(({ result }) => {
+          const share = result.report.healthyTimeFlagged;
+          return (share === null ? '-' : `${(100 * share).toFixed(2)}%`).padEnd(12);
+        })
+        .join(' ')}`,
+    );
+    for (const other of results.slice(1)) {
+      // The same readings, judged at the same end: statuses and active reasons (advisory included).
+      const theirs = new Map(other.result.verdicts.map((v) => [v.sensorId, v]));
+      const differ = first.result.verdicts.filter((v) => {
+        const o = theirs.get(v.sensorId);
+        return !o || o.status !== v.status || o.reasons.join() !== v.reasons.join();
+      });
+      console.log(
+        `  final verdicts, ${first.mode} vs ${other.mode}: the same status and reasons for ${first.result.verdicts.length - differ.length} of ${first.result.verdicts.length} sensors`,
+      );
+      for (const v of differ.slice(0, 20)) {
+        const o = theirs.get(v.sensorId);
+        console.log(
+          `    ${v.sensorId}: ${v.status} [${v.reasons.join(', ')}] vs ${o ? `${o.status} [${o.reasons.join(', ')}]` : 'missing'}`,
+        );
+      }
+    }
     console.log();
   }
 }
