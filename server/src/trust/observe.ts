@@ -238,10 +238,25 @@ function round4(x: number): number {
   return Number(x.toPrecision(4));
 }
 
-function runNeeded(th: TrustThresholds, p0: number): number {
-  if (p0 <= 1e-6) return th.stuckMinRun;
+/** z of the repeat rate's upper bound (about 95 %): a rate learned from few readings is uncertain. */
+const REPEAT_RATE_Z = 2;
+
+/**
+ * Run of identical readings that is STUCK: one that a sensor repeating at rate p0 makes by
+ * chance with probability stuckFalseAlarm. p0 is judged at the upper end of what `m`
+ * differences seen so far allow (Wilson score bound): a sensor whose first readings came while
+ * its environment was changing (a room warming up) has repeated rarely so far, and would
+ * otherwise be STUCK on its first still plateau. The bound closes in as readings accumulate.
+ */
+function runNeeded(th: TrustThresholds, p0: number, m: number): number {
   if (p0 >= 1 - 1e-9) return th.stuckMaxRun;
-  const need = Math.ceil(1 + Math.log(th.stuckFalseAlarm) / Math.log(p0));
+  const z2 = REPEAT_RATE_Z * REPEAT_RATE_Z;
+  const k = m > 0 ? m : 1;
+  const p = p0 > 0 ? p0 : 0;
+  const upper = (p + z2 / (2 * k) + REPEAT_RATE_Z * Math.sqrt((p * (1 - p)) / k + z2 / (4 * k * k))) / (1 + z2 / k);
+  if (upper <= 1e-6) return th.stuckMinRun;
+  if (upper >= 1 - 1e-9) return th.stuckMaxRun;
+  const need = Math.ceil(1 + Math.log(th.stuckFalseAlarm) / Math.log(upper));
   return need < th.stuckMinRun ? th.stuckMinRun : need > th.stuckMaxRun ? th.stuckMaxRun : need;
 }
 
@@ -457,7 +472,8 @@ function step(
     /* run unchanged */
   } else if (flat) {
     if (s.run === 1) {
-      s.runNeed = runNeeded(th, s.p0);
+      // p0 is a running mean over the last (at most) 256 differences
+      s.runNeed = runNeeded(th, s.p0, n - 1 < 256 ? n - 1 : 256);
       // Coarsely quantised and usually repeating (a 0.5 °C thermostat in a stable room): sitting
       // on one step is plausible for hours, so STUCK needs a much longer run.
       // A sensor never seen to move at all (qz = 0) may be such a sensor as well.
