@@ -119,6 +119,30 @@ describe('healthy reporting patterns', () => {
     expect(share).toBeLessThanOrEqual(0.05);
   });
 
+  it('a finely stepped sensor whose first readings came while its room warmed up is not STUCK on its first still plateau, and is STUCK when it freezes', () => {
+    // A real TelosB mote (ULB Library 2, node 4): 0.01 °C steps, the room warming for its first
+    // 40 minutes (it repeated a value rarely), then still: 25.93 with a flicker to 25.94 every
+    // 9th reading. It had learned a repeat rate of about 0.05, so 8 equal readings were STUCK.
+    const rng = createRng(11);
+    const rs: ReadingSample[] = [];
+    const at = (k: number) => T0 + k * MIN + 300;
+    let k = 0;
+    for (; k < 40; k++) rs.push({ ts: at(k), value: Number((24 + 0.05 * k + 0.01 * rng.gauss()).toFixed(2)) });
+    for (let j = 0; j < 72; j++, k++) rs.push({ ts: at(k), value: j % 9 === 8 ? 25.94 : 25.93 });
+    for (let j = 0; j < 180; j++, k++)
+      rs.push({ ts: at(k), value: Number((25.93 - 0.004 * j + 0.03 * rng.gauss()).toFixed(2)) });
+    const frozenAt = k;
+    for (let j = 0; j < 40; j++, k++) rs.push({ ts: at(k), value: 25.1 });
+    const profile = profileOf();
+    const { log } = live(profile, rs, at(k));
+    const stuck = (v: TrustVerdict) => v.reasons.some((r) => r.kind === 'STUCK' && r.active);
+    // the verdict log has one entry a minute from T0 + 1 min: entry i is at T0 + (i + 1) min
+    expect(log.slice(0, frozenAt).filter(stuck)).toEqual([]);
+    const raised = log.findIndex(stuck);
+    expect(raised).toBeGreaterThan(frozenAt);
+    expect(raised - frozenAt).toBeLessThanOrEqual(20);
+  });
+
   it('a lively report-by-exception sensor gets no GAP: it has no schedule to miss readings of', () => {
     const rng = createRng(6);
     // a room whose value moves every few minutes, and sits still for a quarter of an hour now and then
