@@ -63,6 +63,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const streamSettings = config.trustStream;
   const trustStream = createTrustStream({
     transaction: app.db.transaction,
+    reads: app.db.autocommit,
     repo: createTrustStreamRepository(),
     leases:
       app.db.kind === 'postgres' && config.databaseUrl

@@ -133,6 +133,24 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
         (tx) => tx.$queryRaw<{ rollup: number }[]>`SELECT coalesce(sum(count), 0)::int AS rollup FROM reading_minute`,
       );
       expect(counts!.rollup).toBe(14);
+      // One stored around it just after an ingest (after the last handed-over transaction).
+      await ingest(7, ['ll-1']);
+      await t.app.db.transaction(
+        (tx) => tx.$executeRaw`INSERT INTO reading (sensor_id, ts, value, received_at)
+          VALUES ('ll-2', ${new Date(at(7))}, 98, now())`,
+      );
+      await t.processed();
+      const after = await t.gql<{ sensor: { lastReading: { timestamp: string; value: number } } }>(
+        `{ sensor(id: "ll-2") { lastReading { timestamp value } } }`,
+      );
+      expect(after.data!.sensor.lastReading).toEqual({ timestamp: at(7), value: 98 });
+      const es = await t.app.db.transaction(
+        (tx) =>
+          tx.$queryRaw<
+            { n: number }[]
+          >`SELECT (engine_state #>> '{}')::json->>'n' AS n FROM trust_state WHERE sensor_id = 'll-2'`,
+      );
+      expect(Number(es[0]!.n)).toBe(8); // steps 0-7: every reading reached the engine once
     } finally {
       await t.close();
     }

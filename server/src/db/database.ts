@@ -27,7 +27,10 @@ export interface Database {
   prisma: PrismaClient;
   /** A transaction on the raw driver for the raw-SQL hot path (ingestion, sweeps). */
   transaction: RunInTransaction;
-  /** ONE statement in autocommit on the raw driver (the ingest insert): no BEGIN/COMMIT round trips. */
+  /**
+   * Statements in autocommit on the raw driver, each its own transaction: the ingest insert
+   * (ONE statement: no BEGIN/COMMIT round trips) and the trust stream's reads.
+   */
   autocommit: RunInTransaction;
   /** Work that spans transactions under an advisory lock (one instance at a time). */
   withAdvisoryLock: WithAdvisoryLock;

@@ -75,9 +75,9 @@ export function pgTransactions(pool: pg.Pool): RunInTransaction {
 }
 
 /**
- * ONE statement in autocommit (no BEGIN/COMMIT round trips): for work that is a single
- * statement, atomic by itself (the ingest insert). Statements of `work` would each commit
- * on their own: never give it more than one.
+ * Autocommit (no BEGIN/COMMIT round trips): each statement of `work` commits on its own. For
+ * work that is a single statement, atomic by itself (the ingest insert), or reads that need no
+ * common snapshot (the trust stream's: its writes compare-and-set what they read).
  */
 export function pgAutocommit(pool: pg.Pool): RunInTransaction {
   return async (work) => {
@@ -90,7 +90,7 @@ export function pgAutocommit(pool: pg.Pool): RunInTransaction {
   };
 }
 
-/** ONE statement in autocommit on the embedded database (PGlite serialises it with transactions). */
+/** Autocommit on the embedded database (PGlite serialises each statement with transactions). */
 export function pgliteAutocommit(db: PGlite): RunInTransaction {
   return (work) => work(pgliteSqlTx(db as unknown as Transaction));
 }

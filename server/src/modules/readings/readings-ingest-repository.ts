@@ -36,7 +36,7 @@ export function createReadingsIngestRepository() {
       tx: Tx,
       rows: ReadingColumns,
       receivedAt: number,
-    ): Promise<{ duplicates: number[]; xid: string }> {
+    ): Promise<{ duplicates: number[]; xid: string; stored: number }> {
       const sensorIds = rows.sensorIds.join(',');
       const ts = rows.ts.join(',');
       const result = await tx.$queryRaw<{ stored: number; xid: string }[]>`
@@ -52,7 +52,7 @@ export function createReadingsIngestRepository() {
         SELECT (SELECT count(*)::int FROM ins) AS stored, pg_current_xact_id()::text AS xid`;
       const row = result[0];
       if (!row) throw new Error('insertBatch: the statement returned no row');
-      if (row.stored === rows.sensorIds.length) return { duplicates: [], xid: row.xid };
+      if (row.stored === rows.sensorIds.length) return { duplicates: [], xid: row.xid, stored: row.stored };
       const dup = await tx.$queryRaw<{ i: number }[]>`
         SELECT (u.i - 1)::int AS i
           FROM unnest(string_to_array(${sensorIds}::text, ','), string_to_array(${ts}::text, ',')::float8[])
@@ -60,7 +60,7 @@ export function createReadingsIngestRepository() {
           JOIN reading r ON r.sensor_id = u.s AND r.ts = to_timestamp(u.t / 1000.0)::timestamptz(3)
          WHERE r.xid <> ${row.xid}::xid8
          ORDER BY u.i`;
-      return { duplicates: dup.map((d) => d.i), xid: row.xid };
+      return { duplicates: dup.map((d) => d.i), xid: row.xid, stored: row.stored };
     },
   };
 }

@@ -251,7 +251,8 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         work[k] = { profile: g.profile!, samples: g.samples };
       }
 
-      const { duplicates: dup, xid } = await statement((tx) => repo.insertBatch(tx, columns, now.getTime()));
+      const inserted = await statement((tx) => repo.insertBatch(tx, columns, now.getTime()));
+      const { duplicates: dup, xid } = inserted;
       const stored = dup.length ? withoutStored(work, dup) : work;
 
       const accepted = countSamples(stored);
@@ -259,7 +260,8 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       deps.metrics?.inc({ outcome: 'accepted' }, accepted);
       deps.metrics?.inc({ outcome: 'duplicate' }, duplicates);
       if (accepted > 0) {
-        deps.stream?.offer?.(xid, stored, now.getTime());
+        // The rows handed over are exactly the statement's (the stream relies on it): else none.
+        if (accepted === inserted.stored) deps.stream?.offer?.(xid, stored, now.getTime());
         deps.stream?.notify();
         publishAfterCommit(stored, accepted);
       }

@@ -3,9 +3,11 @@
 // also spend its time reading them back (docs/trust-stream.md, "Embedded mode").
 //
 // Only a shortcut, never the source of truth: the stream takes a log range from here only
-// when this log holds, for every transaction id in it, exactly as many rows as the table
-// does (one grouped index count in the same transaction), and every sensor's partition is
-// known; otherwise it reads the range from the database as on PostgreSQL. Rows written by anything but the ingest path, a
+// when the table holds no row in it from any other transaction (index probes of the gaps
+// between the ingests' transaction ids: each ingest is ONE statement in its own transaction,
+// so its rows are exactly those it handed over), and every sensor's partition is known;
+// otherwise it reads the range from the database as on PostgreSQL. Rows written by anything
+// but the ingest path, an ingest that committed but has not handed its rows over yet, a
 // restart, a replay below what was pruned, or a log grown past its bound all fall back.
 import type { SensorReadings } from './trust-service.js';
 import { xidLess } from '../../db/rows.js';
@@ -25,7 +27,7 @@ interface Entry {
   rows: number;
 }
 
-const next = (xid: string) => (BigInt(xid) + 1n).toString();
+export const nextXid = (xid: string) => (BigInt(xid) + 1n).toString();
 
 export function createLocalLog(limitRows = 200_000) {
   /** Every ingest with an id at or above this went through offer() (null: not started). */
@@ -51,20 +53,36 @@ export function createLocalLog(limitRows = 200_000) {
       if (size > limitRows) {
         // The stream is far behind: stop holding; these ranges are read from the database.
         let high = from;
-        for (const e of entries) if (!xidLess(e.xid, high)) high = next(e.xid);
+        for (const e of entries) if (!xidLess(e.xid, high)) high = nextXid(e.xid);
         from = high;
         entries = [];
         size = 0;
       }
     },
     /**
-     * The held rows with lowest ≤ xid < upper, given the table's row count per transaction id
-     * in that range; null when this log does not hold exactly those.
+     * The upper end of the next range from `lowest` (exclusive), planned from the held rows:
+     * `xmin` (every transaction below it has finished), or sooner, after the transaction whose
+     * rows reach `limit`. Undefined when this log does not cover `lowest` (read the database).
      */
-    range(lowest: string, upper: string, stored: ReadonlyMap<string, number>): LocalRow[] | null {
+    upper(lowest: string, xmin: string, limit: number): string | undefined {
+      if (from === null || xidLess(lowest, from)) return undefined;
+      const held = entries.filter((e) => !xidLess(e.xid, lowest) && xidLess(e.xid, xmin));
+      held.sort((a, b) => (xidLess(a.xid, b.xid) ? -1 : xidLess(b.xid, a.xid) ? 1 : 0));
+      let rows = 0;
+      for (const e of held) {
+        rows += e.rows;
+        if (rows > limit) return nextXid(e.xid);
+      }
+      return xmin;
+    },
+    /**
+     * The held rows with lowest ≤ xid < upper and their transaction ids; null when this log
+     * does not cover the range. Each transaction here is one ingest statement, so the table
+     * holds exactly these rows for these ids; the caller checks that it holds none in between.
+     */
+    range(lowest: string, upper: string): { rows: LocalRow[]; xids: string[] } | null {
       if (from === null || xidLess(lowest, from)) return null;
       const held = entries.filter((e) => !xidLess(e.xid, lowest) && xidLess(e.xid, upper));
-      if (held.length !== stored.size || held.some((e) => stored.get(e.xid) !== e.rows)) return null;
       const out: LocalRow[] = [];
       for (const e of held) {
         for (const { profile, samples } of e.stored)
@@ -74,7 +92,7 @@ export function createLocalLog(limitRows = 200_000) {
             out.push({ sensorId: profile.id, ts: s.ts, value: s.value, receivedAt: e.receivedAt, xid: e.xid });
           }
       }
-      return out;
+      return { rows: out, xids: held.map((e) => e.xid) };
     },
     /** Forgets rows below `below` (every owned partition's cursor is past them). */
     prune(below: string): void {

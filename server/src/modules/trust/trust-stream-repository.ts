@@ -4,6 +4,7 @@
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { lowestXid, onlyRow, xidLess } from '../../db/rows.js';
 import type { TrustStatus } from '../../trust/types.js';
+import { nextXid } from './trust-stream-local-log.js';
 import { sensorProfileSelectList, type SensorProfileRow } from '../sensors/sensor-profile.js';
 
 /** One stored reading read back from the log. */
@@ -110,12 +111,25 @@ export function createTrustStreamRepository() {
       return new Map(rows.map((r) => [r.id, r.part]));
     },
 
-    /** Stored readings per transaction id in lowest ≤ xid < upper (an index scan, no rows read). */
-    async rowsPerXid(tx: SqlTx, lowest: string, upper: string): Promise<Map<string, number>> {
-      const rows = await tx.$queryRaw<{ xid: string; n: number }[]>`
-        SELECT xid::text AS xid, count(*)::int AS n FROM reading
-         WHERE xid >= ${lowest}::xid8 AND xid < ${upper}::xid8 GROUP BY xid`;
-      return new Map(rows.map((r) => [r.xid, r.n]));
+    /** The oldest transaction still running: every row below it is final. */
+    async snapshotXmin(tx: SqlTx): Promise<string> {
+      const rows = await tx.$queryRaw<{ x: string }[]>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`;
+      return onlyRow(rows, 'snapshotXmin').x;
+    },
+
+    /**
+     * Whether the table holds a row with lowest ≤ xid < upper from a transaction other than
+     * `xids` (sorted): one index probe per gap between them, which finds nothing when every
+     * row came from those transactions (no row of theirs is visited).
+     */
+    async rowsBetween(tx: SqlTx, lowest: string, upper: string, xids: string[]): Promise<boolean> {
+      const lo = [lowest, ...xids.map(nextXid)];
+      const hi = [...xids, upper];
+      const rows = await tx.$queryRaw<{ found: boolean }[]>`
+        SELECT EXISTS (
+          SELECT 1 FROM unnest(${lo}::xid8[], ${hi}::xid8[]) AS g(lo, hi)
+           WHERE g.lo < g.hi AND EXISTS (SELECT 1 FROM reading r WHERE r.xid >= g.lo AND r.xid < g.hi)) AS found`;
+      return onlyRow(rows, 'rowsBetween').found;
     },
 
     /** Rows of the given partitions with position ≤ xid < upper (per partition), any order. */

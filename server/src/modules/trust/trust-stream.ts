@@ -62,6 +62,11 @@ export interface TrustStreamSettings {
 
 export interface TrustStreamDeps {
   transaction: RunInTransaction;
+  /**
+   * Statements outside a transaction, each on its own (the tick's reads; default: a
+   * transaction). Embedded PGlite serialises every statement with a transaction in progress.
+   */
+  reads?: RunInTransaction;
   repo: TrustStreamRepository;
   leases: PartitionLeases;
   profiles: SensorProfileCache;
@@ -83,6 +88,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createTrustStream(deps: TrustStreamDeps) {
   const { transaction, repo, leases, profiles, trust, events, log, settings } = deps;
+  const reads = deps.reads ?? transaction;
   const mask = settings.partitions - 1;
   let stopped = true;
   let loop: Promise<void> | null = null;
@@ -126,7 +132,12 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const now = deps.clock.now();
     const wall = performance.now();
     const dueBefore = wall - settings.checkpointMs;
-    const result = await transaction(async (tx) => {
+    // 1. Read, outside any transaction (each statement on its own): the log below the
+    // high-water mark is final, and every write below is a compare-and-set on what was read
+    // (sensor versions, partition checkpoints), so nothing read here needs the write's
+    // transaction. On the embedded database a transaction holds the one connection: the
+    // ingest's inserts wait for it, so the engine must not run inside one.
+    const read = await reads(async (tx) => {
       const fresh = owned.filter((p) => !memory.partitions.has(p));
       if (fresh.length) {
         const stored = await repo.positions(tx, fresh);
@@ -136,12 +147,18 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const from = parts.map((p) => memory.partitions.get(p)!.cursor);
       const lowest = lowestXid(from);
       if (lowest === undefined) return null;
-      const upper = await repo.upperBound(tx, lowest, settings.batchRows);
-      let rows: LogRow[] = [];
-      if (xidLess(lowest, upper)) {
-        const handed = await fromLocalLog(tx, parts, lowest, upper);
-        if (handed) rows = handed;
-        else {
+      // Embedded mode: the range planned from the rows the ingests handed over (no index scan).
+      const planned = deps.localLog?.upper(lowest, await repo.snapshotXmin(tx), settings.batchRows);
+      let upper = planned ?? lowest;
+      let rows: LogRow[] | null = planned === undefined ? null : [];
+      if (planned !== undefined && xidLess(lowest, planned)) {
+        rows = await fromLocalLog(tx, parts, lowest, planned);
+        if (rows) stats.rangesFromMemory++;
+      }
+      if (rows === null) {
+        upper = await repo.upperBound(tx, lowest, settings.batchRows);
+        rows = [];
+        if (xidLess(lowest, upper)) {
           stats.rangesRead++;
           rows = await repo.readRange(tx, parts, from, upper, mask);
         }
@@ -164,8 +181,6 @@ export function createTrustStream(deps: TrustStreamDeps) {
           part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
         }
       }
-      const evaluated = new Map<string, SensorResult>();
-      const firstXid = new Map<string, string>();
       // One registry lookup per tick: the sensors just read and those still holding readings.
       const wanted = new Set([...bySensor.keys(), ...memory.holding]);
       const known = wanted.size
@@ -203,105 +218,119 @@ export function createTrustStream(deps: TrustStreamDeps) {
         if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
         if (rows.length) released.set(id, rows);
       }
-      if (released.size) {
-        const ids = [...released.keys()].filter((id) => known.has(id)).sort();
-        const work: SensorReadings[] = [];
-        const states = new Map<string, LockedSensor>();
-        for (const id of ids) {
-          const mem = memory.sensors.get(id)!;
-          const fresh = released.get(id)!;
-          let receivedAt: number | undefined;
-          let first = fresh[0]!.xid;
-          // Each reading is judged against when it was received (live or history), however
-          // readings fall into ticks; the engine's "now" is the newest of them.
-          for (const r of fresh) {
-            if (r.receivedAt !== null && r.receivedAt > (receivedAt ?? -Infinity)) receivedAt = r.receivedAt;
-            first = xidMin(first, r.xid);
-          }
-          firstXid.set(id, first);
-          states.set(id, mem.sensor);
-          work.push({
-            profile: known.get(id)!,
-            samples: fresh.map((r) => ({ ts: r.ts, value: r.value, receivedAt: r.receivedAt })),
-            now: receivedAt,
-          });
-        }
-        const { results, failed } = trust.evaluateReadings(states, work, now);
-        // Its state may be half-mutated: forget it (its unwritten readings with it, as a
-        // failing evaluation always left trust unchanged).
-        for (const id of failed) memory.sensors.delete(id);
-        for (const [id, res] of results) {
-          const mem = memory.sensors.get(id)!;
-          const cursor = memory.partitions.get(mem.partition)!.cursor;
-          applyWrite(mem, res.write, appliedPosition(mem, cursor), firstXid.get(id)!);
-          for (const point of res.points) mem.points.push(point);
-          evaluated.set(id, res);
-        }
-      }
-
-      // What to write now: verdict moves and ticket changes at once; other states, with the
-      // history points of a score that only moved, once per checkpoint interval.
-      const writes: TrustWrite[] = [];
-      const points: TrustPointWrite[] = [];
-      const changes: TrustChange[] = [];
-      const moved: TrustEffects['sensors'] = [];
-      const driftDue: string[] = [];
-      for (const mem of memory.sensors.values()) {
-        if (!mem.pending) continue;
-        const id = mem.sensor.sensorId;
-        const res = evaluated.get(id);
-        const urgent = res !== undefined && (res.changed || res.changes.length > 0);
-        if (!urgent && !flushAll && mem.writtenAt > dueBefore && !res?.driftDue) continue;
-        writes.push({ ...mem.pending, expectVersion: mem.sensor.version, streamPosition: mem.sensor.streamPosition });
-        for (const point of mem.points) points.push(point);
-        if (res) {
-          changes.push(...res.changes);
-          if (res.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
-          if (res.driftDue) driftDue.push(id);
-        }
-      }
-      writes.sort((a, b) => a.sensorId.localeCompare(b.sensorId));
-      const persisted = await trust.persistResults(tx, writes, points, changes, moved, now);
-      if (persisted.stale.length) throw new StaleSensorsError(persisted.stale);
-
-      const rollups = new Map<number, string>();
-      // The rollup goes with any checkpoint that writes, else once per interval.
-      let counted = 0;
-      if (flushAll || writes.length > 0 || lastRollupWrite <= dueBefore) {
-        const minutes = new Map<number, number>();
-        for (const [p, part] of memory.partitions) {
-          for (const [m, c] of part.minutes) minutes.set(m, (minutes.get(m) ?? 0) + c);
-          rollups.set(p, part.cursor);
-        }
-        const keys = [...minutes.keys()].sort((a, b) => a - b);
-        counted = keys.length;
-        await repo.addMinutes(
-          tx,
-          keys,
-          keys.map((k) => minutes.get(k)!),
-          parts[0]! % MINUTE_SHARDS,
-        );
-      }
-      const written = new Set(writes.map((w) => w.sensorId));
-      const next = memory.checkpoints(rollups, written);
-      const changed = parts.filter((p) => {
-        const a = memory.partitions.get(p)!.stored;
-        const b = next.get(p)!;
-        return a.position !== b.position || a.rollup !== b.rollup;
-      });
-      // The checkpoints move with every write (their compare-and-set fences a stale owner);
-      // without one, at most once per interval.
-      if (writes.length || (changed.length && (rollups.size || flushAll))) {
-        await repo.advance(
-          tx,
-          parts,
-          parts.map((p) => memory.partitions.get(p)!.stored),
-          parts.map((p) => next.get(p)!),
-        );
-      } else for (const p of parts) next.set(p, memory.partitions.get(p)!.stored);
-      return { effects: persisted.effects, rows: rows.length, written, next, rollups, driftDue, counted };
+      return { parts, rows: rows.length, released, known };
     });
-    if (!result) return false;
+    if (!read) return false;
+    const { parts, released, known } = read;
+
+    // 2. The engine, in memory.
+    const evaluated = new Map<string, SensorResult>();
+    const firstXid = new Map<string, string>();
+    if (released.size) {
+      const ids = [...released.keys()].filter((id) => known.has(id)).sort();
+      const work: SensorReadings[] = [];
+      const states = new Map<string, LockedSensor>();
+      for (const id of ids) {
+        const mem = memory.sensors.get(id)!;
+        const fresh = released.get(id)!;
+        let receivedAt: number | undefined;
+        let first = fresh[0]!.xid;
+        // Each reading is judged against when it was received (live or history), however
+        // readings fall into ticks; the engine's "now" is the newest of them.
+        for (const r of fresh) {
+          if (r.receivedAt !== null && r.receivedAt > (receivedAt ?? -Infinity)) receivedAt = r.receivedAt;
+          first = xidMin(first, r.xid);
+        }
+        firstXid.set(id, first);
+        states.set(id, mem.sensor);
+        work.push({
+          profile: known.get(id)!,
+          samples: fresh.map((r) => ({ ts: r.ts, value: r.value, receivedAt: r.receivedAt })),
+          now: receivedAt,
+        });
+      }
+      const { results, failed } = trust.evaluateReadings(states, work, now);
+      // Its state may be half-mutated: forget it (its unwritten readings with it, as a
+      // failing evaluation always left trust unchanged).
+      for (const id of failed) memory.sensors.delete(id);
+      for (const [id, res] of results) {
+        const mem = memory.sensors.get(id)!;
+        const cursor = memory.partitions.get(mem.partition)!.cursor;
+        applyWrite(mem, res.write, appliedPosition(mem, cursor), firstXid.get(id)!);
+        for (const point of res.points) mem.points.push(point);
+        evaluated.set(id, res);
+      }
+    }
+
+    // What to write now: verdict moves and ticket changes at once; other states, with the
+    // history points of a score that only moved, once per checkpoint interval.
+    const writes: TrustWrite[] = [];
+    const points: TrustPointWrite[] = [];
+    const changes: TrustChange[] = [];
+    const moved: TrustEffects['sensors'] = [];
+    const driftDue: string[] = [];
+    for (const mem of memory.sensors.values()) {
+      if (!mem.pending) continue;
+      const id = mem.sensor.sensorId;
+      const res = evaluated.get(id);
+      const urgent = res !== undefined && (res.changed || res.changes.length > 0);
+      if (!urgent && !flushAll && mem.writtenAt > dueBefore && !res?.driftDue) continue;
+      writes.push({ ...mem.pending, expectVersion: mem.sensor.version, streamPosition: mem.sensor.streamPosition });
+      for (const point of mem.points) points.push(point);
+      if (res) {
+        changes.push(...res.changes);
+        if (res.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
+        if (res.driftDue) driftDue.push(id);
+      }
+    }
+    writes.sort((a, b) => a.sensorId.localeCompare(b.sensorId));
+
+    // The rollup goes with any checkpoint that writes, else once per interval.
+    const rollups = new Map<number, string>();
+    const minutes = new Map<number, number>();
+    if (flushAll || writes.length > 0 || lastRollupWrite <= dueBefore) {
+      for (const [p, part] of memory.partitions) {
+        for (const [m, c] of part.minutes) minutes.set(m, (minutes.get(m) ?? 0) + c);
+        rollups.set(p, part.cursor);
+      }
+    }
+    const keys = [...minutes.keys()].sort((a, b) => a - b);
+    const written = new Set(writes.map((w) => w.sensorId));
+    const next = memory.checkpoints(rollups, written);
+    const changed = parts.filter((p) => {
+      const a = memory.partitions.get(p)!.stored;
+      const b = next.get(p)!;
+      return a.position !== b.position || a.rollup !== b.rollup;
+    });
+    // The checkpoints move with every write (their compare-and-set fences a stale owner);
+    // without one, at most once per interval.
+    const advance = writes.length > 0 || (changed.length > 0 && (rollups.size > 0 || flushAll));
+    if (!advance) for (const p of parts) next.set(p, memory.partitions.get(p)!.stored);
+
+    // 3. Write, in ONE short transaction: states, history, tickets, rollup, checkpoints.
+    const effects =
+      writes.length || points.length || keys.length || advance
+        ? await transaction(async (tx) => {
+            const persisted = await trust.persistResults(tx, writes, points, changes, moved, now);
+            if (persisted.stale.length) throw new StaleSensorsError(persisted.stale);
+            if (keys.length)
+              await repo.addMinutes(
+                tx,
+                keys,
+                keys.map((k) => minutes.get(k)!),
+                parts[0]! % MINUTE_SHARDS,
+              );
+            if (advance)
+              await repo.advance(
+                tx,
+                parts,
+                parts.map((p) => memory.partitions.get(p)!.stored),
+                parts.map((p) => next.get(p)!),
+              );
+            return persisted.effects;
+          })
+        : null;
+    const result = { effects, rows: read.rows, written, next, rollups, driftDue, counted: keys.length };
     // Committed: the memory now matches what is stored.
     for (const id of result.written) {
       const mem = memory.sensors.get(id);
@@ -328,7 +357,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       stats.ticks++;
       stats.readings += result.rows;
     }
-    trust.afterCommit(result.effects);
+    if (result.effects) trust.afterCommit(result.effects);
     // An import running ahead of the periodic sweep: judge the DRIFT windows it has filled.
     // (It writes those rows: the next write of one of them finds it moved on and replays.)
     if (result.driftDue.length) await trust.advanceDrift(result.driftDue, now);
@@ -351,8 +380,9 @@ export function createTrustStream(deps: TrustStreamDeps) {
   async function fromLocalLog(tx: SqlTx, parts: number[], lowest: string, upper: string): Promise<LogRow[] | null> {
     const log = deps.localLog;
     if (!log) return null;
-    const held = log.range(lowest, upper, await repo.rowsPerXid(tx, lowest, upper));
-    if (!held) return null;
+    const range = log.range(lowest, upper);
+    if (!range || (await repo.rowsBetween(tx, lowest, upper, range.xids))) return null;
+    const held = range.rows;
     // Sensors not seen yet: the database computes their partitions (hashtext), from the ids only.
     const unknown = new Set<string>();
     for (const r of held) if (memory.partitionOf(r.sensorId) === undefined) unknown.add(r.sensorId);
@@ -366,7 +396,6 @@ export function createTrustStream(deps: TrustStreamDeps) {
       if (!owned.has(part) || xidLess(r.xid, memory.partitions.get(part)!.cursor)) continue;
       rows.push({ ...r, part });
     }
-    stats.rangesFromMemory++;
     return rows;
   }
 
