@@ -97,6 +97,14 @@ describe('reorder before the engine', () => {
     // the predecessor arrives: both are in sequence now
     holdReadings(buf, [row(120, 13)], 20);
     expect(times(releaseReadings(buf, 20, 200, false, 90))).toEqual([120, 180]);
+    // live data in order: several next readings in one tick go at once, in order
+    holdReadings(buf, [row(240, 14), row(300, 14), row(360, 15)], 30);
+    expect(times(releaseReadings(buf, 30, 200, false, 90))).toEqual([240, 300, 360]);
+    expect(buf.releasedTs).toBe(360);
+    // in order but with a gap inside: those before the gap go, the rest waits
+    holdReadings(buf, [row(420, 16), row(600, 17)], 40);
+    expect(times(releaseReadings(buf, 40, 200, false, 90))).toEqual([420]);
+    expect(times(releaseReadings(buf, 240, 200, false, 90))).toEqual([600]);
     // a new sensor (nothing released yet) waits the hold
     const fresh = reorderBuffer<Arrival>();
     holdReadings(fresh, [row(60, 20), row(120, 20)], 0);
