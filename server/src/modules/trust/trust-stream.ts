@@ -330,9 +330,8 @@ export function createTrustStream(deps: TrustStreamDeps) {
             return persisted.effects;
           })
         : null;
-    const result = { effects, rows: read.rows, written, next, rollups, driftDue, counted: keys.length };
     // Committed: the memory now matches what is stored.
-    for (const id of result.written) {
+    for (const id of written) {
       const mem = memory.sensors.get(id);
       if (!mem) continue;
       mem.sensor.version++;
@@ -341,27 +340,27 @@ export function createTrustStream(deps: TrustStreamDeps) {
       mem.dirtyFrom = null;
       mem.writtenAt = wall;
     }
-    for (const [p, cp] of result.next) {
+    for (const [p, cp] of next) {
       const part = memory.partitions.get(p);
       if (!part) continue;
       part.stored = cp;
-      if (result.rollups.has(p)) part.minutes.clear();
+      if (rollups.has(p)) part.minutes.clear();
     }
     if (deps.localLog) {
       const below = lowestXid([...memory.partitions.values()].map((part) => part.cursor));
       if (below !== undefined) deps.localLog.prune(below);
     }
-    if (result.rollups.size) lastRollupWrite = wall;
-    stats.stateWrites += result.written.size;
-    if (result.rows > 0) {
+    if (rollups.size) lastRollupWrite = wall;
+    stats.stateWrites += written.size;
+    if (read.rows > 0) {
       stats.ticks++;
-      stats.readings += result.rows;
+      stats.readings += read.rows;
     }
-    if (result.effects) trust.afterCommit(result.effects);
+    if (effects) trust.afterCommit(effects);
     // An import running ahead of the periodic sweep: judge the DRIFT windows it has filled.
     // (It writes those rows: the next write of one of them finds it moved on and replays.)
-    if (result.driftDue.length) await trust.advanceDrift(result.driftDue, now);
-    if (result.counted > 0) {
+    if (driftDue.length) await trust.advanceDrift(driftDue, now);
+    if (keys.length > 0) {
       try {
         // readingsLastHour moved.
         events.publish(Topic.DashboardChanged, { reason: 'readings' });
@@ -370,7 +369,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       }
     }
     // Held readings keep the stream ticking until they are released.
-    return result.rows > 0 || result.written.size > 0 || memory.holding.size > 0;
+    return read.rows > 0 || written.size > 0 || memory.holding.size > 0;
   }
 
   /**
