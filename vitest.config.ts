@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 // the CPU (CI machines have two cores).
 const processTests = [
   'server/test/apikey-cli.test.ts',
+  'server/test/cluster.test.ts',
   'server/test/crash-durability.test.ts',
   'server/test/fuzz.test.ts',
   'server/test/multi-instance.test.ts',
