@@ -8,6 +8,7 @@
 // stream's compare-and-set on its position is what keeps two owners from both
 // committing a range (docs/trust-stream.md).
 import pg from 'pg';
+import { fairShare, partitionsToRelease, partitionsToTry } from './lease-plan.js';
 
 export interface PartitionLeases {
   /** Partitions this instance owns now (sorted). */
@@ -67,23 +68,19 @@ export function advisoryLockLeases(options: {
             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         [MEMBER_KEY],
       );
-      const members = Math.max(1, rows[0]?.n ?? 1);
-      const fair = Math.ceil(count / members);
+      const fair = fairShare(count, rows[0]?.n ?? 1);
       const mine = new Set(owned);
-      for (let p = 0; p < count && mine.size < fair; p++) {
-        if (mine.has(p)) continue;
+      for (const p of partitionsToTry(mine, count)) {
+        if (mine.size >= fair) break;
         const res = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
           PARTITION_BASE + p,
         ]);
         if (res.rows[0]?.ok) mine.add(p);
       }
       // More than a fair share (an instance joined): give the highest back.
-      const sorted = [...mine].sort((a, b) => a - b);
-      while (sorted.length > fair) {
-        const p = sorted.pop()!;
-        await c.query('SELECT pg_advisory_unlock($1::bigint)', [PARTITION_BASE + p]);
-      }
-      owned = sorted;
+      const { keep, release } = partitionsToRelease(mine, fair);
+      for (const p of release) await c.query('SELECT pg_advisory_unlock($1::bigint)', [PARTITION_BASE + p]);
+      owned = keep;
     } catch (err) {
       owned = [];
       const c = client;
