@@ -11,6 +11,7 @@ const processTests = [
   'server/test/fuzz.test.ts',
   'server/test/multi-instance.test.ts',
   'server/test/outage.test.ts',
+  'server/test/read-replicas.test.ts',
   'server/test/production-build.test.ts',
   'server/test/redis-outage.test.ts',
   'server/test/server-process.test.ts',

@@ -63,6 +63,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
+    readReplicas: config.readReplicas,
     inMemory: options.inMemoryDatabase,
     countStatements: options.countStatements,
   });

@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   dbPoolSize: number;
+  /** Streaming replicas for lag-tolerant reads (DATABASE_READ_URL, comma-separated; db/read-replicas.ts). */
+  readReplicas: ReadReplicaSettings;
   redisUrl: string | null;
   logLevel: string;
   /** Largest accepted ingestReadings batch. */
@@ -61,6 +63,14 @@ export interface Config {
   notifications: NotificationSettings;
   /** MQTT ingestion (plugins/mqtt-ingest.ts); null without MQTT_URL. */
   mqtt: MqttSettings | null;
+}
+
+export interface ReadReplicaSettings {
+  urls: string[];
+  /** READ_REPLICA_MAX_LAG_MS: a replica further behind than this is skipped (the primary serves). */
+  maxLagMs: number;
+  /** READ_REPLICA_CHECK_MS: how often each replica's health and lag are checked. */
+  checkMs: number;
 }
 
 export interface MqttSettings {
@@ -228,6 +238,23 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+function readReplicaSettings(env: Env, databaseUrl: string | null): ReadReplicaSettings {
+  const raw = (env.DATABASE_READ_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (raw.length && !databaseUrl)
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (replicas of a PostgreSQL primary)');
+  const urls = raw.map((u, i) =>
+    url({ [`DATABASE_READ_URL[${i}]`]: u }, `DATABASE_READ_URL[${i}]`, ['postgres:', 'postgresql:'])!,
+  );
+  return {
+    urls,
+    maxLagMs: integer(env, 'READ_REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
+    checkMs: integer(env, 'READ_REPLICA_CHECK_MS', 1000, 50, 600_000),
+  };
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -369,6 +396,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    readReplicas: readReplicaSettings(env, databaseUrl),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel,
     maxBatchSize,

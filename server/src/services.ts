@@ -36,8 +36,8 @@ import { createNotificationsService } from './modules/notifications/notification
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
-  const sensorsRepository = createSensorsRepository(prisma);
-  const trustRepository = createTrustRepository(prisma);
+  const sensorsRepository = createSensorsRepository(prisma, app.db.reads.prisma);
+  const trustRepository = createTrustRepository(prisma, app.db.reads.prisma);
   const clock = { now: options.now ?? (() => new Date()) };
   const ticketAutomation = createTicketAutomation({ settings: config.tickets });
   // Trust shell + ingestion (modules/trust, modules/readings).
@@ -100,7 +100,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     log: app.log,
     metrics: app.metrics?.readingsIngested,
   });
-  const dashboardRepository = createDashboardRepository(prisma);
+  const dashboardRepository = createDashboardRepository(prisma, app.db.reads.prisma);
   const ticketsRepository = createTicketsRepository(prisma);
   const maintenanceRepository = createMaintenanceRepository(prisma);
   return {

@@ -5,15 +5,11 @@
 // cluster is back the service recovers by itself (ingest, the trust stream, a live
 // subscription); every acknowledged reading is stored, none twice. Skips with a
 // message without PostgreSQL's server binaries.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { collect, wsClient } from './support/graphql-ws-client.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
+import { startThrowawayCluster, throwawayPostgresUsable, type ThrowawayCluster } from './support/throwaway-postgres.js';
 
 const PORT = 55432;
 
@@ -23,66 +19,22 @@ function tally(keys: string[]): Record<string, number> {
   return out;
 }
 
-function pgBin(): string | null {
-  const fromPath = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
-  if (fromPath && existsSync(join(fromPath, '..', 'initdb'))) return join(fromPath, '..');
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) if (existsSync(join(root, v, 'bin', 'pg_ctl'))) return join(root, v, 'bin');
-  return null;
-}
-const BIN = pgBin();
-/** initdb and postgres refuse to run as root: as root, run them as the postgres user. */
-function owner(): { uid: number; gid: number } | null {
-  if (process.getuid?.() !== 0) return null;
-  const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-  if (id.status !== 0) return null;
-  return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
-}
-const OWNER = owner();
-const usable = BIN !== null && (process.getuid?.() !== 0 || OWNER !== null);
-if (!usable) console.warn('No PostgreSQL server binaries (initdb, pg_ctl) usable here: the outage test is skipped.');
+if (!throwawayPostgresUsable)
+  console.warn('No PostgreSQL server binaries (initdb, pg_ctl) usable here: the outage test is skipped.');
 
 const INGEST = 'mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates } }';
 const SENSORS = Array.from({ length: 8 }, (_, i) => `o${i}`);
 
-describe.runIf(usable)('PostgreSQL away and back, mid-traffic', () => {
-  let dir: string;
+describe.runIf(throwawayPostgresUsable)('PostgreSQL away and back, mid-traffic', () => {
+  let cluster: ThrowawayCluster;
   let server: ServerProcess;
-  const run = (cmd: string, args: string[]) =>
-    execFileSync(join(BIN!, cmd), args, {
-      ...(OWNER ? { uid: OWNER.uid, gid: OWNER.gid } : {}),
-      stdio: 'pipe',
-      timeout: 60_000,
-    });
-  const pgStart = () =>
-    run('pg_ctl', [
-      '-D',
-      join(dir, 'data'),
-      '-l',
-      join(dir, 'log'),
-      '-w',
-      '-o',
-      `-p ${PORT} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c max_connections=50`,
-      'start',
-    ]);
-  const pgStop = () => run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+  const pgStart = () => cluster.start();
+  const pgStop = () => cluster.stop();
   const url = `postgres://postgres@127.0.0.1:${PORT}/outage`;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'st-pg-outage-'));
-    if (OWNER) {
-      await chown(dir, OWNER.uid, OWNER.gid);
-      await chmod(dir, 0o755);
-    }
-    run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-    pgStart();
-    const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PORT}/postgres` });
-    await admin.connect();
-    await admin.query('CREATE DATABASE outage');
-    await admin.end();
+    cluster = await startThrowawayCluster(PORT);
+    await cluster.createDatabase('outage');
     server = await startServerProcess({
       DATABASE_URL: url,
       DB_POOL_SIZE: '4',
@@ -95,14 +47,7 @@ describe.runIf(usable)('PostgreSQL away and back, mid-traffic', () => {
 
   afterAll(async () => {
     await server?.stop('SIGKILL');
-    if (dir) {
-      try {
-        pgStop();
-      } catch {
-        // already stopped
-      }
-      await rm(dir, { recursive: true, force: true });
-    }
+    await cluster?.remove();
   });
 
   const post = async (query: string, variables?: Record<string, unknown>) => {

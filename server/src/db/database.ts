@@ -7,6 +7,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
+import { createReadRouter, type ReadRouter, type ReplicaStatus } from './read-replicas.js';
 import { startPgliteThread } from './pglite-thread.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
 import {
@@ -25,6 +26,11 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /**
+   * Lag-tolerant reads (dashboard, zone statistics, search, history, series, export): a
+   * healthy streaming replica when DATABASE_READ_URL names one, else the primary.
+   */
+  reads: ReadRouter;
   /** A transaction on the raw driver for the raw-SQL hot path (ingestion, sweeps). */
   transaction: RunInTransaction;
   /**
@@ -70,6 +76,10 @@ export interface DatabaseOptions {
   inMemory?: boolean;
   /** Count statements (costs a little per query; tests only). */
   countStatements?: boolean;
+  /** Streaming replicas of the PostgreSQL primary (read-replicas.ts). */
+  readReplicas?: { urls: string[]; maxLagMs: number; checkMs: number };
+  /** Told when a replica starts or stops being used. */
+  onReplicaChange?: (status: ReplicaStatus) => void;
 }
 
 function createPrisma(adapter: PrismaPg | PrismaPGlite, countStatements: boolean) {
@@ -125,9 +135,20 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     new PrismaPg(pool, { disposeExternalPool: false }),
     options.countStatements ?? false,
   );
+  const reads = createReadRouter(prisma, {
+    urls: options.readReplicas?.urls ?? [],
+    maxLagMs: options.readReplicas?.maxLagMs ?? 5000,
+    checkMs: options.readReplicas?.checkMs ?? 1000,
+    poolSize: options.poolSize,
+    primaryLsn: async () =>
+      (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn,
+    ...(options.onReplicaChange ? { onChange: options.onReplicaChange } : {}),
+  });
+  await reads.check();
   return {
     kind: 'postgres',
     prisma,
+    reads,
     transaction: pgTransactions(pool),
     autocommit: pgAutocommit(pool),
     withAdvisoryLock: pgAdvisoryLock(pool),
@@ -144,6 +165,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     },
     maintain: async () => {},
     close: async () => {
+      await reads.close();
       await prisma.$disconnect();
       await pool.end();
     },
@@ -182,6 +204,13 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'pglite',
     prisma,
+    reads: createReadRouter(prisma, {
+      urls: [],
+      maxLagMs: 0,
+      checkMs: 1000,
+      poolSize: 1,
+      primaryLsn: async () => '0/0',
+    }),
     transaction: pgliteTransactions(db.asPglite()),
     autocommit: pgliteAutocommit(db.asPglite()),
     withAdvisoryLock: inProcessLock(),

@@ -152,6 +152,38 @@ export default fp<{ services: Services }>(
         for (const [field, n] of Object.entries(services.subscriptions.counts())) this.set({ field }, n);
       },
     });
+    // Read replicas (DATABASE_READ_URL): health, lag and which pool served the routed reads.
+    const reads = app.db.reads;
+    new Gauge({
+      name: 'sensor_trust_read_replica_up',
+      help: 'Whether each read replica is used (1) or skipped as down or lagging (0)',
+      labelNames: ['replica'],
+      registers: [registry],
+      collect() {
+        for (const r of reads.replicas()) this.set({ replica: r.name }, r.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'sensor_trust_read_replica_lag_seconds',
+      help: 'Replay lag of each read replica behind the primary at its last check (absent while down)',
+      labelNames: ['replica'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const r of reads.replicas()) if (r.lagMs !== null) this.set({ replica: r.name }, r.lagMs / 1000);
+      },
+    });
+    new Counter({
+      name: 'sensor_trust_routed_reads_total',
+      help: 'Lag-tolerant reads (dashboard, zone statistics, search, trust history) by the pool that served them',
+      labelNames: ['target'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ target: 'primary' }, reads.primaryReads());
+        for (const r of reads.replicas()) this.inc({ target: r.name }, r.reads);
+      },
+    });
     // The trust stream's own counters (this instance, since it started).
     const stream = services.trustStream.stats;
     const streamCounters = [

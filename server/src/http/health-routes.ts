@@ -98,6 +98,10 @@ export default fp<{ readyzCacheMs: number }>(
         // Not needed to serve (events then reach this instance only; the cache misses),
         // so it does not make the instance unready: it says what is degraded.
         redis: app.events.shared ? (app.events.linked() ? 'up' : 'down') : 'none',
+        // Replicas likewise: one that is down or too far behind is skipped (the primary serves).
+        ...(app.db.reads.replicas().length
+          ? { readReplicas: app.db.reads.replicas().map(({ name, up, lagMs }) => ({ name, up, lagMs })) }
+          : {}),
         shuttingDown: app.shuttingDown,
       };
     });

@@ -15,11 +15,21 @@ export interface DatabasePluginOptions {
   poolSize: number;
   inMemory?: boolean;
   countStatements?: boolean;
+  readReplicas?: { urls: string[]; maxLagMs: number; checkMs: number };
 }
 
 export default fp<DatabasePluginOptions>(
   async (app, options) => {
-    const db = await openDatabase(options);
+    const db = await openDatabase({
+      ...options,
+      onReplicaChange: (r) =>
+        r.up
+          ? app.log.info({ replica: r.name, lagMs: r.lagMs }, 'read replica in use')
+          : app.log.warn(
+              { replica: r.name, lagMs: r.lagMs },
+              'read replica skipped (down or lagging): the primary serves its reads',
+            ),
+    });
     app.log.info(
       { mode: db.kind, applied: db.migrations.applied, alreadyApplied: db.migrations.alreadyApplied },
       db.migrations.applied.length ? 'database migrated' : 'database up to date',

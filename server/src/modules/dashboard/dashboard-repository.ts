@@ -65,7 +65,8 @@ export interface FleetTrendRow {
   offline: number;
 }
 
-export function createDashboardRepository(prisma: PrismaClient) {
+/** `reads`: where lag-tolerant reads go (a read replica when configured; db/read-replicas.ts). */
+export function createDashboardRepository(prisma: PrismaClient, reads: PrismaClient = prisma) {
   return {
     /**
      * Stores the fleet's figures now as the sample of interval `at` (already rounded
@@ -86,7 +87,7 @@ export function createDashboardRepository(prisma: PrismaClient) {
 
     /** Samples from `since` to `until`, oldest first. */
     trend(since: Date, until: Date): Promise<FleetTrendRow[]> {
-      return prisma.fleetTrendSample.findMany({
+      return reads.fleetTrendSample.findMany({
         where: { at: { gte: since, lte: until } },
         orderBy: { at: 'asc' },
       });
@@ -100,7 +101,7 @@ export function createDashboardRepository(prisma: PrismaClient) {
      */
     async zoneStats(zoneIds: readonly string[] | null): Promise<ZoneStatsRow[]> {
       const ids = zoneIds ? [...zoneIds] : null;
-      const rows = await prisma.$queryRaw<{ doc: string }[]>`SELECT dashboard_zone_stats(${ids}::text[]) AS doc`;
+      const rows = await reads.$queryRaw<{ doc: string }[]>`SELECT dashboard_zone_stats(${ids}::text[]) AS doc`;
       const doc = JSON.parse(onlyRow(rows, 'dashboard_zone_stats').doc) as ZoneStatsDoc;
       const open = new Map(doc.tickets ?? []);
       const byZone = new Map<string, { counts: Partial<Record<TrustStatus, number>>; n: number; sum: number }>();
@@ -127,7 +128,7 @@ export function createDashboardRepository(prisma: PrismaClient) {
     /** Fleet summary in one statement; readingsLastHour sums the 60 rollup minutes ending at `now`. */
     async summary(now: Date): Promise<DashboardSummaryRow> {
       const hourAgo = new Date(now.getTime() - 3600_000);
-      const rows = await prisma.$queryRaw<
+      const rows = await reads.$queryRaw<
         { doc: string }[]
       >`SELECT dashboard_summary(${hourAgo}::timestamptz, ${now}::timestamptz) AS doc`;
       const doc = JSON.parse(onlyRow(rows, 'dashboard_summary').doc) as SummaryDoc;

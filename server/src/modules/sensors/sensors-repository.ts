@@ -69,7 +69,8 @@ function sensorWhere(filter: SensorListFilter): Prisma.SensorWhereInput {
   return where;
 }
 
-export function createSensorsRepository(prisma: PrismaClient) {
+/** `reads`: where lag-tolerant reads go (a read replica when configured; db/read-replicas.ts). */
+export function createSensorsRepository(prisma: PrismaClient, reads: PrismaClient = prisma) {
   return {
     upsertZone(zone: ZoneWrite): Promise<ZoneRow> {
       const data = { name: zone.name, description: zone.description };
@@ -199,12 +200,12 @@ export function createSensorsRepository(prisma: PrismaClient) {
     async listSensors(filter: SensorListFilter, first: number, afterId: string | null) {
       const where = sensorWhere(filter);
       const [rows, totalCount] = await Promise.all([
-        prisma.sensor.findMany({
+        reads.sensor.findMany({
           where: afterId ? { AND: [where, { id: { gt: afterId } }] } : where,
           orderBy: { id: 'asc' },
           take: first + 1,
         }),
-        prisma.sensor.count({ where }),
+        reads.sensor.count({ where }),
       ]);
       return { rows: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
     },

@@ -53,7 +53,8 @@ export const INITIAL_TRUST: Omit<TrustScoreRow, 'sensorId'> = {
   lastEvaluated: null,
 };
 
-export function createTrustRepository(prisma: PrismaClient) {
+/** `reads`: where lag-tolerant reads go (a read replica when configured; db/read-replicas.ts). */
+export function createTrustRepository(prisma: PrismaClient, reads: PrismaClient = prisma) {
   return {
     /** Current trust rows, without the engine state (kilobytes per sensor that readers never use). */
     async bySensorIds(ids: readonly string[]): Promise<Map<string, TrustRow>> {
@@ -85,7 +86,7 @@ export function createTrustRepository(prisma: PrismaClient) {
     },
 
     history(sensorId: string, from: Date | null, to: Date | null, limit = 5000) {
-      return prisma.trustPoint.findMany({
+      return reads.trustPoint.findMany({
         where: { sensorId, at: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } },
         orderBy: { at: 'asc' },
         take: limit,
