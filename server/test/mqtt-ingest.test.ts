@@ -87,7 +87,7 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
     dataDir = await mkdtemp(join(tmpdir(), 'st-mqtt-'));
     t = await start();
     await t.app.mqtt!.subscribed;
-    for (const id of ['m1', 'm2']) {
+    for (const id of ['m1', 'm2', 'm3']) {
       const res = await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
         i: { id, name: id, kind: 'temperature', minValue: -20, maxValue: 60 },
       });
@@ -140,13 +140,14 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
     expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="refused"\} 1/);
   });
 
-  it('does not acknowledge a message whose readings could not be stored: the broker delivers it again', async () => {
+  it('does not acknowledge a message whose readings could not be stored for want of a database: the broker delivers it again', async () => {
     // The database failing for one batch, stood in for by the service throwing once.
     const service = t.app.services.readings;
     const real = service.ingest.bind(service);
     let failures = 0;
     service.ingest = async (items) => {
-      if (failures++ === 0) throw new Error('database unavailable');
+      if (failures++ === 0)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       return real(items);
     };
     try {
@@ -155,6 +156,58 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
       expect(failures).toBe(2);
       const metrics = (await t.app.inject({ url: '/metrics' })).body;
       expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="failed"\} 1/);
+    } finally {
+      service.ingest = real;
+    }
+  });
+
+  it('refuses a timestamp out of range and a value nested 20,000 levels deep per item, and stores every message behind them', async () => {
+    errors.length = 0;
+    // (Written out by hand: JSON.stringify itself overflows the stack at this depth.)
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    // PostgreSQL refused this one ("timestamp out of range"): redelivered for ever, the rest lost.
+    await publish('m3', { timestamp: '-005000-01-01T00:00:00Z', value: 1 });
+    await publish(
+      'm3',
+      `[{"timestamp":"+275000-01-01T00:00:00Z","value":1},` +
+        `{"timestamp":"${at(2)}","value":${deep}},{"timestamp":-1,"value":1}]`,
+    );
+    for (let i = 0; i < 20; i++) await publish('m3', { timestamp: at(60 + i), value: i });
+    await vi.waitFor(async () => expect(await stored('m3')).toBe(20), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(() => expect(errors).toHaveLength(2), { timeout: 10_000, interval: 100 });
+    expect(errors.map((m) => m.errors.map((e) => [e.index, e.code]))).toEqual([
+      [[0, 'INVALID_TIMESTAMP']],
+      [
+        [0, 'FUTURE_TIMESTAMP'],
+        [1, 'INVALID_VALUE'],
+        [2, 'INVALID_TIMESTAMP'],
+      ],
+    ]);
+    expect(errors[0]!.errors[0]!.message).toBe(
+      'timestamp -005000-01-01T00:00:00.000Z is before 1970-01-01T00:00:00.000Z, the earliest a reading may carry',
+    );
+    expect(errors[1]!.errors[1]!.message).toBe('value must be a finite number, got [[[[…]]]]');
+  });
+
+  it('acknowledges and reports as NOT_STORED a message that fails for any other reason, and stores the ones behind it', async () => {
+    errors.length = 0;
+    const service = t.app.services.readings;
+    const real = service.ingest.bind(service);
+    let calls = 0;
+    service.ingest = async (items) => {
+      if (calls++ === 0) throw new Error('a fault that would come back on every redelivery');
+      return real(items);
+    };
+    try {
+      await publish('m3', { timestamp: at(90), value: 1 });
+      await publish('m3', { timestamp: at(91), value: 2 });
+      await vi.waitFor(async () => expect(await stored('m3')).toBe(21), { timeout: 10_000, interval: 100 });
+      await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000, interval: 100 });
+      expect(errors[0]!.errors.map((e) => [e.sensorId, e.code])).toEqual([['m3', 'NOT_STORED']]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(calls).toBe(2); // not delivered again
+      const metrics = (await t.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="dropped"\} 1/);
     } finally {
       service.ingest = real;
     }
