@@ -19,7 +19,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import mqtt, { type MqttClient } from 'mqtt';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { MqttSettings } from '../config.js';
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthService } from '../modules/auth/auth-service.js';
@@ -28,6 +28,9 @@ import { parseMessage, sensorLevel, topicSensor } from '../modules/readings/mqtt
 import { IngestRefusedError } from '../modules/readings/ingest-errors.js';
 import type { IngestError, ReadingsService } from '../modules/readings/readings-service.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+
+/** Mosquitto's count of messages it dropped (published every sys_interval, default 10 s). */
+const DROPPED_TOPIC = '$SYS/broker/publish/messages/dropped';
 
 export interface MqttIngestOptions {
   settings: MqttSettings;
@@ -63,6 +66,27 @@ export default fp<MqttIngestOptions>(
       registers: [app.metrics.registry],
     });
     const level = sensorLevel(settings.topic);
+    // A flood is refused by the broker, not by us: Mosquitto queues max_queued_messages
+    // (default 1000) per session beyond the max_inflight_messages (20) in flight and
+    // drops the rest, acknowledged to the publisher. Its broker-wide count of dropped
+    // messages ($SYS, every sys_interval) is shown in /metrics and logged when it grows.
+    const brokerDropped = new Gauge({
+      name: 'sensor_trust_mqtt_broker_dropped_messages',
+      help: "The broker's $SYS/broker/publish/messages/dropped (Mosquitto): messages it dropped, for any client, since it started (a queue over max_queued_messages)",
+      registers: [app.metrics.registry],
+    });
+    let droppedSeen: number | null = null;
+    const noteDropped = (payload: Buffer) => {
+      const n = Number(payload.toString('utf8'));
+      if (!Number.isFinite(n)) return;
+      if (droppedSeen !== null && n > droppedSeen)
+        app.log.warn(
+          { dropped: n - droppedSeen, topic: settings.topic },
+          'The MQTT broker dropped messages (its queue per session is full: raise max_queued_messages, or publish readings in batches)',
+        );
+      droppedSeen = n;
+      brokerDropped.set(n);
+    };
 
     if (!settings.requireKey && auth.required) {
       app.log.info(
@@ -125,6 +149,11 @@ export default fp<MqttIngestOptions>(
     // Called by mqtt.js for every message, one at a time; the PUBACK follows `done()`.
     client.handleMessage = (packet, done) => {
       const { topic, payload, properties } = packet;
+      if (topic === DROPPED_TOPIC) {
+        noteDropped(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
+        done();
+        return;
+      }
       store(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), properties).then(
         (outcome) => {
           if (!outcome.parsed) {
@@ -192,6 +221,8 @@ export default fp<MqttIngestOptions>(
             resolve();
           }
         });
+        // Brokers without $SYS (or ACLs that hide it) simply send nothing.
+        client.subscribe(DROPPED_TOPIC, { qos: 0 }, () => undefined);
       });
     });
     app.decorate('mqtt', { client, subscribed });
