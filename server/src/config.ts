@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { FAULT_KINDS, type FaultKind } from './trust/types.js';
 import { projectPath } from './project-paths.js';
+import { parseAllowList } from './modules/notifications/webhook-target.js';
 
 export interface Config {
   port: number;
@@ -150,6 +151,12 @@ export interface NotificationSettings {
   maxAttempts: number;
   /** Timeout of one webhook POST. NOTIFY_TIMEOUT_MS, default 5000. */
   timeoutMs: number;
+  /**
+   * WEBHOOK_ALLOW_PRIVATE: comma-separated addresses or CIDRs (10.20.0.0/16, fd00::/8) of
+   * private, loopback or link-local receivers webhooks may go to; default none
+   * (modules/notifications/webhook-target.ts).
+   */
+  allowPrivate: string[];
 }
 
 export interface TrustStreamConfig {
@@ -363,6 +370,19 @@ function origins(env: Env): string[] {
   return list;
 }
 
+function allowPrivate(env: Env): string[] {
+  const list = (env.WEBHOOK_ALLOW_PRIVATE ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    parseAllowList(list);
+  } catch (err) {
+    throw new ConfigError(`WEBHOOK_ALLOW_PRIVATE: ${(err as Error).message}`);
+  }
+  return list;
+}
+
 function mqttSettings(env: Env, namespace: string): MqttSettings | null {
   const url_ = url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
   if (!url_) return null;
@@ -425,6 +445,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryBaseMs: integer(env, 'NOTIFY_RETRY_BASE_MS', 5000, 10, 3_600_000),
       maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
       timeoutMs: integer(env, 'NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
+      allowPrivate: allowPrivate(env),
     },
   };
 }

@@ -149,6 +149,87 @@ function httpCase(r: ReturnType<typeof prng>): HttpCase {
         },
       }),
     }),
+    // Input the database would refuse (NUL in text, timestamps out of its range) and
+    // values nested deeper than a recursive walk survives: coded answers, never INTERNAL.
+    () => ({
+      kind: 'nul-text-argument',
+      body: json(
+        r.pick<{ query: string; variables?: unknown }>([
+          {
+            query: 'query($id: ID!) { sensor(id: $id) { id } }',
+            variables: { id: `f1${'\u0000'.repeat(1 + r.int(3))}` },
+          },
+          { query: '{ zone(id: "fz\\u0000") { id } }' },
+          {
+            query: 'query($s: String) { sensors(filter: { search: $s }) { nodes { id } } }',
+            variables: { s: r.text(5) + '\u0000' },
+          },
+          {
+            query: 'query($s: String) { tickets(filter: { search: $s, assignee: $s }) { nodes { id } } }',
+            variables: { s: '\u0000' },
+          },
+          {
+            query: 'mutation($n: String) { acknowledgeTicket(id: "nope", note: $n) { id } }',
+            variables: { n: 'x\u0000y' },
+          },
+          {
+            query: 'mutation($i: ZoneInput!) { upsertZone(input: $i) { id } }',
+            variables: { i: { id: 'z', name: '\u0000' } },
+          },
+        ]),
+      ),
+    }),
+    () => ({
+      kind: 'nul-cursor',
+      body: json({
+        query: `query($a: String) { ${r.pick(['sensors', 'tickets'])}(first: 3, after: $a) { nodes { id } } }`,
+        variables: {
+          a: Buffer.from(
+            r.pick([
+              '\u0000'.repeat(1 + r.int(8)),
+              `f1\u0000`,
+              JSON.stringify(['OPENED_DESC', '2026-11-28T00:00:00.000Z', '\u0000']),
+              JSON.stringify(['OPENED_DESC', '-005000-01-01T00:00:00.000Z', 'x']),
+            ]),
+            'utf8',
+          ).toString('base64url'),
+        },
+      }),
+    }),
+    () => ({
+      kind: 'ingest-nul-and-extreme',
+      body: json({
+        query: INGEST,
+        variables: {
+          r: Array.from({ length: 1 + r.int(1001) }, (_, i) => ({
+            sensorId: r.int(10) === 0 ? r.pick(['f1\u0000', '\u0000', 'f\u0007', `f1${r.text(3)}`]) : 'f1',
+            timestamp:
+              r.int(10) === 0
+                ? r.pick([
+                    '1000-01-01T00:00:00Z',
+                    '1969-12-31T23:59:59Z',
+                    '9999-12-31T23:59:59.999Z',
+                    '0999-01-01T00:00:00Z',
+                  ])
+                : new Date(Date.UTC(2026, 9, 1) + i * 1000 + r.int(1e9)).toISOString(),
+            value: r.int(1000),
+          })),
+        },
+      }),
+    }),
+    () => {
+      // Written out by hand: JSON.stringify itself overflows the stack at this depth.
+      const depth = r.pick([1_000, 20_000, 100_000]);
+      const [open, close] = r.pick([
+        ['[', ']'],
+        ['{"a":', '}'],
+      ] as const);
+      const deepValue = `${open.repeat(depth)}1${close.repeat(depth)}`;
+      return {
+        kind: 'deep-value',
+        body: `{"query":"${INGEST}","variables":{"r":[{"sensorId":"f1","timestamp":"2026-11-28T00:00:00Z","value":${deepValue}},{"sensorId":"f1","timestamp":"2026-11-28T00:00:01Z","value":1}]}}`,
+      };
+    },
     () => ({
       kind: 'giant-string-variable',
       body: json({
@@ -392,6 +473,8 @@ function checkBody(kind: string, status: number, text: string, problems: string[
   const where = `${kind} (${status})`;
   if (status >= 500) problems.push(`${where}: server error ${text.slice(0, 200)}`);
   if (/INTERNAL_SERVER_ERROR/.test(text)) problems.push(`${where}: INTERNAL_SERVER_ERROR ${text.slice(0, 300)}`);
+  // An ingest item the server could not handle is a per-item INTERNAL_ERROR: a fault too.
+  if (/"code":"INTERNAL_ERROR"/.test(text)) problems.push(`${where}: per-item INTERNAL_ERROR ${text.slice(0, 300)}`);
   if (/\n\s+at .+:\d+:\d+/.test(text) || /"stack"/.test(text)) problems.push(`${where}: stack in answer`);
   if (text.length > 20_000 && status !== 200) problems.push(`${where}: ${text.length}-character error answer`);
   if (status >= 400) {

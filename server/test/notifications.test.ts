@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { entry, first } from './support/narrow.js';
+import { NO_ANSWER } from '../src/modules/notifications/webhook-sender.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -100,7 +101,13 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     t = await startTestApp(target, {
       now: () => new Date(clock),
       backgroundJobs: true,
-      env: { NOTIFY_POLL_MS: '100', NOTIFY_RETRY_BASE_MS: '150', NOTIFY_MAX_ATTEMPTS: '20' },
+      // The receivers listen on 127.0.0.1: allowed explicitly (webhook-targets.test.ts: refused by default).
+      env: {
+        NOTIFY_POLL_MS: '100',
+        NOTIFY_RETRY_BASE_MS: '150',
+        NOTIFY_MAX_ATTEMPTS: '20',
+        WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
+      },
     });
     hook = await startReceiver();
     otherZone = await startReceiver();
@@ -217,7 +224,7 @@ describe.each(TARGETS)('webhook notifications on %s', (target) => {
     const id = created.data!.createNotificationReceiver.id as string;
     const first = await t.gql(`mutation($id: ID!) { sendTestNotification(receiverId: $id) { ${DELIVERY} } }`, { id });
     expect(first.data!.sendTestNotification).toMatchObject({ status: 'PENDING', attempts: 1, lastStatusCode: null });
-    expect(first.data!.sendTestNotification.lastError).toMatch(/ECONNREFUSED|fetch failed/);
+    expect(first.data!.sendTestNotification.lastError).toBe(NO_ANSWER);
     await vi.waitFor(
       async () => {
         const res = await t.gql(`query { notificationReceivers { id deliveries(first: 1) { attempts } } }`);
@@ -290,7 +297,12 @@ describe.each(TARGETS)('escalation and automatic resolution notify once per chan
   beforeAll(async () => {
     t = await startTestApp(target, {
       now: () => new Date(clock),
-      env: { NOTIFY_POLL_MS: '100', TICKET_ESCALATE_AFTER_SECONDS: '600', TICKET_KEEP_OPEN_SECONDS: '300' },
+      env: {
+        NOTIFY_POLL_MS: '100',
+        TICKET_ESCALATE_AFTER_SECONDS: '600',
+        TICKET_KEEP_OPEN_SECONDS: '300',
+        WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
+      },
       backgroundJobs: true,
     });
     hook = await startReceiver();

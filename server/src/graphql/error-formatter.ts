@@ -9,6 +9,7 @@ import { isGraphQLError, isSyntaxError } from '../compat/graphql-js.js';
 import { defaultStatusCode, wrappedValidationErrors } from '../compat/mercurius.js';
 import type { installSingleCoercion } from '../compat/single-coercion.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
+import { IngestRefusedError } from '../modules/readings/ingest-errors.js';
 import { isClientError } from './errors.js';
 import { cutMessage, requestFault } from './request-errors.js';
 
@@ -26,6 +27,15 @@ function innerCode(err: Error): string {
 export function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: string): GraphQLFormattedError {
   const original = err.originalError;
   if (err.extensions?.code) return { ...err.toJSON(), message: cutMessage(err.message) };
+  // Domain refusals are transport neutral (MQTT reports the same error); here they are BAD_USER_INPUT.
+  if (original instanceof IngestRefusedError) {
+    return {
+      message: cutMessage(original.message),
+      path: err.path,
+      locations: err.locations,
+      extensions: { ...original.details, code: 'BAD_USER_INPUT', reason: original.code },
+    };
+  }
   if (!original || isGraphQLError(original) || isClientError(original)) {
     // Parse and validation errors from graphql-js carry no code of their own.
     const code = isSyntaxError(err) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';

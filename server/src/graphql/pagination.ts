@@ -11,7 +11,10 @@ export function encodeCursor(key: string): string {
 export function decodeCursor(cursor: string | null | undefined): string | null {
   if (cursor === null || cursor === undefined || cursor === '') return null;
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!key || encodeCursor(key) !== cursor) throw new UserInputError(`Invalid cursor "${cursor}"`);
+  // A key with a NUL (or other control character) was never issued, and PostgreSQL would refuse it.
+  // eslint-disable-next-line no-control-regex
+  if (!key || encodeCursor(key) !== cursor || /[\u0000-\u001f]/.test(key))
+    throw new UserInputError(`Invalid cursor "${cursor}"`);
   return key;
 }
 

@@ -17,6 +17,7 @@ import { quietClientErrors } from '../compat/mercurius-socket-logs.js';
 import { formatErrors } from './error-formatter.js';
 import { checkTokenLimit, limitErrors, noSubscriptionOverHttpRule, queryLimitRules } from './query-limits.js';
 import { installSingleCoercion } from '../compat/single-coercion.js';
+import { refuseNulText } from './text-arguments.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { projectPath } from '../project-paths.js';
 
@@ -137,6 +138,10 @@ export default fp<GraphQLPluginOptions>(
       errorFormatter: (execution, ctx) => formatErrors(execution, ctx, app.log, coercion),
     });
     coercion.attach();
+    // After the coercion hook, which hands back a POSTed request's variables.
+    app.graphql.addHook('preExecution', async (_schema, document, _context, variables) => {
+      refuseNulText(document, variables as Record<string, unknown> | undefined);
+    });
     quietClientErrors(app.log);
     const countSocketOperation = socketRateLimit(app, limits);
     app.graphql.addHook('preParsing', async (_schema, source, context) => {

@@ -24,7 +24,7 @@ const namedType = (type: TypeNode): string =>
 // Variable names typed ReadingInput (or lists of it), per document and operation name.
 const variablesOf = new WeakMap<DocumentNode, Map<string | null, string[]>>();
 
-function readingVariables(document: DocumentNode, operationName: string | null): string[] {
+export function readingVariables(document: DocumentNode, operationName: string | null): string[] {
   let byName = variablesOf.get(document);
   if (!byName) variablesOf.set(document, (byName = new Map<string | null, string[]>()));
   let names = byName.get(operationName);

@@ -3,9 +3,11 @@
 // per-item outcomes. A message is acknowledged (PUBACK) only after its readings are
 // committed: mqtt.js sends the PUBACK when `handleMessage`'s callback is called, one
 // message at a time. Rejected items go to MQTT_ERRORS_TOPIC and are counted in
-// /metrics. When storing fails unexpectedly (database down) the message is not
+// /metrics. When storing fails because the database is away the message is not
 // acknowledged and the connection is dropped: with a persistent session the broker
-// delivers it again after the reconnect.
+// delivers it again after the reconnect. Any other failure is acknowledged and
+// reported (NOT_STORED): a message that fails the same way each time must not be
+// redelivered for ever and hold up the messages behind it.
 //
 // Who may publish: the service is a client of the broker, so the broker's own users
 // and ACLs are the first gate (only trusted publishers may write to MQTT_TOPIC, only
@@ -17,13 +19,18 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import mqtt, { type MqttClient } from 'mqtt';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { MqttSettings } from '../config.js';
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthService } from '../modules/auth/auth-service.js';
 import { can } from '../modules/auth/roles.js';
 import { parseMessage, sensorLevel, topicSensor } from '../modules/readings/mqtt-messages.js';
+import { IngestRefusedError } from '../modules/readings/ingest-errors.js';
 import type { IngestError, ReadingsService } from '../modules/readings/readings-service.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+
+/** Mosquitto's count of messages it dropped (published every sys_interval, default 10 s). */
+const DROPPED_TOPIC = '$SYS/broker/publish/messages/dropped';
 
 export interface MqttIngestOptions {
   settings: MqttSettings;
@@ -48,7 +55,7 @@ export default fp<MqttIngestOptions>(
   async (app: FastifyInstance, { settings, readings, auth }) => {
     const messages = new Counter({
       name: 'sensor_trust_mqtt_messages_total',
-      help: 'MQTT messages received, by outcome (stored: every item handled; refused: not JSON; failed: not acknowledged)',
+      help: 'MQTT messages received, by outcome (stored: every item handled; refused: not JSON or too large; failed: not acknowledged, database unavailable; dropped: acknowledged without storing, NOT_STORED)',
       labelNames: ['outcome'],
       registers: [app.metrics.registry],
     });
@@ -59,6 +66,27 @@ export default fp<MqttIngestOptions>(
       registers: [app.metrics.registry],
     });
     const level = sensorLevel(settings.topic);
+    // A flood is refused by the broker, not by us: Mosquitto queues max_queued_messages
+    // (default 1000) per session beyond the max_inflight_messages (20) in flight and
+    // drops the rest, acknowledged to the publisher. Its broker-wide count of dropped
+    // messages ($SYS, every sys_interval) is shown in /metrics and logged when it grows.
+    const brokerDropped = new Gauge({
+      name: 'sensor_trust_mqtt_broker_dropped_messages',
+      help: "The broker's $SYS/broker/publish/messages/dropped (Mosquitto): messages it dropped, for any client, since it started (a queue over max_queued_messages)",
+      registers: [app.metrics.registry],
+    });
+    let droppedSeen: number | null = null;
+    const noteDropped = (payload: Buffer) => {
+      const n = Number(payload.toString('utf8'));
+      if (!Number.isFinite(n)) return;
+      if (droppedSeen !== null && n > droppedSeen)
+        app.log.warn(
+          { dropped: n - droppedSeen, topic: settings.topic },
+          'The MQTT broker dropped messages (its queue per session is full: raise max_queued_messages, or publish readings in batches)',
+        );
+      droppedSeen = n;
+      brokerDropped.set(n);
+    };
 
     if (!settings.requireKey && auth.required) {
       app.log.info(
@@ -121,6 +149,11 @@ export default fp<MqttIngestOptions>(
     // Called by mqtt.js for every message, one at a time; the PUBACK follows `done()`.
     client.handleMessage = (packet, done) => {
       const { topic, payload, properties } = packet;
+      if (topic === DROPPED_TOPIC) {
+        noteDropped(Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
+        done();
+        return;
+      }
       store(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), properties).then(
         (outcome) => {
           if (!outcome.parsed) {
@@ -142,16 +175,37 @@ export default fp<MqttIngestOptions>(
         },
         (err: unknown) => {
           // A refused batch (larger than MAX_BATCH_SIZE) is the message's fault: report, acknowledge.
-          if ((err as { extensions?: { code?: string } }).extensions?.code === 'BAD_USER_INPUT') {
+          if (err instanceof IngestRefusedError) {
             messages.inc({ outcome: 'refused' });
-            publishErrors(topic, [{ index: 0, sensorId: null, code: 'INVALID_ITEM', message: (err as Error).message }]);
+            publishErrors(topic, [{ index: 0, sensorId: null, code: 'INVALID_ITEM', message: err.message }]);
             done();
             return;
           }
-          messages.inc({ outcome: 'failed' });
-          app.log.error({ err, topic }, 'storing an MQTT message failed; not acknowledged, reconnecting');
-          done(err as Error);
-          client.stream.destroy();
+          // The database is away: not acknowledged, so the broker delivers it again after
+          // the reconnect, by when the database may be back.
+          if (isDatabaseUnavailable(err)) {
+            messages.inc({ outcome: 'failed' });
+            app.log.warn(
+              { err, topic },
+              'storing an MQTT message failed: database unavailable; not acknowledged, reconnecting',
+            );
+            done(err as Error);
+            client.stream.destroy();
+            return;
+          }
+          // Anything else would fail the same way on every redelivery, for ever, and hold
+          // up every message behind it: acknowledged, reported on the errors topic, logged.
+          messages.inc({ outcome: 'dropped' });
+          app.log.error({ err, topic }, 'storing an MQTT message failed; acknowledged and reported as NOT_STORED');
+          publishErrors(topic, [
+            {
+              index: 0,
+              sensorId: topicSensor(topic, level),
+              code: 'NOT_STORED',
+              message: 'This message could not be stored and will not be retried; publish its readings again',
+            },
+          ]);
+          done();
         },
       );
     };
@@ -167,6 +221,8 @@ export default fp<MqttIngestOptions>(
             resolve();
           }
         });
+        // Brokers without $SYS (or ACLs that hide it) simply send nothing.
+        client.subscribe(DROPPED_TOPIC, { qos: 0 }, () => undefined);
       });
     });
     app.decorate('mqtt', { client, subscribed });

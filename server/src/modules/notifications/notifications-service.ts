@@ -29,6 +29,7 @@ import type {
   ReceiverRow,
 } from './notifications-repository.js';
 import { postWebhook } from './webhook-sender.js';
+import { literalAddress, targetPolicy, type TargetPolicy } from './webhook-target.js';
 
 const FAN_OUT_BATCH = 200;
 const SEND_BATCH = 20;
@@ -47,7 +48,7 @@ export interface NotificationsServiceDeps {
   log: FastifyBaseLogger;
 }
 
-function validated(input: ReceiverInput) {
+function validated(input: ReceiverInput, policy: TargetPolicy) {
   const name = input.name.trim();
   if (!name) throw new UserInputError('name must not be empty', { field: 'name' });
   let url: URL;
@@ -58,6 +59,10 @@ function validated(input: ReceiverInput) {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UserInputError(`url must be http: or https:, got "${url.protocol}"`, { field: 'url' });
+  // An address in the URL is refused now; a name is checked on each delivery, after it resolves.
+  const literal = literalAddress(url);
+  const refusal = literal ? policy.refusal(literal) : null;
+  if (refusal) throw new UserInputError(`url: ${refusal}`, { field: 'url' });
   if (!input.secret) throw new UserInputError('secret must not be empty', { field: 'secret' });
   const zoneIds = input.zoneIds?.length ? [...new Set(input.zoneIds)] : null;
   return { name, url: url.toString(), secret: input.secret, minSeverity: input.minSeverity ?? null, zoneIds };
@@ -65,6 +70,7 @@ function validated(input: ReceiverInput) {
 
 export function createNotificationsService({ repo, settings, log }: NotificationsServiceDeps) {
   const leaseMs = settings.timeoutMs * 2 + 5_000;
+  const policy = targetPolicy(settings.allowPrivate);
 
   /**
    * Receivers in parallel; each receiver's deliveries one after another in the order
@@ -98,6 +104,7 @@ export function createNotificationsService({ repo, settings, log }: Notification
       d.payload,
       { 'x-sensor-trust-event': d.event, 'x-sensor-trust-delivery': d.id },
       settings.timeoutMs,
+      policy,
     );
     const attempts = d.attempts + 1;
     const retryInMs =
@@ -126,7 +133,7 @@ export function createNotificationsService({ repo, settings, log }: Notification
 
   return {
     createReceiver(input: ReceiverInput): Promise<ReceiverRow> {
-      return repo.createReceiver(validated(input));
+      return repo.createReceiver(validated(input, policy));
     },
 
     listReceivers: () => repo.listReceivers(),

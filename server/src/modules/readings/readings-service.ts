@@ -18,9 +18,10 @@ import type { Config } from '../../config.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type ReadingEvent } from '../../events/topics.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
-import { UserInputError } from '../../graphql/errors.js';
 import type { ReadingSample, SensorProfile } from '../../trust/types.js';
 import type { SensorReadings } from '../trust/trust-service.js';
+import { IngestRefusedError } from './ingest-errors.js';
+import { checkSensorId, checkValueAndTime } from './reading-checks.js';
 import type { ReadingsIngestRepository } from './readings-ingest-repository.js';
 import type { SensorProfileCache } from './sensor-profile-cache.js';
 
@@ -37,13 +38,16 @@ export type IngestErrorCode =
   | 'FUTURE_TIMESTAMP'
   | 'INVALID_VALUE'
   | 'INVALID_TIMESTAMP'
+  | 'INVALID_SENSOR_ID'
   | 'INTERNAL_ERROR'
   // MQTT messages only (mqtt-messages.ts): what cannot be an item at all.
   | 'INVALID_JSON'
   | 'INVALID_ITEM'
   // MQTT messages with MQTT_REQUIRE_KEY (plugins/mqtt-ingest.ts): the message's key.
   | 'UNAUTHENTICATED'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  // MQTT messages whose storing failed other than for want of a database: acknowledged, not retried.
+  | 'NOT_STORED';
 
 export interface IngestError {
   index: number;
@@ -110,7 +114,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
   return {
     async ingest(readings: readonly IngestItem[]): Promise<IngestResult> {
       if (readings.length > config.maxBatchSize) {
-        throw new UserInputError(
+        throw new IngestRefusedError(
           `A batch may hold at most ${config.maxBatchSize} readings, got ${readings.length}: split it into smaller batches`,
           { field: 'readings', maxBatchSize: config.maxBatchSize },
         );
@@ -120,8 +124,16 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       const errors: IngestError[] = [];
 
       // Group by sensor, then resolve every distinct sensor once (cache; one query for misses).
+      // An id the database could not even look up (NUL, control characters) is refused
+      // here, alone, so it never reaches the lookup that would fail the whole batch.
       const groups = new Map<string, Group>();
       for (const [index, reading] of readings.entries()) {
+        const badId = checkSensorId(reading.sensorId);
+        if (badId) {
+          const sensorId = typeof reading.sensorId === 'string' ? reading.sensorId : null;
+          reject(errors, index, sensorId, badId.code, badId.message);
+          continue;
+        }
         const g = groups.get(reading.sensorId);
         if (g) g.items.push({ index, reading });
         else groups.set(reading.sensorId, { profile: undefined, items: [{ index, reading }], samples: [] });
@@ -161,13 +173,14 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         let sorted = true;
         let prevTs = -Infinity;
         for (const { index: i, reading: r } of g.items) {
-          const value = r.value;
-          const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : NaN;
-          if (typeof value !== 'number' || !Number.isFinite(value))
-            reject(out.errors, i, id, 'INVALID_VALUE', `value must be a finite number, got ${describeValue(value)}`);
-          else if (!Number.isFinite(ts))
-            reject(out.errors, i, id, 'INVALID_TIMESTAMP', 'timestamp is not a valid date');
-          else if (ts > latest) {
+          const bad = checkValueAndTime(r.value, r.timestamp);
+          if (bad) {
+            reject(out.errors, i, id, bad.code, bad.message);
+            continue;
+          }
+          const value = r.value as number;
+          const ts = r.timestamp.getTime();
+          if (ts > latest) {
             reject(
               out.errors,
               i,
@@ -283,13 +296,6 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
       log.warn({ err }, 'publishing ingest events failed');
     }
   }
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'no value';
-  if (typeof value === 'number') return String(value);
-  const json = JSON.stringify(value) ?? typeof value;
-  return json.length > 40 ? `${json.slice(0, 40)}…` : json;
 }
 
 function countSamples(groups: SensorReadings[]): number {

@@ -15,6 +15,8 @@ function ticketCursor(ticket: TicketRow, order: TicketOrder): string {
   return encodeCursor(JSON.stringify([order, ...values]));
 }
 
+const MAX_CURSOR_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** A cursor belongs to one order: using it with another would skip or repeat tickets. */
 function parseTicketCursor(cursor: string | null | undefined, order: TicketOrder): TicketCursor | null {
   const key = decodeCursor(cursor);
@@ -30,10 +32,12 @@ function parseTicketCursor(cursor: string | null | undefined, order: TicketOrder
   if (!Array.isArray(parsed) || parsed[0] !== order || parsed.length !== keys.length + 1) throw invalid();
   return keys.map(([name], i) => {
     const value = parsed[i + 1] as unknown;
-    if (typeof value !== 'string') throw invalid();
+    // JSON can spell a NUL (\u0000) that the database would refuse: never in a cursor we issued.
+    if (typeof value !== 'string' || value.includes('\u0000')) throw invalid();
     if (name !== 'openedAt' && name !== 'updatedAt') return value;
     const at = new Date(value);
-    if (Number.isNaN(at.getTime())) throw invalid();
+    // Tickets are dated between 1970 and 9999; outside, PostgreSQL may refuse the date.
+    if (!(at.getTime() >= 0 && at.getTime() <= MAX_CURSOR_DATE_MS)) throw invalid();
     return at;
   });
 }
