@@ -89,22 +89,43 @@ function refuseForeign(request: FastifyRequest, reply: FastifyReply, message: st
   return reply.send({ error: 'Forbidden', code: 'FORBIDDEN', message });
 }
 
+/** Says at start-up how callers are admitted; refuses to start open on a HOST others reach. */
+async function announceMode(app: FastifyInstance, auth: AuthService, host: string): Promise<void> {
+  if (!auth.required) {
+    const why = auth.openMode
+      ? 'OPEN_MODE=true'
+      : 'no API key has ever been created here (the first one ends open mode for good)';
+    if (!isLoopback(host)) {
+      throw new AuthSetupError(
+        `The API would run open (${why}) and HOST=${host} is reachable from other machines, so the server will not start. ` +
+          (auth.openMode
+            ? 'Unset OPEN_MODE (or set HOST=127.0.0.1).'
+            : 'Create an admin key first (`npm run apikey -- create --role admin --name admin`, with the same DATA_DIR or DATABASE_URL) ' +
+              'or set ADMIN_API_KEY, then send it as "Authorization: Bearer <key>".'),
+      );
+    }
+    app.log.warn(
+      `No API key is needed: the API is open to anyone on this machine as ADMIN (HOST=${host}; ${why}). ` +
+        (auth.openMode
+          ? 'Unset OPEN_MODE to require keys.'
+          : 'Create one with `npm run apikey -- create --role admin --name admin` to require keys.'),
+    );
+    return;
+  }
+  if ((await auth.activeKeyCount()) > 0) return;
+  app.log.warn(
+    (auth.keysExisted
+      ? 'Every API key is revoked, and the API stays closed (it never reopens by itself once keys existed). '
+      : 'No API key exists and OPEN_MODE=false: every request is refused. ') +
+      'Create a key with `npm run apikey -- create --role admin --name admin` (same DATA_DIR or DATABASE_URL), ' +
+      'or set a new ADMIN_API_KEY; OPEN_MODE=true serves this machine without keys.',
+  );
+}
+
 export default fp<AuthPluginOptions>(
   async (app: FastifyInstance, { auth, settings, limits, host, corsOrigins }) => {
     await auth.init();
-    if (!auth.required) {
-      if (!isLoopback(host)) {
-        throw new AuthSetupError(
-          `No API key is configured and HOST=${host} is reachable from other machines, so the server will not start open. ` +
-            'Create an admin key first (`npm run apikey -- create --role admin --name admin`, with the same DATA_DIR or DATABASE_URL) ' +
-            'or set ADMIN_API_KEY, then send it as "Authorization: Bearer <key>".',
-        );
-      }
-      app.log.warn(
-        `No API key is configured: the API is open to anyone on this machine (HOST=${host}). ` +
-          'Create one with `npm run apikey -- create --role admin --name admin` to require keys.',
-      );
-    }
+    await announceMode(app, auth, host);
 
     const sessions = createSocketSessions({
       maxSocketsPerKey: limits.wsMaxSocketsPerKey,
