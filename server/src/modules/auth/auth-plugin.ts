@@ -14,6 +14,7 @@ import { presentedKey } from './api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthFailureReason, type AuthService, type Identity } from './auth-service.js';
 import { foreignBrowserRequest, isLoopback } from './open-mode-guard.js';
 import { createSocketSessions, type SocketSessions } from './socket-sessions.js';
+import { createKeyStreams, type KeyStreams } from './key-streams.js';
 import { AUTH_FAILURE_WINDOW_MS, createAuthFailureLimit, type AuthFailureLimit } from './auth-failure-limit.js';
 import type { LimitSettings } from '../../config.js';
 
@@ -24,6 +25,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     socketSessions: SocketSessions;
+    /** SSE streams by key, ended when their key is revoked (key-streams.ts). */
+    keyStreams: KeyStreams;
     /** AUTH_FAILURE_LIMIT: failed authentications per address (auth-failure-limit.ts). */
     authFailureLimit: AuthFailureLimit;
   }
@@ -133,6 +136,8 @@ export default fp<AuthPluginOptions>(
       initTimeoutMs: WS_INIT_TIMEOUT_MS,
     });
     app.decorate('socketSessions', sessions);
+    const streams = createKeyStreams();
+    app.decorate('keyStreams', streams);
     const failures = createAuthFailureLimit(app, limits.authFailureLimit);
     app.decorate('authFailureLimit', failures);
     app.decorateRequest('auth', null);
@@ -177,13 +182,17 @@ export default fp<AuthPluginOptions>(
       request.auth = result.identity;
     });
 
-    // A revoked key's sockets end at once here, within AUTH_RECHECK_SECONDS elsewhere.
-    auth.onRevoke((keyId) => sessions.closeKey(keyId, 4403, 'API key revoked'));
+    // A revoked key's sockets and streams end at once here, within AUTH_RECHECK_SECONDS elsewhere.
+    const endKey = (keyId: string) => {
+      sessions.closeKey(keyId, 4403, 'API key revoked');
+      streams.endKey(keyId);
+    };
+    auth.onRevoke(endKey);
     const recheck = setInterval(() => {
       void (async () => {
         await auth.refreshMode();
-        const gone = await auth.invalidKeyIds(sessions.keyIds());
-        for (const keyId of gone) sessions.closeKey(keyId, 4403, 'API key revoked');
+        const held = [...new Set([...sessions.keyIds(), ...streams.keyIds()])];
+        for (const keyId of await auth.invalidKeyIds(held)) endKey(keyId);
       })().catch((err: unknown) => app.log.warn({ err }, 'API key recheck failed; retrying next period'));
     }, settings.recheckMs);
     recheck.unref();
