@@ -2,10 +2,12 @@
 // `Authorization: Bearer <key>` before anything else runs (body parsing, the
 // stored dashboard responses, GraphQL), answering 401 UNAUTHENTICATED without a
 // valid key. Open: /healthz, /readyz, the web app's files and GraphiQL's page
-// (they hold no data), /metrics with METRICS_PUBLIC=true, and the WebSocket
-// upgrade, whose key comes in connection_init (socket-sessions.ts). With no key
-// configured the server runs open, on a loopback HOST only, and refuses what a page
-// of another site could send it (open-mode-guard.ts).
+// (they hold no data), /metrics with METRICS_PUBLIC=true, and a real WebSocket
+// upgrade, whose key comes in connection_init (socket-sessions.ts). /metrics needs a
+// role that may read (ROUTE_POLICY in roles.ts). In open mode (OPEN_MODE, or no key ever
+// created: auth-service.ts) the server serves callers without a key, on a loopback HOST
+// only, and refuses what a page of another site could send it (open-mode-guard.ts).
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthSettings } from '../../config.js';
@@ -15,6 +17,7 @@ import { FAILURE_MESSAGES, type AuthFailureReason, type AuthService, type Identi
 import { foreignBrowserRequest, isLoopback } from './open-mode-guard.js';
 import { createSocketSessions, type SocketSessions } from './socket-sessions.js';
 import { createKeyStreams, type KeyStreams } from './key-streams.js';
+import { can, ROUTE_POLICY } from './roles.js';
 import { AUTH_FAILURE_WINDOW_MS, createAuthFailureLimit, type AuthFailureLimit } from './auth-failure-limit.js';
 import type { LimitSettings } from '../../config.js';
 
@@ -75,6 +78,17 @@ function throttle(request: FastifyRequest, reply: FastifyReply, max: number, ret
     return reply.send({ data: null, errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfter } }] });
   }
   return reply.send({ error: 'Too Many Requests', code: 'RATE_LIMITED', message });
+}
+
+/** A valid key whose role may not use this route (ROUTE_POLICY): 403 FORBIDDEN. */
+function forbidRoute(request: FastifyRequest, reply: FastifyReply, route: string) {
+  request.server.metrics?.authFailures.inc({ reason: 'forbidden' });
+  const { name, role } = request.auth!;
+  return reply.code(403).send({
+    error: 'Forbidden',
+    code: 'FORBIDDEN',
+    message: `The API key "${name}" (role ${role}) may not use ${route}`,
+  });
 }
 
 function refuseForeign(request: FastifyRequest, reply: FastifyReply, message: string) {
@@ -141,6 +155,10 @@ export default fp<AuthPluginOptions>(
     const failures = createAuthFailureLimit(app, limits.authFailureLimit);
     app.decorate('authFailureLimit', failures);
     app.decorateRequest('auth', null);
+    // Requests that arrived as real WebSocket upgrades: marked before @fastify/websocket
+    // routes them (prependListener), so a GET that only names the header is authenticated.
+    const upgrades = new WeakSet<IncomingMessage>();
+    app.server.prependListener('upgrade', (raw: IncomingMessage) => upgrades.add(raw));
 
     app.addHook('onRequest', async (request, reply) => {
       const route = request.routeOptions.url;
@@ -152,9 +170,9 @@ export default fp<AuthPluginOptions>(
         const foreign = foreignBrowserRequest(request.headers, corsOrigins);
         if (foreign) return refuseForeign(request, reply, foreign);
       }
-      // The WebSocket upgrade: the key comes in connection_init.
-      if (route === '/graphql' && request.method === 'GET' && request.headers.upgrade?.toLowerCase() === 'websocket')
-        return;
+      // A WebSocket upgrade (the server's 'upgrade' event, not a header a plain GET can carry):
+      // its key comes in connection_init.
+      if (route === '/graphql' && request.method === 'GET' && upgrades.has(request.raw)) return;
       const key = presentedKey(request.headers.authorization);
       // An address over its failure budget: refused before its key is looked up, unless
       // the key passed a check before (behind a proxy many clients share one address).
@@ -180,6 +198,8 @@ export default fp<AuthPluginOptions>(
         return refuse(request, reply, result.reason);
       }
       request.auth = result.identity;
+      const needs = ROUTE_POLICY[route];
+      if (needs !== undefined && !can(result.identity.role, needs)) return forbidRoute(request, reply, route);
     });
 
     // A revoked key's sockets and streams end at once here, within AUTH_RECHECK_SECONDS elsewhere.
