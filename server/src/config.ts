@@ -100,6 +100,12 @@ export interface AuthSettings {
   trustActorHeader: boolean;
   /** METRICS_PUBLIC (default false): serve /metrics without a key. */
   metricsPublic: boolean;
+  /**
+   * OPEN_MODE: true serves callers without a key as ADMIN "operator" (loopback HOST only), even
+   * when keys exist; false never does; unset (auto): open only while no API key has ever been
+   * created on this database and ADMIN_API_KEY is unset. Once closed, auto never reopens.
+   */
+  openMode: boolean | null;
 }
 
 export interface LimitSettings {
@@ -327,6 +333,7 @@ function authSettings(env: Env): AuthSettings {
     recheckMs: integer(env, 'AUTH_RECHECK_SECONDS', 30, 1, 3600) * 1000,
     trustActorHeader: bool(env, 'TRUST_ACTOR_HEADER', false),
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
+    openMode: env.OPEN_MODE === undefined || env.OPEN_MODE === '' ? null : bool(env, 'OPEN_MODE', false),
   };
 }
 

@@ -57,7 +57,15 @@ async function main(): Promise<void> {
   const empty = !demo && (await app.services.dashboard.freshSummary()).sensorCount === 0;
   console.log(startupLine(config, address, { empty, demo }));
   // `npm run demo`: stream a simulated fleet through the API (server/src/demo/).
-  if (demo) (await import('./demo/simulator.js')).startDemo({ baseUrl: address, log: app.log });
+  // It keeps keys of its own once the API requires keys (demo/demo-keys.ts).
+  if (demo) {
+    const { demoCredentials } = await import('./demo/demo-keys.js');
+    (await import('./demo/simulator.js')).startDemo({
+      baseUrl: address,
+      log: app.log,
+      credentials: demoCredentials(app.services.auth),
+    });
+  }
 }
 
 /** The one human line at start-up: where to go, which database, and what to do when it is empty. */

@@ -110,6 +110,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       repo: createApiKeysRepository(prisma),
       adminApiKey: config.auth.adminApiKey,
       recheckMs: config.auth.recheckMs,
+      openMode: config.auth.openMode,
       clock,
       log: app.log,
     }),

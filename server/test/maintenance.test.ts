@@ -131,10 +131,10 @@ describe.each(TARGETS)('maintenance windows on %s', (target) => {
     const open = first(await tickets('m3'), 'a ticket');
     expect(open.severity).toBe('MEDIUM');
     const res = await t.gql(SCHEDULE, {
-      input: { zoneId: 'plant', startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN), createdBy: 'carol' },
+      input: { zoneId: 'plant', startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN), createdBy: 'operator' },
     });
     const window = res.data!.scheduleMaintenance;
-    expect(window).toMatchObject({ zoneId: 'plant', createdBy: 'carol' });
+    expect(window).toMatchObject({ zoneId: 'plant', createdBy: 'operator' });
     await apply(
       fault('m2', 'plant', 'OUT_OF_RANGE', T0 + 5 * MIN),
       fault('m3', 'plant', 'NOISE', T0 + 5 * MIN, 'HIGH'),

@@ -4,6 +4,7 @@
 // drift). Started by `npm run demo` (DEMO=1); light on CPU: one small batch per tick.
 import { DEMO_ZONES, demoSensors, healthyValue, seededRandom, type DemoSensor } from './fleet.js';
 import { applyFault, DEMO_FAULT_KINDS, type FaultEpisode } from './faults.js';
+import type { DemoCredentials, DemoKeyPurpose } from './demo-keys.js';
 
 export interface DemoOptions {
   /** Base URL of the running server, e.g. http://127.0.0.1:4000 */
@@ -12,6 +13,8 @@ export interface DemoOptions {
   backfillMinutes?: number;
   seed?: number;
   log?: { info(msg: string): void; warn(msg: string): void };
+  /** Keys of its own once the API requires keys (demo-keys.ts); without it the simulator stops when refused. */
+  credentials?: DemoCredentials;
 }
 
 interface ReadingInput {
@@ -22,14 +25,24 @@ interface ReadingInput {
 
 const MAX_CONCURRENT_FAULTS = 3;
 
-async function gql<T>(baseUrl: string, query: string, variables: Record<string, unknown>): Promise<T> {
+/** The server answered 401: this request needs a (new) key. */
+class RefusedError extends Error {}
+
+async function gql<T>(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown>,
+  key: string | null = null,
+): Promise<T> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+  const message = body.errors?.map((e) => e.message).join('; ');
+  if (response.status === 401) throw new RefusedError(message ?? 'refused (401)');
+  if (message) throw new Error(message);
   return body.data as T;
 }
 
@@ -47,6 +60,34 @@ export function startDemo(options: DemoOptions): { stop(): void } {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let warnedIngest = false;
+  const keys = new Map<DemoKeyPurpose, string>();
+  const { credentials } = options;
+
+  // A request with the purpose's key. Refused (401) without one: open mode has ended (someone
+  // created the first API key), so the server mints the simulator a key of its own, says so,
+  // and the request is sent again. Refused with one: that key was revoked; the simulator stops.
+  const call = async <T>(purpose: DemoKeyPurpose, query: string, variables: Record<string, unknown>): Promise<T> => {
+    try {
+      return await gql<T>(baseUrl, query, variables, keys.get(purpose) ?? null);
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw err;
+      if (!credentials || keys.has(purpose)) {
+        stopped = true;
+        log.warn(
+          keys.has(purpose)
+            ? `demo: the simulator's ${credentials?.describe(purpose)} was revoked: the simulator has STOPPED (restart \`npm run demo\` to resume)`
+            : 'demo: open mode has ended (an API key was created) and the simulator has no key: it has STOPPED',
+        );
+        throw err;
+      }
+      keys.set(purpose, await credentials.mint(purpose));
+      log.warn(
+        `demo: open mode has ended (an API key exists now): the simulator goes on with its own ${credentials.describe(purpose)}; ` +
+          'sign in on the dashboard with a key of yours',
+      );
+      return gql<T>(baseUrl, query, variables, keys.get(purpose));
+    }
+  };
 
   const valueAt = (sensor: DemoSensor, ts: number): number | null => {
     const healthy = healthyValue(sensor, ts, random);
@@ -75,8 +116,9 @@ export function startDemo(options: DemoOptions): { stop(): void } {
   const ingest = async (readings: ReadingInput[]) => {
     for (let i = 0; i < readings.length; i += 1000) {
       try {
-        await gql(baseUrl, INGEST, { readings: readings.slice(i, i + 1000) });
+        await call('ingest', INGEST, { readings: readings.slice(i, i + 1000) });
       } catch (err) {
+        if (stopped) return;
         if (!warnedIngest) log.warn(`demo: ingestReadings failed (${(err as Error).message}); will keep trying`);
         warnedIngest = true;
       }
@@ -99,11 +141,20 @@ export function startDemo(options: DemoOptions): { stop(): void } {
   };
 
   const start = async () => {
+    // Keys already required: the simulator's keys are minted before its first request.
+    if (credentials?.required()) {
+      keys.set('setup', await credentials.mint('setup'));
+      keys.set('ingest', await credentials.mint('ingest'));
+      log.info(
+        `demo: API keys are required here: the simulator uses its own ${credentials.describe('ingest')} ` +
+          `(and, while it registers the fleet, ${credentials.describe('setup')})`,
+      );
+    }
     for (const zone of DEMO_ZONES) {
-      await gql(baseUrl, UPSERT_ZONE, { input: { id: zone.id, name: zone.name, description: zone.description } });
+      await call('setup', UPSERT_ZONE, { input: { id: zone.id, name: zone.name, description: zone.description } });
     }
     for (const s of sensors) {
-      await gql(baseUrl, UPSERT_SENSOR, {
+      await call('setup', UPSERT_SENSOR, {
         input: {
           id: s.id,
           name: s.name,
@@ -122,7 +173,9 @@ export function startDemo(options: DemoOptions): { stop(): void } {
     // older readings: they would look like clock faults).
     const minutes = options.backfillMinutes ?? 15;
     const end = Date.now() - tickMs;
-    const newest = await newestReadings(baseUrl);
+    const newest = await newestReadings((query) => call('setup', query, {}));
+    // The ADMIN key's work is done: only the INTEGRATOR key stays.
+    if (keys.delete('setup')) await credentials?.retire('setup');
     const history: ReadingInput[] = [];
     for (const s of sensors) {
       const after = newest.get(s.id) ?? 0;
@@ -150,12 +203,10 @@ export function startDemo(options: DemoOptions): { stop(): void } {
   };
 }
 
-async function newestReadings(baseUrl: string): Promise<Map<string, number>> {
-  const data = await gql<{ sensors: { nodes: { id: string; lastReading: { timestamp: string } | null }[] } }>(
-    baseUrl,
-    `query { sensors(first: 1000) { nodes { id lastReading { timestamp } } } }`,
-    {},
-  );
+type NewestAnswer = { sensors: { nodes: { id: string; lastReading: { timestamp: string } | null }[] } };
+
+async function newestReadings(query: (text: string) => Promise<NewestAnswer>): Promise<Map<string, number>> {
+  const data = await query(`query { sensors(first: 1000) { nodes { id lastReading { timestamp } } } }`);
   return new Map(
     data.sensors.nodes.filter((n) => n.lastReading).map((n) => [n.id, Date.parse(n.lastReading!.timestamp)]),
   );

@@ -17,8 +17,18 @@ export function createApiKeysRepository(prisma: PrismaClient) {
       return prisma.apiKey.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
     },
 
-    create(data: { name: string; role: string; keyHash: string }): Promise<ApiKeyRow> {
-      return prisma.apiKey.create({ data });
+    /** Creates the key and, with it, the fact that keys exist (auth_state): one transaction. */
+    async create(data: { name: string; role: string; keyHash: string }): Promise<ApiKeyRow> {
+      const [row] = await prisma.$transaction([
+        prisma.apiKey.create({ data }),
+        prisma.$executeRaw`INSERT INTO "auth_state" ("id", "keys_required_since") VALUES (1, now()) ON CONFLICT ("id") DO NOTHING`,
+      ]);
+      return row;
+    },
+
+    /** Whether an API key has ever been created here (revoked keys count: fail closed). */
+    async keysEverExisted(): Promise<boolean> {
+      return (await prisma.authState.count()) > 0;
     },
 
     /** Sets revoked_at once; a second revoke leaves the first time. */

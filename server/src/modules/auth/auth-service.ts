@@ -43,16 +43,35 @@ export interface AuthServiceOptions {
   repo: ApiKeysRepository;
   adminApiKey: string | null;
   recheckMs: number;
+  /** OPEN_MODE: true / false, null for auto (open only until the first key exists). */
+  openMode?: boolean | null;
   clock: { now(): Date };
   log: FastifyBaseLogger;
 }
 
 export function createAuthService(options: AuthServiceOptions) {
   const { repo, clock, log } = options;
-  let required = false;
+  const openMode = options.openMode ?? null;
+  /** Callers without a key act as OPEN_IDENTITY. */
+  let open = false;
+  /** An API key has been created on this database at some time (auth_state). */
+  let keysExisted = false;
   const checked = new Map<string, { result: AuthResult; until: number }>();
   const touched = new Map<string, number>();
   const revokeListeners: ((keyId: string) => void)[] = [];
+
+  // Fail closed: in auto mode the API is open only while no key was ever made here.
+  const decideOpen = () => openMode ?? (!keysExisted && !options.adminApiKey);
+
+  function keysNowExist(): void {
+    keysExisted = true;
+    if (!open || decideOpen()) return;
+    open = false;
+    log.warn(
+      'Open mode has ended: an API key now exists, so every request needs a key from now on ' +
+        '(revoking every key does not reopen the API; OPEN_MODE=true does, on a loopback HOST)',
+    );
+  }
 
   function identityOf(row: ApiKeyRow): AuthResult {
     if (row.revokedAt) return { ok: false, reason: 'revoked' };
@@ -78,6 +97,22 @@ export function createAuthService(options: AuthServiceOptions) {
     return trimmed;
   }
 
+  async function check(key: string): Promise<AuthResult> {
+    if (key.length > 512) return { ok: false, reason: 'unknown' };
+    const hash = hashApiKey(key);
+    const cached = checked.get(hash);
+    let result: AuthResult;
+    if (cached && cached.until > Date.now()) {
+      result = cached.result;
+    } else {
+      const row = await repo.findByHash(hash);
+      result = row ? identityOf(row) : { ok: false, reason: 'unknown' };
+      remember(hash, result);
+    }
+    if (result.ok && result.identity.keyId) touch(result.identity.keyId);
+    return result;
+  }
+
   return {
     /** Bootstraps ADMIN_API_KEY and decides open or key-required mode. */
     async init(): Promise<void> {
@@ -94,17 +129,28 @@ export function createAuthService(options: AuthServiceOptions) {
           log.warn('ADMIN_API_KEY has been revoked: it does not sign in; set a new one or remove it');
         }
       }
-      required = (await repo.countActive()) > 0;
+      keysExisted = await repo.keysEverExisted();
+      open = decideOpen();
     },
 
-    /** False in open mode: no key configured. */
+    /** False in open mode: callers without a key are served (as ADMIN "operator"). */
     get required(): boolean {
-      return required;
+      return !open;
     },
 
-    /** Re-reads whether keys exist (another instance may have created the first one). */
+    /** OPEN_MODE as set: true, false, or null (auto). */
+    get openMode(): boolean | null {
+      return openMode;
+    },
+
+    /** Whether an API key was ever created on this database (as last read). */
+    get keysExisted(): boolean {
+      return keysExisted;
+    },
+
+    /** Re-reads whether keys exist (another instance or the CLI may have created the first one). */
     async refreshMode(): Promise<void> {
-      if (!required) required = (await repo.countActive()) > 0;
+      if (!keysExisted && (await repo.keysEverExisted())) keysNowExist();
     },
 
     /**
@@ -113,36 +159,38 @@ export function createAuthService(options: AuthServiceOptions) {
      * AUTH_FAILURE_LIMIT (auth-failure-limit.ts).
      */
     vouched(key: string | null): boolean {
-      if (!required) return true;
+      if (open) return true;
       if (!key || key.length > 512) return false;
       return checked.get(hashApiKey(key))?.result.ok === true;
     },
 
+    /**
+     * The caller of a request. In open mode a request without a key, or with one that does
+     * not check, acts as OPEN_IDENTITY (it could drop the key and be that anyway); a valid
+     * key acts as itself (its role, its name on tickets).
+     */
     async authenticate(key: string | null): Promise<AuthResult> {
-      if (!required) return { ok: true, identity: OPEN_IDENTITY };
-      if (!key) return { ok: false, reason: 'missing' };
-      if (key.length > 512) return { ok: false, reason: 'unknown' };
-      const hash = hashApiKey(key);
-      const cached = checked.get(hash);
-      let result: AuthResult;
-      if (cached && cached.until > Date.now()) {
-        result = cached.result;
-      } else {
-        const row = await repo.findByHash(hash);
-        result = row ? identityOf(row) : { ok: false, reason: 'unknown' };
-        remember(hash, result);
+      if (open) {
+        if (!key || !keysExisted) return { ok: true, identity: OPEN_IDENTITY };
+        const result = await check(key);
+        return result.ok
+          ? { ok: true, identity: { ...result.identity, authRequired: false } }
+          : { ok: true, identity: OPEN_IDENTITY };
       }
-      if (result.ok && result.identity.keyId) touch(result.identity.keyId);
-      return result;
+      if (!key) return { ok: false, reason: 'missing' };
+      return check(key);
     },
 
     list: () => repo.list(),
+
+    /** Keys that are not revoked (start-up messages). */
+    activeKeyCount: () => repo.countActive(),
 
     async create(name: string, role: string): Promise<{ key: string; apiKey: ApiKeyRow }> {
       if (!isRole(role)) throw new UserInputError(`role must be one of ${ROLES.join(', ')}, got "${role}"`);
       const key = generateApiKey();
       const apiKey = await repo.create({ name: validName(name), role, keyHash: hashApiKey(key) });
-      required = true;
+      keysNowExist();
       return { key, apiKey };
     },
 

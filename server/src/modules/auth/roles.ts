@@ -115,6 +115,14 @@ export function argumentAction(rootType: string, field: string, args: unknown): 
   return used(filter.status) || used(filter.reason) || used(filter.search) ? 'read' : null;
 }
 
+/**
+ * HTTP routes outside GraphQL that read what GraphQL guards: /metrics holds trust-status and
+ * open-ticket counts, so it needs `read` as trustScores and tickets do (INTEGRATOR: FORBIDDEN).
+ */
+export const ROUTE_POLICY: Record<string, Action> = {
+  '/metrics': 'read',
+};
+
 /** The action a root field needs, or null for fields outside the table (introspection: __typename). */
 export function actionOf(rootType: string, field: string): Action | null {
   const table = (ROOT_FIELD_POLICY as Record<string, Record<string, Action>>)[rootType];

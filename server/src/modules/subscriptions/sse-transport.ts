@@ -9,7 +9,9 @@
 // Access is the HTTP path's: the auth plugin's onRequest hook refuses a request without
 // a valid `Authorization: Bearer <key>` (401) before this handler runs, and the caller
 // it resolved goes into the context, where the roles guard checks each subscription
-// field exactly as on the WebSocket (FORBIDDEN arrives as an error event).
+// field exactly as on the WebSocket (FORBIDDEN arrives as an error event). A stream ends
+// when its key is revoked, like the key's WebSockets (auth/key-streams.ts): at once on this
+// instance, within AUTH_RECHECK_SECONDS on others, with a last UNAUTHENTICATED error event.
 //
 // What a subscription may ask for is limited as on the other paths (graphql/query-limits.ts:
 // tokens, depth, aliases, cost, and introspection when switched off): graphql-sse validates
@@ -41,6 +43,17 @@ const jsonErrors = (status: number, errors: { message: string; code: string }[])
     },
   ] as const;
 const jsonError = (status: number, message: string, code: string) => jsonErrors(status, [{ message, code }]);
+
+/** The stream's last words when its key is revoked: an error result, `complete`, and the end. */
+const REVOKED_EVENT = `event: next\ndata: ${JSON.stringify({
+  errors: [{ message: 'The API key has been revoked', extensions: { code: 'UNAUTHENTICATED', reason: 'revoked' } }],
+})}\n\nevent: complete\ndata:\n\n`;
+
+function endRevoked(res: ServerResponse): void {
+  if (res.writableEnded) return;
+  if (res.headersSent) res.end(REVOKED_EVENT);
+  else res.writeHead(401, { 'content-type': 'application/json; charset=utf-8' }).end();
+}
 
 export default fp<{ services: Services }>(
   async (app: FastifyInstance, { services }) => {
@@ -159,8 +172,11 @@ export default fp<{ services: Services }>(
         }
         reply.hijack();
         open.add(reply.raw);
+        // Revoked (here, or found by the periodic recheck): a last error event, then the end.
+        const untrack = keyId === null ? () => undefined : app.keyStreams.add(keyId, () => endRevoked(reply.raw));
         reply.raw.once('close', () => {
           open.delete(reply.raw);
+          untrack();
           if (keyId === null) return;
           const left = (perKey.get(keyId) ?? 1) - 1;
           if (left > 0) perKey.set(keyId, left);

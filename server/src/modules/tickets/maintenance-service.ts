@@ -15,6 +15,20 @@ function optionalText(field: string, value: string | null | undefined, max: numb
   return trimmed;
 }
 
+/**
+ * Who planned a window: the caller (the API key's name, or x-actor behind a signing-in proxy),
+ * never what the input says. `createdBy` stays in MaintenanceInput for clients that send it;
+ * naming the caller is accepted, naming anyone else is refused (ACTOR_MISMATCH).
+ */
+function plannerOf(claimed: string | null | undefined, actor: string): string {
+  const named = claimed?.trim();
+  if (!named || named === actor) return actor;
+  throw new UserInputError(
+    `createdBy must be left out or name the caller ("${actor.slice(0, 128)}"): the planner is taken from the API key`,
+    { code: 'ACTOR_MISMATCH', field: 'createdBy' },
+  );
+}
+
 export function createMaintenanceService(
   repo: MaintenanceRepository,
   sensors: SensorsRepository,
@@ -54,7 +68,7 @@ export function createMaintenanceService(
         startsAt: input.startsAt,
         endsAt: input.endsAt,
         reason: optionalText('reason', input.reason, 500),
-        createdBy: optionalText('createdBy', input.createdBy, 128) ?? actor,
+        createdBy: plannerOf(input.createdBy, actor),
       });
       await announce(window);
       return window;
