@@ -14,6 +14,7 @@ import { createConnectionHeartbeat } from '../modules/subscriptions/connection-h
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
 import { quietClientErrors } from '../compat/mercurius-socket-logs.js';
+import { queryLoaderReply } from '../compat/mercurius.js';
 import { formatErrors } from './error-formatter.js';
 import { checkTokenLimit, limitErrors, noSubscriptionOverHttpRule, queryLimitRules } from './query-limits.js';
 import { installSingleCoercion } from '../compat/single-coercion.js';
@@ -140,6 +141,10 @@ export default fp<GraphQLPluginOptions>(
     quietClientErrors(app.log);
     const countSocketOperation = socketRateLimit(app, limits);
     app.graphql.addHook('preParsing', async (_schema, source, context) => {
+      // graphql-ws queries and mutations (and app.graphql() callers) come without a reply:
+      // give them the loaders an HTTP request has.
+      const withReply = context as { reply?: unknown };
+      if (withReply.reply === undefined) withReply.reply = queryLoaderReply(app, context);
       await countSocketOperation(context as GraphQLContext);
       checkTokenLimit(source, limits.maxTokens);
     });
