@@ -129,6 +129,17 @@ export interface LimitSettings {
   wsMaxSubscriptionsPerSocket: number;
   /** WS_MAX_SOCKETS_PER_KEY (default 500): open WebSockets per API key, and (counted apart) open SSE streams per key (open mode: unbounded). */
   wsMaxSocketsPerKey: number;
+  /**
+   * MAX_SUBSCRIPTIONS_PER_KEY (default 200): running subscriptions per API key on one instance,
+   * WebSockets and SSE streams together (open mode: unbounded). Beyond: TOO_MANY_SUBSCRIPTIONS.
+   */
+  maxSubscriptionsPerKey: number;
+  /**
+   * SUBSCRIPTION_DELIVERIES_PER_SECOND (default 5000; 0: unlimited): subscription events one API
+   * key receives per second on one instance (a one-second burst). Events past it are dropped
+   * before they are queued and the subscriber gets a DELIVERIES_DROPPED error event once a second.
+   */
+  subscriptionDeliveriesPerSecond: number;
 }
 
 export interface NotificationSettings {
@@ -313,6 +324,8 @@ function limitSettings(env: Env, maxBatchSize: number): LimitSettings {
     wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 256 * 1024 * 1024),
     wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 100_000),
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 500, 1, 1_000_000),
+    maxSubscriptionsPerKey: integer(env, 'MAX_SUBSCRIPTIONS_PER_KEY', 200, 1, 1_000_000),
+    subscriptionDeliveriesPerSecond: integer(env, 'SUBSCRIPTION_DELIVERIES_PER_SECOND', 5000, 0, 100_000_000),
   };
 }
 

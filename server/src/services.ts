@@ -145,6 +145,10 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       trustRepository,
       ticketsRepository,
       bufferLimit: config.subscriptionBufferLimit,
+      keyBudgets: {
+        maxSubscriptionsPerKey: config.limits.maxSubscriptionsPerKey,
+        deliveriesPerSecond: config.limits.subscriptionDeliveriesPerSecond,
+      },
       log: app.log,
     }),
   };

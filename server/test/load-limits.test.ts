@@ -103,5 +103,163 @@ describe.each(TARGETS)('loaders over graphql-ws queries on %s', (target) => {
   });
 });
 
-void collect;
-void waitUntil;
+/** p99 of latencies in ms. */
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
+}
+
+/** Runs `query` every `everyMs` until stopped; each answer's latency (a timeout counts as its limit). */
+function probe(url: string, key: string, query: string, everyMs = 25) {
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ query }),
+          signal: AbortSignal.timeout(5000),
+        });
+        const body = (await res.json()) as GraphQLResponse;
+        if (body.errors) failures.push(JSON.stringify(body.errors).slice(0, 200));
+      } catch (err) {
+        failures.push(String(err));
+      }
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return {
+    latencies,
+    failures,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Resolves once `count()` has not moved for `quietMs` (or after timeoutMs). */
+async function settled(count: () => number, quietMs = 750, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const now = count();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const PROBE = '{ sensor(id: "s0") { id trust { score status } lastReading { value } } }';
+
+describe.each(TARGETS)('subscription fan-out of one VIEWER key on %s', (target) => {
+  let t: TestApp;
+  let url: string;
+  const SENSORS = 50;
+  beforeAll(async () => {
+    t = await startTestApp(target, { env: { ADMIN_API_KEY: ADMIN_KEY, MAX_BATCH_SIZE: '2000' } });
+    url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    await post(url, ADMIN_KEY, 'mutation { upsertZone(input: { id: "z", name: "Z" }) { id } }');
+    for (let i = 0; i < SENSORS; i++) {
+      await post(
+        url,
+        ADMIN_KEY,
+        `mutation { upsertSensor(input: { id: "s${i}", name: "s${i}", kind: "temperature", zoneId: "z" }) { id } }`,
+      );
+    }
+  });
+  afterAll(() => t?.close());
+
+  it('10 sockets × 50 unfiltered readingAdded and a 1,000-reading batch: 200 subscriptions, deliveries within the budget, the rest dropped visibly, a probe under 1 s p99', async () => {
+    const viewer = await createKey(url, 'VIEWER');
+    const prober = await createKey(url, 'VIEWER');
+    const clients = Array.from({ length: 10 }, () => wsClient(url, { apiKey: viewer }));
+    const subs = clients.flatMap((c) =>
+      Array.from({ length: 50 }, () => collect(c, 'subscription { readingAdded { sensorId timestamp value } }')),
+    );
+    const refusedCount = () => subs.filter((s) => JSON.stringify(s.errors).includes('TOO_MANY_SUBSCRIPTIONS')).length;
+    await waitUntil(
+      () => t.app.services.subscriptions.counts().readingAdded + refusedCount() >= 500,
+      20_000,
+      'subscribed',
+    );
+    const accepted = t.app.services.subscriptions.counts().readingAdded;
+    expect(accepted).toBe(200);
+    expect(refusedCount()).toBe(300);
+
+    const readings = Array.from({ length: 1000 }, (_, i) => ({
+      sensorId: `s${i % SENSORS}`,
+      timestamp: new Date(Date.UTC(2026, 0, 1) + Math.floor(i / SENSORS) * 60_000).toISOString(),
+      value: 20 + (i % 7) / 10,
+    }));
+    await post(url, prober, PROBE); // the key checked once, as a running client's would be
+    const p = probe(url, prober, PROBE);
+    const cpu = process.cpuUsage();
+    const ingested = await post(url, ADMIN_KEY, INGEST, { readings });
+    expect(ingested.body.data!.ingestReadings).toMatchObject({ accepted: 1000 });
+    const received = () => subs.reduce((n, s) => n + s.items.length, 0);
+    await settled(received);
+    // The notices of what was dropped come within a notice interval.
+    await waitUntil(
+      () => subs.some((s) => JSON.stringify(s.errors).includes('DELIVERIES_DROPPED')),
+      5000,
+      'a DELIVERIES_DROPPED notice',
+    );
+    await p.stop();
+    const used = process.cpuUsage(cpu);
+    const { delivered, dropped } = t.app.services.subscriptions.deliveries();
+    console.info(
+      `[fan-out ${target}] subscriptions ${accepted}, received ${received()}, delivered ${delivered}, dropped ${dropped}, ` +
+        `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, probe p99 ${p99(p.latencies).toFixed(0)} ms over ${p.latencies.length}: ${p.latencies.map((l) => l.toFixed(0)).join(' ')}`,
+    );
+    // Offered: 200 × 1,000; delivered at most the key's one-second burst (5,000) plus what refilled meanwhile.
+    expect(delivered + dropped).toBe(200_000);
+    expect(delivered).toBeLessThan(5000 + 5000 * 5);
+    expect(received()).toBe(delivered);
+    const notice = subs.flatMap((s) => s.errors).find((e) => JSON.stringify(e).includes('DELIVERIES_DROPPED'));
+    expect(notice).toMatchObject({ extensions: { code: 'DELIVERIES_DROPPED' } });
+    expect((notice as { extensions: { dropped: number } }).extensions.dropped).toBeGreaterThan(0);
+    const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(await metrics.text()).toMatch(/sensor_trust_subscription_deliveries_total\{outcome="dropped"\} [1-9]/);
+    expect(p.failures).toEqual([]);
+    expect(p99(p.latencies)).toBeLessThan(1000);
+    for (const c of clients) await c.dispose();
+    await waitUntil(() => t.app.services.subscriptions.counts().readingAdded === 0, 5000, 'released');
+  }, 120_000);
+
+  it('counts SSE streams against the same per-key maximum', async () => {
+    const key = await createKey(url, 'VIEWER');
+    const perSocket = t.config.limits.wsMaxSubscriptionsPerSocket;
+    const max = t.config.limits.maxSubscriptionsPerKey;
+    const clients = Array.from({ length: Math.ceil(max / perSocket) }, () => wsClient(url, { apiKey: key }));
+    const held = clients.flatMap((c) =>
+      Array.from({ length: perSocket }, () => collect(c, 'subscription { readingAdded(sensorId: "s1") { value } }')),
+    );
+    await waitUntil(() => t.app.services.subscriptions.counts().readingAdded >= max, 20_000, 'held');
+    const res = await fetch(`${url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: 'subscription { readingAdded { value } }' }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('TOO_MANY_SUBSCRIPTIONS')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('TOO_MANY_SUBSCRIPTIONS');
+    await reader.cancel().catch(() => undefined);
+    expect(held.every((h) => h.errors.length === 0)).toBe(true);
+    for (const c of clients) await c.dispose();
+  }, 60_000);
+});
