@@ -140,6 +140,17 @@ export interface LimitSettings {
    * before they are queued and the subscriber gets a DELIVERIES_DROPPED error event once a second.
    */
   subscriptionDeliveriesPerSecond: number;
+  /**
+   * API_STATEMENT_TIMEOUT_MS (default 3000; 0: none): on PostgreSQL, the statement timeout of
+   * the API's large reads (per-sensor lists under a list of sensors, a zone's sensors); a
+   * query over it answers QUERY_TIMEOUT and gives its pool connection back.
+   */
+  apiStatementTimeoutMs: number;
+  /**
+   * FLEET_SIZES_REFRESH_MS (default 5000): how old the zone and sensor counts that query costs
+   * are computed from may be (refreshed at once after a registry change on this instance).
+   */
+  fleetSizesRefreshMs: number;
 }
 
 export interface NotificationSettings {
@@ -326,6 +337,8 @@ function limitSettings(env: Env, maxBatchSize: number): LimitSettings {
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 500, 1, 1_000_000),
     maxSubscriptionsPerKey: integer(env, 'MAX_SUBSCRIPTIONS_PER_KEY', 200, 1, 1_000_000),
     subscriptionDeliveriesPerSecond: integer(env, 'SUBSCRIPTION_DELIVERIES_PER_SECOND', 5000, 0, 100_000_000),
+    apiStatementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 3000, 0, 3_600_000),
+    fleetSizesRefreshMs: integer(env, 'FLEET_SIZES_REFRESH_MS', 5000, 0, 3_600_000),
   };
 }
 

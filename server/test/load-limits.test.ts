@@ -263,3 +263,102 @@ describe.each(TARGETS)('subscription fan-out of one VIEWER key on %s', (target) 
     for (const c of clients) await c.dispose();
   }, 60_000);
 });
+
+/** Registers `count` sensors in `zoneId` in one statement (fixture; the registry's own path is tested elsewhere). */
+async function seedZone(t: TestApp, zoneId: string, count: number, readingsFor = 0): Promise<void> {
+  await t.app.db.autocommit(async (tx) => {
+    await tx.$executeRaw`INSERT INTO zone (id, name) VALUES (${zoneId}, ${zoneId}) ON CONFLICT (id) DO NOTHING`;
+    await tx.$executeRaw`
+      INSERT INTO sensor (id, name, kind, zone_id)
+      SELECT ${zoneId} || '-' || n, ${zoneId} || '-' || n, 'temperature', ${zoneId} FROM generate_series(1, ${count}::int) n
+      ON CONFLICT (id) DO NOTHING`;
+    if (readingsFor > 0)
+      await tx.$executeRaw`
+        INSERT INTO reading (sensor_id, ts, value)
+        SELECT ${zoneId} || '-' || n, timestamptz '2026-01-01' + m * interval '1 minute', 20 + m % 3
+          FROM generate_series(1, ${readingsFor}::int) n, generate_series(1, 20) m
+        ON CONFLICT DO NOTHING`;
+  });
+  t.app.services.fleetSizes.invalidate();
+}
+
+describe.each(TARGETS)('zone queries cost what they run on %s', (target) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(target, { countStatements: true });
+    await seedZone(t, 'big', 3000, 100);
+    await seedZone(t, 'small', 10, 10);
+  });
+  afterAll(() => t?.close());
+
+  it('refuses zone { sensors { readings(last: 490) } } on a 3,000-sensor zone (it was costed 49,101 and ran 9.5 s)', async () => {
+    const before = t.app.db.statementCount();
+    const res = await t.gqlNow('{ zone(id: "big") { sensors { id readings(last: 490) { timestamp value } } } }');
+    expect(res.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    const cost = Number(/estimated cost (\d+)/.exec(res.errors![0]!.message)?.[1]);
+    expect(cost).toBeGreaterThan(3000 * 490);
+    expect(t.app.db.statementCount() - before).toBe(0); // refused before any work
+  });
+
+  it('loads the readings of every sensor of a 3,000-sensor zone in one statement, not one per sensor', async () => {
+    const before = t.app.db.statementCount();
+    const res = await t.gqlNow('{ zone(id: "big") { sensors { id readings(last: 3) { timestamp value } } } }');
+    expect(res.errors).toBeUndefined();
+    const sensors = res.data!.zone.sensors as { id: string; readings: { timestamp: string; value: number }[] }[];
+    expect(sensors).toHaveLength(3000);
+    const withReadings = sensors.filter((s) => s.readings.length > 0);
+    expect(withReadings).toHaveLength(100);
+    // The newest three, newest last.
+    expect(withReadings[0]!.readings.map((r) => r.timestamp)).toEqual([
+      '2026-01-01T00:18:00.000Z',
+      '2026-01-01T00:19:00.000Z',
+      '2026-01-01T00:20:00.000Z',
+    ]);
+    // Prisma's statements (the zone, its sensors); the lists go through the raw driver, once each.
+    expect(t.app.db.statementCount() - before).toBeLessThan(10);
+    // The same answer as one sensor at a time.
+    const one = await t.gqlNow('{ sensor(id: "big-1") { readings(last: 3) { timestamp value } } }');
+    expect(one.data!.sensor.readings).toEqual(sensors.find((s) => s.id === 'big-1')!.readings);
+  });
+
+  it('loads the trust history of a page of sensors in one statement', async () => {
+    await t.app.db.autocommit(
+      (tx) => tx.$executeRaw`INSERT INTO trust_point (sensor_id, at, score, status)
+        SELECT 'big-' || n, timestamptz '2025-01-01' + m * interval '1 hour', 100 - m, 'HEALTHY'
+          FROM generate_series(1, 40) n, generate_series(1, 3) m`,
+    );
+    const before = t.app.db.statementCount();
+    const res = await t.gqlNow(
+      '{ sensors(first: 40, filter: { zoneId: "big" }) { nodes { id trustHistory(to: "2025-12-31T00:00:00Z") { at score } } } }',
+    );
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data!.sensors.nodes as { id: string; trustHistory: { at: string; score: number }[] }[];
+    expect(nodes.filter((n) => n.trustHistory.length === 3).length).toBeGreaterThan(0);
+    const first = nodes.find((n) => n.trustHistory.length === 3)!;
+    expect(first.trustHistory.map((p) => p.score)).toEqual([99, 98, 97]);
+    expect(t.app.db.statementCount() - before).toBeLessThan(6);
+  });
+
+  it('refuses a bad last with BAD_USER_INPUT, as before', async () => {
+    const res = await t.gqlNow('{ sensor(id: "big-1") { readings(last: 10001) { value } } }');
+    expect(res.errors?.[0]?.extensions?.code).toMatch(/BAD_USER_INPUT|QUERY_TOO_COMPLEX/);
+  });
+});
+
+describe('query costs follow the fleet as it grows', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite');
+  });
+  afterAll(() => t?.close());
+
+  it('costs a document again when the fleet grew after it was first validated (no stale cached verdict)', async () => {
+    const query = '{ zone(id: "grow") { sensors { id readings(last: 200) { value } } } }';
+    await seedZone(t, 'grow', 10);
+    expect((await t.gqlNow(query)).errors).toBeUndefined();
+    expect((await t.gqlNow(query)).errors).toBeUndefined(); // cached by Mercurius now
+    await seedZone(t, 'grow', 3500);
+    const res = await t.gqlNow(query);
+    expect(res.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+  });
+});

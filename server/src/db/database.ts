@@ -12,6 +12,7 @@ import { loadMigrations, migrate, type MigrationConnection, type MigrationReport
 import {
   inProcessLock,
   pgAdvisoryLock,
+  pgApiReads,
   pgAutocommit,
   pgliteAutocommit,
   pgliteTransactions,
@@ -32,6 +33,13 @@ export interface Database {
    * (ONE statement: no BEGIN/COMMIT round trips) and the trust stream's reads.
    */
   autocommit: RunInTransaction;
+  /**
+   * API reads that may be large (per-sensor lists under a list of sensors): on PostgreSQL a
+   * read-only transaction with API_STATEMENT_TIMEOUT_MS as its statement timeout, so no query
+   * holds a pool connection for longer; on embedded PGlite (one connection, statements in
+   * turn) plain autocommit, bounded by the query cost limits alone.
+   */
+  apiRead: RunInTransaction;
   /** Work that spans transactions under an advisory lock (one instance at a time). */
   withAdvisoryLock: WithAdvisoryLock;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
@@ -70,6 +78,8 @@ export interface DatabaseOptions {
   inMemory?: boolean;
   /** Count statements (costs a little per query; tests only). */
   countStatements?: boolean;
+  /** API_STATEMENT_TIMEOUT_MS for apiRead on PostgreSQL (0: none). */
+  apiStatementTimeoutMs?: number;
 }
 
 function createPrisma(adapter: PrismaPg | PrismaPGlite, countStatements: boolean) {
@@ -130,6 +140,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     prisma,
     transaction: pgTransactions(pool),
     autocommit: pgAutocommit(pool),
+    apiRead: pgApiReads(pool, options.apiStatementTimeoutMs ?? 0),
     withAdvisoryLock: pgAdvisoryLock(pool),
     statementCount,
     migrations,
@@ -184,6 +195,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     prisma,
     transaction: pgliteTransactions(db.asPglite()),
     autocommit: pgliteAutocommit(db.asPglite()),
+    apiRead: pgliteAutocommit(db.asPglite()),
     withAdvisoryLock: inProcessLock(),
     statementCount,
     migrations,

@@ -16,7 +16,13 @@ import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
 import { quietClientErrors } from '../compat/mercurius-socket-logs.js';
 import { queryLoaderReply } from '../compat/mercurius.js';
 import { formatErrors } from './error-formatter.js';
-import { checkTokenLimit, limitErrors, noSubscriptionOverHttpRule, queryLimitRules } from './query-limits.js';
+import {
+  checkTokenLimit,
+  costCheck,
+  limitErrors,
+  noSubscriptionOverHttpRule,
+  queryLimitRules,
+} from './query-limits.js';
 import { installSingleCoercion } from '../compat/single-coercion.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { projectPath } from '../project-paths.js';
@@ -62,7 +68,13 @@ export default fp<GraphQLPluginOptions>(
     app.addHook('onClose', async () => heartbeat.stop());
     const coercion = installSingleCoercion(app);
     const { limits } = services.config;
-    const limitRules = queryLimitRules(limits, { introspection: services.config.introspection });
+    const fleet = services.fleetSizes;
+    const recost = costCheck(limits, fleet);
+    const limitRules = queryLimitRules(limits, {
+      introspection: services.config.introspection,
+      fleet,
+      costed: recost.costed,
+    });
     // Ours rather than Mercurius' (which allows 1 MiB messages): WS_MAX_PAYLOAD_BYTES.
     await app.register(fastifyWebsocket, {
       options: { maxPayload: limits.wsMaxPayloadBytes },
@@ -147,11 +159,16 @@ export default fp<GraphQLPluginOptions>(
       if (withReply.reply === undefined) withReply.reply = queryLoaderReply(app, context);
       await countSocketOperation(context as GraphQLContext);
       checkTokenLimit(source, limits.maxTokens);
+      await fleet.fresh();
+    });
+    app.graphql.addHook('preExecution', async (schema, document) => {
+      recost.check(schema, document);
     });
     // Subscriptions over the socket skip Mercurius' validation rules: the same limits here.
     app.graphql.addHook('preSubscriptionParsing', async (_schema, source, context) => {
       await countSocketOperation(context as GraphQLContext);
       checkTokenLimit(source, limits.maxTokens);
+      await fleet.fresh();
     });
     app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
       const [error] = limitErrors(schema, document, limitRules);

@@ -15,6 +15,7 @@ export interface DatabasePluginOptions {
   poolSize: number;
   inMemory?: boolean;
   countStatements?: boolean;
+  apiStatementTimeoutMs?: number;
 }
 
 export default fp<DatabasePluginOptions>(
