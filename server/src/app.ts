@@ -66,6 +66,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     readReplicas: config.readReplicas,
     inMemory: options.inMemoryDatabase,
     countStatements: options.countStatements,
+    apiStatementTimeoutMs: config.limits.apiStatementTimeoutMs,
   });
   await app.register(pubsubPlugin, { redisUrl: config.redisUrl, namespace: config.redisNamespace });
   await app.register(cachePlugin, { redisUrl: config.redisUrl, namespace: config.redisNamespace });

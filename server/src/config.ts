@@ -146,6 +146,28 @@ export interface LimitSettings {
   wsMaxSubscriptionsPerSocket: number;
   /** WS_MAX_SOCKETS_PER_KEY (default 500): open WebSockets per API key, and (counted apart) open SSE streams per key (open mode: unbounded). */
   wsMaxSocketsPerKey: number;
+  /**
+   * MAX_SUBSCRIPTIONS_PER_KEY (default 200): running subscriptions per API key on one instance,
+   * WebSockets and SSE streams together (open mode: unbounded). Beyond: TOO_MANY_SUBSCRIPTIONS.
+   */
+  maxSubscriptionsPerKey: number;
+  /**
+   * SUBSCRIPTION_DELIVERIES_PER_SECOND (default 5000; 0: unlimited): subscription events one API
+   * key receives per second on one instance (a one-second burst). Events past it are dropped
+   * before they are queued and the subscriber gets a DELIVERIES_DROPPED error event once a second.
+   */
+  subscriptionDeliveriesPerSecond: number;
+  /**
+   * API_STATEMENT_TIMEOUT_MS (default 3000; 0: none): on PostgreSQL, the statement timeout of
+   * the API's large reads (per-sensor lists under a list of sensors, a zone's sensors); a
+   * query over it answers QUERY_TIMEOUT and gives its pool connection back.
+   */
+  apiStatementTimeoutMs: number;
+  /**
+   * FLEET_SIZES_REFRESH_MS (default 5000): how old the zone and sensor counts that query costs
+   * are computed from may be (refreshed at once after a registry change on this instance).
+   */
+  fleetSizesRefreshMs: number;
 }
 
 export interface NotificationSettings {
@@ -354,6 +376,10 @@ function limitSettings(env: Env, maxBatchSize: number): LimitSettings {
     wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 256 * 1024 * 1024),
     wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 100_000),
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 500, 1, 1_000_000),
+    maxSubscriptionsPerKey: integer(env, 'MAX_SUBSCRIPTIONS_PER_KEY', 200, 1, 1_000_000),
+    subscriptionDeliveriesPerSecond: integer(env, 'SUBSCRIPTION_DELIVERIES_PER_SECOND', 5000, 0, 100_000_000),
+    apiStatementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 3000, 0, 3_600_000),
+    fleetSizesRefreshMs: integer(env, 'FLEET_SIZES_REFRESH_MS', 5000, 0, 3_600_000),
   };
 }
 

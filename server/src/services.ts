@@ -8,6 +8,8 @@ import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.
 import { createLocalLog } from './modules/trust/trust-stream-local-log.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
+import { createSensorListsRepository } from './modules/sensors/sensor-lists-repository.js';
+import { countFleet, createFleetSizes } from './modules/sensors/fleet-sizes.js';
 import { createFleetTrend } from './modules/dashboard/fleet-trend.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
@@ -123,6 +125,11 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events, clock),
     readingsRepository: createReadingsRepository(prisma),
+    sensorLists: createSensorListsRepository({
+      apiRead: app.db.apiRead,
+      timeoutMs: config.limits.apiStatementTimeoutMs,
+    }),
+    fleetSizes: createFleetSizes(countFleet(app.db.autocommit), config.limits.fleetSizesRefreshMs),
     trustRepository,
     ticketsRepository,
     maintenanceRepository,
@@ -146,6 +153,10 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       trustRepository,
       ticketsRepository,
       bufferLimit: config.subscriptionBufferLimit,
+      keyBudgets: {
+        maxSubscriptionsPerKey: config.limits.maxSubscriptionsPerKey,
+        deliveriesPerSecond: config.limits.subscriptionDeliveriesPerSecond,
+      },
       log: app.log,
     }),
   };

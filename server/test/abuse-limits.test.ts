@@ -568,7 +568,8 @@ describe('WebSocket limits', () => {
     const c = wsClient(url);
     const sub = collect(
       c,
-      `subscription { sensorUpdated { zone { sensors { zone { sensors { zone { sensors { id } } } } } } } }`,
+      // (An empty fleet: its zones cost as large as they are, so the fan-out is in readings.)
+      `subscription { sensorUpdated { ${Array.from({ length: 6 }, (_, i) => `r${i}: readings { value }`).join(' ')} } }`,
     );
     await waitUntil(() => sub.errors.length > 0, 5000, 'refusal');
     expect(JSON.stringify(sub.errors)).toContain('QUERY_TOO_COMPLEX');

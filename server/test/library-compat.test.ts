@@ -17,7 +17,13 @@ import {
   isSyntaxError,
   isTokenLimitError,
 } from '../src/compat/graphql-js.js';
-import { defaultStatusCode, kLoaders, kSubscriptionFactory, wrappedValidationErrors } from '../src/compat/mercurius.js';
+import {
+  defaultStatusCode,
+  kFactory,
+  kLoaders,
+  kSubscriptionFactory,
+  wrappedValidationErrors,
+} from '../src/compat/mercurius.js';
 import { quietClientErrors } from '../src/compat/mercurius-socket-logs.js';
 import { redisEmitterInternals } from '../src/compat/mqemitter-redis.js';
 import { collect, wsClient } from './support/graphql-ws-client.js';
@@ -154,11 +160,14 @@ describe('Mercurius and graphql-js', () => {
     expect(statuses.map((s) => s.theirs)).toContain(429);
   });
 
-  it('keeps the loader symbols SSE subscriptions use, and a subscription loader factory', async () => {
+  it('keeps the loader symbols SSE subscriptions and graphql-ws queries use, and both loader factories', async () => {
     expect(typeof kLoaders).toBe('symbol');
     expect(typeof kSubscriptionFactory).toBe('symbol');
-    const factory = (app as unknown as Record<symbol, { create?: unknown } | undefined>)[kSubscriptionFactory];
-    expect(typeof factory?.create).toBe('function');
+    expect(typeof kFactory).toBe('symbol');
+    for (const symbol of [kSubscriptionFactory, kFactory]) {
+      const factory = (app as unknown as Record<symbol, { create?: unknown } | undefined>)[symbol];
+      expect(typeof factory?.create).toBe('function');
+    }
     const res = await post('{ item { id label } }');
     expect(res.body).toEqual({ data: { item: { id: 'i1', label: 'i1' } } });
   });

@@ -1,11 +1,13 @@
 // What we rely on in Mercurius beyond its documented options.
 //
-// 1. Loader symbols (for SSE). Mercurius resolves the schema's loader fields
-//    (Sensor.trust, Ticket.sensor, …) through `context.reply[kLoaders]`, which only its
-//    own HTTP route and WebSocket subscriptions set up. Subscriptions over another
-//    transport (Server-Sent Events, sse-transport.ts) build the same thing the WebSocket
-//    path does (mercurius/lib/subscription-connection.js): the app's subscription loader
-//    factory, uncached per event.
+// 1. Loader symbols (for SSE and graphql-ws queries). Mercurius resolves the schema's
+//    loader fields (Sensor.trust, Ticket.sensor, …) through `context.reply[kLoaders]`,
+//    which only its own HTTP route and WebSocket subscriptions set up. Subscriptions over
+//    another transport (Server-Sent Events, sse-transport.ts) build the same thing the
+//    WebSocket path does (mercurius/lib/subscription-connection.js): the app's subscription
+//    loader factory, uncached per event. Queries and mutations over graphql-ws run through
+//    `app.graphql()` with no reply at all ("loaders only work via reply.graphql()"): they
+//    get the HTTP route's factory (kFactory, one batch and cache per operation).
 // 2. The shapes our error formatter (graphql/error-formatter.ts) replaces Mercurius'
 //    default one on: every validation error of a request arrives wrapped in one error
 //    (MER_ERR_GQL_VALIDATION) whose `originalError.errors` lists them, and the HTTP status
@@ -19,9 +21,10 @@ import type { ExecutionResult, GraphQLError } from 'graphql';
 
 const symbols = createRequire(import.meta.url)('mercurius/lib/symbols') as {
   kLoaders: symbol;
+  kFactory: symbol;
   kSubscriptionFactory: symbol;
 };
-export const { kLoaders, kSubscriptionFactory } = symbols;
+export const { kLoaders, kFactory, kSubscriptionFactory } = symbols;
 
 interface LoaderFactory {
   create(context: object): unknown;
@@ -31,6 +34,18 @@ interface LoaderFactory {
 export function subscriptionLoaderReply(app: FastifyInstance, request: FastifyRequest, context: object): object {
   const factory = (app as unknown as Record<symbol, LoaderFactory | undefined>)[kSubscriptionFactory];
   return { request, [kLoaders]: factory?.create(context) };
+}
+
+/**
+ * The `reply` member an operation run through `app.graphql()` without an HTTP reply (a
+ * graphql-ws query or mutation) needs for loaders: a fresh batch per operation, as on HTTP.
+ * No `request`: the error formatter then names the operation by its socket request id.
+ * `code` because Mercurius sets the status of an answer with errors on its reply.
+ */
+export function queryLoaderReply(app: FastifyInstance, context: object): object {
+  const factory = (app as unknown as Record<symbol, LoaderFactory | undefined>)[kFactory];
+  const reply = { [kLoaders]: factory?.create(context), code: () => reply };
+  return reply;
 }
 
 /** The validation errors an error Mercurius wrapped them in carries, or null for any other error. */

@@ -13,6 +13,7 @@ import { loadMigrations, migrate, type MigrationConnection, type MigrationReport
 import {
   inProcessLock,
   pgAdvisoryLock,
+  pgApiReads,
   pgAutocommit,
   pgliteAutocommit,
   pgliteTransactions,
@@ -38,6 +39,13 @@ export interface Database {
    * (ONE statement: no BEGIN/COMMIT round trips) and the trust stream's reads.
    */
   autocommit: RunInTransaction;
+  /**
+   * API reads that may be large (per-sensor lists under a list of sensors): on PostgreSQL a
+   * read-only transaction with API_STATEMENT_TIMEOUT_MS as its statement timeout, so no query
+   * holds a pool connection for longer; on embedded PGlite (one connection, statements in
+   * turn) plain autocommit, bounded by the query cost limits alone.
+   */
+  apiRead: RunInTransaction;
   /** Work that spans transactions under an advisory lock (one instance at a time). */
   withAdvisoryLock: WithAdvisoryLock;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
@@ -80,6 +88,8 @@ export interface DatabaseOptions {
   readReplicas?: { urls: string[]; maxLagMs: number; checkMs: number };
   /** Told when a replica starts or stops being used. */
   onReplicaChange?: (status: ReplicaStatus) => void;
+  /** API_STATEMENT_TIMEOUT_MS for apiRead on PostgreSQL (0: none). */
+  apiStatementTimeoutMs?: number;
 }
 
 function createPrisma(adapter: PrismaPg | PrismaPGlite, countStatements: boolean) {
@@ -151,6 +161,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     reads,
     transaction: pgTransactions(pool),
     autocommit: pgAutocommit(pool),
+    apiRead: pgApiReads(pool, options.apiStatementTimeoutMs ?? 0),
     withAdvisoryLock: pgAdvisoryLock(pool),
     statementCount,
     migrations,
@@ -213,6 +224,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     }),
     transaction: pgliteTransactions(db.asPglite()),
     autocommit: pgliteAutocommit(db.asPglite()),
+    apiRead: pgliteAutocommit(db.asPglite()),
     withAdvisoryLock: inProcessLock(),
     statementCount,
     migrations,

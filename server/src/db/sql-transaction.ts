@@ -90,6 +90,38 @@ export function pgAutocommit(pool: pg.Pool): RunInTransaction {
   };
 }
 
+/**
+ * A read-only transaction for API reads whose statements may not run longer than
+ * `timeoutMs` (SET LOCAL statement_timeout: this transaction only, never the ingest's or the
+ * trust stream's). A statement over it fails with SQLSTATE 57014 (query_canceled):
+ * queryTimedOut() below. 0: no timeout of our own.
+ */
+export function pgApiReads(pool: pg.Pool, timeoutMs: number): RunInTransaction {
+  return async (work) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN READ ONLY');
+      if (timeoutMs > 0) await client.query(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
+      const result = await work(pgSqlTx(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
+}
+
+/** Whether a statement was cancelled by its statement_timeout (SQLSTATE 57014). */
+export function queryTimedOut(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '57014';
+}
+
 /** Autocommit on the embedded database (PGlite serialises each statement with transactions). */
 export function pgliteAutocommit(db: PGlite): RunInTransaction {
   return (work) => work(pgliteSqlTx(db as unknown as Transaction));

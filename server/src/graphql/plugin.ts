@@ -14,8 +14,15 @@ import { createConnectionHeartbeat } from '../modules/subscriptions/connection-h
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
 import { quietClientErrors } from '../compat/mercurius-socket-logs.js';
+import { queryLoaderReply } from '../compat/mercurius.js';
 import { formatErrors } from './error-formatter.js';
-import { checkTokenLimit, limitErrors, noSubscriptionOverHttpRule, queryLimitRules } from './query-limits.js';
+import {
+  checkTokenLimit,
+  costCheck,
+  limitErrors,
+  noSubscriptionOverHttpRule,
+  queryLimitRules,
+} from './query-limits.js';
 import { installSingleCoercion } from '../compat/single-coercion.js';
 import { refuseNulText } from './text-arguments.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
@@ -62,7 +69,13 @@ export default fp<GraphQLPluginOptions>(
     app.addHook('onClose', async () => heartbeat.stop());
     const coercion = installSingleCoercion(app);
     const { limits } = services.config;
-    const limitRules = queryLimitRules(limits, { introspection: services.config.introspection });
+    const fleet = services.fleetSizes;
+    const recost = costCheck(limits, fleet);
+    const limitRules = queryLimitRules(limits, {
+      introspection: services.config.introspection,
+      fleet,
+      costed: recost.costed,
+    });
     // Ours rather than Mercurius' (which allows 1 MiB messages): WS_MAX_PAYLOAD_BYTES.
     await app.register(fastifyWebsocket, {
       options: { maxPayload: limits.wsMaxPayloadBytes },
@@ -145,13 +158,22 @@ export default fp<GraphQLPluginOptions>(
     quietClientErrors(app.log);
     const countSocketOperation = socketRateLimit(app, limits);
     app.graphql.addHook('preParsing', async (_schema, source, context) => {
+      // graphql-ws queries and mutations (and app.graphql() callers) come without a reply:
+      // give them the loaders an HTTP request has.
+      const withReply = context as { reply?: unknown };
+      if (withReply.reply === undefined) withReply.reply = queryLoaderReply(app, context);
       await countSocketOperation(context as GraphQLContext);
       checkTokenLimit(source, limits.maxTokens);
+      await fleet.fresh();
+    });
+    app.graphql.addHook('preExecution', async (schema, document) => {
+      recost.check(schema, document);
     });
     // Subscriptions over the socket skip Mercurius' validation rules: the same limits here.
     app.graphql.addHook('preSubscriptionParsing', async (_schema, source, context) => {
       await countSocketOperation(context as GraphQLContext);
       checkTokenLimit(source, limits.maxTokens);
+      await fleet.fresh();
     });
     app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
       const [error] = limitErrors(schema, document, limitRules);

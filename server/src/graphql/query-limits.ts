@@ -2,13 +2,18 @@
 // - cost (QUERY_TOO_COMPLEX): graphql-query-complexity with an estimator where a
 //   list multiplies what is under it by its size: `first`/`last` when the document
 //   gives a number, the largest page when it gives a variable, else the list's own
-//   estimate below (or QUERY_LIST_SIZE). So `{ zones { sensors { zone { sensors … } } } }`
-//   is refused for its fan-out however shallow each level looks;
+//   estimate below (or QUERY_LIST_SIZE). Lists that grow with the fleet count as the fleet
+//   is now (modules/sensors/fleet-sizes.ts): `Zone.sensors` as the largest zone,
+//   `Query.zones` as the zone count, `Query.trustScores` as the sensor count. So
+//   `{ zones { sensors { zone { sensors … } } } }` is refused for its fan-out however
+//   shallow each level looks, and `zone { sensors { readings(last: 490) } }` on a
+//   3,000-sensor zone costs 1.47 million, not 49,101;
 // - depth (QUERY_TOO_DEEP) and aliases (TOO_MANY_ALIASES): graphql-armor's rules;
 // - tokens (QUERY_TOO_LARGE): graphql-js' own parser limit, before anything else.
 // Mercurius validates a document once per query text and caches the verdict, so
 // the rules never see variables: every variable counts as its worst case (a
-// variable first/last as the largest page, @skip/@include as included).
+// variable first/last as the largest page, @skip/@include as included). A document
+// costed under other fleet sizes is costed again before it runs (costCheck below).
 import type {
   DocumentNode,
   FieldNode,
@@ -28,6 +33,7 @@ import {
   maxDepthRule,
 } from '../compat/graphql-js.js';
 import type { LimitSettings } from '../config.js';
+import type { FleetSizes } from '../modules/sensors/fleet-sizes.js';
 import { MAX_READINGS_PER_QUERY } from '../modules/readings/readings-repository.js';
 import { FAULT_KINDS } from '../trust/types.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
@@ -78,6 +84,7 @@ function listSize(
   node: FieldNode,
   isList: boolean,
   defaultListSize: number,
+  fleetSizes: Record<string, number>,
 ): number | null {
   for (const name of ['first', 'last']) {
     const value = argumentNode(node, name);
@@ -91,10 +98,26 @@ function listSize(
   if (returnType.endsWith('Connection')) return DEFAULT_PAGE_SIZE;
   if (!isList) return null;
   if (parentType.endsWith('Connection')) return 1;
-  return LIST_SIZES[coordinate] ?? defaultListSize;
+  return fleetSizes[coordinate] ?? LIST_SIZES[coordinate] ?? defaultListSize;
 }
 
-function listCostEstimator(defaultListSize: number): ComplexityEstimator {
+/** Sizes of the lists that grow with the fleet; without counts, QUERY_LIST_SIZE each. */
+export interface FleetSizesSource {
+  current(): FleetSizes;
+  version(): number;
+}
+
+function fleetListSizes(fleet: FleetSizesSource | undefined): Record<string, number> {
+  if (!fleet) return {};
+  const { zones, largestZone, sensors } = fleet.current();
+  return {
+    'Zone.sensors': Math.max(1, largestZone),
+    'Query.zones': Math.max(1, zones),
+    'Query.trustScores': Math.max(1, sensors),
+  };
+}
+
+function listCostEstimator(defaultListSize: number, sized: () => Record<string, number>): ComplexityEstimator {
   return ({ type, field, node, childComplexity }) => {
     // Introspection answers from the schema in memory: bounded by the schema's size, not by
     // data, so it costs nothing here (depth still applies; INTROSPECTION=false turns it off).
@@ -102,7 +125,7 @@ function listCostEstimator(defaultListSize: number): ComplexityEstimator {
     const named = getNamedType(field.type);
     const coordinate = `${type.name}.${field.name}`;
     const isList = isListType(getNullableType(field.type));
-    const size = listSize(coordinate, type.name, named.name, node, isList, defaultListSize);
+    const size = listSize(coordinate, type.name, named.name, node, isList, defaultListSize, sized());
     if (size === null) return (isLeafType(named) ? 0 : 1) + childComplexity;
     return size * (1 + childComplexity);
   };
@@ -140,10 +163,16 @@ function unconditional(document: DocumentNode): DocumentNode {
   });
 }
 
-function costRule(limits: LimitSettings): ValidationRule {
-  const estimators = [listCostEstimator(limits.defaultListSize)];
+/** Documents that passed the cost rule, with the fleet sizes' version they were costed under. */
+type Costed = WeakMap<DocumentNode, number>;
+
+function costRule(limits: LimitSettings, fleet?: FleetSizesSource, costed?: Costed): ValidationRule {
+  let sized: Record<string, number> = {};
+  const estimators = [listCostEstimator(limits.defaultListSize, () => sized)];
   return (context: ValidationContext) => ({
     Document(document) {
+      const version = fleet?.version() ?? 0;
+      sized = fleetListSizes(fleet);
       const schema = context.getSchema();
       const query = unconditional(document);
       for (const operation of query.definitions) {
@@ -176,6 +205,7 @@ function costRule(limits: LimitSettings): ValidationRule {
           return;
         }
       }
+      costed?.set(document, version);
     },
   });
 }
@@ -184,8 +214,16 @@ function limitError(message: string, code: string): import('graphql').GraphQLErr
   return new GraphQLError(message, { extensions: { code } });
 }
 
-export function queryLimitRules(limits: LimitSettings, options: { introspection: boolean }): ValidationRule[] {
-  const cost = costRule(limits);
+export interface LimitRuleOptions {
+  introspection: boolean;
+  /** The fleet's counts for the lists that grow with it (absent: QUERY_LIST_SIZE). */
+  fleet?: FleetSizesSource;
+  /** Filled with the documents the cost rule passed (costCheck). */
+  costed?: Costed;
+}
+
+export function queryLimitRules(limits: LimitSettings, options: LimitRuleOptions): ValidationRule[] {
+  const cost = costRule(limits, options.fleet, options.costed);
   const depth = maxDepthRule({
     n: limits.maxDepth,
     propagateOnRejection: false,
@@ -254,6 +292,26 @@ export function checkTokenLimit(source: string, maxTokens: number): void {
     }
     // Syntax errors are Mercurius' to report.
   }
+}
+
+/**
+ * Mercurius caches a document's validation per query text: one costed when the fleet was
+ * small would pass for ever. Before each execution, a document costed under other fleet
+ * sizes (or never) is costed again; the refusal is the cost rule's (QUERY_TOO_COMPLEX, 400).
+ */
+export function costCheck(limits: LimitSettings, fleet: FleetSizesSource) {
+  const costed: Costed = new WeakMap();
+  const rule = costRule(limits, fleet, costed);
+  return {
+    costed,
+    check(schema: import('graphql').GraphQLSchema, document: DocumentNode): void {
+      if (costed.get(document) === fleet.version()) return;
+      const [error] = validate(schema, document, [rule]);
+      if (error) {
+        throw new mercurius.ErrorWithProps(error.message, { code: error.extensions?.code ?? 'QUERY_TOO_COMPLEX' }, 400);
+      }
+    },
+  };
 }
 
 /** The limit rules alone, for documents that skip Mercurius' validation (subscriptions over the socket). */

@@ -184,6 +184,18 @@ export default fp<{ services: Services }>(
         for (const r of reads.replicas()) this.inc({ target: r.name }, r.reads);
       },
     });
+    new Counter({
+      name: 'sensor_trust_subscription_deliveries_total',
+      help: "Subscription events on this instance: delivered (queued for a subscriber) and dropped (past their API key's SUBSCRIPTION_DELIVERIES_PER_SECOND, never queued)",
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const { delivered, dropped } = services.subscriptions.deliveries();
+        this.inc({ outcome: 'delivered' }, delivered);
+        this.inc({ outcome: 'dropped' }, dropped);
+      },
+    });
     // The trust stream's own counters (this instance, since it started).
     const stream = services.trustStream.stats;
     const streamCounters = [

@@ -16,6 +16,7 @@ export interface DatabasePluginOptions {
   inMemory?: boolean;
   countStatements?: boolean;
   readReplicas?: { urls: string[]; maxLagMs: number; checkMs: number };
+  apiStatementTimeoutMs?: number;
 }
 
 export default fp<DatabasePluginOptions>(

@@ -4,6 +4,8 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { byKey, groupBy, unique } from '../../graphql/loaders.js';
 import { INITIAL_TRUST, toTrustScoreRow, type TrustRow } from '../trust/trust-repository.js';
 import type { SensorRow, ZoneRow } from './sensors-repository.js';
+import { UserInputError } from '../../graphql/errors.js';
+import { MAX_READINGS_PER_QUERY } from '../readings/readings-repository.js';
 
 type Query<P, A = Record<string, never>> = { obj: P; params: A };
 
@@ -20,6 +22,24 @@ async function trustRows(queries: Query<SensorWithTrust>[], services: GraphQLCon
   const loaded = missing.length ? await services.trustRepository.bySensorIds(missing) : new Map<string, TrustRow>();
   return (q: Query<SensorWithTrust>): TrustRow | undefined =>
     q.obj.loadedTrust === undefined ? loaded.get(q.obj.id) : (q.obj.loadedTrust ?? undefined);
+}
+
+/**
+ * Groups parents by their field arguments, loads each group's rows at once and hands every
+ * parent its own (rows carry a sensorId).
+ */
+async function perArguments<A, R extends { sensorId: string }>(
+  queries: Query<SensorRow, A>[],
+  load: (ids: string[], args: A) => Promise<R[]>,
+): Promise<R[][]> {
+  const results = new Map<Query<SensorRow, A>, R[]>();
+  for (const group of groupBy(queries, (q) => JSON.stringify(q.params)).values()) {
+    const [first] = group;
+    if (!first) continue;
+    const bySensor = groupBy(await load(unique(group.map((q) => q.obj.id)), first.params), (r) => r.sensorId);
+    for (const q of group) results.set(q, bySensor.get(q.obj.id) ?? []);
+  }
+  return queries.map((q) => results.get(q) ?? []);
 }
 
 export const sensorsLoaders = {
@@ -64,6 +84,29 @@ export const sensorsLoaders = {
         for (const q of group) results.set(q as Query<SensorRow>, bySensor.get(q.obj.id) ?? []);
       }
       return queries.map((q) => results.get(q as Query<SensorRow>) ?? []);
+    },
+    // Under a list of sensors (a zone's, a page) every parent's list comes from ONE statement
+    // per distinct argument set (sensor-lists-repository.ts), not one per sensor.
+    async readings(
+      queries: Query<SensorRow, { from?: Date | null; to?: Date | null; last?: number | null }>[],
+      { services }: GraphQLContext,
+    ) {
+      for (const { params } of queries) {
+        const { last } = params;
+        if (last !== null && last !== undefined && (last < 0 || last > MAX_READINGS_PER_QUERY))
+          throw new UserInputError(`last must be between 0 and ${MAX_READINGS_PER_QUERY}, got ${last}`);
+      }
+      return perArguments(queries, (ids, { from, to, last }) =>
+        services.sensorLists.readings(ids, from ?? null, to ?? null, last ?? null),
+      );
+    },
+    async trustHistory(
+      queries: Query<SensorRow, { from?: Date | null; to?: Date | null }>[],
+      { services }: GraphQLContext,
+    ) {
+      return perArguments(queries, (ids, { from, to }) =>
+        services.sensorLists.trustHistory(ids, from ?? null, to ?? null),
+      );
     },
     async maintenance(queries: Query<SensorRow>[], { services }: GraphQLContext) {
       const windows = await services.maintenanceRepository.forSensors(

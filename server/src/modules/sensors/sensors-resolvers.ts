@@ -1,8 +1,15 @@
 import type { Resolvers } from '../../generated/graphql.js';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.js';
-import { MAX_READINGS_PER_QUERY } from '../readings/readings-repository.js';
-import { UserInputError } from '../../graphql/errors.js';
 import { actorFrom } from '../tickets/ticket-actor.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+
+async function recount<T>(ctx: GraphQLContext, change: Promise<T>): Promise<T> {
+  try {
+    return await change;
+  } finally {
+    ctx.services.fleetSizes.invalidate();
+  }
+}
 
 export const sensorsResolvers: Resolvers = {
   Query: {
@@ -19,21 +26,13 @@ export const sensorsResolvers: Resolvers = {
     zones: (_root, _args, { services }) => services.sensorsRepository.listZones(),
     zone: (_root, { id }, { services }) => services.sensorsRepository.findZone(id),
   },
+  // Each changes the fleet's sizes that query costs count with: counted again before the next request.
   Mutation: {
-    upsertZone: (_root, { input }, { services }) => services.sensors.upsertZone(input),
-    upsertSensor: (_root, { input }, ctx) => ctx.services.sensors.upsertSensor(input),
-    retireSensor: (_root, { id, note }, ctx) => ctx.services.sensors.retireSensor(id, actorFrom(ctx), note),
-    reactivateSensor: (_root, { id }, ctx) => ctx.services.sensors.reactivateSensor(id),
-    deleteZone: (_root, { id }, ctx) => ctx.services.sensors.deleteZone(id),
-  },
-  Sensor: {
-    readings(sensor, { from, to, last }, { services }) {
-      if (last !== null && last !== undefined && (last < 0 || last > MAX_READINGS_PER_QUERY)) {
-        throw new UserInputError(`last must be between 0 and ${MAX_READINGS_PER_QUERY}, got ${last}`);
-      }
-      return services.readingsRepository.forSensor(sensor.id, from ?? null, to ?? null, last ?? null);
-    },
-    trustHistory: (sensor, { from, to }, { services }) =>
-      services.trustRepository.history(sensor.id, from ?? null, to ?? null),
+    upsertZone: (_root, { input }, ctx) => recount(ctx, ctx.services.sensors.upsertZone(input)),
+    upsertSensor: (_root, { input }, ctx) => recount(ctx, ctx.services.sensors.upsertSensor(input)),
+    retireSensor: (_root, { id, note }, ctx) =>
+      recount(ctx, ctx.services.sensors.retireSensor(id, actorFrom(ctx), note)),
+    reactivateSensor: (_root, { id }, ctx) => recount(ctx, ctx.services.sensors.reactivateSensor(id)),
+    deleteZone: (_root, { id }, ctx) => recount(ctx, ctx.services.sensors.deleteZone(id)),
   },
 };

@@ -61,7 +61,7 @@ export default fp<{ services: Services }>(
     /** Open streams per API key (open mode, without keys: not counted, as for sockets). */
     const perKey = new Map<string, number>();
     const { limits, introspection } = services.config;
-    const limitRules = queryLimitRules(limits, { introspection });
+    const limitRules = queryLimitRules(limits, { introspection, fleet: services.fleetSizes });
     const started = new WeakMap<object, number>();
     const handler = createHandler({
       // Distinct connections mode only: no stream token, so no reservations. graphql-sse's
@@ -73,8 +73,9 @@ export default fp<{ services: Services }>(
       validate: graphql.validate,
       execute: graphql.execute,
       subscribe: graphql.subscribe,
-      onSubscribe: (req, params) => {
+      onSubscribe: async (req, params) => {
         started.set(req.raw, performance.now());
+        await services.fleetSizes.fresh();
         const source = typeof params.query === 'string' ? params.query : '';
         try {
           checkTokenLimit(source, limits.maxTokens);

@@ -1,6 +1,7 @@
 // Subscribers of one topic on this instance, indexed by their filter so that
 // routing an event costs O(matching subscribers), not O(all subscribers).
 import { EventStream, type OverflowPolicy } from './event-stream.js';
+import type { KeyBudget } from './key-budgets.js';
 
 export interface SensorFilter {
   sensorId: string | null;
@@ -10,6 +11,10 @@ export interface SensorFilter {
 export interface Subscriber<T> {
   filter: SensorFilter;
   stream: EventStream<T>;
+  /** Its key's delivery budget (key-budgets.ts); null in open mode. */
+  budget: KeyBudget | null;
+  /** Events not delivered for the budget since its client was last told. */
+  dropped: number;
 }
 
 export function matches(filter: SensorFilter, sensorId: string, zoneId: string | null): boolean {
@@ -33,10 +38,16 @@ export class SubscriberRegistry<T> {
     return this.all.size;
   }
 
-  subscribe(filter: SensorFilter): EventStream<T> {
+  /** `onEnd` runs once when the subscription ends (its key's count is released there). */
+  subscribe(filter: SensorFilter, budget: KeyBudget | null = null, onEnd?: () => void): EventStream<T> {
     const subscriber: Subscriber<T> = {
       filter,
-      stream: new EventStream<T>(this.policy, this.limit, () => this.remove(subscriber)),
+      budget,
+      dropped: 0,
+      stream: new EventStream<T>(this.policy, this.limit, () => {
+        this.remove(subscriber);
+        onEnd?.();
+      }),
     };
     this.all.add(subscriber);
     this.indexFor(filter).add(subscriber);
@@ -46,6 +57,16 @@ export class SubscriberRegistry<T> {
   /** Subscribers whose filter accepts an event about this sensor. */
   *matching(sensorId: string, zoneId: string | null): Iterable<Subscriber<T>> {
     for (const s of this.unfiltered) yield s;
+    yield* this.filteredMatching(sensorId, zoneId);
+  }
+
+  /** Subscribers without a filter: they take every event. */
+  unfilteredSubscribers(): Iterable<Subscriber<T>> {
+    return this.unfiltered;
+  }
+
+  /** Subscribers with a sensor or zone filter that accepts an event about this sensor. */
+  *filteredMatching(sensorId: string, zoneId: string | null): Iterable<Subscriber<T>> {
     for (const s of this.bySensor.get(sensorId) ?? []) if (matches(s.filter, sensorId, zoneId)) yield s;
     if (zoneId !== null) {
       // Subscribers with both filters are indexed by sensor only: no duplicates.

@@ -3,6 +3,9 @@
 // then in-process fan-out with server-side filtering:
 // - readingAdded: a ReadingsAdded message is one ingest batch; it is split into
 //   Reading items and each subscriber gets only the readings its filter accepts;
+// - every delivery but the dashboard's is taken from its key's budget first
+//   (key-budgets.ts): past it the event is dropped before it is queued, and the
+//   subscriber is told how many it lost, at most once per notice interval;
 // - sensorUpdated / ticketUpdated: rows are loaded once per message (one
 //   statement however many subscribers and sensors; sensors with their trust
 //   rows, so a subscriber's selection of trust costs no statement) and shared;
@@ -23,7 +26,8 @@ import type { SensorRow, SensorsRepository } from '../sensors/sensors-repository
 import type { TrustRepository } from '../trust/trust-repository.js';
 import type { TicketRow, TicketsRepository } from '../tickets/tickets-repository.js';
 import type { EventStream } from './event-stream.js';
-import { SubscriberRegistry, type SensorFilter } from './subscriber-registry.js';
+import { createKeyBudgets, DroppedNotice, type KeyBudgetSettings } from './key-budgets.js';
+import { SubscriberRegistry, type SensorFilter, type Subscriber } from './subscriber-registry.js';
 
 export interface ReadingItem {
   sensorId: string;
@@ -38,27 +42,68 @@ export interface SubscriptionHubOptions {
   ticketsRepository: Pick<TicketsRepository, 'findById'>;
   /** Events queued per subscription before it is ended (config.subscriptionBufferLimit). */
   bufferLimit: number;
+  /** Per key: subscriptions held and deliveries per second (config.limits). */
+  keyBudgets: KeyBudgetSettings;
+  /** How often a subscriber that lost events is told (default 1000 ms). */
+  droppedNoticeMs?: number;
   log: FastifyBaseLogger;
 }
 
+/** A subscriber of a topic whose events a key's budget can drop. */
+type Budgeted<T> = Subscriber<T | DroppedNotice>;
+
 export function createSubscriptionHub(options: SubscriptionHubOptions) {
   const { events, log } = options;
-  const readings = new SubscriberRegistry<ReadingItem>('queue', options.bufferLimit);
-  const sensors = new SubscriberRegistry<SensorRow>('queue', options.bufferLimit);
-  const tickets = new SubscriberRegistry<TicketRow>('queue', options.bufferLimit);
+  const readings = new SubscriberRegistry<ReadingItem | DroppedNotice>('queue', options.bufferLimit);
+  const sensors = new SubscriberRegistry<SensorRow | DroppedNotice>('queue', options.bufferLimit);
+  const tickets = new SubscriberRegistry<TicketRow | DroppedNotice>('queue', options.bufferLimit);
   const dashboard = new SubscriberRegistry<DashboardSummaryRow>('latest', 1);
   const unsubscribe: (() => void)[] = [];
+  const budgets = createKeyBudgets(options.keyBudgets);
+  const deliveries = { delivered: 0, dropped: 0 };
+  const lagging = new Set<Budgeted<unknown>>();
+  let noticeTimer: NodeJS.Timeout | undefined;
+
+  /** Queues as many of `items` as the subscriber's key may still receive; counts the rest. */
+  function deliver<T>(s: Budgeted<T>, items: readonly T[]): void {
+    const granted = s.budget === null ? items.length : s.budget.take(items.length);
+    for (let i = 0; i < granted; i++) s.stream.push(items[i] as T);
+    deliveries.delivered += granted;
+    if (granted === items.length) return;
+    s.dropped += items.length - granted;
+    deliveries.dropped += items.length - granted;
+    lagging.add(s as Budgeted<unknown>);
+  }
+
+  function noticeDropped(): void {
+    for (const s of lagging) if (s.dropped > 0) s.stream.push(new DroppedNotice(s.dropped));
+    for (const s of lagging) s.dropped = 0;
+    lagging.clear();
+  }
+
+  /** A subscription counted against its key (TOO_MANY_SUBSCRIPTIONS past the maximum). */
+  function open<T>(registry: SubscriberRegistry<T>, filter: SensorFilter, keyId: string | null, budgeted = true) {
+    const budget = budgets.acquire(keyId);
+    return registry.subscribe(filter, budgeted ? budget : null, () => budgets.release(keyId));
+  }
   // Loads are serialised per topic so that subscribers see changes in order.
   let sensorChain = Promise.resolve();
   let ticketChain = Promise.resolve();
 
   function onReadings({ readings: batch }: ReadingsAddedPayload): void {
     if (!readings.hasAny()) return;
+    // Unfiltered subscribers take the whole batch: their budget is taken once per batch,
+    // so what it refuses costs nothing per reading.
+    let all: ReadingItem[] | null = null;
+    for (const s of readings.unfilteredSubscribers()) {
+      all ??= batch.map((r) => ({ sensorId: r.sensorId, timestamp: new Date(r.ts), value: r.value }));
+      deliver(s, all);
+    }
     for (const r of batch) {
-      let item: ReadingItem | null = null;
-      for (const s of readings.matching(r.sensorId, r.zoneId)) {
-        item ??= { sensorId: r.sensorId, timestamp: new Date(r.ts), value: r.value };
-        s.stream.push(item);
+      let item: ReadingItem[] | null = null;
+      for (const s of readings.filteredMatching(r.sensorId, r.zoneId)) {
+        item ??= [{ sensorId: r.sensorId, timestamp: new Date(r.ts), value: r.value }];
+        deliver(s, item);
       }
     }
   }
@@ -77,7 +122,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
       const row = rows.get(c.sensorId);
       if (!row) continue;
       const item: SensorWithTrust = { ...row, loadedTrust: trustRows.get(c.sensorId) ?? null };
-      for (const s of sensors.matching(c.sensorId, c.zoneId)) s.stream.push(item);
+      for (const s of sensors.matching(c.sensorId, c.zoneId)) deliver(s, [item]);
     }
   }
 
@@ -85,7 +130,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
     if (isEmpty(tickets.matching(event.sensorId, event.zoneId))) return;
     const row = await options.ticketsRepository.findById(event.ticketId);
     if (!row) return;
-    for (const s of tickets.matching(event.sensorId, event.zoneId)) s.stream.push(row);
+    for (const s of tickets.matching(event.sensorId, event.zoneId)) deliver(s, [row]);
   }
 
   return {
@@ -112,26 +157,37 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
       listen(Topic.ReadingsAdded);
       listen(Topic.SensorsUpdated);
       listen(Topic.TicketUpdated);
+      noticeTimer = setInterval(noticeDropped, options.droppedNoticeMs ?? 1000);
+      noticeTimer.unref();
       await Promise.all(subscribed);
     },
 
     /** Ends every subscription (shutdown) and detaches from the bus. */
     async stop(): Promise<void> {
       for (const off of unsubscribe.splice(0)) off();
+      clearInterval(noticeTimer);
       for (const registry of [readings, sensors, tickets, dashboard]) registry.endAll();
       await Promise.all([sensorChain, ticketChain]);
     },
 
-    readingAdded: (filter: SensorFilter): EventStream<ReadingItem> => readings.subscribe(filter),
-    sensorUpdated: (filter: SensorFilter): EventStream<SensorRow> => sensors.subscribe(filter),
-    ticketUpdated: (filter: SensorFilter): EventStream<TicketRow> => tickets.subscribe(filter),
-    dashboardUpdated: (): EventStream<DashboardSummaryRow> => dashboard.subscribe({ sensorId: null, zoneId: null }),
+    // keyId: the subscribing API key (null in open mode).
+    readingAdded: (filter: SensorFilter, keyId: string | null = null): EventStream<ReadingItem | DroppedNotice> =>
+      open(readings, filter, keyId),
+    sensorUpdated: (filter: SensorFilter, keyId: string | null = null): EventStream<SensorRow | DroppedNotice> =>
+      open(sensors, filter, keyId),
+    ticketUpdated: (filter: SensorFilter, keyId: string | null = null): EventStream<TicketRow | DroppedNotice> =>
+      open(tickets, filter, keyId),
+    // Counted against the key, never budgeted: at most one coalesced summary per DASHBOARD_COALESCE_MS.
+    dashboardUpdated: (keyId: string | null = null): EventStream<DashboardSummaryRow> =>
+      open(dashboard, { sensorId: null, zoneId: null }, keyId, false),
 
     dashboardSubscribers: (): number => dashboard.size,
     /** Delivers a summary to this instance's dashboardUpdated subscribers. */
     publishDashboard(summary: DashboardSummaryRow): void {
       for (const s of dashboard.subscribers()) s.stream.push(summary);
     },
+    /** Events queued for subscribers and dropped for their key's budget, since start (metrics). */
+    deliveries: (): { delivered: number; dropped: number } => ({ ...deliveries }),
     /** Open subscriptions on this instance, per field (metrics, tests). */
     counts: () => ({
       readingAdded: readings.size,

@@ -1,0 +1,101 @@
+// The per-sensor lists a query can ask for under a list of sensors (readings, trust
+// history), for every parent at once: ONE statement however many sensors (a LATERAL join
+// over the ids, each side an index range of its own sensor), run as an API read
+// (db.apiRead: read-only, with API_STATEMENT_TIMEOUT_MS on PostgreSQL). Before, each
+// sensor was a statement of its own: `zone { sensors { readings(last: 490) } }` on a
+// 3,000-sensor zone sent 3,000 statements and held a pool connection for seconds.
+import mercurius from 'mercurius';
+import { queryTimedOut, type RunInTransaction } from '../../db/sql-transaction.js';
+import { MAX_READINGS_PER_QUERY, type ReadingRow } from '../readings/readings-repository.js';
+
+export interface TrustPointRow {
+  sensorId: string;
+  at: Date;
+  score: number;
+  status: string;
+}
+
+/** Trust points per sensor at most (as the single-sensor read had it). */
+export const MAX_TRUST_POINTS_PER_SENSOR = 5000;
+
+export class QueryTimeoutError extends mercurius.ErrorWithProps {
+  constructor(timeoutMs: number) {
+    super(
+      `The query ran longer than ${timeoutMs} ms in the database (API_STATEMENT_TIMEOUT_MS) and was stopped: ` +
+        'ask for fewer sensors or a smaller last/from–to range',
+      { code: 'QUERY_TIMEOUT' },
+      503,
+    );
+  }
+}
+
+export interface SensorListsOptions {
+  apiRead: RunInTransaction;
+  /** For the QUERY_TIMEOUT message. */
+  timeoutMs: number;
+}
+
+export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsOptions) {
+  async function read<T>(work: Parameters<RunInTransaction>[0]): Promise<T> {
+    try {
+      return (await apiRead(work)) as T;
+    } catch (err) {
+      if (queryTimedOut(err)) throw new QueryTimeoutError(timeoutMs);
+      throw err;
+    }
+  }
+
+  return {
+    /** Each sensor's readings, newest last; with `last`, only its newest N of the range. */
+    async readings(
+      sensorIds: readonly string[],
+      from: Date | null,
+      to: Date | null,
+      last: number | null,
+    ): Promise<ReadingRow[]> {
+      if (sensorIds.length === 0 || last === 0) return [];
+      // Newest first under `last` (then reversed per sensor), oldest first otherwise.
+      const order = last === null ? 'ASC' : 'DESC';
+      const rows = await read<ReadingRow[]>((tx) =>
+        tx.$queryRawUnsafe(
+          `SELECT s.id AS "sensorId", r.ts AS "timestamp", r.value
+             FROM unnest($1::text[]) AS s(id)
+             CROSS JOIN LATERAL (
+               SELECT ts, value FROM reading
+                WHERE sensor_id = s.id
+                  AND ($2::timestamptz IS NULL OR ts >= $2::timestamptz)
+                  AND ($3::timestamptz IS NULL OR ts <= $3::timestamptz)
+                ORDER BY ts ${order} LIMIT $4::int) r`,
+          [...sensorIds],
+          from,
+          to,
+          last ?? MAX_READINGS_PER_QUERY,
+        ),
+      );
+      return last === null ? rows : rows.reverse();
+    },
+
+    /** Each sensor's trust points, oldest first. */
+    trustHistory(sensorIds: readonly string[], from: Date | null, to: Date | null): Promise<TrustPointRow[]> {
+      if (sensorIds.length === 0) return Promise.resolve([]);
+      return read<TrustPointRow[]>((tx) =>
+        tx.$queryRawUnsafe(
+          `SELECT s.id AS "sensorId", p.at, p.score, p.status::text AS status
+             FROM unnest($1::text[]) AS s(id)
+             CROSS JOIN LATERAL (
+               SELECT at, score, status FROM trust_point
+                WHERE sensor_id = s.id
+                  AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)
+                  AND ($3::timestamptz IS NULL OR at <= $3::timestamptz)
+                ORDER BY at ASC LIMIT $4::int) p`,
+          [...sensorIds],
+          from,
+          to,
+          MAX_TRUST_POINTS_PER_SENSOR,
+        ),
+      );
+    },
+  };
+}
+
+export type SensorListsRepository = ReturnType<typeof createSensorListsRepository>;
