@@ -10,6 +10,8 @@ import { createReadingsRepository } from './modules/readings/readings-repository
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createFleetTrend } from './modules/dashboard/fleet-trend.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
+import { createSensorsBulkService } from './modules/sensors/sensors-bulk-service.js';
+import { createSensorsBulkRepository } from './modules/sensors/sensors-bulk-repository.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
 import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
@@ -121,6 +123,12 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     trustStates,
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events, clock),
+    sensorsBulk: createSensorsBulkService({
+      transaction: app.db.transaction,
+      repo: createSensorsBulkRepository(),
+      events: app.events,
+      maxBatchSize: config.maxBatchSize,
+    }),
     readingsRepository: createReadingsRepository(prisma),
     trustRepository,
     ticketsRepository,

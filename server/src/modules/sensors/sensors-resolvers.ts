@@ -22,6 +22,8 @@ export const sensorsResolvers: Resolvers = {
   Mutation: {
     upsertZone: (_root, { input }, { services }) => services.sensors.upsertZone(input),
     upsertSensor: (_root, { input }, ctx) => ctx.services.sensors.upsertSensor(input),
+    upsertSensors: (_root, { inputs }, ctx) => ctx.services.sensorsBulk.upsertSensors(inputs),
+    upsertZones: (_root, { inputs }, ctx) => ctx.services.sensorsBulk.upsertZones(inputs),
     retireSensor: (_root, { id, note }, ctx) => ctx.services.sensors.retireSensor(id, actorFrom(ctx), note),
     reactivateSensor: (_root, { id }, ctx) => ctx.services.sensors.reactivateSensor(id),
     deleteZone: (_root, { id }, ctx) => ctx.services.sensors.deleteZone(id),
