@@ -7,6 +7,8 @@ import { createDashboardService } from './modules/dashboard/dashboard-service.js
 import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
 import { createLocalLog } from './modules/trust/trust-stream-local-log.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
+import { createSeriesRepository } from './modules/readings/series-repository.js';
+import { createSeriesService } from './modules/readings/series-service.js';
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createFleetTrend } from './modules/dashboard/fleet-trend.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
@@ -63,6 +65,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   });
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
   const streamSettings = config.trustStream;
+  const seriesRepository = createSeriesRepository(streamSettings.partitions);
   const trustStream = createTrustStream({
     transaction: app.db.transaction,
     reads: app.db.autocommit,
@@ -90,6 +93,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     memory: streamMemory,
     // Embedded PGlite: one process writes every reading, so ingests hand their rows over.
     localLog: app.db.kind === 'postgres' ? undefined : createLocalLog(),
+    seriesRollups: seriesRepository,
   });
   const readings = createReadingsService({
     statement: app.db.autocommit,
@@ -130,6 +134,11 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       maxBatchSize: config.maxBatchSize,
     }),
     readingsRepository: createReadingsRepository(prisma),
+    series: createSeriesService({
+      repo: seriesRepository,
+      statement: app.db.autocommit,
+      transaction: app.db.transaction,
+    }),
     trustRepository,
     ticketsRepository,
     maintenanceRepository,

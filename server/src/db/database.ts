@@ -8,6 +8,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
 import { startPgliteThread } from './pglite-thread.js';
+import { pgCursorReader, type CursorReader } from './pg-cursor-reader.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
 import {
   inProcessLock,
@@ -34,6 +35,8 @@ export interface Database {
   autocommit: RunInTransaction;
   /** Work that spans transactions under an advisory lock (one instance at a time). */
   withAdvisoryLock: WithAdvisoryLock;
+  /** PostgreSQL: a query's rows in chunks from a server-side cursor (null on PGlite: page by keyset). */
+  cursor: CursorReader | null;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
   statementCount(): number;
   migrations: MigrationReport;
@@ -131,6 +134,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     transaction: pgTransactions(pool),
     autocommit: pgAutocommit(pool),
     withAdvisoryLock: pgAdvisoryLock(pool),
+    cursor: pgCursorReader(pool),
     statementCount,
     migrations,
     pool: () => ({ size: options.poolSize, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
@@ -185,6 +189,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     transaction: pgliteTransactions(db.asPglite()),
     autocommit: pgliteAutocommit(db.asPglite()),
     withAdvisoryLock: inProcessLock(),
+    cursor: null,
     statementCount,
     migrations,
     pool: () => {

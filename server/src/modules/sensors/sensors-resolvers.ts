@@ -35,6 +35,7 @@ export const sensorsResolvers: Resolvers = {
       }
       return services.readingsRepository.forSensor(sensor.id, from ?? null, to ?? null, last ?? null);
     },
+    series: (sensor, { from, to, points }, { services }) => services.series.series(sensor.id, from, to, points),
     trustHistory: (sensor, { from, to }, { services }) =>
       services.trustRepository.history(sensor.id, from ?? null, to ?? null),
   },
