@@ -1,35 +1,26 @@
-// Registers the fleet through the public API (upsertZone / upsertSensor),
-// many aliased mutations per HTTP request and a few requests in flight.
+// Registers the fleet through the public API's bulk mutations (upsertZones /
+// upsertSensors), PER_REQUEST items per request and a few requests in flight;
+// every item's outcome is checked.
 import { EXPECTED_INTERVAL_SECONDS, type Fleet } from './fleet.js';
 import type { GraphqlClient } from './http-client.js';
 
-const PER_REQUEST = 100;
+const PER_REQUEST = 1000;
 
-function aliased(field: 'upsertZone' | 'upsertSensor', inputType: string, inputs: object[]) {
-  const params = inputs.map((_, i) => `$i${i}: ${inputType}!`).join(', ');
-  const fields = inputs.map((_, i) => `m${i}: ${field}(input: $i${i}) { id }`).join('\n');
-  const variables = Object.fromEntries(inputs.map((input, i) => [`i${i}`, input]));
-  return { query: `mutation(${params}) {\n${fields}\n}`, variables };
-}
+type Field = 'upsertZones' | 'upsertSensors';
 
-async function inChunks(
-  client: GraphqlClient,
-  field: 'upsertZone' | 'upsertSensor',
-  inputType: string,
-  inputs: object[],
-  concurrency: number,
-) {
+async function inChunks(client: GraphqlClient, field: Field, inputType: string, inputs: object[], concurrency: number) {
+  const query = `mutation($inputs: [${inputType}!]!) { ${field}(inputs: $inputs) { created updated rejected errors { index code message } } }`;
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < inputs.length) {
       const chunk = inputs.slice(next, next + PER_REQUEST);
       next += PER_REQUEST;
-      const { query, variables } = aliased(field, inputType, chunk);
-      const data = await client.request<Record<string, { id: string } | null>>(query, variables);
-      const ok = Object.values(data).filter((v) => v && v.id).length;
-      if (ok !== chunk.length) throw new Error(`${field}: ${ok} of ${chunk.length} succeeded`);
-      done += ok;
+      type Result = { created: number; updated: number; rejected: number; errors: { message: string }[] };
+      const data = await client.request<Record<Field, Result>>(query, { inputs: chunk });
+      const r = data[field];
+      if (r.rejected) throw new Error(`${field}: ${r.rejected} of ${chunk.length} refused: ${r.errors[0]?.message}`);
+      done += r.created + r.updated;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -38,7 +29,7 @@ async function inChunks(
 
 export async function registerFleet(client: GraphqlClient, fleet: Fleet, concurrency: number): Promise<number> {
   const zones = fleet.zoneIds.map((id, z) => ({ id, name: `Bench zone ${z}`, description: 'npm run bench' }));
-  await inChunks(client, 'upsertZone', 'ZoneInput', zones, 1);
+  await inChunks(client, 'upsertZones', 'ZoneInput', zones, 1);
   const sensors = fleet.sensorIds.map((id, i) => {
     const k = fleet.kindOf(i);
     return {
@@ -52,5 +43,5 @@ export async function registerFleet(client: GraphqlClient, fleet: Fleet, concurr
       expectedIntervalSeconds: EXPECTED_INTERVAL_SECONDS,
     };
   });
-  return inChunks(client, 'upsertSensor', 'SensorInput', sensors, concurrency);
+  return inChunks(client, 'upsertSensors', 'SensorInput', sensors, concurrency);
 }

@@ -82,6 +82,14 @@ export function budgets(pg: ModeResult | undefined, lite: ModeResult | undefined
         : `${fmt(pg.ratio, 2)} (${fmt(pgRate)} / ${fmt(pg.ceiling?.readingsPerSecond)})`,
     verdict: verdict(pg?.ratio === undefined ? null : pg.ratio >= 0.25),
   });
+  const reg = pg?.registration;
+  const regRate = reg ? reg.sensors / reg.seconds : undefined;
+  out.push({
+    line: 'PostgreSQL registration (upsertSensors, 1,000 a request)',
+    target: '≥ 10,000 sensors/s',
+    actual: regRate === undefined ? 'not run' : `${fmt(regRate)} sensors/s`,
+    verdict: verdict(regRate === undefined ? null : regRate >= 10_000),
+  });
   const liteRate = lite?.ingest?.readingsPerSecond;
   out.push({
     line: 'PGlite ingestion, end to end',
@@ -292,7 +300,7 @@ export function renderReport(opts: {
     const notes = [`${label(m.mode)}: ${m.database ?? ''}`];
     if (m.registration)
       notes.push(
-        `registered ${fmt(m.registration.sensors)} sensors in ${m.registration.zones} zones in ${fmt(m.registration.seconds, 1)} s (${fmt(m.registration.sensors / m.registration.seconds)} upsertSensor/s)`,
+        `registered ${fmt(m.registration.sensors)} sensors in ${m.registration.zones} zones in ${fmt(m.registration.seconds, 1)} s (${fmt(m.registration.sensors / m.registration.seconds)} sensors/s through upsertSensors)`,
       );
     if (m.ingest) {
       const cpu = m.ingest.cpuSeconds;

@@ -19,6 +19,7 @@ import authPlugin from './modules/auth/auth-plugin.js';
 import abuseLimits from './plugins/abuse-limits.js';
 import mqttIngest from './plugins/mqtt-ingest.js';
 import sseTransport from './modules/subscriptions/sse-transport.js';
+import exportRoutes from './http/export-routes.js';
 import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
@@ -92,6 +93,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   if (!config.redisUrl) await app.register(dashboardResponseCache, { dashboard: services.dashboard });
   await app.register(graphqlPlugin, { services });
   await app.register(sseTransport, { services });
+  await app.register(exportRoutes);
   await app.register(appMetrics, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
   // The trust stream applies stored readings to trust (docs/trust-stream.md); it stops

@@ -7,11 +7,15 @@ import { createDashboardService } from './modules/dashboard/dashboard-service.js
 import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
 import { createLocalLog } from './modules/trust/trust-stream-local-log.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
+import { createSeriesRepository } from './modules/readings/series-repository.js';
+import { createSeriesService } from './modules/readings/series-service.js';
 import { createSensorsRepository } from './modules/sensors/sensors-repository.js';
 import { createSensorListsRepository } from './modules/sensors/sensor-lists-repository.js';
 import { countFleet, createFleetSizes } from './modules/sensors/fleet-sizes.js';
 import { createFleetTrend } from './modules/dashboard/fleet-trend.js';
 import { createSensorsService } from './modules/sensors/sensors-service.js';
+import { createSensorsBulkService } from './modules/sensors/sensors-bulk-service.js';
+import { createSensorsBulkRepository } from './modules/sensors/sensors-bulk-repository.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
 import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
@@ -63,6 +67,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   });
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
   const streamSettings = config.trustStream;
+  const seriesRepository = createSeriesRepository(streamSettings.partitions);
   const trustStream = createTrustStream({
     transaction: app.db.transaction,
     reads: app.db.autocommit,
@@ -90,6 +95,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     memory: streamMemory,
     // Embedded PGlite: one process writes every reading, so ingests hand their rows over.
     localLog: app.db.kind === 'postgres' ? undefined : createLocalLog(),
+    seriesRollups: seriesRepository,
   });
   const readings = createReadingsService({
     statement: app.db.autocommit,
@@ -124,12 +130,23 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     trustStates,
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events, clock),
+    sensorsBulk: createSensorsBulkService({
+      transaction: app.db.transaction,
+      repo: createSensorsBulkRepository(),
+      events: app.events,
+      maxBatchSize: config.maxBatchSize,
+    }),
     readingsRepository: createReadingsRepository(prisma),
     sensorLists: createSensorListsRepository({
       apiRead: app.db.apiRead,
       timeoutMs: config.limits.apiStatementTimeoutMs,
     }),
     fleetSizes: createFleetSizes(countFleet(app.db.autocommit), config.limits.fleetSizesRefreshMs),
+    series: createSeriesService({
+      repo: seriesRepository,
+      statement: app.db.autocommit,
+      transaction: app.db.transaction,
+    }),
     trustRepository,
     ticketsRepository,
     maintenanceRepository,

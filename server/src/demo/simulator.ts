@@ -46,8 +46,10 @@ async function gql<T>(
   return body.data as T;
 }
 
-const UPSERT_ZONE = `mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }`;
-const UPSERT_SENSOR = `mutation($input: SensorInput!) { upsertSensor(input: $input) { id } }`;
+// The whole demo fleet in two requests (bulk registration, per-item outcomes).
+const UPSERT_ZONES = `mutation($inputs: [ZoneInput!]!) { upsertZones(inputs: $inputs) { rejected errors { id message } } }`;
+const UPSERT_SENSORS = `mutation($inputs: [SensorInput!]!) { upsertSensors(inputs: $inputs) { rejected errors { id message } } }`;
+type BulkAnswer = { rejected: number; errors: { id: string; message: string }[] };
 const INGEST = `mutation($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { accepted rejected } }`;
 
 export function startDemo(options: DemoOptions): { stop(): void } {
@@ -150,23 +152,23 @@ export function startDemo(options: DemoOptions): { stop(): void } {
           `(and, while it registers the fleet, ${credentials.describe('setup')})`,
       );
     }
-    for (const zone of DEMO_ZONES) {
-      await call('setup', UPSERT_ZONE, { input: { id: zone.id, name: zone.name, description: zone.description } });
-    }
-    for (const s of sensors) {
-      await call('setup', UPSERT_SENSOR, {
-        input: {
-          id: s.id,
-          name: s.name,
-          kind: s.kind.kind,
-          unit: s.kind.unit,
-          zoneId: s.zoneId,
-          minValue: s.kind.minValue,
-          maxValue: s.kind.maxValue,
-          expectedIntervalSeconds: Math.round(tickMs / 1000),
-        },
-      });
-    }
+    const zones = await call<{ upsertZones: BulkAnswer }>('setup', UPSERT_ZONES, {
+      inputs: DEMO_ZONES.map((zone) => ({ id: zone.id, name: zone.name, description: zone.description })),
+    });
+    const registered = await call<{ upsertSensors: BulkAnswer }>('setup', UPSERT_SENSORS, {
+      inputs: sensors.map((s) => ({
+        id: s.id,
+        name: s.name,
+        kind: s.kind.kind,
+        unit: s.kind.unit,
+        zoneId: s.zoneId,
+        minValue: s.kind.minValue,
+        maxValue: s.kind.maxValue,
+        expectedIntervalSeconds: Math.round(tickMs / 1000),
+      })),
+    });
+    for (const e of [...zones.upsertZones.errors, ...registered.upsertSensors.errors])
+      log.warn(`demo: ${e.id} was not registered: ${e.message}`);
     log.info(`demo: registered ${DEMO_ZONES.length} zones and ${sensors.length} sensors; backfilling history`);
     // A few minutes of healthy history so charts are not empty on first look;
     // after a restart only the gap since each sensor's newest reading (never

@@ -35,6 +35,7 @@ import {
 import type { LimitSettings } from '../config.js';
 import type { FleetSizes } from '../modules/sensors/fleet-sizes.js';
 import { MAX_READINGS_PER_QUERY } from '../modules/readings/readings-repository.js';
+import { MAX_SERIES_POINTS } from '../modules/readings/series-service.js';
 import { FAULT_KINDS } from '../trust/types.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 
@@ -60,6 +61,7 @@ const {
 const LIST_SIZES: Record<string, number> = {
   'Sensor.readings': MAX_READINGS_PER_QUERY,
   'Sensor.trustHistory': 1000,
+  'Sensor.series': MAX_SERIES_POINTS,
   'Sensor.tickets': 20,
   'Sensor.maintenance': 10,
   'Ticket.events': 20,

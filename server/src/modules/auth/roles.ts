@@ -59,6 +59,8 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
   Mutation: {
     upsertZone: 'manageRegistry',
     upsertSensor: 'manageRegistry',
+    upsertSensors: 'manageRegistry',
+    upsertZones: 'manageRegistry',
     retireSensor: 'manageRegistry',
     reactivateSensor: 'manageRegistry',
     deleteZone: 'manageRegistry',

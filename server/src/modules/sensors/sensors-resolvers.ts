@@ -30,9 +30,14 @@ export const sensorsResolvers: Resolvers = {
   Mutation: {
     upsertZone: (_root, { input }, ctx) => recount(ctx, ctx.services.sensors.upsertZone(input)),
     upsertSensor: (_root, { input }, ctx) => recount(ctx, ctx.services.sensors.upsertSensor(input)),
+    upsertSensors: (_root, { inputs }, ctx) => recount(ctx, ctx.services.sensorsBulk.upsertSensors(inputs)),
+    upsertZones: (_root, { inputs }, ctx) => recount(ctx, ctx.services.sensorsBulk.upsertZones(inputs)),
     retireSensor: (_root, { id, note }, ctx) =>
       recount(ctx, ctx.services.sensors.retireSensor(id, actorFrom(ctx), note)),
     reactivateSensor: (_root, { id }, ctx) => recount(ctx, ctx.services.sensors.reactivateSensor(id)),
     deleteZone: (_root, { id }, ctx) => recount(ctx, ctx.services.sensors.deleteZone(id)),
+  },
+  Sensor: {
+    series: (sensor, { from, to, points }, { services }) => services.series.series(sensor.id, from, to, points),
   },
 };

@@ -6,15 +6,7 @@ import mercurius from 'mercurius';
 import { publishTicketUpdates } from '../tickets/ticket-automation.js';
 import type { SensorInput, ZoneInput } from '../../generated/graphql.js';
 import type { SensorRow, SensorsRepository, ZoneRow } from './sensors-repository.js';
-import {
-  checkRange,
-  heartbeatSeconds,
-  intervalSeconds,
-  optionalFinite,
-  optionalText,
-  requireId,
-  requireText,
-} from './sensors-validation.js';
+import { optionalText, validSensor, validZone } from './sensors-validation.js';
 
 export class ZoneNotEmptyError extends mercurius.ErrorWithProps {
   constructor(id: string, sensors: number) {
@@ -79,39 +71,19 @@ export function createSensorsService(repo: SensorsRepository, events: EventBus, 
     },
 
     async upsertZone(input: ZoneInput): Promise<ZoneRow> {
-      const zone = await repo.upsertZone({
-        id: requireId('id', input.id),
-        name: requireText('name', input.name),
-        description: optionalText('description', input.description),
-      });
+      const zone = await repo.upsertZone(validZone(input));
       events.publish(Topic.DashboardChanged, { reason: 'registry' });
       return zone;
     },
 
     async upsertSensor(input: SensorInput): Promise<SensorRow> {
-      const id = requireId('id', input.id);
-      const zoneId = input.zoneId === null || input.zoneId === undefined ? null : requireId('zoneId', input.zoneId);
-      const minValue = optionalFinite('minValue', input.minValue);
-      const maxValue = optionalFinite('maxValue', input.maxValue);
-      checkRange(minValue, maxValue);
-      if (zoneId !== null && !(await repo.zoneExists(zoneId))) {
-        throw new UserInputError(`Zone "${zoneId}" does not exist; create it with upsertZone first`, {
+      const write = validSensor(input);
+      if (write.zoneId !== null && !(await repo.zoneExists(write.zoneId))) {
+        throw new UserInputError(`Zone "${write.zoneId}" does not exist; create it with upsertZone first`, {
           field: 'zoneId',
         });
       }
-      const interval = intervalSeconds(input.expectedIntervalSeconds);
-      const heartbeat = heartbeatSeconds(input.heartbeatSeconds, interval);
-      const sensor = await repo.upsertSensor({
-        id,
-        name: requireText('name', input.name),
-        kind: requireText('kind', input.kind, 64),
-        unit: optionalText('unit', input.unit, 32),
-        zoneId,
-        minValue,
-        maxValue,
-        expectedIntervalSeconds: interval,
-        heartbeatSeconds: heartbeat,
-      });
+      const sensor = await repo.upsertSensor(write);
       publishRegistry(sensor);
       return sensor;
     },

@@ -1,6 +1,8 @@
 // Input rules for the registry. Each violation becomes a BAD_USER_INPUT error
 // naming the field.
 import { UserInputError } from '../../graphql/errors.js';
+import type { SensorInput, ZoneInput } from '../../generated/graphql.js';
+import type { SensorWrite, ZoneWrite } from './sensors-repository.js';
 
 export const MAX_ID_LENGTH = 128;
 export const MAX_NAME_LENGTH = 200;
@@ -72,4 +74,33 @@ export function heartbeatSeconds(value: number | null | undefined, interval: num
     );
   }
   return value;
+}
+
+/** A sensor input checked as upsertSensor checks it (the zone's existence apart). */
+export function validSensor(input: SensorInput): SensorWrite {
+  const id = requireId('id', input.id);
+  const zoneId = input.zoneId === null || input.zoneId === undefined ? null : requireId('zoneId', input.zoneId);
+  const minValue = optionalFinite('minValue', input.minValue);
+  const maxValue = optionalFinite('maxValue', input.maxValue);
+  checkRange(minValue, maxValue);
+  const interval = intervalSeconds(input.expectedIntervalSeconds);
+  return {
+    id,
+    zoneId,
+    minValue,
+    maxValue,
+    expectedIntervalSeconds: interval,
+    heartbeatSeconds: heartbeatSeconds(input.heartbeatSeconds, interval),
+    name: requireText('name', input.name),
+    kind: requireText('kind', input.kind, 64),
+    unit: optionalText('unit', input.unit, 32),
+  };
+}
+
+export function validZone(input: ZoneInput): ZoneWrite {
+  return {
+    id: requireId('id', input.id),
+    name: requireText('name', input.name),
+    description: optionalText('description', input.description),
+  };
 }

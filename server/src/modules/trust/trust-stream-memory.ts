@@ -18,6 +18,7 @@ import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LogRow, StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
 import type { EngineStateCache } from './engine-state-cache.js';
 import type { StateRestorer } from './state-restore.js';
+import type { SeriesRollup } from '../readings/series-rollup.js';
 
 export interface SensorMemory {
   /**
@@ -52,6 +53,8 @@ export interface PartitionMemory {
   cursor: string;
   /** Unwritten minute-rollup counts (minute epoch ms → readings). */
   minutes: Map<number, number>;
+  /** Unwritten per-sensor minute cells (series-rollup.ts), written and cleared with `minutes`. */
+  series: SeriesRollup;
 }
 
 export const xidMin = (a: string, b: string) => (xidLess(b, a) ? b : a);

@@ -21,6 +21,8 @@ import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustSer
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LocalLog } from './trust-stream-local-log.js';
+import { createSeriesRollup, rollupRows, type SeriesRollup } from '../readings/series-rollup.js';
+import type { SeriesRepository } from '../readings/series-repository.js';
 import { holdReadings, releaseReadings, type SensorProfile } from '../../trust/index.js';
 import { applyWrite, appliedPosition, xidMin, type StreamMemory } from './trust-stream-memory.js';
 import { PartitionMovedError, xidMax, type LogRow, type TrustStreamRepository } from './trust-stream-repository.js';
@@ -79,6 +81,8 @@ export interface TrustStreamDeps {
   memory: StreamMemory;
   /** Embedded mode (one process writes every reading): committed rows handed over in memory. */
   localLog?: LocalLog;
+  /** Writes the per-sensor rollups behind Sensor.series with the minute rollup (none: not kept). */
+  seriesRollups?: Pick<SeriesRepository, 'addRollups'>;
 }
 
 const MINUTE_MS = 60_000;
@@ -141,7 +145,8 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const fresh = owned.filter((p) => !memory.partitions.has(p));
       if (fresh.length) {
         const stored = await repo.positions(tx, fresh);
-        for (const [p, s] of stored) memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map() });
+        for (const [p, s] of stored)
+          memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map(), series: createSeriesRollup() });
       }
       const parts = owned.filter((p) => memory.partitions.has(p));
       const from = parts.map((p) => memory.partitions.get(p)!.cursor);
@@ -179,6 +184,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
         if (!xidLess(r.xid, part.stored.rollup)) {
           const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
           part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
+          part.series.add(r.sensorId, r.ts, r.value);
         }
       }
       // One registry lookup per tick: the sensors just read and those still holding readings.
@@ -288,9 +294,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
     // The rollup goes with any checkpoint that writes, else once per interval.
     const rollups = new Map<number, string>();
     const minutes = new Map<number, number>();
+    const series: SeriesRollup[] = [];
     if (flushAll || writes.length > 0 || lastRollupWrite <= dueBefore) {
       for (const [p, part] of memory.partitions) {
         for (const [m, c] of part.minutes) minutes.set(m, (minutes.get(m) ?? 0) + c);
+        if (part.series.size) series.push(part.series);
         rollups.set(p, part.cursor);
       }
     }
@@ -320,6 +328,10 @@ export function createTrustStream(deps: TrustStreamDeps) {
                 keys.map((k) => minutes.get(k)!),
                 parts[0]! % MINUTE_SHARDS,
               );
+            if (series.length && deps.seriesRollups) {
+              const { minutes: m, hours } = rollupRows(series);
+              await deps.seriesRollups.addRollups(tx, m, hours);
+            }
             if (advance)
               await repo.advance(
                 tx,
@@ -344,7 +356,10 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const part = memory.partitions.get(p);
       if (!part) continue;
       part.stored = cp;
-      if (rollups.has(p)) part.minutes.clear();
+      if (rollups.has(p)) {
+        part.minutes.clear();
+        part.series.clear();
+      }
     }
     if (deps.localLog) {
       const below = lowestXid([...memory.partitions.values()].map((part) => part.cursor));

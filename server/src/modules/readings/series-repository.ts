@@ -1,0 +1,128 @@
+// SQL of Sensor.series and of the rollups behind it (docs/history.md). A series is
+// bucketed in the database: raw readings for short ranges; for longer ones the
+// minute or hour rollup for whole units, raw readings for the partial units at the
+// range's edges, and raw readings the trust stream has not rolled up yet (xid at or
+// above the partition's rollup position), all read in ONE snapshot so that every
+// reading in the range is counted exactly once.
+import type { SqlTx } from '../../db/sql-transaction.js';
+import { onlyRow } from '../../db/rows.js';
+import type { RollupRows } from './series-rollup.js';
+
+export interface SeriesCell {
+  /** bucket number from the plan's origin */
+  b: number;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+}
+
+/** Buckets of `width` ms from `origin` (epoch ms), over readings from..to (inclusive). */
+export interface SeriesBuckets {
+  sensorId: string;
+  from: Date;
+  to: Date;
+  origin: number;
+  width: number;
+}
+
+/** A rollup path: whole units midFrom..midTo (exclusive) from the rollup table. */
+export interface RollupSpan {
+  table: 'reading_rollup_minute' | 'reading_rollup_hour';
+  midFrom: Date;
+  midTo: Date;
+}
+
+const BUCKET = (col: string) => `floor((extract(epoch FROM ${col}) * 1000 - $2::float8) / $3::float8)::int`;
+
+const RAW_SQL = `
+  SELECT ${BUCKET('ts')} AS b, min(value) AS min, max(value) AS max, sum(value) AS sum, count(*)::int AS count
+    FROM reading WHERE sensor_id = $1 AND ts >= $4::timestamptz AND ts <= $5::timestamptz
+   GROUP BY 1 ORDER BY 1`;
+
+function rollupSql(table: RollupSpan['table']): string {
+  return `
+  SELECT c.b, min(c.mn) AS min, max(c.mx) AS max, sum(c.sm) AS sum, sum(c.n)::int AS count FROM (
+    SELECT ${BUCKET('bucket')} AS b, min AS mn, max AS mx, sum AS sm, count AS n
+      FROM ${table} WHERE sensor_id = $1 AND bucket >= $6::timestamptz AND bucket < $7::timestamptz
+    UNION ALL
+    SELECT ${BUCKET('ts')}, value, value, value, 1
+      FROM reading WHERE sensor_id = $1 AND ts >= $4::timestamptz AND ts < $6::timestamptz
+    UNION ALL
+    SELECT ${BUCKET('ts')}, value, value, value, 1
+      FROM reading WHERE sensor_id = $1 AND ts >= $7::timestamptz AND ts <= $5::timestamptz
+    UNION ALL
+    -- Not rolled up yet: found through the xid index (the unprocessed tail is short).
+    SELECT ${BUCKET('ts')}, value, value, value, 1
+      FROM reading WHERE xid >= $8::xid8 AND sensor_id = $1 AND ts >= $6::timestamptz AND ts < $7::timestamptz
+  ) c GROUP BY 1 ORDER BY 1`;
+}
+const ROLLUP_SQL = {
+  reading_rollup_minute: rollupSql('reading_rollup_minute'),
+  reading_rollup_hour: rollupSql('reading_rollup_hour'),
+};
+
+function upsertSql(table: RollupSpan['table']): string {
+  return `
+  INSERT INTO ${table} (sensor_id, bucket, count, min, max, sum)
+  SELECT u.s, to_timestamp(u.b / 1000.0), u.n, u.mn, u.mx, u.sm
+    FROM unnest($1::text[], $2::float8[], $3::int[], $4::float8[], $5::float8[], $6::float8[]) AS u(s, b, n, mn, mx, sm)
+  ON CONFLICT (sensor_id, bucket) DO UPDATE SET count = ${table}.count + EXCLUDED.count,
+         min = LEAST(${table}.min, EXCLUDED.min), max = GREATEST(${table}.max, EXCLUDED.max),
+         sum = ${table}.sum + EXCLUDED.sum`;
+}
+const UPSERT_SQL = {
+  reading_rollup_minute: upsertSql('reading_rollup_minute'),
+  reading_rollup_hour: upsertSql('reading_rollup_hour'),
+};
+
+export function createSeriesRepository(partitions: number) {
+  const mask = partitions - 1;
+  return {
+    raw(tx: SqlTx, q: SeriesBuckets): Promise<SeriesCell[]> {
+      return tx.$queryRawUnsafe<SeriesCell[]>(
+        RAW_SQL,
+        q.sensorId,
+        q.origin,
+        q.width,
+        q.from.toISOString(),
+        q.to.toISOString(),
+      );
+    },
+
+    /** Run in a REPEATABLE READ transaction: the rollup position and the rows must be one snapshot. */
+    async fromRollup(tx: SqlTx, q: SeriesBuckets, span: RollupSpan): Promise<SeriesCell[]> {
+      const covered = onlyRow(
+        await tx.$queryRaw<{ x: string }[]>`
+          SELECT COALESCE((SELECT COALESCE(rollup_position, position) FROM trust_stream
+                            WHERE partition = (hashtext(${q.sensorId}) & ${mask}::int)),
+                          (SELECT position FROM trust_stream_origin))::text AS x`,
+        'rollup position',
+      ).x;
+      return tx.$queryRawUnsafe<SeriesCell[]>(
+        ROLLUP_SQL[span.table],
+        q.sensorId,
+        q.origin,
+        q.width,
+        q.from.toISOString(),
+        q.to.toISOString(),
+        span.midFrom.toISOString(),
+        span.midTo.toISOString(),
+        covered,
+      );
+    },
+
+    /** Adds counted cells to the minute and hour rollups (rows sorted: a stable lock order). */
+    async addRollups(tx: SqlTx, minutes: RollupRows, hours: RollupRows): Promise<void> {
+      for (const [table, r] of [
+        ['reading_rollup_minute', minutes],
+        ['reading_rollup_hour', hours],
+      ] as const) {
+        if (r.sensorIds.length === 0) continue;
+        await tx.$queryRawUnsafe(UPSERT_SQL[table], r.sensorIds, r.buckets, r.counts, r.mins, r.maxs, r.sums);
+      }
+    },
+  };
+}
+
+export type SeriesRepository = ReturnType<typeof createSeriesRepository>;
