@@ -135,7 +135,15 @@ export function guardRootFields(resolvers: ResolverMap): ResolverMap {
                   { code: 'TOO_MANY_SUBSCRIPTIONS' },
                 );
               }
-              const iterator = (await subscribe(root, args, ctx, info)) as AsyncIterator<unknown>;
+              // Counted before the (asynchronous) subscribe, so subscriptions sent together
+              // cannot all pass the check before any of them is counted.
+              if (session) session.subscriptions++;
+              let iterator: AsyncIterator<unknown>;
+              try {
+                iterator = (await subscribe(root, args, ctx, info)) as AsyncIterator<unknown>;
+              } finally {
+                if (session) session.subscriptions--;
+              }
               return countedSubscription(ctx, iterator);
             },
           },
