@@ -2,58 +2,13 @@
 // connections mode) at /graphql/stream, with a real HTTP client on a real port.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TARGETS } from './support/databases.js';
+import { openSseStream } from './support/sse-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-interface SseEvent {
-  event: string;
-  data: string;
-}
-
-/** POSTs a subscription and collects the server-sent events as they arrive. */
+/** The shared graphql-sse client, with whether the server has ended the stream. */
 async function openStream(url: string, query: string, apiKey?: string) {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/graphql/stream`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-    },
-    body: JSON.stringify({ query }),
-    signal: controller.signal,
-  });
-  const events: SseEvent[] = [];
-  let ended = false;
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event = /^event: ?(.*)$/m.exec(block)?.[1];
-          const data = /^data: ?(.*)$/m.exec(block)?.[1] ?? '';
-          if (event) events.push({ event, data });
-        }
-      }
-    } catch {
-      // aborted
-    }
-    ended = true;
-  })();
-  return {
-    res,
-    events,
-    next: () => events.filter((e) => e.event === 'next').map((e) => JSON.parse(e.data) as { data: any }),
-    ended: () => ended,
-    close: async () => {
-      controller.abort();
-      await reading;
-    },
-  };
+  const stream = await openSseStream(url, query, apiKey);
+  return { ...stream, ended: () => stream.endedAt() !== null };
 }
 
 const NOW = Date.parse('2026-11-28T12:00:00.000Z');
