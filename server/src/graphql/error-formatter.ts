@@ -4,13 +4,12 @@
 // logged with its stack and masked, carrying the request id its log line has.
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
-import type { MercuriusContext } from 'mercurius';
+import mercurius, { type MercuriusContext } from 'mercurius';
 import { isGraphQLError, isSyntaxError } from '../compat/graphql-js.js';
 import { defaultStatusCode, wrappedValidationErrors } from '../compat/mercurius.js';
 import type { installSingleCoercion } from '../compat/single-coercion.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
-import { IngestRefusedError } from '../modules/readings/ingest-errors.js';
-import { isClientError } from './errors.js';
+import { isDomainError } from '../kernel/errors.js';
 import { cutMessage, requestFault } from './request-errors.js';
 
 type Coercion = ReturnType<typeof installSingleCoercion>;
@@ -27,16 +26,12 @@ function innerCode(err: Error): string {
 export function toClientError(err: GraphQLError, log: FastifyBaseLogger, requestId: string): GraphQLFormattedError {
   const original = err.originalError;
   if (err.extensions?.code) return { ...err.toJSON(), message: cutMessage(err.message) };
-  // Domain refusals are transport neutral (MQTT reports the same error); here they are BAD_USER_INPUT.
-  if (original instanceof IngestRefusedError) {
-    return {
-      message: cutMessage(original.message),
-      path: err.path,
-      locations: err.locations,
-      extensions: { ...original.details, code: 'BAD_USER_INPUT', reason: original.code },
-    };
-  }
-  if (!original || isGraphQLError(original) || isClientError(original)) {
+  if (
+    !original ||
+    isGraphQLError(original) ||
+    isDomainError(original) ||
+    original instanceof mercurius.ErrorWithProps
+  ) {
     // Parse and validation errors from graphql-js carry no code of their own.
     const code = isSyntaxError(err) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
     return { ...err.toJSON(), message: cutMessage(err.message), extensions: { ...err.extensions, code } };

@@ -1,5 +1,5 @@
 // Opaque cursors and page-size limits shared by every connection field.
-import { UserInputError } from './errors.js';
+import { UserInputError } from '../kernel/errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;

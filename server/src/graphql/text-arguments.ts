@@ -9,7 +9,7 @@
 import type { DocumentNode } from 'graphql';
 import { graphql } from '../compat/graphql-js.js';
 import { readingVariables } from './reading-values.js';
-import { UserInputError } from './errors.js';
+import { UserInputError } from '../kernel/errors.js';
 
 const NUL = '\u0000';
 

@@ -25,7 +25,7 @@ import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthService } from '../modules/auth/auth-service.js';
 import { can } from '../modules/auth/roles.js';
 import { parseMessage, sensorLevel, topicSensor } from '../modules/readings/mqtt-messages.js';
-import { IngestRefusedError } from '../modules/readings/ingest-errors.js';
+import { isDomainError } from '../kernel/errors.js';
 import type { IngestError, ReadingsService } from '../modules/readings/readings-service.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
@@ -174,8 +174,9 @@ export default fp<MqttIngestOptions>(
           done();
         },
         (err: unknown) => {
-          // A refused batch (larger than MAX_BATCH_SIZE) is the message's fault: report, acknowledge.
-          if (err instanceof IngestRefusedError) {
+          // A refused batch (larger than MAX_BATCH_SIZE) or any other domain refusal is the
+          // message's fault: report, acknowledge.
+          if (isDomainError(err)) {
             messages.inc({ outcome: 'refused' });
             publishErrors(topic, [{ index: 0, sensorId: null, code: 'INVALID_ITEM', message: err.message }]);
             done();

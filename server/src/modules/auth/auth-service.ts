@@ -3,7 +3,7 @@
 // per period, not per request); revoking on this instance takes effect at once,
 // on other instances within that period.
 import type { FastifyBaseLogger } from 'fastify';
-import { NotFoundError, UserInputError } from '../../graphql/errors.js';
+import { NotFoundError, UserInputError } from '../../kernel/errors.js';
 import { generateApiKey, hashApiKey } from './api-key-secret.js';
 import type { ApiKeyRow, ApiKeysRepository } from './api-keys-repository.js';
 import { isRole, ROLES, type Role } from './roles.js';

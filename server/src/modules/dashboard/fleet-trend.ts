@@ -3,7 +3,7 @@
 // and kept 8 days. Sampling costs one aggregate over dashboard_trust (one narrow
 // row per sensor) and one count of open tickets; reading 24 h is at most 288 rows.
 // Samples are keyed by their interval, so instances sharing a database store one each.
-import { UserInputError } from '../../graphql/errors.js';
+import { UserInputError } from '../../kernel/errors.js';
 import type { DashboardRepository, FleetTrendRow } from './dashboard-repository.js';
 
 export const MAX_TREND_HOURS = 7 * 24;

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { NotificationSettings } from '../../config.js';
 import type { Severity } from '../../generated/prisma/enums.js';
-import { NotFoundError, UserInputError } from '../../graphql/errors.js';
+import { NotFoundError, UserInputError } from '../../kernel/errors.js';
 import {
   notificationEventOf,
   receiverWants,

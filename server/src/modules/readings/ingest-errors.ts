@@ -1,15 +1,16 @@
-// Why a whole ingest request was refused, whichever transport brought it. Transport
-// neutral on purpose: the GraphQL adapter maps it to BAD_USER_INPUT
-// (graphql/error-formatter.ts), MQTT acknowledges the message and reports it on the
-// errors topic (plugins/mqtt-ingest.ts); neither needs the other's error shapes.
-export class IngestRefusedError extends Error {
+// Why a whole ingest request was refused, whichever transport brought it. A domain error, so
+// transport neutral: GraphQL answers BAD_USER_INPUT with `reason` (and the details) in its
+// extensions, MQTT acknowledges the message and reports it on the errors topic
+// (plugins/mqtt-ingest.ts), REST answers 400; none needs the others' error shapes.
+import { DomainError } from '../../kernel/errors.js';
+
+export class IngestRefusedError extends DomainError {
   constructor(
     message: string,
     /** What a program can act on, e.g. { field: 'readings', maxBatchSize: 2000 }. */
-    readonly details: Record<string, unknown> = {},
-    readonly code: 'BATCH_TOO_LARGE' = 'BATCH_TOO_LARGE',
+    details: Record<string, unknown> = {},
+    readonly reason: 'BATCH_TOO_LARGE' = 'BATCH_TOO_LARGE',
   ) {
-    super(message);
-    this.name = 'IngestRefusedError';
+    super(message, 'BAD_USER_INPUT', { ...details, reason });
   }
 }

@@ -1,7 +1,7 @@
 // Sensor.series: at most `points` buckets of equal width over a range, from raw
 // readings for short ranges and from the minute or hour rollup for longer ones
 // (docs/history.md). The plan is pure; the repository does the bucketing.
-import { UserInputError } from '../../graphql/errors.js';
+import { UserInputError } from '../../kernel/errors.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 import type { RollupSpan, SeriesBuckets, SeriesCell, SeriesRepository } from './series-repository.js';
 import { HOUR_MS, MINUTE_MS } from './series-rollup.js';

@@ -4,9 +4,9 @@
 // (db.apiRead: read-only, with API_STATEMENT_TIMEOUT_MS on PostgreSQL). Before, each
 // sensor was a statement of its own: `zone { sensors { readings(last: 490) } }` on a
 // 3,000-sensor zone sent 3,000 statements and held a pool connection for seconds.
-import mercurius from 'mercurius';
 import { queryTimedOut, type RunInTransaction } from '../../db/sql-transaction.js';
 import { MAX_READINGS_PER_QUERY, type ReadingRow } from '../readings/readings-repository.js';
+import { DomainError } from '../../kernel/errors.js';
 
 export interface TrustPointRow {
   sensorId: string;
@@ -18,12 +18,13 @@ export interface TrustPointRow {
 /** Trust points per sensor at most (as the single-sensor read had it). */
 export const MAX_TRUST_POINTS_PER_SENSOR = 5000;
 
-export class QueryTimeoutError extends mercurius.ErrorWithProps {
+export class QueryTimeoutError extends DomainError {
   constructor(timeoutMs: number) {
     super(
       `The query ran longer than ${timeoutMs} ms in the database (API_STATEMENT_TIMEOUT_MS) and was stopped: ` +
         'ask for fewer sensors or a smaller last/from–to range',
-      { code: 'QUERY_TIMEOUT' },
+      'QUERY_TIMEOUT',
+      {},
       503,
     );
   }

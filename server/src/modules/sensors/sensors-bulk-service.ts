@@ -4,7 +4,7 @@
 // over MAX_BATCH_SIZE is refused whole (before any work).
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
-import { UserInputError } from '../../graphql/errors.js';
+import { UserInputError } from '../../kernel/errors.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 import type { SensorInput, ZoneInput } from '../../generated/graphql.js';
 import type { BulkWritten, SensorsBulkRepository } from './sensors-bulk-repository.js';

@@ -4,7 +4,7 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { byKey, groupBy, unique } from '../../graphql/loaders.js';
 import { INITIAL_TRUST, toTrustScoreRow, type TrustRow } from '../trust/trust-repository.js';
 import type { SensorRow, ZoneRow } from './sensors-repository.js';
-import { UserInputError } from '../../graphql/errors.js';
+import { UserInputError } from '../../kernel/errors.js';
 import { MAX_READINGS_PER_QUERY } from '../readings/readings-repository.js';
 
 type Query<P, A = Record<string, never>> = { obj: P; params: A };

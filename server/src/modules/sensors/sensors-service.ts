@@ -1,18 +1,18 @@
 // Registry use cases: validate → write → publish.
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
-import { NotFoundError, UserInputError } from '../../graphql/errors.js';
-import mercurius from 'mercurius';
+import { DomainError, NotFoundError, UserInputError } from '../../kernel/errors.js';
 import { publishTicketUpdates } from '../tickets/ticket-automation.js';
 import type { SensorInput, ZoneInput } from '../../generated/graphql.js';
 import type { SensorRow, SensorsRepository, ZoneRow } from './sensors-repository.js';
 import { optionalText, validSensor, validZone } from './sensors-validation.js';
 
-export class ZoneNotEmptyError extends mercurius.ErrorWithProps {
+export class ZoneNotEmptyError extends DomainError {
   constructor(id: string, sensors: number) {
     super(
       `Zone "${id}" still holds ${sensors} sensor${sensors === 1 ? '' : 's'} (retired ones count): move or delete them first`,
-      { code: 'ZONE_NOT_EMPTY', id, sensors },
+      'ZONE_NOT_EMPTY',
+      { id, sensors },
     );
   }
 }

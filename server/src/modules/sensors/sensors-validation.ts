@@ -1,6 +1,6 @@
 // Input rules for the registry. Each violation becomes a BAD_USER_INPUT error
 // naming the field.
-import { UserInputError } from '../../graphql/errors.js';
+import { UserInputError } from '../../kernel/errors.js';
 import type { SensorInput, ZoneInput } from '../../generated/graphql.js';
 import type { SensorWrite, ZoneWrite } from './sensors-repository.js';
 

@@ -2,7 +2,7 @@
 // reverse proxy that signs people in (TRUST_ACTOR_HEADER=true), the person named in
 // `x-actor` instead, and only for keys that may act on tickets.
 import type { GraphQLContext } from '../../graphql/context.js';
-import { UserInputError } from '../../graphql/errors.js';
+import { UserInputError } from '../../kernel/errors.js';
 import { callerOf } from '../auth/guard.js';
 import { can } from '../auth/roles.js';
 

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../generated/graphql.js';
-import { UserInputError } from '../../graphql/errors.js';
+import { UserInputError } from '../../kernel/errors.js';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.js';
 import { actorFrom } from './ticket-actor.js';
 import {

@@ -2,7 +2,7 @@
 // the change and its event → publish after commit. Automation never overwrites what a
 // person decides here (status, severity); see ticket-planner.ts.
 import type { EventBus } from '../../events/event-bus.js';
-import { isClientError, NotFoundError, UserInputError } from '../../graphql/errors.js';
+import { isDomainError, NotFoundError, UserInputError } from '../../kernel/errors.js';
 import type { Severity } from '../../trust/types.js';
 import { SEVERITIES } from '../../trust/types.js';
 import { publishTicketUpdates } from './ticket-automation.js';
@@ -120,9 +120,8 @@ export function createTicketsService(repo: TicketActionsRepository, events: Even
         });
         outcomes.push({ id, ok: true, ticket, code: null, message: null });
       } catch (err) {
-        if (!isClientError(err)) throw err;
-        const { message, extensions } = err as Error & { extensions?: { code?: string } };
-        outcomes.push({ id, ok: false, ticket: null, code: extensions?.code ?? 'BAD_USER_INPUT', message });
+        if (!isDomainError(err)) throw err;
+        outcomes.push({ id, ok: false, ticket: null, code: err.code, message: err.message });
       }
     }
     const succeeded = outcomes.filter((o) => o.ok).length;
