@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { FAULT_KINDS, type FaultKind } from './trust/types.js';
 import { projectPath } from './project-paths.js';
-import { parseAllowList } from './modules/notifications/webhook-target.js';
+import { parseAllowList } from './kernel/address-allow-list.js';
 
 export interface Config {
   port: number;

@@ -2,15 +2,12 @@
 // in-process when alone, Redis when REDIS_URL is set so instances agree.
 import fp from 'fastify-plugin';
 import type { Redis as RedisClient } from 'ioredis';
+import type { Cache } from '../kernel/cache.js';
 
 /** A cache answer slower than this is a miss (Redis unreachable without a closed socket). */
 const COMMAND_TIMEOUT_MS = 1000;
 
-export interface Cache {
-  get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown, ttlMs: number): Promise<void>;
-  delete(...keys: string[]): Promise<void>;
-}
+export type { Cache } from '../kernel/cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 // Dashboard read model: fleet summary and zone stats, cached for a TTL and
 // dropped by every write that changes them. The cache is app.cache: in-process
 // alone, Redis with REDIS_URL so that instances share one computed value.
-import type { Cache } from '../../plugins/cache.js';
+import type { Cache } from '../../kernel/cache.js';
 import type { DashboardRepository, DashboardSummaryRow, ZoneStatsRow } from './dashboard-repository.js';
 
 const SUMMARY_KEY = 'dashboard:summary';

@@ -7,6 +7,7 @@
 // at connection time, and the connection uses the address that was checked (no
 // second lookup a DNS answer could change in between); redirects are not followed.
 import { BlockList, isIP } from 'node:net';
+import { parseAllowList } from '../../kernel/address-allow-list.js';
 
 /** Ranges no webhook goes to by default (IANA special-purpose registries, the public ones aside). */
 const REFUSED_V4: [string, number][] = [
@@ -44,21 +45,6 @@ for (const [net, prefix] of REFUSED_V6) refused.addSubnet(net, prefix, 'ipv6');
 export interface TargetPolicy {
   /** Null when a webhook may connect to this address; else why not. */
   refusal(ip: string): string | null;
-}
-
-/** CIDRs such as "10.20.0.0/16" or "fd00::/8"; throws on anything else (config.ts reports it). */
-export function parseAllowList(list: readonly string[]): BlockList {
-  const allowed = new BlockList();
-  for (const entry of list) {
-    const [net, bits, extra] = entry.split('/');
-    const family = net ? isIP(net) : 0;
-    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
-    const max = family === 6 ? 128 : 32;
-    if (!net || !family || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > max)
-      throw new Error(`"${entry}" is not an address or CIDR such as 10.20.0.0/16 or fd00::/8`);
-    allowed.addSubnet(net, prefix, family === 6 ? 'ipv6' : 'ipv4');
-  }
-  return allowed;
 }
 
 export function targetPolicy(allowPrivate: readonly string[]): TargetPolicy {

@@ -1,13 +1,9 @@
 // Reads of stored readings. (The bulk write path lives in readings-ingest-repository.ts.)
 import type { PrismaClient } from '../../generated/prisma/client.js';
 
-export interface ReadingRow {
-  sensorId: string;
-  timestamp: Date;
-  value: number;
-}
+import { MAX_READINGS_PER_QUERY, type ReadingRow } from '../../kernel/readings.js';
 
-export const MAX_READINGS_PER_QUERY = 10_000;
+export { MAX_READINGS_PER_QUERY, type ReadingRow };
 
 export function createReadingsRepository(prisma: PrismaClient) {
   return {

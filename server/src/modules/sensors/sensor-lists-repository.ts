@@ -5,7 +5,7 @@
 // sensor was a statement of its own: `zone { sensors { readings(last: 490) } }` on a
 // 3,000-sensor zone sent 3,000 statements and held a pool connection for seconds.
 import { queryTimedOut, type RunInTransaction } from '../../db/sql-transaction.js';
-import { MAX_READINGS_PER_QUERY, type ReadingRow } from '../readings/readings-repository.js';
+import { MAX_READINGS_PER_QUERY, type ReadingRow } from '../../kernel/readings.js';
 import { DomainError } from '../../kernel/errors.js';
 
 export interface TrustPointRow {

@@ -2,19 +2,12 @@
 // statements however many sensors a query lists).
 import type { GraphQLContext } from '../../graphql/context.js';
 import { byKey, groupBy, unique } from '../../graphql/loaders.js';
-import { INITIAL_TRUST, toTrustScoreRow, type TrustRow } from '../trust/trust-repository.js';
+import { INITIAL_TRUST, toTrustScoreRow, type SensorWithTrust, type TrustRow } from '../trust/trust-repository.js';
 import type { SensorRow, ZoneRow } from './sensors-repository.js';
 import { UserInputError } from '../../kernel/errors.js';
 import { MAX_READINGS_PER_QUERY } from '../readings/readings-repository.js';
 
 type Query<P, A = Record<string, never>> = { obj: P; params: A };
-
-/**
- * A sensor row that carries its trust row, loaded together with it (sensorUpdated deliveries
- * load both once per event for every subscriber): `null` = no trust row yet. Without it the
- * loaders below ran one statement per delivered event and subscriber.
- */
-export type SensorWithTrust = SensorRow & { loadedTrust?: TrustRow | null };
 
 /** The trust row of each parent: the one it carries, else one statement for the rest. */
 async function trustRows(queries: Query<SensorWithTrust>[], services: GraphQLContext['services']) {

@@ -2,7 +2,7 @@
 // listeners and an idle coalescer) and stops them on close.
 import fp from 'fastify-plugin';
 import type { Services } from '../../services.js';
-import { startDashboardLive } from '../dashboard/dashboard-live.js';
+import { startDashboardLive } from './dashboard-live.js';
 
 // With Redis down at start-up the subscriptions are confirmed once it is back
 // (ioredis reconnects); do not hold the whole app hostage meanwhile.

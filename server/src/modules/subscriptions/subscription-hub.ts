@@ -21,7 +21,7 @@ import {
   type TicketUpdatedPayload,
 } from '../../events/topics.js';
 import type { DashboardSummaryRow } from '../dashboard/dashboard-repository.js';
-import type { SensorWithTrust } from '../sensors/sensors-loaders.js';
+import type { SensorWithTrust } from '../trust/trust-repository.js';
 import type { SensorRow, SensorsRepository } from '../sensors/sensors-repository.js';
 import type { TrustRepository } from '../trust/trust-repository.js';
 import type { TicketRow, TicketsRepository } from '../tickets/tickets-repository.js';

@@ -1,9 +1,17 @@
 // Reads of the current trust per sensor and its history.
 import type { PrismaClient, TrustState } from '../../generated/prisma/client.js';
 import type { Severity, TrustReason, TrustStatus } from '../../trust/types.js';
+import type { SensorRow } from '../sensors/sensors-repository.js';
 
 /** A sensor's current trust as readers see it (the engine state left out). */
 export type TrustRow = Omit<TrustState, 'engineState'>;
+
+/**
+ * A sensor row that carries its trust row, loaded together with it (sensorUpdated deliveries
+ * load both once per event for every subscriber): `null` = no trust row yet. Without it the
+ * loaders below ran one statement per delivered event and subscriber.
+ */
+export type SensorWithTrust = SensorRow & { loadedTrust?: TrustRow | null };
 
 /** Shape served as the GraphQL TrustScore. */
 export interface TrustScoreRow {

@@ -10,9 +10,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
-import type { SubscriptionHub } from '../subscriptions/subscription-hub.js';
-import { createDashboardCoalescer } from './dashboard-coalescer.js';
-import type { DashboardService } from './dashboard-service.js';
+import type { SubscriptionHub } from './subscription-hub.js';
+import { createDashboardCoalescer } from '../dashboard/dashboard-coalescer.js';
+import type { DashboardService } from '../dashboard/dashboard-service.js';
 
 /** Writes that change what dashboardSummary or zoneStats show. */
 const CHANGE_TOPICS = [Topic.DashboardChanged, Topic.ReadingsAdded, Topic.SensorsUpdated, Topic.TicketUpdated] as const;
