@@ -19,7 +19,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type ReadingEvent } from '../../events/topics.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 import type { ReadingSample, SensorProfile } from '../../trust/types.js';
-import type { SensorReadings } from '../trust/trust-service.js';
+import type { SensorReadings } from '../../kernel/readings.js';
 import { IngestRefusedError } from './ingest-errors.js';
 import { checkSensorId, checkValueAndTime } from './reading-checks.js';
 import type { ReadingsIngestRepository } from './readings-ingest-repository.js';

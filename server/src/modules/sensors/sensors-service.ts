@@ -2,7 +2,7 @@
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import { DomainError, NotFoundError, UserInputError } from '../../kernel/errors.js';
-import { publishTicketUpdates } from '../tickets/ticket-automation.js';
+import { publishTicketUpdates } from '../../events/ticket-updates.js';
 import type { SensorInput, ZoneInput } from '../../generated/graphql.js';
 import type { SensorRow, SensorsRepository, ZoneRow } from './sensors-repository.js';
 import { optionalText, validSensor, validZone } from './sensors-validation.js';

@@ -5,8 +5,8 @@
 // The caller publishes the returned payloads after commit (`publishTicketUpdates`, below).
 import type { SqlTx } from '../../db/sql-transaction.js';
 import type { TicketSettings } from '../../config.js';
-import type { EventBus } from '../../events/event-bus.js';
-import { Topic, type TicketUpdatedPayload } from '../../events/topics.js';
+import { dedupePayloads } from '../../events/ticket-updates.js';
+import type { TicketUpdatedPayload } from '../../events/topics.js';
 import type { TicketAutomation, TrustChange } from '../trust/trust-changes.js';
 import {
   activeWindows,
@@ -33,17 +33,7 @@ export interface TicketAutomationDeps {
   settings: TicketSettings;
 }
 
-/** One publishable entry per ticket. */
-export function dedupePayloads(payloads: readonly TicketUpdatedPayload[]): TicketUpdatedPayload[] {
-  return [...new Map(payloads.map((p) => [p.ticketId, p])).values()];
-}
-
-/** Call after the transaction committed: ticketUpdated per ticket, one DashboardChanged. */
-export function publishTicketUpdates(events: EventBus, payloads: readonly TicketUpdatedPayload[]): void {
-  if (!payloads.length) return;
-  for (const p of dedupePayloads(payloads)) events.publish(Topic.TicketUpdated, p);
-  events.publish(Topic.DashboardChanged, { reason: 'tickets' });
-}
+export { dedupePayloads, publishTicketUpdates } from '../../events/ticket-updates.js';
 
 function byKey(tickets: readonly KnownTicket[]): Map<string, KnownTicket> {
   return new Map(tickets.map((t) => [ticketKey(t.sensorId, t.kind), t]));

@@ -19,7 +19,6 @@ import {
   statusName,
   type SensorBatch,
   type StepObserver,
-  type ReadingSample,
   type SensorProfile,
   type TrustConfig,
   type TrustOutcome,
@@ -43,12 +42,9 @@ const S_FAULTY_SLOT = TRUST_STATUSES.indexOf('FAULTY');
 const SWEEP_CHUNK_SENSORS = 500;
 
 /** One sensor's new readings of a batch, sorted by ts ascending. */
-export interface SensorReadings {
-  profile: SensorProfile;
-  samples: ReadingSample[];
-  /** The engine's "now" for these readings (epoch ms: when they were received); default: the call's `now`. */
-  now?: number;
-}
+import type { SensorReadings } from '../../kernel/readings.js';
+
+export type { SensorReadings };
 
 /** A locked trust row with its engine state ready for the engine. */
 export interface LockedSensor extends LockedTrust {
