@@ -88,6 +88,8 @@ function buildOptions(
             foundIncr * 1000,
           ),
         size: 50,
+        // Room for a localised label ("24. Nov.", "12:00") between ticks, also at 390 px.
+        space: 72,
       },
       {
         stroke: AXIS,

@@ -56,7 +56,7 @@ export function SensorCsvImport({ onDone }: { onDone: () => void }) {
     const rows = file.parsed.rows;
     const results: RowOutcome[] = rows.map((r) => ({
       line: r.line,
-      id: String(r.input?.id ?? ''),
+      id: r.id,
       status: 'NOT SENT',
       message: r.problem,
     }));
@@ -97,7 +97,7 @@ export function SensorCsvImport({ onDone }: { onDone: () => void }) {
   const bad = rows.filter((r) => r.problem).length;
 
   return (
-    <section className="panel" aria-labelledby="csv-import-heading">
+    <section className="panel csv-import" aria-labelledby="csv-import-heading">
       <h2 id="csv-import-heading">Import sensors from CSV</h2>
       <p className="muted small">
         A header row naming the columns (any order): {SENSOR_CSV_COLUMNS.join(', ')}; id, name and kind are required. An

@@ -24,6 +24,8 @@ const INTS: Column[] = ['expectedIntervalSeconds', 'heartbeatSeconds'];
 export interface CsvRow {
   /** 1-based line in the file where the row starts */
   line: number;
+  /** the row's id cell, as written (also for a row not sent) */
+  id: string;
   input: SensorInput | null;
   /** why the row was not sent */
   problem: string | null;
@@ -94,9 +96,11 @@ export function parseSensorCsv(text: string): ParsedSensors {
   const missing = REQUIRED.filter((r) => !names.includes(r));
   if (missing.length) return { rows: [], problem: `The header row must name ${missing.join(', ')}.` };
 
+  const idColumn = names.indexOf('id');
   const rows = records.map(({ line, cells }): CsvRow => {
+    const id = (cells[idColumn] ?? '').trim();
     if (cells.length > names.length)
-      return { line, input: null, problem: `${cells.length} cells, but the header names ${names.length} columns` };
+      return { line, id, input: null, problem: `${cells.length} cells, but the header names ${names.length} columns` };
     const input: Record<string, string | number | null> = {};
     for (const [i, name] of names.entries()) {
       if (!name) continue;
@@ -109,13 +113,13 @@ export function parseSensorCsv(text: string): ParsedSensors {
       }
       if (FLOATS.includes(column) || INTS.includes(column)) {
         const n = Number(raw);
-        if (!Number.isFinite(n)) return { line, input: null, problem: `${column} "${raw}" is not a number` };
+        if (!Number.isFinite(n)) return { line, id, input: null, problem: `${column} "${raw}" is not a number` };
         if (INTS.includes(column) && !Number.isInteger(n))
-          return { line, input: null, problem: `${column} "${raw}" is not a whole number` };
+          return { line, id, input: null, problem: `${column} "${raw}" is not a whole number` };
         input[column] = n;
       } else input[column] = raw;
     }
-    return { line, input: input as unknown as SensorInput, problem: null };
+    return { line, id, input: input as unknown as SensorInput, problem: null };
   });
   return { rows, problem: null };
 }

@@ -41,6 +41,8 @@ export function ReadingsChart(props: {
   from: number;
   to: number;
   points: number;
+  /** a new range is being fetched: what is drawn is still the previous one */
+  loading?: boolean;
   onSelectRange?: (from: number, to: number) => void;
 }) {
   const sensor = useFragment(ReadingsChartFragment, props.sensor);
@@ -102,7 +104,8 @@ export function ReadingsChart(props: {
         unit={sensor.unit}
         height={280}
       />
-      <p className="chart-legend muted small" data-testid="readings-summary">
+      <p className="chart-legend muted small" data-testid="readings-summary" aria-busy={props.loading ?? false}>
+        {props.loading && 'Loading the new range… '}
         {chart.readings.toLocaleString()} readings
         {chart.width > 1000 ? ` in buckets of ${describeWidth(chart.width)} (mean line, min–max band)` : ''}
         {' · '}

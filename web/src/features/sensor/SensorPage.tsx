@@ -124,6 +124,13 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
       : 'not set';
 
   const retiredAt = sensor.retiredAt ?? null;
+  // While a new window loads, urql keeps the previous data: draw it with the window it is for.
+  const asked = result.operation?.variables as { from?: string; to?: string } | undefined;
+  const drawn =
+    asked?.from && asked.to
+      ? { from: Date.parse(asked.from), to: Date.parse(asked.to) }
+      : { from: shown.from, to: shown.to };
+  const loading = drawn.from !== shown.from || drawn.to !== shown.to;
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
@@ -154,16 +161,17 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
             <ReadingsChart
               sensor={sensor}
               live={retiredAt || !isLive(shown) ? undefined : live.data}
-              from={shown.from}
-              to={shown.to}
+              from={drawn.from}
+              to={drawn.to}
               points={SERIES_POINTS}
+              loading={loading}
               onSelectRange={select}
             />
             <ReadingsDownload target={{ sensorId: sensor.id }} from={shown.from} to={shown.to} />
           </section>
           <section className="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">Trust history</h2>
-            <TrustHistoryChart sensor={sensor} from={shown.from} to={shown.to} onSelectRange={select} />
+            <TrustHistoryChart sensor={sensor} from={drawn.from} to={drawn.to} onSelectRange={select} />
           </section>
         </div>
         <div className="sensor-side">

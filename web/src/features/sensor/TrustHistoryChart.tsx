@@ -55,7 +55,8 @@ export function TrustHistoryChart(props: {
       xRange: [from / 1000, end] as [number, number],
     };
   }, [trustHistory, from, to]);
-  if (trustHistory.length === 0) return <Empty>No trust history in this range.</Empty>;
+  if (trustHistory.length === 0)
+    return <Empty>No change of trust in this range (a point is kept when the score or status changes).</Empty>;
   return (
     <>
       <TimeSeriesChart

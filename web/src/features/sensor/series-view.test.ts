@@ -40,6 +40,15 @@ describe('seriesView', () => {
     expect(seriesView(missing, { min: 0, max: 10 }, 10, 3_600_000).avg).toEqual([5, 5, null, 5]);
   });
 
+  it('does not break the line of a sensor that reports less often than configured, but still shows a silent day', () => {
+    // every 10 min in 8-min buckets: bucket steps of 8 and 16 min; then a day of nothing
+    const minutes = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 1530, 1540, 1550];
+    const buckets = minutes.map((m) => one(Math.floor(m / 8) * 8, 5));
+    const view = seriesView(buckets, { min: 0, max: 10 }, 60, 8 * 60_000);
+    expect(view.avg.filter((v) => v === null)).toHaveLength(1);
+    expect(view.avg.indexOf(null)).toBe(10);
+  });
+
   it('without a band, follows the bulk of the readings', () => {
     const values = Array.from({ length: 100 }, (_, i) => one(i, 20 + (i % 5)));
     values[50] = one(50, 1e308);

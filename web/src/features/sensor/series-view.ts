@@ -1,8 +1,8 @@
 // A series (Sensor.series buckets: min, max, avg, count) shaped for the chart: the y axis
 // follows the plausible band (not the wildest reading, so one 1e308 cannot flatten the
 // chart), values beyond it are clipped at the axis edge and marked, and a stretch with no
-// reading (no bucket for longer than a bucket or a few expected intervals) is drawn as a
-// gap rather than a straight line across it.
+// reading (no bucket for longer than a bucket and a few of the sensor's intervals, configured
+// or typical of the data) is drawn as a gap rather than a straight line across it.
 export interface SeriesBucket {
   at: string;
   min: number;
@@ -68,7 +68,14 @@ export function seriesView(
   const below = (v: number) => band.min != null && v < band.min;
 
   const view: SeriesView = { timestamps: [], avg: [], min: [], max: [], outside: [], yRange };
-  const gapSeconds = Math.max(GAP_INTERVALS * Math.max(1, expectedIntervalSeconds), (1.5 * widthMs) / 1000);
+  // Beyond a missing bucket, and beyond a few of the sensor's intervals as configured and as
+  // the data shows them (a sensor that sent every 10 min is not "gapped" between readings).
+  const steps: number[] = [];
+  for (let i = 2; i < buckets.length; i++)
+    steps.push((Date.parse(buckets[i]!.at) - Date.parse(buckets[i - 1]!.at)) / 1000);
+  steps.sort((a, b) => a - b);
+  const typical = steps.length >= 4 ? quantile(steps, 0.5) : 0; // too few steps say nothing typical
+  const gapSeconds = Math.max(GAP_INTERVALS * Math.max(1, expectedIntervalSeconds, typical), (1.5 * widthMs) / 1000);
   let previous: number | null = null;
   const push = (t: number, b: SeriesBucket | null) => {
     view.timestamps.push(t);
