@@ -213,7 +213,7 @@ describe.skipIf(!existsSync(CHROMIUM))('history in Chromium', () => {
       page.getByRole('button', { name: 'Download CSV' }).click(),
     ]).then(([d]) => d);
     expect(csv.suggestedFilename()).toBe(`readings-${SENSOR}.csv`);
-    const lines = readFileSync((await csv.path())!, 'utf8')
+    const lines = readFileSync(await csv.path(), 'utf8')
       .trim()
       .split('\n');
     expect(lines[0]).toBe('sensorId,timestamp,value');
@@ -224,7 +224,7 @@ describe.skipIf(!existsSync(CHROMIUM))('history in Chromium', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download NDJSON' }).click(),
     ]).then(([d]) => d);
-    const first = JSON.parse(readFileSync((await nd.path())!, 'utf8').split('\n')[0]!) as { sensorId: string };
+    const first = JSON.parse(readFileSync(await nd.path(), 'utf8').split('\n')[0]!) as { sensorId: string };
     expect(first.sensorId).toBe(SENSOR);
 
     await page.goto(`${server.url}/#/zones/depot`);
@@ -235,7 +235,7 @@ describe.skipIf(!existsSync(CHROMIUM))('history in Chromium', () => {
       zonePanel.getByRole('button', { name: 'Download CSV' }).click(),
     ]).then(([d]) => d);
     expect(zone.suggestedFilename()).toBe('readings-zone-depot.csv');
-    const zoneLines = readFileSync((await zone.path())!, 'utf8')
+    const zoneLines = readFileSync(await zone.path(), 'utf8')
       .trim()
       .split('\n');
     expect(Math.abs(zoneLines.length - 1 - inRange(NOW - 7 * DAY, NOW))).toBeLessThanOrEqual(3);
@@ -246,7 +246,7 @@ describe.skipIf(!existsSync(CHROMIUM))('history in Chromium', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export CSV' }).click(),
     ]).then(([d]) => d);
-    const rows = readFileSync((await board.path())!, 'utf8')
+    const rows = readFileSync(await board.path(), 'utf8')
       .trim()
       .split('\n');
     expect(rows[0]).toBe('id,sensorId,kind,severity,status,title,assignee,openedAt,updatedAt,resolvedAt');
