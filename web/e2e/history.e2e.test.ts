@@ -84,7 +84,8 @@ describe.skipIf(!existsSync(CHROMIUM))('history in Chromium', () => {
     await gql('{ awaitTrust(timeoutMs: 60000) { position } }');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      // The browser's own language (what native date inputs follow) as well as the page's locale.
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=de-DE'],
     });
   });
   afterAll(async () => {
@@ -131,6 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('history in Chromium', () => {
     await page.getByTestId('readings-chart').waitFor();
     await page.getByTestId('readings-summary').waitFor();
     expect(await page.getByTestId('range-shown').textContent()).toContain('Europe/Berlin (UTC+1)');
+    expect(await page.getByTestId('time-zone-note').textContent()).toContain('Europe/Berlin (UTC+1)');
     // 6 h by default: one reading a minute.
     expect(Math.abs((await readingCount(page)) - inRange(NOW - 6 * HOUR, NOW))).toBeLessThanOrEqual(2);
 

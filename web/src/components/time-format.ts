@@ -69,7 +69,7 @@ export function timeZoneLabel(at: When = Date.now(), o?: TimeFormatOptions): str
   const part = formatter({ timeZoneName: 'shortOffset' }, { ...o, locale: 'en-US' })
     .formatToParts(toDate(at))
     .find((p) => p.type === 'timeZoneName')?.value;
-  const offset = part === 'GMT' ? 'UTC' : part?.replace('GMT', 'UTC');
+  const offset = part?.replace('GMT', 'UTC').replace(/^UTC[+-]0$/, 'UTC');
   return offset && offset !== name ? `${name} (${offset})` : name;
 }
 
