@@ -51,11 +51,16 @@ export function formatDayTime(when: When, o?: TimeFormatOptions): string {
   return formatter({ day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }, o).format(toDate(when));
 }
 
+/** Whether two moments fall on the same calendar day in the zone. */
+export function sameDay(a: When, b: When, o?: TimeFormatOptions): boolean {
+  const day = formatter({ year: 'numeric', month: 'numeric', day: 'numeric' }, o);
+  return day.format(toDate(a)) === day.format(toDate(b));
+}
+
 /** Today: the time only; another day: date and time. */
 export function formatRecent(when: When, now: number = Date.now(), o?: TimeFormatOptions): string {
   const d = toDate(when);
-  const day = formatter({ year: 'numeric', month: 'numeric', day: 'numeric' }, o);
-  return day.format(d) === day.format(now) ? formatTimeSeconds(d, o) : formatDateTime(d, o);
+  return sameDay(d, now, o) ? formatTimeSeconds(d, o) : formatDateTime(d, o);
 }
 
 /** The zone's IANA name (e.g. "Europe/Berlin"). */

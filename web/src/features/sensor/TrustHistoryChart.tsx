@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { SeverityBadge } from '../../components/SeverityBadge';
 import { Empty } from '../../components/StatePanel';
 import { TimeSeriesChart } from '../../components/TimeSeriesChart';
-import { formatDateTime } from '../../components/time-format';
+import { formatDateTime, formatTime, sameDay } from '../../components/time-format';
 import { graphql, useFragment, type FragmentType } from '../../gql';
 import { FAULT_EXPLANATIONS } from './fault-explanations';
 import { SPAN_COLOURS, statusSpans } from './fault-spans';
@@ -76,7 +76,12 @@ export function TrustHistoryChart(props: {
             <li key={`${p.from}-${p.status}`}>
               <strong>{p.status.toLowerCase()}</strong>{' '}
               <span className="muted small">
-                {formatDateTime(p.from * 1000)} – {p.to >= to / 1000 ? 'now' : formatDateTime(p.to * 1000)}
+                {formatDateTime(p.from * 1000)} –{' '}
+                {p.to >= to / 1000
+                  ? 'now'
+                  : sameDay(p.from * 1000, p.to * 1000)
+                    ? formatTime(p.to * 1000)
+                    : formatDateTime(p.to * 1000)}
               </span>
               {p.reasons.length > 0 ? (
                 <span className="reason-kinds">
