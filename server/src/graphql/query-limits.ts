@@ -66,6 +66,7 @@ const LIST_SIZES: Record<string, number> = {
   'Sensor.maintenance': 10,
   'Ticket.events': 20,
   'TrustScore.reasons': FAULT_KINDS.length,
+  'TrustPoint.reasons': FAULT_KINDS.length,
   'DashboardSummary.statusCounts': 4,
   'DashboardSummary.openTicketsBySeverity': 4,
   'ZoneStats.statusCounts': 4,

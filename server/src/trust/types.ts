@@ -79,9 +79,19 @@ export interface TrustVerdict {
   reasons: TrustReason[];
 }
 
+/** A fault kind active at a trust-history point, with its severity then. */
+export interface TrustPointReason {
+  kind: FaultKind;
+  severity: Severity;
+  /** informs only (counts nothing against the sensor), as TrustReason.advisory */
+  advisory: boolean;
+}
+
 export interface TrustPointData {
   /** event time, epoch ms */
   at: number;
   score: number;
   status: TrustStatus;
+  /** the kinds active at that moment, highest severity first */
+  reasons: TrustPointReason[];
 }

@@ -22,6 +22,7 @@ import {
   type KindSlot,
   type Severity,
   type TrustPointData,
+  type TrustPointReason,
   type TrustReason,
   type TrustStatus,
   type TrustVerdict,
@@ -147,7 +148,7 @@ export function settle(
     (s.ptAt !== null &&
       (moved >= th.pointMinDelta || (moved >= 0.5 && at - s.ptAt >= th.pointIntervalMinutes * 60_000)))
   ) {
-    points.push({ at, score: reported, status: statusName(next) });
+    points.push({ at, score: reported, status: statusName(next), reasons: activeReasons(s) });
     s.ptAt = at;
     s.ptScore = reported;
   } else if (s.ptAt === null) {
@@ -185,6 +186,16 @@ export function clear(s: TrustState, k: KindSlot, at: number): void {
 }
 
 const NO_REASONS: TrustReason[] = [];
+
+/** The kinds active now with their severities, highest first (what a history point keeps). */
+function activeReasons(s: TrustState): TrustPointReason[] {
+  const out: TrustPointReason[] = [];
+  for (let level = SEV_CRITICAL; level >= 1; level--)
+    for (const k of KIND_SLOTS)
+      if (s.ra[k] === level)
+        out.push({ kind: FAULT_KINDS[k], severity: severityName(level), advisory: (s.rf[k] & RF_ADVISORY) !== 0 });
+  return out;
+}
 
 /**
  * Reasons: the active ones by severity (highest first), then — while the sensor is DEGRADED or

@@ -9,6 +9,7 @@ import { ZonePage } from '../features/zone/ZonePage';
 import { RegistryPage } from '../features/registry/RegistryPage';
 import { HeaderSearch, SearchPage } from '../features/search/SearchPage';
 import { Empty } from '../components/StatePanel';
+import { timeZoneLabel } from '../components/time-format';
 import { ConnectionBanner, LiveIndicator } from './ConnectionBanner';
 import { SignedInAs } from './SignIn';
 import { Link, paths, useRoute, type Route } from './router';
@@ -94,6 +95,9 @@ export function App() {
       <main className="app-main">
         <Page route={route} reader={reader} />
       </main>
+      <footer className="app-footer muted small" data-testid="time-zone-note">
+        Times are shown in {timeZoneLabel()}, the time zone of this browser.
+      </footer>
     </div>
   );
 }

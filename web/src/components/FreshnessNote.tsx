@@ -1,11 +1,7 @@
 // Says how old the data on screen is when it may be out of date: kept from
 // before the server became unreachable, or a revisit's cached copy being refreshed.
 import type { Freshness } from '../live/use-live-query';
-
-function clock(at: Date): string {
-  const sameDay = at.toDateString() === new Date().toDateString();
-  return sameDay ? at.toLocaleTimeString() : at.toLocaleString();
-}
+import { formatRecent } from './time-format';
 
 export function FreshnessNote({ freshness }: { freshness: Freshness }) {
   if (!freshness.stale || !freshness.asOf) return null;
@@ -13,7 +9,7 @@ export function FreshnessNote({ freshness }: { freshness: Freshness }) {
   return (
     <p className={`freshness freshness-${freshness.stale}`} role="status" data-testid="stale-marker">
       <span aria-hidden="true">{offline ? '⚠' : '↻'}</span> As of{' '}
-      <time dateTime={freshness.asOf.toISOString()}>{clock(freshness.asOf)}</time>
+      <time dateTime={freshness.asOf.toISOString()}>{formatRecent(freshness.asOf)}</time>
       {offline ? ' — the server cannot be reached; showing the last data received' : ' — refreshing…'}
     </p>
   );

@@ -1,4 +1,6 @@
-// "3 min ago", with the exact time on hover.
+// "3 min ago", with the exact time (browser locale and zone, time-format.ts) on hover.
+import { formatDateTimeSeconds, timeZoneName } from './time-format';
+
 export function formatAgo(iso: string, now: number = Date.now()): string {
   const seconds = Math.round((now - new Date(iso).getTime()) / 1000);
   if (seconds < 0) return 'in the future';
@@ -11,7 +13,7 @@ export function formatAgo(iso: string, now: number = Date.now()): string {
 export function RelativeTime({ iso }: { iso: string | null | undefined }) {
   if (!iso) return <span className="muted">never</span>;
   return (
-    <time dateTime={iso} title={new Date(iso).toLocaleString()}>
+    <time dateTime={iso} title={`${formatDateTimeSeconds(iso)} (${timeZoneName()})`}>
       {formatAgo(iso)}
     </time>
   );

@@ -47,6 +47,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     zone: 'readRegistry',
     trustScores: 'read',
     trustLag: 'read',
+    awaitTrust: 'read',
     tickets: 'read',
     ticket: 'read',
     dashboardSummary: 'read',

@@ -7,12 +7,15 @@
 import { queryTimedOut, type RunInTransaction } from '../../db/sql-transaction.js';
 import { MAX_READINGS_PER_QUERY, type ReadingRow } from '../../kernel/readings.js';
 import { DomainError } from '../../kernel/errors.js';
+import type { TrustPointReason } from '../../trust/types.js';
 
 export interface TrustPointRow {
   sensorId: string;
   at: Date;
   score: number;
   status: string;
+  /** [{ kind, severity, advisory }] active at that point */
+  reasons: TrustPointReason[];
 }
 
 /** Trust points per sensor at most (as the single-sensor read had it). */
@@ -77,14 +80,14 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
     },
 
     /** Each sensor's trust points, oldest first. */
-    trustHistory(sensorIds: readonly string[], from: Date | null, to: Date | null): Promise<TrustPointRow[]> {
-      if (sensorIds.length === 0) return Promise.resolve([]);
-      return read<TrustPointRow[]>((tx) =>
+    async trustHistory(sensorIds: readonly string[], from: Date | null, to: Date | null): Promise<TrustPointRow[]> {
+      if (sensorIds.length === 0) return [];
+      const rows = await read<(Omit<TrustPointRow, 'reasons'> & { reasons: unknown })[]>((tx) =>
         tx.$queryRawUnsafe(
-          `SELECT s.id AS "sensorId", p.at, p.score, p.status::text AS status
+          `SELECT s.id AS "sensorId", p.at, p.score, p.status::text AS status, p.reasons
              FROM unnest($1::text[]) AS s(id)
              CROSS JOIN LATERAL (
-               SELECT at, score, status FROM trust_point
+               SELECT at, score, status, reasons FROM trust_point
                 WHERE sensor_id = s.id
                   AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)
                   AND ($3::timestamptz IS NULL OR at <= $3::timestamptz)
@@ -95,6 +98,11 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
           MAX_TRUST_POINTS_PER_SENSOR,
         ),
       );
+      // jsonb arrives parsed from PostgreSQL and as text from some drivers.
+      return rows.map((r) => ({
+        ...r,
+        reasons: (typeof r.reasons === 'string' ? JSON.parse(r.reasons) : (r.reasons ?? [])) as TrustPointReason[],
+      }));
     },
   };
 }

@@ -220,7 +220,7 @@ export function createTrustService(deps: TrustServiceDeps) {
       statusSince: since,
     });
     for (const p of outcome.points)
-      out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status });
+      out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status, reasons: p.reasons });
     out.effects.states.push({
       sensorId: profile.id,
       version: locked.version + 1,

@@ -6,6 +6,7 @@ import {
   type FaultKind,
   type SensorProfile,
   type Severity,
+  type TrustPointReason,
   type TrustReason,
   type TrustStatus,
 } from '../../trust/types.js';
@@ -56,6 +57,8 @@ export interface TrustPointWrite {
   at: number;
   score: number;
   status: TrustStatus;
+  /** the kinds active at that point (stored as jsonb; absent: none) */
+  reasons?: TrustPointReason[];
 }
 
 interface LockedRow {
@@ -178,9 +181,9 @@ export function createTrustStateRepository() {
       const pts = JSON.stringify(points);
       const updated = await tx.$queryRaw<{ id: string }[]>`
         WITH points AS (
-          INSERT INTO trust_point (sensor_id, at, score, status)
-          SELECT p."sensorId", to_timestamp(p.at / 1000.0), p.score, p.status::"TrustStatus"
-            FROM json_to_recordset(${pts}::json) AS p("sensorId" text, at float8, score float8, status text)
+          INSERT INTO trust_point (sensor_id, at, score, status, reasons)
+          SELECT p."sensorId", to_timestamp(p.at / 1000.0), p.score, p.status::"TrustStatus", COALESCE(p.reasons, '[]')
+            FROM json_to_recordset(${pts}::json) AS p("sensorId" text, at float8, score float8, status text, reasons jsonb)
         ), u AS (
           -- ROWS FROM zips the document's rows with the state texts, position by position.
           SELECT * FROM ROWS FROM (

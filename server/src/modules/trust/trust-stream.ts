@@ -34,6 +34,13 @@ export class StaleSensorsError extends Error {
   }
 }
 
+/** waitProcessed ran out of time: the stream has not applied everything committed before the call. */
+export class TrustWaitTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`trust stream did not catch up within ${timeoutMs} ms (is an instance owning every partition?)`);
+  }
+}
+
 export interface TrustStreamSettings {
   /** Number of partitions (a power of two). */
   partitions: number;
@@ -539,10 +546,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       try {
         for (;;) {
           if (await transaction((tx) => repo.caughtUp(tx, barrier, settings.partitions))) return;
-          if (performance.now() > deadline)
-            throw new Error(
-              `trust stream did not catch up within ${timeoutMs} ms (is an instance owning every partition?)`,
-            );
+          if (performance.now() > deadline) throw new TrustWaitTimeoutError(timeoutMs);
           if (!stopped && leases.owned().length) {
             await new Promise<void>((resolve) => {
               tickListeners.push(resolve);

@@ -3,6 +3,7 @@
 // Two small line charts drawn as SVG; each says in words what it shows.
 import { useEffect } from 'react';
 import { useQuery } from 'urql';
+import { formatTime } from '../../components/time-format';
 import { graphql } from '../../gql';
 
 export const FleetTrendQuery = graphql(`
@@ -83,8 +84,7 @@ function Sparkline(props: {
       <div className="trend-scale muted small" aria-hidden="true">
         <span>
           {min === null ? '–' : `${props.format(min)}–${props.format(max!)}`}
-          {collecting &&
-            ` · since ${new Date(oldest).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`}
+          {collecting && ` · since ${formatTime(oldest)}`}
         </span>
         <span>now {last === undefined ? '–' : props.format(last)}</span>
       </div>

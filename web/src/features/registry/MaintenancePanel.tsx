@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { useCan } from '../../app/use-permission';
 import { MutationError } from '../../components/MutationError';
+import { formatDateTime, toLocalInput } from '../../components/time-format';
 import { graphql } from '../../gql';
 
 export const MaintenanceWindowsQuery = graphql(`
@@ -42,14 +43,8 @@ export const CancelMaintenanceMutation = graphql(`
   }
 `);
 
-/** A datetime-local value (local time, minutes) for a moment. */
-function localInput(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const localInput = toLocalInput;
+const when = formatDateTime;
 
 export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zoneId?: string }) {
   const operator = useCan('operate');

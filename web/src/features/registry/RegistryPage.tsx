@@ -12,10 +12,12 @@ import { useCan } from '../../app/use-permission';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { MutationError } from '../../components/MutationError';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
+import { formatDateTime } from '../../components/time-format';
 import { graphql } from '../../gql';
 import { useLiveQuery } from '../../live/use-live-query';
 import { IngestSensors } from './IngestSensors';
 import { ReactivateSensorMutation } from './SensorAdmin';
+import { SensorCsvImport } from './SensorCsvImport';
 import { SensorForm } from './SensorForm';
 import { ZoneForm } from './ZoneForm';
 
@@ -55,6 +57,7 @@ type Open =
   | null
   | { form: 'new-zone' }
   | { form: 'new-sensor' }
+  | { form: 'import' }
   | { form: 'edit-zone'; id: string }
   | { form: 'delete-zone'; id: string };
 
@@ -106,6 +109,9 @@ export function RegistryPage() {
           <button type="button" onClick={() => setOpen({ form: 'new-sensor' })}>
             New sensor…
           </button>
+          <button type="button" aria-expanded={open?.form === 'import'} onClick={() => setOpen({ form: 'import' })}>
+            Import sensors from CSV…
+          </button>
         </div>
       )}
       {open?.form === 'new-zone' && (
@@ -130,6 +136,7 @@ export function RegistryPage() {
           />
         </section>
       )}
+      {open?.form === 'import' && <SensorCsvImport onDone={reload} />}
       <section className="panel" aria-labelledby="registry-zones-heading">
         <h2 id="registry-zones-heading">Zones</h2>
         {data.zones.length === 0 ? (
@@ -216,7 +223,7 @@ export function RegistryPage() {
                 {reader ? <Link to={paths.sensor(s.id)}>{s.name}</Link> : <strong>{s.name}</strong>}{' '}
                 <span className="muted small">
                   {s.id} · {s.kind} · {s.zone?.name ?? 'no zone'} · retired{' '}
-                  {s.retiredAt ? new Date(s.retiredAt).toLocaleString() : ''}
+                  {s.retiredAt ? formatDateTime(s.retiredAt) : ''}
                 </span>
                 {admin && (
                   <button

@@ -1,11 +1,13 @@
-// Readings over time with the plausible range as a band, out-of-range points
-// in red and unhealthy periods shaded. Live readings are appended as they arrive.
+// Readings over the chosen range from Sensor.series: the mean per bucket as a line with
+// the bucket's min–max as a band, the plausible range shaded, out-of-range buckets in
+// red and unhealthy periods shaded. Gaps (no reading) stay gaps. Live readings are
+// appended while the range ends now. A drag across the chart zooms in (finer data).
 import { useMemo } from 'react';
 import { TimeSeriesChart, type ChartSeries } from '../../components/TimeSeriesChart';
 import { Empty } from '../../components/StatePanel';
 import { graphql, useFragment, type FragmentType } from '../../gql';
 import { SPAN_COLOURS, statusSpans } from './fault-spans';
-import { readingsView } from './readings-view';
+import { bucketMs, seriesView, type SeriesBucket } from './series-view';
 
 export const ReadingsChartFragment = graphql(`
   fragment ReadingsChart_sensor on Sensor {
@@ -13,11 +15,14 @@ export const ReadingsChartFragment = graphql(`
     minValue
     maxValue
     expectedIntervalSeconds
-    readings(from: $since, last: $readingCount) {
-      timestamp
-      value
+    series(from: $from, to: $to, points: $points) {
+      at
+      min
+      max
+      avg
+      count
     }
-    trustHistory(from: $since) {
+    trustHistory(from: $from, to: $to) {
       at
       status
     }
@@ -32,33 +37,57 @@ export interface LivePoint {
 export function ReadingsChart(props: {
   sensor: FragmentType<typeof ReadingsChartFragment>;
   live?: readonly LivePoint[];
+  /** the range asked for (epoch ms) and the bucket count */
+  from: number;
+  to: number;
+  points: number;
+  /** a new range is being fetched: what is drawn is still the previous one */
+  loading?: boolean;
+  onSelectRange?: (from: number, to: number) => void;
 }) {
   const sensor = useFragment(ReadingsChartFragment, props.sensor);
-  const { live } = props;
+  const { live, from, to, points } = props;
 
   const chart = useMemo(() => {
-    const stored = sensor.readings;
-    const newest = stored.at(-1)?.timestamp ?? '';
-    const merged = [...stored, ...(live ?? []).filter((r) => r.timestamp > newest)];
-    const view = readingsView(merged, { min: sensor.minValue, max: sensor.maxValue }, sensor.expectedIntervalSeconds);
-    const { timestamps } = view;
+    const stored: SeriesBucket[] = sensor.series;
+    const fresh = (live ?? [])
+      .filter((r) => Date.parse(r.timestamp) > to)
+      .map((r) => ({ at: r.timestamp, min: r.value, max: r.value, avg: r.value, count: 1 }));
+    const merged = [...stored, ...fresh];
+    const width = bucketMs(from, to, points);
+    const view = seriesView(
+      merged,
+      { min: sensor.minValue, max: sensor.maxValue },
+      sensor.expectedIntervalSeconds,
+      width,
+    );
     const series: ChartSeries[] = [
-      { label: 'Value', values: view.values, color: '#2563eb' },
+      { label: 'Mean', values: view.avg, color: '#2563eb' },
+      { label: 'Min', values: view.min, color: '#60a5fa', hidden: true },
+      { label: 'Max', values: view.max, color: '#60a5fa', hidden: true },
       { label: 'Out of range', values: view.outside, color: '#dc2626', pointsOnly: true },
     ];
-    // The right edge is "now" as of the data it is drawn with, recomputed when that data changes.
-
-    const now = Math.max(timestamps.at(-1) ?? 0, Date.now() / 1000);
-    const spans = statusSpans(sensor.trustHistory, now).map((s) => ({ ...s, color: SPAN_COLOURS[s.status]! }));
-    return { timestamps, series, spans, count: merged.length, yRange: view.yRange };
-  }, [sensor, live]);
+    const right = Math.max(to, Date.parse(fresh.at(-1)?.at ?? '') || 0) / 1000;
+    const spans = statusSpans(sensor.trustHistory, right).map((s) => ({ ...s, color: SPAN_COLOURS[s.status]! }));
+    const readings = merged.reduce((n, b) => n + b.count, 0);
+    return {
+      timestamps: view.timestamps,
+      series,
+      spans,
+      readings,
+      yRange: view.yRange,
+      xRange: [from / 1000, right] as [number, number],
+      width,
+    };
+  }, [sensor, live, from, to, points]);
 
   const valueBand = useMemo(
     () => ({ min: sensor.minValue ?? null, max: sensor.maxValue ?? null, color: 'rgba(22, 163, 74, 0.08)' }),
     [sensor.minValue, sensor.maxValue],
   );
+  const bands = useMemo(() => [{ upper: 2, lower: 1, color: 'rgba(37, 99, 235, 0.18)' }], []);
 
-  if (chart.count === 0) return <Empty>No readings yet.</Empty>;
+  if (chart.readings === 0) return <Empty>No readings in this range.</Empty>;
   return (
     <>
       <TimeSeriesChart
@@ -68,11 +97,18 @@ export function ReadingsChart(props: {
         series={chart.series}
         spans={chart.spans}
         valueBand={valueBand}
+        bands={bands}
         yRange={chart.yRange}
+        xRange={chart.xRange}
+        onSelectRange={props.onSelectRange && ((a, b) => props.onSelectRange!(a * 1000, b * 1000))}
         unit={sensor.unit}
         height={280}
       />
-      <p className="chart-legend muted small">
+      <p className="chart-legend muted small" data-testid="readings-summary" aria-busy={props.loading ?? false}>
+        {props.loading && 'Loading the new range… '}
+        {chart.readings.toLocaleString()} readings
+        {chart.width > 1000 ? ` in buckets of ${describeWidth(chart.width)} (mean line, min–max band)` : ''}
+        {' · '}
         <span className="legend-swatch band" /> plausible range
         {sensor.minValue != null &&
           sensor.maxValue != null &&
@@ -81,8 +117,14 @@ export function ReadingsChart(props: {
         <span className="legend-swatch faulty" /> faulty period
         <span className="legend-swatch offline" /> offline period
         <span className="legend-dot" /> out-of-range reading (drawn at the edge when beyond it)
-        {' · drag across the chart to zoom; gaps are times with no readings'}
+        {' · drag across the chart to zoom in; gaps are times with no readings'}
       </p>
     </>
   );
+}
+
+function describeWidth(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
 }

@@ -1,6 +1,7 @@
 // Why the sensor has the trust it has, in words.
 import { RelativeTime } from '../../components/RelativeTime';
 import { SeverityBadge } from '../../components/SeverityBadge';
+import { formatDayTime } from '../../components/time-format';
 import { Empty } from '../../components/StatePanel';
 import { graphql, useFragment, type FragmentType } from '../../gql';
 import { FAULT_EXPLANATIONS } from './fault-explanations';
@@ -16,16 +17,6 @@ export const ReasonFragment = graphql(`
     advisory
   }
 `);
-
-/** "29 Nov, 14:05": when a condition cleared, in the viewer's time zone. */
-function clockTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-}
 
 export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>[]; status?: string }) {
   const reasons = useFragment(ReasonFragment, props.reasons);
@@ -52,7 +43,7 @@ export function ReasonList(props: { reasons: FragmentType<typeof ReasonFragment>
               <strong>{recovering ? `Recovering from ${explain.title.toLowerCase()}` : explain.title}</strong>
               {recovering && r.clearedAt ? (
                 <span className="muted small">
-                  cleared at <time dateTime={r.clearedAt}>{clockTime(r.clearedAt)}</time> (
+                  cleared at <time dateTime={r.clearedAt}>{formatDayTime(r.clearedAt)}</time> (
                   <RelativeTime iso={r.clearedAt} />)
                 </span>
               ) : (

@@ -37,13 +37,19 @@ const sensor = {
       advisory: false,
     },
   ]),
-  readings: [
-    { __typename: 'Reading', timestamp: '2026-11-28T11:59:50.000Z', value: 21.4 },
-    { __typename: 'Reading', timestamp: '2026-11-28T11:59:55.000Z', value: 75 },
+  series: [
+    { __typename: 'SeriesPoint', at: '2026-11-28T11:59:50.000Z', min: 21.4, max: 21.4, avg: 21.4, count: 1 },
+    { __typename: 'SeriesPoint', at: '2026-11-28T11:59:55.000Z', min: 75, max: 75, avg: 75, count: 1 },
   ],
   trustHistory: [
-    { __typename: 'TrustPoint', at: '2026-11-28T11:50:00.000Z', score: 95, status: 'HEALTHY' },
-    { __typename: 'TrustPoint', at: '2026-11-28T11:58:00.000Z', score: 18, status: 'FAULTY' },
+    { __typename: 'TrustPoint', at: '2026-11-28T11:50:00.000Z', score: 95, status: 'HEALTHY', reasons: [] },
+    {
+      __typename: 'TrustPoint',
+      at: '2026-11-28T11:58:00.000Z',
+      score: 18,
+      status: 'FAULTY',
+      reasons: [{ __typename: 'TrustPointReason', kind: 'OUT_OF_RANGE', severity: 'HIGH', advisory: false }],
+    },
   ],
   tickets: [ticket('t1')],
 };
@@ -58,11 +64,21 @@ describe('SensorPage', () => {
     const panel = screen.getByTestId('sensor-trust');
     expect(panel.textContent).toContain('FAULTY');
     expect(within(panel).getByRole('meter').getAttribute('aria-valuenow')).toBe('18');
-    expect(screen.getByText('Out of range')).toBeTruthy();
+    expect(document.querySelector('.reason-list')!.textContent).toContain('Out of range');
     expect(screen.getByText('6 of the last 10 readings above 60 °C')).toBeTruthy();
     expect(screen.getByText(/outside what this sensor can plausibly measure/)).toBeTruthy();
     expect(screen.getByTestId('ticket-t1')).toBeTruthy();
     expect(screen.getByLabelText('Readings over time')).toBeTruthy();
+  });
+
+  it('says why the sensor was unhealthy in each period of its history, and names the time zone', async () => {
+    const { client } = createMockClient({ queries: { Sensor: { sensor } } });
+    renderWithClient(<SensorPage sensorId="hall-a-temp-1" />, client);
+    const periods = await screen.findByTestId('history-periods');
+    expect(periods.textContent).toMatch(/faulty.*Out of range.*HIGH/);
+    expect(screen.getByTestId('range-shown').textContent).toContain('times in');
+    expect(screen.getByRole('button', { name: 'Download CSV' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: '30 d' })).toBeTruthy();
   });
 
   it('shows trust pushed by sensorUpdated', async () => {

@@ -1,12 +1,18 @@
 // One sensor: readings chart, trust history, reasons in words and its tickets.
 // Readings and trust arrive live; tickets refresh on ticketUpdated for the sensor.
+// The charts show one time window (a preset ending now, or a custom or zoomed range,
+// kept in the URL); the downloads export that window.
 import { useState } from 'react';
 import { useSubscription } from 'urql';
 import { Link, navigate, paths } from '../../app/router';
 import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
+import { formatDateTime } from '../../components/time-format';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
+import { ReadingsDownload } from '../history/DownloadButtons';
+import { RangePicker } from '../history/RangePicker';
+import { customWindow, isLive, windowFromParams, windowParams, type TimeWindow } from '../history/time-window';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { MaintenancePanel } from '../registry/MaintenancePanel';
 import { SensorAdmin } from '../registry/SensorAdmin';
@@ -16,7 +22,7 @@ import { SensorTrustPanel } from './SensorTrustPanel';
 import { TrustHistoryChart } from './TrustHistoryChart';
 
 export const SensorQuery = graphql(`
-  query Sensor($id: ID!, $since: DateTime, $readingCount: Int) {
+  query Sensor($id: ID!, $from: DateTime!, $to: DateTime!, $points: Int) {
     sensor(id: $id) {
       id
       name
@@ -68,41 +74,32 @@ export const SensorTicketSubscription = graphql(`
   }
 `);
 
-/** The chart's time ranges (the `range` URL parameter); 6 h by default. */
-export const RANGES = [
-  { key: '1h', label: '1 h', hours: 1 },
-  { key: '6h', label: '6 h', hours: 6 },
-  { key: '24h', label: '24 h', hours: 24 },
-  { key: '7d', label: '7 d', hours: 168 },
-] as const;
-const DEFAULT_RANGE = RANGES[1];
-/** The server's cap on readings per query: a long range of a fast sensor shows its newest ones. */
-const READING_COUNT = 10_000;
-
-type Range = (typeof RANGES)[number];
-
-/** The range ending now (called on mount and on a click, never during render). */
-function windowOf(range: Range): { range: Range; since: string } {
-  return { range, since: new Date(Date.now() - range.hours * 3600_000).toISOString() };
-}
+/** Buckets asked of Sensor.series: about one per two pixels of a wide chart. */
+const SERIES_POINTS = 600;
+/** Live readings kept for the right edge of a window that ends now. */
+const LIVE_KEPT = 5000;
 
 export function SensorPage({ sensorId, params }: { sensorId: string; params?: URLSearchParams }) {
-  // The range starts from the URL; a click sets it (and the URL) with its start time.
-  const [{ range, since }, setWindow] = useState(() =>
-    windowOf(RANGES.find((r) => r.key === params?.get('range')) ?? DEFAULT_RANGE),
-  );
-  const pick = (next: Range) => {
-    setWindow(windowOf(next));
-    navigate(paths.sensor(sensorId, next.key === DEFAULT_RANGE.key ? {} : { range: next.key }), { replace: true });
+  // The window starts from the URL; a click, a drag or the custom picker sets it (and the URL).
+  const [shown, setWindow] = useState<TimeWindow>(() => windowFromParams(params, Date.now()));
+  const pick = (next: TimeWindow) => {
+    setWindow(next);
+    navigate(paths.sensor(sensorId, windowParams(next)), { replace: true });
   };
+  const select = (from: number, to: number) => pick(customWindow(from, to));
   const [result, refetch] = useLiveQuery({
     query: SensorQuery,
-    variables: { id: sensorId, since, readingCount: READING_COUNT },
+    variables: {
+      id: sensorId,
+      from: new Date(shown.from).toISOString(),
+      to: new Date(shown.to).toISOString(),
+      points: SERIES_POINTS,
+    },
   });
   const [pushedTrust] = useSubscription({ query: SensorUpdatedSubscription, variables: { sensorId } });
   const [live] = useSubscription(
     { query: SensorReadingSubscription, variables: { sensorId } },
-    (points: LivePoint[] = [], event) => [...points.slice(-READING_COUNT), event.readingAdded],
+    (points: LivePoint[] = [], event) => [...points.slice(-LIVE_KEPT), event.readingAdded],
   );
   // Trust history grows slowly: refresh it now and then while trust changes; tickets at once.
   useRefetchOn(SensorUpdatedSubscription, { sensorId }, refetch, 15_000);
@@ -127,6 +124,13 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
       : 'not set';
 
   const retiredAt = sensor.retiredAt ?? null;
+  // While a new window loads, urql keeps the previous data: draw it with the window it is for.
+  const asked = result.operation?.variables as { from?: string; to?: string } | undefined;
+  const drawn =
+    asked?.from && asked.to
+      ? { from: Date.parse(asked.from), to: Date.parse(asked.to) }
+      : { from: shown.from, to: shown.to };
+  const loading = drawn.from !== shown.from || drawn.to !== shown.to;
   return (
     <div className="page">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
@@ -143,8 +147,8 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
       <FreshnessNote freshness={result.freshness} />
       {retiredAt && (
         <p className="retired-banner" role="status" data-testid="retired-banner">
-          <strong>Retired</strong> since {new Date(retiredAt).toLocaleString()}: out of fleet figures, sweeps and
-          tickets; new readings are refused. Its history below is as it was.
+          <strong>Retired</strong> since {formatDateTime(retiredAt)}: out of fleet figures, sweeps and tickets; new
+          readings are refused. Its history below is as it was.
         </p>
       )}
       <div className="sensor-layout">
@@ -152,21 +156,22 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
           <section className="panel" aria-labelledby="readings-heading">
             <div className="panel-head">
               <h2 id="readings-heading">Readings</h2>
-              <div className="range-picker" role="group" aria-label="Time range">
-                {RANGES.map((r) => (
-                  <button key={r.key} type="button" aria-pressed={r.key === range.key} onClick={() => pick(r)}>
-                    {r.label}
-                  </button>
-                ))}
-              </div>
+              <RangePicker value={shown} onChange={pick} />
             </div>
-            <ReadingsChart sensor={sensor} live={retiredAt ? undefined : live.data} />
+            <ReadingsChart
+              sensor={sensor}
+              live={retiredAt || !isLive(shown) ? undefined : live.data}
+              from={drawn.from}
+              to={drawn.to}
+              points={SERIES_POINTS}
+              loading={loading}
+              onSelectRange={select}
+            />
+            <ReadingsDownload target={{ sensorId: sensor.id }} from={shown.from} to={shown.to} />
           </section>
           <section className="panel" aria-labelledby="history-heading">
-            <h2 id="history-heading">
-              Trust history <span className="muted small">(last {range.label})</span>
-            </h2>
-            <TrustHistoryChart sensor={sensor} />
+            <h2 id="history-heading">Trust history</h2>
+            <TrustHistoryChart sensor={sensor} from={drawn.from} to={drawn.to} onSelectRange={select} />
           </section>
         </div>
         <div className="sensor-side">

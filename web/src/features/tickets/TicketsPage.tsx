@@ -14,6 +14,8 @@ import { TicketCard } from './TicketCard';
 import { TicketFilters } from './TicketFilters';
 import { boardQuery, readBoardParams, ticketFilter, type BoardParams } from './ticket-board-params';
 import { can, useAuth } from '../../app/auth-store';
+import { DownloadButton } from '../history/DownloadButtons';
+import { ticketsExportUrl } from '../history/download';
 
 export const PAGE_SIZE = 50;
 
@@ -92,6 +94,8 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
             {connection.totalCount > 0 && ` · showing ${from}–${from + nodes.length - 1}`}
           </span>
         )}
+        {/* Every ticket matching the filter (all pages), as CSV. */}
+        <DownloadButton url={ticketsExportUrl(ticketFilter(params))} fallbackName="tickets.csv" label="Export CSV" />
       </header>
       <TicketFilters params={params} onChange={change} />
       <FreshnessNote freshness={result.freshness} />

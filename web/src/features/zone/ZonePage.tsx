@@ -8,6 +8,7 @@ import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { useCan } from '../../app/use-permission';
+import { ZoneReadingsDownload } from '../history/ZoneReadingsDownload';
 import { MaintenancePanel } from '../registry/MaintenancePanel';
 import { SensorForm } from '../registry/SensorForm';
 import { ZoneForm } from '../registry/ZoneForm';
@@ -149,6 +150,7 @@ export function ZonePage({ zoneId, params }: { zoneId: string; params?: URLSearc
         />
       </section>
       <MaintenancePanel zoneId={zone.id} />
+      <ZoneReadingsDownload zoneId={zone.id} />
     </div>
   );
 }
