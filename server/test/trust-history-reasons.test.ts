@@ -92,6 +92,26 @@ describe.each(TARGETS)('trust history reasons and awaitTrust on %s', (target) =>
     if (last.status === sensor.trust.status) expect(last.reasons.map((r) => r.kind).sort()).toEqual(activeNow);
   });
 
+  it('includePrevious adds the newest point before the range: the trust the range starts with', async () => {
+    const all = (await t.gql(HISTORY, { id: 'hot' })).data!.sensor.trustHistory as Point[];
+    expect(all.length).toBeGreaterThan(2);
+    const last = all.at(-1)!;
+    const later = new Date(Date.parse(last.at) + 60_000).toISOString();
+    const RANGE = `query($id: ID!, $from: DateTime!, $p: Boolean) { sensor(id: $id) {
+      trustHistory(from: $from, includePrevious: $p) { at status reasons { kind } } } }`;
+    const without = await t.gql(RANGE, { id: 'hot', from: later, p: false });
+    expect(without.data!.sensor.trustHistory).toEqual([]);
+    const withPrevious = await t.gql(RANGE, { id: 'hot', from: later, p: true });
+    expect(withPrevious.data!.sensor.trustHistory).toEqual([
+      { at: last.at, status: last.status, reasons: last.reasons.map((r) => ({ kind: r.kind })) },
+    ]);
+    // Inside the history: the point before, then the range's own, oldest first.
+    const middle = all[Math.floor(all.length / 2)]!;
+    const inside = (await t.gql(RANGE, { id: 'hot', from: middle.at, p: true })).data!.sensor.trustHistory as Point[];
+    const index = all.indexOf(middle);
+    expect(inside.map((p) => p.at)).toEqual(all.slice(index - 1).map((p) => p.at));
+  });
+
   it('awaitTrust returns once the readings accepted before it are applied, and refuses a bad timeout', async () => {
     const batch = Array.from({ length: 30 }, (_, i) => reading('wait', i, i < 25 ? 21 : 300));
     const ingest = await t.gqlNow(INGEST, { r: batch });

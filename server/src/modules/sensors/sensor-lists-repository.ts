@@ -79,23 +79,35 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
       return last === null ? rows : rows.reverse();
     },
 
-    /** Each sensor's trust points, oldest first. */
-    async trustHistory(sensorIds: readonly string[], from: Date | null, to: Date | null): Promise<TrustPointRow[]> {
+    /** Each sensor's trust points, oldest first; `previous`: with the newest one before `from` first. */
+    async trustHistory(
+      sensorIds: readonly string[],
+      from: Date | null,
+      to: Date | null,
+      previous = false,
+    ): Promise<TrustPointRow[]> {
       if (sensorIds.length === 0) return [];
       const rows = await read<(Omit<TrustPointRow, 'reasons'> & { reasons: unknown })[]>((tx) =>
         tx.$queryRawUnsafe(
           `SELECT s.id AS "sensorId", p.at, p.score, p.status::text AS status, p.reasons
              FROM unnest($1::text[]) AS s(id)
              CROSS JOIN LATERAL (
-               SELECT at, score, status, reasons FROM trust_point
-                WHERE sensor_id = s.id
-                  AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)
-                  AND ($3::timestamptz IS NULL OR at <= $3::timestamptz)
-                ORDER BY at ASC LIMIT $4::int) p`,
+               SELECT * FROM (
+                 (SELECT at, score, status, reasons FROM trust_point
+                   WHERE $5::boolean AND $2::timestamptz IS NOT NULL AND sensor_id = s.id AND at < $2::timestamptz
+                   ORDER BY at DESC LIMIT 1)
+                 UNION ALL
+                 (SELECT at, score, status, reasons FROM trust_point
+                   WHERE sensor_id = s.id
+                     AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)
+                     AND ($3::timestamptz IS NULL OR at <= $3::timestamptz)
+                   ORDER BY at ASC LIMIT $4::int)) u
+               ORDER BY at ASC) p`,
           [...sensorIds],
           from,
           to,
           MAX_TRUST_POINTS_PER_SENSOR,
+          previous,
         ),
       );
       // jsonb arrives parsed from PostgreSQL and as text from some drivers.

@@ -94,11 +94,11 @@ export const sensorsLoaders = {
       );
     },
     async trustHistory(
-      queries: Query<SensorRow, { from?: Date | null; to?: Date | null }>[],
+      queries: Query<SensorRow, { from?: Date | null; to?: Date | null; includePrevious?: boolean | null }>[],
       { services }: GraphQLContext,
     ) {
-      return perArguments(queries, (ids, { from, to }) =>
-        services.sensorLists.trustHistory(ids, from ?? null, to ?? null),
+      return perArguments(queries, (ids, { from, to, includePrevious }) =>
+        services.sensorLists.trustHistory(ids, from ?? null, to ?? null, includePrevious === true),
       );
     },
     async maintenance(queries: Query<SensorRow>[], { services }: GraphQLContext) {

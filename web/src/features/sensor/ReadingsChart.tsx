@@ -22,7 +22,7 @@ export const ReadingsChartFragment = graphql(`
       avg
       count
     }
-    trustHistory(from: $from, to: $to) {
+    trustHistory(from: $from, to: $to, includePrevious: true) {
       at
       status
     }

@@ -11,7 +11,7 @@ import { SPAN_COLOURS, statusSpans } from './fault-spans';
 
 export const TrustHistoryFragment = graphql(`
   fragment TrustHistoryChart_sensor on Sensor {
-    trustHistory(from: $from, to: $to) {
+    trustHistory(from: $from, to: $to, includePrevious: true) {
       at
       score
       status
