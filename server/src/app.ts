@@ -8,6 +8,7 @@ import healthRoutes from './http/health-routes.js';
 import appMetrics from './http/app-metrics.js';
 import { setPlainRouteErrorHandler } from './http/error-handler.js';
 import { registerWebApp } from './http/web-app.js';
+import securityHeaders from './http/security-headers.js';
 import cachePlugin from './plugins/cache.js';
 import databasePlugin from './plugins/database.js';
 import pubsubPlugin from './plugins/pubsub.js';
@@ -60,6 +61,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   });
 
   setPlainRouteErrorHandler(app);
+  // First: its onRequest hook runs before any hook that may answer (auth, limits).
+  await app.register(securityHeaders);
   await app.register(databasePlugin, {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
