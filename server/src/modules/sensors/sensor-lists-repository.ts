@@ -29,6 +29,32 @@ export class QueryTimeoutError extends mercurius.ErrorWithProps {
   }
 }
 
+/**
+ * Rows one per-sensor list field may return across all its parents in a request: what
+ * one sensor's `readings` may return. `zone { sensors { readings(last: 15) } } }` on a
+ * 3,000-sensor zone passes the cost limit (48,001) but is 45,000 rows: seconds of
+ * database and serialisation, and four at once stalled every other caller. The statement
+ * stops at one row more and the field is refused, before any row is resolved.
+ */
+export const MAX_LIST_ROWS_PER_FIELD = MAX_READINGS_PER_QUERY;
+
+export class ListTooLargeError extends mercurius.ErrorWithProps {
+  constructor(field: string, sensors: number) {
+    super(
+      `${field} under ${sensors} sensors holds more than ${MAX_LIST_ROWS_PER_FIELD} rows in total, ` +
+        `the most one request may read: ask for fewer sensors (first) or a smaller last/from–to range`,
+      { code: 'QUERY_TOO_COMPLEX', maxRows: MAX_LIST_ROWS_PER_FIELD },
+      400,
+    );
+  }
+}
+
+/** The rows, or ListTooLargeError when the statement hit its total limit. */
+function capped<T>(rows: T[], field: string, sensors: number): T[] {
+  if (rows.length > MAX_LIST_ROWS_PER_FIELD) throw new ListTooLargeError(field, sensors);
+  return rows;
+}
+
 export interface SensorListsOptions {
   apiRead: RunInTransaction;
   /** For the QUERY_TIMEOUT message. */
@@ -65,20 +91,23 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
                 WHERE sensor_id = s.id
                   AND ($2::timestamptz IS NULL OR ts >= $2::timestamptz)
                   AND ($3::timestamptz IS NULL OR ts <= $3::timestamptz)
-                ORDER BY ts ${order} LIMIT $4::int) r`,
+                ORDER BY ts ${order} LIMIT $4::int) r
+            LIMIT $5::int`,
           [...sensorIds],
           from,
           to,
           last ?? MAX_READINGS_PER_QUERY,
+          MAX_LIST_ROWS_PER_FIELD + 1,
         ),
       );
+      capped(rows, 'readings', sensorIds.length);
       return last === null ? rows : rows.reverse();
     },
 
     /** Each sensor's trust points, oldest first. */
-    trustHistory(sensorIds: readonly string[], from: Date | null, to: Date | null): Promise<TrustPointRow[]> {
-      if (sensorIds.length === 0) return Promise.resolve([]);
-      return read<TrustPointRow[]>((tx) =>
+    async trustHistory(sensorIds: readonly string[], from: Date | null, to: Date | null): Promise<TrustPointRow[]> {
+      if (sensorIds.length === 0) return [];
+      const rows = await read<TrustPointRow[]>((tx) =>
         tx.$queryRawUnsafe(
           `SELECT s.id AS "sensorId", p.at, p.score, p.status::text AS status
              FROM unnest($1::text[]) AS s(id)
@@ -87,13 +116,16 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
                 WHERE sensor_id = s.id
                   AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)
                   AND ($3::timestamptz IS NULL OR at <= $3::timestamptz)
-                ORDER BY at ASC LIMIT $4::int) p`,
+                ORDER BY at ASC LIMIT $4::int) p
+            LIMIT $5::int`,
           [...sensorIds],
           from,
           to,
           MAX_TRUST_POINTS_PER_SENSOR,
+          MAX_LIST_ROWS_PER_FIELD + 1,
         ),
       );
+      return capped(rows, 'trustHistory', sensorIds.length);
     },
   };
 }
