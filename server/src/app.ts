@@ -8,6 +8,7 @@ import healthRoutes from './http/health-routes.js';
 import appMetrics from './http/app-metrics.js';
 import { setPlainRouteErrorHandler } from './http/error-handler.js';
 import { registerWebApp } from './http/web-app.js';
+import securityHeaders from './http/security-headers.js';
 import cachePlugin from './plugins/cache.js';
 import databasePlugin from './plugins/database.js';
 import pubsubPlugin from './plugins/pubsub.js';
@@ -20,6 +21,7 @@ import abuseLimits from './plugins/abuse-limits.js';
 import mqttIngest from './plugins/mqtt-ingest.js';
 import sseTransport from './modules/subscriptions/sse-transport.js';
 import exportRoutes from './http/export-routes.js';
+import ingestRoute from './http/ingest-route.js';
 import { startNotificationDispatcher } from './modules/notifications/notification-dispatcher.js';
 
 /** Statistics and vacuum of the embedded database (PGlite has no autovacuum): every 10 minutes. */
@@ -60,6 +62,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   });
 
   setPlainRouteErrorHandler(app);
+  // First: its onRequest hook runs before any hook that may answer (auth, limits).
+  await app.register(securityHeaders);
   await app.register(databasePlugin, {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -94,6 +98,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(graphqlPlugin, { services });
   await app.register(sseTransport, { services });
   await app.register(exportRoutes);
+  await app.register(ingestRoute);
   await app.register(appMetrics, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
   // The trust stream applies stored readings to trust (docs/trust-stream.md); it stops

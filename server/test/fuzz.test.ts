@@ -348,6 +348,42 @@ function httpCase(r: ReturnType<typeof prng>): HttpCase {
       headers: { accept: 'text/event-stream' },
       body: undefined,
     }),
+    // POST /api/readings: hostile envelopes and items (per-item codes, or a coded refusal).
+    () => {
+      const item = () =>
+        r.pick<unknown>([
+          { sensorId: hostileValue(), timestamp: '2026-11-28T00:00:00Z', value: 1 },
+          { sensorId: 'f1', timestamp: hostileValue(), value: 1 },
+          {
+            sensorId: 'f1',
+            timestamp: r.pick(['-005000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-13-45T99:00:00Z']),
+            value: 1,
+          },
+          { sensorId: `f1${String.fromCharCode(r.int(32))}`, timestamp: '2026-11-28T00:00:00Z', value: 1 },
+          { sensorId: 'f1', timestamp: '2026-11-28T00:00:00Z', value: hostileValue() },
+          hostileValue(),
+        ]);
+      const body = r.pick<() => string>([
+        () => json({ readings: Array.from({ length: 1 + r.int(30) }, item) }),
+        () => json({ readings: hostileValue() }),
+        () => json(hostileValue()),
+        () =>
+          `{"readings":[{"sensorId":"f1","timestamp":"2026-11-28T00:00:00Z","value":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`,
+        () => `{"readings":[{"sensorId":"f\\u0000","timestamp":"2026-11-28T00:00:00Z","value":1}]}`,
+        () => json({ readings: [item()] }).slice(0, 1 + r.int(40)),
+      ])();
+      return {
+        kind: 'rest-ingest',
+        path: '/api/readings',
+        headers: r.pick([
+          {},
+          { authorization: 'VIEWER' },
+          { authorization: 'Bearer st_nope' },
+          { 'content-type': 'text/plain' },
+        ]),
+        body,
+      };
+    },
     () => ({
       kind: 'path',
       method: r.pick(['GET', 'POST']),
@@ -582,6 +618,11 @@ describe.each(TARGETS)('fuzz: hostile HTTP and WebSocket traffic against the ser
         }
         const text = await res.text();
         checkBody(c.kind, res.status, text, problems);
+        // Whatever the request, the answer carries the security headers.
+        if (!res.headers.get('content-security-policy')?.includes("frame-ancestors 'none'"))
+          problems.push(`${c.kind}: HTTP ${res.status} without the Content-Security-Policy`);
+        if (res.headers.get('x-content-type-options') !== 'nosniff')
+          problems.push(`${c.kind}: HTTP ${res.status} without X-Content-Type-Options`);
         count(`HTTP ${res.status}`);
       }
     };

@@ -6,15 +6,14 @@
 // a registry change made during the outage holds on the other instance (its sensor
 // cache was dropped on reconnect). Skips with a message without PostgreSQL or
 // `redis-server`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './support/databases.js';
 import { collect, connected, sleep, waitUntil, wsClient } from './support/graphql-ws-client.js';
 import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
+import { freePort, killRedis, redisServer, startRedis } from './support/throwaway-redis.js';
 
 const pgUp = await postgresReachable();
-const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
 if (!pgUp || !redisServer) {
   console.warn(
     `Redis outage test skipped: needs PostgreSQL (DATABASE_URL, ${pgUp ? 'ok' : 'unreachable or unset'}) ` +
@@ -28,48 +27,6 @@ const DASHBOARD = '{ dashboardSummary { sensorCount readingsLastHour } zoneStats
 const SENSORS = ['r0', 'r1', 'r2', 'r3'];
 /** r3 is retired mid-test: the traffic leaves it alone. */
 const TRAFFIC = ['r0', 'r1', 'r2'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    redisServer,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-function killRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 describe.skipIf(!pgUp || !redisServer)('Redis away and back, two instances mid-traffic', () => {
   let port: number;

@@ -1,6 +1,7 @@
 // Per-caller request rate (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_SECONDS, counted per
 // API key, per address for requests without one; shared through Redis when
-// REDIS_URL is set, so the limit holds across instances) and CORS, closed unless
+// REDIS_URL is set, so the limit holds across instances, and per instance while Redis
+// is away: rate-limit-store.ts) and CORS, closed unless
 // CORS_ORIGINS lists origins. Registered after the auth plugin: its onRequest hook
 // has named the key by the time the limiter (a route hook) counts.
 import fastifyCors from '@fastify/cors';
@@ -8,6 +9,10 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { LimitSettings } from '../config.js';
+import { fallbackStore } from './rate-limit-store.js';
+
+/** A rate-limit count waits for Redis at most this long before it is taken locally. */
+const REDIS_COMMAND_TIMEOUT_MS = 500;
 
 export interface AbuseLimitsOptions {
   limits: LimitSettings;
@@ -29,24 +34,30 @@ export default fp<AbuseLimitsOptions>(
     // The limiter's store also counts failed authentications (AUTH_FAILURE_LIMIT,
     // auth-failure-limit.ts) and /metrics scrapes (METRICS_RATE_LIMIT, app-metrics.ts).
     if (limits.rateLimitMax === 0 && limits.authFailureLimit === 0 && limits.metricsRateLimit === 0) return;
-    let redis: import('ioredis').Redis | undefined;
+    let store: ReturnType<typeof fallbackStore>['Store'] | undefined;
     if (redisUrl) {
       const { Redis } = await import('ioredis');
-      // Fails fast while Redis is away (skipOnError then lets requests through).
-      const client = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+      // Fails fast while Redis is away or stalled: the count is then taken in this process.
+      const client = new Redis(redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        connectTimeout: 2000,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      });
       client.on('error', (err) => app.log.debug({ err }, 'rate-limit redis error'));
       app.addHook('onClose', async () => {
         await client.quit().catch(() => client.disconnect());
       });
-      redis = client;
+      store = fallbackStore(client, `${namespace}:ratelimit:`, app.log).Store;
     }
     await app.register(fastifyRateLimit, {
       // RATE_LIMIT_MAX=0: no per-key limit on routes (the failure budget still counts).
       global: limits.rateLimitMax > 0,
       max: limits.rateLimitMax,
       timeWindow: limits.rateLimitWindowMs,
-      ...(redis ? { redis, nameSpace: `${namespace}:ratelimit:` } : {}),
-      skipOnError: true,
+      // In Redis, or in this process while Redis is away: never not counted.
+      ...(store ? { store } : {}),
+      skipOnError: false,
       keyGenerator: (request) => (request.auth?.keyId ? `key:${request.auth.keyId}` : `ip:${request.ip}`),
       allowList: (request) => request.routeOptions.config?.public === true,
       errorResponseBuilder: (_request, context) =>

@@ -26,6 +26,7 @@ import { FAILURE_MESSAGES, type AuthService } from '../modules/auth/auth-service
 import { can } from '../modules/auth/roles.js';
 import { parseMessage, sensorLevel, topicSensor } from '../modules/readings/mqtt-messages.js';
 import { isDomainError } from '../kernel/errors.js';
+import { mergeOutcome } from '../modules/readings/raw-items.js';
 import type { IngestError, ReadingsService } from '../modules/readings/readings-service.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
@@ -163,10 +164,7 @@ export default fp<MqttIngestOptions>(
             return;
           }
           const { parsed, result } = outcome;
-          const errors = [
-            ...parsed.errors,
-            ...result.errors.map((e) => ({ ...e, index: parsed.positions[e.index] ?? e.index })),
-          ].sort((a, b) => a.index - b.index);
+          const { errors } = mergeOutcome(parsed, result);
           items.inc({ outcome: 'accepted' }, result.accepted);
           items.inc({ outcome: 'duplicate' }, result.duplicates);
           messages.inc({ outcome: 'stored' });

@@ -3,6 +3,7 @@
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import 'graphiql/style.css';
+import './graphiql-page.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { apiKeyHeaders } from '../app/api-key';

@@ -55,7 +55,7 @@ export function createAuthFailureLimit(app: FastifyInstance, max: number): AuthF
       if (!limit) return;
       // What the limiter reads of a request: the address (and a route's group, none here).
       const result = await limit({ ip, routeOptions: { config: {} } } as unknown as FastifyRequest);
-      // skipOnError: with the store away (Redis down) nothing is counted and nobody is blocked.
+      // Counted in Redis, or in this process while Redis is away (rate-limit-store.ts).
       if (result.isAllowed || result.ttl <= 0 || result.remaining > 0) return;
       if (blockedUntil.size >= MAX_BLOCKED && !blockedUntil.has(ip)) {
         blockedUntil.delete(blockedUntil.keys().next().value!);

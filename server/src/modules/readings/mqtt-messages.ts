@@ -4,7 +4,7 @@
 // the pattern has none). Items are checked by the same ingest service as GraphQL's,
 // so a bad value or timestamp is an item error there; only what cannot be an item at
 // all (not JSON, not an object) is refused here.
-import type { IngestError, IngestItem } from './readings-service.js';
+import { parseItems, type ParsedItems } from './raw-items.js';
 
 /** The pattern without a shared-subscription prefix ($share/<group>/…), split in levels. */
 export function patternLevels(pattern: string): string[] {
@@ -23,13 +23,7 @@ export function topicSensor(topic: string, level: number | null): string | null 
   return level === null ? null : (topic.split('/')[level] ?? null);
 }
 
-export interface ParsedMessage {
-  items: IngestItem[];
-  /** Items refused before ingestion (index = position in the message). */
-  errors: IngestError[];
-  /** Position in the message of each item in `items`. */
-  positions: number[];
-}
+export type ParsedMessage = ParsedItems;
 
 function timestampOf(raw: unknown): Date {
   if (typeof raw === 'string' || typeof raw === 'number') return new Date(raw);
@@ -37,39 +31,21 @@ function timestampOf(raw: unknown): Date {
 }
 
 export function parseMessage(topic: string, payload: Buffer, level: number | null): ParsedMessage {
-  const out: ParsedMessage = { items: [], errors: [], positions: [] };
   const sensorOfTopic = topicSensor(topic, level);
   let body: unknown;
   try {
     body = JSON.parse(payload.toString('utf8'));
   } catch {
-    out.errors.push({ index: 0, sensorId: sensorOfTopic, code: 'INVALID_JSON', message: 'The message is not JSON' });
-    return out;
+    return {
+      items: [],
+      errors: [{ index: 0, sensorId: sensorOfTopic, code: 'INVALID_JSON', message: 'The message is not JSON' }],
+      positions: [],
+    };
   }
-  const list = Array.isArray(body) ? body : [body];
-  list.forEach((raw: unknown, index) => {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-      out.errors.push({
-        index,
-        sensorId: sensorOfTopic,
-        code: 'INVALID_ITEM',
-        message: 'An item must be an object { timestamp, value }',
-      });
-      return;
-    }
-    const item = raw as { sensorId?: unknown; timestamp?: unknown; value?: unknown };
-    const sensorId = sensorOfTopic ?? (typeof item.sensorId === 'string' ? item.sensorId : null);
-    if (!sensorId) {
-      out.errors.push({
-        index,
-        sensorId: null,
-        code: 'UNKNOWN_SENSOR',
-        message: 'No sensor id: the topic has no + level and the item no sensorId',
-      });
-      return;
-    }
-    out.items.push({ sensorId, timestamp: timestampOf(item.timestamp), value: item.value });
-    out.positions.push(index);
+  return parseItems(Array.isArray(body) ? body : [body], {
+    sensorId: sensorOfTopic,
+    noSensorId: { code: 'UNKNOWN_SENSOR', message: 'No sensor id: the topic has no + level and the item no sensorId' },
+    timestamp: timestampOf,
+    shape: '{ timestamp, value }',
   });
-  return out;
 }

@@ -33,6 +33,33 @@ export class QueryTimeoutError extends DomainError {
   }
 }
 
+/**
+ * Rows one per-sensor list field may return across all its parents in a request: what
+ * one sensor's `readings` may return. `zone { sensors { readings(last: 15) } } }` on a
+ * 3,000-sensor zone passes the cost limit (48,001) but is 45,000 rows: seconds of
+ * database and serialisation, and four at once stalled every other caller. The statement
+ * stops at one row more and the field is refused, before any row is resolved.
+ */
+export const MAX_LIST_ROWS_PER_FIELD = MAX_READINGS_PER_QUERY;
+
+export class ListTooLargeError extends DomainError {
+  constructor(field: string, sensors: number) {
+    super(
+      `${field} under ${sensors} sensors holds more than ${MAX_LIST_ROWS_PER_FIELD} rows in total, ` +
+        `the most one request may read: ask for fewer sensors (first) or a smaller last/from–to range`,
+      'QUERY_TOO_COMPLEX',
+      { maxRows: MAX_LIST_ROWS_PER_FIELD },
+      400,
+    );
+  }
+}
+
+/** The rows, or ListTooLargeError when the statement hit its total limit. */
+function capped<T>(rows: T[], field: string, sensors: number): T[] {
+  if (rows.length > MAX_LIST_ROWS_PER_FIELD) throw new ListTooLargeError(field, sensors);
+  return rows;
+}
+
 export interface SensorListsOptions {
   apiRead: RunInTransaction;
   /** For the QUERY_TIMEOUT message. */
@@ -69,13 +96,16 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
                 WHERE sensor_id = s.id
                   AND ($2::timestamptz IS NULL OR ts >= $2::timestamptz)
                   AND ($3::timestamptz IS NULL OR ts <= $3::timestamptz)
-                ORDER BY ts ${order} LIMIT $4::int) r`,
+                ORDER BY ts ${order} LIMIT $4::int) r
+            LIMIT $5::int`,
           [...sensorIds],
           from,
           to,
           last ?? MAX_READINGS_PER_QUERY,
+          MAX_LIST_ROWS_PER_FIELD + 1,
         ),
       );
+      capped(rows, 'readings', sensorIds.length);
       return last === null ? rows : rows.reverse();
     },
 
@@ -102,16 +132,18 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
                      AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)
                      AND ($3::timestamptz IS NULL OR at <= $3::timestamptz)
                    ORDER BY at ASC LIMIT $4::int)) u
-               ORDER BY at ASC) p`,
+               ORDER BY at ASC) p
+            LIMIT $6::int`,
           [...sensorIds],
           from,
           to,
           MAX_TRUST_POINTS_PER_SENSOR,
           previous,
+          MAX_LIST_ROWS_PER_FIELD + 1,
         ),
       );
       // jsonb arrives parsed from PostgreSQL and as text from some drivers.
-      return rows.map((r) => ({
+      return capped(rows, 'trustHistory', sensorIds.length).map((r) => ({
         ...r,
         reasons: (typeof r.reasons === 'string' ? JSON.parse(r.reasons) : (r.reasons ?? [])) as TrustPointReason[],
       }));
