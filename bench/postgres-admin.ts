@@ -139,7 +139,9 @@ export async function topUpReadings(
       }
 
       for (const k of constraints) await c.query(`ALTER TABLE reading ADD CONSTRAINT "${k.name}" ${k.def}`);
-      for (const i of indexes) await c.query(i.def);
+      // A partitioned table's index reads "ON ONLY reading" in pg_indexes: that form would
+      // index the parent alone (invalid, no partition indexed), so it is created on all of them.
+      for (const i of indexes) await c.query(i.def.replace(' ON ONLY ', ' ON '));
     }
     const seconds = (performance.now() - started) / 1000;
     await c.query('VACUUM ANALYZE reading');

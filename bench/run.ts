@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanupAll, installSignalHandlers, isInterrupted } from './cleanup.js';
 import { createFleet, generateReadings } from './fleet.js';
+import { runHistoryBench } from './history.js';
 import { describeMachine } from './machine.js';
 import { runPglite, runPostgres } from './modes.js';
 import { budgets, renderReport, type ModeResult } from './report.js';
@@ -19,6 +20,8 @@ const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 async function main() {
   installSignalHandlers();
+  // BENCH_SECTION=history: only the long-history section (bench/history.ts).
+  if (process.env.BENCH_SECTION === 'history') return runHistoryBench();
   const machine = describeMachine();
   log(`settings: ${JSON.stringify({ ...settings, postgresUrl: redacted(settings.postgresUrl) })}`);
   const fleet = createFleet(settings.zones, settings.sensorsPerZone);

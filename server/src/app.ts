@@ -101,6 +101,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(ingestRoute);
   await app.register(appMetrics, { services });
   await registerWebApp(app, config.webDir, config.graphiql);
+  // Partitions for today and the days ahead exist before the first reading is served.
+  app.addHook('onReady', async () => void (await services.readingPartitions.maintain()));
   // The trust stream applies stored readings to trust (docs/trust-stream.md); it stops
   // before the database closes.
   app.addHook('onReady', () => services.trustStream.start());
@@ -133,6 +135,14 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       services.fleetTrend.sample(),
     );
     app.addHook('preClose', () => trend.stop());
+  }
+  if (options.backgroundJobs && config.history.maintenanceMs > 0) {
+    const partitions = startPeriodicJob(
+      'reading partitions',
+      { intervalMs: config.history.maintenanceMs, log: app.log },
+      async () => void (await services.readingPartitions.maintain()),
+    );
+    app.addHook('preClose', () => partitions.stop());
   }
   if (options.backgroundJobs && app.db.kind === 'pglite') {
     const upkeep = startPeriodicJob(

@@ -6,6 +6,20 @@ import { FAULT_KINDS, type FaultKind } from './trust/types.js';
 import { projectPath } from './project-paths.js';
 import { parseAllowList } from './kernel/address-allow-list.js';
 
+/** How long readings and rollups are kept, and how day partitions are prepared (docs/history.md). */
+export interface HistorySettings {
+  /** READINGS_RETENTION_DAYS: days of raw readings kept (today counts as one); null keeps all. */
+  retentionDays: number | null;
+  /** ROLLUPS_RETENTION_DAYS: days of hour rollups kept; null keeps all. */
+  rollupRetentionDays: number | null;
+  /** ROLLUPS_MINUTE_RETENTION_DAYS: days of minute rollups kept (default ROLLUPS_RETENTION_DAYS). */
+  minuteRollupRetentionDays: number | null;
+  /** READINGS_PARTITIONS_AHEAD_DAYS: day partitions created ahead of today. */
+  aheadDays: number;
+  /** READINGS_MAINTENANCE_SECONDS: period of the partition job (0: only at start-up). */
+  maintenanceMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -64,6 +78,8 @@ export interface Config {
   notifications: NotificationSettings;
   /** MQTT ingestion (plugins/mqtt-ingest.ts); null without MQTT_URL. */
   mqtt: MqttSettings | null;
+  /** Readings' daily partitions, retention of readings and rollups (modules/readings/reading-partitions.ts). */
+  history: HistorySettings;
 }
 
 export interface ReadReplicaSettings {
@@ -432,6 +448,39 @@ function mqttSettings(env: Env, namespace: string): MqttSettings | null {
   };
 }
 
+/** Days to keep, or null (unset or empty: keep everything). */
+function days(env: Env, name: string): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  return integer(env, name, 0, 1, 36_500);
+}
+
+function historySettings(env: Env): HistorySettings {
+  const retentionDays = days(env, 'READINGS_RETENTION_DAYS');
+  const rollupRetentionDays = days(env, 'ROLLUPS_RETENTION_DAYS');
+  const minuteRollupRetentionDays = days(env, 'ROLLUPS_MINUTE_RETENTION_DAYS');
+  if (
+    minuteRollupRetentionDays !== null &&
+    rollupRetentionDays !== null &&
+    minuteRollupRetentionDays > rollupRetentionDays
+  )
+    throw new ConfigError(
+      `ROLLUPS_MINUTE_RETENTION_DAYS (${minuteRollupRetentionDays}) must not exceed ROLLUPS_RETENTION_DAYS (${rollupRetentionDays}): minute rollups are the finer, shorter-lived copy`,
+    );
+  const shortest = minuteRollupRetentionDays ?? rollupRetentionDays;
+  if (shortest !== null && (retentionDays === null || shortest < retentionDays))
+    throw new ConfigError(
+      `${minuteRollupRetentionDays !== null ? 'ROLLUPS_MINUTE_RETENTION_DAYS' : 'ROLLUPS_RETENTION_DAYS'} (${shortest}) must be at least READINGS_RETENTION_DAYS (${retentionDays ?? 'unset: raw readings kept for ever'}): rollups outlive the raw readings they summarise`,
+    );
+  return {
+    retentionDays,
+    rollupRetentionDays,
+    minuteRollupRetentionDays,
+    aheadDays: integer(env, 'READINGS_PARTITIONS_AHEAD_DAYS', 7, 1, 366),
+    maintenanceMs: integer(env, 'READINGS_MAINTENANCE_SECONDS', 3600, 0, 86_400) * 1000,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -480,5 +529,6 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: integer(env, 'NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
       allowPrivate: allowPrivate(env),
     },
+    history: historySettings(env),
   };
 }

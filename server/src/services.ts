@@ -24,6 +24,8 @@ import { createTicketsService } from './modules/tickets/tickets-service.js';
 import { createTicketsRepository } from './modules/tickets/tickets-repository.js';
 import { createTrustRepository } from './modules/trust/trust-repository.js';
 import { createReadingsIngestRepository } from './modules/readings/readings-ingest-repository.js';
+import { createReadingPartitions } from './modules/readings/reading-partitions.js';
+import { createReadingPartitionsRepository } from './modules/readings/reading-partitions-repository.js';
 import { createReadingsService } from './modules/readings/readings-service.js';
 import { createSensorProfileCache } from './modules/readings/sensor-profile-cache.js';
 import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
@@ -137,6 +139,13 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       maxBatchSize: config.maxBatchSize,
     }),
     readingsRepository: createReadingsRepository(prisma),
+    readingPartitions: createReadingPartitions({
+      statement: app.db.autocommit,
+      repo: createReadingPartitionsRepository(),
+      settings: config.history,
+      clock,
+      log: app.log,
+    }),
     sensorLists: createSensorListsRepository({
       apiRead: app.db.apiRead,
       timeoutMs: config.limits.apiStatementTimeoutMs,

@@ -30,8 +30,30 @@ describe('configuration', () => {
     [{ DB_POOL_SIZE: '0' }, /DB_POOL_SIZE/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ GRAPHIQL: 'maybe' }, /GRAPHIQL must be true or false/],
+    [{ READINGS_RETENTION_DAYS: '0' }, /READINGS_RETENTION_DAYS must be an integer between 1 and 36500/],
+    [{ READINGS_RETENTION_DAYS: '30d' }, /READINGS_RETENTION_DAYS must be an integer/],
+    [
+      { READINGS_RETENTION_DAYS: '30', ROLLUPS_RETENTION_DAYS: '7' },
+      /ROLLUPS_RETENTION_DAYS \(7\) must be at least READINGS_RETENTION_DAYS \(30\)/,
+    ],
+    [{ ROLLUPS_RETENTION_DAYS: '90' }, /must be at least READINGS_RETENTION_DAYS \(unset/],
+    [
+      { READINGS_RETENTION_DAYS: '7', ROLLUPS_RETENTION_DAYS: '30', ROLLUPS_MINUTE_RETENTION_DAYS: '60' },
+      /ROLLUPS_MINUTE_RETENTION_DAYS \(60\) must not exceed ROLLUPS_RETENTION_DAYS \(30\)/,
+    ],
+    [{ READINGS_PARTITIONS_AHEAD_DAYS: '0' }, /READINGS_PARTITIONS_AHEAD_DAYS/],
   ])('refuses %o with a message naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('history settings', () => {
+  it('keeps everything by default and reads the retention days', () => {
+    expect(loadConfig({}).history).toMatchObject({ retentionDays: null, rollupRetentionDays: null, aheadDays: 7 });
+    expect(
+      loadConfig({ READINGS_RETENTION_DAYS: '30', ROLLUPS_RETENTION_DAYS: '400', ROLLUPS_MINUTE_RETENTION_DAYS: '60' })
+        .history,
+    ).toMatchObject({ retentionDays: 30, rollupRetentionDays: 400, minuteRollupRetentionDays: 60 });
   });
 });

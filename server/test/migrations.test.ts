@@ -40,6 +40,29 @@ describe('migration runner', () => {
     await db.close();
   });
 
+  it('turns a reading table holding rows into daily partitions, each row kept with its xid', async () => {
+    const db = new PGlite();
+    const all = await loadMigrations();
+    const at = all.findIndex((m) => m.name.endsWith('_reading_partitions'));
+    await migrate(connection(db), all.slice(0, at));
+    await db.exec(`INSERT INTO reading (sensor_id, ts, value) VALUES
+      ('m-1', '2025-03-01T23:59:59.500Z', 1.5), ('m-1', '2025-03-02T00:00:00Z', 2.5), ('m-2', '2025-03-02T12:00:00Z', 3.5)`);
+    const before = (
+      await db.query<{ sensor_id: string; ts: Date; value: number; xid: string }>(
+        'SELECT sensor_id, ts, value, xid::text AS xid FROM reading ORDER BY 1, 2',
+      )
+    ).rows;
+    await migrate(connection(db), all);
+    const after = await db.query<{ sensor_id: string; ts: Date; value: number; xid: string; part: string }>(
+      'SELECT sensor_id, ts, value, xid::text AS xid, tableoid::regclass::text AS part FROM reading ORDER BY 1, 2',
+    );
+    expect(after.rows.map(({ part: _, ...r }) => r)).toEqual(before);
+    expect(after.rows.map((r) => r.part)).toEqual(['reading_p20250301', 'reading_p20250302', 'reading_p20250302']);
+    const kind = await db.query<{ k: string }>(`SELECT relkind::text AS k FROM pg_class WHERE relname = 'reading'`);
+    expect(kind.rows[0]!.k).toBe('p');
+    await db.close();
+  });
+
   it('applies in name order and rolls a failing migration back whole', async () => {
     const dir = await migrationsDir({
       '2_second': 'CREATE TABLE b (id int REFERENCES a(id));',

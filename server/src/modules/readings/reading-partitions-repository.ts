@@ -1,0 +1,72 @@
+// SQL of the readings' daily partitions (docs/history.md): list them, create them ahead
+// (reading_ensure_partitions, migration 20261207200000), drop whole days for retention, trim
+// the rollups, and measure what a reading costs on disk.
+import type { SqlTx } from '../../db/sql-transaction.js';
+import { ensurePartitions } from './readings-ingest-repository.js';
+
+export interface ReadingPartition {
+  name: string;
+  /** UTC day (days since the epoch). */
+  day: number;
+}
+
+const NAME = /^reading_p(\d{4})(\d{2})(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+export function partitionDay(name: string): number | null {
+  const m = NAME.exec(name);
+  if (!m) return null;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS;
+}
+
+export function createReadingPartitionsRepository() {
+  return {
+    ensure: ensurePartitions,
+
+    /** The day partitions, oldest first (the default partition is not among them). */
+    async list(tx: SqlTx): Promise<ReadingPartition[]> {
+      const rows = await tx.$queryRaw<{ name: string }[]>`
+        SELECT c.relname AS name
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'reading'::regclass`;
+      const out: ReadingPartition[] = [];
+      for (const { name } of rows) {
+        const day = partitionDay(name);
+        if (day !== null) out.push({ name, day });
+      }
+      return out.sort((a, b) => a.day - b.day);
+    },
+
+    /** UTC days of the rows waiting in the default partition. */
+    async defaultDays(tx: SqlTx): Promise<number[]> {
+      const rows = await tx.$queryRaw<{ day: number }[]>`
+        SELECT DISTINCT floor(extract(epoch FROM ts) / 86400)::int AS day FROM reading_default`;
+      return rows.map((r) => r.day);
+    },
+
+    /** Drops one day partition whole (its rows and index entries go with it, no row deletes). */
+    async drop(tx: SqlTx, name: string): Promise<void> {
+      if (partitionDay(name) === null) throw new Error(`not a reading partition: ${name}`);
+      await tx.$queryRawUnsafe(`DROP TABLE IF EXISTS "${name}"`);
+    },
+
+    /** Deletes rollup rows of buckets before `before` (minute and hour rollups each their own cutoff). */
+    async trimRollups(tx: SqlTx, minuteBefore: Date | null, hourBefore: Date | null): Promise<number> {
+      let n = 0;
+      if (minuteBefore) n += await tx.$executeRaw`DELETE FROM reading_rollup_minute WHERE bucket < ${minuteBefore}`;
+      if (hourBefore) n += await tx.$executeRaw`DELETE FROM reading_rollup_hour WHERE bucket < ${hourBefore}`;
+      return n;
+    },
+
+    /** Bytes on disk of the hot readings (every partition, indexes and TOAST included) and their count. */
+    async hotSize(tx: SqlTx): Promise<{ bytes: number; rows: number }> {
+      const rows = await tx.$queryRaw<{ bytes: number; rows: number }[]>`
+        SELECT (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::float8
+                  FROM pg_inherits i WHERE i.inhparent = 'reading'::regclass) AS bytes,
+               (SELECT count(*)::float8 FROM reading) AS rows`;
+      return rows[0] ?? { bytes: 0, rows: 0 };
+    },
+  };
+}
+
+export type ReadingPartitionsRepository = ReturnType<typeof createReadingPartitionsRepository>;
