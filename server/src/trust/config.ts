@@ -114,12 +114,21 @@ export interface TrustThresholds {
   gapCompleteness: number;
   /** GAP clears when completeness is back above this fraction of its normal. Default 0.85. */
   gapClearCompleteness: number;
+  /** Extra factor on the bad evidence per clean reading while no reason is active (forgiving a cleared fault). Default 0.9. */
+  cleanDecay: number;
   /** Peers (other sensors of the same kind in the zone, reporting) needed to judge DRIFT. Default 3. */
   driftMinPeers: number;
   /** Smallest departure from the peer consensus that is DRIFT, in the sensor's unit. Default 1 (per kind below). */
   driftMinDelta: number;
-  /** DRIFT threshold is also at least this many times the learned residual scale. Default 4. */
+  /** DRIFT threshold is also at least this many times the residual's learned scale at this hour of day. Default 5. */
   driftScaleK: number;
+  /** Windows an hour-of-day slot of the residual needs before it judges that hour (until then the all-hours figures do). Default 12 (two days of 10-min windows). */
+  driftHourMinWindows: number;
+  /**
+   * Peers track the sensor when the residual's usual spread is below this fraction of the
+   * sensor's own variation; otherwise a departure is only an advisory. Default 0.5.
+   */
+  driftTrackRatio: number;
   /** Event time spent learning the per-sensor constant offset before DRIFT is judged. Default 120 min (the shortest peer history DRIFT needs). */
   driftLearnMinutes: number;
   /**
@@ -130,7 +139,7 @@ export interface TrustThresholds {
   driftWindowMinutes: number;
   /** Time constant of the slow offset adaptation afterwards (frozen while departing). Default 72 h. */
   driftAdaptHours: number;
-  /** Departure must last this long before DRIFT is raised. Default 20 min. */
+  /** Departure must last this long before DRIFT is raised (sun, a door, weather pass within it). Default 60 min. */
   driftConfirmMinutes: number;
   /** DRIFT clears after this long back within the threshold. Default 60 min. */
   driftClearMinutes: number;
@@ -200,13 +209,16 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   gapMinBuckets: 3,
   gapCompleteness: 0.7,
   gapClearCompleteness: 0.85,
+  cleanDecay: 0.9,
   driftMinPeers: 3,
   driftMinDelta: 1,
-  driftScaleK: 4,
+  driftScaleK: 5,
+  driftHourMinWindows: 12,
+  driftTrackRatio: 0.5,
   driftLearnMinutes: 120,
   driftWindowMinutes: 10,
   driftAdaptHours: 72,
-  driftConfirmMinutes: 20,
+  driftConfirmMinutes: 60,
   driftClearMinutes: 60,
   pointIntervalMinutes: 5,
   pointMinDelta: 2,
@@ -234,6 +246,8 @@ const FRACTIONS = new Set<string>([
   'stuckFalseAlarm',
   'offlineFalseAlarm',
   'noiseDailyDecay',
+  'driftTrackRatio',
+  'cleanDecay',
 ]);
 
 // Memoised per config object: configs are treated as immutable values.

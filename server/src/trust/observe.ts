@@ -18,6 +18,7 @@ import {
   SEV_LOW,
   SEV_MEDIUM,
   RF_ADVISORY,
+  RF_EPISODE,
   DAY_HOURS,
   type TrustState,
 } from './state.js';
@@ -79,7 +80,7 @@ function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number)
   const oldest = s.gB - GAP_BUCKETS + 1;
   // a bucket with no count recorded had no arrivals
   const count = (j: number) => (j > s.gB ? 0 : (s.gC[j % GAP_BUCKETS] ?? 0));
-  const active = s.ra[K_GAP] > 0 && (s.rf[K_GAP] & RF_ADVISORY) === 0;
+  const active = s.ra[K_GAP] > 0 && (s.rf[K_GAP] & RF_EPISODE) !== 0;
   for (let j = Math.max(s.gJ + 1, firstFull, oldest); j <= done; j++) {
     if (active) continue;
     const c = Math.min(1, count(j) / th.gapBucketIntervals);
@@ -102,10 +103,15 @@ function judgeGap(s: TrustState, th: TrustThresholds, expMs: number, ts: number)
   const sd = Math.sqrt((normal * (1 - normal)) / expected);
   const raiseBelow = Math.min(th.gapCompleteness * normal, normal - 3 * sd);
   const clearFrom = Math.min(th.gapClearCompleteness * normal, normal - 1.5 * sd);
-  if (completeness < raiseBelow)
-    raise(s, K_GAP, completeness < 0.5 * normal ? SEV_MEDIUM : SEV_LOW, active ? (s.rs[K_GAP] as number) : from * bMs);
-  else if (active && completeness >= clearFrom) clear(s, K_GAP, ts);
-  else if (!active && normal < th.gapCompleteness) raise(s, K_GAP, SEV_LOW, from * bMs, true);
+  // Completeness informs (advisory): missing readings say nothing about the values that came.
+  if (completeness < raiseBelow) {
+    // an episode is MEDIUM, chronic loss LOW: both advisory (isReportedReason tells them apart)
+    raise(s, K_GAP, SEV_MEDIUM, active ? (s.rs[K_GAP] as number) : from * bMs, true);
+    s.rf[K_GAP] |= RF_EPISODE;
+  } else if (active && completeness >= clearFrom) {
+    clear(s, K_GAP, ts);
+    s.rf[K_GAP] &= ~RF_EPISODE;
+  } else if (!active && normal < th.gapCompleteness) raise(s, K_GAP, SEV_LOW, from * bMs, true);
   else if (s.ra[K_GAP] > 0 && !active && normal >= th.gapClearCompleteness) clear(s, K_GAP, ts);
   if (s.ra[K_GAP] > 0) {
     const e = K_GAP * EV;
@@ -348,7 +354,10 @@ function step(
   // A report-by-exception sensor has no schedule to miss readings of: its silences are judged
   // against its heartbeat (OFFLINE), not as GAP.
   if (hbMs === 0) judgeGap(s, th, expMs, ts);
-  else if (s.ra[K_GAP] > 0) clear(s, K_GAP, ts);
+  else if (s.ra[K_GAP] > 0) {
+    clear(s, K_GAP, ts);
+    s.rf[K_GAP] &= ~RF_EPISODE;
+  }
   const n = ++s.n;
   const warm = n > th.warmupReadings;
   if (s.ra[K_OFFLINE] > 0) {
@@ -407,7 +416,10 @@ function step(
   // A quantised sensor cannot resolve less than its step: dithering by one step is no spike.
   const floor = th.scaleFloor > s.qz / 2 ? th.scaleFloor : s.qz / 2;
   const madSigma = 1.4826 * s.mad;
-  const diffSigma = 0.886 * s.md;
+  // its usual short-term change: now, and at this hour of day on earlier days (sun on an outdoor sensor at noon)
+  const hourSlot = Math.floor(ts / HOUR_MS) % DAY_HOURS;
+  const hourly = Math.max(s.nH[hourSlot] ?? 0, s.nH[(hourSlot + 1) % DAY_HOURS] ?? 0);
+  const diffSigma = 0.886 * (s.md > hourly ? s.md : hourly);
   const sigma = madSigma > diffSigma ? (madSigma > floor ? madSigma : floor) : diffSigma > floor ? diffSigma : floor;
   let dev = x - s.med;
   let adev = dev < 0 ? -dev : dev;
@@ -546,7 +558,11 @@ function step(
     }
   }
   if (s.ra[K_STUCK] > 0 || s.ra[K_NOISE] > 0 || s.ra[K_DRIFT] > 0) good = 0;
-  addEvidence(s, th, good, severityWeight(th, maxSeverity(s)) + extraBad);
+  const sev = maxSeverity(s);
+  addEvidence(s, th, good, severityWeight(th, sev) + extraBad);
+  // A clean reading with no reason active also forgives past bad evidence (cleanDecay): a fault
+  // that has cleared is forgotten in tens of readings, not the hundreds aging alone would take.
+  if (good === 1 && sev === 0 && extraBad === 0) s.b *= th.cleanDecay;
   settle(s, th, ts, points, true);
 }
 

@@ -1,6 +1,6 @@
 // Reason messages: the evidence in numbers and the sensor's unit, built only when a verdict is
 // read (never per reading) from the EV numbers each detector keeps in the state.
-import { evidenceOf, type TrustState } from './state.js';
+import { evidenceOf, RF_ADVISORY, type TrustState } from './state.js';
 import { FAULT_KINDS, type KindSlot } from './types.js';
 
 function num(x: number): string {
@@ -31,7 +31,9 @@ export function message(s: TrustState, k: KindSlot): string {
     case 'NOISE':
       return `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`;
     case 'DRIFT':
-      return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} the median of ${e1} peers (after its learned offset of ${e2 >= 0 ? '+' : ''}${q(e2)})`;
+      if ((s.rf[k] & RF_ADVISORY) !== 0)
+        return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} its usual difference from its peers, but they do not track it: that difference usually spreads ±${q(e1)}, ${Math.round((100 * e1) / Math.max(e2, 1e-9))} % of its own variation ±${q(e2)}; not used as evidence`;
+      return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} its usual difference from the median of ${e1} peers at this hour of day (${num(Math.abs(e0) / Math.max(e2, 1e-9))}× its usual spread ±${q(e2)})`;
     case 'OFFLINE':
       return (
         `no reading for ${dur(e0)} (expected every ${num(e1)} s)` +

@@ -49,12 +49,14 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 6;
+export const STATE_VERSION = 7;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
 
 /** Reason flag bits (`rf`): an advisory reason informs but adds no bad evidence and opens no ticket. */
 export const RF_ADVISORY = 1;
+/** GAP only: the reason is a completeness episode (below the sensor's own normal), not its chronic loss. */
+export const RF_EPISODE = 2;
 
 export type TrustState = {
   v: typeof STATE_VERSION;
@@ -118,6 +120,19 @@ export type TrustState = {
   dLearn: number;
   dStart: number | null;
   dBelow: number | null;
+  /**
+   * drift per UTC hour of day: the residual's learned location (robust EWMA) and scale (mean
+   * absolute deviation around it), and windows learned in that hour (a slot judges from 6 on;
+   * before that the all-hours dOff/dScale do); windows learned in all (dOff/dScale learn as a
+   * plain mean for a day's worth of them, then slowly)
+   */
+  dLoc: number[];
+  dSc: number[];
+  dHn: number[];
+  dN: number;
+  /** the sensor's own level: slow mean and mean absolute deviation around it (its own variation, per judged window) */
+  dMu: number;
+  dVar: number;
   /** beta reputation α, β; status slot; consecutive recovering readings; offline evidence accounted up to */
   a: number;
   b: number;
@@ -191,6 +206,15 @@ const freshHourlyNoise = () => ({
   nHp: 0,
   nX: zeros(DAY_HOURS),
 });
+/** The per-hour drift residual model as a new sensor starts it (also what a v6 state gains). */
+const freshHourlyDrift = () => ({
+  dLoc: zeros(DAY_HOURS),
+  dSc: zeros(DAY_HOURS),
+  dHn: zeros(DAY_HOURS),
+  dN: 0,
+  dMu: 0,
+  dVar: 0,
+});
 /** One `value` per fault kind (map keeps the length, so the tuple type holds). */
 const perKind = <T>(value: T): PerKind<T> => FAULT_KINDS.map(() => value) as PerKind<T>;
 
@@ -246,6 +270,7 @@ export function initialTrustState(): TrustState {
     dLearn: 0,
     dStart: null,
     dBelow: null,
+    ...freshHourlyDrift(),
     a: 0,
     b: 0,
     st: S_UNKNOWN,
@@ -325,6 +350,15 @@ const UPGRADES: StateUpgrades = {
   // noiseEpisodeHours. A NOISE episode under way at the upgrade teaches nothing: it started
   // before its hours were kept.
   5: (old) => ({ ...old, v: 6, nX: zeros(DAY_HOURS) }),
+  // v6 → v7: DRIFT's residual learned per hour of day (dLoc, dSc, dHn) and the sensor's own
+  // variation (dMu, dVar). The all-hours offset and scale carry over and judge every hour
+  // until its slot has learned; the own variation starts unlearned (peers count as tracking).
+  6: (old) => ({
+    ...old,
+    v: 7,
+    ...freshHourlyDrift(),
+    dN: typeof old.dLearn === 'number' && typeof old.exp === 'number' ? Math.floor(old.dLearn / 600_000) : 0,
+  }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

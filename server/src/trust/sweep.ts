@@ -2,9 +2,20 @@
 // event-time windows). GAP is judged per reading in event time (observe.ts).
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import type { TrustOutcome } from './observe.js';
-import { DRIFT_WINDOWS, EV, K_DRIFT, K_OFFLINE, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from './state.js';
+import {
+  DAY_HOURS,
+  DRIFT_WINDOWS,
+  EV,
+  K_DRIFT,
+  K_OFFLINE,
+  RF_ADVISORY,
+  SEV_HIGH,
+  SEV_LOW,
+  SEV_MEDIUM,
+  type TrustState,
+} from './state.js';
 import type { SensorProfile, TrustPointData } from './types.js';
-import { addEvidence, buildVerdict, clear, raise, settle, signature } from './verdict.js';
+import { buildVerdict, clear, raise, settle, signature } from './verdict.js';
 
 /**
  * Silent intervals before OFFLINE: `offlineIntervals`, or more for a sensor whose own normal
@@ -47,15 +58,8 @@ function judgeOffline(s: TrustState, th: TrustThresholds, profile: SensorProfile
   const e = K_OFFLINE * EV;
   s.e[e] = silent;
   s.e[e + 1] = s.exp;
-  if (history) return true;
-  // While silent, each missed interval ages the reputation (forgetting) and adds LOW bad evidence:
-  // a sensor back after an hour returns DEGRADED and earns HEALTHY with data, not straight to FAULTY.
-  if (s.offAt === null) s.offAt = s.seenTs + limit - th.offlineGraceSeconds * 1000;
-  const steps = Math.floor((now - s.offAt) / expMs);
-  if (steps > 0) {
-    addEvidence(s, th, 0, th.weightLow, steps);
-    s.offAt += steps * expMs;
-  }
+  // Silence is no evidence about the values: the reputation neither ages nor loses while
+  // OFFLINE, so a sensor whose data comes back resumes the verdict its values had.
   return true;
 }
 
@@ -80,7 +84,50 @@ function medianOf(sorted: number[], skip: number): number {
   return n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
-/** One closed event-time window of one zone × kind: its members' means against their peers. */
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** UTC hour of day of an event time (ms). */
+const hourOf = (t: number) => ((Math.floor(t / 3_600_000) % DAY_HOURS) + DAY_HOURS) % DAY_HOURS;
+
+/**
+ * The residual's learned location and scale for hour `h`: the all-hours offset plus that
+ * hour's own pattern and its own scale once the slot has learned, else the all-hours figures.
+ */
+function residualModel(s: TrustState, th: TrustThresholds, h: number): { loc: number; sc: number } {
+  if ((s.dHn[h] ?? 0) >= th.driftHourMinWindows) return { loc: s.dOff + (s.dLoc[h] ?? 0), sc: s.dSc[h] ?? 0 };
+  return { loc: s.dOff, sc: s.dScale };
+}
+
+/**
+ * Learns residual `res` into hour slot h: its pattern (the residual minus the all-hours offset)
+ * and its scale, robustly (the step is clipped at `clip`). A slot sees its hour's windows on
+ * one day together, so it learns in days: a plain mean over its first day, then with a memory of
+ * driftAdaptHours of days.
+ */
+function learnSlot(s: TrustState, th: TrustThresholds, h: number, res: number, clip: number): void {
+  const n = s.dHn[h] ?? 0;
+  if (n === 0) s.dSc[h] = s.dScale;
+  const perDay = 60 / th.driftWindowMinutes;
+  const days = Math.floor(n / perDay);
+  const rate = days === 0 ? 1 / (n + 1) : 1 / (perDay * Math.min(days + 1, th.driftAdaptHours / 24));
+  const d = res - s.dOff - (s.dLoc[h] ?? 0);
+  const ad = Math.abs(d);
+  // rounded: 48 numbers per sensor are persisted
+  s.dLoc[h] = round4((s.dLoc[h] ?? 0) + rate * (ad > clip ? Math.sign(d) * clip : d));
+  s.dSc[h] = round4((s.dSc[h] ?? 0) + rate * ((ad > clip / 2 ? clip / 2 : ad) - (s.dSc[h] ?? 0)));
+  s.dHn[h] = n + 1;
+}
+
+/**
+ * One closed event-time window of one zone × kind: its members' means against their peers.
+ * The residual (a sensor's window mean minus the median of its peers' corrected means) has a
+ * location and a scale learned per sensor and per hour of day (sun on one side in the
+ * afternoon, a radiator in the morning); a departure is a residual more than driftScaleK of
+ * that hour's scale (and at least driftMinDelta, the accuracy floor) from its location.
+ * Learning is frozen while the sensor departs and while DRIFT is active, so drift is not
+ * absorbed. Peers whose difference from the sensor spreads about as much as the signal itself
+ * varies (driftTrackRatio) do not track it: a departure then is only an advisory.
+ */
 function judgeDriftWindow(group: Member[], end: number, windowMs: number): void {
   // Offsets are learned against one reference shared by the whole group (the median of all
   // corrected levels), so that corrected levels agree with each other; a learned sensor is then
@@ -92,6 +139,7 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
     .sort((x, y) => x - y);
   const reference = medianOf(all, -1);
   const dt = windowMs;
+  const h = hourOf(end - dt);
   for (const { s, th, c, level, learned: isLearned } of group) {
     let consensus = reference;
     let peers = group.length - 1;
@@ -102,23 +150,38 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
     } else if (peers < th.driftMinPeers) continue;
     const res = level - consensus;
     const learnMs = th.driftLearnMinutes * 60_000;
+    const dayWindows = (24 * 60) / th.driftWindowMinutes;
+    // the sensor's own variation: mean absolute deviation of its level around a slow mean
+    const own = 1 / Math.min(s.dN + 1, dayWindows);
+    if (s.dN === 0) s.dMu = level;
+    s.dVar += own * (Math.abs(level - s.dMu) - s.dVar);
+    s.dMu += own * (level - s.dMu);
+    s.dN++;
     if (s.dLearn < learnMs) {
-      // Learn the sensor's own constant offset against its peers: a running mean.
+      // Learn the sensor's own offset against its peers: a running mean, all hours and this hour.
       const w = dt / (s.dLearn + dt);
       s.dOff += (res - s.dOff) * w;
       s.dScale += (Math.abs(res - s.dOff) - s.dScale) * w;
       s.dLearn += dt;
+      learnSlot(s, th, h, res, Infinity);
       continue;
     }
-    const thr = Math.max(th.driftMinDelta, th.driftScaleK * s.dScale);
-    const dev = res - s.dOff;
+    const { loc, sc } = residualModel(s, th, h);
+    const thr = Math.max(th.driftMinDelta, th.driftScaleK * sc);
+    const dev = res - loc;
     const adev = Math.abs(dev);
+    const full = s.ra[K_DRIFT] > 0 && (s.rf[K_DRIFT] & RF_ADVISORY) === 0;
+    // Peers track this sensor unless its residual spreads as much as the signal itself varies
+    // (judged once a day of windows has shown both).
+    const tracking = s.dN < dayWindows || s.dScale < th.driftTrackRatio * s.dVar;
     // Times are window ends (event time); a departure counts from the start of its first window.
     if (adev > thr) {
       s.dBelow = null;
       if (s.dStart === null) s.dStart = end - dt;
-      if (end - s.dStart >= th.driftConfirmMinutes * 60_000)
-        raise(s, K_DRIFT, adev > 2 * thr ? SEV_HIGH : SEV_MEDIUM, s.dStart);
+      if (end - s.dStart >= th.driftConfirmMinutes * 60_000) {
+        if (tracking || full) raise(s, K_DRIFT, adev > 2 * thr ? SEV_HIGH : SEV_MEDIUM, s.dStart);
+        else raise(s, K_DRIFT, SEV_LOW, s.dStart, true);
+      }
     } else {
       s.dStart = null;
       if (s.ra[K_DRIFT] > 0 && adev < 0.7 * thr) {
@@ -128,17 +191,30 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
           s.dBelow = null;
         }
       } else s.dBelow = null;
-    }
-    if (adev < thr / 2 && s.ra[K_DRIFT] === 0) {
-      // Slow adaptation keeps up with re-calibrations; frozen while departing so drift is not absorbed.
-      const rate = dt / (th.driftAdaptHours * 3_600_000);
-      s.dOff += (res - s.dOff) * rate;
-      s.dScale += (adev - s.dScale) * rate;
+      if (!full) {
+        // Slow adaptation keeps up with re-calibrations and seasons; frozen while departing.
+        learnSlot(s, th, h, res, thr);
+        // The offset adapts slowly (a drift below the threshold is absorbed only over days); the
+        // scale is a plain mean over the first day of peer history (the hours the learning
+        // period did not see), then slow as well.
+        const rate = dt / (th.driftAdaptHours * 3_600_000);
+        const d = res - s.dOff;
+        const ad = Math.abs(d);
+        s.dOff += rate * (ad > thr ? Math.sign(d) * thr : d);
+        // (the scale learns from at most half the threshold: a slow drift cannot widen its own threshold)
+        s.dScale += Math.max(rate, 1 / Math.min(s.dN, dayWindows)) * ((ad > thr / 2 ? thr / 2 : ad) - s.dScale);
+      }
     }
     const e = K_DRIFT * EV;
-    s.e[e] = dev;
-    s.e[e + 1] = peers;
-    s.e[e + 2] = s.dOff;
+    if (!tracking && !full) {
+      s.e[e] = dev;
+      s.e[e + 1] = s.dScale;
+      s.e[e + 2] = s.dVar;
+    } else {
+      s.e[e] = dev;
+      s.e[e + 1] = peers;
+      s.e[e + 2] = sc;
+    }
   }
 }
 
@@ -187,7 +263,13 @@ function advanceGroup(group: GroupEntry[]): void {
       if (!count || sum === undefined) continue;
       const level = sum / count;
       const learned = s.dLearn >= learnMs;
-      members.push({ s, th: own, learned, level, c: learned ? level - s.dOff : level });
+      members.push({
+        s,
+        th: own,
+        learned,
+        level,
+        c: learned ? level - residualModel(s, own, hourOf(j * windowMs)).loc : level,
+      });
     }
     if (members.length > 1) judgeDriftWindow(members, (j + 1) * windowMs, windowMs);
   }

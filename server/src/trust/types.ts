@@ -39,6 +39,15 @@ export function isTicketReason(r: Pick<TrustReason, 'active' | 'advisory'>): boo
   return r.active !== false && r.advisory !== true;
 }
 
+/**
+ * What an evaluation counts as reported: ticket reasons, and completeness episodes (GAP at
+ * MEDIUM: the sensor delivers well below its own normal), which are advisory because missing
+ * readings say nothing about the values that came. Chronic loss (GAP at LOW) is not reported.
+ */
+export function isReportedReason(r: Pick<TrustReason, 'active' | 'advisory' | 'kind' | 'severity'>): boolean {
+  return isTicketReason(r) || (r.active !== false && r.kind === 'GAP' && r.severity !== 'LOW');
+}
+
 export interface ReadingSample {
   /** event time, epoch ms */
   ts: number;

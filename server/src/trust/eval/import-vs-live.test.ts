@@ -20,7 +20,8 @@ const spec = {
   clockAheadShare: 0,
   faultKinds: [...FAULT_KINDS],
   durationMs: 20 * 3_600_000,
-  onsetWindow: [6 * 3_600_000, 14 * 3_600_000] as [number, number],
+  // early enough that a 4 °C/day DRIFT has departed past its threshold by the end
+  onsetWindow: [4 * 3_600_000, 10 * 3_600_000] as [number, number],
 };
 
 const fleet = generateFleet(spec);

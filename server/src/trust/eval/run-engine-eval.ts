@@ -3,7 +3,7 @@ import { DEFAULT_TRUST_CONFIG, type TrustConfig } from '../config.js';
 import type { TrustOutcome } from '../observe.js';
 import { initialTrustState } from '../state.js';
 import { observe, sweepFleet } from '../index.js';
-import { isTicketReason, type ReadingSample, type SensorProfile } from '../types.js';
+import { isReportedReason, type ReadingSample, type SensorProfile } from '../types.js';
 import { evaluate, type EvalReport, type Observation } from './evaluate.js';
 import { DEFAULT_FLEET_SPEC, generateFleet, type FaultLabel, type FleetSpec } from './fleet-generator.js';
 
@@ -46,8 +46,8 @@ export function runEngineEval(options: EngineEvalOptions = {}): EngineEvalResult
       at,
       readings: e.delivered,
       status: out.verdict.status,
-      // what counts against a sensor: active, non-advisory reasons
-      reasons: out.verdict.reasons.filter(isTicketReason).map((r) => r.kind),
+      // what counts against a sensor: active, non-advisory reasons, and completeness episodes
+      reasons: out.verdict.reasons.filter(isReportedReason).map((r) => r.kind),
     });
   };
 

@@ -12,7 +12,7 @@ import {
   type FleetSpec,
   type StreamReading,
 } from '../../../trust/eval/fleet-generator.js';
-import { isTicketReason, type FaultKind, type TrustStatus } from '../../../trust/types.js';
+import { isReportedReason, type FaultKind, type Severity, type TrustStatus } from '../../../trust/types.js';
 
 export interface RealPathEvalOptions {
   spec?: Partial<FleetSpec>;
@@ -77,11 +77,11 @@ async function client(app: FastifyInstance) {
 interface TrustScoreRow {
   sensorId: string;
   status: TrustStatus;
-  reasons: { kind: FaultKind; active: boolean; advisory: boolean }[];
+  reasons: { kind: FaultKind; active: boolean; advisory: boolean; severity: Severity }[];
 }
 
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected errors { code } } }`;
-const SCORES = `{ trustScores { sensorId status reasons { kind active advisory } } }`;
+const SCORES = `{ trustScores { sensorId status reasons { kind active advisory severity } } }`;
 
 export async function runRealPathEval(options: RealPathEvalOptions = {}): Promise<RealPathEvalResult> {
   const started = performance.now();
@@ -130,7 +130,7 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
       const data = await gql<{ trustScores: TrustScoreRow[] }>(SCORES);
       latest = data.trustScores;
       for (const s of data.trustScores) {
-        const reasons = s.reasons.filter(isTicketReason).map((r) => r.kind);
+        const reasons = s.reasons.filter(isReportedReason).map((r) => r.kind);
         const key = `${s.status}:${reasons.join(',')}`;
         if (last.get(s.sensorId) === key) continue;
         last.set(s.sensorId, key);

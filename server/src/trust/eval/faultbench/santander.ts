@@ -1,0 +1,102 @@
+// The Santander part of the fault-injection benchmark of de Bruijn et al. (SENSORNETS 2016,
+// CC BY-SA 4.0): 16 real outdoor temperature sensors, a clean series each and one series per
+// injected fault kind with a label on every reading. Kept outside the repository
+// (../shared/data/faultbench-santander, or FAULTBENCH_DIR); see its README.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+/** The injected kinds, as the benchmark names its folders. */
+export const BENCH_KINDS = ['random', 'malfunction', 'bias', 'drift', 'polydrift', 'mixed'] as const;
+export type BenchKind = (typeof BENCH_KINDS)[number];
+
+/** Label codes (`has_fault_type`) of the single-fault kinds; a mixed series carries several. */
+export const LABEL_KIND: Record<number, Exclude<BenchKind, 'mixed'>> = {
+  1: 'random',
+  2: 'malfunction',
+  4: 'bias',
+  8: 'drift',
+  16: 'polydrift',
+  32: 'polydrift',
+};
+
+export interface BenchSeries {
+  sensor: string;
+  ts: number[];
+  value: number[];
+  /** has_fault_type per reading (0: clean) */
+  label: number[];
+}
+
+export interface Santander {
+  clean: Map<string, BenchSeries>;
+  injected: Map<BenchKind, Map<string, BenchSeries>>;
+}
+
+/** Default location: ../shared/data/faultbench-santander next to the repository. */
+export function santanderDir(): string {
+  if (process.env.FAULTBENCH_DIR) return process.env.FAULTBENCH_DIR;
+  const repo = fileURLToPath(new URL('../../../../../', import.meta.url));
+  return join(repo, '..', 'shared', 'data', 'faultbench-santander');
+}
+
+export function santanderAvailable(dir = santanderDir()): boolean {
+  return existsSync(join(dir, 'clean'));
+}
+
+/** Parses one file: `timestamp,mote_id,has_fault_type,temperature`, timestamps quoted, read as UTC. */
+export function parseBenchFile(text: string, what: string): BenchSeries {
+  const lines = text.split('\n');
+  if (lines[0]?.trim() !== 'timestamp,mote_id,has_fault_type,temperature')
+    throw new Error(`unexpected header in ${what}: ${lines[0]}`);
+  const out: BenchSeries = { sensor: '', ts: [], value: [], label: [] };
+  for (const line of lines.slice(1)) {
+    if (line.trim() === '') continue;
+    const [t, mote, label, value] = line.trim().split(',');
+    const ts = Date.parse(`${(t ?? '').replaceAll("'", '')}Z`);
+    const v = Number(value);
+    const l = Number(label);
+    if (!Number.isFinite(ts) || !Number.isFinite(v) || !Number.isInteger(l))
+      throw new Error(`bad row in ${what}: ${line}`);
+    out.sensor = (mote ?? '').replaceAll("'", '');
+    out.ts.push(ts);
+    out.value.push(v);
+    out.label.push(l);
+  }
+  return out;
+}
+
+export function loadSantander(dir = santanderDir()): Santander {
+  const read = (path: string) => parseBenchFile(gunzipSync(readFileSync(path)).toString('utf8'), path);
+  const clean = new Map<string, BenchSeries>();
+  for (const f of readdirSync(join(dir, 'clean')).sort()) {
+    const s = read(join(dir, 'clean', f));
+    clean.set(s.sensor, s);
+  }
+  const injected = new Map<BenchKind, Map<string, BenchSeries>>();
+  for (const kind of BENCH_KINDS) {
+    const m = new Map<string, BenchSeries>();
+    for (const f of readdirSync(join(dir, `injected_${kind}`)).sort()) {
+      const s = read(join(dir, `injected_${kind}`, f));
+      m.set(s.sensor, s);
+    }
+    injected.set(kind, m);
+  }
+  return { clean, injected };
+}
+
+/** One case: a sensor's injected series, the other sensors' clean series as its zone peers. */
+export interface BenchCase {
+  kind: BenchKind;
+  faulty: BenchSeries;
+  peers: BenchSeries[];
+}
+
+export function santanderCases(data: Santander, kinds: readonly BenchKind[] = BENCH_KINDS): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const kind of kinds)
+    for (const [sensor, faulty] of data.injected.get(kind) ?? [])
+      cases.push({ kind, faulty, peers: [...data.clean.values()].filter((s) => s.sensor !== sensor) });
+  return cases;
+}
