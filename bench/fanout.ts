@@ -20,7 +20,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FanoutPlan } from './fanout-client.js';
-import { readRssMb } from './server-process.js';
+import { readCpuSeconds, readRssMb } from './server-process.js';
 import { percentile, round } from './stats.js';
 
 const CLIENT = fileURLToPath(new URL('./fanout-client.ts', import.meta.url));
@@ -59,6 +59,8 @@ export interface FanoutFigures extends Record<string, number> {
   readingAddedP99Ms: number;
   slowSubscribers: number;
   serverKbPerSubscriber: number;
+  serverCpuMsPerRound: number;
+  serverCpuUsPerDelivery: number;
   clientKbPerSocket: number;
 }
 
@@ -178,8 +180,11 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
         await sleep(Math.max(50, quietMs - (now() - last)));
       }
     };
+    const cpu = () => (opts.serverPids ?? []).reduce((n, pid) => n + (readCpuSeconds(pid) ?? NaN), 0);
+    let cpuSeconds = 0;
     for (let r = 0; r < rounds; r++) {
       await quiet();
+      const cpu0 = cpu();
       const since = now();
       await opts.ingest(r);
       const ackAfter = now() - since;
@@ -191,12 +196,18 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
           ),
         ),
       );
+      cpuSeconds += cpu() - cpu0;
+      const roundAll: number[] = [];
       for (const c of collected) {
         missing += c.missing;
         for (const x of c.dashboard) dashboard.push(Math.max(0, x - ackAfter));
         for (const x of c.readings) readings.push(Math.max(0, x - ackAfter));
+        for (const x of [...c.dashboard, ...c.readings]) roundAll.push(Math.max(0, x - ackAfter));
       }
-      log(`round ${r + 1}/${rounds}: ingest answered in ${ackAfter.toFixed(0)} ms`);
+      const rs = sorted(roundAll);
+      log(
+        `round ${r + 1}/${rounds}: ingest answered in ${ackAfter.toFixed(0)} ms; after it p50 ${ms(percentile(rs, 0.5))} ms, p99 ${ms(percentile(rs, 0.99))} ms`,
+      );
     }
     fromAck.push(...dashboard, ...readings);
     const all = sorted(fromAck);
@@ -216,6 +227,10 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       readingAddedP99Ms: ms(percentile(sorted(readings), 0.99)),
       slowSubscribers: slow,
       serverKbPerSubscriber: round(serverKbPerSubscriber, 1),
+      // CPU the servers used from each write to its last delivery (the ingest, the trust
+      // work it causes and the dashboard computation included), per event delivered.
+      serverCpuMsPerRound: round((cpuSeconds * 1000) / rounds, 1),
+      serverCpuUsPerDelivery: round((cpuSeconds * 1e6) / Math.max(1, all.length), 1),
       clientKbPerSocket: round((clientRss / (opts.subscribers + slow)) * 1024, 1),
     };
   } finally {
