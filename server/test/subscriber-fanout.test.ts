@@ -4,7 +4,7 @@
 // read. Every subscriber hears each write, whichever instance took it, and the p99 from
 // the ingest response stays under FANOUT_TEST_P99_MS. Its default (1,000 ms) is four times
 // the 250 ms budget, which `npm run bench` judges with 10,000 subscribers: on the shared
-// two-core CI machines this run measured 320–470 ms under a load average of 13–17. What
+// two-core CI machines this run measured 320–640 ms under a load average of 13–25. What
 // it catches is structural: deliveries made one after another, or held up behind a
 // subscriber that does not read, take seconds or never arrive.
 import { randomBytes } from 'node:crypto';
@@ -65,7 +65,7 @@ describe.skipIf(!pgUp || !redisUp)('subscriber fan-out over two instances', () =
     await db?.drop();
   }, 60_000);
 
-  it('delivers every write to 1,000 subscribers on both instances within the p99 budget, slow ones aside', async () => {
+  it('delivers every write to 1,000 subscribers on both instances within the p99 bound, slow ones aside', async () => {
     const urls = cluster.instances.map((i) => i.url);
     const batch = () => {
       t += 1000;
