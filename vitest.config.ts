@@ -15,6 +15,7 @@ const processTests = [
   'server/test/production-build.test.ts',
   'server/test/redis-outage.test.ts',
   'server/test/server-process.test.ts',
+  'server/test/subscriber-fanout.test.ts',
   'server/test/subscriptions-backpressure.test.ts',
   'server/test/trust-stream.test.ts',
 ];

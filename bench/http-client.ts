@@ -16,7 +16,12 @@ export interface GraphqlResponse {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-export function createGraphqlClient(baseUrl: string, maxSockets: number): GraphqlClient {
+/** `headers`: sent with every request (e.g. `authorization` where API keys are required). */
+export function createGraphqlClient(
+  baseUrl: string,
+  maxSockets: number,
+  headers: Record<string, string> = {},
+): GraphqlClient {
   const url = new URL('/graphql', baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
 
@@ -29,7 +34,7 @@ export function createGraphqlClient(baseUrl: string, maxSockets: number): Graphq
           port: url.port,
           path: url.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           const chunks: Buffer[] = [];

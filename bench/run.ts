@@ -12,6 +12,7 @@ import { createFleet, generateReadings } from './fleet.js';
 import { runHistoryBench } from './history.js';
 import { describeMachine } from './machine.js';
 import { runPglite, runPostgres } from './modes.js';
+import { renderSections, runSection, type SectionResult } from './scale.js';
 import { budgets, renderReport, type ModeResult } from './report.js';
 import { log, redacted, settings } from './settings.js';
 import { round } from './stats.js';
@@ -24,18 +25,27 @@ async function main() {
   if (process.env.BENCH_SECTION === 'history') return runHistoryBench();
   const machine = describeMachine();
   log(`settings: ${JSON.stringify({ ...settings, postgresUrl: redacted(settings.postgresUrl) })}`);
-  const fleet = createFleet(settings.zones, settings.sensorsPerZone);
-  // The ceilings insert these rows as generated; each server run gets them
-  // shifted in time to end just before its ingestion starts.
-  const set = generateReadings(fleet, settings.readings, settings.batch, Date.now());
-  log(`generated ${set.count.toLocaleString('en-US')} readings, batches of ${settings.batch}: ${set.shape}`);
-
   const modes: ModeResult[] = [];
-  for (const mode of settings.modes) {
+  const sections: SectionResult[] = [];
+  let shape = 'not run (BENCH_SECTIONS without modes)';
+  for (const section of settings.sections) {
     if (isInterrupted()) break;
-    if (mode === 'postgres') modes.push(await runPostgres(fleet, set));
-    else if (mode === 'pglite') modes.push(await runPglite(fleet, set));
-    else throw new Error(`BENCH_MODES: unknown mode "${mode}" (postgres, pglite)`);
+    if (section !== 'modes') {
+      sections.push(await runSection(section));
+      continue;
+    }
+    const fleet = createFleet(settings.zones, settings.sensorsPerZone);
+    // The ceilings insert these rows as generated; each server run gets them
+    // shifted in time to end just before its ingestion starts.
+    const set = generateReadings(fleet, settings.readings, settings.batch, Date.now());
+    shape = set.shape;
+    log(`generated ${set.count.toLocaleString('en-US')} readings, batches of ${settings.batch}: ${set.shape}`);
+    for (const mode of settings.modes) {
+      if (isInterrupted()) break;
+      if (mode === 'postgres') modes.push(await runPostgres(fleet, set));
+      else if (mode === 'pglite') modes.push(await runPglite(fleet, set));
+      else throw new Error(`BENCH_MODES: unknown mode "${mode}" (postgres, pglite)`);
+    }
   }
 
   if (isInterrupted()) return 130;
@@ -49,13 +59,14 @@ async function main() {
     renderReport({
       machine,
       databaseVersions,
-      shape: `${settings.batch} readings: ${set.shape}`,
+      shape: `${settings.batch} readings: ${shape}`,
       clientNote,
       modes,
       budgetLines,
       loadAfter,
     }),
   );
+  if (sections.length) console.log(renderSections(sections));
 
   const resultsPath = join(BENCH_DIR, 'results.json');
   await writeFile(
@@ -66,8 +77,9 @@ async function main() {
         machine,
         loadAverage1mAtEnd: loadAfter,
         settings: { ...settings, postgresUrl: redacted(settings.postgresUrl) },
-        batchShape: set.shape,
+        batchShape: shape,
         modes,
+        sections,
         budgets: budgetLines,
       },
       null,
@@ -75,11 +87,12 @@ async function main() {
     ),
   );
   console.log(`\nresults written to ${resultsPath}`);
-  const failed = modes.filter((m) => m.status === 'failed');
+  const failed = [
+    ...modes.filter((m) => m.status === 'failed').map((m) => `the ${m.mode} run`),
+    ...sections.filter((s) => s.status === 'failed').map((s) => `the ${s.section} section`),
+  ];
   if (failed.length) {
-    console.log(
-      `\nFAILED: the ${failed.map((m) => m.mode).join(' and ')} run did not complete (see above); exit code 1`,
-    );
+    console.log(`\nFAILED: ${failed.join(' and ')} did not complete (see above); exit code 1`);
     return 1;
   }
   return 0;

@@ -38,7 +38,32 @@ export const settings = {
   shapeReadings: intEnv('BENCH_SHAPE_READINGS', q(100_000, 20_000)),
   /** Verdict lag: seconds of live batches at half the live capacity, with probes (0 skips). */
   lagSeconds: intEnv('BENCH_LAG_SECONDS', q(30, 10), 0),
+  /** What runs, in order: `modes` (BENCH_MODES' runs) and the scaling sections (bench/scale.ts). */
+  sections: parseList('BENCH_SECTIONS', 'modes,replica,fanout,cluster,redis', [
+    'modes',
+    'replica',
+    'fanout',
+    'cluster',
+    'redis',
+  ]),
+  replicaReadings: intEnv('BENCH_REPLICA_READINGS', q(200_000, 50_000)),
+  replicaReadRounds: intEnv('BENCH_REPLICA_READ_ROUNDS', q(200, 50)),
+  fanoutSubscribers: intEnv('BENCH_FANOUT_SUBSCRIBERS', q(10_000, 1_000)),
+  fanoutSlow: intEnv('BENCH_FANOUT_SLOW', 20, 0),
+  fanoutRounds: intEnv('BENCH_FANOUT_ROUNDS', 5),
+  clusterReadings: intEnv('BENCH_CLUSTER_READINGS', q(200_000, 40_000)),
+  clusterClients: intEnv('BENCH_CLUSTER_CLIENTS', 12),
 };
+
+function parseList<T extends string>(name: string, fallback: string, allowed: T[]): T[] {
+  const names = (process.env[name] || fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!allowed.includes(n as T)) throw new Error(`${name}: unknown section "${n}" (${allowed.join(', ')})`);
+  return names as T[];
+}
 
 function parseShapes(raw: string): ('live' | 'gateway' | 'backfill')[] {
   if (raw.trim() === '0') return [];

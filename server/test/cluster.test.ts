@@ -238,4 +238,20 @@ describe.skipIf(!pgUp || !redisUp || !nginxUp)('cluster: three instances behind 
       20_000,
     );
   }, 60_000);
+
+  // Last: a second of readings a sensor is a burst the trust checks above must not see.
+  it('takes a 1,000-reading batch through nginx (request bodies stay in memory, no temp files)', async () => {
+    // 30 sensors × 34 seconds, inside the next minute of the shared clock.
+    const base = t;
+    t += 60_000;
+    const readings = Array.from({ length: 1000 }, (_, i) => ({
+      sensorId: SENSORS[i % SENSORS.length]!,
+      timestamp: new Date(base + 1000 * (1 + Math.floor(i / SENSORS.length))).toISOString(),
+      value: 20 + Math.random(),
+    }));
+    expect(JSON.stringify(readings).length).toBeGreaterThan(64 * 1024); // past nginx's default body buffer
+    const res = await gql(cluster.url, INGEST, { r: readings });
+    expect(res.status).toBe(200);
+    expect(res.body.data.ingestReadings).toEqual({ accepted: 1000, rejected: 0 });
+  }, 60_000);
 });

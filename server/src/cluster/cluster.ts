@@ -20,6 +20,8 @@ export interface ClusterOptions {
   instances?: number;
   /** nginx's port (0: any free port). */
   port?: number;
+  /** false: no nginx (the instances are used directly; `url` is the first instance's). */
+  proxy?: boolean;
   /** Extra environment of every instance. */
   env?: Record<string, string>;
   /** Where each instance's log lines go (default: kept in memory only). */
@@ -98,7 +100,8 @@ async function startInstance(index: number, port: number, env: Record<string, st
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  if (!nginxAvailable()) throw new Error(`nginx is not installed (${NGINX_BINARY}): apt-get install nginx`);
+  const proxy = options.proxy ?? true;
+  if (proxy && !nginxAvailable()) throw new Error(`nginx is not installed (${NGINX_BINARY}): apt-get install nginx`);
   const count = options.instances ?? 3;
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const port = options.port || (await freePort());
@@ -115,6 +118,21 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // The first instance migrates alone; the others start together after it.
   const instances: ClusterInstance[] = [await startInstance(0, ports[0]!, env, options)];
   instances.push(...(await Promise.all(ports.slice(1).map((p, i) => startInstance(i + 1, p, env, options)))));
+
+  const stopInstances = () =>
+    Promise.all(
+      instances.map((i) => {
+        if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGTERM');
+        return exitOf(i.child);
+      }),
+    );
+  const kill = async (index: number) => {
+    const instance = instances[index];
+    if (!instance) throw new Error(`no instance ${index}`);
+    instance.child.kill('SIGKILL');
+    await exitOf(instance.child);
+  };
+  if (!proxy) return { url: instances[0]!.url, instances, kill, stop: stopInstances };
 
   const prefix = mkdtempSync(join(tmpdir(), 'sensor-trust-nginx-'));
   writeFileSync(join(prefix, 'nginx.conf'), nginxConfig({ port, upstreams: ports, prefix }));
@@ -133,19 +151,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   return {
     url,
     instances,
-    async kill(index) {
-      const instance = instances[index];
-      if (!instance) throw new Error(`no instance ${index}`);
-      instance.child.kill('SIGKILL');
-      await exitOf(instance.child);
-    },
+    kill,
     async stop() {
-      const codes = await Promise.all(
-        instances.map((i) => {
-          if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGTERM');
-          return exitOf(i.child);
-        }),
-      );
+      const codes = await stopInstances();
       nginx.kill('SIGQUIT');
       await exitOf(nginx);
       rmSync(prefix, { recursive: true, force: true });

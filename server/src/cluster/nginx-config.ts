@@ -2,7 +2,7 @@
 // - graphql-ws: the Upgrade/Connection headers passed through, long read timeouts;
 // - Server-Sent Events (/graphql/stream): no response buffering, so each event leaves at once;
 // - keep-alive connections to the instances (Connection cleared on plain requests);
-// - the largest legal ingest batch fits the body limit;
+// - the largest legal ingest batch fits the body limit, buffered in memory (no temp files);
 // - a refused connection (an instance that died) goes to the next instance; a request that
 //   reached an instance is never sent twice (nginx's default for POST).
 export interface NginxConfigOptions {
@@ -26,6 +26,8 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
   client_max_body_size 16m;
+  # Bodies stay in memory: a temp file would need a directory nginx's worker user may write.
+  client_body_buffer_size 16m;
   map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   upstream sensor_trust {
     least_conn;
