@@ -5,6 +5,8 @@
 // The caller publishes the returned payloads after commit (`publishTicketUpdates`, below).
 import type { SqlTx } from '../../db/sql-transaction.js';
 import type { TicketSettings } from '../../config.js';
+import type { IncidentGrouping } from '../incidents/incident-grouping.js';
+import type { OpenedTicket } from '../incidents/incident-causes.js';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type TicketUpdatedPayload } from '../../events/topics.js';
 import type { TicketAutomation, TrustChange } from '../trust/trust-changes.js';
@@ -31,6 +33,8 @@ type Tx = SqlTx;
 
 export interface TicketAutomationDeps {
   settings: TicketSettings;
+  /** Puts opened and reopened tickets into the incident of their cause (modules/incidents). */
+  grouping?: IncidentGrouping;
 }
 
 /** One publishable entry per ticket. */
@@ -42,6 +46,8 @@ export function dedupePayloads(payloads: readonly TicketUpdatedPayload[]): Ticke
 export function publishTicketUpdates(events: EventBus, payloads: readonly TicketUpdatedPayload[]): void {
   if (!payloads.length) return;
   for (const p of dedupePayloads(payloads)) events.publish(Topic.TicketUpdated, p);
+  for (const incidentId of new Set(payloads.map((p) => p.incidentId).filter((i): i is string => !!i)))
+    events.publish(Topic.IncidentUpdated, { incidentId });
   events.publish(Topic.DashboardChanged, { reason: 'tickets' });
 }
 
@@ -56,7 +62,7 @@ function structuralKeys(plan: TicketPlan): string[] {
   ];
 }
 
-export function createTicketAutomation({ settings }: TicketAutomationDeps): TicketAutomation {
+export function createTicketAutomation({ settings, grouping }: TicketAutomationDeps): TicketAutomation {
   async function planWithWindows(
     tx: Tx,
     changes: TrustChange[],
@@ -90,12 +96,38 @@ export function createTicketAutomation({ settings }: TicketAutomationDeps): Tick
     }
 
     const zoneOf = new Map(changes.map((c) => [c.sensorId, c.zoneId]));
-    const changed: ChangedTicket[] = [
-      ...(await insertTickets(tx, plan.inserts)),
-      ...(await reopenTickets(tx, plan.reopens)),
-      ...(await patchTickets(tx, plan.patches, plan.events)),
-    ];
-    return changed.map((t) => ({ ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null }));
+    const inserted = await insertTickets(tx, plan.inserts);
+    const reopened = await reopenTickets(tx, plan.reopens);
+    const changed: ChangedTicket[] = [...inserted, ...reopened, ...(await patchTickets(tx, plan.patches, plan.events))];
+    let incidentOf = new Map<string, string>();
+    if (grouping && (inserted.length || reopened.length)) {
+      const insertOf = new Map(plan.inserts.map((i) => [ticketKey(i.sensorId, i.kind), i]));
+      const reopenOf = new Map(plan.reopens.map((r) => [r.id, r]));
+      const opened: OpenedTicket[] = [];
+      for (const t of inserted) {
+        const i = insertOf.get(ticketKey(t.sensorId, t.kind));
+        if (t.inserted && i)
+          opened.push({ ticketId: t.ticketId, sensorId: t.sensorId, kind: i.kind, severity: i.severity, at: i.at });
+      }
+      for (const t of reopened) {
+        const r = reopenOf.get(t.ticketId);
+        if (r)
+          opened.push({
+            ticketId: t.ticketId,
+            sensorId: t.sensorId,
+            kind: r.kind,
+            severity: r.severity ?? 'MEDIUM',
+            at: r.at,
+          });
+      }
+      incidentOf = await grouping.assign(tx, opened);
+    }
+    return changed.map((t) => ({
+      ticketId: t.ticketId,
+      sensorId: t.sensorId,
+      zoneId: zoneOf.get(t.sensorId) ?? null,
+      incidentId: incidentOf.get(t.ticketId) ?? null,
+    }));
   }
 
   return {
