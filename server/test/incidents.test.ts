@@ -186,6 +186,43 @@ describe.each(TARGETS)('incidents on %s', (target) => {
     ).toHaveLength(0);
   }, 300_000);
 
+  it('a zone heating up together is an ENVIRONMENT incident and opens no per-sensor fault tickets', async () => {
+    clock = T0 + 180 * MIN;
+    const room = await registerZone('boiler', 10, { minValue: 0, maxValue: 25 });
+    const lone = await registerZone('office', 5, { minValue: 0, maxValue: 25 });
+    const send = async (ids: string[], at: number, value: (i: number) => number) => {
+      clock = at;
+      const res = await t.gql(INGEST, {
+        r: ids.map((sensorId, i) => ({ sensorId, timestamp: new Date(at).toISOString(), value: value(i) })),
+      });
+      expect(res.data!.ingestReadings.rejected).toBe(0);
+      await t.processed();
+    };
+    const start = clock;
+    for (let m = 0; m < 5; m++) await send([...room, ...lone], start + m * MIN, (i) => 20 + (i % 3) * 0.1);
+    // The heating fails: every sensor of the boiler room reads 31 °C, above its 25 °C maximum;
+    // in the office one sensor alone reads 31 (a sensor fault).
+    for (let m = 5; m < 8; m++) {
+      await send(room, start + m * MIN, (i) => 31 + (i % 3) * 0.1);
+      await send(lone, start + m * MIN, (i) => (i === 0 ? 31 : 20));
+    }
+    const roomTickets = await t.app.db.prisma.ticket.count({
+      where: { sensorId: { in: room }, kind: { in: ['OUT_OF_RANGE', 'SPIKE'] }, status: { not: 'RESOLVED' } },
+    });
+    expect(roomTickets).toBe(0);
+    const env = (await openIncidents()).nodes.filter((i: { cause: string }) => i.cause === 'ENVIRONMENT');
+    expect(env).toHaveLength(1);
+    expect(env[0].zone.id).toBe('boiler');
+    expect(env[0].scope).toBe('environment:boiler:temperature');
+    expect(env[0].summary).toMatch(/moved up together/);
+    expect(env[0].sensorCount).toBe(10);
+    // The office's lone out-of-range sensor is a sensor fault: its ticket opens as before.
+    const office = await t.app.db.prisma.ticket.findMany({
+      where: { sensorId: { in: lone }, status: { not: 'RESOLVED' } },
+    });
+    expect(office.map((o) => [o.sensorId, o.kind])).toEqual([[lone[0], 'OUT_OF_RANGE']]);
+  }, 300_000);
+
   it('a silent gateway is one incident "no data from gateway …"', async () => {
     clock = T0 + 120 * MIN;
     const gw = await registerZone('yard', 5, { gatewayId: 'gw-7' });

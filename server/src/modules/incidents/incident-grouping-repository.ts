@@ -127,3 +127,82 @@ export async function attach(
     SELECT (SELECT count(*)::int FROM joined) AS n, (SELECT sensors FROM counts) AS sensors`;
   return row?.n ?? 0;
 }
+
+/**
+ * For the sensors of one zone and kind: how many are in service, and which of them show the
+ * fault kind now (about to open a ticket, an active reason in their trust, or a ticket opened
+ * within the window), each with the direction of its readings over the window.
+ */
+export async function zoneMovers(
+  tx: Tx,
+  zoneId: string,
+  sensorKind: string,
+  faultKind: string,
+  candidates: readonly string[],
+  at: Date,
+  windowMs: number,
+): Promise<{ peers: number; movers: { sensorId: string; direction: number }[] }> {
+  const atMs = at.getTime();
+  const fromMs = atMs - windowMs;
+  const [peers] = await tx.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM sensor WHERE zone_id = ${zoneId} AND kind = ${sensorKind} AND retired_at IS NULL`;
+  const rows = await tx.$queryRaw<{ sensor_id: string; direction: number }[]>`
+    WITH movers AS (
+      SELECT unnest(${[...candidates]}::text[]) AS sensor_id
+      UNION
+      SELECT ts.sensor_id FROM trust_state ts JOIN sensor s ON s.id = ts.sensor_id
+       WHERE s.zone_id = ${zoneId} AND s.kind = ${sensorKind} AND s.retired_at IS NULL
+         AND EXISTS (SELECT 1 FROM jsonb_array_elements(ts.reasons) r
+                      WHERE r->>'kind' = ${faultKind} AND COALESCE((r->>'active')::boolean, true))
+      UNION
+      SELECT t.sensor_id FROM ticket t JOIN sensor s ON s.id = t.sensor_id
+       WHERE s.zone_id = ${zoneId} AND s.kind = ${sensorKind} AND t.kind::text = ${faultKind}
+         AND t.status <> 'RESOLVED' AND t.opened_at >= to_timestamp(${fromMs}::float8 / 1000)
+    )
+    SELECT m.sensor_id,
+           COALESCE(sign((SELECT r.value FROM reading r WHERE r.sensor_id = m.sensor_id
+                            AND r.ts <= to_timestamp(${atMs}::float8 / 1000) ORDER BY r.ts DESC LIMIT 1)
+                       - (SELECT r.value FROM reading r WHERE r.sensor_id = m.sensor_id
+                            AND r.ts >= to_timestamp(${fromMs}::float8 / 1000) ORDER BY r.ts ASC LIMIT 1)), 0)::int AS direction
+      FROM movers m`;
+  return { peers: peers?.n ?? 0, movers: rows.map((r) => ({ sensorId: r.sensor_id, direction: r.direction })) };
+}
+
+/** Resolves the movers' unresolved tickets of this kind that opened within the window: the sensors were right. */
+export async function releaseMovers(
+  tx: Tx,
+  sensorIds: readonly string[],
+  faultKind: string,
+  at: Date,
+  windowMs: number,
+  note: string,
+): Promise<{ id: string; sensor_id: string }[]> {
+  const atMs = at.getTime();
+  return tx.$queryRaw<{ id: string; sensor_id: string }[]>`
+    WITH done AS (
+      UPDATE ticket SET status = 'RESOLVED', resolved_at = to_timestamp(${atMs}::float8 / 1000),
+             resolved_by = 'automation', updated_at = to_timestamp(${atMs}::float8 / 1000)
+       WHERE sensor_id = ANY(${[...sensorIds]}::text[]) AND kind::text = ${faultKind} AND status <> 'RESOLVED'
+         AND opened_at >= to_timestamp(${atMs - windowMs}::float8 / 1000)
+      RETURNING id, sensor_id
+    ), ev AS (
+      INSERT INTO ticket_event (ticket_id, at, type, actor, note)
+      SELECT id, to_timestamp(${atMs}::float8 / 1000), 'auto_resolved', 'automation', ${note} FROM done
+    )
+    SELECT id, sensor_id FROM done`;
+}
+
+/** An ENVIRONMENT incident's sensors: set to the movers seen now when more. */
+export async function noteMove(tx: Tx, incidentId: string, sensors: number, at: Date, created: boolean): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE incident SET sensor_count = GREATEST(sensor_count, ${sensors}::int),
+           pending_joined = pending_joined + CASE WHEN ${created} OR ${sensors}::int <= sensor_count THEN 0
+                                                  ELSE ${sensors}::int - sensor_count END,
+           last_joined_at = GREATEST(last_joined_at, to_timestamp(${at.getTime()}::float8 / 1000)), updated_at = now()
+     WHERE id = ${incidentId}`;
+  if (created)
+    await tx.$executeRaw`
+      INSERT INTO incident_event (incident_id, at, type, actor, note)
+      SELECT id, to_timestamp(${at.getTime()}::float8 / 1000), 'opened', 'automation', summary || ': ' || sensor_count || ' sensor(s)'
+        FROM incident WHERE id = ${incidentId}`;
+}

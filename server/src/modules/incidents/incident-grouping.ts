@@ -4,7 +4,8 @@
 import type { IncidentSettings } from '../../config.js';
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { severityRank } from '../tickets/ticket-rules.js';
-import type { Severity } from '../../trust/types.js';
+import type { FaultKind, Severity } from '../../trust/types.js';
+import { environmentMove, MOVE_KINDS } from './environment.js';
 import { causeOf, type Cause, type OpenedTicket } from './incident-causes.js';
 import {
   attach,
@@ -14,15 +15,92 @@ import {
   openIncidentIds,
   sensorFacts,
   unattachedPeers,
+  zoneMovers,
+  releaseMovers,
+  noteMove,
 } from './incident-grouping-repository.js';
 
 export interface IncidentGrouping {
   /** Returns ticket id → incident id for the tickets that joined one. */
   assign(tx: SqlTx, opened: readonly OpenedTicket[]): Promise<Map<string, string>>;
+  /**
+   * Before tickets open: takes out the ones that are a zone's environment moving (ENVIRONMENT
+   * incident instead), and resolves the movers' tickets that opened earlier in the window.
+   */
+  holdEnvironment<T extends { sensorId: string; kind: FaultKind; at: Date }>(
+    tx: SqlTx,
+    inserts: readonly T[],
+  ): Promise<{ keep: T[]; incidentIds: string[]; released: { id: string; sensor_id: string }[] }>;
 }
 
 export function createIncidentGrouping(settings: IncidentSettings): IncidentGrouping {
   return {
+    async holdEnvironment(tx, inserts) {
+      const candidates = inserts.filter((i) => MOVE_KINDS.includes(i.kind));
+      if (!candidates.length) return { keep: [...inserts], incidentIds: [], released: [] };
+      const facts = await sensorFacts(tx, [...new Set(candidates.map((i) => i.sensorId))]);
+      const groups = new Map<
+        string,
+        { zoneId: string; sensorKind: string; kind: FaultKind; items: typeof candidates }
+      >();
+      for (const i of candidates) {
+        const f = facts.get(i.sensorId);
+        if (!f?.zoneId) continue;
+        const key = `${f.zoneId}\u001f${f.sensorKind}\u001f${i.kind}`;
+        const g = groups.get(key);
+        if (g) g.items.push(i);
+        else groups.set(key, { zoneId: f.zoneId, sensorKind: f.sensorKind, kind: i.kind, items: [i] });
+      }
+      const held = new Set<(typeof inserts)[number]>();
+      const incidentIds: string[] = [];
+      const released: { id: string; sensor_id: string }[] = [];
+      for (const g of groups.values()) {
+        const at = g.items.reduce((a, i) => (i.at > a ? i.at : a), g.items[0]!.at);
+        const scope = `environment:${g.zoneId}:${g.sensorKind}`;
+        await closeLapsedGroups(tx, [scope], at, settings.windowMs);
+        const { peers, movers } = await zoneMovers(
+          tx,
+          g.zoneId,
+          g.sensorKind,
+          g.kind,
+          g.items.map((i) => i.sensorId),
+          at,
+          settings.windowMs,
+        );
+        const move = environmentMove(movers, peers, settings.environmentShare, settings.minTickets);
+        if (!move) continue;
+        const direction = move.direction > 0 ? 'up' : 'down';
+        const opened = await openIncident(
+          tx,
+          {
+            cause: 'ENVIRONMENT',
+            scope,
+            summary: `${g.sensorKind} in zone ${g.zoneId} moved ${direction} together (${g.kind}): a change of the environment, not a sensor fault`,
+            zoneId: g.zoneId,
+            source: null,
+            minTickets: settings.minTickets,
+          },
+          'MEDIUM',
+          at,
+        );
+        await noteMove(tx, opened.id, move.sensorIds.length, at, opened.created);
+        incidentIds.push(opened.id);
+        const moving = new Set(move.sensorIds);
+        for (const i of g.items) if (moving.has(i.sensorId)) held.add(i);
+        released.push(
+          ...(await releaseMovers(
+            tx,
+            move.sensorIds,
+            g.kind,
+            at,
+            settings.windowMs,
+            `Not a sensor fault: ${moving.size} of ${peers} ${g.sensorKind} sensors of zone ${g.zoneId} moved ${direction} together (incident ${opened.id})`,
+          )),
+        );
+      }
+      return { keep: inserts.filter((i) => !held.has(i)), incidentIds, released };
+    },
+
     async assign(tx, opened) {
       const out = new Map<string, string>();
       if (!opened.length) return out;

@@ -39,13 +39,13 @@ export interface TicketAutomationDeps {
 
 /** One publishable entry per ticket. */
 export function dedupePayloads(payloads: readonly TicketUpdatedPayload[]): TicketUpdatedPayload[] {
-  return [...new Map(payloads.map((p) => [p.ticketId, p])).values()];
+  return [...new Map(payloads.map((p) => [p.ticketId || `incident:${p.incidentId}`, p])).values()];
 }
 
 /** Call after the transaction committed: ticketUpdated per ticket, one DashboardChanged. */
 export function publishTicketUpdates(events: EventBus, payloads: readonly TicketUpdatedPayload[]): void {
   if (!payloads.length) return;
-  for (const p of dedupePayloads(payloads)) events.publish(Topic.TicketUpdated, p);
+  for (const p of dedupePayloads(payloads)) if (p.ticketId) events.publish(Topic.TicketUpdated, p);
   for (const incidentId of new Set(payloads.map((p) => p.incidentId).filter((i): i is string => !!i)))
     events.publish(Topic.IncidentUpdated, { incidentId });
   events.publish(Topic.DashboardChanged, { reason: 'tickets' });
@@ -96,7 +96,11 @@ export function createTicketAutomation({ settings, grouping }: TicketAutomationD
     }
 
     const zoneOf = new Map(changes.map((c) => [c.sensorId, c.zoneId]));
-    const inserted = await insertTickets(tx, plan.inserts);
+    // A zone's sensors moving together are the environment, not faults: those open no ticket.
+    const environment = grouping
+      ? await grouping.holdEnvironment(tx, plan.inserts)
+      : { keep: plan.inserts, incidentIds: [], released: [] };
+    const inserted = await insertTickets(tx, environment.keep);
     const reopened = await reopenTickets(tx, plan.reopens);
     const changed: ChangedTicket[] = [...inserted, ...reopened, ...(await patchTickets(tx, plan.patches, plan.events))];
     let incidentOf = new Map<string, string>();
@@ -122,12 +126,22 @@ export function createTicketAutomation({ settings, grouping }: TicketAutomationD
       }
       incidentOf = await grouping.assign(tx, opened);
     }
-    return changed.map((t) => ({
-      ticketId: t.ticketId,
-      sensorId: t.sensorId,
-      zoneId: zoneOf.get(t.sensorId) ?? null,
-      incidentId: incidentOf.get(t.ticketId) ?? null,
+    const released = environment.released.map((r) => ({ ticketId: r.id, sensorId: r.sensor_id }));
+    // An ENVIRONMENT incident has no ticket: a payload without one publishes only incidentUpdated.
+    const moves = environment.incidentIds.map((incidentId) => ({
+      ticketId: '',
+      sensorId: '',
+      zoneId: null,
+      incidentId,
     }));
+    return [
+      ...[...changed, ...released].map((t) => {
+        const incidentId = incidentOf.get(t.ticketId);
+        const p = { ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null };
+        return incidentId ? { ...p, incidentId } : p;
+      }),
+      ...moves,
+    ];
   }
 
   return {
