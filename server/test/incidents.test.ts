@@ -292,3 +292,73 @@ describe.each(TARGETS)('incident grouping across instances and restarts on %s', 
     }
   }, 300_000);
 });
+
+describe.each(TARGETS)('the source of readings on %s', (target) => {
+  it('records the API key that sent a sensor its readings; its sensors going OFFLINE are "no data from API key …"', async () => {
+    let clock = T0;
+    const t = await startTestApp(target, { now: () => new Date(clock), env: { TICKET_PENDING_SECONDS: '0' } });
+    try {
+      await t.gql(ZONES, {
+        inputs: [
+          { id: 'roof', name: 'roof' },
+          { id: 'lobby', name: 'lobby' },
+        ],
+      });
+      const roof = ['roof-a', 'roof-b', 'roof-c'];
+      await t.gql(UPSERT, {
+        inputs: [...roof, 'lobby-a', 'lobby-b'].map((id) => ({
+          id,
+          name: id,
+          kind: 'temperature',
+          zoneId: id.split('-')[0],
+        })),
+      });
+      // The first key closes open mode: from then on every request names its key.
+      const adminKey = (await t.gql(`mutation { createApiKey(name: "ops", role: ADMIN) { key } }`)).data!.createApiKey
+        .key as string;
+      const as = async (key: string, query: string, variables: Record<string, unknown> = {}) =>
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/graphql',
+            headers: { authorization: `Bearer ${key}` },
+            payload: { query, variables },
+          })
+        ).json();
+      const key = (await as(adminKey, `mutation { createApiKey(name: "roof-uploader", role: INTEGRATOR) { key } }`))
+        .data.createApiKey.key as string;
+      const sent = await as(key, INGEST, {
+        r: roof.map((sensorId) => ({ sensorId, timestamp: new Date(clock).toISOString(), value: 20 })),
+      });
+      expect(sent.data.ingestReadings.accepted).toBe(3);
+      const sources = await t.app.db.prisma.sensorSource.findMany({ orderBy: { sensorId: 'asc' } });
+      expect(sources.map((s) => [s.sensorId, s.source])).toEqual(roof.map((id) => [id, 'key:roof-uploader']));
+      // The lobby still reports (the fleet is not silent) while the roof's uploader stops.
+      const lobby = await as(adminKey, INGEST, {
+        r: ['lobby-a', 'lobby-b'].map((sensorId) => ({
+          sensorId,
+          timestamp: new Date(clock + 4 * MIN).toISOString(),
+          value: 20,
+        })),
+      });
+      expect(lobby.data.ingestReadings.accepted).toBe(2);
+      await t.processed();
+      clock += 4 * MIN;
+      await t.app.db.prisma.$transaction((tx) =>
+        t.app.services.ticketAutomation.apply(
+          tx,
+          roof.map((id) => {
+            const c = faulty(id, 'roof', 'OFFLINE', clock);
+            return { ...c, verdict: { ...c.verdict, status: 'OFFLINE' as const } };
+          }),
+        ),
+      );
+      const incidents = await t.app.db.prisma.incident.findMany();
+      expect(incidents.map((i) => [i.cause, i.summary, i.sensorCount])).toEqual([
+        ['SOURCE_SILENT', 'No data from API key roof-uploader', 3],
+      ]);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
+});
