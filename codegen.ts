@@ -19,6 +19,7 @@ const config: CodegenConfig = {
           Sensor: '../modules/sensors/sensors-repository.js#SensorRow',
           TrustScore: '../modules/trust/trust-repository.js#TrustScoreRow',
           Ticket: '../modules/tickets/tickets-repository.js#TicketRow',
+          Incident: '../modules/incidents/incidents-repository.js#IncidentRow',
           TicketEvent: '../modules/tickets/tickets-repository.js#TicketEventRow',
           ZoneStats: '../modules/dashboard/dashboard-repository.js#ZoneStatsRow',
           MaintenanceWindow: '../modules/tickets/maintenance-repository.js#MaintenanceWindowRow',

@@ -123,6 +123,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     const dispatcher = startNotificationDispatcher(services.notifications, app.events, {
       pollMs: config.notifications.pollMs,
       log: app.log,
+      beforeRound: () => services.incidents.tick(services.clock.now()),
     });
     app.addHook('preClose', () => dispatcher.stop());
   }

@@ -60,6 +60,8 @@ export interface Config {
   trustStream: TrustStreamConfig;
   /** Automatic maintenance tickets (modules/tickets/ticket-automation.ts). */
   tickets: TicketSettings;
+  /** Grouping of tickets into incidents and their notifications (modules/incidents). */
+  incidents: IncidentSettings;
   /** Serve GraphiQL at /graphiql. */
   graphiql: boolean;
   /** Directory of the built web app (served at /). */
@@ -258,6 +260,21 @@ export interface TicketSettings {
   escalateAfterMs: number;
 }
 
+export interface IncidentSettings {
+  /** Tickets of one cause group when they open within this long of each other (event time). INCIDENT_WINDOW_SECONDS, default 600. */
+  windowMs: number;
+  /** A zone fault is an incident from this many sensors of one zone and fault kind. INCIDENT_MIN_TICKETS, default 3. */
+  minTickets: number;
+  /** At most one update notification per incident per this long. INCIDENT_GROUP_INTERVAL_SECONDS, default 300. */
+  groupIntervalMs: number;
+  /** A still-open incident is notified again after this long. INCIDENT_REPEAT_SECONDS, default 10800. */
+  repeatMs: number;
+  /** The fleet is silent when every reporting sensor has missed this many of its intervals. INCIDENT_FLEET_SILENCE_INTERVALS, default 2. */
+  fleetSilenceIntervals: number;
+  /** Share of a zone's sensors of one kind that must move the same way for ENVIRONMENT. INCIDENT_ENVIRONMENT_SHARE (percent), default 60. */
+  environmentShare: number;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -353,6 +370,17 @@ function ticketSettings(env: Env): TicketSettings {
     keepOpenMs: integer(env, 'TICKET_KEEP_OPEN_SECONDS', 1800, 0, 30 * 86_400) * 1000,
     reopenWindowMs: integer(env, 'TICKET_REOPEN_WINDOW_SECONDS', 86_400, 0, 365 * 86_400) * 1000,
     escalateAfterMs: integer(env, 'TICKET_ESCALATE_AFTER_SECONDS', 3600, 60, 30 * 86_400) * 1000,
+  };
+}
+
+function incidentSettings(env: Env): IncidentSettings {
+  return {
+    windowMs: integer(env, 'INCIDENT_WINDOW_SECONDS', 600, 1, 7 * 86_400) * 1000,
+    minTickets: integer(env, 'INCIDENT_MIN_TICKETS', 3, 2, 100_000),
+    groupIntervalMs: integer(env, 'INCIDENT_GROUP_INTERVAL_SECONDS', 300, 0, 86_400) * 1000,
+    repeatMs: integer(env, 'INCIDENT_REPEAT_SECONDS', 10_800, 60, 30 * 86_400) * 1000,
+    fleetSilenceIntervals: integer(env, 'INCIDENT_FLEET_SILENCE_INTERVALS', 2, 1, 100),
+    environmentShare: integer(env, 'INCIDENT_ENVIRONMENT_SHARE', 60, 1, 100) / 100,
   };
 }
 
@@ -514,6 +542,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustLatenessSeconds: env.TRUST_LATENESS_SECONDS ? integer(env, 'TRUST_LATENESS_SECONDS', 600, 0, 86_400) : null,
     trustStream: trustStreamConfig(env),
     tickets: ticketSettings(env),
+    incidents: incidentSettings(env),
     graphiql: bool(env, 'GRAPHIQL', true),
     webDir: resolve(env.WEB_DIR || projectPath('web', 'dist')),
     logRequests: bool(env, 'LOG_REQUESTS', env.DEMO !== '1'),

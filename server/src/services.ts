@@ -41,13 +41,19 @@ import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
 import { createAuthService } from './modules/auth/auth-service.js';
 import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
 import { createNotificationsService } from './modules/notifications/notifications-service.js';
+import { createIncidentGrouping } from './modules/incidents/incident-grouping.js';
+import { createIncidentsRepository } from './modules/incidents/incidents-repository.js';
+import { createIncidentsService } from './modules/incidents/incidents-service.js';
 
 export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
   const prisma = app.db.prisma;
   const sensorsRepository = createSensorsRepository(prisma, app.db.reads.prisma);
   const trustRepository = createTrustRepository(prisma, app.db.reads.prisma);
   const clock = { now: options.now ?? (() => new Date()) };
-  const ticketAutomation = createTicketAutomation({ settings: config.tickets });
+  const ticketAutomation = createTicketAutomation({
+    settings: config.tickets,
+    grouping: createIncidentGrouping(config.incidents),
+  });
   // Trust shell + ingestion (modules/trust, modules/readings).
   // The trust stream's memory: engine states between checkpoints, shared with the sweep.
   // Engine states from stored rows, for both: a state that cannot be restored is logged and counted.
@@ -113,6 +119,8 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const dashboardRepository = createDashboardRepository(prisma, app.db.reads.prisma);
   const ticketsRepository = createTicketsRepository(prisma);
   const maintenanceRepository = createMaintenanceRepository(prisma);
+  const tickets = createTicketsService(createTicketActionsRepository(prisma), app.events, clock);
+  const incidentsRepository = createIncidentsRepository(prisma);
   return {
     config,
     clock,
@@ -160,7 +168,16 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     ticketsRepository,
     maintenanceRepository,
     ticketAutomation,
-    tickets: createTicketsService(createTicketActionsRepository(prisma), app.events, clock),
+    tickets,
+    incidentsRepository,
+    incidents: createIncidentsService({
+      prisma,
+      repo: incidentsRepository,
+      tickets,
+      events: app.events,
+      clock,
+      settings: config.incidents,
+    }),
     maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
     dashboardRepository,
     fleetTrend: createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now }),
@@ -178,6 +195,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       sensorsRepository,
       trustRepository,
       ticketsRepository,
+      incidentsRepository,
       bufferLimit: config.subscriptionBufferLimit,
       keyBudgets: {
         maxSubscriptionsPerKey: config.limits.maxSubscriptionsPerKey,

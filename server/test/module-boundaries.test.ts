@@ -24,6 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['modules/readings'],
   ['modules/trust'],
   ['modules/tickets'],
+  ['modules/incidents'],
   ['modules/notifications'],
   ['modules/dashboard'],
   ['modules/subscriptions'],

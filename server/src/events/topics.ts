@@ -8,6 +8,8 @@ export const Topic = {
   SensorsUpdated: 'SENSORS_UPDATED',
   /** A ticket changed (opened, escalated, acknowledged, resolved, …). */
   TicketUpdated: 'TICKET_UPDATED',
+  /** An incident changed (opened, a ticket joined, acknowledged, notified, resolved). */
+  IncidentUpdated: 'INCIDENT_UPDATED',
   /** Something the dashboard shows changed; the dashboard module coalesces these. */
   DashboardChanged: 'DASHBOARD_CHANGED',
   /** Sensor registry changed: instances drop their cached profiles. */
@@ -35,6 +37,12 @@ export interface TicketUpdatedPayload {
   ticketId: string;
   sensorId: string;
   zoneId: string | null;
+  /** The incident the ticket joined in this change, if any. */
+  incidentId?: string | null;
+}
+
+export interface IncidentUpdatedPayload {
+  incidentId: string;
 }
 
 export interface DashboardChangedPayload {
@@ -49,6 +57,7 @@ export interface TopicPayloads {
   [Topic.ReadingsAdded]: ReadingsAddedPayload;
   [Topic.SensorsUpdated]: SensorsUpdatedPayload;
   [Topic.TicketUpdated]: TicketUpdatedPayload;
+  [Topic.IncidentUpdated]: IncidentUpdatedPayload;
   [Topic.DashboardChanged]: DashboardChangedPayload;
   [Topic.SensorRegistryChanged]: SensorRegistryChangedPayload;
 }

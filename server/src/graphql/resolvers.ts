@@ -8,6 +8,7 @@ import { ticketsLoaders } from '../modules/tickets/tickets-loaders.js';
 import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
 import { trustResolvers } from '../modules/trust/trust-resolvers.js';
 import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
+import { incidentsResolvers } from '../modules/incidents/incidents-resolvers.js';
 import { notificationsResolvers } from '../modules/notifications/notifications-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
 import { authResolvers } from '../modules/auth/auth-resolvers.js';
@@ -41,6 +42,7 @@ export function buildResolvers(): ResolverMap {
           sensorsResolvers,
           trustResolvers,
           ticketsResolvers,
+          incidentsResolvers,
           dashboardResolvers,
           readingsResolvers,
           notificationsResolvers,

@@ -78,7 +78,7 @@ describe('App for a VIEWER', () => {
       within(nav)
         .getAllByRole('link')
         .map((a) => a.textContent),
-    ).toEqual(['Overview', 'Tickets', 'Registry']);
+    ).toEqual(['Overview', 'Tickets', 'Incidents', 'Registry']);
     expect(screen.getByRole('search')).toBeTruthy();
     expect(screen.queryByTestId('role-notice')).toBeNull();
     expect(screen.getByTestId('registry-zone-hall').querySelector('a')?.getAttribute('href')).toBe('#/zones/hall');

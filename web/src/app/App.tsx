@@ -10,6 +10,8 @@ import { RegistryPage } from '../features/registry/RegistryPage';
 import { HeaderSearch, SearchPage } from '../features/search/SearchPage';
 import { Empty } from '../components/StatePanel';
 import { timeZoneLabel } from '../components/time-format';
+import { IncidentPage, IncidentsPage } from '../features/incidents/IncidentsPage';
+import { useFleetSilent } from '../features/incidents/OpenIncidents';
 import { ConnectionBanner, LiveIndicator } from './ConnectionBanner';
 import { SignedInAs } from './SignIn';
 import { Link, paths, useRoute, type Route } from './router';
@@ -33,6 +35,10 @@ function Page({ route, reader }: { route: Route; reader: boolean }) {
       return <RegistryPage />;
     case 'tickets':
       return <TicketsPage params={route.params} />;
+    case 'incidents':
+      return <IncidentsPage />;
+    case 'incident':
+      return <IncidentPage key={route.incidentId} incidentId={route.incidentId} />;
     case 'not-found':
       return <NotFound path={route.path} />;
   }
@@ -45,6 +51,12 @@ function NotFound({ path }: { path: string }) {
       Nothing at “{path}”. <Link to={paths.overview()}>Go to the overview</Link>
     </Empty>
   );
+}
+
+/** "No readings from the fleet" instead of "Live" while a FLEET_SILENT incident is open. */
+function FleetAwareLiveIndicator() {
+  const silent = useFleetSilent();
+  return <LiveIndicator fleetSilent={silent} />;
 }
 
 export function App() {
@@ -73,13 +85,18 @@ export function App() {
               Tickets
             </Link>
           )}
+          {reader && (
+            <Link to={paths.incidents()} aria-current={current('incidents')}>
+              Incidents
+            </Link>
+          )}
           <Link to={paths.registry()} aria-current={current('registry')}>
             Registry
           </Link>
         </nav>
         <span className="header-spacer" />
         {reader && route.name !== 'search' && <HeaderSearch />}
-        <LiveIndicator />
+        {reader ? <FleetAwareLiveIndicator /> : <LiveIndicator />}
         <SignedInAs />
         <button
           type="button"

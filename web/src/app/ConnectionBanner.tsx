@@ -12,25 +12,30 @@ export function ConnectionBanner() {
   );
 }
 
-export function LiveIndicator() {
+export function LiveIndicator({ fleetSilent = false }: { fleetSilent?: boolean }) {
   const state = useConnectionState();
   const transport = useTransport();
+  // Connected but nobody is sending: "Live" would say the data is current; it is not.
   const label =
-    state === 'live'
-      ? transport === 'sse'
-        ? 'Live (SSE)'
-        : 'Live'
-      : state === 'connecting'
-        ? 'Connecting…'
-        : 'Polling';
+    state === 'live' && fleetSilent
+      ? 'No readings from the fleet'
+      : state === 'live'
+        ? transport === 'sse'
+          ? 'Live (SSE)'
+          : 'Live'
+        : state === 'connecting'
+          ? 'Connecting…'
+          : 'Polling';
   return (
     <span
-      className={`live-indicator live-${state}`}
+      className={`live-indicator live-${state}${fleetSilent && state === 'live' ? ' live-fleet-silent' : ''}`}
       data-testid="live-indicator"
       title={
-        transport === 'sse'
-          ? 'Live updates over Server-Sent Events: WebSockets do not get through to the server'
-          : undefined
+        fleetSilent
+          ? 'Connected, but no readings were accepted from any sensor for several intervals: see the incident on the overview'
+          : transport === 'sse'
+            ? 'Live updates over Server-Sent Events: WebSockets do not get through to the server'
+            : undefined
       }
     >
       <span aria-hidden="true" className="live-dot" /> {label}

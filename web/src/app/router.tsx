@@ -8,6 +8,8 @@ export type Route =
   | { name: 'tickets'; params: URLSearchParams }
   | { name: 'search'; params: URLSearchParams }
   | { name: 'registry' }
+  | { name: 'incidents' }
+  | { name: 'incident'; incidentId: string }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -20,6 +22,8 @@ export function parseRoute(hash: string): Route {
     return { name: 'sensor', sensorId: parts[1], params: new URLSearchParams(query) };
   if (parts[0] === 'search') return { name: 'search', params: new URLSearchParams(query) };
   if (parts[0] === 'registry') return { name: 'registry' };
+  if (parts[0] === 'incidents' && parts[1]) return { name: 'incident', incidentId: parts[1] };
+  if (parts[0] === 'incidents') return { name: 'incidents' };
   if (parts[0] === 'tickets') return { name: 'tickets', params: new URLSearchParams(query) };
   return { name: 'not-found', path };
 }
@@ -39,6 +43,8 @@ export const paths = {
     return query ? `#/search?${query}` : '#/search';
   },
   registry: () => '#/registry',
+  incidents: () => '#/incidents',
+  incident: (id: string) => `#/incidents/${encodeURIComponent(id)}`,
   tickets: (params?: Record<string, string>) => {
     const query = new URLSearchParams(params).toString();
     return query ? `#/tickets?${query}` : '#/tickets';

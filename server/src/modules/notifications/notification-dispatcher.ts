@@ -9,7 +9,12 @@ import type { NotificationsService } from './notifications-service.js';
 export function startNotificationDispatcher(
   service: Pick<NotificationsService, 'dispatch'>,
   events: EventBus,
-  options: { pollMs: number; log: FastifyBaseLogger },
+  options: {
+    pollMs: number;
+    log: FastifyBaseLogger;
+    /** Runs first in every round: incidents' resolutions, grouped updates and repeats (modules/incidents). */
+    beforeRound?: () => Promise<unknown>;
+  },
 ) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
@@ -28,8 +33,8 @@ export function startNotificationDispatcher(
       again = true;
       return;
     }
-    running = service
-      .dispatch()
+    running = (options.beforeRound ? options.beforeRound() : Promise.resolve())
+      .then(() => service.dispatch())
       .then(
         () => undefined,
         (err: unknown) => options.log.error({ err }, 'notification dispatch failed'),
@@ -42,7 +47,12 @@ export function startNotificationDispatcher(
       });
   }
   // After commit, outside publish(): the trigger has queued the change by now.
-  const off = events.onLocalPublish(Topic.TicketUpdated, () => schedule(20));
+  const offTickets = events.onLocalPublish(Topic.TicketUpdated, () => schedule(20));
+  const offIncidents = events.onLocalPublish(Topic.IncidentUpdated, () => schedule(20));
+  const off = () => {
+    offTickets();
+    offIncidents();
+  };
   schedule(options.pollMs);
 
   return {

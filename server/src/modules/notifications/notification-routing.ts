@@ -1,6 +1,6 @@
 // Which ticket changes a receiver hears about, and the body it receives (pure).
 import type { Severity } from '../../generated/prisma/enums.js';
-import type { OutboxEvent, ReceiverRow } from './notifications-repository.js';
+import type { OutboxEvent, OutboxIncidentEvent, ReceiverRow } from './notifications-repository.js';
 
 export const NOTIFICATION_EVENTS = [
   'TICKET_OPENED',
@@ -8,6 +8,10 @@ export const NOTIFICATION_EVENTS = [
   'TICKET_REOPENED',
   'TICKET_RESOLVED',
   'TEST',
+  'INCIDENT_OPENED',
+  'INCIDENT_UPDATED',
+  'INCIDENT_REPEATED',
+  'INCIDENT_RESOLVED',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -31,6 +35,78 @@ export function receiverWants(receiver: Pick<ReceiverRow, 'minSeverity' | 'zoneI
 
 export function notificationEventOf(type: string): NotificationEvent | null {
   return EVENT_OF_TYPE[type] ?? null;
+}
+
+const INCIDENT_EVENT_OF_TYPE: Record<string, NotificationEvent> = {
+  opened: 'INCIDENT_OPENED',
+  updated: 'INCIDENT_UPDATED',
+  repeated: 'INCIDENT_REPEATED',
+  resolved: 'INCIDENT_RESOLVED',
+};
+
+export function incidentEventOf(type: string): NotificationEvent | null {
+  return INCIDENT_EVENT_OF_TYPE[type] ?? null;
+}
+
+/**
+ * Inhibition: a ticket in an incident notifies only through it (the incident's opening,
+ * grouped updates and resolution say what its tickets did). A ticket outside any incident
+ * notifies as before.
+ */
+export function inhibited(e: Pick<OutboxEvent, 'incidentId'>): boolean {
+  return e.incidentId !== null;
+}
+
+/**
+ * An incident reaches a receiver at or above its minimum severity; one about a zone only the
+ * receivers of that zone (or of every zone); one without a zone (the fleet, a source) every
+ * receiver. A resolution is never held back by severity: whoever may have heard of the
+ * incident hears that it ended.
+ */
+export function receiverWantsIncident(
+  receiver: Pick<ReceiverRow, 'minSeverity' | 'zoneIds'>,
+  e: Pick<OutboxIncidentEvent, 'severity' | 'zoneId' | 'type'>,
+): boolean {
+  if (
+    e.type !== 'resolved' &&
+    receiver.minSeverity &&
+    SEVERITY_ORDER[e.severity] < SEVERITY_ORDER[receiver.minSeverity]
+  )
+    return false;
+  if (receiver.zoneIds.length && e.zoneId && !receiver.zoneIds.includes(e.zoneId)) return false;
+  return true;
+}
+
+/** The JSON body of an incident notification. */
+export function incidentPayload(
+  deliveryId: string,
+  receiver: Pick<ReceiverRow, 'name'>,
+  event: NotificationEvent,
+  e: OutboxIncidentEvent,
+): string {
+  return JSON.stringify({
+    version: 1,
+    event,
+    deliveryId,
+    receiver: receiver.name,
+    at: new Date(e.at).toISOString(),
+    actor: e.actor,
+    note: e.note,
+    ticket: null,
+    incident: {
+      id: e.incidentId,
+      cause: e.cause,
+      scope: e.scope,
+      summary: e.summary,
+      severity: e.severity,
+      status: e.status,
+      zoneId: e.zoneId,
+      source: e.source,
+      sensorCount: e.sensorCount,
+      openedAt: new Date(e.openedAt).toISOString(),
+      resolvedAt: e.resolvedAt ? new Date(e.resolvedAt).toISOString() : null,
+    },
+  });
 }
 
 /** The JSON body of a ticket notification (sent and signed byte for byte on every attempt). */

@@ -23,6 +23,28 @@ export interface OutboxEvent {
   openedAt: Date;
   resolvedAt: Date | null;
   assignee: string | null;
+  /** The ticket's incident: the ticket notifies only through it. */
+  incidentId: string | null;
+}
+
+/** An incident event taken from the outbox, with its incident as it is now. */
+export interface OutboxIncidentEvent {
+  eventId: string;
+  type: string;
+  at: Date;
+  actor: string | null;
+  note: string | null;
+  incidentId: string;
+  cause: string;
+  scope: string;
+  summary: string;
+  severity: Severity;
+  status: string;
+  zoneId: string | null;
+  source: string | null;
+  sensorCount: number;
+  openedAt: Date;
+  resolvedAt: Date | null;
 }
 
 export interface NewDelivery {
@@ -30,6 +52,7 @@ export interface NewDelivery {
   receiverId: string;
   event: string;
   ticketId: string | null;
+  incidentId?: string | null;
   payload: string;
 }
 
@@ -98,28 +121,39 @@ export function createNotificationsRepository(prisma: PrismaClient) {
      */
     fanOut(
       limit: number,
-      plan: (events: OutboxEvent[], receivers: ReceiverRow[]) => NewDelivery[],
+      plan: (events: OutboxEvent[], receivers: ReceiverRow[], incidents: OutboxIncidentEvent[]) => NewDelivery[],
     ): Promise<{ events: number; deliveries: number }> {
       return prisma.$transaction(async (tx) => {
-        const events = await tx.$queryRaw<OutboxEvent[]>`
-          WITH taken AS (
-            DELETE FROM notification_outbox
-             WHERE id IN (SELECT id FROM notification_outbox ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-            RETURNING ticket_event_id
-          )
-          SELECT e.id::text AS "eventId", e.type, e.at, e.actor, e.note, t.id AS "ticketId", t.title,
-                 t.kind::text AS kind, t.severity::text AS severity, t.status::text AS status,
-                 t.sensor_id AS "sensorId", t.zone_id AS "zoneId", t.opened_at AS "openedAt",
-                 t.resolved_at AS "resolvedAt", t.assignee
-            FROM taken
-            JOIN ticket_event e ON e.id = taken.ticket_event_id
-            JOIN ticket t ON t.id = e.ticket_id
-           ORDER BY e.id`;
-        if (!events.length) return { events: 0, deliveries: 0 };
+        const taken = await tx.$queryRaw<{ ticket_event_id: string | null; incident_event_id: string | null }[]>`
+          DELETE FROM notification_outbox
+           WHERE id IN (SELECT id FROM notification_outbox ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+          RETURNING ticket_event_id::text, incident_event_id::text`;
+        if (!taken.length) return { events: 0, deliveries: 0 };
+        const ticketEventIds = taken.map((t) => t.ticket_event_id).filter((id): id is string => id !== null);
+        const incidentEventIds = taken.map((t) => t.incident_event_id).filter((id): id is string => id !== null);
+        const events = ticketEventIds.length
+          ? await tx.$queryRaw<OutboxEvent[]>`
+              SELECT e.id::text AS "eventId", e.type, e.at, e.actor, e.note, t.id AS "ticketId", t.title,
+                     t.kind::text AS kind, t.severity::text AS severity, t.status::text AS status,
+                     t.sensor_id AS "sensorId", t.zone_id AS "zoneId", t.opened_at AS "openedAt",
+                     t.resolved_at AS "resolvedAt", t.assignee, t.incident_id AS "incidentId"
+                FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id
+               WHERE e.id = ANY(${ticketEventIds}::bigint[])
+               ORDER BY e.id`
+          : [];
+        const incidentEvents = incidentEventIds.length
+          ? await tx.$queryRaw<OutboxIncidentEvent[]>`
+              SELECT e.id::text AS "eventId", e.type, e.at, e.actor, e.note, i.id AS "incidentId", i.cause, i.scope,
+                     i.summary, i.severity::text AS severity, i.status, i.zone_id AS "zoneId", i.source,
+                     i.sensor_count AS "sensorCount", i.opened_at AS "openedAt", i.resolved_at AS "resolvedAt"
+                FROM incident_event e JOIN incident i ON i.id = e.incident_id
+               WHERE e.id = ANY(${incidentEventIds}::bigint[])
+               ORDER BY e.id`
+          : [];
         const receivers = await tx.notificationReceiver.findMany();
-        const rows = plan(events, receivers);
+        const rows = plan(events, receivers, incidentEvents);
         if (rows.length) await tx.notificationDelivery.createMany({ data: rows });
-        return { events: events.length, deliveries: rows.length };
+        return { events: taken.length, deliveries: rows.length };
       });
     },
 

@@ -14,6 +14,10 @@ import type { NotificationSettings } from '../../config.js';
 import type { Severity } from '../../generated/prisma/enums.js';
 import { NotFoundError, UserInputError } from '../../kernel/errors.js';
 import {
+  incidentEventOf,
+  incidentPayload,
+  inhibited,
+  receiverWantsIncident,
   notificationEventOf,
   receiverWants,
   retryDelayMs,
@@ -21,6 +25,7 @@ import {
   ticketPayload,
 } from './notification-routing.js';
 import type {
+  OutboxIncidentEvent,
   AttemptOutcome,
   ClaimedDelivery,
   DeliveryRow,
@@ -117,11 +122,31 @@ export function createNotificationsService({ repo, settings, log }: Notification
     return { id: d.id, ok: result.ok, statusCode: result.statusCode, error: result.error, retryInMs };
   }
 
-  function plan(events: Parameters<Parameters<NotificationsRepository['fanOut']>[1]>[0], receivers: ReceiverRow[]) {
+  function plan(
+    events: Parameters<Parameters<NotificationsRepository['fanOut']>[1]>[0],
+    receivers: ReceiverRow[],
+    incidents: OutboxIncidentEvent[] = [],
+  ) {
     const rows: NewDelivery[] = [];
+    for (const e of incidents) {
+      const event = incidentEventOf(e.type);
+      if (!event) continue;
+      for (const r of receivers) {
+        if (!receiverWantsIncident(r, e)) continue;
+        const id = randomUUID();
+        rows.push({
+          id,
+          receiverId: r.id,
+          event,
+          ticketId: null,
+          incidentId: e.incidentId,
+          payload: incidentPayload(id, r, event, e),
+        });
+      }
+    }
     for (const e of events) {
       const event = notificationEventOf(e.type);
-      if (!event) continue;
+      if (!event || inhibited(e)) continue;
       for (const r of receivers) {
         if (!receiverWants(r, e)) continue;
         const id = randomUUID();

@@ -60,6 +60,15 @@ export function createReadingsIngestRepository() {
     return insertRows(tx, rows, receivedAt);
   };
   return {
+    /** Where these sensors' latest readings came from (incidents: "no data from <source>"). */
+    async recordSources(tx: SqlTx, sensorIds: readonly string[], source: string): Promise<void> {
+      await tx.$executeRaw`
+        INSERT INTO sensor_source (sensor_id, source, updated_at)
+        SELECT id, ${source}, now() FROM unnest(${[...sensorIds]}::text[]) AS id ORDER BY 1
+        ON CONFLICT (sensor_id) DO UPDATE SET source = EXCLUDED.source, updated_at = now()
+         WHERE sensor_source.source IS DISTINCT FROM EXCLUDED.source`;
+    },
+
     /**
      * Inserts the rows (ON CONFLICT DO NOTHING) and returns the 0-based positions
      * of the rows that were already stored, i.e. duplicates, and the statement's transaction

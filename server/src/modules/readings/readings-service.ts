@@ -111,8 +111,26 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
     errors.push({ index, sensorId, code, message });
   }
 
+  /** The source last recorded per sensor by this instance: a write only when it changes. */
+  const recordedSource = new Map<string, string>();
+
+  async function recordSources(stored: SensorReadings[], source: string): Promise<void> {
+    const changed = stored.map((s) => s.profile.id).filter((id) => recordedSource.get(id) !== source);
+    if (!changed.length) return;
+    try {
+      await statement((tx) => repo.recordSources(tx, changed, source));
+      for (const id of changed) recordedSource.set(id, source);
+    } catch (err) {
+      log.warn({ err }, 'recording the readings source failed');
+    }
+  }
+
   return {
-    async ingest(readings: readonly IngestItem[]): Promise<IngestResult> {
+    /**
+     * `source`: who sent them ("key:<API key name>"), recorded per sensor when it changes so a
+     * source falling silent is one incident (modules/incidents); null when unknown (open mode).
+     */
+    async ingest(readings: readonly IngestItem[], options: { source?: string | null } = {}): Promise<IngestResult> {
       if (readings.length > config.maxBatchSize) {
         throw new IngestRefusedError(
           `A batch may hold at most ${config.maxBatchSize} readings, got ${readings.length}: split it into smaller batches`,
@@ -277,6 +295,7 @@ export function createReadingsService(deps: ReadingsServiceDeps) {
         if (accepted === inserted.stored) deps.stream?.offer?.(xid, stored, now.getTime());
         deps.stream?.notify();
         publishAfterCommit(stored, accepted);
+        if (options.source) await recordSources(stored, options.source);
       }
       return { accepted, duplicates, rejected: errors.length, errors };
     },

@@ -28,12 +28,14 @@ export function createSensorsBulkRepository() {
                                ${sensors.map((s) => s.zoneId)}::text[], ${sensors.map((s) => s.minValue)}::float8[],
                                ${sensors.map((s) => s.maxValue)}::float8[],
                                ${sensors.map((s) => s.expectedIntervalSeconds)}::int[],
-                               ${sensors.map((s) => s.heartbeatSeconds)}::int[])
-                   AS u(id, name, kind, unit, zone_id, min_value, max_value, interval_s, heartbeat_s)
+                               ${sensors.map((s) => s.heartbeatSeconds)}::int[],
+                               ${sensors.map((s) => s.gatewayId ?? null)}::text[])
+                   AS u(id, name, kind, unit, zone_id, min_value, max_value, interval_s, heartbeat_s, gateway_id)
         ), written AS (
           INSERT INTO sensor (id, name, kind, unit, zone_id, min_value, max_value,
-                              expected_interval_seconds, heartbeat_seconds, updated_at)
-          SELECT i.id, i.name, i.kind, i.unit, i.zone_id, i.min_value, i.max_value, i.interval_s, i.heartbeat_s, now()
+                              expected_interval_seconds, heartbeat_seconds, gateway_id, updated_at)
+          SELECT i.id, i.name, i.kind, i.unit, i.zone_id, i.min_value, i.max_value, i.interval_s, i.heartbeat_s,
+                 i.gateway_id, now()
             FROM input i
            WHERE i.zone_id IS NULL OR EXISTS (SELECT 1 FROM zone z WHERE z.id = i.zone_id)
            -- Rows locked in id order: two concurrent batches cannot deadlock on each other.
@@ -41,7 +43,7 @@ export function createSensorsBulkRepository() {
           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, unit = EXCLUDED.unit,
                  zone_id = EXCLUDED.zone_id, min_value = EXCLUDED.min_value, max_value = EXCLUDED.max_value,
                  expected_interval_seconds = EXCLUDED.expected_interval_seconds,
-                 heartbeat_seconds = EXCLUDED.heartbeat_seconds, updated_at = now()
+                 heartbeat_seconds = EXCLUDED.heartbeat_seconds, gateway_id = EXCLUDED.gateway_id, updated_at = now()
           RETURNING id, zone_id, (xmax = 0) AS created
         ), trust AS (
           -- Every sensor has a trust row (an update only repairs a missing one).

@@ -46,6 +46,8 @@ export interface ZoneWrite {
 /** A sensor as registered: its engine profile (sensor-profile.ts) plus what only people read. */
 export interface SensorWrite extends SensorProfile {
   name: string;
+  /** The gateway its readings come through (incidents group a silent gateway's sensors). */
+  gatewayId?: string | null;
 }
 
 function sensorWhere(filter: SensorListFilter): Prisma.SensorWhereInput {

@@ -94,6 +94,7 @@ export function validSensor(input: SensorInput): SensorWrite {
     name: requireText('name', input.name),
     kind: requireText('kind', input.kind, 64),
     unit: optionalText('unit', input.unit, 32),
+    gatewayId: optionalText('gatewayId', input.gatewayId, 200),
   };
 }
 

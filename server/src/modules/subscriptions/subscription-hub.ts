@@ -19,7 +19,9 @@ import {
   type ReadingsAddedPayload,
   type SensorsUpdatedPayload,
   type TicketUpdatedPayload,
+  type IncidentUpdatedPayload,
 } from '../../events/topics.js';
+import type { IncidentRow, IncidentsRepository } from '../incidents/incidents-repository.js';
 import type { DashboardSummaryRow } from '../dashboard/dashboard-repository.js';
 import type { SensorWithTrust } from '../trust/trust-repository.js';
 import type { SensorRow, SensorsRepository } from '../sensors/sensors-repository.js';
@@ -40,6 +42,7 @@ export interface SubscriptionHubOptions {
   sensorsRepository: Pick<SensorsRepository, 'sensorsByIds'>;
   trustRepository: Pick<TrustRepository, 'bySensorIds'>;
   ticketsRepository: Pick<TicketsRepository, 'findById'>;
+  incidentsRepository?: Pick<IncidentsRepository, 'findById'>;
   /** Events queued per subscription before it is ended (config.subscriptionBufferLimit). */
   bufferLimit: number;
   /** Per key: subscriptions held and deliveries per second (config.limits). */
@@ -57,6 +60,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
   const readings = new SubscriberRegistry<ReadingItem | DroppedNotice>('queue', options.bufferLimit);
   const sensors = new SubscriberRegistry<SensorRow | DroppedNotice>('queue', options.bufferLimit);
   const tickets = new SubscriberRegistry<TicketRow | DroppedNotice>('queue', options.bufferLimit);
+  const incidents = new SubscriberRegistry<IncidentRow | DroppedNotice>('queue', options.bufferLimit);
   const dashboard = new SubscriberRegistry<DashboardSummaryRow>('latest', 1);
   const unsubscribe: (() => void)[] = [];
   const budgets = createKeyBudgets(options.keyBudgets);
@@ -89,6 +93,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
   // Loads are serialised per topic so that subscribers see changes in order.
   let sensorChain = Promise.resolve();
   let ticketChain = Promise.resolve();
+  let incidentChain = Promise.resolve();
 
   function onReadings({ readings: batch }: ReadingsAddedPayload): void {
     if (!readings.hasAny()) return;
@@ -133,6 +138,13 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
     for (const s of tickets.matching(event.sensorId, event.zoneId)) deliver(s, [row]);
   }
 
+  async function onIncident(event: IncidentUpdatedPayload): Promise<void> {
+    if (!incidents.hasAny() || !options.incidentsRepository) return;
+    const row = await options.incidentsRepository.findById(event.incidentId);
+    if (!row) return;
+    for (const s of incidents.unfilteredSubscribers()) deliver(s, [row]);
+  }
+
   return {
     /** Registers the bus listeners; resolves once they are active on every transport. */
     async start(): Promise<void> {
@@ -153,10 +165,16 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
             .then(() => onTicket(p))
             .catch((err) => log.warn({ err }, 'ticketUpdated delivery failed'));
         },
+        [Topic.IncidentUpdated]: (p: IncidentUpdatedPayload) => {
+          incidentChain = incidentChain
+            .then(() => onIncident(p))
+            .catch((err) => log.warn({ err }, 'incidentUpdated delivery failed'));
+        },
       };
       listen(Topic.ReadingsAdded);
       listen(Topic.SensorsUpdated);
       listen(Topic.TicketUpdated);
+      listen(Topic.IncidentUpdated);
       noticeTimer = setInterval(noticeDropped, options.droppedNoticeMs ?? 1000);
       noticeTimer.unref();
       await Promise.all(subscribed);
@@ -166,8 +184,8 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
     async stop(): Promise<void> {
       for (const off of unsubscribe.splice(0)) off();
       clearInterval(noticeTimer);
-      for (const registry of [readings, sensors, tickets, dashboard]) registry.endAll();
-      await Promise.all([sensorChain, ticketChain]);
+      for (const registry of [readings, sensors, tickets, incidents, dashboard]) registry.endAll();
+      await Promise.all([sensorChain, ticketChain, incidentChain]);
     },
 
     // keyId: the subscribing API key (null in open mode).
@@ -177,6 +195,8 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
       open(sensors, filter, keyId),
     ticketUpdated: (filter: SensorFilter, keyId: string | null = null): EventStream<TicketRow | DroppedNotice> =>
       open(tickets, filter, keyId),
+    incidentUpdated: (keyId: string | null = null): EventStream<IncidentRow | DroppedNotice> =>
+      open(incidents, { sensorId: null, zoneId: null }, keyId),
     // Counted against the key, never budgeted: at most one coalesced summary per DASHBOARD_COALESCE_MS.
     dashboardUpdated: (keyId: string | null = null): EventStream<DashboardSummaryRow> =>
       open(dashboard, { sensorId: null, zoneId: null }, keyId, false),
@@ -193,6 +213,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
       readingAdded: readings.size,
       sensorUpdated: sensors.size,
       ticketUpdated: tickets.size,
+      incidentUpdated: incidents.size,
       dashboardUpdated: dashboard.size,
     }),
   };

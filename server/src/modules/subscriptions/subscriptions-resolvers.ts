@@ -31,6 +31,10 @@ export const subscriptionsResolvers: Resolvers = {
       subscribe: (_root, args, ctx) => ctx.services.subscriptions.sensorUpdated(filterOf(args), keyOf(ctx)),
       resolve: passThrough,
     },
+    incidentUpdated: {
+      subscribe: (_root, _args, ctx) => ctx.services.subscriptions.incidentUpdated(keyOf(ctx)),
+      resolve: passThrough,
+    },
     ticketUpdated: {
       subscribe: (_root, args, ctx) => ctx.services.subscriptions.ticketUpdated(filterOf(args), keyOf(ctx)),
       resolve: passThrough,

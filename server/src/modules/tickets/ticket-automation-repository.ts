@@ -107,9 +107,9 @@ export async function lockKeys(tx: Tx, keys: readonly string[]): Promise<void> {
 export async function insertTickets(
   tx: Tx,
   rows: readonly TicketInsert[],
-): Promise<(ChangedTicket & { inserted: boolean })[]> {
+): Promise<(ChangedTicket & { kind: FaultKind; inserted: boolean })[]> {
   if (!rows.length) return [];
-  const result = await tx.$queryRaw<{ id: string; sensor_id: string; inserted: boolean }[]>`
+  const result = await tx.$queryRaw<{ id: string; sensor_id: string; kind: FaultKind; inserted: boolean }[]>`
     WITH input AS (
       SELECT * FROM unnest(${rows.map((r) => r.sensorId)}::text[], ${rows.map((r) => r.kind)}::text[],
                            ${rows.map((r) => r.severity)}::text[], ${rows.map((r) => r.title)}::text[],
@@ -132,8 +132,8 @@ export async function insertTickets(
       SELECT up.id, to_timestamp(input.at_ms / 1000), CASE WHEN up.inserted THEN 'opened' ELSE 'repeated' END, ${AUTOMATION_ACTOR}, input.note
         FROM up JOIN input ON input.sensor_id = up.sensor_id AND input.kind = up.kind
     )
-    SELECT id, sensor_id, inserted FROM up`;
-  return result.map((r) => ({ ticketId: r.id, sensorId: r.sensor_id, inserted: r.inserted }));
+    SELECT id, sensor_id, kind, inserted FROM up`;
+  return result.map((r) => ({ ticketId: r.id, sensorId: r.sensor_id, kind: r.kind, inserted: r.inserted }));
 }
 
 /** Reopens recently resolved tickets (the caller holds their keys' locks). */

@@ -7,6 +7,7 @@ import type { SqlTx } from '../../db/sql-transaction.js';
 import type { TicketSettings } from '../../config.js';
 import { dedupePayloads } from '../../events/ticket-updates.js';
 import type { TicketUpdatedPayload } from '../../events/topics.js';
+import type { IncidentGrouping, OpenedTicket } from './ticket-grouping.js';
 import type { TicketAutomation, TrustChange } from '../trust/trust-changes.js';
 import {
   activeWindows,
@@ -31,6 +32,8 @@ type Tx = SqlTx;
 
 export interface TicketAutomationDeps {
   settings: TicketSettings;
+  /** Puts opened and reopened tickets into the incident of their cause (modules/incidents). */
+  grouping?: IncidentGrouping;
 }
 
 export { dedupePayloads, publishTicketUpdates } from '../../events/ticket-updates.js';
@@ -46,7 +49,7 @@ function structuralKeys(plan: TicketPlan): string[] {
   ];
 }
 
-export function createTicketAutomation({ settings }: TicketAutomationDeps): TicketAutomation {
+export function createTicketAutomation({ settings, grouping }: TicketAutomationDeps): TicketAutomation {
   async function planWithWindows(
     tx: Tx,
     changes: TrustChange[],
@@ -80,12 +83,52 @@ export function createTicketAutomation({ settings }: TicketAutomationDeps): Tick
     }
 
     const zoneOf = new Map(changes.map((c) => [c.sensorId, c.zoneId]));
-    const changed: ChangedTicket[] = [
-      ...(await insertTickets(tx, plan.inserts)),
-      ...(await reopenTickets(tx, plan.reopens)),
-      ...(await patchTickets(tx, plan.patches, plan.events)),
+    // A zone's sensors moving together are the environment, not faults: those open no ticket.
+    const environment = grouping
+      ? await grouping.holdEnvironment(tx, plan.inserts)
+      : { keep: plan.inserts, incidentIds: [], released: [] };
+    const inserted = await insertTickets(tx, environment.keep);
+    const reopened = await reopenTickets(tx, plan.reopens);
+    const changed: ChangedTicket[] = [...inserted, ...reopened, ...(await patchTickets(tx, plan.patches, plan.events))];
+    let incidentOf = new Map<string, string>();
+    if (grouping && (inserted.length || reopened.length)) {
+      const insertOf = new Map(plan.inserts.map((i) => [ticketKey(i.sensorId, i.kind), i]));
+      const reopenOf = new Map(plan.reopens.map((r) => [r.id, r]));
+      const opened: OpenedTicket[] = [];
+      for (const t of inserted) {
+        const i = insertOf.get(ticketKey(t.sensorId, t.kind));
+        if (t.inserted && i)
+          opened.push({ ticketId: t.ticketId, sensorId: t.sensorId, kind: i.kind, severity: i.severity, at: i.at });
+      }
+      for (const t of reopened) {
+        const r = reopenOf.get(t.ticketId);
+        if (r)
+          opened.push({
+            ticketId: t.ticketId,
+            sensorId: t.sensorId,
+            kind: r.kind,
+            severity: r.severity ?? 'MEDIUM',
+            at: r.at,
+          });
+      }
+      incidentOf = await grouping.assign(tx, opened);
+    }
+    const released = environment.released.map((r) => ({ ticketId: r.id, sensorId: r.sensor_id }));
+    // An ENVIRONMENT incident has no ticket: a payload without one publishes only incidentUpdated.
+    const moves = environment.incidentIds.map((incidentId) => ({
+      ticketId: '',
+      sensorId: '',
+      zoneId: null,
+      incidentId,
+    }));
+    return [
+      ...[...changed, ...released].map((t) => {
+        const incidentId = incidentOf.get(t.ticketId);
+        const p = { ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null };
+        return incidentId ? { ...p, incidentId } : p;
+      }),
+      ...moves,
     ];
-    return changed.map((t) => ({ ticketId: t.ticketId, sensorId: t.sensorId, zoneId: zoneOf.get(t.sensorId) ?? null }));
   }
 
   return {

@@ -26,6 +26,7 @@ import {
 } from '../../trust/index.js';
 import type { CachedVerdict, EngineStateCache } from './engine-state-cache.js';
 import type { StateRestorer } from './state-restore.js';
+import { publishTicketUpdates } from '../../events/ticket-updates.js';
 import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
 import {
   SWEEP_LOCK_KEY,
@@ -466,8 +467,8 @@ export function createTrustService(deps: TrustServiceDeps) {
           events.publish(Topic.SensorsUpdated, { sensors: effects.sensors });
           events.publish(Topic.DashboardChanged, { reason: 'trust' });
         }
-        for (const ticket of effects.tickets) events.publish(Topic.TicketUpdated, ticket);
-        if (effects.tickets.length) events.publish(Topic.DashboardChanged, { reason: 'tickets' });
+        // ticketUpdated per ticket, incidentUpdated per incident, one DashboardChanged.
+        publishTicketUpdates(events, effects.tickets);
       } catch (err) {
         log.warn({ err }, 'publishing trust events failed');
       }

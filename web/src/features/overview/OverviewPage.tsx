@@ -11,6 +11,7 @@ import { FleetSummary } from './FleetSummary';
 import { FleetTrend } from './FleetTrend';
 import { TicketActivity, type TicketActivityEntry } from './TicketActivity';
 import { ZoneGrid } from './ZoneGrid';
+import { OpenIncidents } from '../incidents/OpenIncidents';
 
 export const OverviewQuery = graphql(`
   query Overview {
@@ -96,6 +97,7 @@ export function OverviewPage() {
       <h1 className="visually-hidden">Fleet overview</h1>
       <FreshnessNote freshness={result.freshness} />
       <FleetSummary summary={summary} />
+      <OpenIncidents />
       <FleetTrend
         now={{ at: summary.generatedAt, averageTrust: summary.averageTrust ?? null, openTickets: summary.openTickets }}
       />

@@ -18,6 +18,10 @@ export const TicketCardFragment = graphql(`
     updatedAt
     resolvedAt
     occurrences
+    incident {
+      id
+      summary
+    }
     sensor {
       id
       name
@@ -77,6 +81,16 @@ export function TicketCard(props: {
                   · <Link to={paths.zone(t.sensor.zone.id)}>{t.sensor.zone.name}</Link>
                 </>
               )}
+            </dd>
+          </>
+        )}
+        {t.incident && (
+          <>
+            <dt>Incident</dt>
+            <dd>
+              <Link to={paths.incident(t.incident.id)} data-testid="ticket-incident-link">
+                {t.incident.summary}
+              </Link>
             </dd>
           </>
         )}
