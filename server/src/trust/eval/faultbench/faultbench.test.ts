@@ -5,7 +5,6 @@ import { loadSantander, santanderAvailable, santanderCases } from './santander.j
 // The Santander benchmark (real outdoor temperature, 16 sensors, injected labelled faults; the
 // data lives outside the repository, see santander.ts) through the pure engine and three
 // baselines. Figures: `npm run eval:bench`. About 2 min on a quiet machine (the engine replays
-// 96 × 16 sensors), more on a busy one. About 2 min on a quiet machine (the engine replays
 // 96 × 16 sensors), more on a busy one.
 describe.skipIf(!santanderAvailable())('Santander fault-injection benchmark', () => {
   let results: DetectorScores[] = [];
