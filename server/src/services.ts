@@ -159,11 +159,16 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       timeoutMs: config.limits.apiStatementTimeoutMs,
     }),
     fleetSizes: createFleetSizes(countFleet(app.db.autocommit), config.limits.fleetSizesRefreshMs),
-    series: createSeriesService({
-      repo: seriesRepository,
-      statement: app.db.autocommit,
-      transaction: app.db.transaction,
-    }),
+    // Series are lag tolerant: with read replicas they read there (the raw driver otherwise).
+    series: createSeriesService(
+      app.db.reads.replicas().length
+        ? {
+            repo: seriesRepository,
+            statement: (work) => work(app.db.reads.prisma),
+            transaction: (work) => app.db.reads.prisma.$transaction((tx) => work(tx)),
+          }
+        : { repo: seriesRepository, statement: app.db.autocommit, transaction: app.db.transaction },
+    ),
     trustRepository,
     ticketsRepository,
     maintenanceRepository,

@@ -101,6 +101,17 @@ describe.runIf(throwawayPostgresUsable)('read replicas on real streaming replica
     expect(replicaStats().reads - before.replica).toBeGreaterThanOrEqual(4);
     expect(t.app.db.reads.primaryReads()).toBe(before.primary);
 
+    // A sensor's series (raw readings here) is read there too, with every reading counted.
+    const beforeSeries = replicaStats().reads;
+    const series = await t.gqlNow<{ sensor: { series: { count: number }[] } }>(
+      `query($from: DateTime!, $to: DateTime!) { sensor(id: "rr1") { series(from: $from, to: $to, points: 10) { count } } }`,
+      { from: new Date(at - 3_600_000).toISOString(), to: new Date(at + 1_000).toISOString() },
+    );
+    expect(series.errors).toBeUndefined();
+    expect(series.data?.sensor.series.reduce((n, p) => n + p.count, 0)).toBe(5);
+    expect(replicaStats().reads).toBeGreaterThan(beforeSeries);
+    expect(t.app.db.reads.primaryReads()).toBe(before.primary);
+
     // A mutation and its own result never touch the replica.
     const mid = replicaStats().reads;
     const upsert = await t.gqlNow<{ upsertSensor: { id: string; trust: { status: string } } }>(
