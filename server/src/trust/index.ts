@@ -1,7 +1,7 @@
 // Public surface of the pure trust engine. See README.md for the model and every threshold.
-import { buildVerdict } from './verdict.js';
-import type { TrustState } from './state.js';
-import type { TrustVerdict } from './types.js';
+import { buildVerdict, statusName } from './verdict.js';
+import { S_DEGRADED, S_FAULTY, type TrustState } from './state.js';
+import type { TrustStatus, TrustVerdict } from './types.js';
 
 export * from './types.js';
 export {
@@ -29,6 +29,18 @@ export { advanceDrift, driftBacklog, DRIFT_BACKLOG_LIMIT, sweepFleet } from './s
 /** Current verdict of a state without changing it (for reads). */
 export function verdictOf(state: TrustState): TrustVerdict {
   return buildVerdict(state);
+}
+
+/** Status of a state without building its verdict (the shell never reads the short keys). */
+export function statusOf(state: TrustState): TrustStatus {
+  return statusName(state.st);
+}
+
+/** The state's verdict has reasons: active ones, or cleared ones a DEGRADED/FAULTY sensor recovers from. */
+export function hasReasons(state: TrustState): boolean {
+  if (state.ra.some((severity) => severity > 0)) return true;
+  if (state.st !== S_DEGRADED && state.st !== S_FAULTY) return false;
+  return state.cz.some((clearedAt) => clearedAt !== null);
 }
 
 /** Event time of the newest reading the state has seen, or null. */

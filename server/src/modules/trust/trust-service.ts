@@ -15,8 +15,8 @@ import {
   sweepFleet,
   verdictOf,
   isTicketReason,
-  TRUST_STATUSES,
-  statusName,
+  hasReasons,
+  statusOf,
   type SensorBatch,
   type StepObserver,
   type SensorProfile,
@@ -35,9 +35,6 @@ import {
   type TrustStateRepository,
   type TrustWrite,
 } from './trust-state-repository.js';
-
-const S_DEGRADED_SLOT = TRUST_STATUSES.indexOf('DEGRADED');
-const S_FAULTY_SLOT = TRUST_STATUSES.indexOf('FAULTY');
 
 /** Sensors per sweep transaction (whole zones; a larger zone makes a larger chunk). */
 const SWEEP_CHUNK_SENSORS = 500;
@@ -105,13 +102,6 @@ interface StepSummary {
   changes: TrustChange[];
 }
 
-/** The verdict has reasons (active ones, or cleared ones the sensor is recovering from). */
-function hasReasons(s: TrustState): boolean {
-  if (s.ra.some((severity) => severity > 0)) return true;
-  if (s.st !== S_DEGRADED_SLOT && s.st !== S_FAULTY_SLOT) return false;
-  return s.cz.some((clearedAt) => clearedAt !== null);
-}
-
 /** Time the current status began: the history point that entered it, else `fallback`. */
 function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: number): number | null {
   if (outcome.verdict.status === locked.status) return locked.statusSince;
@@ -143,7 +133,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     let seenPoints = 0;
     const changes: TrustChange[] = [];
     const onStep: StepObserver = (s, ts, points) => {
-      const st = statusName(s.st);
+      const st = statusOf(s);
       if (st !== status) {
         // The point that entered the status (the first of the trailing run of it), else now.
         let at = ts;

@@ -12,12 +12,12 @@ import {
   type ReorderBuffer,
   type TrustReason,
 } from '../../trust/index.js';
-import { xidLess } from '../../db/rows.js';
 import type { LockedSensor } from './trust-service.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LogRow, StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
 import type { EngineStateCache } from './engine-state-cache.js';
 import type { StateRestorer } from './state-restore.js';
+import { planCheckpoints, xidMin, type PartitionCursor } from './trust-checkpoint-plan.js';
 import type { SeriesRollup } from '../readings/series-rollup.js';
 
 export interface SensorMemory {
@@ -57,7 +57,7 @@ export interface PartitionMemory {
   series: SeriesRollup;
 }
 
-export const xidMin = (a: string, b: string) => (xidLess(b, a) ? b : a);
+export { xidMin };
 
 function kindsOf(reasons: unknown): FaultKind[] {
   const list = typeof reasons === 'string' ? (JSON.parse(reasons) as unknown) : reasons;
@@ -233,20 +233,17 @@ export function createStreamMemory(restorer: StateRestorer) {
      * (a replay counts rows at or above it).
      */
     checkpoints(rollups: ReadonlyMap<number, string>, written: ReadonlySet<string>): Map<number, StoredPosition> {
-      const out = new Map<number, StoredPosition>();
-      for (const [p, part] of partitions) {
-        const rollup = rollups.get(p) ?? part.stored.rollup;
-        out.set(p, { position: xidMin(part.cursor, rollup), rollup });
-      }
-      for (const s of sensors.values()) {
-        const cp = out.get(s.partition);
-        if (!cp) continue;
-        if (s.dirtyFrom !== null && !written.has(s.sensor.sensorId)) cp.position = xidMin(cp.position, s.dirtyFrom);
-        // Held rows are not applied yet: a replay must read them again.
-        const held = lowestHeld(s.reorder);
-        if (held !== undefined) cp.position = xidMin(cp.position, held);
-      }
-      return out;
+      const parts = [...partitions].map(([p, part]): [number, PartitionCursor] => [
+        p,
+        { cursor: part.cursor, storedRollup: part.stored.rollup },
+      ]);
+      const positions = [...sensors.values()].map((s) => ({
+        sensorId: s.sensor.sensorId,
+        partition: s.partition,
+        dirtyFrom: s.dirtyFrom,
+        lowestHeld: lowestHeld(s.reorder),
+      }));
+      return planCheckpoints(parts, positions, rollups, written);
     },
   };
 }
