@@ -8,6 +8,8 @@ import { ticketsLoaders } from '../modules/tickets/tickets-loaders.js';
 import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
 import { trustResolvers } from '../modules/trust/trust-resolvers.js';
 import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
+import { silencesLoaders } from '../modules/silences/silences-loaders.js';
+import { silencesResolvers } from '../modules/silences/silences-resolvers.js';
 import { notificationsResolvers } from '../modules/notifications/notifications-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
 import { authResolvers } from '../modules/auth/auth-resolvers.js';
@@ -44,6 +46,7 @@ export function buildResolvers(): ResolverMap {
           dashboardResolvers,
           readingsResolvers,
           notificationsResolvers,
+          silencesResolvers,
           subscriptionsResolvers,
           authResolvers,
         ] as Resolvers[] as ResolverMap[]),
@@ -54,5 +57,5 @@ export function buildResolvers(): ResolverMap {
 }
 
 export function buildLoaders(): ResolverMap {
-  return guardNestedFields(merge(sensorsLoaders, ticketsLoaders), 'loaders');
+  return guardNestedFields(merge(sensorsLoaders, ticketsLoaders, silencesLoaders), 'loaders');
 }

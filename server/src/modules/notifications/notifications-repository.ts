@@ -23,6 +23,8 @@ export interface OutboxEvent {
   openedAt: Date;
   resolvedAt: Date | null;
   assignee: string | null;
+  /** A silence of the ticket, its sensor or its zone was in force at the event's time or now: nobody is told. */
+  silenced: boolean;
 }
 
 export interface NewDelivery {
@@ -110,7 +112,11 @@ export function createNotificationsRepository(prisma: PrismaClient) {
           SELECT e.id::text AS "eventId", e.type, e.at, e.actor, e.note, t.id AS "ticketId", t.title,
                  t.kind::text AS kind, t.severity::text AS severity, t.status::text AS status,
                  t.sensor_id AS "sensorId", t.zone_id AS "zoneId", t.opened_at AS "openedAt",
-                 t.resolved_at AS "resolvedAt", t.assignee
+                 t.resolved_at AS "resolvedAt", t.assignee,
+                 EXISTS (SELECT 1 FROM silence s
+                          WHERE (s.ticket_id = t.id OR s.sensor_id = t.sensor_id OR s.zone_id = t.zone_id)
+                            AND ((s.created_at <= e.at AND e.at < s.until)
+                                 OR (s.created_at <= now() AND now() < s.until))) AS silenced
             FROM taken
             JOIN ticket_event e ON e.id = taken.ticket_event_id
             JOIN ticket t ON t.id = e.ticket_id

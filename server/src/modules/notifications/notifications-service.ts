@@ -121,7 +121,8 @@ export function createNotificationsService({ repo, settings, log }: Notification
     const rows: NewDelivery[] = [];
     for (const e of events) {
       const event = notificationEventOf(e.type);
-      if (!event) continue;
+      // Silenced tickets still change (and are in the ticket's history), but notify nobody.
+      if (!event || e.silenced) continue;
       for (const r of receivers) {
         if (!receiverWants(r, e)) continue;
         const id = randomUUID();

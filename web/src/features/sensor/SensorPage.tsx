@@ -10,6 +10,8 @@ import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { MaintenancePanel } from '../registry/MaintenancePanel';
 import { SensorAdmin } from '../registry/SensorAdmin';
+import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { SilenceForm, SilenceNotes } from '../silences/SilencePanel';
 import { TicketCard } from '../tickets/TicketCard';
 import { ReadingsChart, type LivePoint } from './ReadingsChart';
 import { SensorTrustPanel } from './SensorTrustPanel';
@@ -27,6 +29,18 @@ export const SensorQuery = graphql(`
       expectedIntervalSeconds
       heartbeatSeconds
       retiredAt
+      silences {
+        id
+        ...Silence_silence
+      }
+      maintenance {
+        id
+        active
+        endsAt
+        reason
+        createdBy
+        zoneId
+      }
       zone {
         id
         name
@@ -147,6 +161,12 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
           tickets; new readings are refused. Its history below is as it was.
         </p>
       )}
+      {!retiredAt && (sensor.silences.length > 0 || sensor.maintenance.some((w) => w.active)) && (
+        <div className="target-notes" data-testid="sensor-notes">
+          <MaintenanceNote windows={sensor.maintenance} />
+          <SilenceNotes silences={sensor.silences} />
+        </div>
+      )}
       <div className="sensor-layout">
         <div className="sensor-main">
           <section className="panel" aria-labelledby="readings-heading">
@@ -194,6 +214,14 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
             )}
           </section>
           {!retiredAt && <MaintenancePanel sensorId={sensor.id} />}
+          {!retiredAt && (
+            <section className="panel" aria-labelledby="silences-heading">
+              <h2 id="silences-heading">Silences</h2>
+              {sensor.silences.length === 0 && <p className="muted small">Not silenced: its tickets notify.</p>}
+              <SilenceNotes silences={sensor.silences} onChange={() => refetch()} />
+              <SilenceForm target={{ sensorId: sensor.id }} label="this sensor" onDone={() => refetch()} />
+            </section>
+          )}
         </div>
       </div>
     </div>

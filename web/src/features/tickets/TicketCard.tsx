@@ -4,6 +4,8 @@ import { SeverityBadge } from '../../components/SeverityBadge';
 import { TicketStatusBadge } from '../../components/TicketStatusBadge';
 import { Link, paths } from '../../app/router';
 import { graphql, useFragment, type FragmentType } from '../../gql';
+import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { SilenceNotes } from '../silences/SilencePanel';
 import { TicketActions } from './TicketActions';
 
 export const TicketCardFragment = graphql(`
@@ -18,9 +20,22 @@ export const TicketCardFragment = graphql(`
     updatedAt
     resolvedAt
     occurrences
+    openedDuringMaintenance
+    silences {
+      id
+      ...Silence_silence
+    }
     sensor {
       id
       name
+      maintenance {
+        id
+        active
+        endsAt
+        reason
+        createdBy
+        zoneId
+      }
       zone {
         id
         name
@@ -63,8 +78,19 @@ export function TicketCard(props: {
         <SeverityBadge severity={t.severity} />
         <TicketStatusBadge status={t.status} />
         <span className="reason-chip">{t.kind.replace(/_/g, ' ').toLowerCase()}</span>
+        {t.openedDuringMaintenance && (
+          <span
+            className="reason-chip"
+            data-testid="opened-during-maintenance"
+            title="Opened while a maintenance window was in force"
+          >
+            opened during maintenance
+          </span>
+        )}
       </header>
       <h3 className="ticket-title">{t.title}</h3>
+      <MaintenanceNote windows={t.sensor.maintenance} compact />
+      <SilenceNotes silences={t.silences} compact />
       <dl className="ticket-facts">
         {showSensor && (
           <>
