@@ -33,6 +33,8 @@ export function message(s: TrustState, k: KindSlot): string {
     case 'DRIFT':
       return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} the median of ${e1} peers (after its learned offset of ${e2 >= 0 ? '+' : ''}${q(e2)})`;
     case 'OFFLINE':
+      if (s.seenTs === null)
+        return `never reported: no reading in the ${dur(e0)} since it was registered (expected every ${num(e1)} s)`;
       return (
         `no reading for ${dur(e0)} (expected every ${num(e1)} s)` +
         (s.live === 0 ? '; its newest data arrived as history, not live' : '')
