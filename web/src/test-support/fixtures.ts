@@ -50,6 +50,7 @@ export const ticket = (id: string, over: Partial<Record<string, unknown>> = {}) 
     id: 'hall-a-temp-1',
     name: 'Hall A temperature 1',
     maintenance: [],
+    trust: { __typename: 'TrustScore', reasons: [] },
     zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' },
   },
   events: [

@@ -28,6 +28,13 @@ export const TicketCardFragment = graphql(`
     sensor {
       id
       name
+      trust {
+        reasons {
+          kind
+          active
+          advisory
+        }
+      }
       maintenance {
         id
         active
@@ -49,6 +56,14 @@ export const TicketCardFragment = graphql(`
     }
   }
 `);
+
+/** The ticket's fault is still reported (an active reason of its kind that counts): resolving reopens it. */
+export function faultStillActive(
+  kind: string,
+  reasons: readonly { kind: string; active: boolean; advisory: boolean }[],
+): boolean {
+  return reasons.some((r) => r.kind === kind && r.active && !r.advisory);
+}
 
 export function TicketCard(props: {
   ticket: FragmentType<typeof TicketCardFragment>;
@@ -134,7 +149,12 @@ export function TicketCard(props: {
           ))}
         </ol>
       </details>
-      <TicketActions id={t.id} status={t.status} assignee={t.assignee ?? null} />
+      <TicketActions
+        id={t.id}
+        status={t.status}
+        assignee={t.assignee ?? null}
+        faultActive={faultStillActive(t.kind, t.sensor.trust.reasons)}
+      />
     </article>
   );
 }

@@ -10,7 +10,7 @@ import { TICKET_STATUSES, TicketStatusBadge, ticketStatusLabel } from '../../com
 import { graphql } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { BulkBar } from './BulkBar';
-import { TicketCard } from './TicketCard';
+import { faultStillActive, TicketCard } from './TicketCard';
 import { TicketFilters } from './TicketFilters';
 import { boardQuery, readBoardParams, ticketFilter, type BoardParams } from './ticket-board-params';
 import { can, useAuth } from '../../app/auth-store';
@@ -29,6 +29,17 @@ export const TicketsBoardQuery = graphql(`
         id
         status
         title
+        kind
+        sensor {
+          id
+          trust {
+            reasons {
+              kind
+              active
+              advisory
+            }
+          }
+        }
         ...TicketCard_ticket
       }
     }
@@ -62,6 +73,15 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
   useDocumentTitle(connection ? `Tickets (${connection.totalCount})` : 'Tickets');
   const nodes = useMemo(() => connection?.nodes ?? [], [connection]);
   const titles = useMemo(() => new Map(nodes.map((t) => [t.id, t.title])), [nodes]);
+  const live = useMemo(
+    () =>
+      new Set(
+        nodes
+          .filter((t) => t.status !== 'RESOLVED' && faultStillActive(t.kind, t.sensor.trust.reasons))
+          .map((t) => t.id),
+      ),
+    [nodes],
+  );
   const columns = TICKET_STATUSES.filter((s) => params.status.length === 0 || params.status.includes(s));
   const allOnPage = nodes.length > 0 && nodes.every((t) => selected.has(t.id));
   const toggle = (id: string) =>
@@ -109,6 +129,7 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
           <BulkBar
             selected={[...selected]}
             titles={titles}
+            live={live}
             onDone={(failed) => setSelected(new Set(failed))}
             onClear={() => setSelected(new Set())}
           />
