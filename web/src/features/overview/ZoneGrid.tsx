@@ -77,6 +77,8 @@ function ZoneTile({ zone, notes }: { zone: ZoneTileData; notes?: ZoneNotes }) {
   })).filter((c) => c.count > 0);
   const trust = zone.averageTrust == null ? '–' : Math.round(zone.averageTrust);
   const worst = worstStatus(zone);
+  /** Sensors that stopped reporting (OFFLINE). */
+  const silent = zone.statusCounts.find((c) => c.status === 'OFFLINE')?.count ?? 0;
   return (
     <li>
       <Link
@@ -97,6 +99,14 @@ function ZoneTile({ zone, notes }: { zone: ZoneTileData; notes?: ZoneNotes }) {
             </>
           ) : null}
           {zone.sensorCount} sensor{zone.sensorCount === 1 ? '' : 's'}
+          {silent > 0 && (
+            <>
+              {' · '}
+              <strong className="zone-silent" data-testid={`zone-silent-${zone.zoneId}`}>
+                {silent === zone.sensorCount ? `all ${silent} silent` : `${silent} silent`}
+              </strong>
+            </>
+          )}
           {zone.openTickets > 0 && ` · ${zone.openTickets} open ticket${zone.openTickets === 1 ? '' : 's'}`}
         </span>
         <span className="zone-counts">
