@@ -8,6 +8,7 @@ export type Route =
   | { name: 'tickets'; params: URLSearchParams }
   | { name: 'search'; params: URLSearchParams }
   | { name: 'registry' }
+  | { name: 'receivers' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -20,6 +21,7 @@ export function parseRoute(hash: string): Route {
     return { name: 'sensor', sensorId: parts[1], params: new URLSearchParams(query) };
   if (parts[0] === 'search') return { name: 'search', params: new URLSearchParams(query) };
   if (parts[0] === 'registry') return { name: 'registry' };
+  if (parts[0] === 'receivers') return { name: 'receivers' };
   if (parts[0] === 'tickets') return { name: 'tickets', params: new URLSearchParams(query) };
   return { name: 'not-found', path };
 }
@@ -39,6 +41,7 @@ export const paths = {
     return query ? `#/search?${query}` : '#/search';
   },
   registry: () => '#/registry',
+  receivers: () => '#/receivers',
   tickets: (params?: Record<string, string>) => {
     const query = new URLSearchParams(params).toString();
     return query ? `#/tickets?${query}` : '#/tickets';

@@ -46,6 +46,7 @@ export interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  kind: string;
 }
 
 export interface AttemptOutcome {
@@ -60,6 +61,7 @@ export interface AttemptOutcome {
 export function createNotificationsRepository(prisma: PrismaClient) {
   return {
     createReceiver(data: {
+      kind: string;
       name: string;
       url: string;
       secret: string;
@@ -146,7 +148,7 @@ export function createNotificationsRepository(prisma: PrismaClient) {
            AND d.id IN (SELECT id FROM notification_delivery
                          WHERE status = 'PENDING' AND next_attempt_at <= now()
                          ORDER BY next_attempt_at, seq LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.receiver_id AS "receiverId", d.seq, d.payload, d.event, d.attempts, r.url, r.secret`;
+        RETURNING d.id, d.receiver_id AS "receiverId", d.seq, d.payload, d.event, d.attempts, r.url, r.secret, r.kind`;
     },
 
     async recordAttempts(outcomes: AttemptOutcome[]): Promise<void> {
