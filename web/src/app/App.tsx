@@ -84,13 +84,13 @@ export function App() {
               Receivers
             </Link>
           )}
-          <a href="/graphiql" className="nav-external">
-            GraphiQL
-          </a>
         </nav>
         <span className="header-spacer" />
         {reader && route.name !== 'search' && <HeaderSearch />}
         <LiveIndicator />
+        <a href="/graphiql" className="header-link" title="Explore the GraphQL API">
+          GraphiQL
+        </a>
         <SignedInAs />
         <button
           type="button"

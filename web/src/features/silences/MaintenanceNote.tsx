@@ -17,7 +17,7 @@ export function MaintenanceNote({ windows, compact }: { windows: readonly Active
     <>
       {active.map((w) => (
         <p key={w.id} className={`maintenance-note${compact ? ' compact' : ''}`} data-testid="maintenance-note">
-          <span aria-hidden="true">🛠</span> <strong>Under maintenance</strong>
+          <strong>Under maintenance</strong>
           {w.zoneId && !compact && <span className="muted"> (whole zone)</span>} until {when(w.endsAt)}
           {w.createdBy && <> by {w.createdBy}</>}
           {w.reason && <>: “{w.reason}”</>}

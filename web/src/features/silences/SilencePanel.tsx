@@ -65,7 +65,7 @@ export function SilenceNotes(props: {
       <ul className={`silence-list${props.compact ? ' compact' : ''}`} aria-label="Silences">
         {silences.map((s) => (
           <li key={s.id} className="silence-note" data-testid="silence">
-            <span aria-hidden="true">🔕</span> <strong>Silenced</strong>
+            <strong>Silenced</strong>
             {!props.compact && <span className="muted"> ({scopeOf(s)})</span>} until {when(s.until)} by {s.createdBy}: “
             {s.note}”
             {operator && props.onChange && (
