@@ -29,6 +29,8 @@ export const SensorQuery = graphql(`
       expectedIntervalSeconds
       heartbeatSeconds
       retiredAt
+      retiredBy
+      retireNote
       silences {
         id
         ...Silence_silence
@@ -157,8 +159,10 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
       <FreshnessNote freshness={result.freshness} />
       {retiredAt && (
         <p className="retired-banner" role="status" data-testid="retired-banner">
-          <strong>Retired</strong> since {new Date(retiredAt).toLocaleString()}: out of fleet figures, sweeps and
-          tickets; new readings are refused. Its history below is as it was.
+          <strong>Retired</strong> since {new Date(retiredAt).toLocaleString()}
+          {sensor.retiredBy && <> by {sensor.retiredBy}</>}
+          {sensor.retireNote && <>: “{sensor.retireNote}”</>}. Out of fleet figures, sweeps and tickets; new readings
+          are refused. Its history below is as it was.
         </p>
       )}
       {!retiredAt && (sensor.silences.length > 0 || sensor.maintenance.some((w) => w.active)) && (
