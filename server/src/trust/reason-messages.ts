@@ -29,7 +29,11 @@ export function message(s: TrustState, k: KindSlot): string {
     case 'STUCK':
       return `flat at ${q(e0)} for ${e1} readings / ${dur(e2)}`;
     case 'NOISE':
-      return `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`;
+      // The evidence follows the latest readings: while the reason is held (hysteresis) the
+      // ratio may have fallen back, and the words must not claim more than the numbers say.
+      return e0 >= 1.5
+        ? `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`
+        : `short-term change was far above its learned baseline; now ${q(e1)} per reading, ${num(e0)}× the baseline ${q(e2)}`;
     case 'DRIFT':
       return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} the median of ${e1} peers (after its learned offset of ${e2 >= 0 ? '+' : ''}${q(e2)})`;
     case 'OFFLINE':
