@@ -84,7 +84,11 @@ export function retryDelayMs(attemptsSoFar: number, baseMs: number, capMs = 10 *
 export type ReceiverKind = 'WEBHOOK' | 'SLACK' | 'EMAIL';
 
 /** One line for people: "TICKET_OPENED · HIGH · OUT_OF_RANGE on s1 (zone a): <title>". */
-function summaryLine(body: { event: string; ticket: Record<string, string | null> | null; note: string | null }): string {
+function summaryLine(body: {
+  event: string;
+  ticket: Record<string, string | null> | null;
+  note: string | null;
+}): string {
   const t = body.ticket;
   if (!t) return `Sensor Trust ${body.event}: ${body.note ?? ''}`.trim();
   const where = `${t.sensorId}${t.zoneId ? ` (zone ${t.zoneId})` : ''}`;
