@@ -7,10 +7,10 @@ import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { TICKET_STATUSES, TicketStatusBadge, ticketStatusLabel } from '../../components/TicketStatusBadge';
-import { graphql } from '../../gql';
+import { graphql, useFragment } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { BulkBar } from './BulkBar';
-import { faultStillActive, TicketCard } from './TicketCard';
+import { faultStillActive, TicketCard, TicketCardFragment } from './TicketCard';
 import { TicketFilters } from './TicketFilters';
 import { boardQuery, readBoardParams, ticketFilter, type BoardParams } from './ticket-board-params';
 import { can, useAuth } from '../../app/auth-store';
@@ -29,17 +29,6 @@ export const TicketsBoardQuery = graphql(`
         id
         status
         title
-        kind
-        sensor {
-          id
-          trust {
-            reasons {
-              kind
-              active
-              advisory
-            }
-          }
-        }
         ...TicketCard_ticket
       }
     }
@@ -73,14 +62,15 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
   useDocumentTitle(connection ? `Tickets (${connection.totalCount})` : 'Tickets');
   const nodes = useMemo(() => connection?.nodes ?? [], [connection]);
   const titles = useMemo(() => new Map(nodes.map((t) => [t.id, t.title])), [nodes]);
+  const cards = useFragment(TicketCardFragment, nodes);
   const live = useMemo(
     () =>
       new Set(
-        nodes
+        cards
           .filter((t) => t.status !== 'RESOLVED' && faultStillActive(t.kind, t.sensor.trust.reasons))
           .map((t) => t.id),
       ),
-    [nodes],
+    [cards],
   );
   const columns = TICKET_STATUSES.filter((s) => params.status.length === 0 || params.status.includes(s));
   const allOnPage = nodes.length > 0 && nodes.every((t) => selected.has(t.id));
