@@ -23,6 +23,7 @@ const config: CodegenConfig = {
           TicketEvent: '../modules/tickets/tickets-repository.js#TicketEventRow',
           ZoneStats: '../modules/dashboard/dashboard-repository.js#ZoneStatsRow',
           MaintenanceWindow: '../modules/tickets/maintenance-repository.js#MaintenanceWindowRow',
+          Silence: '../modules/silences/silences-repository.js#SilenceRow',
           ApiKey: '../modules/auth/api-keys-repository.js#ApiKeyRow',
           NotificationReceiver: '../modules/notifications/notifications-repository.js#ReceiverRow',
           NotificationDelivery: '../modules/notifications/notifications-repository.js#DeliveryRow',

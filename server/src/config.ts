@@ -203,6 +203,10 @@ export interface NotificationSettings {
    * (modules/notifications/webhook-target.ts).
    */
   allowPrivate: string[];
+  /** SMTP_URL: where EMAIL receivers' mail goes (smtp://user:pass@host:587, smtps://…); null: EMAIL deliveries fail saying so. */
+  smtpUrl: string | null;
+  /** SMTP_FROM: the sender of notification mail; default sensor-trust@localhost. */
+  smtpFrom: string;
 }
 
 export interface TrustStreamConfig {
@@ -557,6 +561,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
       timeoutMs: integer(env, 'NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
       allowPrivate: allowPrivate(env),
+      smtpUrl: env.SMTP_URL?.trim() || null,
+      smtpFrom: env.SMTP_FROM?.trim() || 'sensor-trust@localhost',
     },
     history: historySettings(env),
   };

@@ -18,6 +18,8 @@ import { createSensorsBulkService } from './modules/sensors/sensors-bulk-service
 import { createSensorsBulkRepository } from './modules/sensors/sensors-bulk-repository.js';
 import { createMaintenanceRepository } from './modules/tickets/maintenance-repository.js';
 import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
+import { createSilencesRepository } from './modules/silences/silences-repository.js';
+import { createSilencesService } from './modules/silences/silences-service.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
 import { createTicketAutomation } from './modules/tickets/ticket-automation.js';
 import { createTicketsService } from './modules/tickets/tickets-service.js';
@@ -121,6 +123,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const maintenanceRepository = createMaintenanceRepository(prisma);
   const tickets = createTicketsService(createTicketActionsRepository(prisma), app.events, clock);
   const incidentsRepository = createIncidentsRepository(prisma);
+  const silencesRepository = createSilencesRepository(prisma);
   return {
     config,
     clock,
@@ -184,6 +187,14 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       settings: config.incidents,
     }),
     maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
+    silencesRepository,
+    silences: createSilencesService({
+      repo: silencesRepository,
+      sensors: sensorsRepository,
+      tickets: ticketsRepository,
+      events: app.events,
+      clock,
+    }),
     dashboardRepository,
     fleetTrend: createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now }),
     dashboard: createDashboardService(dashboardRepository, app.cache, {

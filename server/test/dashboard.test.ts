@@ -105,9 +105,11 @@ describe.each(VARIANTS)('dashboard on $target with $cache cache', ({ target, cac
     expect(res.errors).toBeUndefined();
     const [a, b, c] = res.data!.zoneStats;
     expect(a).toMatchObject({ zoneId: 'a', zoneName: 'Alpha', sensorCount: 4, openTickets: 1 });
-    expect(a.averageTrust).toBeCloseTo((90 + 80 + 10 + 50) / 4, 6);
+    // The average is over the sensors that report: UNKNOWN and OFFLINE ones are left out.
+    expect(a.averageTrust).toBeCloseTo((90 + 80 + 10) / 3, 6);
     expect(count(a.statusCounts, 'HEALTHY')).toBe(2);
-    expect(b).toMatchObject({ zoneId: 'b', zoneName: 'Beta', sensorCount: 2, averageTrust: 25, openTickets: 1 });
+    // No sensor of b reports (OFFLINE, UNKNOWN): no average, whatever their old scores.
+    expect(b).toMatchObject({ zoneId: 'b', zoneName: 'Beta', sensorCount: 2, averageTrust: null, openTickets: 1 });
     expect(c).toMatchObject({ zoneId: 'c', zoneName: 'Empty', sensorCount: 0, averageTrust: null, openTickets: 0 });
   });
 

@@ -25,6 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['modules/trust'],
   ['modules/tickets'],
   ['modules/incidents'],
+  ['modules/silences'],
   ['modules/notifications'],
   ['modules/dashboard'],
   ['modules/subscriptions'],

@@ -140,6 +140,21 @@ describe.runIf(reachable).each(TARGETS)('MQTT ingestion on %s', (target) => {
     expect(metrics).toMatch(/sensor_trust_mqtt_messages_total\{outcome="refused"\} 1/);
   });
 
+  it('takes a sensor id with "/" from the topic levels between the pattern\'s ends, and ignores other topics', async () => {
+    const res = await t.gql(`mutation($i: SensorInput!) { upsertSensor(input: $i) { id } }`, {
+      i: { id: 'loading-dock/t1', name: 'dock t1', kind: 'temperature', minValue: -20, maxValue: 60 },
+    });
+    expect(res.errors).toBeUndefined();
+    const before = errors.length;
+    await publish('loading-dock/t1', { timestamp: at(10), value: 4.5 });
+    await publisher.publishAsync(`${prefix}/loading-dock/t1/status`, '"not a reading"', { qos: 1 });
+    await publish('loading-dock/t1', { timestamp: at(11), value: 4.6 });
+    // Messages are handled in order: once the second reading is stored, the status message was handled.
+    await vi.waitFor(async () => expect(await stored('loading-dock/t1')).toBe(2), { timeout: 10_000, interval: 100 });
+    // The status message was no reading: nothing stored, nothing reported.
+    expect(errors.length).toBe(before);
+  });
+
   it('does not acknowledge a message whose readings could not be stored for want of a database: the broker delivers it again', async () => {
     // The database failing for one batch, stood in for by the service throwing once.
     const service = t.app.services.readings;

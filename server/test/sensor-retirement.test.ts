@@ -134,6 +134,9 @@ describe.each(TARGETS)('sensor retirement and zone deletion on %s', (target) => 
     clock = T0 + 2 * MIN;
     const again = await gql(RETIRE, { id: 'r1' });
     expect(again.data!.retireSensor.retiredAt).toBe(iso(T0 + MIN));
+    // Who and why are on the sensor itself.
+    const shown = await gql(`{ sensor(id: "r1") { retiredBy retireNote } }`);
+    expect(shown.data!.sensor).toEqual({ retiredBy: 'admin (ADMIN_API_KEY)', retireNote: 'replaced by r3' });
   });
 
   it('lists retired sensors only when asked, and keeps their history readable', async () => {
@@ -268,5 +271,22 @@ describe.each(TARGETS)('sensor retirement and zone deletion on %s', (target) => 
     expect(gone.data!.maintenanceWindows).toEqual([]);
     expect(gone.data!.zoneStats.map((z: { zoneId: string }) => z.zoneId)).not.toContain('empty');
     expect((await gql(DELETE_ZONE, { id: 'empty' })).data!.deleteZone).toBe(false);
+  });
+  it('keeps who retired a sensor and why on the sensor even when it had no open ticket', async () => {
+    const res = await gql(
+      `mutation { upsertSensor(input: { id: "r-quiet", name: "quiet", kind: "temperature" }) { id } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const retired = await gql(RETIRE, { id: 'r-quiet', note: 'room demolished' });
+    expect(retired.errors).toBeUndefined();
+    const shown = await gql(`{ sensor(id: "r-quiet") { retiredBy retireNote tickets { id } } }`);
+    expect(shown.data!.sensor).toEqual({
+      retiredBy: 'admin (ADMIN_API_KEY)',
+      retireNote: 'room demolished',
+      tickets: [],
+    });
+    await gql(REACTIVATE, { id: 'r-quiet' });
+    const back = await gql(`{ sensor(id: "r-quiet") { retiredAt retiredBy retireNote } }`);
+    expect(back.data!.sensor).toEqual({ retiredAt: null, retiredBy: null, retireNote: null });
   });
 });

@@ -228,7 +228,7 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     );
   });
 
-  it('leaves a resolved-by-hand ticket resolved while the same episode goes on', async () => {
+  it('reopens a resolved-by-hand ticket whose fault is still reported (a live fault keeps an open ticket)', async () => {
     await apply(change('s6', T0, [{ kind: 'DRIFT', since: T0 - 30 * MIN }]));
     const opened = first(await tickets('s6'), 'a ticket');
     clock = T0 + MIN;
@@ -238,8 +238,9 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
     }
     const all = await tickets('s6');
     expect(all).toHaveLength(1);
-    expect(all[0]!.status).toBe('RESOLVED');
-    expect(eventTypes(all[0]!)).toEqual(['opened', 'resolved', 'condition_persists']);
+    expect(all[0]!.status).toBe('OPEN');
+    expect(eventTypes(all[0]!)).toEqual(['opened', 'resolved', 'reopened']);
+    expect(all[0]!.events[2]!.note).toMatch(/^DRIFT is still reported after operator resolved it: reopened/);
   });
 
   it('notes, but does not act on, the recovery of a ticket a person has taken', async () => {

@@ -9,6 +9,8 @@ import { ticketsResolvers } from '../modules/tickets/tickets-resolvers.js';
 import { trustResolvers } from '../modules/trust/trust-resolvers.js';
 import { readingsResolvers } from '../modules/readings/readings-resolvers.js';
 import { incidentsResolvers } from '../modules/incidents/incidents-resolvers.js';
+import { silencesLoaders } from '../modules/silences/silences-loaders.js';
+import { silencesResolvers } from '../modules/silences/silences-resolvers.js';
 import { notificationsResolvers } from '../modules/notifications/notifications-resolvers.js';
 import { DateTimeScalar } from './scalars.js';
 import { authResolvers } from '../modules/auth/auth-resolvers.js';
@@ -46,6 +48,7 @@ export function buildResolvers(): ResolverMap {
           dashboardResolvers,
           readingsResolvers,
           notificationsResolvers,
+          silencesResolvers,
           subscriptionsResolvers,
           authResolvers,
         ] as Resolvers[] as ResolverMap[]),
@@ -56,5 +59,5 @@ export function buildResolvers(): ResolverMap {
 }
 
 export function buildLoaders(): ResolverMap {
-  return guardNestedFields(merge(sensorsLoaders, ticketsLoaders), 'loaders');
+  return guardNestedFields(merge(sensorsLoaders, ticketsLoaders, silencesLoaders), 'loaders');
 }

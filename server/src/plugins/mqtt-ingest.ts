@@ -24,7 +24,13 @@ import type { MqttSettings } from '../config.js';
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES, type AuthService } from '../modules/auth/auth-service.js';
 import { can } from '../modules/auth/roles.js';
-import { parseMessage, sensorLevel, topicSensor } from '../modules/readings/mqtt-messages.js';
+import {
+  parseMessage,
+  sensorLevel,
+  subscriptionTopic,
+  topicMatches,
+  topicSensor,
+} from '../modules/readings/mqtt-messages.js';
 import { isDomainError } from '../kernel/errors.js';
 import { mergeOutcome } from '../modules/readings/raw-items.js';
 import type { IngestError, ReadingsService } from '../modules/readings/readings-service.js';
@@ -155,6 +161,11 @@ export default fp<MqttIngestOptions>(
         done();
         return;
       }
+      // The subscription is wider than the pattern (sensor ids may hold "/"): other topics under it are not readings.
+      if (!topicMatches(topic, level) || topic === settings.errorsTopic) {
+        done();
+        return;
+      }
       store(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), properties).then(
         (outcome) => {
           if (!outcome.parsed) {
@@ -213,7 +224,7 @@ export default fp<MqttIngestOptions>(
       client.on('connect', (connack) => {
         // A resumed session keeps its subscription; subscribing again is harmless.
         if (connack.sessionPresent) app.log.info('MQTT session resumed');
-        client.subscribe(settings.topic, { qos: 1 }, (err) => {
+        client.subscribe(subscriptionTopic(settings.topic), { qos: 1 }, (err) => {
           if (err) app.log.error({ err, topic: settings.topic }, 'MQTT subscribe failed');
           else {
             app.log.info({ url: settings.url, topic: settings.topic }, 'MQTT ingestion subscribed');

@@ -29,12 +29,18 @@ export function message(s: TrustState, k: KindSlot): string {
     case 'STUCK':
       return `flat at ${q(e0)} for ${e1} readings / ${dur(e2)}`;
     case 'NOISE':
-      return `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`;
+      // The evidence follows the latest readings: while the reason is held (hysteresis) the
+      // ratio may have fallen back, and the words must not claim more than the numbers say.
+      return e0 >= 1.5
+        ? `short-term change ${q(e1)} per reading is ${num(e0)}× its learned baseline ${q(e2)}`
+        : `short-term change was far above its learned baseline; now ${q(e1)} per reading, ${num(e0)}× the baseline ${q(e2)}`;
     case 'DRIFT':
       if ((s.rf[k] & RF_ADVISORY) !== 0)
         return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} its usual difference from its peers, but they do not track it: that difference usually spreads ±${q(e1)}, ${Math.round((100 * e1) / Math.max(e2, 1e-9))} % of its own variation ±${q(e2)}; not used as evidence`;
       return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} its usual difference from the median of ${e1} peers at this hour of day (${num(Math.abs(e0) / Math.max(e2, 1e-9))}× its usual spread ±${q(e2)})`;
     case 'OFFLINE':
+      if (s.seenTs === null)
+        return `never reported: no reading in the ${dur(e0)} since it was registered (expected every ${num(e1)} s)`;
       return (
         `no reading for ${dur(e0)} (expected every ${num(e1)} s)` +
         (s.live === 0 ? '; its newest data arrived as history, not live' : '')

@@ -208,3 +208,27 @@ describe('sweepFleet', () => {
     expect(log[899]!.statuses[0]).toBe('HEALTHY');
   });
 });
+
+describe('a registered sensor that never reported', () => {
+  it('stays UNKNOWN within its offline limit, then is OFFLINE "never reported" (advisory) until its first reading', () => {
+    const profile = profileOf({ id: 'quiet' });
+    const state = initialTrustState();
+    const entry = { profile, state, registeredAt: T0 };
+    const [early] = sweepFleet([entry], T0 + 2 * MIN, cfg);
+    expect(early!.verdict.status).toBe('UNKNOWN');
+    const [late] = sweepFleet([entry], T0 + 60 * MIN, cfg);
+    expect(late!.verdict.status).toBe('OFFLINE');
+    const reason = late!.verdict.reasons.find((r) => r.kind === 'OFFLINE');
+    expect(reason).toMatchObject({ active: true, advisory: true, since: T0 });
+    expect(reason!.message).toMatch(
+      /^never reported: no reading in the 60 min since it was registered \(expected every 60 s\)/,
+    );
+    // Without a registration time (the engine alone, as before) nothing is judged.
+    const [unknown] = sweepFleet([{ profile, state: initialTrustState() }], T0 + 60 * MIN, cfg);
+    expect(unknown!.verdict.status).toBe('UNKNOWN');
+    // Its first reading clears it.
+    const first = observe(state, profile, [{ ts: T0 + 61 * MIN, value: 21 }], T0 + 61 * MIN, cfg);
+    expect(first.verdict.reasons.filter((r) => r.kind === 'OFFLINE' && r.active)).toEqual([]);
+    expect(first.verdict.status).not.toBe('OFFLINE');
+  });
+});

@@ -46,8 +46,16 @@ function offlineAfterMs(s: TrustState, th: TrustThresholds, profile: SensorProfi
   return (byIntervals > hb ? byIntervals : hb) + th.offlineGraceSeconds * 1000;
 }
 
-function judgeOffline(s: TrustState, th: TrustThresholds, profile: SensorProfile, now: number, expMs: number): boolean {
-  if (s.seenTs === null) return false;
+function judgeOffline(
+  s: TrustState,
+  th: TrustThresholds,
+  profile: SensorProfile,
+  now: number,
+  expMs: number,
+  registeredAt?: number,
+): boolean {
+  if (s.seenTs === null)
+    return registeredAt === undefined ? false : judgeNeverReported(s, th, profile, now, expMs, registeredAt);
   const silent = now - s.seenTs;
   const limit = offlineAfterMs(s, th, profile, expMs);
   if (silent <= limit) return false;
@@ -60,6 +68,28 @@ function judgeOffline(s: TrustState, th: TrustThresholds, profile: SensorProfile
   s.e[e + 1] = s.exp;
   // Silence is no evidence about the values: the reputation neither ages nor loses while
   // OFFLINE, so a sensor whose data comes back resumes the verdict its values had.
+  return true;
+}
+
+/**
+ * A registered sensor that has sent nothing for as long as a silent one would need to be
+ * OFFLINE, counted from its registration: OFFLINE "never reported". An advisory (no ticket,
+ * no reputation: there is no data to distrust yet); its first reading clears it.
+ */
+function judgeNeverReported(
+  s: TrustState,
+  th: TrustThresholds,
+  profile: SensorProfile,
+  now: number,
+  expMs: number,
+  registeredAt: number,
+): boolean {
+  const silent = now - registeredAt;
+  if (silent <= offlineAfterMs(s, th, profile, expMs)) return false;
+  raise(s, K_OFFLINE, SEV_LOW, registeredAt, true);
+  const e = K_OFFLINE * EV;
+  s.e[e] = silent;
+  s.e[e + 1] = s.exp;
   return true;
 }
 
@@ -360,17 +390,17 @@ export function advanceDrift(
  * outcome's `state` is the entry's object).
  */
 export function sweepFleet(
-  entries: { profile: SensorProfile; state: TrustState }[],
+  entries: { profile: SensorProfile; state: TrustState; registeredAt?: number }[],
   now: number,
   config: TrustConfig,
 ): TrustOutcome[] {
   const before = entries.map((x) => signature(x.state));
   const phaseBefore = entries.map((x) => driftPhase(x.state));
-  for (const { profile, state: s } of entries) {
+  for (const { profile, state: s, registeredAt } of entries) {
     const th = thresholdsFor(config, profile.kind);
     s.unit = profile.unit ?? '';
     s.exp = profile.expectedIntervalSeconds > 0 ? profile.expectedIntervalSeconds : 60;
-    judgeOffline(s, th, profile, now, s.exp * 1000);
+    judgeOffline(s, th, profile, now, s.exp * 1000, registeredAt);
   }
   for (const g of driftGroups(entries, config).values()) advanceGroup(g);
   return outcomes(entries, config, before, phaseBefore, () => now, now);

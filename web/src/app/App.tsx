@@ -7,6 +7,7 @@ import { SensorPage } from '../features/sensor/SensorPage';
 import { TicketsPage } from '../features/tickets/TicketsPage';
 import { ZonePage } from '../features/zone/ZonePage';
 import { RegistryPage } from '../features/registry/RegistryPage';
+import { ReceiversPage } from '../features/receivers/ReceiversPage';
 import { HeaderSearch, SearchPage } from '../features/search/SearchPage';
 import { Empty } from '../components/StatePanel';
 import { timeZoneLabel } from '../components/time-format';
@@ -33,6 +34,8 @@ function Page({ route, reader }: { route: Route; reader: boolean }) {
       return <SearchPage params={route.params} />;
     case 'registry':
       return <RegistryPage />;
+    case 'receivers':
+      return <ReceiversPage />;
     case 'tickets':
       return <TicketsPage params={route.params} />;
     case 'incidents':
@@ -63,6 +66,7 @@ export function App() {
   const route = useRoute();
   const [theme, toggleTheme] = useTheme();
   const reader = useCan('read');
+  const notifier = useCan('manageNotifications');
   const current = (name: Route['name']) =>
     route.name === name || (!reader && name === 'registry' && route.name !== 'not-found') ? 'page' : undefined;
   return (
@@ -93,10 +97,18 @@ export function App() {
           <Link to={paths.registry()} aria-current={current('registry')}>
             Registry
           </Link>
+          {notifier && (
+            <Link to={paths.receivers()} aria-current={current('receivers')}>
+              Receivers
+            </Link>
+          )}
         </nav>
         <span className="header-spacer" />
         {reader && route.name !== 'search' && <HeaderSearch />}
         {reader ? <FleetAwareLiveIndicator /> : <LiveIndicator />}
+        <a href="/graphiql" className="header-link" title="Explore the GraphQL API">
+          GraphiQL
+        </a>
         <SignedInAs />
         <button
           type="button"

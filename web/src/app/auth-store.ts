@@ -7,13 +7,14 @@ import { useSyncExternalStore } from 'react';
 import { API_KEY_STORAGE_KEY, storedApiKey } from './api-key';
 
 export type Role = 'VIEWER' | 'INTEGRATOR' | 'OPERATOR' | 'ADMIN';
-export type Action = 'read' | 'readRegistry' | 'ingest' | 'operate' | 'manageRegistry' | 'manageKeys';
+export type Action =
+  'read' | 'readRegistry' | 'ingest' | 'operate' | 'manageRegistry' | 'manageKeys' | 'manageNotifications';
 
 const GRANTS: Record<Role, readonly Action[]> = {
   VIEWER: ['readRegistry', 'read'],
   INTEGRATOR: ['ingest', 'readRegistry'],
   OPERATOR: ['readRegistry', 'read', 'operate'],
-  ADMIN: ['readRegistry', 'read', 'ingest', 'operate', 'manageRegistry', 'manageKeys'],
+  ADMIN: ['readRegistry', 'read', 'ingest', 'operate', 'manageRegistry', 'manageKeys', 'manageNotifications'],
 };
 
 export function can(role: Role | null | undefined, action: Action): boolean {
@@ -27,6 +28,7 @@ const ACTION_WORDS: Record<Action, string> = {
   operate: 'act on tickets and maintenance',
   manageRegistry: 'change the registry',
   manageKeys: 'manage API keys',
+  manageNotifications: 'manage notification receivers',
 };
 
 /** What a role may do, in words: "ingest readings and read the registry". */

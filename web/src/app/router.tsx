@@ -10,6 +10,7 @@ export type Route =
   | { name: 'registry' }
   | { name: 'incidents' }
   | { name: 'incident'; incidentId: string }
+  | { name: 'receivers' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -24,6 +25,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'registry') return { name: 'registry' };
   if (parts[0] === 'incidents' && parts[1]) return { name: 'incident', incidentId: parts[1] };
   if (parts[0] === 'incidents') return { name: 'incidents' };
+  if (parts[0] === 'receivers') return { name: 'receivers' };
   if (parts[0] === 'tickets') return { name: 'tickets', params: new URLSearchParams(query) };
   return { name: 'not-found', path };
 }
@@ -45,6 +47,7 @@ export const paths = {
   registry: () => '#/registry',
   incidents: () => '#/incidents',
   incident: (id: string) => `#/incidents/${encodeURIComponent(id)}`,
+  receivers: () => '#/receivers',
   tickets: (params?: Record<string, string>) => {
     const query = new URLSearchParams(params).toString();
     return query ? `#/tickets?${query}` : '#/tickets';

@@ -43,10 +43,14 @@ export const ticket = (id: string, over: Partial<Record<string, unknown>> = {}) 
   resolvedAt: null,
   occurrences: 1,
   lastSeenAt: null,
+  openedDuringMaintenance: false,
+  silences: [],
   sensor: {
     __typename: 'Sensor',
     id: 'hall-a-temp-1',
     name: 'Hall A temperature 1',
+    maintenance: [],
+    trust: { __typename: 'TrustScore', reasons: [] },
     zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' },
   },
   events: [

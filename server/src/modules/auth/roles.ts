@@ -58,6 +58,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     maintenanceWindows: 'read',
     apiKeys: 'manageKeys',
     notificationReceivers: 'manageNotifications',
+    silences: 'read',
   },
   Mutation: {
     upsertZone: 'manageRegistry',
@@ -80,6 +81,8 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = {
     bulkUpdateTickets: 'operate',
     scheduleMaintenance: 'operate',
     cancelMaintenance: 'operate',
+    silence: 'operate',
+    unsilence: 'operate',
     createApiKey: 'manageKeys',
     revokeApiKey: 'manageKeys',
     createNotificationReceiver: 'manageNotifications',
@@ -107,8 +110,10 @@ export const NESTED_FIELD_POLICY: Record<string, Record<string, Action>> = {
     tickets: 'read',
     lastReading: 'read',
     maintenance: 'read',
+    silences: 'read',
   },
-  Zone: { stats: 'read' },
+  Zone: { stats: 'read', silences: 'read', maintenance: 'read' },
+  Ticket: { silences: 'read', openedDuringMaintenance: 'read' },
 };
 
 /**

@@ -104,21 +104,28 @@ export function createDashboardRepository(prisma: PrismaClient, reads: PrismaCli
       const rows = await reads.$queryRaw<{ doc: string }[]>`SELECT dashboard_zone_stats(${ids}::text[]) AS doc`;
       const doc = JSON.parse(onlyRow(rows, 'dashboard_zone_stats').doc) as ZoneStatsDoc;
       const open = new Map(doc.tickets ?? []);
-      const byZone = new Map<string, { counts: Partial<Record<TrustStatus, number>>; n: number; sum: number }>();
+      const byZone = new Map<
+        string,
+        { counts: Partial<Record<TrustStatus, number>>; n: number; reporting: number; sum: number }
+      >();
       for (const [zoneId, status, n, sum] of doc.trust ?? []) {
-        const zone = byZone.get(zoneId) ?? { counts: {}, n: 0, sum: 0 };
+        const zone = byZone.get(zoneId) ?? { counts: {}, n: 0, reporting: 0, sum: 0 };
         byZone.set(zoneId, zone);
         zone.counts[status] = n;
         zone.n += n;
+        // A silent (OFFLINE) or never-judged (UNKNOWN) sensor's score says nothing about now:
+        // a zone whose sensors are all OFFLINE has no average trust, not the old one.
+        if (status === 'OFFLINE' || status === 'UNKNOWN') continue;
+        zone.reporting += n;
         zone.sum += sum;
       }
       return (doc.zones ?? []).map(([id, name]) => {
-        const z = byZone.get(id) ?? { counts: {}, n: 0, sum: 0 };
+        const z = byZone.get(id) ?? { counts: {}, n: 0, reporting: 0, sum: 0 };
         return {
           zoneId: id,
           zoneName: name,
           sensorCount: z.n,
-          averageTrust: z.n ? z.sum / z.n : null,
+          averageTrust: z.reporting ? z.sum / z.reporting : null,
           statusCounts: statusCounts(z.counts),
           openTickets: open.get(id) ?? 0,
         };

@@ -156,3 +156,41 @@ export function testPayload(deliveryId: string, receiver: Pick<ReceiverRow, 'nam
 export function retryDelayMs(attemptsSoFar: number, baseMs: number, capMs = 10 * 60_000): number {
   return Math.min(capMs, baseMs * 2 ** Math.max(0, attemptsSoFar - 1));
 }
+
+export type ReceiverKind = 'WEBHOOK' | 'SLACK' | 'EMAIL';
+
+/** One line for people: "TICKET_OPENED · HIGH · OUT_OF_RANGE on s1 (zone a): <title>". */
+function summaryLine(body: {
+  event: string;
+  ticket: Record<string, string | null> | null;
+  note: string | null;
+}): string {
+  const t = body.ticket;
+  if (!t) return `Sensor Trust ${body.event}: ${body.note ?? ''}`.trim();
+  const where = `${t.sensorId}${t.zoneId ? ` (zone ${t.zoneId})` : ''}`;
+  return `${body.event.replace('TICKET_', 'Ticket ').toLowerCase()} · ${t.severity} · ${t.kind} on ${where}: ${t.title}`;
+}
+
+/**
+ * The body a receiver of this kind is sent, from the webhook JSON body: WEBHOOK as is,
+ * SLACK a Slack-compatible `{"text"}` incoming-webhook body, EMAIL `{"subject","text"}` (the mail).
+ */
+export function bodyFor(kind: ReceiverKind, webhookBody: string): string {
+  if (kind === 'WEBHOOK') return webhookBody;
+  const body = JSON.parse(webhookBody) as {
+    event: string;
+    ticket: Record<string, string | null> | null;
+    note: string | null;
+    actor: string | null;
+    at: string;
+  };
+  const line = summaryLine(body);
+  const details = [
+    body.note ? `Note: ${body.note}` : null,
+    body.actor ? `By: ${body.actor}` : null,
+    body.ticket ? `Ticket ${body.ticket.id}, status ${body.ticket.status}` : null,
+    `At: ${body.at}`,
+  ].filter(Boolean);
+  if (kind === 'SLACK') return JSON.stringify({ text: [line, ...details].join('\n') });
+  return JSON.stringify({ subject: `[Sensor Trust] ${line}`.slice(0, 200), text: [line, '', ...details].join('\n') });
+}

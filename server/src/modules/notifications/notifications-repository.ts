@@ -25,6 +25,8 @@ export interface OutboxEvent {
   assignee: string | null;
   /** The ticket's incident: the ticket notifies only through it. */
   incidentId: string | null;
+  /** A silence of the ticket, its sensor, its zone or its incident was in force at the event's time or now: nobody is told. */
+  silenced: boolean;
 }
 
 /** An incident event taken from the outbox, with its incident as it is now. */
@@ -45,6 +47,8 @@ export interface OutboxIncidentEvent {
   sensorCount: number;
   openedAt: Date;
   resolvedAt: Date | null;
+  /** A silence of the incident was in force at the event's time or now: nobody is told. */
+  silenced: boolean;
 }
 
 export interface NewDelivery {
@@ -67,6 +71,7 @@ export interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  kind: string;
 }
 
 export interface AttemptOutcome {
@@ -81,6 +86,7 @@ export interface AttemptOutcome {
 export function createNotificationsRepository(prisma: PrismaClient) {
   return {
     createReceiver(data: {
+      kind: string;
       name: string;
       url: string;
       secret: string;
@@ -136,7 +142,12 @@ export function createNotificationsRepository(prisma: PrismaClient) {
               SELECT e.id::text AS "eventId", e.type, e.at, e.actor, e.note, t.id AS "ticketId", t.title,
                      t.kind::text AS kind, t.severity::text AS severity, t.status::text AS status,
                      t.sensor_id AS "sensorId", t.zone_id AS "zoneId", t.opened_at AS "openedAt",
-                     t.resolved_at AS "resolvedAt", t.assignee, t.incident_id AS "incidentId"
+                     t.resolved_at AS "resolvedAt", t.assignee, t.incident_id AS "incidentId",
+                     EXISTS (SELECT 1 FROM silence s
+                              WHERE (s.ticket_id = t.id OR s.sensor_id = t.sensor_id OR s.zone_id = t.zone_id
+                                     OR s.incident_id = t.incident_id)
+                                AND ((s.created_at <= e.at AND e.at < s.until)
+                                     OR (s.created_at <= now() AND now() < s.until))) AS silenced
                 FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id
                WHERE e.id = ANY(${ticketEventIds}::bigint[])
                ORDER BY e.id`
@@ -145,7 +156,11 @@ export function createNotificationsRepository(prisma: PrismaClient) {
           ? await tx.$queryRaw<OutboxIncidentEvent[]>`
               SELECT e.id::text AS "eventId", e.type, e.at, e.actor, e.note, i.id AS "incidentId", i.cause, i.scope,
                      i.summary, i.severity::text AS severity, i.status, i.zone_id AS "zoneId", i.source,
-                     i.sensor_count AS "sensorCount", i.opened_at AS "openedAt", i.resolved_at AS "resolvedAt"
+                     i.sensor_count AS "sensorCount", i.opened_at AS "openedAt", i.resolved_at AS "resolvedAt",
+                     EXISTS (SELECT 1 FROM silence s
+                              WHERE s.incident_id = i.id
+                                AND ((s.created_at <= e.at AND e.at < s.until)
+                                     OR (s.created_at <= now() AND now() < s.until))) AS silenced
                 FROM incident_event e JOIN incident i ON i.id = e.incident_id
                WHERE e.id = ANY(${incidentEventIds}::bigint[])
                ORDER BY e.id`
@@ -174,7 +189,7 @@ export function createNotificationsRepository(prisma: PrismaClient) {
            AND d.id IN (SELECT id FROM notification_delivery
                          WHERE status = 'PENDING' AND next_attempt_at <= now()
                          ORDER BY next_attempt_at, seq LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.receiver_id AS "receiverId", d.seq, d.payload, d.event, d.attempts, r.url, r.secret`;
+        RETURNING d.id, d.receiver_id AS "receiverId", d.seq, d.payload, d.event, d.attempts, r.url, r.secret, r.kind`;
     },
 
     async recordAttempts(outcomes: AttemptOutcome[]): Promise<void> {

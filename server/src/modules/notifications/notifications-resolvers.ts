@@ -12,6 +12,7 @@ export const notificationsResolvers: Resolvers = {
       services.notifications.sendTest(receiverId, services.clock.now()),
   },
   NotificationReceiver: {
+    kind: (r) => r.kind as 'WEBHOOK' | 'SLACK' | 'EMAIL',
     zoneIds: (r) => (r.zoneIds.length ? r.zoneIds : null),
     deliveries: (r, { first }, { services }) => services.notifications.deliveries(r.id, first),
   },

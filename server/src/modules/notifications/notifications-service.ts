@@ -13,16 +13,19 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { NotificationSettings } from '../../config.js';
 import type { Severity } from '../../generated/prisma/enums.js';
 import { NotFoundError, UserInputError } from '../../kernel/errors.js';
+import { createEmailSender, mailtoAddresses } from './email-sender.js';
 import {
   incidentEventOf,
   incidentPayload,
   inhibited,
   receiverWantsIncident,
+  bodyFor,
   notificationEventOf,
   receiverWants,
   retryDelayMs,
   testPayload,
   ticketPayload,
+  type ReceiverKind,
 } from './notification-routing.js';
 import type {
   OutboxIncidentEvent,
@@ -41,8 +44,9 @@ const SEND_BATCH = 20;
 
 export interface ReceiverInput {
   name: string;
+  kind?: ReceiverKind | null;
   url: string;
-  secret: string;
+  secret?: string | null;
   minSeverity?: Severity | null;
   zoneIds?: readonly string[] | null;
 }
@@ -56,6 +60,16 @@ export interface NotificationsServiceDeps {
 function validated(input: ReceiverInput, policy: TargetPolicy) {
   const name = input.name.trim();
   if (!name) throw new UserInputError('name must not be empty', { field: 'name' });
+  const kind: ReceiverKind = input.kind ?? 'WEBHOOK';
+  const zoneIds = input.zoneIds?.length ? [...new Set(input.zoneIds)] : null;
+  const common = { kind, name, minSeverity: input.minSeverity ?? null, zoneIds };
+  if (kind === 'EMAIL') {
+    if (!mailtoAddresses(input.url))
+      throw new UserInputError(`url must be mailto:address[,address] for an EMAIL receiver, got "${input.url}"`, {
+        field: 'url',
+      });
+    return { ...common, url: input.url.trim(), secret: input.secret ?? '' };
+  }
   let url: URL;
   try {
     url = new URL(input.url);
@@ -68,14 +82,14 @@ function validated(input: ReceiverInput, policy: TargetPolicy) {
   const literal = literalAddress(url);
   const refusal = literal ? policy.refusal(literal) : null;
   if (refusal) throw new UserInputError(`url: ${refusal}`, { field: 'url' });
-  if (!input.secret) throw new UserInputError('secret must not be empty', { field: 'secret' });
-  const zoneIds = input.zoneIds?.length ? [...new Set(input.zoneIds)] : null;
-  return { name, url: url.toString(), secret: input.secret, minSeverity: input.minSeverity ?? null, zoneIds };
+  if (kind === 'WEBHOOK' && !input.secret) throw new UserInputError('secret must not be empty', { field: 'secret' });
+  return { ...common, url: url.toString(), secret: input.secret ?? '' };
 }
 
 export function createNotificationsService({ repo, settings, log }: NotificationsServiceDeps) {
   const leaseMs = settings.timeoutMs * 2 + 5_000;
   const policy = targetPolicy(settings.allowPrivate);
+  const email = createEmailSender(settings.smtpUrl, settings.smtpFrom, settings.timeoutMs);
 
   /**
    * Receivers in parallel; each receiver's deliveries one after another in the order
@@ -102,8 +116,12 @@ export function createNotificationsService({ repo, settings, log }: Notification
     return outcomes;
   }
 
-  async function attempt(d: ClaimedDelivery): Promise<AttemptOutcome> {
-    const result = await postWebhook(
+  async function deliver(d: ClaimedDelivery) {
+    if (d.kind === 'EMAIL') {
+      const mail = JSON.parse(d.payload) as { subject: string; text: string };
+      return email.send(mailtoAddresses(d.url) ?? [], mail.subject, mail.text);
+    }
+    return postWebhook(
       d.url,
       d.secret,
       d.payload,
@@ -111,6 +129,10 @@ export function createNotificationsService({ repo, settings, log }: Notification
       settings.timeoutMs,
       policy,
     );
+  }
+
+  async function attempt(d: ClaimedDelivery): Promise<AttemptOutcome> {
+    const result = await deliver(d);
     const attempts = d.attempts + 1;
     const retryInMs =
       result.ok || attempts >= settings.maxAttempts ? null : retryDelayMs(attempts, settings.retryBaseMs);
@@ -130,7 +152,7 @@ export function createNotificationsService({ repo, settings, log }: Notification
     const rows: NewDelivery[] = [];
     for (const e of incidents) {
       const event = incidentEventOf(e.type);
-      if (!event) continue;
+      if (!event || e.silenced) continue;
       for (const r of receivers) {
         if (!receiverWantsIncident(r, e)) continue;
         const id = randomUUID();
@@ -146,11 +168,18 @@ export function createNotificationsService({ repo, settings, log }: Notification
     }
     for (const e of events) {
       const event = notificationEventOf(e.type);
-      if (!event || inhibited(e)) continue;
+      // Silenced tickets still change (and are in the ticket's history), but notify nobody.
+      if (!event || inhibited(e) || e.silenced) continue;
       for (const r of receivers) {
         if (!receiverWants(r, e)) continue;
         const id = randomUUID();
-        rows.push({ id, receiverId: r.id, event, ticketId: e.ticketId, payload: ticketPayload(id, r, event, e) });
+        rows.push({
+          id,
+          receiverId: r.id,
+          event,
+          ticketId: e.ticketId,
+          payload: bodyFor(r.kind as ReceiverKind, ticketPayload(id, r, event, e)),
+        });
       }
     }
     return rows;
@@ -177,11 +206,21 @@ export function createNotificationsService({ repo, settings, log }: Notification
       const receiver = await repo.findReceiver(receiverId);
       if (!receiver) throw new NotFoundError('Notification receiver', receiverId);
       const id = randomUUID();
-      const payload = testPayload(id, receiver, now);
+      const payload = bodyFor(receiver.kind as ReceiverKind, testPayload(id, receiver, now));
       // Inserted already leased to this call: the dispatcher must not send it at the same time.
       await repo.insertDelivery({ id, receiverId, event: 'TEST', ticketId: null, payload }, leaseMs);
       await send([
-        { id, receiverId, seq: 0n, payload, event: 'TEST', attempts: 0, url: receiver.url, secret: receiver.secret },
+        {
+          id,
+          receiverId,
+          seq: 0n,
+          payload,
+          event: 'TEST',
+          attempts: 0,
+          url: receiver.url,
+          secret: receiver.secret,
+          kind: receiver.kind,
+        },
       ]);
       return (await repo.findDelivery(id))!;
     },

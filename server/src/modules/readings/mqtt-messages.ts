@@ -12,15 +12,54 @@ export function patternLevels(pattern: string): string[] {
   return levels[0] === '$share' ? levels.slice(2) : levels;
 }
 
-/** The topic level that names the sensor, or null when the items must say it. */
-export function sensorLevel(pattern: string): number | null {
-  const i = patternLevels(pattern).indexOf('+');
-  return i < 0 ? null : i;
+/**
+ * Where a topic names the sensor: from the pattern's `+` level up to the pattern's fixed
+ * levels after it. A sensor id may hold "/" (the sensor form suggests `hall-a/t1`), so
+ * `sensors/+/readings` also takes `sensors/loading-dock/t1/readings` as sensor
+ * `loading-dock/t1`. Null when the pattern has no `+` (the items must say the sensor).
+ */
+export interface TopicShape {
+  /** Index of the `+` level (after a $share/<group>/ prefix). */
+  at: number;
+  /** The pattern's levels after `+` (fixed words). */
+  suffix: string[];
 }
 
-/** The sensor id a topic names at the pattern's `+` level, or null. */
-export function topicSensor(topic: string, level: number | null): string | null {
-  return level === null ? null : (topic.split('/')[level] ?? null);
+export function sensorLevel(pattern: string): TopicShape | null {
+  const levels = patternLevels(pattern);
+  const at = levels.indexOf('+');
+  if (at < 0) return null;
+  return { at, suffix: levels.slice(at + 1) };
+}
+
+/**
+ * What to subscribe to so that ids with "/" arrive: the pattern's levels before `+`, then
+ * `#` (a broker's `+` is one level). A pattern with other wildcards is subscribed as it is.
+ */
+export function subscriptionTopic(pattern: string): string {
+  const shape = sensorLevel(pattern);
+  if (!shape || shape.suffix.some((l) => l === '+' || l === '#')) return pattern;
+  const levels = pattern.split('/');
+  const shared = levels[0] === '$share' ? 2 : 0;
+  if (levels.slice(shared, shared + shape.at).some((l) => l === '+' || l === '#')) return pattern;
+  return [...levels.slice(0, shared + shape.at), '#'].join('/');
+}
+
+/** Whether a topic has the pattern's shape (its fixed levels after the sensor id). */
+export function topicMatches(topic: string, shape: TopicShape | null): boolean {
+  if (!shape) return true;
+  const levels = topic.split('/');
+  if (levels.length < shape.at + 1 + shape.suffix.length) return false;
+  const tail = levels.slice(levels.length - shape.suffix.length);
+  return shape.suffix.every((l, i) => l === '+' || l === tail[i]);
+}
+
+/** The sensor id a topic names (its levels from `+` to the pattern's fixed end, joined by "/"), or null. */
+export function topicSensor(topic: string, shape: TopicShape | null): string | null {
+  if (!shape || !topicMatches(topic, shape)) return null;
+  const levels = topic.split('/');
+  const id = levels.slice(shape.at, levels.length - shape.suffix.length).join('/');
+  return id || null;
 }
 
 export type ParsedMessage = ParsedItems;
@@ -30,7 +69,7 @@ function timestampOf(raw: unknown): Date {
   return new Date(NaN);
 }
 
-export function parseMessage(topic: string, payload: Buffer, level: number | null): ParsedMessage {
+export function parseMessage(topic: string, payload: Buffer, level: TopicShape | null): ParsedMessage {
   const sensorOfTopic = topicSensor(topic, level);
   let body: unknown;
   try {

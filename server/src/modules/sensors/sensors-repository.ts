@@ -129,13 +129,17 @@ export function createSensorsRepository(prisma: PrismaClient, reads: PrismaClien
       at: Date,
       actor: string,
       note: string,
+      why: string | null = null,
     ): Promise<{ sensor: SensorRow; tickets: RetiredTicket[] } | null> {
       return prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT sensor_id FROM trust_state WHERE sensor_id = ${id} FOR UPDATE`;
         const current = await tx.sensor.findUnique({ where: { id } });
         if (!current) return null;
         if (current.retiredAt) return { sensor: current, tickets: [] };
-        const sensor = await tx.sensor.update({ where: { id }, data: { retiredAt: at } });
+        const sensor = await tx.sensor.update({
+          where: { id },
+          data: { retiredAt: at, retiredBy: actor, retireNote: why },
+        });
         const tickets = await tx.$queryRaw<RetiredTicket[]>`
           UPDATE ticket SET status = 'RESOLVED', resolved_at = ${at}, resolved_by = ${actor}, updated_at = ${at}
            WHERE sensor_id = ${id} AND status <> 'RESOLVED'
@@ -166,7 +170,7 @@ export function createSensorsRepository(prisma: PrismaClient, reads: PrismaClien
                  stream_position = pg_snapshot_xmin(pg_current_snapshot()), updated_at = now()
            WHERE sensor_id = ${id}`;
         // The trigger dashboard_trust_retired puts it back into the fleet figures from this trust row.
-        return tx.sensor.update({ where: { id }, data: { retiredAt: null } });
+        return tx.sensor.update({ where: { id }, data: { retiredAt: null, retiredBy: null, retireNote: null } });
       });
     },
 

@@ -37,6 +37,7 @@ export function createSensorsService(repo: SensorsRepository, events: EventBus, 
         at,
         actor,
         `Sensor retired by ${actor}${why ? `: ${why}` : ''}; the ticket was resolved with it`,
+        why,
       );
       if (!result) throw new NotFoundError('Sensor', id);
       if (result.sensor.retiredAt?.getTime() === at.getTime()) {

@@ -29,6 +29,21 @@ export function createMaintenanceRepository(prisma: PrismaClient) {
       });
     },
 
+    /** Zone windows not yet over. */
+    forZones(zoneIds: readonly string[], now: Date) {
+      return prisma.maintenanceWindow.findMany({
+        where: { endsAt: { gt: now }, zoneId: { in: [...zoneIds] } },
+        orderBy: { startsAt: 'asc' },
+      });
+    },
+
+    /** Every window, past ones too, of these sensors or zones (to date tickets against). */
+    coveringAny(sensorIds: readonly string[], zoneIds: readonly string[]) {
+      return prisma.maintenanceWindow.findMany({
+        where: { OR: [{ sensorId: { in: [...sensorIds] } }, { zoneId: { in: [...zoneIds] } }] },
+      });
+    },
+
     findById(id: string): Promise<MaintenanceWindowRow | null> {
       return prisma.maintenanceWindow.findUnique({ where: { id } });
     },

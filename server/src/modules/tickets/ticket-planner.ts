@@ -222,27 +222,11 @@ function planPresent(
   const pendingOver = settings.immediateKinds.includes(kind) || atMs - sinceMs >= settings.pendingMs;
   if (!untrusted || !pendingOver) return;
 
-  if (t && t.resolvedBy !== AUTOMATION_ACTOR && t.resolvedAt && sinceMs <= t.resolvedAt.getTime()) {
-    // A person resolved the ticket while this very episode was going on: respect it, say so once.
-    if (!t.lastSeenAt || t.lastSeenAt <= t.resolvedAt) {
-      plan.patches.push({
-        id: t.id,
-        lastSeenAt: at,
-        recovered: 'keep',
-        occurrencesDelta: 0,
-        severity: null,
-        onResolved: true,
-      });
-      plan.events.push({
-        ticketId: t.id,
-        at,
-        type: 'condition_persists',
-        note: `${kind} is still reported; the ticket stays resolved as ${t.resolvedBy ?? 'a person'} decided`,
-        once: true,
-      });
-    }
-    return;
-  }
+  // A person resolved the ticket while this very episode was going on: a live fault never
+  // stays without an open ticket, so it reopens (below) at once, saying why; a maintenance
+  // window still holds it resolved. To keep a known fault quiet, silence it instead.
+  const resolvedDuringEpisode =
+    !!t && t.resolvedBy !== AUTOMATION_ACTOR && !!t.resolvedAt && sinceMs <= t.resolvedAt.getTime();
 
   const window = windowOf();
   if (window === undefined) return;
@@ -260,14 +244,17 @@ function planPresent(
     }
     return;
   }
-  if (reopenable) {
+  if (reopenable || (resolvedDuringEpisode && t)) {
+    const again = reopenable ?? t!;
     plan.reopens.push({
-      id: reopenable.id,
-      sensorId: reopenable.sensorId,
+      id: again.id,
+      sensorId: again.sensorId,
       kind,
-      severity: reopenable.severityManual ? null : proposed,
+      severity: again.severityManual ? null : proposed,
       at,
-      note: `Relapse ${formatDuration(atMs - reopenable.resolvedAt!.getTime())} after resolution: ${reason.message}`,
+      note: resolvedDuringEpisode
+        ? `${kind} is still reported after ${t.resolvedBy ?? 'a person'} resolved it: reopened (silence it to keep it quiet): ${reason.message}`
+        : `Relapse ${formatDuration(atMs - again.resolvedAt!.getTime())} after resolution: ${reason.message}`,
     });
     return;
   }

@@ -292,13 +292,18 @@ export function createTrustService(deps: TrustServiceDeps) {
         if (!(await repo.tryLockSweep(tx))) return null;
       } else if (lock === 'wait') await repo.lockSweep(tx);
       const fleet = await repo.lockFleet(tx, sensorIds, stateCache?.versions(sensorIds));
-      // Sensors that never reported have nothing to judge yet (they stay UNKNOWN).
-      const judged = fleet.filter((f) => f.locked.cached || f.locked.engineState !== null);
+      // A sensor that never reported has no engine state: DRIFT has nothing to judge, but the
+      // sweep judges it OFFLINE ("never reported") from its registration time.
+      const judged = driftOnly ? fleet.filter((f) => f.locked.cached || f.locked.engineState !== null) : fleet;
       const states = await readyStates(
         tx,
         judged.map((f) => f.locked),
       );
-      const entries = judged.map((f) => ({ profile: f.profile, state: states.get(f.profile.id)! }));
+      const entries = judged.map((f) => ({
+        profile: f.profile,
+        state: states.get(f.profile.id)!,
+        registeredAt: f.locked.registeredAt,
+      }));
       const outcomes = driftOnly ? advanceDrift(entries, config) : sweepFleet(entries, nowMs, config);
       const out = {
         writes: [] as TrustWrite[],

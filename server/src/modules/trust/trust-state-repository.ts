@@ -29,6 +29,8 @@ export interface LockedTrust {
   version: number;
   /** The trust stream's log position the stored state includes (xid8 text). */
   streamPosition: string;
+  /** When the sensor was registered, epoch ms (sweeps only: OFFLINE of a sensor that never reported). */
+  registeredAt?: number;
 }
 
 /** Everything persisted for one sensor after an evaluation. */
@@ -71,6 +73,7 @@ interface LockedRow {
   status_since: Date | null;
   version: number;
   stream_position: string;
+  registered_at?: Date | null;
 }
 
 function kindsOf(reasons: unknown): FaultKind[] {
@@ -89,6 +92,7 @@ function toLocked(row: LockedRow): LockedTrust {
     statusSince: row.status_since ? row.status_since.getTime() : null,
     version: row.version,
     streamPosition: row.stream_position,
+    ...(row.registered_at ? { registeredAt: row.registered_at.getTime() } : {}),
   };
 }
 
@@ -98,7 +102,7 @@ const LOCK_FLEET_SQL = `
   SELECT t.sensor_id, (t.version = c.v) AS hit,
          CASE WHEN t.version = c.v THEN NULL ELSE t.engine_state #>> '{}' END AS es,
          t.status::text AS status, t.score, t.reasons, t.status_since, t.version,
-         t.stream_position::text AS stream_position,
+         t.stream_position::text AS stream_position, s.created_at AS registered_at,
          ${sensorProfileSelectList('s')}
     FROM trust_state t JOIN sensor s ON s.id = t.sensor_id
     LEFT JOIN unnest($1::text[], $2::int[]) AS c(id, v) ON c.id = t.sensor_id

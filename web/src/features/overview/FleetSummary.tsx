@@ -30,14 +30,21 @@ export function FleetSummary(props: { summary: FragmentType<typeof FleetSummaryF
   return (
     <section className="fleet-summary" aria-label="Fleet summary">
       <div className="kpi">
-        <span className="kpi-label">Sensors</span>
+        <span className="kpi-label">
+          <Link to={paths.search({ status: 'FAULTY,OFFLINE,DEGRADED' })}>Sensors</Link>{' '}
+          <Link className="small" to={paths.search({ status: 'FAULTY,OFFLINE,DEGRADED' })} data-testid="worst-sensors">
+            worst first →
+          </Link>
+        </span>
         <span className="kpi-value" data-testid="sensor-count">
           {summary.sensorCount.toLocaleString()}
         </span>
         <ul className="status-counts">
           {STATUS_ORDER.map((status) => (
             <li key={status} data-testid={`status-count-${status}`} className={byStatus.get(status) ? '' : 'zero'}>
-              <StatusBadge status={status} /> <strong>{byStatus.get(status) ?? 0}</strong>
+              <Link to={paths.search({ status })} title="These sensors, worst first">
+                <StatusBadge status={status} /> <strong>{byStatus.get(status) ?? 0}</strong>
+              </Link>
             </li>
           ))}
         </ul>

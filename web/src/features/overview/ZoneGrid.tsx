@@ -4,7 +4,34 @@ import { StatusBadge, STATUS_ORDER, statusLabel } from '../../components/StatusB
 import { Empty } from '../../components/StatePanel';
 import { Link, paths } from '../../app/router';
 import { graphql, useFragment, type FragmentType } from '../../gql';
-import type { TrustStatus, ZoneTile_StatsFragment } from '../../gql/graphql';
+import type { TrustStatus, ZoneNotesQuery as ZoneNotesData, ZoneTile_StatsFragment } from '../../gql/graphql';
+import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
+import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { SilenceNotes } from '../silences/SilencePanel';
+import { DashboardUpdatedSubscription } from './OverviewPage';
+
+/** What each tile says beside its figures: maintenance in force and silences (who, why, until). */
+export const ZoneNotesQuery = graphql(`
+  query ZoneNotes {
+    zones {
+      id
+      silences {
+        id
+        ...Silence_silence
+      }
+      maintenance {
+        id
+        active
+        endsAt
+        reason
+        createdBy
+        zoneId
+      }
+    }
+  }
+`);
+
+type ZoneNotes = ZoneNotesData['zones'][number];
 
 export const ZoneTileFragment = graphql(`
   fragment ZoneTile_stats on ZoneStats {
@@ -43,13 +70,15 @@ export function worstFirst(a: ZoneTileData, b: ZoneTileData): number {
   );
 }
 
-function ZoneTile({ zone }: { zone: ZoneTileData }) {
+function ZoneTile({ zone, notes }: { zone: ZoneTileData; notes?: ZoneNotes }) {
   const counts = STATUS_ORDER.map((status) => ({
     status,
     count: zone.statusCounts.find((c) => c.status === status)?.count ?? 0,
   })).filter((c) => c.count > 0);
   const trust = zone.averageTrust == null ? '–' : Math.round(zone.averageTrust);
   const worst = worstStatus(zone);
+  /** Sensors that stopped reporting (OFFLINE). */
+  const silent = zone.statusCounts.find((c) => c.status === 'OFFLINE')?.count ?? 0;
   return (
     <li>
       <Link
@@ -70,6 +99,14 @@ function ZoneTile({ zone }: { zone: ZoneTileData }) {
             </>
           ) : null}
           {zone.sensorCount} sensor{zone.sensorCount === 1 ? '' : 's'}
+          {silent > 0 && (
+            <>
+              {' · '}
+              <strong className="zone-silent" data-testid={`zone-silent-${zone.zoneId}`}>
+                {silent === zone.sensorCount ? `all ${silent} silent` : `${silent} silent`}
+              </strong>
+            </>
+          )}
           {zone.openTickets > 0 && ` · ${zone.openTickets} open ticket${zone.openTickets === 1 ? '' : 's'}`}
         </span>
         <span className="zone-counts">
@@ -77,6 +114,12 @@ function ZoneTile({ zone }: { zone: ZoneTileData }) {
             <StatusBadge key={c.status} status={c.status} count={c.count} />
           ))}
         </span>
+        {notes && (notes.silences.length > 0 || notes.maintenance.some((w) => w.active)) && (
+          <span className="zone-notes">
+            <MaintenanceNote windows={notes.maintenance} compact />
+            <SilenceNotes silences={notes.silences} compact />
+          </span>
+        )}
       </Link>
     </li>
   );
@@ -96,10 +139,13 @@ export function ZoneGrid(props: { zones: FragmentType<typeof ZoneTileFragment>[]
 
 function SortedZones(props: { zones: FragmentType<typeof ZoneTileFragment>[] }) {
   const zones = [...useFragment(ZoneTileFragment, props.zones)].sort(worstFirst);
+  const [notes, refetch] = useLiveQuery({ query: ZoneNotesQuery });
+  useRefetchOn(DashboardUpdatedSubscription, {}, refetch, 10_000);
+  const notesOf = new Map((notes.data?.zones ?? []).map((z) => [z.id, z]));
   return (
     <ul className="zone-grid" aria-label="Zones, worst first">
       {zones.map((z) => (
-        <ZoneTile key={z.zoneId} zone={z} />
+        <ZoneTile key={z.zoneId} zone={z} notes={notesOf.get(z.zoneId)} />
       ))}
     </ul>
   );

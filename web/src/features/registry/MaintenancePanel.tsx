@@ -1,6 +1,7 @@
 // Maintenance windows of a sensor or a zone: planned work during which automatic
 // tickets are not opened (readings are still scored). OPERATOR and ADMIN may
-// schedule and cancel them; everyone else sees the list.
+// schedule and cancel them; everyone else sees the list. A sensor's list is
+// `Sensor.maintenance`: its own windows and its zone's.
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { useCan } from '../../app/use-permission';
@@ -19,6 +20,24 @@ export const MaintenanceWindowsQuery = graphql(`
       reason
       createdBy
       active
+    }
+  }
+`);
+
+export const SensorMaintenanceQuery = graphql(`
+  query SensorMaintenance($sensorId: ID!) {
+    sensor(id: $sensorId) {
+      id
+      maintenance {
+        id
+        sensorId
+        zoneId
+        startsAt
+        endsAt
+        reason
+        createdBy
+        active
+      }
     }
   }
 `);
@@ -48,10 +67,17 @@ const when = formatDateTime;
 
 export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zoneId?: string }) {
   const operator = useCan('operate');
-  const [result, refetch] = useQuery({
+  const [zoneResult, refetchZone] = useQuery({
     query: MaintenanceWindowsQuery,
-    variables: { sensorId: sensorId ?? null, zoneId: zoneId ?? null },
+    variables: { sensorId: null, zoneId: zoneId ?? null },
+    pause: !!sensorId,
   });
+  const [sensorResult, refetchSensor] = useQuery({
+    query: SensorMaintenanceQuery,
+    variables: { sensorId: sensorId ?? '' },
+    pause: !sensorId,
+  });
+  const refetch = (opts: { requestPolicy: 'network-only' }) => (sensorId ? refetchSensor(opts) : refetchZone(opts));
   const [scheduled, schedule] = useMutation(ScheduleMaintenanceMutation);
   const [cancelled, cancel] = useMutation(CancelMaintenanceMutation);
   const [open, setOpen] = useState(false);
@@ -97,7 +123,7 @@ export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zone
     }
   }
 
-  const windows = result.data?.maintenanceWindows ?? [];
+  const windows = (sensorId ? sensorResult.data?.sensor?.maintenance : zoneResult.data?.maintenanceWindows) ?? [];
   return (
     <section className="panel" aria-labelledby={`maintenance-heading-${sensorId ?? zoneId}`}>
       <h2 id={`maintenance-heading-${sensorId ?? zoneId}`}>Maintenance</h2>

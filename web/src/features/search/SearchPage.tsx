@@ -41,6 +41,7 @@ export const SensorSearchQuery = graphql(`
 `);
 
 const PAGE = 100;
+const WORST_FIRST: TrustStatus[] = ['FAULTY', 'OFFLINE', 'DEGRADED', 'UNKNOWN', 'HEALTHY'];
 
 export interface SearchState {
   q: string;
@@ -66,6 +67,13 @@ export function searchQuery(state: SearchState): Record<string, string> {
 export function SearchPage({ params }: { params: URLSearchParams }) {
   const state = readSearchState(params);
   const [text, setText] = useState(state.q);
+  // The address changed from outside (typed in the address bar, back/forward, a link): the
+  // box follows it, so the pause below never writes the old text back.
+  const [synced, setSynced] = useState(state.q);
+  if (state.q !== synced) {
+    setSynced(state.q);
+    setText(state.q);
+  }
   // Typing updates the URL after a short pause (replace: no history entry per key).
   useEffect(() => {
     if (text === state.q) return;
@@ -91,10 +99,17 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
     update({ status: state.status.includes(s) ? state.status.filter((x) => x !== s) : [...state.status, s] });
 
   const data = result.data?.sensors;
+  // Worst first: status (FAULTY, OFFLINE, DEGRADED, UNKNOWN, HEALTHY), then lower trust.
+  const nodes = data
+    ? [...data.nodes].sort(
+        (a, b) =>
+          WORST_FIRST.indexOf(a.trust.status) - WORST_FIRST.indexOf(b.trust.status) || a.trust.score - b.trust.score,
+      )
+    : [];
   return (
     <div className="page">
       <header className="page-header">
-        <h1>Sensor search</h1>
+        <h1>{state.q || !state.status.length ? 'Sensor search' : 'Sensors, worst first'}</h1>
         {data && (
           <span className="muted" data-testid="search-count">
             {data.totalCount} {data.totalCount === 1 ? 'sensor' : 'sensors'}
@@ -134,7 +149,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
       {data && data.nodes.length > 0 && (
         <section className="panel">
           <ul className="search-results">
-            {data.nodes.map((s) => (
+            {nodes.map((s) => (
               <li key={s.id} data-testid={`search-result-${s.id}`}>
                 <div className="search-head">
                   <Link to={paths.sensor(s.id)}>{s.name}</Link>

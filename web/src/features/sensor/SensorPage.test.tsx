@@ -24,6 +24,8 @@ const sensor = {
   minValue: -30,
   maxValue: 60,
   expectedIntervalSeconds: 5,
+  silences: [],
+  maintenance: [],
   zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' },
   trust: trust('FAULTY', 18, [
     {

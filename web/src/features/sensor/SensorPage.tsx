@@ -16,6 +16,8 @@ import { customWindow, isLive, windowFromParams, windowParams, type TimeWindow }
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { MaintenancePanel } from '../registry/MaintenancePanel';
 import { SensorAdmin } from '../registry/SensorAdmin';
+import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { SilenceForm, SilenceNotes } from '../silences/SilencePanel';
 import { TicketCard } from '../tickets/TicketCard';
 import { ReadingsChart, type LivePoint } from './ReadingsChart';
 import { SensorTrustPanel } from './SensorTrustPanel';
@@ -33,6 +35,20 @@ export const SensorQuery = graphql(`
       expectedIntervalSeconds
       heartbeatSeconds
       retiredAt
+      retiredBy
+      retireNote
+      silences {
+        id
+        ...Silence_silence
+      }
+      maintenance {
+        id
+        active
+        endsAt
+        reason
+        createdBy
+        zoneId
+      }
       zone {
         id
         name
@@ -147,9 +163,17 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
       <FreshnessNote freshness={result.freshness} />
       {retiredAt && (
         <p className="retired-banner" role="status" data-testid="retired-banner">
-          <strong>Retired</strong> since {formatDateTime(retiredAt)}: out of fleet figures, sweeps and tickets; new
-          readings are refused. Its history below is as it was.
+          <strong>Retired</strong> since {formatDateTime(retiredAt)}
+          {sensor.retiredBy && <> by {sensor.retiredBy}</>}
+          {sensor.retireNote && <>: “{sensor.retireNote}”</>}. Out of fleet figures, sweeps and tickets; new readings
+          are refused. Its history below is as it was.
         </p>
+      )}
+      {!retiredAt && (sensor.silences.length > 0 || sensor.maintenance.some((w) => w.active)) && (
+        <div className="target-notes" data-testid="sensor-notes">
+          <MaintenanceNote windows={sensor.maintenance} />
+          <SilenceNotes silences={sensor.silences} />
+        </div>
       )}
       <div className="sensor-layout">
         <div className="sensor-main">
@@ -199,6 +223,14 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
             )}
           </section>
           {!retiredAt && <MaintenancePanel sensorId={sensor.id} />}
+          {!retiredAt && (
+            <section className="panel" aria-labelledby="silences-heading">
+              <h2 id="silences-heading">Silences</h2>
+              {sensor.silences.length === 0 && <p className="muted small">Not silenced: its tickets notify.</p>}
+              <SilenceNotes silences={sensor.silences} onChange={() => refetch()} />
+              <SilenceForm target={{ sensorId: sensor.id }} label="this sensor" onDone={() => refetch()} />
+            </section>
+          )}
         </div>
       </div>
     </div>

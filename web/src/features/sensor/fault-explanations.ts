@@ -19,7 +19,7 @@ export const FAULT_EXPLANATIONS: Record<FaultKind, { title: string; meaning: str
   },
   NOISE: {
     title: 'Noisy',
-    meaning: 'Short-term variation is far above this sensor’s own normal.',
+    meaning: 'Short-term variation rose far above this sensor’s own normal (the reason gives the ratio now).',
     check: 'Check the power supply, grounding and the mounting of the sensor.',
   },
   DRIFT: {

@@ -36,10 +36,13 @@ type Form = null | 'ASSIGN' | 'RESOLVE';
 export function BulkBar({
   selected,
   titles,
+  live,
   onDone,
   onClear,
 }: {
   selected: string[];
+  /** ids of tickets whose fault is still reported (they reopen when resolved) */
+  live?: ReadonlySet<string>;
   /** id → title, to name tickets in the outcome */
   titles: ReadonlyMap<string, string>;
   /** ids that were not changed (they stay selected) */
@@ -71,6 +74,7 @@ export function BulkBar({
     if (form === 'RESOLVE') void apply('RESOLVE', { note: text.trim() || undefined });
   };
   const count = selected.length;
+  const stillLive = live ? selected.filter((id) => live.has(id)) : [];
 
   return (
     <div className="bulk-bar" aria-label="Bulk actions" role="region">
@@ -104,6 +108,17 @@ export function BulkBar({
             Clear selection
           </button>
         </div>
+      )}
+      {count > 0 && form === 'RESOLVE' && stillLive.length > 0 && (
+        <p className="form-warning" role="alert" data-testid="bulk-fault-still-active">
+          {stillLive.length} of the {count} selected still report their fault (
+          {stillLive
+            .slice(0, 3)
+            .map((id) => titles.get(id) ?? id)
+            .join('; ')}
+          {stillLive.length > 3 ? '; …' : ''}): they will reopen at their next evaluation. Silence them instead to stop
+          notifications.
+        </p>
       )}
       {count > 0 && form && (
         <form className="inline-form" onSubmit={submit}>

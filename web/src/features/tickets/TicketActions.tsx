@@ -64,13 +64,29 @@ function rememberedOperator(): string {
 type Form = null | 'assign' | 'comment' | 'resolve';
 
 /** Ticket actions, for roles that may act on tickets (OPERATOR, ADMIN, or open mode). */
-export function TicketActions(props: { id: string; status: TicketStatus; assignee: string | null }) {
+export function TicketActions(props: {
+  id: string;
+  status: TicketStatus;
+  assignee: string | null;
+  /** Its fault is still reported: the resolve confirmation warns that it will reopen. */
+  faultActive?: boolean;
+}) {
   const who = useAuth();
   if (who && !can(who.role, 'operate')) return null;
   return <TicketActionButtons {...props} />;
 }
 
-function TicketActionButtons({ id, status, assignee }: { id: string; status: TicketStatus; assignee: string | null }) {
+function TicketActionButtons({
+  id,
+  status,
+  assignee,
+  faultActive,
+}: {
+  id: string;
+  status: TicketStatus;
+  assignee: string | null;
+  faultActive?: boolean;
+}) {
   const [ack, acknowledge] = useMutation(AcknowledgeTicket);
   const [asg, assign] = useMutation(AssignTicket);
   const [st, start] = useMutation(StartTicket);
@@ -143,6 +159,12 @@ function TicketActionButtons({ id, status, assignee }: { id: string; status: Tic
           </button>
         )}
       </div>
+      {form === 'resolve' && faultActive && (
+        <p className="form-warning" role="alert" data-testid="fault-still-active">
+          The fault is still reported on this sensor: the ticket will reopen at its next evaluation. Fix the cause
+          first, or silence the sensor to stop its notifications.
+        </p>
+      )}
       {form && (
         <form className="inline-form" onSubmit={submit}>
           <label>

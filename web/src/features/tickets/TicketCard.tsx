@@ -4,6 +4,8 @@ import { SeverityBadge } from '../../components/SeverityBadge';
 import { TicketStatusBadge } from '../../components/TicketStatusBadge';
 import { Link, paths } from '../../app/router';
 import { graphql, useFragment, type FragmentType } from '../../gql';
+import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { SilenceNotes } from '../silences/SilencePanel';
 import { TicketActions } from './TicketActions';
 
 export const TicketCardFragment = graphql(`
@@ -22,9 +24,29 @@ export const TicketCardFragment = graphql(`
       id
       summary
     }
+    openedDuringMaintenance
+    silences {
+      id
+      ...Silence_silence
+    }
     sensor {
       id
       name
+      trust {
+        reasons {
+          kind
+          active
+          advisory
+        }
+      }
+      maintenance {
+        id
+        active
+        endsAt
+        reason
+        createdBy
+        zoneId
+      }
       zone {
         id
         name
@@ -38,6 +60,14 @@ export const TicketCardFragment = graphql(`
     }
   }
 `);
+
+/** The ticket's fault is still reported (an active reason of its kind that counts): resolving reopens it. */
+export function faultStillActive(
+  kind: string,
+  reasons: readonly { kind: string; active: boolean; advisory: boolean }[],
+): boolean {
+  return reasons.some((r) => r.kind === kind && r.active && !r.advisory);
+}
 
 export function TicketCard(props: {
   ticket: FragmentType<typeof TicketCardFragment>;
@@ -67,8 +97,19 @@ export function TicketCard(props: {
         <SeverityBadge severity={t.severity} />
         <TicketStatusBadge status={t.status} />
         <span className="reason-chip">{t.kind.replace(/_/g, ' ').toLowerCase()}</span>
+        {t.openedDuringMaintenance && (
+          <span
+            className="reason-chip"
+            data-testid="opened-during-maintenance"
+            title="Opened while a maintenance window was in force"
+          >
+            opened during maintenance
+          </span>
+        )}
       </header>
       <h3 className="ticket-title">{t.title}</h3>
+      <MaintenanceNote windows={t.sensor.maintenance} compact />
+      <SilenceNotes silences={t.silences} compact />
       <dl className="ticket-facts">
         {showSensor && (
           <>
@@ -122,7 +163,12 @@ export function TicketCard(props: {
           ))}
         </ol>
       </details>
-      <TicketActions id={t.id} status={t.status} assignee={t.assignee ?? null} />
+      <TicketActions
+        id={t.id}
+        status={t.status}
+        assignee={t.assignee ?? null}
+        faultActive={faultStillActive(t.kind, t.sensor.trust.reasons)}
+      />
     </article>
   );
 }

@@ -131,6 +131,40 @@ describe('TicketsPage', () => {
     expect(executeMutation.mock.calls.at(0)?.[0].variables).toEqual({ id: 't1', note: 'probe replaced' });
   });
 
+  it('warns, alone and in bulk, that a ticket whose fault is still reported will reopen', async () => {
+    const live = ticket('t3', {
+      title: 'Still out of range',
+      sensor: {
+        __typename: 'Sensor',
+        id: 'hall-a-temp-3',
+        name: 'Hall A temperature 3',
+        maintenance: [],
+        trust: {
+          __typename: 'TrustScore',
+          reasons: [{ __typename: 'TrustReason', kind: 'OUT_OF_RANGE', active: true, advisory: false }],
+        },
+        zone: { __typename: 'Zone', id: 'hall-a', name: 'Assembly Hall A' },
+      },
+    });
+    const { client } = createMockClient({
+      queries: { TicketsBoard: { tickets: { ...board.tickets, nodes: [...board.tickets.nodes, live] } } },
+    });
+    renderWithClient(<TicketsPage params={new URLSearchParams()} />, client);
+    const quiet = await screen.findByTestId('ticket-t1');
+    fireEvent.click(within(quiet).getByRole('button', { name: 'Resolve…' }));
+    expect(within(quiet).queryByTestId('fault-still-active')).toBeNull();
+    const card = screen.getByTestId('ticket-t3');
+    fireEvent.click(within(card).getByRole('button', { name: 'Resolve…' }));
+    expect(within(card).getByTestId('fault-still-active').textContent).toContain('will reopen');
+    fireEvent.click(within(card).getByRole('checkbox'));
+    fireEvent.click(within(quiet).getByRole('checkbox'));
+    const bar = screen.getByRole('region', { name: 'Bulk actions' });
+    fireEvent.click(within(bar).getByRole('button', { name: 'Resolve…' }));
+    expect(within(bar).getByTestId('bulk-fault-still-active').textContent).toMatch(
+      /^1 of the 2 selected still report their fault \(Still out of range\)/,
+    );
+  });
+
   it('resolves the selected tickets in bulk after a confirmation and says which did not change', async () => {
     const { client, executeMutation } = createMockClient({
       queries: { TicketsBoard: board },

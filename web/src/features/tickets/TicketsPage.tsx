@@ -7,10 +7,10 @@ import { useDocumentTitle } from '../../app/use-document-title';
 import { FreshnessNote } from '../../components/FreshnessNote';
 import { Empty, ErrorState, Loading } from '../../components/StatePanel';
 import { TICKET_STATUSES, TicketStatusBadge, ticketStatusLabel } from '../../components/TicketStatusBadge';
-import { graphql } from '../../gql';
+import { graphql, useFragment } from '../../gql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { BulkBar } from './BulkBar';
-import { TicketCard } from './TicketCard';
+import { faultStillActive, TicketCard, TicketCardFragment } from './TicketCard';
 import { TicketFilters } from './TicketFilters';
 import { boardQuery, readBoardParams, ticketFilter, type BoardParams } from './ticket-board-params';
 import { can, useAuth } from '../../app/auth-store';
@@ -64,6 +64,16 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
   useDocumentTitle(connection ? `Tickets (${connection.totalCount})` : 'Tickets');
   const nodes = useMemo(() => connection?.nodes ?? [], [connection]);
   const titles = useMemo(() => new Map(nodes.map((t) => [t.id, t.title])), [nodes]);
+  const cards = useFragment(TicketCardFragment, nodes);
+  const live = useMemo(
+    () =>
+      new Set(
+        cards
+          .filter((t) => t.status !== 'RESOLVED' && faultStillActive(t.kind, t.sensor.trust.reasons))
+          .map((t) => t.id),
+      ),
+    [cards],
+  );
   const columns = TICKET_STATUSES.filter((s) => params.status.length === 0 || params.status.includes(s));
   const allOnPage = nodes.length > 0 && nodes.every((t) => selected.has(t.id));
   const toggle = (id: string) =>
@@ -113,6 +123,7 @@ export function TicketsPage({ params: search }: { params: URLSearchParams }) {
           <BulkBar
             selected={[...selected]}
             titles={titles}
+            live={live}
             onDone={(failed) => setSelected(new Set(failed))}
             onClear={() => setSelected(new Set())}
           />

@@ -10,6 +10,8 @@ import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { useCan } from '../../app/use-permission';
 import { ZoneReadingsDownload } from '../history/ZoneReadingsDownload';
 import { MaintenancePanel } from '../registry/MaintenancePanel';
+import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { SilenceForm, SilenceNotes } from '../silences/SilencePanel';
 import { SensorForm } from '../registry/SensorForm';
 import { ZoneForm } from '../registry/ZoneForm';
 import { readTableState, tableQuery, ZoneSensorTable, type LiveReading } from './ZoneSensorTable';
@@ -20,6 +22,18 @@ export const ZoneQuery = graphql(`
       id
       name
       description
+      silences {
+        id
+        ...Silence_silence
+      }
+      maintenance {
+        id
+        active
+        endsAt
+        reason
+        createdBy
+        zoneId
+      }
       sensors {
         id
         ...ZoneSensorRow_sensor
@@ -141,6 +155,17 @@ export function ZonePage({ zoneId, params }: { zoneId: string; params?: URLSearc
         </section>
       )}
       <FreshnessNote freshness={result.freshness} />
+      {(zone.silences.length > 0 || zone.maintenance.some((w) => w.active)) && (
+        <div className="target-notes" data-testid="zone-notes">
+          <MaintenanceNote windows={zone.maintenance} />
+        </div>
+      )}
+      <section className="panel" aria-labelledby="zone-silences-heading">
+        <h2 id="zone-silences-heading">Silences</h2>
+        {zone.silences.length === 0 && <p className="muted small">Not silenced: tickets of its sensors notify.</p>}
+        <SilenceNotes silences={zone.silences} onChange={() => refetch()} />
+        <SilenceForm target={{ zoneId: zone.id }} label="this zone" onDone={() => refetch()} />
+      </section>
       <section className="panel">
         <ZoneSensorTable
           sensors={sensors}
