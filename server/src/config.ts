@@ -265,6 +265,8 @@ export interface TicketSettings {
 }
 
 export interface IncidentSettings {
+  /** Tickets of one cause join one incident and notify through it. INCIDENT_GROUPING, default true; false: every ticket stands alone and notifies by itself. */
+  enabled: boolean;
   /** Tickets of one cause group when they open within this long of each other (event time). INCIDENT_WINDOW_SECONDS, default 600. */
   windowMs: number;
   /** A zone fault is an incident from this many sensors of one zone and fault kind. INCIDENT_MIN_TICKETS, default 3. */
@@ -379,6 +381,7 @@ function ticketSettings(env: Env): TicketSettings {
 
 function incidentSettings(env: Env): IncidentSettings {
   return {
+    enabled: bool(env, 'INCIDENT_GROUPING', true),
     windowMs: integer(env, 'INCIDENT_WINDOW_SECONDS', 600, 1, 7 * 86_400) * 1000,
     minTickets: integer(env, 'INCIDENT_MIN_TICKETS', 3, 2, 100_000),
     groupIntervalMs: integer(env, 'INCIDENT_GROUP_INTERVAL_SECONDS', 300, 0, 86_400) * 1000,

@@ -54,7 +54,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const clock = { now: options.now ?? (() => new Date()) };
   const ticketAutomation = createTicketAutomation({
     settings: config.tickets,
-    grouping: createIncidentGrouping(config.incidents),
+    grouping: config.incidents.enabled ? createIncidentGrouping(config.incidents) : undefined,
   });
   // Trust shell + ingestion (modules/trust, modules/readings).
   // The trust stream's memory: engine states between checkpoints, shared with the sweep.

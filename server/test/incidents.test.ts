@@ -362,3 +362,38 @@ describe.each(TARGETS)('the source of readings on %s', (target) => {
     }
   }, 180_000);
 });
+
+describe.each(TARGETS)('incident grouping switched off on %s', (target) => {
+  it('INCIDENT_GROUPING=false: a zone fault opens its tickets, each on its own, and no incident', async () => {
+    const t = await startTestApp(target, {
+      now: () => new Date(T0),
+      env: { INCIDENT_GROUPING: 'false', TICKET_PENDING_SECONDS: '0' },
+    });
+    try {
+      expect((await t.gql(ZONES, { inputs: [{ id: 'hall', name: 'hall' }] })).errors).toBeUndefined();
+      const ids = Array.from({ length: 12 }, (_, i) => `hall-s${i}`);
+      const res = await t.gql(UPSERT, {
+        inputs: ids.map((id) => ({ id, name: id, kind: 'temperature', zoneId: 'hall', expectedIntervalSeconds: 60 })),
+      });
+      expect(res.errors).toBeUndefined();
+      const automation = t.app.services.ticketAutomation;
+      await t.app.db.prisma.$transaction(
+        (tx) =>
+          automation.apply(
+            tx,
+            ids.map((id) => faulty(id, 'hall', 'STUCK', T0)),
+          ),
+        { timeout: 60_000 },
+      );
+      const tickets = await t.gql<{ tickets: { totalCount: number; nodes: { incident: { id: string } | null }[] } }>(
+        `{ tickets(filter: { status: [OPEN] }, first: 50) { totalCount nodes { incident { id } } } }`,
+      );
+      expect(tickets.errors).toBeUndefined();
+      expect(tickets.data?.tickets.totalCount).toBe(12);
+      expect(tickets.data?.tickets.nodes.every((n) => n.incident === null)).toBe(true);
+      expect((await t.gql(INCIDENTS)).data!.incidents.totalCount).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});

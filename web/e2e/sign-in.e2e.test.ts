@@ -193,7 +193,12 @@ describe.skipIf(!existsSync(CHROMIUM))('sign-in in Chromium', () => {
     await page.click('button[type=submit]');
     await page.getByTestId('sensor-count').waitFor();
     await page.getByTestId('zone-tile-hall').waitFor();
-    expect(await page.locator('nav[aria-label=Main] a').allTextContents()).toEqual(['Overview', 'Tickets', 'Registry']);
+    expect(await page.locator('nav[aria-label=Main] a').allTextContents()).toEqual([
+      'Overview',
+      'Tickets',
+      'Incidents',
+      'Registry',
+    ]);
     expect(await page.getByTestId('role-notice').count()).toBe(0);
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(ROOT, 'test-results/viewer-overview-1440.png') });
