@@ -20,6 +20,7 @@ const NOT_YET: Record<string, string> = {
   TrustPoint: 'serial id as the key: (sensor_id, id) instead',
   Ticket: 'UUID as the key: (sensor_id, id) instead, and ticket_event carries the sensor id',
   MaintenanceWindow: 'sensor or zone scoped: a reference table (few rows)',
+  Silence: 'sensor, zone, ticket or incident scoped: a reference table (few rows)',
 };
 
 const sensorColumn = (m: (typeof models)[number]) => m.fields.find((f) => f.name === 'sensorId' && f.kind === 'scalar');

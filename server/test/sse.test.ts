@@ -48,6 +48,7 @@ describe.each(TARGETS)('subscriptions over Server-Sent Events on %s', (target) =
         sensorUpdated: 1,
         ticketUpdated: 1,
         dashboardUpdated: 1,
+        incidentUpdated: 0,
       }),
     );
     const r = Array.from({ length: 30 }, (_, i) => ({
