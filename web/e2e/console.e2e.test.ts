@@ -2,37 +2,20 @@
 // maintenance and silences on a sensor page (who, why, until), the receivers page (create a
 // Slack-compatible receiver, send a test, see the delivery), and GraphiQL's editor usable on
 // a phone with a link back to the dashboard.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startE2eServer, type E2eServer } from './support/e2e-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results', 'console-e2e');
 const hasChromium = existsSync(CHROMIUM);
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => ok(port));
-    });
-  });
-}
-
 describe.skipIf(!hasChromium)('console in Chromium', () => {
-  let server: ChildProcess;
+  let server: E2eServer;
   let browser: Browser;
-  let baseUrl: string;
-  let dataDir: string;
-  let serverLog = '';
   const hookBodies: string[] = [];
   const hook = createHttpServer((req, res) => {
     let body = '';
@@ -43,58 +26,11 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
     });
   });
 
-  const gql = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => {
-    const res = await fetch(`${baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data;
-  };
-
   beforeAll(async () => {
-    if (process.env.E2E_SKIP_BUILD !== '1') {
-      const build = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
-      if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
-    }
     mkdirSync(SHOTS, { recursive: true });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    dataDir = mkdtempSync(join(tmpdir(), 'sensor-trust-console-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn('npx', ['tsx', 'server/src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        DEMO: '',
-        WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    server.stdout!.on('data', (d) => (serverLog += d));
-    server.stderr!.on('data', (d) => (serverLog += d));
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`server exited early:\n${serverLog}`);
-      if (
-        await fetch(`${baseUrl}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${serverLog}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    server = await startE2eServer('console', { WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
+    const { gql } = server;
     await gql(`mutation { upsertZone(input: { id: "dock", name: "Loading dock" }) { id } }`);
     for (const id of ['dock-t1', 'dock-t2']) {
       await gql(
@@ -132,13 +68,8 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.pid && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     await new Promise<void>((r) => hook.close(() => r()));
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   for (const [label, width] of [
@@ -147,7 +78,7 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
   ] as const) {
     it(`shows maintenance and the silence (who, why, until) on the sensor page (${label})`, async () => {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
-      await page.goto(`${baseUrl}/#/sensors/dock-t1`);
+      await page.goto(`${server.url}/#/sensors/dock-t1`);
       const notes = page.getByTestId('sensor-notes');
       await notes.waitFor({ timeout: 20_000 });
       const text = await notes.innerText();
@@ -160,7 +91,7 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
       expect(overflow).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(SHOTS, `sensor-${label}.png`), fullPage: false });
       // The zone tile on the overview says it too.
-      await page.goto(`${baseUrl}/#/`);
+      await page.goto(`${server.url}/#/`);
       const tile = page.getByTestId('zone-tile-dock');
       await tile.getByTestId('maintenance-note').waitFor({ timeout: 20_000 });
       await page.screenshot({ path: join(SHOTS, `overview-${label}.png`) });
@@ -170,7 +101,7 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
 
   it('creates a Slack-compatible receiver, sends it a test and shows the delivery (390 px)', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 900 } });
-    await page.goto(`${baseUrl}/#/receivers`);
+    await page.goto(`${server.url}/#/receivers`);
     const form = page.getByRole('form', { name: 'New receiver' });
     await form.waitFor({ timeout: 20_000 });
     await form.getByLabel('Kind').selectOption('SLACK');
@@ -191,7 +122,7 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
 
   it('GraphiQL links back to the dashboard and its editor is usable at 390 px', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
-    await page.goto(`${baseUrl}/graphiql`);
+    await page.goto(`${server.url}/graphiql`);
     const editor = page.locator('.graphiql-query-editor').first();
     await editor.waitFor({ timeout: 30_000 });
     const box = await editor.boundingBox();

@@ -2,16 +2,12 @@
 // incident with its cause ("No readings from the fleet"), and the header saying so instead
 // of "Live". Real server process (PGlite), real sweeps, real clock: 54 sensors report every
 // 5 s for a while, then all stop.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startE2eServer, type E2eServer } from './support/e2e-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '../..');
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium)
   console.warn(
@@ -21,72 +17,13 @@ if (!hasChromium)
 const ZONES = ['hall', 'dock', 'cold'];
 const PER_ZONE = 18;
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
-
 describe.skipIf(!hasChromium)('an alert storm in Chromium', () => {
-  let server: ChildProcess;
+  let server: E2eServer;
   let browser: Browser;
-  let baseUrl: string;
-  let dataDir: string;
-  let serverLog = '';
-
-  const gql = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => {
-    const res = await fetch(`${baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data;
-  };
 
   beforeAll(async () => {
-    if (process.env.E2E_SKIP_BUILD !== '1') {
-      const build = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
-      if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
-    }
-    dataDir = mkdtempSync(join(tmpdir(), 'sensor-trust-incidents-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn('npx', ['tsx', 'server/src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        DEMO: '',
-        SWEEP_INTERVAL_SECONDS: '3',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    server.stdout!.on('data', (d) => (serverLog += d));
-    server.stderr!.on('data', (d) => (serverLog += d));
-    const deadline = Date.now() + 120_000;
-    while (
-      !(await fetch(`${baseUrl}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (server.exitCode !== null) throw new Error(`server exited early:\n${serverLog}`);
-      if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${serverLog}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    server = await startE2eServer('incidents', { SWEEP_INTERVAL_SECONDS: '3' });
+    const { gql } = server;
     const sensors: string[] = [];
     for (const zone of ZONES) {
       await gql('mutation($input: ZoneInput!) { upsertZone(input: $input) { id } }', {
@@ -118,19 +55,14 @@ describe.skipIf(!hasChromium)('an alert storm in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.pid && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('shows the silent fleet as one incident with its cause, and the header says so', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${baseUrl}/`);
+    await page.goto(`${server.url}/`);
     const card = page.getByTestId('incident-card').filter({ hasText: 'No readings from the fleet' });
     await card.waitFor({ timeout: 120_000 });
     await page.getByTestId('live-indicator').filter({ hasText: 'No readings from the fleet' }).waitFor();
@@ -138,8 +70,11 @@ describe.skipIf(!hasChromium)('an alert storm in Chromium', () => {
     await expect
       .poll(
         async () =>
-          (await gql<{ tickets: { totalCount: number } }>(`{ tickets(filter: { status: [OPEN] }) { totalCount } }`))
-            .tickets.totalCount,
+          (
+            await server.gql<{ tickets: { totalCount: number } }>(
+              `{ tickets(filter: { status: [OPEN] }) { totalCount } }`,
+            )
+          ).tickets.totalCount,
         { timeout: 90_000, interval: 2000 },
       )
       .toBeGreaterThanOrEqual(50);
