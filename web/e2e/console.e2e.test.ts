@@ -4,6 +4,7 @@
 // a phone with a link back to the dashboard.
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
