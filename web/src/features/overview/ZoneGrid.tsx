@@ -6,8 +6,7 @@ import { Link, paths } from '../../app/router';
 import { graphql, useFragment, type FragmentType } from '../../gql';
 import type { TrustStatus, ZoneNotesQuery as ZoneNotesData, ZoneTile_StatsFragment } from '../../gql/graphql';
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
-import { MaintenanceNote } from '../silences/MaintenanceNote';
-import { SilenceNotes } from '../silences/SilencePanel';
+import { TargetNotes } from '../silences/MaintenanceNote';
 import { DashboardUpdatedSubscription } from './OverviewPage';
 
 /** What each tile says beside its figures: maintenance in force and silences (who, why, until). */
@@ -21,11 +20,7 @@ export const ZoneNotesQuery = graphql(`
       }
       maintenance {
         id
-        active
-        endsAt
-        reason
-        createdBy
-        zoneId
+        ...MaintenanceNote_window
       }
     }
   }
@@ -114,12 +109,7 @@ function ZoneTile({ zone, notes }: { zone: ZoneTileData; notes?: ZoneNotes }) {
             <StatusBadge key={c.status} status={c.status} count={c.count} />
           ))}
         </span>
-        {notes && (notes.silences.length > 0 || notes.maintenance.some((w) => w.active)) && (
-          <span className="zone-notes">
-            <MaintenanceNote windows={notes.maintenance} compact />
-            <SilenceNotes silences={notes.silences} compact />
-          </span>
-        )}
+        {notes && <TargetNotes maintenance={notes.maintenance} silences={notes.silences} compact />}
       </Link>
     </li>
   );

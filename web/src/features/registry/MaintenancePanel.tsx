@@ -5,21 +5,29 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { useCan } from '../../app/use-permission';
+import { FormActions } from '../../components/FormActions';
 import { MutationError } from '../../components/MutationError';
 import { formatDateTime, toLocalInput } from '../../components/time-format';
-import { graphql } from '../../gql';
+import { graphql, useFragment } from '../../gql';
+
+export const MaintenanceWindowFragment = graphql(`
+  fragment MaintenanceWindow_window on MaintenanceWindow {
+    id
+    sensorId
+    zoneId
+    startsAt
+    endsAt
+    reason
+    createdBy
+    active
+  }
+`);
 
 export const MaintenanceWindowsQuery = graphql(`
   query MaintenanceWindows($sensorId: ID, $zoneId: ID) {
     maintenanceWindows(sensorId: $sensorId, zoneId: $zoneId) {
       id
-      sensorId
-      zoneId
-      startsAt
-      endsAt
-      reason
-      createdBy
-      active
+      ...MaintenanceWindow_window
     }
   }
 `);
@@ -30,13 +38,7 @@ export const SensorMaintenanceQuery = graphql(`
       id
       maintenance {
         id
-        sensorId
-        zoneId
-        startsAt
-        endsAt
-        reason
-        createdBy
-        active
+        ...MaintenanceWindow_window
       }
     }
   }
@@ -62,9 +64,6 @@ export const CancelMaintenanceMutation = graphql(`
   }
 `);
 
-const localInput = toLocalInput;
-const when = formatDateTime;
-
 export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zoneId?: string }) {
   const operator = useCan('operate');
   const [zoneResult, refetchZone] = useQuery({
@@ -88,8 +87,8 @@ export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zone
 
   const openForm = () => {
     const now = Date.now();
-    setStartsAt(localInput(now));
-    setEndsAt(localInput(now + 2 * 3600_000));
+    setStartsAt(toLocalInput(now));
+    setEndsAt(toLocalInput(now + 2 * 3600_000));
     setReason('');
     setProblem(null);
     setOpen(!open);
@@ -123,7 +122,10 @@ export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zone
     }
   }
 
-  const windows = (sensorId ? sensorResult.data?.sensor?.maintenance : zoneResult.data?.maintenanceWindows) ?? [];
+  const windows = useFragment(
+    MaintenanceWindowFragment,
+    (sensorId ? sensorResult.data?.sensor?.maintenance : zoneResult.data?.maintenanceWindows) ?? [],
+  );
   return (
     <section className="panel" aria-labelledby={`maintenance-heading-${sensorId ?? zoneId}`}>
       <h2 id={`maintenance-heading-${sensorId ?? zoneId}`}>Maintenance</h2>
@@ -135,7 +137,7 @@ export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zone
             <li key={w.id} data-testid="maintenance-window">
               <strong>{w.active ? 'In progress' : 'Planned'}</strong>{' '}
               {w.zoneId && sensorId ? <span className="muted">(whole zone) </span> : null}
-              {when(w.startsAt)} – {when(w.endsAt)}
+              {formatDateTime(w.startsAt)} – {formatDateTime(w.endsAt)}
               {w.reason && <> · {w.reason}</>}
               {w.createdBy && <span className="muted small"> · by {w.createdBy}</span>}
               {operator && (!sensorId || w.sensorId === sensorId) && (
@@ -179,22 +181,16 @@ export function MaintenancePanel({ sensorId, zoneId }: { sensorId?: string; zone
               <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="calibration" />
             </label>
           </div>
-          <div className="button-row">
-            <button type="submit" className="primary" disabled={scheduled.fetching}>
-              Schedule
-            </button>
-            <button type="button" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-          </div>
-          {problem && (
-            <p className="form-error" role="alert">
-              {problem}
-            </p>
-          )}
+          <FormActions
+            submitLabel="Schedule"
+            busy={scheduled.fetching}
+            onCancel={() => setOpen(false)}
+            problem={problem}
+            error={scheduled.error}
+          />
         </form>
       )}
-      <MutationError error={scheduled.error ?? cancelled.error} />
+      <MutationError error={cancelled.error} />
     </section>
   );
 }

@@ -4,7 +4,7 @@
 // error (with the code) is shown next to the form.
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { MutationError } from '../../components/MutationError';
+import { FormActions } from '../../components/FormActions';
 import { graphql } from '../../gql';
 
 export const RegistryZoneOptionsQuery = graphql(`
@@ -178,20 +178,13 @@ export function SensorForm(props: {
         Readings outside the plausible range are judged OUT_OF_RANGE; OFFLINE and GAP are judged against the expected
         interval (or the heartbeat).
       </p>
-      <div className="button-row">
-        <button type="submit" className="primary" disabled={result.fetching}>
-          {editing ? 'Save sensor' : 'Register sensor'}
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <MutationError error={result.error} />
+      <FormActions
+        submitLabel={editing ? 'Save sensor' : 'Register sensor'}
+        busy={result.fetching}
+        onCancel={props.onCancel}
+        problem={problem}
+        error={result.error}
+      />
     </form>
   );
 }

@@ -16,7 +16,7 @@ import { customWindow, isLive, windowFromParams, windowParams, type TimeWindow }
 import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { MaintenancePanel } from '../registry/MaintenancePanel';
 import { SensorAdmin } from '../registry/SensorAdmin';
-import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { TargetNotes } from '../silences/MaintenanceNote';
 import { SilenceForm, SilenceNotes } from '../silences/SilencePanel';
 import { TicketCard } from '../tickets/TicketCard';
 import { ReadingsChart, type LivePoint } from './ReadingsChart';
@@ -43,11 +43,7 @@ export const SensorQuery = graphql(`
       }
       maintenance {
         id
-        active
-        endsAt
-        reason
-        createdBy
-        zoneId
+        ...MaintenanceNote_window
       }
       zone {
         id
@@ -169,12 +165,7 @@ export function SensorPage({ sensorId, params }: { sensorId: string; params?: UR
           are refused. Its history below is as it was.
         </p>
       )}
-      {!retiredAt && (sensor.silences.length > 0 || sensor.maintenance.some((w) => w.active)) && (
-        <div className="target-notes" data-testid="sensor-notes">
-          <MaintenanceNote windows={sensor.maintenance} />
-          <SilenceNotes silences={sensor.silences} />
-        </div>
-      )}
+      {!retiredAt && <TargetNotes maintenance={sensor.maintenance} silences={sensor.silences} testId="sensor-notes" />}
       <div className="sensor-layout">
         <div className="sensor-main">
           <section className="panel" aria-labelledby="readings-heading">

@@ -4,7 +4,9 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { useCan } from '../../app/use-permission';
+import { FormActions } from '../../components/FormActions';
 import { MutationError } from '../../components/MutationError';
+import { formatDateTime } from '../../components/time-format';
 import { graphql, useFragment, type FragmentType } from '../../gql';
 import type { SilenceTarget } from '../../gql/graphql';
 
@@ -40,8 +42,6 @@ export const UnsilenceMutation = graphql(`
   }
 `);
 
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
 /** How the silence reached this target, for a sensor page showing its zone's silence. */
 function scopeOf(s: { sensorId?: string | null; zoneId?: string | null; ticketId?: string | null }): string {
   if (s.zoneId) return 'whole zone';
@@ -66,8 +66,8 @@ export function SilenceNotes(props: {
         {silences.map((s) => (
           <li key={s.id} className="silence-note" data-testid="silence">
             <strong>Silenced</strong>
-            {!props.compact && <span className="muted"> ({scopeOf(s)})</span>} until {when(s.until)} by {s.createdBy}: “
-            {s.note}”
+            {!props.compact && <span className="muted"> ({scopeOf(s)})</span>} until {formatDateTime(s.until)} by{' '}
+            {s.createdBy}: “{s.note}”
             {operator && props.onChange && (
               <button
                 type="button"
@@ -146,20 +146,13 @@ export function SilenceForm({ target, label, onDone }: { target: SilenceTarget; 
               <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="replacing the probe" />
             </label>
           </div>
-          <div className="button-row">
-            <button type="submit" className="primary" disabled={state.fetching}>
-              Silence
-            </button>
-            <button type="button" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-          </div>
-          {problem && (
-            <p className="form-error" role="alert">
-              {problem}
-            </p>
-          )}
-          <MutationError error={state.error} />
+          <FormActions
+            submitLabel="Silence"
+            busy={state.fetching}
+            onCancel={() => setOpen(false)}
+            problem={problem}
+            error={state.error}
+          />
         </form>
       )}
     </div>

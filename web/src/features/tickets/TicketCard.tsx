@@ -41,11 +41,7 @@ export const TicketCardFragment = graphql(`
       }
       maintenance {
         id
-        active
-        endsAt
-        reason
-        createdBy
-        zoneId
+        ...MaintenanceNote_window
       }
       zone {
         id

@@ -10,7 +10,7 @@ import { useLiveQuery, useRefetchOn } from '../../live/use-live-query';
 import { useCan } from '../../app/use-permission';
 import { ZoneReadingsDownload } from '../history/ZoneReadingsDownload';
 import { MaintenancePanel } from '../registry/MaintenancePanel';
-import { MaintenanceNote } from '../silences/MaintenanceNote';
+import { TargetNotes } from '../silences/MaintenanceNote';
 import { SilenceForm, SilenceNotes } from '../silences/SilencePanel';
 import { SensorForm } from '../registry/SensorForm';
 import { ZoneForm } from '../registry/ZoneForm';
@@ -28,11 +28,7 @@ export const ZoneQuery = graphql(`
       }
       maintenance {
         id
-        active
-        endsAt
-        reason
-        createdBy
-        zoneId
+        ...MaintenanceNote_window
       }
       sensors {
         id
@@ -155,11 +151,7 @@ export function ZonePage({ zoneId, params }: { zoneId: string; params?: URLSearc
         </section>
       )}
       <FreshnessNote freshness={result.freshness} />
-      {(zone.silences.length > 0 || zone.maintenance.some((w) => w.active)) && (
-        <div className="target-notes" data-testid="zone-notes">
-          <MaintenanceNote windows={zone.maintenance} />
-        </div>
-      )}
+      <TargetNotes maintenance={zone.maintenance} testId="zone-notes" />
       <section className="panel" aria-labelledby="zone-silences-heading">
         <h2 id="zone-silences-heading">Silences</h2>
         {zone.silences.length === 0 && <p className="muted small">Not silenced: tickets of its sensors notify.</p>}
