@@ -1,17 +1,14 @@
 // End to end: the built dashboard in real Chromium against the real server
 // process. It must show the fleet, then — without a reload — a sensor turning
 // faulty and its ticket appearing after a burst of out-of-range readings.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startE2eServer, type E2eServer } from './support/e2e-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(import.meta.dirname, '../..');
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(
@@ -32,96 +29,16 @@ const KINDS = [
 const FAULTY_SENSOR = 'cold-store-temperature-2';
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
-
 describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
-  let server: ChildProcess;
+  let server: E2eServer;
   let browser: Browser;
   let baseUrl: string;
-  let dataDir: string;
-  let serverLog = '';
-
-  let port: number;
-
-  const startServer = async () => {
-    serverLog = '';
-    server = spawn('npx', ['tsx', 'server/src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        DEMO: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Own process group: npx → tsx → node, and all of them must go at the end.
-      detached: true,
-    });
-    server.stdout!.on('data', (d) => (serverLog += d));
-    server.stderr!.on('data', (d) => (serverLog += d));
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`server exited early:\n${serverLog}`);
-      const ready = await fetch(`${baseUrl}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${serverLog}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  };
-
-  const stopServer = async () => {
-    if (!server?.pid || server.exitCode !== null) return;
-    const exited = new Promise((r) => server.once('exit', r));
-    process.kill(-server.pid, 'SIGTERM');
-    await exited;
-    // The server drains then exits; give the grandchild a moment to let go of the port and data.
-    await new Promise((r) => setTimeout(r, 1000));
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {
-      // group already gone
-    }
-  };
-
-  const gql = async <T = Record<string, unknown>>(
-    query: string,
-    variables: Record<string, unknown> = {},
-  ): Promise<T> => {
-    const res = await fetch(`${baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data;
-  };
+  let gql: E2eServer['gql'];
 
   beforeAll(async () => {
-    if (process.env.E2E_SKIP_BUILD !== '1') {
-      const build = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
-      if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
-    }
-    dataDir = mkdtempSync(join(tmpdir(), 'sensor-trust-e2e-'));
-    port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    await startServer();
+    server = await startE2eServer('dashboard');
+    baseUrl = server.url;
+    gql = server.gql;
 
     // A small fleet with a few minutes of healthy history.
     const now = Date.now();
@@ -173,8 +90,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stopServer();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('shows the fleet, then a faulty sensor and its ticket live, without reloading', async () => {
@@ -523,7 +439,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
           `{ sensor(id: "north-hall-humidity-3") { trust { status reasons { kind active } } tickets { kind status openedAt } } }`,
         ).catch((e: Error) => e.message);
         throw new Error(
-          `${err.message}\nserver state: ${JSON.stringify(state)}\nserver log: ${serverLog.slice(-2000)}`,
+          `${err.message}\nserver state: ${JSON.stringify(state)}\nserver log: ${server.log().slice(-2000)}`,
         );
       });
     expect(pageErrors).toEqual([]);
@@ -544,7 +460,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(sensors).toMatch(/^\d+$/);
     expect(await page.getByTestId('stale-marker').count()).toBe(0);
 
-    await stopServer();
+    await server.halt();
     await page.getByTestId('stale-marker').filter({ hasText: 'cannot be reached' }).waitFor({ timeout: 30_000 });
     // Past a poll that failed after the marker showed (every 10 s), and the frames that render its
     // outcome: still the data, no error panel.
@@ -555,7 +471,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(await page.getByTestId('sensor-count').textContent()).toBe(sensors);
     await page.screenshot({ path: join(ROOT, 'test-results/stale-while-offline.png') });
 
-    await startServer();
+    await server.resume();
     await page.getByTestId('live-indicator').filter({ hasText: 'Live' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('stale-marker').waitFor({ state: 'detached', timeout: 30_000 });
     expect(await page.getByTestId('sensor-count').textContent()).toBe(sensors);

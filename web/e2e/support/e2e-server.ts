@@ -1,6 +1,7 @@
 // One real server process (PGlite in a fresh data directory) for a browser test: built web
-// app, free port, ready when /readyz answers, stopped with its whole process group.
-import { spawn, spawnSync } from 'node:child_process';
+// app, free port, ready when /readyz answers, stopped with its whole process group (or halted and
+// resumed on the same data and port).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,14 @@ export interface E2eServer {
   url: string;
   /** A GraphQL call without a key (the server is in open mode); throws on errors. */
   gql: <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+  /** Stops the process and removes its data. */
   stop(): Promise<void>;
+  /** Stops the process, keeping its data and port, for a test of the server being away. */
+  halt(): Promise<void>;
+  /** Starts it again on the same data and port after halt(). */
+  resume(): Promise<void>;
+  /** What the current process has printed. */
+  log(): string;
 }
 
 function freePort(): Promise<number> {
@@ -36,45 +44,68 @@ export async function startE2eServer(tag: string, env: Record<string, string> = 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
-  const server = spawn('npx', ['tsx', 'server/src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: '',
-      REDIS_URL: '',
-      DEMO: '',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: npx → tsx → node, and all of them must go at the end.
-    detached: true,
-  });
-  server.stdout.on('data', (d) => (log += d));
-  server.stderr.on('data', (d) => (log += d));
-  const stop = async () => {
-    if (server.pid && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
+  let server: ChildProcess | null = null;
+
+  const halt = async () => {
+    const running = server;
+    server = null;
+    if (!running?.pid || running.exitCode !== null) return;
+    const exited = new Promise((r) => running.once('exit', r));
+    process.kill(-running.pid, 'SIGTERM');
+    await exited;
+    try {
+      process.kill(-running.pid, 'SIGKILL'); // a grandchild still holding the port or the data
+    } catch {
+      // the group is gone
     }
+  };
+
+  const launch = async () => {
+    log = '';
+    const child = spawn('npx', ['tsx', 'server/src/server.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        DEMO: '',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: npx → tsx → node, and all of them must go at the end.
+      detached: true,
+    });
+    server = child;
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    const deadline = Date.now() + 120_000;
+    while (
+      !(await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await halt();
+        throw new Error(`server ${child.exitCode !== null ? 'exited early' : 'not ready in 120 s'}:\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+
+  const stop = async () => {
+    await halt();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 120_000;
-  while (
-    !(await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (server.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`server ${server.exitCode !== null ? 'exited early' : 'not ready in 120 s'}:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 300));
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
   const gql = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => {
     const res = await fetch(`${url}/graphql`, {
@@ -86,5 +117,5 @@ export async function startE2eServer(tag: string, env: Record<string, string> = 
     if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
     return body.data;
   };
-  return { url, gql, stop };
+  return { url, gql, stop, halt, resume: launch, log: () => log };
 }
