@@ -1,4 +1,4 @@
-// Which ticket changes a receiver hears about, and the body it receives (pure).
+// Which ticket and incident changes a receiver hears about, and the body it receives (pure).
 import type { Severity } from '../../generated/prisma/enums.js';
 import type { OutboxEvent, OutboxIncidentEvent, ReceiverRow } from './notifications-repository.js';
 
@@ -77,6 +77,32 @@ export function receiverWantsIncident(
   return true;
 }
 
+type Moment = Date | string | number;
+const iso = (at: Moment) => new Date(at).toISOString();
+
+/**
+ * Every body's envelope, in one key order (bodies are signed byte for byte): who it is for,
+ * what happened, when, by whom, and the ticket or incident it is about.
+ */
+function envelope(
+  deliveryId: string,
+  receiver: Pick<ReceiverRow, 'name'>,
+  event: NotificationEvent,
+  e: { at: Moment; actor: string | null; note: string | null },
+  about: { ticket: object | null; incident?: object },
+): string {
+  return JSON.stringify({
+    version: 1,
+    event,
+    deliveryId,
+    receiver: receiver.name,
+    at: iso(e.at),
+    actor: e.actor,
+    note: e.note,
+    ...about,
+  });
+}
+
 /** The JSON body of an incident notification. */
 export function incidentPayload(
   deliveryId: string,
@@ -84,14 +110,7 @@ export function incidentPayload(
   event: NotificationEvent,
   e: OutboxIncidentEvent,
 ): string {
-  return JSON.stringify({
-    version: 1,
-    event,
-    deliveryId,
-    receiver: receiver.name,
-    at: new Date(e.at).toISOString(),
-    actor: e.actor,
-    note: e.note,
+  return envelope(deliveryId, receiver, event, e, {
     ticket: null,
     incident: {
       id: e.incidentId,
@@ -103,8 +122,8 @@ export function incidentPayload(
       zoneId: e.zoneId,
       source: e.source,
       sensorCount: e.sensorCount,
-      openedAt: new Date(e.openedAt).toISOString(),
-      resolvedAt: e.resolvedAt ? new Date(e.resolvedAt).toISOString() : null,
+      openedAt: iso(e.openedAt),
+      resolvedAt: e.resolvedAt ? iso(e.resolvedAt) : null,
     },
   });
 }
@@ -116,14 +135,7 @@ export function ticketPayload(
   event: NotificationEvent,
   e: OutboxEvent,
 ): string {
-  return JSON.stringify({
-    version: 1,
-    event,
-    deliveryId,
-    receiver: receiver.name,
-    at: new Date(e.at).toISOString(),
-    actor: e.actor,
-    note: e.note,
+  return envelope(deliveryId, receiver, event, e, {
     ticket: {
       id: e.ticketId,
       title: e.title,
@@ -133,23 +145,15 @@ export function ticketPayload(
       sensorId: e.sensorId,
       zoneId: e.zoneId,
       assignee: e.assignee,
-      openedAt: new Date(e.openedAt).toISOString(),
-      resolvedAt: e.resolvedAt ? new Date(e.resolvedAt).toISOString() : null,
+      openedAt: iso(e.openedAt),
+      resolvedAt: e.resolvedAt ? iso(e.resolvedAt) : null,
     },
   });
 }
 
 export function testPayload(deliveryId: string, receiver: Pick<ReceiverRow, 'name'>, at: Date): string {
-  return JSON.stringify({
-    version: 1,
-    event: 'TEST',
-    deliveryId,
-    receiver: receiver.name,
-    at: at.toISOString(),
-    actor: null,
-    note: 'A test notification from Sensor Trust: this receiver is reachable and verifies the signature.',
-    ticket: null,
-  });
+  const note = 'A test notification from Sensor Trust: this receiver is reachable and verifies the signature.';
+  return envelope(deliveryId, receiver, 'TEST', { at, actor: null, note }, { ticket: null });
 }
 
 /** Exponential backoff with a cap: base, 2·base, 4·base, … */
@@ -159,16 +163,32 @@ export function retryDelayMs(attemptsSoFar: number, baseMs: number, capMs = 10 *
 
 export type ReceiverKind = 'WEBHOOK' | 'SLACK' | 'EMAIL';
 
-/** One line for people: "TICKET_OPENED · HIGH · OUT_OF_RANGE on s1 (zone a): <title>". */
-function summaryLine(body: {
+type Fields = Record<string, string | number | null>;
+interface WebhookBody {
   event: string;
-  ticket: Record<string, string | null> | null;
+  ticket: Fields | null;
+  incident?: Fields | null;
   note: string | null;
-}): string {
+  actor: string | null;
+  at: string;
+}
+
+/**
+ * One line for people: "ticket opened · HIGH · OUT_OF_RANGE on s1 (zone a): <title>", or
+ * "incident opened · HIGH · 12 sensors: no data from gateway gw-1".
+ */
+function summaryLine(body: WebhookBody): string {
   const t = body.ticket;
-  if (!t) return `Sensor Trust ${body.event}: ${body.note ?? ''}`.trim();
-  const where = `${t.sensorId}${t.zoneId ? ` (zone ${t.zoneId})` : ''}`;
-  return `${body.event.replace('TICKET_', 'Ticket ').toLowerCase()} · ${t.severity} · ${t.kind} on ${where}: ${t.title}`;
+  const i = body.incident;
+  if (t) {
+    const where = `${t.sensorId}${t.zoneId ? ` (zone ${t.zoneId})` : ''}`;
+    return `${body.event.replace('TICKET_', 'Ticket ').toLowerCase()} · ${t.severity} · ${t.kind} on ${where}: ${t.title}`;
+  }
+  if (i) {
+    const count = `${i.sensorCount} sensor${i.sensorCount === 1 ? '' : 's'}`;
+    return `${body.event.replace('INCIDENT_', 'Incident ').toLowerCase()} · ${i.severity} · ${count}: ${i.summary}`;
+  }
+  return `Sensor Trust ${body.event}: ${body.note ?? ''}`.trim();
 }
 
 /**
@@ -177,18 +197,13 @@ function summaryLine(body: {
  */
 export function bodyFor(kind: ReceiverKind, webhookBody: string): string {
   if (kind === 'WEBHOOK') return webhookBody;
-  const body = JSON.parse(webhookBody) as {
-    event: string;
-    ticket: Record<string, string | null> | null;
-    note: string | null;
-    actor: string | null;
-    at: string;
-  };
+  const body = JSON.parse(webhookBody) as WebhookBody;
   const line = summaryLine(body);
   const details = [
     body.note ? `Note: ${body.note}` : null,
     body.actor ? `By: ${body.actor}` : null,
     body.ticket ? `Ticket ${body.ticket.id}, status ${body.ticket.status}` : null,
+    body.incident ? `Incident ${body.incident.id}, status ${body.incident.status}` : null,
     `At: ${body.at}`,
   ].filter(Boolean);
   if (kind === 'SLACK') return JSON.stringify({ text: [line, ...details].join('\n') });
