@@ -3,3 +3,4 @@
 // transport adapters may still reach its files directly.
 export { createAuthService } from './auth-service.js';
 export type { AuthService } from './auth-service.js';
+export { actionOf, can } from './roles.js';

@@ -1,8 +1,8 @@
 // Silences and maintenance shown with the sensors, zones and tickets they cover (batched per request).
 import type { GraphQLContext } from '../../graphql/context.js';
 import { unique } from '../../graphql/loaders.js';
-import type { SensorRow, ZoneRow } from '../sensors/sensors-repository.js';
-import type { TicketRow } from '../tickets/tickets-repository.js';
+import type { SensorRow, ZoneRow } from '../sensors/index.js';
+import type { TicketRow } from '../tickets/index.js';
 
 type Query<P> = { obj: P };
 

@@ -4,7 +4,7 @@
 import type { GraphQLContext } from '../../graphql/context.js';
 import { UserInputError } from '../../kernel/errors.js';
 import { callerOf } from '../auth/guard.js';
-import { can } from '../auth/roles.js';
+import { can } from '../auth/index.js';
 
 export function actorFrom(ctx: GraphQLContext): string {
   const caller = callerOf(ctx);
