@@ -6,9 +6,14 @@
 // Adapter files that live in a module's folder (its resolvers, loaders, Fastify plugins,
 // transports) belong to the adapter layer.
 //
+// Between modules there is a second rule: a file of modules/<a>/ reaches modules/<b>/ only
+// through modules/<b>/index.ts, its public surface, once <b> has one. A module's adapter
+// files are not part of that surface (adapters above reach them directly).
+//
 // It resolves each relative import to the file it names, because a file's layer depends on
 // its path (a module's resolvers sit beside its service but two layers up); specifier
 // patterns (`no-restricted-imports`) cannot tell those apart.
+import fs from 'node:fs';
 import path from 'node:path';
 
 const SRC = path.join(import.meta.dirname, '..', 'src');
@@ -68,12 +73,26 @@ export function layerViolation(from, to) {
   return null;
 }
 
+const hasIndex = new Map();
+
+/** What is wrong with a file of one module importing a file of another one directly, or null. */
+export function deepImport(from, to) {
+  const a = from.match(/^modules\/([^/]+)\//)?.[1];
+  const b = to.match(/^modules\/([^/]+)\//)?.[1];
+  if (!a || !b || a === b || to === `modules/${b}/index.ts` || ADAPTER_FILE.test(to)) return null;
+  if (!hasIndex.has(b)) hasIndex.set(b, fs.existsSync(path.join(SRC, 'modules', b, 'index.ts')));
+  return hasIndex.get(b) ? `modules/${b} is reached through modules/${b}/index.ts, its public surface` : null;
+}
+
 const layeredImports = {
   meta: {
     type: 'problem',
-    docs: { description: 'server/src imports run one way through the layers of server/lint/module-layers.js' },
+    docs: {
+      description:
+        'server/src imports run one way through the layers of server/lint/module-layers.js, and into another module through its index.ts',
+    },
     schema: [],
-    messages: { upward: '{{from}} may not import {{to}}: {{why}}.' },
+    messages: { forbidden: '{{from}} may not import {{to}}: {{why}}.' },
   },
   create(context) {
     const file = context.filename;
@@ -84,8 +103,8 @@ const layeredImports = {
       if (!spec?.startsWith('.')) return;
       const to = path.relative(SRC, path.resolve(path.dirname(file), spec)).replace(/\.js$/, '.ts');
       if (to.startsWith('..')) return;
-      const why = layerViolation(from, to);
-      if (why) context.report({ node, messageId: 'upward', data: { from, to, why } });
+      const why = layerViolation(from, to) ?? deepImport(from, to);
+      if (why) context.report({ node, messageId: 'forbidden', data: { from, to, why } });
     };
     return {
       ImportDeclaration: (node) => check(node.source),

@@ -15,9 +15,9 @@ const SRC = projectPath('server', 'src');
 const tag = `${process.pid}-${Date.now()}`;
 const written: string[] = [];
 
-/** Writes a probe file at server/src/<rel> (with a unique name) and returns its path. */
+/** Writes a probe file at server/src/<rel>, its name prefixed with a unique tag (the suffix tells an adapter file). */
 function probe(rel: string, code: string): string {
-  const file = path.join(SRC, rel.replace(/\.ts$/, `-${tag}.ts`));
+  const file = path.join(SRC, path.dirname(rel), `${tag}-${path.basename(rel)}`);
   fs.writeFileSync(file, code);
   written.push(file);
   return file;
@@ -58,11 +58,11 @@ describe('module boundaries of server/src (eslint rule boundaries/layered-import
   it('fails an import cycle between two modules (its upward half)', async () => {
     const a = probe(
       'modules/sensors/probe-cycle.ts',
-      `import type { B } from '../readings/probe-cycle-${tag}.js';\nexport type A = B;\n`,
+      `import type { B } from '../readings/${tag}-probe-cycle.js';\nexport type A = B;\n`,
     );
     const b = probe(
       'modules/readings/probe-cycle.ts',
-      `import type { A } from '../sensors/probe-cycle-${tag}.js';\nexport type B = A | 1;\n`,
+      `import type { A } from '../sensors/${tag}-probe-cycle.js';\nexport type B = A | 1;\n`,
     );
     const errors = await layerErrors([a, b]);
     expect(errors.get(name(a))).toEqual([expect.stringContaining('modules/readings is above modules/sensors')]);
@@ -81,6 +81,27 @@ describe('module boundaries of server/src (eslint rule boundaries/layered-import
       expect.stringContaining('may not import config.ts: config is above trust'),
     ]);
     expect(errors.get(name(sideways))).toEqual([expect.stringContaining('db and events share a layer')]);
+  });
+
+  it("fails a deep import into another module's files, and accepts its index.ts and its adapter files", async () => {
+    const deep = probe(
+      'modules/silences/probe-deep.ts',
+      "import type { SensorsRepository } from '../sensors/sensors-repository.js';\nexport type R = SensorsRepository;\n",
+    );
+    const surface = probe(
+      'modules/silences/probe-surface.ts',
+      "import type { SensorsRepository } from '../sensors/index.js';\nexport type R = SensorsRepository;\n",
+    );
+    const adapter = probe(
+      'modules/silences/probe-resolvers.ts',
+      "export { actorFrom } from '../tickets/ticket-actor.js';\n",
+    );
+    const errors = await layerErrors([deep, surface, adapter]);
+    expect(errors.get(name(deep))).toEqual([
+      `${name(deep)} may not import modules/sensors/sensors-repository.ts: modules/sensors is reached through modules/sensors/index.ts, its public surface.`,
+    ]);
+    expect(errors.get(name(surface))).toEqual([]);
+    expect(errors.get(name(adapter))).toEqual([]);
   });
 
   it('fails a file whose unit has no layer', async () => {
