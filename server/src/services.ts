@@ -1,5 +1,6 @@
 // Wires repositories and services once per app. Resolvers reach them through
-// the GraphQL context; background jobs through `app.services`.
+// the GraphQL context (a module moved to a facade: only its `facades` entry); background
+// jobs through `app.services`.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createDashboardRepository } from './modules/dashboard/dashboard-repository.js';
@@ -20,6 +21,7 @@ import { createMaintenanceRepository } from './modules/tickets/maintenance-repos
 import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
 import { createSilencesRepository } from './modules/silences/silences-repository.js';
 import { createSilencesService } from './modules/silences/silences-service.js';
+import { createSilencesFacade } from './modules/silences/silences-facade.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
 import { createTicketAutomation } from './modules/tickets/ticket-automation.js';
 import { createTicketsService } from './modules/tickets/tickets-service.js';
@@ -187,14 +189,21 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       settings: config.incidents,
     }),
     maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
-    silencesRepository,
-    silences: createSilencesService({
-      repo: silencesRepository,
-      sensors: sensorsRepository,
-      tickets: ticketsRepository,
-      events: app.events,
-      clock,
-    }),
+    // What resolvers are given, one narrow facade per module (graphql/context.ts, ModuleContext).
+    facades: {
+      silences: createSilencesFacade({
+        repo: silencesRepository,
+        service: createSilencesService({
+          repo: silencesRepository,
+          sensors: sensorsRepository,
+          tickets: ticketsRepository,
+          events: app.events,
+          clock,
+        }),
+        maintenance: maintenanceRepository,
+        clock,
+      }),
+    },
     dashboardRepository,
     fleetTrend: createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now }),
     dashboard: createDashboardService(dashboardRepository, app.cache, {
