@@ -45,6 +45,7 @@ import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
 import { createAuthService } from './modules/auth/auth-service.js';
 import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
 import { createNotificationsService } from './modules/notifications/notifications-service.js';
+import { createNotificationsFacade } from './modules/notifications/notifications-facade.js';
 import { createIncidentGrouping } from './modules/incidents/incident-grouping.js';
 import { createIncidentsRepository } from './modules/incidents/incidents-repository.js';
 import { createIncidentsService } from './modules/incidents/incidents-service.js';
@@ -126,6 +127,11 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const tickets = createTicketsService(createTicketActionsRepository(prisma), app.events, clock);
   const incidentsRepository = createIncidentsRepository(prisma);
   const silencesRepository = createSilencesRepository(prisma);
+  const notifications = createNotificationsService({
+    repo: createNotificationsRepository(prisma),
+    settings: config.notifications,
+    log: app.log,
+  });
   return {
     config,
     clock,
@@ -203,6 +209,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
         maintenance: maintenanceRepository,
         clock,
       }),
+      notifications: createNotificationsFacade(notifications, clock),
     },
     dashboardRepository,
     fleetTrend: createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now }),
@@ -210,11 +217,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       ttlMs: config.dashboardCacheTtlMs,
       now: clock.now,
     }),
-    notifications: createNotificationsService({
-      repo: createNotificationsRepository(prisma),
-      settings: config.notifications,
-      log: app.log,
-    }),
+    notifications,
     subscriptions: createSubscriptionHub({
       events: app.events,
       sensorsRepository,

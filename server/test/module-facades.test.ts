@@ -1,6 +1,7 @@
 // Resolvers moved to a facade see only it: checked by the type checker (`npm run typecheck`
 // fails when a wider context creeps back), and at run time on the services the app builds.
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { NotificationsContext } from '../src/modules/notifications/notifications-resolvers.js';
 import type { SilencesContext } from '../src/modules/silences/silences-resolvers.js';
 import { TARGETS } from './support/databases.js';
 import { startTestApp } from './support/test-app.js';
@@ -10,6 +11,14 @@ describe('per-module facades', () => {
     expectTypeOf<keyof SilencesContext['services']>().toEqualTypeOf<'facades' | 'config'>();
     expectTypeOf<keyof SilencesContext['services']['facades']>().toEqualTypeOf<'silences'>();
     expectTypeOf<keyof SilencesContext['services']['config']>().toEqualTypeOf<'auth'>();
+  });
+
+  it('types the notifications resolvers against their facade only: no dispatching, no clock', () => {
+    expectTypeOf<keyof NotificationsContext['services']>().toEqualTypeOf<'facades'>();
+    expectTypeOf<keyof NotificationsContext['services']['facades']>().toEqualTypeOf<'notifications'>();
+    expectTypeOf<keyof NotificationsContext['services']['facades']['notifications']>().toEqualTypeOf<
+      'listReceivers' | 'createReceiver' | 'deleteReceiver' | 'deliveries' | 'sendTest'
+    >();
   });
 
   it.each(TARGETS)('keeps silences out of the services bag on %s: only the facade offers them', async (target) => {
