@@ -1,45 +1,46 @@
 // The layering of server/src is an ESLint rule (server/lint/module-layers.js) that `npm run
-// lint` runs over every source file. These tests prove it can fail: they write probe files
-// with forbidden imports into server/src, lint them with the project's own ESLint config
-// through ESLint's Node API and expect the rule's errors (type-aware rules are switched off
-// for speed: they have nothing to do with imports).
-import fs from 'node:fs';
+// lint` runs over every source file. These tests prove it can fail: they lint probe files
+// with forbidden imports, placed (by path, never written to disk, so that a build or a
+// type check running beside them is not disturbed) in server/src, with the project's own
+// ESLint config through ESLint's Node API, and expect the rule's errors. Type-aware rules
+// are switched off: they have nothing to do with imports and need files on disk.
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { projectPath } from '../src/project-paths.js';
 
 const RULE = 'boundaries/layered-imports';
 const SRC = projectPath('server', 'src');
-const tag = `${process.pid}-${Date.now()}`;
-const written: string[] = [];
+const tag = 'lint-probe';
 
-/** Writes a probe file at server/src/<rel>, its name prefixed with a unique tag (the suffix tells an adapter file). */
-function probe(rel: string, code: string): string {
-  const file = path.join(SRC, path.dirname(rel), `${tag}-${path.basename(rel)}`);
-  fs.writeFileSync(file, code);
-  written.push(file);
-  return file;
+interface Probe {
+  file: string;
+  code: string;
 }
 
-afterAll(() => {
-  for (const file of written) fs.rmSync(file, { force: true });
-});
+/** A probe file at server/src/<rel>, its name prefixed with a tag (the suffix tells an adapter file). */
+function probe(rel: string, code: string): Probe {
+  return { file: path.join(SRC, path.dirname(rel), `${tag}-${path.basename(rel)}`), code };
+}
 
 const eslint = new ESLint({ cwd: projectPath(), overrideConfig: tseslint.configs.disableTypeChecked });
 
-async function layerErrors(files: string[]): Promise<Map<string, string[]>> {
-  const results = await eslint.lintFiles(files);
-  return new Map(
-    results.map((r) => [
-      path.relative(SRC, r.filePath),
-      r.messages.filter((m) => m.ruleId === RULE && m.severity === 2).map((m) => m.message),
-    ]),
-  );
+async function layerErrors(probes: Probe[]): Promise<Map<string, string[]>> {
+  const errors = new Map<string, string[]>();
+  for (const { file, code } of probes) {
+    const [result] = await eslint.lintText(code, { filePath: file, warnIgnored: true });
+    const messages = result?.messages ?? [];
+    expect(messages.filter((m) => m.fatal)).toEqual([]);
+    errors.set(
+      path.relative(SRC, file),
+      messages.filter((m) => m.ruleId === RULE && m.severity === 2).map((m) => m.message),
+    );
+  }
+  return errors;
 }
 
-const name = (file: string) => path.relative(SRC, file);
+const name = (p: Probe) => path.relative(SRC, p.file);
 
 describe('module boundaries of server/src (eslint rule boundaries/layered-imports)', () => {
   it('fails a module importing one above it, and accepts an import downwards', async () => {
