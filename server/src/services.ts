@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createDashboardRepository } from './modules/dashboard/dashboard-repository.js';
 import { createDashboardService } from './modules/dashboard/dashboard-service.js';
+import { createDashboardFacade } from './modules/dashboard/dashboard-facade.js';
 import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
 import { createLocalLog } from './modules/trust/trust-stream-local-log.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
@@ -127,6 +128,11 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const tickets = createTicketsService(createTicketActionsRepository(prisma), app.events, clock);
   const incidentsRepository = createIncidentsRepository(prisma);
   const silencesRepository = createSilencesRepository(prisma);
+  const fleetTrend = createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now });
+  const dashboard = createDashboardService(dashboardRepository, app.cache, {
+    ttlMs: config.dashboardCacheTtlMs,
+    now: clock.now,
+  });
   const notifications = createNotificationsService({
     repo: createNotificationsRepository(prisma),
     settings: config.notifications,
@@ -210,13 +216,11 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
         clock,
       }),
       notifications: createNotificationsFacade(notifications, clock),
+      dashboard: createDashboardFacade(dashboard, fleetTrend),
     },
     dashboardRepository,
-    fleetTrend: createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now }),
-    dashboard: createDashboardService(dashboardRepository, app.cache, {
-      ttlMs: config.dashboardCacheTtlMs,
-      now: clock.now,
-    }),
+    fleetTrend,
+    dashboard,
     notifications,
     subscriptions: createSubscriptionHub({
       events: app.events,

@@ -1,6 +1,7 @@
 // Resolvers moved to a facade see only it: checked by the type checker (`npm run typecheck`
 // fails when a wider context creeps back), and at run time on the services the app builds.
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { DashboardContext } from '../src/modules/dashboard/dashboard-resolvers.js';
 import type { NotificationsContext } from '../src/modules/notifications/notifications-resolvers.js';
 import type { SilencesContext } from '../src/modules/silences/silences-resolvers.js';
 import { TARGETS } from './support/databases.js';
@@ -11,6 +12,13 @@ describe('per-module facades', () => {
     expectTypeOf<keyof SilencesContext['services']>().toEqualTypeOf<'facades' | 'config'>();
     expectTypeOf<keyof SilencesContext['services']['facades']>().toEqualTypeOf<'silences'>();
     expectTypeOf<keyof SilencesContext['services']['config']>().toEqualTypeOf<'auth'>();
+  });
+
+  it('types the dashboard resolvers against their read-only facade', () => {
+    expectTypeOf<keyof DashboardContext['services']>().toEqualTypeOf<'facades'>();
+    expectTypeOf<keyof DashboardContext['services']['facades']['dashboard']>().toEqualTypeOf<
+      'summary' | 'zoneStats' | 'trend'
+    >();
   });
 
   it('types the notifications resolvers against their facade only: no dispatching, no clock', () => {
