@@ -1,12 +1,14 @@
 // Lint gate (run by `npm test`): typescript-eslint's type-aware recommended rules
-// everywhere, React hooks rules for web/, and eslint-config-prettier last so that
-// formatting stays Prettier's job alone.
+// everywhere, React hooks rules for web/, the layering of server/src
+// (server/lint/module-layers.js), and eslint-config-prettier last so that formatting
+// stays Prettier's job alone.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import boundaries from './server/lint/module-layers.js';
 
 export default defineConfig(
   globalIgnores([
@@ -28,7 +30,7 @@ export default defineConfig(
       globals: { ...globals.node },
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', 'server/src/db/*.mjs'],
+          allowDefaultProject: ['*.js', '*.mjs', 'server/src/db/*.mjs', 'server/lint/*.js'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -46,6 +48,13 @@ export default defineConfig(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // Imports in server/src run one way; a cycle between units is an upward import too.
+    files: ['server/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { boundaries },
+    rules: { 'boundaries/layered-imports': 'error' },
   },
   {
     files: ['web/**/*.{ts,tsx}'],

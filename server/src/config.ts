@@ -1,10 +1,11 @@
-// Parses the environment once, validates it and fails fast with a message that
-// names the bad setting. Everything else receives a typed Config.
+// Parses the environment once, validates it and fails fast with a message that names every
+// bad setting. What each setting accepts is its zod schema in config/settings.ts; this file
+// shapes the checked values into the typed Config everything else receives.
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { FAULT_KINDS, type FaultKind } from './trust/types.js';
+import type { FaultKind } from './trust/types.js';
 import { projectPath } from './project-paths.js';
-import { parseAllowList } from './kernel/address-allow-list.js';
+import { crossChecks, describeIssues, settingsSchema, type Settings } from './config/settings.js';
 
 /** How long readings and rollups are kept, and how day partitions are prepared (docs/history.md). */
 export interface HistorySettings {
@@ -234,21 +235,6 @@ export interface TrustStreamConfig {
   reorderMs: number;
 }
 
-function trustStreamConfig(env: Env): TrustStreamConfig {
-  const partitions = integer(env, 'TRUST_PARTITIONS', 16, 1, 1024);
-  if ((partitions & (partitions - 1)) !== 0)
-    throw new ConfigError(`TRUST_PARTITIONS must be a power of two, got ${partitions}`);
-  return {
-    partitions,
-    intervalMs: integer(env, 'TRUST_STREAM_INTERVAL_MS', 200, 0, 60_000),
-    pollMs: integer(env, 'TRUST_STREAM_POLL_MS', 100, 1, 60_000),
-    batchRows: integer(env, 'TRUST_STREAM_BATCH', 20_000, 100, 1_000_000),
-    leaseCheckMs: integer(env, 'TRUST_LEASE_CHECK_MS', 1000, 50, 60_000),
-    checkpointMs: integer(env, 'TRUST_CHECKPOINT_MS', 1000, 0, 600_000),
-    reorderMs: integer(env, 'TRUST_REORDER_MS', 200, 0, 10_000),
-  };
-}
-
 export interface TicketSettings {
   /** A ticket opens only while the score is below this (or the status is FAULTY/OFFLINE). TICKET_TRUST_THRESHOLD, default 60. */
   trustThreshold: number;
@@ -287,286 +273,145 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function url(env: Env, name: string, protocols: string[]): string | null {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL: "${raw}"`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got "${parsed.protocol}"`);
-  }
-  return raw;
-}
-
-function readReplicaSettings(env: Env, databaseUrl: string | null): ReadReplicaSettings {
-  const raw = (env.DATABASE_READ_URL ?? '')
-    .split(',')
-    .map((u) => u.trim())
-    .filter(Boolean);
-  if (raw.length && !databaseUrl)
-    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (replicas of a PostgreSQL primary)');
-  const urls = raw.map((u, i) =>
-    url({ [`DATABASE_READ_URL[${i}]`]: u }, `DATABASE_READ_URL[${i}]`, ['postgres:', 'postgresql:'])!,
-  );
-  return {
-    urls,
-    maxLagMs: integer(env, 'READ_REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
-    checkMs: integer(env, 'READ_REPLICA_CHECK_MS', 1000, 50, 600_000),
-  };
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
-}
+/** Room for one reading of a MAX_BATCH_SIZE batch in JSON (long ids, full timestamps, 17-digit values) plus the query. */
+const BYTES_PER_READING = 256;
 
 // Instances on one database must share a namespace and test databases on one
 // Redis must not: derive it from where the data lives unless set explicitly.
-function redisNamespace(env: Env, databaseUrl: string | null, dataDir: string): string {
-  const raw = env.REDIS_NAMESPACE;
-  if (raw !== undefined && raw !== '') {
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw)) {
-      throw new ConfigError(`REDIS_NAMESPACE may only hold letters, digits and _ . : - (1-64 chars), got "${raw}"`);
-    }
-    return raw;
-  }
+function redisNamespace(s: Settings, dataDir: string): string {
+  if (s.REDIS_NAMESPACE) return s.REDIS_NAMESPACE;
   let where = `embedded:${dataDir}`;
-  if (databaseUrl) {
-    const u = new URL(databaseUrl);
+  if (s.DATABASE_URL) {
+    const u = new URL(s.DATABASE_URL);
     where = `pg:${u.hostname}:${u.port || '5432'}${u.pathname}`;
   }
   return `st-${createHash('sha1').update(where).digest('hex').slice(0, 10)}`;
 }
 
-function faultKinds(env: Env, name: string, fallback: FaultKind[]): FaultKind[] {
-  const raw = env[name];
-  if (raw === undefined) return fallback;
-  const kinds = raw
-    .split(',')
-    .map((k) => k.trim().toUpperCase())
-    .filter(Boolean);
-  const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
-  if (bad.length)
-    throw new ConfigError(`${name} must list fault kinds among ${FAULT_KINDS.join(', ')}, got "${bad.join(', ')}"`);
-  return [...new Set(kinds)] as FaultKind[];
-}
-
-function ticketSettings(env: Env): TicketSettings {
+function limitSettings(s: Settings): LimitSettings {
   return {
-    trustThreshold: integer(env, 'TICKET_TRUST_THRESHOLD', 60, 0, 100),
-    pendingMs: integer(env, 'TICKET_PENDING_SECONDS', 600, 0, 30 * 86_400) * 1000,
-    immediateKinds: faultKinds(env, 'TICKET_IMMEDIATE_KINDS', ['OUT_OF_RANGE', 'OFFLINE']),
-    keepOpenMs: integer(env, 'TICKET_KEEP_OPEN_SECONDS', 1800, 0, 30 * 86_400) * 1000,
-    reopenWindowMs: integer(env, 'TICKET_REOPEN_WINDOW_SECONDS', 86_400, 0, 365 * 86_400) * 1000,
-    escalateAfterMs: integer(env, 'TICKET_ESCALATE_AFTER_SECONDS', 3600, 60, 30 * 86_400) * 1000,
+    bodyLimitBytes: s.BODY_LIMIT_BYTES ?? Math.max(1024 * 1024, s.MAX_BATCH_SIZE * BYTES_PER_READING + 64 * 1024),
+    maxCost: s.QUERY_MAX_COST,
+    defaultListSize: s.QUERY_LIST_SIZE,
+    maxDepth: s.QUERY_MAX_DEPTH,
+    maxAliases: s.QUERY_MAX_ALIASES,
+    maxTokens: s.QUERY_MAX_TOKENS,
+    rateLimitMax: s.RATE_LIMIT_MAX,
+    rateLimitWindowMs: s.RATE_LIMIT_WINDOW_SECONDS * 1000,
+    authFailureLimit: s.AUTH_FAILURE_LIMIT,
+    metricsRateLimit: s.METRICS_RATE_LIMIT,
+    readyzCacheMs: s.READYZ_CACHE_MS,
+    wsMaxPayloadBytes: s.WS_MAX_PAYLOAD_BYTES,
+    wsMaxSubscriptionsPerSocket: s.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    wsMaxSocketsPerKey: s.WS_MAX_SOCKETS_PER_KEY,
+    maxSubscriptionsPerKey: s.MAX_SUBSCRIPTIONS_PER_KEY,
+    subscriptionDeliveriesPerSecond: s.SUBSCRIPTION_DELIVERIES_PER_SECOND,
+    apiStatementTimeoutMs: s.API_STATEMENT_TIMEOUT_MS,
+    fleetSizesRefreshMs: s.FLEET_SIZES_REFRESH_MS,
   };
 }
 
-function incidentSettings(env: Env): IncidentSettings {
+function mqttSettings(s: Settings, namespace: string): MqttSettings | null {
+  if (!s.MQTT_URL) return null;
   return {
-    enabled: bool(env, 'INCIDENT_GROUPING', true),
-    windowMs: integer(env, 'INCIDENT_WINDOW_SECONDS', 600, 1, 7 * 86_400) * 1000,
-    minTickets: integer(env, 'INCIDENT_MIN_TICKETS', 3, 2, 100_000),
-    groupIntervalMs: integer(env, 'INCIDENT_GROUP_INTERVAL_SECONDS', 300, 0, 86_400) * 1000,
-    repeatMs: integer(env, 'INCIDENT_REPEAT_SECONDS', 10_800, 60, 30 * 86_400) * 1000,
-    fleetSilenceIntervals: integer(env, 'INCIDENT_FLEET_SILENCE_INTERVALS', 2, 1, 100),
-    environmentShare: integer(env, 'INCIDENT_ENVIRONMENT_SHARE', 60, 1, 100) / 100,
+    url: s.MQTT_URL,
+    topic: s.MQTT_TOPIC,
+    errorsTopic: s.MQTT_ERRORS_TOPIC,
+    clientId: s.MQTT_CLIENT_ID ?? `sensor-trust-${namespace}`,
+    requireKey: s.MQTT_REQUIRE_KEY,
   };
 }
 
-/** Room for one reading of a MAX_BATCH_SIZE batch in JSON (long ids, full timestamps, 17-digit values) plus the query. */
-const BYTES_PER_READING = 256;
-
-function authSettings(env: Env): AuthSettings {
-  const adminApiKey = env.ADMIN_API_KEY || null;
-  if (adminApiKey !== null && (adminApiKey.length < 24 || /\s/.test(adminApiKey))) {
-    throw new ConfigError(
-      'ADMIN_API_KEY must be at least 24 characters without spaces (e.g. `openssl rand -base64 32`)',
-    );
-  }
+function toConfig(s: Settings): Config {
+  const dataDir = resolve(s.DATA_DIR);
+  const namespace = redisNamespace(s, dataDir);
   return {
-    adminApiKey,
-    recheckMs: integer(env, 'AUTH_RECHECK_SECONDS', 30, 1, 3600) * 1000,
-    trustActorHeader: bool(env, 'TRUST_ACTOR_HEADER', false),
-    metricsPublic: bool(env, 'METRICS_PUBLIC', false),
-    openMode: env.OPEN_MODE === undefined || env.OPEN_MODE === '' ? null : bool(env, 'OPEN_MODE', false),
-  };
-}
-
-function limitSettings(env: Env, maxBatchSize: number): LimitSettings {
-  const batchBytes = Math.max(1024 * 1024, maxBatchSize * BYTES_PER_READING + 64 * 1024);
-  return {
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', batchBytes, 1024, 1024 * 1024 * 1024),
-    maxCost: integer(env, 'QUERY_MAX_COST', 50_000, 1, 1_000_000_000),
-    defaultListSize: integer(env, 'QUERY_LIST_SIZE', 100, 1, 1_000_000),
-    maxDepth: integer(env, 'QUERY_MAX_DEPTH', 12, 1, 100),
-    maxAliases: integer(env, 'QUERY_MAX_ALIASES', 30, 0, 10_000),
-    maxTokens: integer(env, 'QUERY_MAX_TOKENS', 10_000, 100, 10_000_000),
-    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 3000, 0, 100_000_000),
-    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 86_400) * 1000,
-    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
-    metricsRateLimit: integer(env, 'METRICS_RATE_LIMIT', 120, 0, 1_000_000),
-    readyzCacheMs: integer(env, 'READYZ_CACHE_MS', 1000, 0, 60_000),
-    wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 256 * 1024 * 1024),
-    wsMaxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 100_000),
-    wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 500, 1, 1_000_000),
-    maxSubscriptionsPerKey: integer(env, 'MAX_SUBSCRIPTIONS_PER_KEY', 200, 1, 1_000_000),
-    subscriptionDeliveriesPerSecond: integer(env, 'SUBSCRIPTION_DELIVERIES_PER_SECOND', 5000, 0, 100_000_000),
-    apiStatementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 3000, 0, 3_600_000),
-    fleetSizesRefreshMs: integer(env, 'FLEET_SIZES_REFRESH_MS', 5000, 0, 3_600_000),
-  };
-}
-
-function origins(env: Env): string[] {
-  const raw = env.CORS_ORIGINS ?? '';
-  const list = raw
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
-  for (const origin of list) {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      // reported below
-    }
-    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
-      throw new ConfigError(`CORS_ORIGINS must list origins like https://ops.example.com, got "${origin}"`);
-    }
-  }
-  return list;
-}
-
-function allowPrivate(env: Env): string[] {
-  const list = (env.WEBHOOK_ALLOW_PRIVATE ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  try {
-    parseAllowList(list);
-  } catch (err) {
-    throw new ConfigError(`WEBHOOK_ALLOW_PRIVATE: ${(err as Error).message}`);
-  }
-  return list;
-}
-
-function mqttSettings(env: Env, namespace: string): MqttSettings | null {
-  const url_ = url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
-  if (!url_) return null;
-  const topic = env.MQTT_TOPIC || 'sensors/+/readings';
-  const levels = topic.split('/');
-  if (levels.includes('#') || levels.filter((l) => l === '+').length > 1)
-    throw new ConfigError(`MQTT_TOPIC may hold at most one + (the sensor id) and no #, got "${topic}"`);
-  return {
-    url: url_,
-    topic,
-    errorsTopic: env.MQTT_ERRORS_TOPIC || 'sensor-trust/ingest-errors',
-    clientId: env.MQTT_CLIENT_ID || `sensor-trust-${namespace}`,
-    requireKey: bool(env, 'MQTT_REQUIRE_KEY', false),
-  };
-}
-
-/** Days to keep, or null (unset or empty: keep everything). */
-function days(env: Env, name: string): number | null {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return null;
-  return integer(env, name, 0, 1, 36_500);
-}
-
-function historySettings(env: Env): HistorySettings {
-  const retentionDays = days(env, 'READINGS_RETENTION_DAYS');
-  const rollupRetentionDays = days(env, 'ROLLUPS_RETENTION_DAYS');
-  const minuteRollupRetentionDays = days(env, 'ROLLUPS_MINUTE_RETENTION_DAYS');
-  if (
-    minuteRollupRetentionDays !== null &&
-    rollupRetentionDays !== null &&
-    minuteRollupRetentionDays > rollupRetentionDays
-  )
-    throw new ConfigError(
-      `ROLLUPS_MINUTE_RETENTION_DAYS (${minuteRollupRetentionDays}) must not exceed ROLLUPS_RETENTION_DAYS (${rollupRetentionDays}): minute rollups are the finer, shorter-lived copy`,
-    );
-  const shortest = minuteRollupRetentionDays ?? rollupRetentionDays;
-  if (shortest !== null && (retentionDays === null || shortest < retentionDays))
-    throw new ConfigError(
-      `${minuteRollupRetentionDays !== null ? 'ROLLUPS_MINUTE_RETENTION_DAYS' : 'ROLLUPS_RETENTION_DAYS'} (${shortest}) must be at least READINGS_RETENTION_DAYS (${retentionDays ?? 'unset: raw readings kept for ever'}): rollups outlive the raw readings they summarise`,
-    );
-  return {
-    retentionDays,
-    rollupRetentionDays,
-    minuteRollupRetentionDays,
-    aheadDays: integer(env, 'READINGS_PARTITIONS_AHEAD_DAYS', 7, 1, 366),
-    maintenanceMs: integer(env, 'READINGS_MAINTENANCE_SECONDS', 3600, 0, 86_400) * 1000,
-  };
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-export function loadConfig(env: Env = process.env): Config {
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
-  const host = env.HOST || '127.0.0.1';
-  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
-  const dataDir = resolve(env.DATA_DIR || './data');
-  const maxBatchSize = integer(env, 'MAX_BATCH_SIZE', 10_000, 1, 1_000_000);
-  return {
-    port: integer(env, 'PORT', 4000, 0, 65535),
-    host,
+    port: s.PORT,
+    host: s.HOST,
     dataDir,
-    databaseUrl,
-    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
-    readReplicas: readReplicaSettings(env, databaseUrl),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    logLevel,
-    maxBatchSize,
-    futureSkewMs: integer(env, 'FUTURE_SKEW_SECONDS', 300, 0, 86_400) * 1000,
-    sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_SECONDS', 30, 0, 86_400) * 1000,
-    trendSampleMs: integer(env, 'TREND_SAMPLE_SECONDS', 300, 0, 86_400) * 1000,
-    dashboardCacheTtlMs: integer(env, 'DASHBOARD_CACHE_TTL_SECONDS', 30, 0, 86_400) * 1000,
-    dashboardCoalesceMs: integer(env, 'DASHBOARD_COALESCE_MS', 1000, 0, 600_000),
-    redisNamespace: redisNamespace(env, databaseUrl, dataDir),
-    wsKeepAliveMs: integer(env, 'WS_KEEPALIVE_MS', 15_000, 0, 600_000),
-    subscriptionBufferLimit: integer(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 10_000_000),
-    trustConfigFile: env.TRUST_CONFIG_FILE ? resolve(env.TRUST_CONFIG_FILE) : null,
-    trustLatenessSeconds: env.TRUST_LATENESS_SECONDS ? integer(env, 'TRUST_LATENESS_SECONDS', 600, 0, 86_400) : null,
-    trustStream: trustStreamConfig(env),
-    tickets: ticketSettings(env),
-    incidents: incidentSettings(env),
-    graphiql: bool(env, 'GRAPHIQL', true),
-    webDir: resolve(env.WEB_DIR || projectPath('web', 'dist')),
-    logRequests: bool(env, 'LOG_REQUESTS', env.DEMO !== '1'),
-    auth: authSettings(env),
-    limits: limitSettings(env, maxBatchSize),
-    corsOrigins: origins(env),
-    introspection: bool(env, 'INTROSPECTION', true),
-    mqtt: mqttSettings(env, redisNamespace(env, databaseUrl, dataDir)),
-    notifications: {
-      pollMs: integer(env, 'NOTIFY_POLL_MS', 2000, 50, 600_000),
-      retryBaseMs: integer(env, 'NOTIFY_RETRY_BASE_MS', 5000, 10, 3_600_000),
-      maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
-      timeoutMs: integer(env, 'NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
-      allowPrivate: allowPrivate(env),
-      smtpUrl: env.SMTP_URL?.trim() || null,
-      smtpFrom: env.SMTP_FROM?.trim() || 'sensor-trust@localhost',
+    databaseUrl: s.DATABASE_URL ?? null,
+    dbPoolSize: s.DB_POOL_SIZE,
+    readReplicas: {
+      urls: s.DATABASE_READ_URL,
+      maxLagMs: s.READ_REPLICA_MAX_LAG_MS,
+      checkMs: s.READ_REPLICA_CHECK_MS,
     },
-    history: historySettings(env),
+    redisUrl: s.REDIS_URL ?? null,
+    logLevel: s.LOG_LEVEL,
+    maxBatchSize: s.MAX_BATCH_SIZE,
+    futureSkewMs: s.FUTURE_SKEW_SECONDS * 1000,
+    sweepIntervalMs: s.SWEEP_INTERVAL_SECONDS * 1000,
+    trendSampleMs: s.TREND_SAMPLE_SECONDS * 1000,
+    dashboardCacheTtlMs: s.DASHBOARD_CACHE_TTL_SECONDS * 1000,
+    dashboardCoalesceMs: s.DASHBOARD_COALESCE_MS,
+    redisNamespace: namespace,
+    wsKeepAliveMs: s.WS_KEEPALIVE_MS,
+    subscriptionBufferLimit: s.SUBSCRIPTION_BUFFER_LIMIT,
+    trustConfigFile: s.TRUST_CONFIG_FILE ? resolve(s.TRUST_CONFIG_FILE) : null,
+    trustLatenessSeconds: s.TRUST_LATENESS_SECONDS ?? null,
+    trustStream: {
+      partitions: s.TRUST_PARTITIONS,
+      intervalMs: s.TRUST_STREAM_INTERVAL_MS,
+      pollMs: s.TRUST_STREAM_POLL_MS,
+      batchRows: s.TRUST_STREAM_BATCH,
+      leaseCheckMs: s.TRUST_LEASE_CHECK_MS,
+      checkpointMs: s.TRUST_CHECKPOINT_MS,
+      reorderMs: s.TRUST_REORDER_MS,
+    },
+    tickets: {
+      trustThreshold: s.TICKET_TRUST_THRESHOLD,
+      pendingMs: s.TICKET_PENDING_SECONDS * 1000,
+      immediateKinds: s.TICKET_IMMEDIATE_KINDS satisfies FaultKind[],
+      keepOpenMs: s.TICKET_KEEP_OPEN_SECONDS * 1000,
+      reopenWindowMs: s.TICKET_REOPEN_WINDOW_SECONDS * 1000,
+      escalateAfterMs: s.TICKET_ESCALATE_AFTER_SECONDS * 1000,
+    },
+    incidents: {
+      enabled: s.INCIDENT_GROUPING,
+      windowMs: s.INCIDENT_WINDOW_SECONDS * 1000,
+      minTickets: s.INCIDENT_MIN_TICKETS,
+      groupIntervalMs: s.INCIDENT_GROUP_INTERVAL_SECONDS * 1000,
+      repeatMs: s.INCIDENT_REPEAT_SECONDS * 1000,
+      fleetSilenceIntervals: s.INCIDENT_FLEET_SILENCE_INTERVALS,
+      environmentShare: s.INCIDENT_ENVIRONMENT_SHARE / 100,
+    },
+    graphiql: s.GRAPHIQL,
+    webDir: resolve(s.WEB_DIR ?? projectPath('web', 'dist')),
+    logRequests: s.LOG_REQUESTS ?? s.DEMO !== '1',
+    auth: {
+      adminApiKey: s.ADMIN_API_KEY ?? null,
+      recheckMs: s.AUTH_RECHECK_SECONDS * 1000,
+      trustActorHeader: s.TRUST_ACTOR_HEADER,
+      metricsPublic: s.METRICS_PUBLIC,
+      openMode: s.OPEN_MODE ?? null,
+    },
+    limits: limitSettings(s),
+    corsOrigins: s.CORS_ORIGINS,
+    introspection: s.INTROSPECTION,
+    mqtt: mqttSettings(s, namespace),
+    notifications: {
+      pollMs: s.NOTIFY_POLL_MS,
+      retryBaseMs: s.NOTIFY_RETRY_BASE_MS,
+      maxAttempts: s.NOTIFY_MAX_ATTEMPTS,
+      timeoutMs: s.NOTIFY_TIMEOUT_MS,
+      allowPrivate: s.WEBHOOK_ALLOW_PRIVATE,
+      smtpUrl: s.SMTP_URL ?? null,
+      smtpFrom: s.SMTP_FROM,
+    },
+    history: {
+      retentionDays: s.READINGS_RETENTION_DAYS ?? null,
+      rollupRetentionDays: s.ROLLUPS_RETENTION_DAYS ?? null,
+      minuteRollupRetentionDays: s.ROLLUPS_MINUTE_RETENTION_DAYS ?? null,
+      aheadDays: s.READINGS_PARTITIONS_AHEAD_DAYS,
+      maintenanceMs: s.READINGS_MAINTENANCE_SECONDS * 1000,
+    },
   };
+}
+
+/** Throws a ConfigError listing every bad setting, one per line. */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = settingsSchema.safeParse(env);
+  const problems = parsed.success ? crossChecks(parsed.data) : describeIssues(parsed.error, env);
+  if (problems.length || !parsed.success) throw new ConfigError(problems.join('\n'));
+  return toConfig(parsed.data);
 }

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
+      for (const problem of err.message.split('\n')) console.error(`Configuration error: ${problem}`);
       process.exit(2);
     }
     throw err;

@@ -1,9 +1,11 @@
 // Wires repositories and services once per app. Resolvers reach them through
-// the GraphQL context; background jobs through `app.services`.
+// the GraphQL context (a module moved to a facade: only its `facades` entry); background
+// jobs through `app.services`.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createDashboardRepository } from './modules/dashboard/dashboard-repository.js';
 import { createDashboardService } from './modules/dashboard/dashboard-service.js';
+import { createDashboardFacade } from './modules/dashboard/dashboard-facade.js';
 import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
 import { createLocalLog } from './modules/trust/trust-stream-local-log.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
@@ -20,6 +22,7 @@ import { createMaintenanceRepository } from './modules/tickets/maintenance-repos
 import { createTicketActionsRepository } from './modules/tickets/ticket-actions-repository.js';
 import { createSilencesRepository } from './modules/silences/silences-repository.js';
 import { createSilencesService } from './modules/silences/silences-service.js';
+import { createSilencesFacade } from './modules/silences/silences-facade.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
 import { createTicketAutomation } from './modules/tickets/ticket-automation.js';
 import { createTicketsService } from './modules/tickets/tickets-service.js';
@@ -43,6 +46,7 @@ import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
 import { createAuthService } from './modules/auth/auth-service.js';
 import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
 import { createNotificationsService } from './modules/notifications/notifications-service.js';
+import { createNotificationsFacade } from './modules/notifications/notifications-facade.js';
 import { createIncidentGrouping } from './modules/incidents/incident-grouping.js';
 import { createIncidentsRepository } from './modules/incidents/incidents-repository.js';
 import { createIncidentsService } from './modules/incidents/incidents-service.js';
@@ -124,6 +128,16 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
   const tickets = createTicketsService(createTicketActionsRepository(prisma), app.events, clock);
   const incidentsRepository = createIncidentsRepository(prisma);
   const silencesRepository = createSilencesRepository(prisma);
+  const fleetTrend = createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now });
+  const dashboard = createDashboardService(dashboardRepository, app.cache, {
+    ttlMs: config.dashboardCacheTtlMs,
+    now: clock.now,
+  });
+  const notifications = createNotificationsService({
+    repo: createNotificationsRepository(prisma),
+    settings: config.notifications,
+    log: app.log,
+  });
   return {
     config,
     clock,
@@ -187,25 +201,27 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
       settings: config.incidents,
     }),
     maintenance: createMaintenanceService(maintenanceRepository, sensorsRepository, app.events, clock),
-    silencesRepository,
-    silences: createSilencesService({
-      repo: silencesRepository,
-      sensors: sensorsRepository,
-      tickets: ticketsRepository,
-      events: app.events,
-      clock,
-    }),
+    // What resolvers are given, one narrow facade per module (graphql/context.ts, ModuleContext).
+    facades: {
+      silences: createSilencesFacade({
+        repo: silencesRepository,
+        service: createSilencesService({
+          repo: silencesRepository,
+          sensors: sensorsRepository,
+          tickets: ticketsRepository,
+          events: app.events,
+          clock,
+        }),
+        maintenance: maintenanceRepository,
+        clock,
+      }),
+      notifications: createNotificationsFacade(notifications, clock),
+      dashboard: createDashboardFacade(dashboard, fleetTrend),
+    },
     dashboardRepository,
-    fleetTrend: createFleetTrend(dashboardRepository, { intervalMs: config.trendSampleMs, now: clock.now }),
-    dashboard: createDashboardService(dashboardRepository, app.cache, {
-      ttlMs: config.dashboardCacheTtlMs,
-      now: clock.now,
-    }),
-    notifications: createNotificationsService({
-      repo: createNotificationsRepository(prisma),
-      settings: config.notifications,
-      log: app.log,
-    }),
+    fleetTrend,
+    dashboard,
+    notifications,
     subscriptions: createSubscriptionHub({
       events: app.events,
       sensorsRepository,

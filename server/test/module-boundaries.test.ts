@@ -1,123 +1,113 @@
-// The import rule of server/src, checked on every `npm test`: imports run one way, from the
-// composition root and the transport adapters down through the domain modules
-// (notifications → tickets → trust → readings → sensors → auth) to the infrastructure, the
-// kernel and the pure trust core. A file may import its own unit and units below it, never one
-// above: that also rules out cycles between units. Adapter files that live in a module's
-// folder (its resolvers, loaders, Fastify plugins, transports) belong to the adapter layer.
-import fs from 'node:fs';
+// The layering of server/src is an ESLint rule (server/lint/module-layers.js) that `npm run
+// lint` runs over every source file. These tests prove it can fail: they lint probe files
+// with forbidden imports, placed (by path, never written to disk, so that a build or a
+// type check running beside them is not disturbed) in server/src, with the project's own
+// ESLint config through ESLint's Node API, and expect the rule's errors. Type-aware rules
+// are switched off: they have nothing to do with imports and need files on disk.
 import path from 'node:path';
-import ts from 'typescript';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../src/project-paths.js';
 
+const RULE = 'boundaries/layered-imports';
 const SRC = projectPath('server', 'src');
+const tag = 'lint-probe';
 
-/** Lowest first: a unit may import only units earlier in this list (and itself). */
-const LAYERS: readonly (readonly string[])[] = [
-  ['trust'], // the pure engine: imports nothing outside its folder, no I/O
-  ['kernel'], // shapes every layer shares
-  ['project-paths', 'generated'],
-  ['config'],
-  ['db', 'events', 'jobs'],
-  ['modules/auth'],
-  ['modules/sensors'],
-  ['modules/readings'],
-  ['modules/trust'],
-  ['modules/tickets'],
-  ['modules/incidents'],
-  ['modules/silences'],
-  ['modules/notifications'],
-  ['modules/dashboard'],
-  ['modules/subscriptions'],
-  ['services'], // composes the domain services
-  ['adapter'], // GraphQL, HTTP, SSE, MQTT: graphql/, compat/, http/, plugins/ and module adapter files
-  ['app'],
-  ['cluster', 'demo', 'cli', 'tooling'],
-  ['server'],
-];
-
-/** Files in a module's folder that adapt it to a transport rather than hold domain logic. */
-const ADAPTER_FILE =
-  /-(resolvers|loaders|plugin|transport)\.ts$|\/(sse-requests|guard|ticket-actor|dashboard-response-cache)\.ts$/;
-
-function unitOf(rel: string): string {
-  if (/^modules\/[^/]+\/eval\//.test(rel)) return 'tooling';
-  if (/^(graphql|compat|http|plugins)\//.test(rel) || (rel.startsWith('modules/') && ADAPTER_FILE.test(rel)))
-    return 'adapter';
-  const mod = rel.match(/^modules\/[^/]+/);
-  if (mod) return mod[0];
-  const dir = rel.match(/^([^/]+)\//);
-  return dir ? dir[1]! : rel.replace(/\.ts$/, '');
+interface Probe {
+  file: string;
+  code: string;
 }
 
-const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i] as const)));
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'generated' ? [] : sourceFiles(p);
-    return /\.tsx?$/.test(e.name) && !e.name.endsWith('.test.ts') ? [p] : [];
-  });
+/** A probe file at server/src/<rel>, its name prefixed with a tag (the suffix tells an adapter file). */
+function probe(rel: string, code: string): Probe {
+  return { file: path.join(SRC, path.dirname(rel), `${tag}-${path.basename(rel)}`), code };
 }
 
-interface Edge {
-  from: string;
-  to: string;
-}
+const eslint = new ESLint({ cwd: projectPath(), overrideConfig: tseslint.configs.disableTypeChecked });
 
-function importEdges(): Edge[] {
-  return sourceFiles(SRC).flatMap((file) => {
-    const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
-    return info.importedFiles
-      .map((f) => f.fileName)
-      .filter((spec) => spec.startsWith('.'))
-      .map((spec) => ({
-        from: path.relative(SRC, file),
-        to: path.relative(SRC, path.resolve(path.dirname(file), spec)).replace(/\.js$/, '.ts'),
-      }));
-  });
-}
-
-/**
- * Imports that break the rule, each with what removes it (none today). The test fails when one
- * is added and also when a listed one is gone, so this list is always the current debt.
- */
-const KNOWN: Readonly<Record<string, string>> = {};
-
-function violations(edges: readonly Edge[]): string[] {
-  const found = new Set<string>();
-  for (const { from, to } of edges) {
-    const a = unitOf(from);
-    const b = unitOf(to);
-    if (a === b) continue;
-    const ra = rank.get(a);
-    const rb = rank.get(b);
-    if (ra === undefined || rb === undefined) {
-      found.add(`${from} -> ${to} (unit ${ra === undefined ? a : b} has no layer)`);
-    } else if (rb >= ra) found.add(`${from} -> ${to}`);
+async function layerErrors(probes: Probe[]): Promise<Map<string, string[]>> {
+  const errors = new Map<string, string[]>();
+  for (const { file, code } of probes) {
+    const [result] = await eslint.lintText(code, { filePath: file, warnIgnored: true });
+    const messages = result?.messages ?? [];
+    expect(messages.filter((m) => m.fatal)).toEqual([]);
+    errors.set(
+      path.relative(SRC, file),
+      messages.filter((m) => m.ruleId === RULE && m.severity === 2).map((m) => m.message),
+    );
   }
-  return [...found].sort();
+  return errors;
 }
 
-describe('module boundaries of server/src', () => {
-  const edges = importEdges();
+const name = (p: Probe) => path.relative(SRC, p.file);
 
-  it('reads the imports of every source file', () => {
-    expect(edges.length).toBeGreaterThan(300);
-    expect(edges.some((e) => e.to === 'kernel/errors.ts')).toBe(true);
+describe('module boundaries of server/src (eslint rule boundaries/layered-imports)', () => {
+  it('fails a module importing one above it, and accepts an import downwards', async () => {
+    const up = probe(
+      'modules/sensors/probe-up.ts',
+      "export { createTicketsService } from '../tickets/tickets-service.js';\n",
+    );
+    const down = probe('modules/tickets/probe-down.ts', "export type { Db } from '../../db/client.js';\n");
+    const errors = await layerErrors([up, down]);
+    expect(errors.get(name(up))).toEqual([
+      `${name(up)} may not import modules/tickets/tickets-service.ts: modules/tickets is above modules/sensors: imports run downwards only.`,
+    ]);
+    expect(errors.get(name(down))).toEqual([]);
   });
 
-  it('imports only downwards (no cycle between units, no module importing one above it)', () => {
-    expect(violations(edges)).toEqual(Object.keys(KNOWN).sort());
+  it('fails an import cycle between two modules (its upward half)', async () => {
+    const a = probe(
+      'modules/sensors/probe-cycle.ts',
+      `import type { B } from '../readings/${tag}-probe-cycle.js';\nexport type A = B;\n`,
+    );
+    const b = probe(
+      'modules/readings/probe-cycle.ts',
+      `import type { A } from '../sensors/${tag}-probe-cycle.js';\nexport type B = A | 1;\n`,
+    );
+    const errors = await layerErrors([a, b]);
+    expect(errors.get(name(a))).toEqual([expect.stringContaining('modules/readings is above modules/sensors')]);
+    expect(errors.get(name(b))?.filter((m) => m.includes('is above'))).toEqual([]);
   });
 
-  it('catches an upward import when one is added', () => {
-    const added = [
-      ...edges,
-      { from: 'modules/sensors/sensors-repository.ts', to: 'modules/tickets/tickets-service.ts' },
-    ];
-    expect(violations(added)).toContain('modules/sensors/sensors-repository.ts -> modules/tickets/tickets-service.ts');
-    const cycle = [...edges, { from: 'trust/observe.ts', to: 'kernel/errors.ts' }];
-    expect(violations(cycle)).toContain('trust/observe.ts -> kernel/errors.ts');
+  it('keeps the pure trust core free of the shell, and units of one layer apart, in every import form', async () => {
+    const core = probe(
+      'trust/probe-core.ts',
+      "export type E = import('../kernel/errors.js').DomainError;\nexport const load = () => import('../config.js');\n",
+    );
+    const sideways = probe('db/probe-sideways.ts', "export * from '../events/topics.js';\n");
+    const errors = await layerErrors([core, sideways]);
+    expect(errors.get(name(core))).toEqual([
+      expect.stringContaining('may not import kernel/errors.ts: kernel is above trust'),
+      expect.stringContaining('may not import config.ts: config is above trust'),
+    ]);
+    expect(errors.get(name(sideways))).toEqual([expect.stringContaining('db and events share a layer')]);
+  });
+
+  it("fails a deep import into another module's files, and accepts its index.ts and its adapter files", async () => {
+    const deep = probe(
+      'modules/silences/probe-deep.ts',
+      "import type { SensorsRepository } from '../sensors/sensors-repository.js';\nexport type R = SensorsRepository;\n",
+    );
+    const surface = probe(
+      'modules/silences/probe-surface.ts',
+      "import type { SensorsRepository } from '../sensors/index.js';\nexport type R = SensorsRepository;\n",
+    );
+    const adapter = probe(
+      'modules/silences/probe-resolvers.ts',
+      "export { actorFrom } from '../tickets/ticket-actor.js';\n",
+    );
+    const errors = await layerErrors([deep, surface, adapter]);
+    expect(errors.get(name(deep))).toEqual([
+      `${name(deep)} may not import modules/sensors/sensors-repository.ts: modules/sensors is reached through modules/sensors/index.ts, its public surface.`,
+    ]);
+    expect(errors.get(name(surface))).toEqual([]);
+    expect(errors.get(name(adapter))).toEqual([]);
+  });
+
+  it('fails a file whose unit has no layer', async () => {
+    const stray = probe('stray-probe.ts', "export { loadConfig } from './config.js';\n");
+    const errors = await layerErrors([stray]);
+    expect(errors.get(name(stray))).toEqual([expect.stringContaining('has no layer')]);
   });
 });

@@ -91,8 +91,8 @@ describe('server process on the embedded database', () => {
   );
 
   it('refuses a bad setting at start-up with a message naming it', async () => {
-    await expect(startServerProcess({ PORT: 'eighty' }, 30_000)).rejects.toThrow(
-      /Configuration error: PORT must be an integer/,
-    );
+    const refused = startServerProcess({ PORT: 'eighty', MQTT_URL: 'http://broker' }, 30_000);
+    await expect(refused).rejects.toThrow(/Configuration error: PORT must be an integer/);
+    await expect(refused).rejects.toThrow(/Configuration error: MQTT_URL must start with mqtt:/);
   });
 });

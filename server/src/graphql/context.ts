@@ -4,6 +4,15 @@ import type { SocketSession } from '../modules/auth/socket-sessions.js';
 import type { Services } from '../services.js';
 import type { SetAsideValues } from './reading-values.js';
 
+/**
+ * What one module's resolvers and loaders are typed against: the caller, the request and
+ * their module's facade (`services.facades.<module>`), not the rest of the services bag.
+ * The full context is assignable to it, so such resolvers merge with the others.
+ */
+export type ModuleContext<K extends keyof Services['facades']> = Pick<GraphQLContext, 'auth' | 'reply'> & {
+  services: { facades: Pick<Services['facades'], K> };
+};
+
 export interface GraphQLContext extends MercuriusContext {
   services: Services;
   /** The caller (modules/auth): set from the API key on HTTP and on the WebSocket's connection_init. */

@@ -17,7 +17,7 @@ export class ForbiddenError extends mercurius.ErrorWithProps {
 }
 
 /** The caller, or an UNAUTHENTICATED error (a context built without the auth plugin). */
-export function callerOf(ctx: GraphQLContext): Identity {
+export function callerOf(ctx: Pick<GraphQLContext, 'auth'>): Identity {
   if (!ctx.auth) throw new mercurius.ErrorWithProps(FAILURE_MESSAGES.missing, { code: 'UNAUTHENTICATED' }, 401);
   return ctx.auth;
 }

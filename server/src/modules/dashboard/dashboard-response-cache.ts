@@ -20,7 +20,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { getOperationAST, Kind, OperationTypeNode, parse } from 'graphql';
 import { operationNameOf, postedGraphQL } from '../../graphql/posted-body.js';
-import { actionOf, can } from '../auth/roles.js';
+import { actionOf, can } from '../auth/index.js';
 import type { DashboardService } from './dashboard-service.js';
 
 const CACHEABLE_ROOT_FIELDS = new Set(['dashboardSummary', 'zoneStats', '__typename']);

@@ -10,7 +10,7 @@
 // two sensors, a zone fault INCIDENT_MIN_TICKETS. ENVIRONMENT is decided before tickets open
 // (environment.ts).
 import type { IncidentSettings } from '../../config.js';
-import type { OpenedTicket } from '../tickets/ticket-grouping.js';
+import type { OpenedTicket } from '../tickets/index.js';
 
 export type { OpenedTicket };
 

@@ -4,10 +4,10 @@
 import type { IncidentSettings } from '../../config.js';
 
 export type { IncidentGrouping };
-import { severityRank } from '../tickets/ticket-rules.js';
+import { severityRank } from '../tickets/index.js';
 import type { FaultKind, Severity } from '../../trust/types.js';
 import { environmentMove, MOVE_KINDS } from './environment.js';
-import type { IncidentGrouping, OpenedTicket } from '../tickets/ticket-grouping.js';
+import type { IncidentGrouping, OpenedTicket } from '../tickets/index.js';
 import { causeOf, type Cause } from './incident-causes.js';
 import {
   attach,

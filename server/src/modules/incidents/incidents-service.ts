@@ -5,7 +5,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import { NotFoundError, UserInputError } from '../../kernel/errors.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { MAX_BULK_TICKETS, type TicketsService } from '../tickets/tickets-service.js';
+import { MAX_BULK_TICKETS, type TicketsService } from '../tickets/index.js';
 import {
   createIncidentTicks,
   incidentTicketIds,

@@ -7,7 +7,7 @@
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { SensorProfile } from '../../trust/types.js';
-import { toSensorProfile, type SensorProfileRow } from '../sensors/sensor-profile.js';
+import { toSensorProfile, type SensorProfileRow } from '../sensors/index.js';
 
 /** Cached for a retired sensor: known, but out of service (its readings are refused, never judged). */
 const RETIRED = Symbol('retired');

@@ -5,7 +5,7 @@ import { byKey, groupBy, unique } from '../../graphql/loaders.js';
 import { INITIAL_TRUST, toTrustScoreRow, type SensorWithTrust, type TrustRow } from '../trust/trust-repository.js';
 import type { SensorRow, ZoneRow } from './sensors-repository.js';
 import { UserInputError } from '../../kernel/errors.js';
-import { MAX_READINGS_PER_QUERY } from '../readings/readings-repository.js';
+import { MAX_READINGS_PER_QUERY } from '../readings/index.js';
 
 type Query<P, A = Record<string, never>> = { obj: P; params: A };
 

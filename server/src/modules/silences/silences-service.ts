@@ -6,8 +6,8 @@ import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { SilenceTarget } from '../../generated/graphql.js';
 import { NotFoundError, UserInputError } from '../../kernel/errors.js';
-import type { SensorsRepository } from '../sensors/sensors-repository.js';
-import type { TicketsRepository } from '../tickets/tickets-repository.js';
+import type { SensorsRepository } from '../sensors/index.js';
+import type { TicketsRepository } from '../tickets/index.js';
 import type { SilenceRow, SilencesRepository, SilenceTargetIds } from './silences-repository.js';
 
 const MAX_AHEAD_MS = 366 * 24 * 3600_000;

@@ -11,8 +11,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { SubscriptionHub } from './subscription-hub.js';
-import { createDashboardCoalescer } from '../dashboard/dashboard-coalescer.js';
-import type { DashboardService } from '../dashboard/dashboard-service.js';
+import { createDashboardCoalescer } from '../dashboard/index.js';
+import type { DashboardService } from '../dashboard/index.js';
 
 /** Writes that change what dashboardSummary or zoneStats show. */
 const CHANGE_TOPICS = [Topic.DashboardChanged, Topic.ReadingsAdded, Topic.SensorsUpdated, Topic.TicketUpdated] as const;

@@ -21,12 +21,12 @@ import {
   type TicketUpdatedPayload,
   type IncidentUpdatedPayload,
 } from '../../events/topics.js';
-import type { IncidentRow, IncidentsRepository } from '../incidents/incidents-repository.js';
-import type { DashboardSummaryRow } from '../dashboard/dashboard-repository.js';
+import type { IncidentRow, IncidentsRepository } from '../incidents/index.js';
+import type { DashboardSummaryRow } from '../dashboard/index.js';
 import type { SensorWithTrust } from '../trust/trust-repository.js';
-import type { SensorRow, SensorsRepository } from '../sensors/sensors-repository.js';
+import type { SensorRow, SensorsRepository } from '../sensors/index.js';
 import type { TrustRepository } from '../trust/trust-repository.js';
-import type { TicketRow, TicketsRepository } from '../tickets/tickets-repository.js';
+import type { TicketRow, TicketsRepository } from '../tickets/index.js';
 import type { EventStream } from './event-stream.js';
 import { createKeyBudgets, DroppedNotice, type KeyBudgetSettings } from './key-budgets.js';
 import { SubscriberRegistry, type SensorFilter, type Subscriber } from './subscriber-registry.js';

@@ -5,7 +5,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import { Topic } from '../../events/topics.js';
 import type { MaintenanceInput } from '../../generated/graphql.js';
 import { NotFoundError, UserInputError } from '../../kernel/errors.js';
-import type { SensorsRepository } from '../sensors/sensors-repository.js';
+import type { SensorsRepository } from '../sensors/index.js';
 import type { MaintenanceRepository, MaintenanceWindowRow } from './maintenance-repository.js';
 
 function optionalText(field: string, value: string | null | undefined, max: number): string | null {

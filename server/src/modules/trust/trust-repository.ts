@@ -1,7 +1,7 @@
 // Reads of the current trust per sensor and its history.
 import type { PrismaClient, TrustState } from '../../generated/prisma/client.js';
 import type { Severity, TrustReason, TrustStatus } from '../../trust/types.js';
-import type { SensorRow } from '../sensors/sensors-repository.js';
+import type { SensorRow } from '../sensors/index.js';
 
 /** A sensor's current trust as readers see it (the engine state left out). */
 export type TrustRow = Omit<TrustState, 'engineState'>;

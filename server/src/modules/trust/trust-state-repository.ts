@@ -10,7 +10,7 @@ import {
   type TrustReason,
   type TrustStatus,
 } from '../../trust/types.js';
-import { sensorProfileSelectList, toSensorProfile } from '../sensors/sensor-profile.js';
+import { sensorProfileSelectList, toSensorProfile } from '../sensors/index.js';
 import type { Tx } from './trust-changes.js';
 
 /** A trust_state row locked FOR UPDATE, with the engine state already parsed. */

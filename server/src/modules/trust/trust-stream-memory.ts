@@ -18,7 +18,7 @@ import type { LogRow, StoredPosition, StreamSensorRow } from './trust-stream-rep
 import type { EngineStateCache } from './engine-state-cache.js';
 import type { StateRestorer } from './state-restore.js';
 import { planCheckpoints, xidMin, type PartitionCursor } from './trust-checkpoint-plan.js';
-import type { SeriesRollup } from '../readings/series-rollup.js';
+import type { SeriesRollup } from '../readings/index.js';
 
 export interface SensorMemory {
   /**

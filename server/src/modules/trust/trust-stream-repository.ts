@@ -5,7 +5,7 @@ import type { SqlTx } from '../../db/sql-transaction.js';
 import { lowestXid, onlyRow, xidLess } from '../../db/rows.js';
 import type { TrustStatus } from '../../trust/types.js';
 import { nextXid } from './trust-stream-local-log.js';
-import { sensorProfileSelectList, type SensorProfileRow } from '../sensors/sensor-profile.js';
+import { sensorProfileSelectList, type SensorProfileRow } from '../sensors/index.js';
 
 /** One stored reading read back from the log. */
 export interface LogRow {
