@@ -26,8 +26,13 @@ const IN_PROCESS_WORKERS = Number(process.env.TEST_WORKERS ?? 2);
 
 export default defineConfig({
   test: {
-    // The JSON report lets .ci/run print a plain "N passed, N failed" line.
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line; the durations
+    // report feeds `npm run test:durations` (the slowest projects, files and tests).
+    reporters: [
+      'default',
+      ['json', { outputFile: 'test-results/vitest.json' }],
+      './server/test/support/durations-reporter.ts',
+    ],
     projects: [
       {
         test: {
