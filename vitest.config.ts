@@ -72,6 +72,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['web/e2e/**/*.test.ts'],
+          // One web build for every browser test file, not one per file.
+          globalSetup: ['web/e2e/support/build-web-once.ts'],
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 180_000,
