@@ -26,8 +26,13 @@ const IN_PROCESS_WORKERS = Number(process.env.TEST_WORKERS ?? 2);
 
 export default defineConfig({
   test: {
-    // The JSON report lets .ci/run print a plain "N passed, N failed" line.
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line; the durations
+    // report feeds `npm run test:durations` (the slowest projects, files and tests).
+    reporters: [
+      'default',
+      ['json', { outputFile: 'test-results/vitest.json' }],
+      './server/test/support/durations-reporter.ts',
+    ],
     projects: [
       {
         test: {
@@ -67,6 +72,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['web/e2e/**/*.test.ts'],
+          // One web build for every browser test file, not one per file.
+          globalSetup: ['web/e2e/support/build-web-once.ts'],
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 180_000,
