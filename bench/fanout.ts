@@ -15,6 +15,10 @@
 // - slow: extra sockets on unfiltered `readingAdded` that never read (paused), present
 //   during the measured rounds after `flood()` filled their buffers: the others' figures
 //   are what a slow subscriber costs them.
+// - Sharing: each instance's /metrics counts the selections its socket fan-out executed and
+//   the frames it wrote from them (sensor_trust_subscription_shared_total); per measured
+//   round, executions follow the distinct subscriptions (document, variables, role), not
+//   the subscribers.
 // - Memory: the servers' RSS (/proc) before the subscribers connect and once every one is
 //   live, divided by the subscribers each holds; the client processes' RSS per socket.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -43,6 +47,17 @@ export interface FanoutOptions {
   log?: (msg: string) => void;
 }
 
+/** The socket fan-out's counters of one instance, from its /metrics. */
+export async function sharedCounts(url: string, apiKey?: string): Promise<{ executions: number; frames: number }> {
+  const res = await fetch(`${url}/metrics`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+  const text = await res.text();
+  const read = (kind: string) =>
+    Number(
+      text.match(new RegExp(`^sensor_trust_subscription_shared_total\\{kind="${kind}"\\} (\\S+)$`, 'm'))?.[1] ?? NaN,
+    );
+  return { executions: read('executions'), frames: read('frames') };
+}
+
 export interface FanoutFigures extends Record<string, number> {
   subscribers: number;
   instances: number;
@@ -62,6 +77,8 @@ export interface FanoutFigures extends Record<string, number> {
   serverCpuMsPerRound: number;
   serverCpuUsPerDelivery: number;
   clientKbPerSocket: number;
+  sharedExecutionsPerRound: number;
+  sharedFramesPerRound: number;
 }
 
 interface Worker {
@@ -182,6 +199,11 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
     };
     const cpu = () => (opts.serverPids ?? []).reduce((n, pid) => n + (readCpuSeconds(pid) ?? NaN), 0);
     let cpuSeconds = 0;
+    const shared = async () => {
+      const counts = await Promise.all(opts.urls.map((u) => sharedCounts(u, opts.apiKey)));
+      return counts.reduce((a, c) => ({ executions: a.executions + c.executions, frames: a.frames + c.frames }));
+    };
+    const shared0 = await shared();
     for (let r = 0; r < rounds; r++) {
       await quiet();
       const cpu0 = cpu();
@@ -209,6 +231,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
         `round ${r + 1}/${rounds}: ingest answered in ${ackAfter.toFixed(0)} ms; after it p50 ${ms(percentile(rs, 0.5))} ms, p99 ${ms(percentile(rs, 0.99))} ms`,
       );
     }
+    const shared1 = await shared();
     fromAck.push(...dashboard, ...readings);
     const all = sorted(fromAck);
     return {
@@ -232,6 +255,8 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       serverCpuMsPerRound: round((cpuSeconds * 1000) / rounds, 1),
       serverCpuUsPerDelivery: round((cpuSeconds * 1e6) / Math.max(1, all.length), 1),
       clientKbPerSocket: round((clientRss / (opts.subscribers + slow)) * 1024, 1),
+      sharedExecutionsPerRound: round((shared1.executions - shared0.executions) / rounds, 1),
+      sharedFramesPerRound: round((shared1.frames - shared0.frames) / rounds, 1),
     };
   } finally {
     for (const w of workers) if (w.child.connected) w.child.send({ type: 'close' });

@@ -1,12 +1,17 @@
 // Subscribers over two instances: 1,000 graphql-ws subscribers (half dashboardUpdated,
 // half readingAdded of one zone) held by a client process of their own, spread over two
 // real server processes on one PostgreSQL and one Redis, with slow subscribers that never
-// read. Every subscriber hears each write, whichever instance took it, and the p99 from
-// the ingest response stays under FANOUT_TEST_P99_MS. Its default (1,000 ms) is four times
-// the 250 ms budget, which `npm run bench` judges with 10,000 subscribers: on the shared
-// two-core CI machines this run measured 320–640 ms under a load average of 13–25. What
-// it catches is structural: deliveries made one after another, or held up behind a
-// subscriber that does not read, take seconds or never arrive.
+// read. Every subscriber hears each write, whichever instance took it, and:
+// - the socket fan-out shares its work: per write, the selections executed follow the
+//   distinct subscriptions (the dashboard's, one per zone, the slow ones'), not the
+//   1,000 subscribers, and every subscriber's frame came from a
+//   shared execution. This holds at any load; executing per subscriber again breaks it.
+// - the p99 from the ingest response stays under FANOUT_TEST_P99_MS, by default the
+//   250 ms budget scaled by the machine's load past one runnable process per core
+//   (250 ms × load average / cores, at least 250 ms): the shared two-core machines
+//   run at load averages of 5–25. Deliveries made one after another, or held up behind a
+//   subscriber that does not read, take seconds or never arrive.
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FANOUT_SERVER_ENV, runFanout } from '../../bench/fanout.js';
@@ -23,7 +28,8 @@ if (!pgUp || !redisUp)
 
 const KEY = `st_test_${randomBytes(16).toString('hex')}`;
 const ZONES = Array.from({ length: 10 }, (_, i) => `fz${i}`);
-const P99_LIMIT_MS = Number(process.env.FANOUT_TEST_P99_MS ?? 1000);
+const loadFactor = () => Math.max(1, os.loadavg()[0]! / os.availableParallelism());
+const p99LimitMs = (load: number) => Number(process.env.FANOUT_TEST_P99_MS ?? 250 * load);
 
 async function gql(url: string, query: string, variables?: Record<string, unknown>) {
   const res = await fetch(`${url}/graphql`, {
@@ -81,6 +87,7 @@ describe.skipIf(!pgUp || !redisUp)('subscriber fan-out over two instances', () =
       );
       expect(data.ingestReadings.accepted).toBe(ZONES.length);
     };
+    const loadBefore = loadFactor();
     const figures = await runFanout({
       urls,
       subscribers: 1000,
@@ -95,9 +102,14 @@ describe.skipIf(!pgUp || !redisUp)('subscriber fan-out over two instances', () =
         for (let i = 0; i < 20; i++) await ingest(i);
       },
     });
-    console.log(`subscriber fan-out: ${JSON.stringify(figures)}`);
+    const load = Math.max(loadBefore, loadFactor());
+    console.log(`subscriber fan-out: ${JSON.stringify(figures)}; p99 bound ${p99LimitMs(load).toFixed(0)} ms`);
     expect(figures.missing).toBe(0);
     expect(figures.received).toBe(figures.expected);
-    expect(figures.p99Ms).toBeLessThan(P99_LIMIT_MS);
+    // About 2 × (a dashboard push or two + ten zones + ten readings for the slow ones), a
+    // round measured 44.5; one execution per subscriber would be over 1,000.
+    expect(figures.sharedExecutionsPerRound).toBeLessThan(figures.subscribers / 10);
+    expect(figures.sharedFramesPerRound).toBeGreaterThanOrEqual(figures.subscribers);
+    expect(figures.p99Ms).toBeLessThan(p99LimitMs(load));
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import type { MercuriusContext } from 'mercurius';
 import type { Identity } from '../modules/auth/auth-service.js';
 import type { SocketSession } from '../modules/auth/socket-sessions.js';
 import type { Services } from '../services.js';
+import type { WsFanout } from '../modules/subscriptions/ws-fanout-transport.js';
 import type { SetAsideValues } from './reading-values.js';
 
 /**
@@ -19,6 +20,8 @@ export interface GraphQLContext extends MercuriusContext {
   auth?: Identity | null;
   /** WebSocket connections only: what this socket holds (subscription count). */
   wsSession?: SocketSession;
+  /** WebSocket connections only: subscriptions write to the socket through it. */
+  wsFanout?: WsFanout;
   /** Reading values that were not numbers, set aside before coercion (reading-values.ts). */
   readingValuesSetAside?: SetAsideValues;
 }

@@ -11,6 +11,7 @@ import type { Services } from '../services.js';
 import type { GraphQLContext } from './context.js';
 import type { WebSocket } from 'ws';
 import { createConnectionHeartbeat } from '../modules/subscriptions/connection-heartbeat.js';
+import { createWsFanout } from '../modules/subscriptions/ws-fanout-transport.js';
 import { presentedKey } from '../modules/auth/api-key-secret.js';
 import { FAILURE_MESSAGES } from '../modules/auth/auth-service.js';
 import { quietClientErrors } from '../compat/mercurius-socket-logs.js';
@@ -94,6 +95,7 @@ export default fp<GraphQLPluginOptions>(
     });
     app.socketSessions.attach(app.websocketServer);
     let wsRequests = 0;
+    const wsFanout = createWsFanout(services.subscriptions.shared);
     await app.register(mercurius, {
       schema: readFileSync(SCHEMA_PATH, 'utf8'),
       resolvers: buildResolvers() as never,
@@ -142,7 +144,13 @@ export default fp<GraphQLPluginOptions>(
             socket.close(4429, 'Too many connections for this API key (WS_MAX_SOCKETS_PER_KEY)');
             return { services, auth: null };
           }
-          return { services, auth: result.identity, wsSession: session, wsRequestId: `ws-${++wsRequests}` };
+          return {
+            services,
+            auth: result.identity,
+            wsSession: session,
+            wsFanout,
+            wsRequestId: `ws-${++wsRequests}`,
+          };
         },
         // graphql-transport-ws pings (application level) on top of the ws-level heartbeat.
         keepAlive: services.config.wsKeepAliveMs || undefined,

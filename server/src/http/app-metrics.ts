@@ -196,6 +196,27 @@ export default fp<{ services: Services }>(
         this.inc({ outcome: 'dropped' }, dropped);
       },
     });
+    new Counter({
+      name: 'sensor_trust_subscriptions_too_slow_total',
+      help: 'Subscriptions ended with SUBSCRIBER_TOO_SLOW: their client did not read and SUBSCRIPTION_BUFFER_LIMIT events waited',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(services.subscriptions.deliveries().tooSlow);
+      },
+    });
+    new Counter({
+      name: 'sensor_trust_subscription_shared_total',
+      help: 'The WebSocket fan-out: selections executed (once per event and distinct document, variables and role) and frames written from them',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const { executions, frames } = services.subscriptions.shared;
+        this.inc({ kind: 'executions' }, executions);
+        this.inc({ kind: 'frames' }, frames);
+      },
+    });
     // The trust stream's own counters (this instance, since it started).
     const stream = services.trustStream.stats;
     const streamCounters = [

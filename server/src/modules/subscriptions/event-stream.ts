@@ -3,6 +3,10 @@
 // subscriber stays bounded: 'latest' keeps only the newest item (a dashboard
 // snapshot supersedes the previous one), 'queue' keeps up to `limit` items and
 // then ends the subscription with SUBSCRIBER_TOO_SLOW rather than grow forever.
+// A transport may take items straight to its client (`sendDirectly`, the socket
+// fan-out of ws-fanout-transport.ts) while the consumer is idle; whatever it
+// declines (its socket is backed up, the item needs its own execution) takes
+// the queue, so the order holds and a slow client still ends as above.
 import mercurius from 'mercurius';
 
 export type OverflowPolicy = 'latest' | 'queue';
@@ -21,6 +25,8 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
   private failWaiting: ((err: unknown) => void) | null = null;
   private error: unknown = null;
   private done = false;
+  private direct: ((item: T) => boolean) | null = null;
+  private tooSlow = false;
 
   constructor(
     private readonly policy: OverflowPolicy,
@@ -33,8 +39,20 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
     return this.done;
   }
 
+  /** Whether it ended with SUBSCRIBER_TOO_SLOW (metrics). */
+  get endedTooSlow(): boolean {
+    return this.tooSlow;
+  }
+
+  /** `sink` takes an item to the client itself, or returns false to leave it to the queue. */
+  sendDirectly(sink: (item: T) => boolean): void {
+    this.direct = sink;
+  }
+
   push(item: T): void {
     if (this.done) return;
+    // Only while the consumer waits with nothing queued: nothing then goes out of order.
+    if (this.direct && this.waiting && this.direct(item)) return;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = this.failWaiting = null;
@@ -46,6 +64,7 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
       return;
     }
     if (this.buffer.length >= this.limit) {
+      this.tooSlow = true;
       this.fail(new SlowSubscriberError(this.limit));
       return;
     }

@@ -28,6 +28,8 @@ export class SubscriberRegistry<T> {
   private readonly byZone = new Map<string, Set<Subscriber<T>>>();
   private readonly unfiltered = new Set<Subscriber<T>>();
   private readonly all = new Set<Subscriber<T>>();
+  /** Subscriptions ended with SUBSCRIBER_TOO_SLOW since start (metrics). */
+  tooSlow = 0;
 
   constructor(
     private readonly policy: OverflowPolicy,
@@ -46,6 +48,7 @@ export class SubscriberRegistry<T> {
       dropped: 0,
       stream: new EventStream<T>(this.policy, this.limit, () => {
         this.remove(subscriber);
+        if (subscriber.stream.endedTooSlow) this.tooSlow++;
         onEnd?.();
       }),
     };

@@ -65,6 +65,9 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
   const unsubscribe: (() => void)[] = [];
   const budgets = createKeyBudgets(options.keyBudgets);
   const deliveries = { delivered: 0, dropped: 0 };
+  // Counted by the socket fan-out (ws-fanout-transport.ts): selections executed once for
+  // every socket that shares them, and the frames written from them.
+  const shared = { executions: 0, frames: 0 };
   const lagging = new Set<Budgeted<unknown>>();
   let noticeTimer: NodeJS.Timeout | undefined;
 
@@ -206,8 +209,16 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
     publishDashboard(summary: DashboardSummaryRow): void {
       for (const s of dashboard.subscribers()) s.stream.push(summary);
     },
-    /** Events queued for subscribers and dropped for their key's budget, since start (metrics). */
-    deliveries: (): { delivered: number; dropped: number } => ({ ...deliveries }),
+    /**
+     * Since start (metrics): events queued for subscribers, dropped for their key's budget,
+     * and subscriptions ended SUBSCRIBER_TOO_SLOW.
+     */
+    deliveries: (): { delivered: number; dropped: number; tooSlow: number } => ({
+      ...deliveries,
+      tooSlow: [readings, sensors, tickets, incidents].reduce((n, r) => n + r.tooSlow, 0),
+    }),
+    /** The socket fan-out's counters (it increments them; metrics read them). */
+    shared,
     /** Open subscriptions on this instance, per field (metrics, tests). */
     counts: () => ({
       readingAdded: readings.size,
