@@ -57,7 +57,7 @@ const PG_EPOCH_MS = 946_684_800_000;
 const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
 
 /** One COPY payload per batch (text: tab-separated lines; binary: PostgreSQL's binary copy format). */
-function buildCopyPayloads(fleet: Fleet, set: ReadingSet, batchSize: number, format: CopyFormat): Buffer[] {
+export function buildCopyPayloads(fleet: Fleet, set: ReadingSet, batchSize: number, format: CopyFormat): Buffer[] {
   const out: Buffer[] = [];
   for (let from = 0; from < set.count; from += batchSize) {
     const to = Math.min(set.count, from + batchSize);
