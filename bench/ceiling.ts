@@ -100,34 +100,41 @@ async function timed<P>(
   return { seconds: (performance.now() - started) / 1000, inserted };
 }
 
-export async function pgCeiling(
+/** Loads `inputs` one at a time on one fresh connection into a fresh table shaped like `reading`. */
+async function pgBareRun<P>(
   databaseUrl: string,
-  fleet: Fleet,
+  table: string,
+  driver: string,
   set: ReadingSet,
   batchSize: number,
+  inputs: P[],
+  load: (client: pg.Client, table: string, input: P) => Promise<number>,
 ): Promise<CeilingRun> {
-  const params = buildParams(fleet, set, batchSize);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const table = 'bench_ceiling_reading';
     await client.query(`DROP TABLE IF EXISTS ${table}`);
     await client.query(readingDdl(table));
     await client.query('CHECKPOINT');
-    const sql = insertSql(table);
-    const { seconds, inserted } = await timed(params, async (p) => (await client.query(sql, p)).rowCount ?? 0);
-    if (inserted !== set.count) throw new Error(`bare pg ceiling inserted ${inserted} of ${set.count} rows`);
+    const { seconds, inserted } = await timed(inputs, (p) => load(client, table, p));
+    if (inserted !== set.count) throw new Error(`bare ${driver} stored ${inserted} of ${set.count} rows`);
     await client.query(`DROP TABLE ${table}`);
-    return {
-      driver: 'pg, 1 connection',
-      readings: set.count,
-      batchSize,
-      seconds,
-      readingsPerSecond: set.count / seconds,
-    };
+    return { driver, readings: set.count, batchSize, seconds, readingsPerSecond: set.count / seconds };
   } finally {
     await client.end();
   }
+}
+
+export function pgCeiling(databaseUrl: string, fleet: Fleet, set: ReadingSet, batchSize: number): Promise<CeilingRun> {
+  return pgBareRun(
+    databaseUrl,
+    'bench_ceiling_reading',
+    'pg, 1 connection',
+    set,
+    batchSize,
+    buildParams(fleet, set, batchSize),
+    async (client, table, p) => (await client.query(insertSql(table), p)).rowCount ?? 0,
+  );
 }
 
 /** One COPY … FROM STDIN per batch through pg-copy-streams; resolves with the rows copied. */
@@ -140,36 +147,24 @@ export function copyIn(client: pg.Client, sql: string, payload: Buffer): Promise
   });
 }
 
-/** The same rows by a bare `COPY reading FROM STDIN` per batch, one connection, fresh table. */
-export async function pgCopyCeiling(
+/** The same rows by a bare `COPY … FROM STDIN` per batch, one connection, fresh table. */
+export function pgCopyCeiling(
   databaseUrl: string,
   fleet: Fleet,
   set: ReadingSet,
   batchSize: number,
   format: CopyFormat,
 ): Promise<CeilingRun> {
-  const payloads = buildCopyPayloads(fleet, set, batchSize, format);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const table = 'bench_ceiling_copy';
-    await client.query(`DROP TABLE IF EXISTS ${table}`);
-    await client.query(readingDdl(table));
-    await client.query('CHECKPOINT');
-    const sql = `COPY ${table} (sensor_id, ts, value) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`;
-    const { seconds, inserted } = await timed(payloads, (p) => copyIn(client, sql, p));
-    if (inserted !== set.count) throw new Error(`bare pg ${format} COPY stored ${inserted} of ${set.count} rows`);
-    await client.query(`DROP TABLE ${table}`);
-    return {
-      driver: `pg, 1 connection, ${format} COPY`,
-      readings: set.count,
-      batchSize,
-      seconds,
-      readingsPerSecond: set.count / seconds,
-    };
-  } finally {
-    await client.end();
-  }
+  const options = format === 'binary' ? ' (FORMAT binary)' : '';
+  return pgBareRun(
+    databaseUrl,
+    'bench_ceiling_copy',
+    `pg, 1 connection, ${format} COPY`,
+    set,
+    batchSize,
+    buildCopyPayloads(fleet, set, batchSize, format),
+    (client, table, p) => copyIn(client, `COPY ${table} (sensor_id, ts, value) FROM STDIN${options}`, p),
+  );
 }
 
 /**
