@@ -193,7 +193,7 @@ function figureBudgets(extra: ExtraFigures | undefined, kind: 'dashboard' | 'sub
 const label = (mode: ModeResult['mode']) => (mode === 'postgres' ? 'PostgreSQL' : 'PGlite');
 
 /** Plain-text table; `left` columns are left-aligned, the others (numbers) right-aligned. */
-function table(header: string[], rows: string[][], left = 1): string {
+export function table(header: string[], rows: string[][], left = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -269,16 +269,35 @@ export function renderReport(opts: {
       sh.rssMb ? `${fmt(sh.rssMb.firstHalfMedian)} → ${fmt(sh.rssMb.secondHalfMedian)}` : '–',
       fmt(sh.ceiling?.readingsPerSecond),
       sh.ratio === undefined ? (sh.error ? 'FAILED' : '–') : fmt(sh.ratio, 2),
+      fmt(sh.copy?.text?.readingsPerSecond),
+      fmt(sh.copyRatio?.text, 2),
+      fmt(sh.copy?.binary?.readingsPerSecond),
+      fmt(sh.copyRatio?.binary, 2),
     ]),
   );
   if (shapeRows.length) {
     out.push(
       '',
-      'Arrival shapes (1,000 sensors each, bare insert of the same rows just before, server idle meanwhile):',
+      'Arrival shapes (1,000 sensors each; bare single-connection unnest insert and COPY of the same rows just before, server idle meanwhile):',
     );
     out.push(
       table(
-        ['mode', 'shape', 'batch', 'readings', 'readings/s', 'p50 ms', 'p99 ms', 'RSS MB median', 'bare/s', 'ratio'],
+        [
+          'mode',
+          'shape',
+          'batch',
+          'readings',
+          'readings/s',
+          'p50 ms',
+          'p99 ms',
+          'RSS MB median',
+          'unnest/s',
+          'ratio',
+          'text COPY/s',
+          'ratio',
+          'binary COPY/s',
+          'ratio',
+        ],
         shapeRows,
         3,
       ),

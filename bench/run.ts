@@ -12,6 +12,7 @@ import { createFleet, generateReadings } from './fleet.js';
 import { runHistoryBench } from './history.js';
 import { describeMachine } from './machine.js';
 import { runPglite, runPostgres } from './modes.js';
+import { runStatementsBench } from './statements.js';
 import { renderSections, runSection, type SectionResult } from './scale.js';
 import { budgets, renderReport, type ModeResult } from './report.js';
 import { log, redacted, settings } from './settings.js';
@@ -23,6 +24,8 @@ async function main() {
   installSignalHandlers();
   // BENCH_SECTION=history: only the long-history section (bench/history.ts).
   if (process.env.BENCH_SECTION === 'history') return runHistoryBench();
+  // BENCH_SECTION=statements: the candidate ingest statements, bare (bench/statements.ts).
+  if (process.env.BENCH_SECTION === 'statements') return runStatementsBench();
   const machine = describeMachine();
   log(`settings: ${JSON.stringify({ ...settings, postgresUrl: redacted(settings.postgresUrl) })}`);
   const modes: ModeResult[] = [];

@@ -12,23 +12,29 @@ import { nginxAvailable, startCluster, type Cluster } from '../server/src/cluste
 import { startThrowawayCluster, throwawayPostgresUsable } from '../server/test/support/throwaway-postgres.js';
 import { onCleanup } from './cleanup.js';
 import { FANOUT_SERVER_ENV, runFanout } from './fanout.js';
+import { groupingSection } from './grouping-ab.js';
 import { createFleet, generateReadings, type Fleet } from './fleet.js';
 import { createGraphqlClient, type GraphqlClient } from './http-client.js';
 import { buildBodies, checkIngestResponse, INGEST_MUTATION, runIngest } from './ingest.js';
 import { createScratchDatabase, probePostgres } from './postgres-admin.js';
 import { registerFleet } from './register.js';
 import { freePort, startServer, type ServerHandle } from './server-process.js';
+import { table } from './report.js';
 import { log, serverEnv, settings } from './settings.js';
 import { percentile, round } from './stats.js';
 
-export type SectionName = 'replica' | 'fanout' | 'cluster' | 'redis';
-export const SECTION_NAMES: SectionName[] = ['replica', 'fanout', 'cluster', 'redis'];
+export type SectionName = 'grouping' | 'replica' | 'fanout' | 'cluster' | 'redis';
+export const SECTION_NAMES: SectionName[] = ['grouping', 'replica', 'fanout', 'cluster', 'redis'];
 
 export interface SectionResult {
   section: SectionName;
   status: 'ran' | 'skipped' | 'failed';
   reason?: string;
   figures?: Record<string, number | string>;
+  /** A table printed after the figures (the grouping A/B), and its raw runs for results.json. */
+  header?: string[];
+  rows?: string[][];
+  arms?: unknown[];
 }
 
 const redisUrl = () => process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -342,6 +348,7 @@ async function redisSection(): Promise<SectionResult> {
 }
 
 const RUNNERS: Record<SectionName, () => Promise<SectionResult>> = {
+  grouping: groupingSection,
   replica: replicaSection,
   fanout: fanoutSection,
   cluster: clusterSection,
@@ -361,6 +368,12 @@ export async function runSection(name: SectionName): Promise<SectionResult> {
   }
 }
 
+const indent = (text: string, pad: string) =>
+  text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
+
 export function renderSections(results: SectionResult[]): string {
   const lines = ['', 'Scaling sections'];
   for (const r of results) {
@@ -371,6 +384,7 @@ export function renderSections(results: SectionResult[]): string {
     lines.push(`  ${r.section}:`);
     for (const [k, v] of Object.entries(r.figures ?? {}))
       lines.push(`    ${k.padEnd(40)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`);
+    if (r.header && r.rows) lines.push(indent(table(r.header, r.rows, 3), '    '));
   }
   return lines.join('\n');
 }

@@ -39,13 +39,21 @@ export const settings = {
   /** Verdict lag: seconds of live batches at half the live capacity, with probes (0 skips). */
   lagSeconds: intEnv('BENCH_LAG_SECONDS', q(30, 10), 0),
   /** What runs, in order: `modes` (BENCH_MODES' runs) and the scaling sections (bench/scale.ts). */
-  sections: parseList('BENCH_SECTIONS', 'modes,replica,fanout,cluster,redis', [
+  sections: parseList('BENCH_SECTIONS', 'modes,grouping,replica,fanout,cluster,redis', [
     'modes',
+    'grouping',
     'replica',
     'fanout',
     'cluster',
     'redis',
   ]),
+  /** Incident grouping A/B (section grouping): pairs of arms, warm-up readings per arm, modes. */
+  abPairs: intEnv('BENCH_AB_PAIRS', 3),
+  abWarmUpReadings: intEnv('BENCH_AB_WARMUP_READINGS', q(50_000, 10_000)),
+  abModes: (process.env.BENCH_AB_MODES ?? 'postgres')
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean),
   replicaReadings: intEnv('BENCH_REPLICA_READINGS', q(200_000, 50_000)),
   replicaReadRounds: intEnv('BENCH_REPLICA_READ_ROUNDS', q(200, 50)),
   fanoutSubscribers: intEnv('BENCH_FANOUT_SUBSCRIBERS', q(10_000, 1_000)),

@@ -8,7 +8,7 @@
 // collide with another shape's or with the main run's.
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { pgCeiling, pgliteCeiling, type CeilingRun } from './ceiling.js';
+import { pgCeiling, pgCopyCeiling, pgliteCeiling, type CeilingRun } from './ceiling.js';
 import { EXPECTED_INTERVAL_SECONDS, createFleet, type Fleet, type ReadingSet } from './fleet.js';
 import type { GraphqlClient } from './http-client.js';
 import { buildBodies, checkIngestResponse, INGEST_MUTATION, runIngest, type IngestRun } from './ingest.js';
@@ -33,8 +33,12 @@ export interface ShapeResult {
   shape: ShapeName;
   description: string;
   ceiling?: CeilingRun;
+  /** The same rows by a bare COPY per batch (text; binary on PostgreSQL), measured right after the unnest ceiling. */
+  copy?: { text?: CeilingRun; binary?: CeilingRun };
   ingest?: IngestRun;
   ratio?: number;
+  /** Ingestion rate ÷ the bare COPY's rate. */
+  copyRatio?: { text?: number; binary?: number };
   rssMb?: { firstHalfMedian: number; secondHalfMedian: number; peak: number };
   error?: string;
 }
@@ -115,10 +119,17 @@ export async function runShapes(
     const result: ShapeResult = { shape, description: set.shape };
     out.push(result);
     try {
-      result.ceiling =
-        mode === 'postgres'
-          ? await pgCeiling(opts.databaseUrl!, fleet, set, settings.batch)
-          : await pgliteCeiling(fleet, set, settings.batch);
+      if (mode === 'postgres') {
+        result.ceiling = await pgCeiling(opts.databaseUrl!, fleet, set, settings.batch);
+        result.copy = {
+          text: await pgCopyCeiling(opts.databaseUrl!, fleet, set, settings.batch, 'text'),
+          binary: await pgCopyCeiling(opts.databaseUrl!, fleet, set, settings.batch, 'binary'),
+        };
+      } else {
+        const bare = await pgliteCeiling(fleet, set, settings.batch, true);
+        result.ceiling = bare;
+        result.copy = { text: bare.copyText };
+      }
       const bodies = buildBodies(fleet, set, Date.now() - 1000 - set.lastTsMs);
       const sampler = sampleRss(opts.server.pid, 250);
       result.ingest = await runIngest(opts.client, bodies, set, settings.clients);
@@ -135,9 +146,21 @@ export async function runShapes(
         secondHalfMedian: med(rss.slice(half)),
         peak: Math.max(...rss),
       };
-      result.ratio = result.ingest.readingsPerSecond / result.ceiling.readingsPerSecond;
+      const rate = result.ingest.readingsPerSecond;
+      result.ratio = rate / result.ceiling.readingsPerSecond;
+      const { text, binary } = result.copy;
+      result.copyRatio = {
+        text: text && rate / text.readingsPerSecond,
+        binary: binary && rate / binary.readingsPerSecond,
+      };
+      const copyNote = [
+        text && `text COPY ${Math.round(text.readingsPerSecond)}/s`,
+        binary && `binary COPY ${Math.round(binary.readingsPerSecond)}/s`,
+      ]
+        .filter(Boolean)
+        .join(', ');
       log(
-        `${mode} ${shape} (${set.shape}): ${Math.round(result.ingest.readingsPerSecond)} readings/s, bare ${Math.round(result.ceiling.readingsPerSecond)}/s, ratio ${result.ratio.toFixed(2)}`,
+        `${mode} ${shape} (${set.shape}): ${Math.round(rate)} readings/s, bare unnest ${Math.round(result.ceiling.readingsPerSecond)}/s (ratio ${result.ratio.toFixed(2)}), ${copyNote}`,
       );
     } catch (err) {
       result.error = err instanceof Error ? err.message : String(err);
@@ -260,4 +283,20 @@ export async function registerShapeFleets(
   const names = new Set<ShapeName>(shapes);
   names.add('live'); // the lag probes use the live fleet
   for (const shape of names) await register(shapeFleet(shape));
+}
+
+/**
+ * Warm-up before a timed run on a fresh server: `readings` live-shaped readings of a fleet of
+ * its own (registered here), so the first timed batch meets compiled queries, warm pools and a
+ * running stream.
+ */
+export async function warmUp(
+  client: GraphqlClient,
+  register: (fleet: Fleet) => Promise<unknown>,
+  readings: number,
+): Promise<void> {
+  const fleet = createFleet(ZONES, PER_ZONE, 'bench-warm');
+  await register(fleet);
+  const set = generateShape(fleet, 'live', readings, settings.batch, Date.now() - 1000);
+  await runIngest(client, buildBodies(fleet, set), set, settings.clients);
 }
