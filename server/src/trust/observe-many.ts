@@ -22,6 +22,8 @@ export interface SensorBatch {
 /** An outcome, or the error one sensor's evaluation threw (its state may be half-updated: do not keep it). */
 export type BatchOutcome = TrustOutcome | { error: unknown };
 
+const groupKey = (p: SensorProfile) => `${p.zoneId}\u0000${p.kind}`;
+
 /** Event time fed per slice, in DRIFT windows: well inside the ring, so nothing is evicted unjudged. */
 const SLICE_WINDOWS = 4;
 
@@ -70,6 +72,8 @@ export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOut
     }
     if (!Number.isFinite(first)) break;
     const cut = (Math.floor(first / sliceMs) + 1) * sliceMs;
+    // zone × kind groups that observed readings in this slice: only their watermark moves
+    const moved = new Set<string>();
     for (const w of work) {
       if (w.failed) continue;
       const own = w.samples;
@@ -78,6 +82,7 @@ export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOut
       while ((own[to]?.ts ?? Infinity) < cut) to++;
       if (to === from) continue;
       w.pos = to;
+      moved.add(groupKey(w.x.profile));
       try {
         const slice = from === 0 && to === own.length ? own : own.slice(from, to);
         observeInto(w.x.state, w.x.profile, slice, w.x.now, config, w.points, w.x.onStep);
@@ -87,7 +92,7 @@ export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOut
       }
     }
     // Judge the windows closed so far (more event time may come in this batch: an import).
-    const judged = work.filter((w) => !w.failed && w.x.profile.zoneId !== null);
+    const judged = work.filter((w) => !w.failed && w.x.profile.zoneId !== null && moved.has(groupKey(w.x.profile)));
     // advanceDrift returns one outcome per entry, in order
     const outs = advanceDrift(
       judged.map((w) => w.x),

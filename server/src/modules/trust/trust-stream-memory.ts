@@ -8,6 +8,7 @@
 // only; it is reloaded from the stored checkpoint (the same path as recovery after kill -9).
 import {
   isTicketReason,
+  lastReadingAt,
   lowestHeld,
   reorderBuffer,
   type FaultKind,
@@ -100,7 +101,7 @@ export function sensorFromRow(
     profile: null,
     urgent: false,
     writtenAt: now,
-    reorder: releasedUpTo(state.lastTs),
+    reorder: releasedUpTo(lastReadingAt(state)),
   };
 }
 

@@ -43,7 +43,9 @@ import {
   PartitionMovedError,
   xidMax,
   type LogRow,
+  type StoredPosition,
   type StreamSensorRow,
+  type SweepRequest,
   type TrustStreamRepository,
 } from './trust-stream-repository.js';
 
@@ -122,6 +124,56 @@ export interface TrustStreamDeps {
   seriesRollups?: Pick<SeriesRepository, 'addRollups'>;
 }
 
+/** When a tick runs and what it must do. */
+interface TickTimes {
+  now: Date;
+  /** performance.now() at the tick's start */
+  wall: number;
+  /** states written before this are due for their checkpoint */
+  dueBefore: number;
+  /** write everything in memory (a barrier waits, or shutdown) */
+  flushAll: boolean;
+  /** the periodic time-driven judgements are due */
+  periodic: boolean;
+  /** look for other instances' requests for judgements */
+  pollRequests: boolean;
+}
+
+/** What the log reader hands on: the partitions read, the rows read, their profiles, the requests. */
+interface LogRead {
+  parts: number[];
+  rows: number;
+  known: Map<string, SensorProfile>;
+  requests: SweepRequest[];
+}
+
+/** Ticket escalation and auto-resolution at a time, for these sensors (null: all). */
+type TicketSweep = { now: Date; sensorIds: string[] | null };
+
+/** What the checkpoint planner hands to the commit. */
+interface WritePlan {
+  parts: number[];
+  writes: TrustWrite[];
+  points: TrustPointWrite[];
+  changes: TrustChange[];
+  moved: TrustEffects['sensors'];
+  ticketSweeps: TicketSweep[];
+  minutes: Map<number, number>;
+  /** the minutes, ascending */
+  keys: number[];
+  series: SeriesRollup[];
+  /** partitions whose rollup goes with this commit, and their new rollup positions */
+  rollups: Map<number, string>;
+  /** sensors written */
+  written: Set<string>;
+  /** each partition's checkpoint after the commit */
+  next: Map<number, StoredPosition>;
+  /** the checkpoints move with this commit */
+  advance: boolean;
+  /** requests for judgements this commit completes */
+  requested: SweepRequest[];
+}
+
 const MINUTE_MS = 60_000;
 /** A reading at most this many expected intervals after the last one released is the sensor's next: not held. */
 const NEXT_READING_INTERVALS = 1.5;
@@ -197,156 +249,184 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const owned = leases.owned();
     memory.keepOnly(owned);
     if (owned.length === 0) return false;
-    const now = deps.clock.now();
     const wall = performance.now();
-    const dueBefore = wall - settings.checkpointMs;
     const sweepEvery = settings.sweepIntervalMs ?? 0;
-    const periodic = sweepEvery > 0 && wall - lastSweep >= sweepEvery;
-    const pollRequests = waiting > 0 || (settings.pollRequests === true && wall - lastRequestPoll >= settings.pollMs);
+    const t: TickTimes = {
+      now: deps.clock.now(),
+      wall,
+      dueBefore: wall - settings.checkpointMs,
+      flushAll,
+      periodic: sweepEvery > 0 && wall - lastSweep >= sweepEvery,
+      pollRequests: waiting > 0 || (settings.pollRequests === true && wall - lastRequestPoll >= settings.pollMs),
+    };
     // 1. Read, outside any transaction (each statement on its own): the log below the
     // high-water mark is final, and every write below is a compare-and-set on what was read
     // (sensor versions, partition checkpoints), so nothing read here needs the write's
     // transaction. On the embedded database a transaction holds the one connection: the
     // ingest's inserts wait for it, so the engine must not run inside one.
-    const read = await reads(async (tx) => {
-      const catchUps: { sensorId: string; part: number; from: string; upper: string }[] = [];
-      const fresh = owned.filter((p) => !memory.partitions.has(p));
-      if (fresh.length) {
-        const stored = await repo.positions(tx, fresh);
-        for (const [p, s] of stored)
-          memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map(), series: createSeriesRollup() });
-      }
-      const parts = owned.filter((p) => memory.partitions.has(p));
-      const readFrom = new Map(parts.map((p) => [p, memory.partitions.get(p)!.cursor]));
-      const requests = pollRequests ? await repo.sweepRequests(tx, parts) : [];
-      if (pollRequests) lastRequestPoll = wall;
-      // A partition's owner holds all of its sensors in service: loaded when it takes the
-      // partition, and looked up again before time-driven judgements (new, moved, retired ones).
-      const sweeping = periodic || requests.length > 0;
-      const membersOf = sweeping ? parts : parts.filter((p) => fresh.includes(p));
-      if (membersOf.length) {
-        const members = await repo.members(tx, membersOf, mask);
-        const inService = new Set(members.map((m) => m.id));
-        const partOf = new Map(members.map((m) => [m.id, m.part]));
-        for (const m of members) memory.learnPartition(m.id, m.part);
-        const resolved = members.length
-          ? await profiles.resolve(inService, (ids) => repo.sensors(tx, ids))
-          : new Map<string, SensorProfile>();
-        for (const m of members) {
-          const mem = memory.sensors.get(m.id);
-          if (mem) mem.profile = resolved.get(m.id) ?? mem.profile;
-        }
-        const load = members.filter((m) => !memory.sensors.has(m.id)).map((m) => m.id);
-        if (load.length)
-          admit(await repo.loadSensors(tx, load), (id) => partOf.get(id)!, readFrom, resolved, wall, catchUps);
-        // Retired or moved away: forgotten once written (a moved sensor is written first).
-        const swept = new Set(membersOf);
-        for (const [id, mem] of memory.sensors) {
-          if (!swept.has(mem.partition) || inService.has(id)) continue;
-          if (mem.pending) mem.urgent = true;
-          else memory.sensors.delete(id);
-        }
-      }
-      const from = parts.map((p) => readFrom.get(p)!);
-      const lowest = lowestXid(from);
-      if (lowest === undefined) return null;
-      // Embedded mode: the range planned from the rows the ingests handed over (no index scan).
-      const planned = deps.localLog?.upper(lowest, await repo.snapshotXmin(tx), settings.batchRows);
-      let upper = planned ?? lowest;
-      let rows: LogRow[] | null = planned === undefined ? null : [];
-      if (planned !== undefined && xidLess(lowest, planned)) {
-        rows = await fromLocalLog(tx, parts, lowest, planned);
-        if (rows) stats.rangesFromMemory++;
-      }
-      if (rows === null) {
-        upper = await repo.upperBound(tx, lowest, settings.batchRows);
-        rows = [];
-        if (xidLess(lowest, upper)) {
-          stats.rangesRead++;
-          rows = await repo.readRange(tx, parts, from, upper, mask);
-        }
-      }
-      for (const p of parts) {
-        const part = memory.partitions.get(p)!;
-        part.cursor = xidMax(part.cursor, upper);
-      }
+    const read = await reads((tx) => readLog(tx, owned, t));
+    if (!read) return false;
+    const released = release(read.known, t);
+    const evaluated = evaluate(released, read.known, t.now);
+    const ticketSweeps = judge(read, evaluated, t);
+    const plan = planWrite(read, evaluated, ticketSweeps, t);
+    const effects = await commit(plan);
+    settle(plan, read, effects, wall);
+    // Held readings keep the stream ticking until they are released.
+    return read.rows > 0 || plan.written.size > 0 || memory.holding.size > 0 || plan.requested.length > 0;
+  }
 
-      // Per sensor, in timestamp order (the log holds each (sensor, ts) once); minutes counted
-      // once (rows below the stored rollup position were counted before a replay).
-      const bySensor = new Map<string, LogRow[]>();
-      for (const r of rows) {
+  /** Phase 1, the log reader: the owned partitions' next range, into each sensor's reorder buffer. */
+  async function readLog(tx: SqlTx, owned: number[], t: TickTimes): Promise<LogRead | null> {
+    const { wall, periodic, pollRequests } = t;
+    const catchUps: { sensorId: string; part: number; from: string; upper: string }[] = [];
+    const fresh = owned.filter((p) => !memory.partitions.has(p));
+    if (fresh.length) {
+      const stored = await repo.positions(tx, fresh);
+      for (const [p, s] of stored)
+        memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map(), series: createSeriesRollup() });
+    }
+    const parts = owned.filter((p) => memory.partitions.has(p));
+    const readFrom = new Map(parts.map((p) => [p, memory.partitions.get(p)!.cursor]));
+    const requests = pollRequests ? await repo.sweepRequests(tx, parts) : [];
+    if (pollRequests) lastRequestPoll = wall;
+    // A partition's owner holds all of its sensors in service: loaded when it takes the
+    // partition, and looked up again before time-driven judgements (new, moved, retired ones).
+    const sweeping = periodic || requests.length > 0;
+    const membersOf = sweeping ? parts : parts.filter((p) => fresh.includes(p));
+    if (membersOf.length) {
+      const members = await repo.members(tx, membersOf, mask);
+      const inService = new Set(members.map((m) => m.id));
+      const partOf = new Map(members.map((m) => [m.id, m.part]));
+      for (const m of members) memory.learnPartition(m.id, m.part);
+      const resolved = members.length
+        ? await profiles.resolve(inService, (ids) => repo.sensors(tx, ids))
+        : new Map<string, SensorProfile>();
+      for (const m of members) {
+        const mem = memory.sensors.get(m.id);
+        if (mem) mem.profile = resolved.get(m.id) ?? mem.profile;
+      }
+      const load = members.filter((m) => !memory.sensors.has(m.id)).map((m) => m.id);
+      if (load.length)
+        admit(await repo.loadSensors(tx, load), (id) => partOf.get(id)!, readFrom, resolved, wall, catchUps);
+      // Retired or moved away: forgotten once written (a moved sensor is written first).
+      const swept = new Set(membersOf);
+      for (const [id, mem] of memory.sensors) {
+        if (!swept.has(mem.partition) || inService.has(id)) continue;
+        if (mem.pending) mem.urgent = true;
+        else memory.sensors.delete(id);
+      }
+    }
+    const from = parts.map((p) => readFrom.get(p)!);
+    const lowest = lowestXid(from);
+    if (lowest === undefined) return null;
+    // Embedded mode: the range planned from the rows the ingests handed over (no index scan).
+    const planned = deps.localLog?.upper(lowest, await repo.snapshotXmin(tx), settings.batchRows);
+    let upper = planned ?? lowest;
+    let rows: LogRow[] | null = planned === undefined ? null : [];
+    if (planned !== undefined && xidLess(lowest, planned)) {
+      rows = await fromLocalLog(tx, parts, lowest, planned);
+      if (rows) stats.rangesFromMemory++;
+    }
+    if (rows === null) {
+      upper = await repo.upperBound(tx, lowest, settings.batchRows);
+      rows = [];
+      if (xidLess(lowest, upper)) {
+        stats.rangesRead++;
+        rows = await repo.readRange(tx, parts, from, upper, mask);
+      }
+    }
+    for (const p of parts) {
+      const part = memory.partitions.get(p)!;
+      part.cursor = xidMax(part.cursor, upper);
+    }
+
+    // Per sensor, in timestamp order (the log holds each (sensor, ts) once); minutes counted
+    // once (rows below the stored rollup position were counted before a replay).
+    const bySensor = new Map<string, LogRow[]>();
+    for (const r of rows) {
+      const list = bySensor.get(r.sensorId);
+      if (list) list.push(r);
+      else bySensor.set(r.sensorId, [r]);
+      const part = memory.partitions.get(r.part)!;
+      if (!xidLess(r.xid, part.stored.rollup)) {
+        const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
+        part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
+        part.series.add(r.sensorId, r.ts, r.value);
+      }
+    }
+    // One registry lookup per tick: the sensors just read and those still holding readings.
+    const wanted = new Set([...bySensor.keys(), ...memory.holding]);
+    const known = wanted.size
+      ? await profiles.resolve(wanted, (ids) => repo.sensors(tx, ids))
+      : new Map<string, SensorProfile>();
+    if (bySensor.size) {
+      const ids = [...bySensor.keys()].filter((id) => known.has(id));
+      const partOf = (id: string) => bySensor.get(id)![0]!.part;
+      const load = ids.filter((id) => !memory.sensors.has(id));
+      if (load.length) admit(await repo.loadSensors(tx, load), partOf, readFrom, known, wall, catchUps);
+      for (const id of ids) {
+        const mem = memory.sensors.get(id);
+        if (!mem) continue;
+        mem.profile = known.get(id)!;
+        const part = partOf(id);
+        if (mem.partition !== part) {
+          // Handover inside this instance: the sensor's zone moved it to another partition.
+          mem.partition = part;
+          mem.urgent = true;
+          const at = readFrom.get(part)!;
+          if (xidLess(mem.sensor.streamPosition, at))
+            catchUps.push({ sensorId: id, part, from: mem.sensor.streamPosition, upper: at });
+        }
+      }
+    }
+    if (catchUps.length) {
+      // Rows the new partition's cursor had passed before the sensor joined it (not counted
+      // in the minute rollup: the previous partition may have counted them).
+      stats.handovers += catchUps.length;
+      for (const r of await repo.sensorRows(tx, catchUps)) {
         const list = bySensor.get(r.sensorId);
         if (list) list.push(r);
         else bySensor.set(r.sensorId, [r]);
-        const part = memory.partitions.get(r.part)!;
-        if (!xidLess(r.xid, part.stored.rollup)) {
-          const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
-          part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
-          part.series.add(r.sensorId, r.ts, r.value);
-        }
       }
-      // One registry lookup per tick: the sensors just read and those still holding readings.
-      const wanted = new Set([...bySensor.keys(), ...memory.holding]);
-      const known = wanted.size
-        ? await profiles.resolve(wanted, (ids) => repo.sensors(tx, ids))
-        : new Map<string, SensorProfile>();
-      if (bySensor.size) {
-        const ids = [...bySensor.keys()].filter((id) => known.has(id));
-        const partOf = (id: string) => bySensor.get(id)![0]!.part;
-        const load = ids.filter((id) => !memory.sensors.has(id));
-        if (load.length) admit(await repo.loadSensors(tx, load), partOf, readFrom, known, wall, catchUps);
-        for (const id of ids) {
-          const mem = memory.sensors.get(id);
-          if (!mem) continue;
-          mem.profile = known.get(id)!;
-          const part = partOf(id);
-          if (mem.partition !== part) {
-            // Handover inside this instance: the sensor's zone moved it to another partition.
-            mem.partition = part;
-            mem.urgent = true;
-            const at = readFrom.get(part)!;
-            if (xidLess(mem.sensor.streamPosition, at))
-              catchUps.push({ sensorId: id, part, from: mem.sensor.streamPosition, upper: at });
-          }
-        }
-      }
-      if (catchUps.length) {
-        // Rows the new partition's cursor had passed before the sensor joined it (not counted
-        // in the minute rollup: the previous partition may have counted them).
-        stats.handovers += catchUps.length;
-        for (const r of await repo.sensorRows(tx, catchUps)) {
-          const list = bySensor.get(r.sensorId);
-          if (list) list.push(r);
-          else bySensor.set(r.sensorId, [r]);
-        }
-      }
-      for (const [id, list] of bySensor) {
-        const mem = memory.sensors.get(id);
-        if (!mem || !known.has(id)) continue;
-        // A replay skips what the stored state of this sensor already includes.
-        const fresh = list.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
-        if (fresh.length === 0) continue;
-        holdReadings(mem.reorder, fresh, wall);
-        memory.holding.add(id);
-      }
-      // Reorder before the engine: each sensor's readings, held for TRUST_REORDER_MS after they
-      // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
-      // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
-      const released = new Map<string, LogRow[]>();
-      for (const id of memory.holding) {
-        const mem = memory.sensors.get(id);
-        const profile = known.get(id);
-        const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
-        const history = profile && settings.historyAfterMs ? settings.historyAfterMs(profile) : Infinity;
-        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next, history) : [];
-        if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
-        if (rows.length) released.set(id, rows);
-      }
-      return { parts, rows: rows.length, released, known, requests };
-    });
-    if (!read) return false;
-    const { parts, released, known } = read;
+    }
+    for (const [id, list] of bySensor) {
+      const mem = memory.sensors.get(id);
+      if (!mem || !known.has(id)) continue;
+      // A replay skips what the stored state of this sensor already includes.
+      const fresh = list.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
+      if (fresh.length === 0) continue;
+      holdReadings(mem.reorder, fresh, wall);
+      memory.holding.add(id);
+    }
+    return { parts, rows: rows.length, known, requests };
+  }
 
+  /** Phase 2, reorder: the readings each sensor's buffer releases now, in timestamp order. */
+  function release(known: ReadonlyMap<string, SensorProfile>, t: TickTimes): Map<string, LogRow[]> {
+    const { wall, flushAll } = t;
+    // Reorder before the engine: each sensor's readings, held for TRUST_REORDER_MS after they
+    // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
+    // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
+    const released = new Map<string, LogRow[]>();
+    for (const id of memory.holding) {
+      const mem = memory.sensors.get(id);
+      const profile = known.get(id);
+      const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
+      const history = profile && settings.historyAfterMs ? settings.historyAfterMs(profile) : Infinity;
+      const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next, history) : [];
+      if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
+      if (rows.length) released.set(id, rows);
+    }
+    return released;
+  }
+
+  /** Phase 3, evaluate: the engine over the released readings, in memory. */
+  function evaluate(
+    released: ReadonlyMap<string, LogRow[]>,
+    known: ReadonlyMap<string, SensorProfile>,
+    now: Date,
+  ): Map<string, SensorResult> {
     // 2. The engine, in memory: the released readings, with the other sensors of their zones
     // as DRIFT peers.
     const evaluated = new Map<string, SensorResult>();
@@ -390,7 +470,14 @@ export function createTrustStream(deps: TrustStreamDeps) {
       }
     }
 
-    // 2b. Time-driven judgements due (periodic, or asked by evaluateTrust on any instance),
+    return evaluated;
+  }
+
+  /** Phase 3b: the time-driven judgements due, in memory; the ticket sweeps to commit with them. */
+  function judge(read: LogRead, evaluated: Map<string, SensorResult>, t: TickTimes): TicketSweep[] {
+    const { parts } = read;
+    const { periodic, wall, now } = t;
+    // Time-driven judgements due (periodic, or asked by evaluateTrust on any instance),
     // each partition at its own time, over all of its sensors.
     const sweeps = new Map<number, { at: number; ids: string[] | null }>();
     if (periodic) {
@@ -441,6 +528,18 @@ export function createTrustStream(deps: TrustStreamDeps) {
       }
     }
 
+    return ticketSweeps;
+  }
+
+  /** Phase 4, the checkpoint planner: what this tick writes, and each partition's next checkpoint. */
+  function planWrite(
+    read: LogRead,
+    evaluated: ReadonlyMap<string, SensorResult>,
+    ticketSweeps: TicketSweep[],
+    t: TickTimes,
+  ): WritePlan {
+    const { parts } = read;
+    const { flushAll, dueBefore } = t;
     // What to write now: verdict moves, ticket changes, handovers and judgements at once;
     // other states, with the history points of a score that only moved, once per checkpoint
     // interval.
@@ -490,7 +589,29 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const advance = writes.length > 0 || requested.length > 0 || (changed.length > 0 && (rollups.size > 0 || flushAll));
     if (!advance) for (const p of parts) next.set(p, memory.partitions.get(p)!.stored);
 
-    // 3. Write, in ONE short transaction: states, history, tickets, rollup, checkpoints.
+    return {
+      parts,
+      writes,
+      points,
+      changes,
+      moved,
+      ticketSweeps,
+      minutes,
+      keys,
+      series,
+      rollups,
+      written,
+      next,
+      advance,
+      requested,
+    };
+  }
+
+  /** Phase 5, commit: the plan in ONE short transaction (null: nothing to write). */
+  async function commit(plan: WritePlan): Promise<TrustEffects | null> {
+    const { parts, writes, points, changes, moved, ticketSweeps, minutes, keys, series, next, advance, requested } =
+      plan;
+    // States, history, tickets, rollup, checkpoints.
     const effects =
       writes.length || points.length || keys.length || advance || ticketSweeps.length
         ? await transaction(async (tx) => {
@@ -526,6 +647,12 @@ export function createTrustStream(deps: TrustStreamDeps) {
             return persisted.effects;
           })
         : null;
+    return effects;
+  }
+
+  /** After commit: the memory follows what is stored; publish. */
+  function settle(plan: WritePlan, read: LogRead, effects: TrustEffects | null, wall: number): void {
+    const { written, next, rollups, keys } = plan;
     // Committed: the memory now matches what is stored.
     for (const id of written) {
       const mem = memory.sensors.get(id);
@@ -559,8 +686,6 @@ export function createTrustStream(deps: TrustStreamDeps) {
         log.warn({ err }, 'publishing trust stream events failed');
       }
     }
-    // Held readings keep the stream ticking until they are released.
-    return read.rows > 0 || written.size > 0 || memory.holding.size > 0 || requested.length > 0;
   }
 
   /** An evaluation's result joins the sensor's unwritten work (its state is already the new one). */
