@@ -14,7 +14,6 @@ import databasePlugin from './plugins/database.js';
 import pubsubPlugin from './plugins/pubsub.js';
 import liveUpdatesPlugin from './modules/subscriptions/live-updates-plugin.js';
 import { createServices, type Services } from './services.js';
-import { startTrustSweepJob } from './modules/trust/trust-sweep-job.js';
 import { startPeriodicJob } from './jobs/periodic-job.js';
 import authPlugin from './modules/auth/auth-plugin.js';
 import abuseLimits from './plugins/abuse-limits.js';
@@ -77,7 +76,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(cachePlugin, { redisUrl: config.redisUrl, namespace: config.redisNamespace });
   await app.register(healthRoutes, { readyzCacheMs: config.limits.readyzCacheMs });
 
-  const services = createServices(app, config, { now: options.now });
+  const services = createServices(app, config, { now: options.now, backgroundJobs: options.backgroundJobs });
   app.decorate('services', services);
   await app.register(authPlugin, {
     auth: services.auth,
@@ -110,15 +109,6 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   if (config.mqtt)
     await app.register(mqttIngest, { settings: config.mqtt, readings: services.readings, auth: services.auth });
   else app.decorate('mqtt', null);
-  if (options.backgroundJobs && config.sweepIntervalMs > 0) {
-    const sweep = startTrustSweepJob(services.trust, {
-      intervalMs: config.sweepIntervalMs,
-      clock: services.clock,
-      log: app.log,
-    });
-    // preClose: the sweep finishes before the database plugin closes in onClose.
-    app.addHook('preClose', () => sweep.stop());
-  }
   if (options.backgroundJobs) {
     const dispatcher = startNotificationDispatcher(services.notifications, app.events, {
       pollMs: config.notifications.pollMs,

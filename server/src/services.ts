@@ -51,7 +51,11 @@ import { createIncidentGrouping } from './modules/incidents/incident-grouping.js
 import { createIncidentsRepository } from './modules/incidents/incidents-repository.js';
 import { createIncidentsService } from './modules/incidents/incidents-service.js';
 
-export function createServices(app: FastifyInstance, config: Config, options: { now?: () => Date } = {}) {
+export function createServices(
+  app: FastifyInstance,
+  config: Config,
+  options: { now?: () => Date; backgroundJobs?: boolean } = {},
+) {
   const prisma = app.db.prisma;
   const sensorsRepository = createSensorsRepository(prisma, app.db.reads.prisma);
   const trustRepository = createTrustRepository(prisma, app.db.reads.prisma);
@@ -61,22 +65,17 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     grouping: config.incidents.enabled ? createIncidentGrouping(config.incidents) : undefined,
   });
   // Trust shell + ingestion (modules/trust, modules/readings).
-  // The trust stream's memory: engine states between checkpoints, shared with the sweep.
-  // Engine states from stored rows, for both: a state that cannot be restored is logged and counted.
+  // The trust stream's memory: the engine states of the owned partitions' sensors, restored
+  // from stored rows (a state that cannot be restored is logged and counted).
   const trustStates = createStateRestorer(app.log);
   const streamMemory = createStreamMemory(trustStates);
-  const engineStates = streamMemory.stateCache;
   const trustConfig = loadTrustConfig(config.trustConfigFile, config.trustLatenessSeconds);
   const trust = createTrustService({
-    transaction: app.db.transaction,
-    withAdvisoryLock: app.db.withAdvisoryLock,
     repo: createTrustStateRepository(),
     config: trustConfig,
     events: app.events,
     clock,
     log: app.log,
-    states: trustStates,
-    stateCache: engineStates,
     ticketAutomation,
   });
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
@@ -103,6 +102,9 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     settings: {
       ...streamSettings,
       holderWarnMs: app.db.kind === 'postgres' ? 30_000 : 0,
+      // Time-driven judgements (OFFLINE, escalation, auto-resolution) in each owner.
+      sweepIntervalMs: options.backgroundJobs ? config.sweepIntervalMs : 0,
+      pollRequests: app.db.kind === 'postgres',
       // History (older than the engine's lateness bound on arrival) is not held for reordering.
       historyAfterMs: (profile) => thresholdsFor(trustConfig, profile.kind).latenessSeconds * 1000,
     },
@@ -153,7 +155,6 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     trustStream,
     readings,
     sensorProfiles,
-    engineStates,
     trustStates,
     sensorsRepository,
     sensors: createSensorsService(sensorsRepository, app.events, clock),

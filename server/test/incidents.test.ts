@@ -115,7 +115,7 @@ describe.each(TARGETS)('incidents on %s', (target) => {
     const before = await queued();
     // Ten minutes of silence, swept every 30 s (event time), notifications dispatched each step.
     for (clock = lastReading + 30_000; clock <= lastReading + 10 * MIN; clock += 30_000) {
-      await t.app.services.trust.evaluate(null, new Date(clock));
+      await t.app.services.trustStream.judgeAt(null, new Date(clock));
       await t.app.services.incidents.tick(new Date(clock));
       await t.app.services.notifications.dispatch();
     }

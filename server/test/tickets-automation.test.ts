@@ -62,7 +62,7 @@ describe.each(TARGETS)('ticket automation on %s', (target) => {
   async function sweep(at: number) {
     clock = at;
     const s = t.app.services.ticketAutomation;
-    const payloads = await t.app.db.prisma.$transaction((tx) => s.sweep(tx, new Date(at)));
+    const payloads = await t.app.db.prisma.$transaction((tx) => s.sweep(tx, new Date(at), null));
     publishTicketUpdates(t.app.events, payloads);
     return payloads;
   }

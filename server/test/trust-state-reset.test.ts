@@ -128,7 +128,7 @@ describe.each(TARGETS)('trust state resets on %s', (target) => {
 
     // Ten more minutes of readings for the stream path (newer, garbage, fine); the sweep path for orphan.
     await ingest(['newer', 'garbage', 'fine'].flatMap((id) => readings(id, 60, 10)));
-    expect(await t.app.services.trust.evaluate(['orphan'], now())).toBe(1);
+    expect(await t.app.services.trustStream.judgeAt(['orphan'], now())).toBe(1);
 
     expect(await resetsOnMetrics()).toEqual({
       malformed: 1,

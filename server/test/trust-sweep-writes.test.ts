@@ -1,13 +1,12 @@
-// What a sweep writes. A healthy, reporting sensor's sweep only moves the engine's
-// drift bookkeeping: this instance carries it in its engine-state cache to the
-// sensor's next write instead of rewriting the row every sweep. Anything a reader
-// can see (reasons, status, history, silence) is written at once, and so is every
-// state read from the database (another instance or a restart), so bookkeeping is
-// never lost or counted twice.
+// What a time-driven judgement writes. It runs in the owner of the sensors' partition over
+// the states it holds: a healthy, reporting sensor's row is not rewritten (its running
+// bookkeeping stays in memory until its next write); anything a reader can see (reasons,
+// status, history, silence) is written at once, with the owner's checkpoint. DRIFT windows
+// are judged with the readings, over the whole zone, not by the sweep.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGETS } from './support/databases.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { entry, first } from './support/narrow.js';
+import { entry } from './support/narrow.js';
 
 const T0 = Date.parse('2026-11-28T00:00:00.000Z');
 const MIN = 60_000;
@@ -32,15 +31,6 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     >`SELECT engine_state #>> '{}' AS es FROM trust_state WHERE sensor_id = ${sensorId}`;
     return (JSON.parse(rows[0]!.es) as { dJ: number }).dJ;
   };
-  /** …and the one this instance's cached engine state has judged. */
-  const cachedJudged = (sensorId: string) => {
-    const cache = t.app.services.engineStates;
-    const version = first(cache.versions([sensorId]), 'a cached version');
-    const state = cache.take(sensorId, version)!;
-    cache.put(sensorId, version, state);
-    return state.dJ;
-  };
-
   beforeAll(async () => {
     t = await startTestApp(target, { now: () => now });
     expect((await t.gql(`mutation { upsertZone(input: { id: "wz", name: "Writes" }) { id } }`)).errors).toBeUndefined();
@@ -66,7 +56,7 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
       now = new Date(T0 + (m + 5) * MIN);
       expect((await t.app.services.readings.ingest(slice)).rejected).toBe(0);
       await t.processed(); // the trust stream has applied them
-      await t.app.services.trust.evaluate(null, now);
+      await t.app.services.trustStream.judgeAt(null, now);
     }
   }, 120_000);
   afterAll(() => t?.close());
@@ -74,7 +64,7 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
   it('leaves healthy reporting sensors unwritten, and writes the silent one', async () => {
     const before = await versions();
     now = new Date(now.getTime() + 30_000);
-    await t.app.services.trust.evaluate(null, now);
+    await t.app.services.trustStream.judgeAt(null, now);
     const after = await versions();
     for (const id of ['w0', 'w1', 'w2', 'w3']) expect(after[id], id).toBe(before[id]);
     expect(after.w4).toBe(entry(before, 'w4') + 1);
@@ -82,8 +72,8 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
     expect(silent.data!.sensor.trust).toMatchObject({ status: 'OFFLINE', reasons: [{ kind: 'OFFLINE' }] });
   });
 
-  it("carries the sweep's bookkeeping to the sensor's next write", async () => {
-    // Ten more minutes from w0..w3, no sweep: the next sweep closes one more DRIFT window.
+  it('judges DRIFT windows with the readings, and a sweep leaves them to the next reading', async () => {
+    // Ten more minutes from w0..w3: their windows are judged as the readings are applied.
     const start = T0 + MINUTES * MIN;
     const more = ['w0', 'w1', 'w2', 'w3'].flatMap((id, i) =>
       Array.from({ length: 10 }, (_, m) => ({
@@ -92,33 +82,17 @@ describe.each(TARGETS)('sweep writes on %s', (target) => {
         value: 21 + i * 0.2 + Math.sin((MINUTES + m) / 7) * 0.3,
       })),
     );
+    const before = await judged('w0');
     now = new Date(start + 10 * MIN);
     expect((await t.app.services.readings.ingest(more)).rejected).toBe(0);
     await t.processed();
+    await t.app.services.trustStream.judgeAt(null, now); // writes what is in memory
     const stored = await judged('w0');
-    const before = await versions();
+    expect(stored).toBeGreaterThan(before);
+    const versionsBefore = await versions();
     now = new Date(start + 10 * MIN + 30_000);
-    await t.app.services.trust.evaluate(null, now);
-    expect((await versions()).w0).toBe(before.w0);
-    expect(await judged('w0')).toBe(stored); // not written by the sweep...
-    const carried = cachedJudged('w0');
-    expect(carried).toBe(stored + 1);
-    now = new Date(now.getTime() + 20_000);
-    const out = await t.app.services.readings.ingest([
-      { sensorId: 'w0', timestamp: new Date(start + 10 * MIN + 10_000), value: 21 },
-    ]);
-    expect(out.accepted).toBe(1);
-    await t.processed();
-    expect(await judged('w0')).toBe(carried); // ...but by its next reading
-  });
-
-  it('writes every state it had to read from the database (restart, or another instance wrote it)', async () => {
-    for (const id of SENSORS) t.app.services.engineStates.drop(id);
-    const before = await versions();
-    now = new Date(now.getTime() + 30_000);
-    await t.app.services.trust.evaluate(null, now);
-    const after = await versions();
-    for (const id of SENSORS) expect(after[id], id).toBe(before[id]! + 1);
-    expect(await judged('w1')).toBe(cachedJudged('w1'));
+    await t.app.services.trustStream.judgeAt(null, now);
+    expect((await versions()).w0).toBe(versionsBefore.w0);
+    expect(await judged('w0')).toBe(stored);
   });
 });

@@ -22,15 +22,18 @@ export interface SensorBatch {
 /** An outcome, or the error one sensor's evaluation threw (its state may be half-updated: do not keep it). */
 export type BatchOutcome = TrustOutcome | { error: unknown };
 
+const groupKey = (p: SensorProfile) => `${p.zoneId}\u0000${p.kind}`;
+
 /** Event time fed per slice, in DRIFT windows: well inside the ring, so nothing is evicted unjudged. */
 const SLICE_WINDOWS = 4;
 
 /**
  * Feeds each sensor its readings like `observe`, but all sensors together in event-time slices
- * of SLICE_WINDOWS drift windows. A batch that spans more than one slice (an import) has its
- * zone × kind groups (among these sensors) judged for DRIFT after every slice (advanceDrift), as
- * the sweep would have judged them live. A batch within one slice (live data) is not judged here:
- * the sweep does it, or the caller when driftBacklog reaches DRIFT_BACKLOG_LIMIT.
+ * of SLICE_WINDOWS drift windows, and judges the zone × kind groups of these sensors for DRIFT
+ * after every slice (advanceDrift): the windows their watermark has passed, live or imported,
+ * so no window is lost and none waits for a sweep. Items with no samples are peers: the other
+ * sensors of the zones, judged with them (the trust stream's owner passes whole zones, so a
+ * window is judged with the same members however the readings fall into batches).
  * A sensor whose evaluation throws is left out from then on and reported as `{ error }`.
  */
 export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOutcome[] {
@@ -61,7 +64,6 @@ export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOut
   let sliceMs = Infinity;
   for (const { profile } of items)
     sliceMs = Math.min(sliceMs, SLICE_WINDOWS * thresholdsFor(config, profile.kind).driftWindowMinutes * 60_000);
-  let sliced = false;
   for (;;) {
     let first = Infinity;
     for (const w of work) {
@@ -70,16 +72,17 @@ export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOut
     }
     if (!Number.isFinite(first)) break;
     const cut = (Math.floor(first / sliceMs) + 1) * sliceMs;
-    let more = false;
+    // zone × kind groups that observed readings in this slice: only their watermark moves
+    const moved = new Set<string>();
     for (const w of work) {
       if (w.failed) continue;
       const own = w.samples;
       const from = w.pos;
       let to = from;
       while ((own[to]?.ts ?? Infinity) < cut) to++;
-      if (to < own.length) more = true;
       if (to === from) continue;
       w.pos = to;
+      moved.add(groupKey(w.x.profile));
       try {
         const slice = from === 0 && to === own.length ? own : own.slice(from, to);
         observeInto(w.x.state, w.x.profile, slice, w.x.now, config, w.points, w.x.onStep);
@@ -88,17 +91,14 @@ export function observeMany(items: SensorBatch[], config: TrustConfig): BatchOut
         w.error = error;
       }
     }
-    // More event time to come in this batch (an import): judge the windows closed so far.
-    if (more || sliced) {
-      sliced = true;
-      const judged = work.filter((w) => !w.failed && w.x.profile.zoneId !== null);
-      // advanceDrift returns one outcome per entry, in order
-      const outs = advanceDrift(
-        judged.map((w) => w.x),
-        config,
-      );
-      judged.forEach((w, k) => w.points.push(...(outs[k]?.points ?? [])));
-    }
+    // Judge the windows closed so far (more event time may come in this batch: an import).
+    const judged = work.filter((w) => !w.failed && w.x.profile.zoneId !== null && moved.has(groupKey(w.x.profile)));
+    // advanceDrift returns one outcome per entry, in order
+    const outs = advanceDrift(
+      judged.map((w) => w.x),
+      config,
+    );
+    judged.forEach((w, k) => w.points.push(...(outs[k]?.points ?? [])));
   }
   return work.map(({ x, failed, error, points, before }): BatchOutcome => {
     if (failed) return { error };

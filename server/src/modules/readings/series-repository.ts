@@ -95,7 +95,7 @@ export function createSeriesRepository(partitions: number) {
       const covered = onlyRow(
         await tx.$queryRaw<{ x: string }[]>`
           SELECT COALESCE((SELECT COALESCE(rollup_position, position) FROM trust_stream
-                            WHERE partition = (hashtext(${q.sensorId}) & ${mask}::int)),
+                            WHERE partition = ((SELECT trust_key FROM sensor WHERE id = ${q.sensorId}) & ${mask}::int)),
                           (SELECT position FROM trust_stream_origin))::text AS x`,
         'rollup position',
       ).x;

@@ -158,9 +158,9 @@ export function createTicketAutomation({ settings, grouping }: TicketAutomationD
       return dedupePayloads(payloads);
     },
 
-    async sweep(tx, now) {
-      const resolved = await resolveRecovered(tx, now, settings.keepOpenMs);
-      const escalated = await escalateLongOpen(tx, now, settings.escalateAfterMs);
+    async sweep(tx, now, sensorIds) {
+      const resolved = await resolveRecovered(tx, now, settings.keepOpenMs, sensorIds);
+      const escalated = await escalateLongOpen(tx, now, settings.escalateAfterMs, sensorIds);
       return dedupePayloads([...resolved, ...escalated]);
     },
   };

@@ -1,5 +1,6 @@
-// Time-driven ticket automation (run by the periodic trust sweep, inside its transaction):
-// auto-resolution after sustained recovery and escalation of long-open tickets.
+// Time-driven ticket automation (run by the owner of a trust stream partition, inside its
+// checkpoint transaction, for the tickets of its sensors): auto-resolution after sustained
+// recovery and escalation of long-open tickets.
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { AUTOMATION_ACTOR, formatDuration } from './ticket-rules.js';
 
@@ -22,7 +23,13 @@ const toSwept = (rows: Row[]): SweptTicket[] =>
  * Acknowledged or in-progress tickets belong to a person: automation only notes the
  * recovery (once per recovery) and leaves the status alone.
  */
-export async function resolveRecovered(tx: Tx, now: Date, keepOpenMs: number): Promise<SweptTicket[]> {
+/** `sensorIds`: only these sensors' tickets (null: every sensor's). */
+export async function resolveRecovered(
+  tx: Tx,
+  now: Date,
+  keepOpenMs: number,
+  sensorIds: string[] | null,
+): Promise<SweptTicket[]> {
   const nowMs = now.getTime();
   const cutoffMs = nowMs - keepOpenMs;
   const keep = formatDuration(keepOpenMs);
@@ -31,6 +38,7 @@ export async function resolveRecovered(tx: Tx, now: Date, keepOpenMs: number): P
       UPDATE ticket t SET status = 'RESOLVED', resolved_at = to_timestamp(${nowMs}::float8 / 1000),
              resolved_by = ${AUTOMATION_ACTOR}, updated_at = to_timestamp(${nowMs}::float8 / 1000)
        WHERE t.status = 'OPEN' AND t.recovered_at <= to_timestamp(${cutoffMs}::float8 / 1000)
+         AND (${sensorIds}::text[] IS NULL OR t.sensor_id = ANY(${sensorIds}::text[]))
       RETURNING t.id, t.sensor_id, t.kind::text AS kind, t.recovered_at
     ), ev AS (
       INSERT INTO ticket_event (ticket_id, at, type, actor, note)
@@ -48,6 +56,7 @@ export async function resolveRecovered(tx: Tx, now: Date, keepOpenMs: number): P
              '; left ' || t.status::text || ' for ' || COALESCE(t.assignee, 'its owner') || ' to resolve'
         FROM ticket t
        WHERE t.status IN ('ACKNOWLEDGED', 'IN_PROGRESS') AND t.recovered_at <= to_timestamp(${cutoffMs}::float8 / 1000)
+         AND (${sensorIds}::text[] IS NULL OR t.sensor_id = ANY(${sensorIds}::text[]))
          AND NOT EXISTS (SELECT 1 FROM ticket_event e WHERE e.ticket_id = t.id AND e.type = 'recovered' AND e.at >= t.recovered_at)
       RETURNING ticket_id
     )
@@ -60,7 +69,13 @@ export async function resolveRecovered(tx: Tx, now: Date, keepOpenMs: number): P
  * `escalateAfterMs` since they were opened, reopened, relapsed or last escalated. A
  * person's severity is left alone, and so are sensors under maintenance.
  */
-export async function escalateLongOpen(tx: Tx, now: Date, escalateAfterMs: number): Promise<SweptTicket[]> {
+/** `sensorIds`: only these sensors' tickets (null: every sensor's). */
+export async function escalateLongOpen(
+  tx: Tx,
+  now: Date,
+  escalateAfterMs: number,
+  sensorIds: string[] | null,
+): Promise<SweptTicket[]> {
   const nowMs = now.getTime();
   const rows = await tx.$queryRaw<Row[]>`
     WITH due AS (
@@ -68,6 +83,7 @@ export async function escalateLongOpen(tx: Tx, now: Date, escalateAfterMs: numbe
              (enum_range(NULL::"Severity"))[array_position(enum_range(NULL::"Severity"), t.severity) + 1] AS after
         FROM ticket t JOIN sensor s ON s.id = t.sensor_id
        WHERE t.status <> 'RESOLVED' AND NOT t.severity_manual AND t.recovered_at IS NULL AND t.severity <> 'CRITICAL'
+         AND (${sensorIds}::text[] IS NULL OR t.sensor_id = ANY(${sensorIds}::text[]))
          AND GREATEST(t.opened_at, (SELECT max(e.at) FROM ticket_event e
                                      WHERE e.ticket_id = t.id AND e.type IN ('escalated', 'reopened', 'relapsed')))
              <= to_timestamp(${nowMs - escalateAfterMs}::float8 / 1000)

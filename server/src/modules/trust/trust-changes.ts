@@ -33,5 +33,6 @@ export interface TicketAutomation {
    * moves `lastSeenAt`): the shell hands over the first and the last change of each run.
    */
   digest(change: TrustChange): string;
-  sweep(tx: Tx, now: Date): Promise<TicketUpdatedPayload[]>;
+  /** Escalation and auto-resolution at `now` of these sensors' tickets (null: every sensor's). */
+  sweep(tx: Tx, now: Date, sensorIds: string[] | null): Promise<TicketUpdatedPayload[]>;
 }

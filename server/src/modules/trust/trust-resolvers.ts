@@ -38,9 +38,9 @@ export const trustResolvers: Resolvers = {
   Mutation: {
     async evaluateTrust(_root, { sensorIds }, { services }) {
       const ids = sensorIds ? [...new Set(sensorIds)] : null;
-      // Everything ingested before this call is applied to trust first (the trust stream).
-      await services.trustStream.waitProcessed();
-      return (await services.trust.evaluate(ids, services.clock.now())) ?? 0;
+      // Everything ingested before this call is applied to trust first, then every owner
+      // judges its partitions at this time (OFFLINE, escalation, auto-resolution).
+      return services.trustStream.judgeAt(ids, services.clock.now());
     },
   },
 };

@@ -1,15 +1,13 @@
-// The trust shell around the pure engine (server/src/trust): loads and locks the
-// engine states, runs observe / sweepFleet, persists states, verdicts and history
-// points in bulk in the caller's transaction, hands reason changes to ticket
-// automation, and says what to publish once the transaction has committed.
+// The trust shell around the pure engine (server/src/trust), used by the owner of a
+// partition (trust-stream.ts) over the engine states it holds in memory: runs observeMany
+// (readings, with DRIFT over whole zones) and sweepFleet (time-driven judgements),
+// persists states, verdicts and history points in bulk in the owner's checkpoint
+// transaction, hands reason changes to ticket automation, and says what to publish once
+// the transaction has committed.
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../../events/event-bus.js';
 import { Topic, type SensorsUpdatedPayload, type TicketUpdatedPayload } from '../../events/topics.js';
-import type { RunInTransaction, WithAdvisoryLock } from '../../db/sql-transaction.js';
 import {
-  advanceDrift,
-  driftBacklog,
-  DRIFT_BACKLOG_LIMIT,
   lastReadingAt,
   observeMany,
   sweepFleet,
@@ -23,46 +21,35 @@ import {
   type TrustConfig,
   type TrustOutcome,
   type TrustState,
+  type TrustVerdict,
 } from '../../trust/index.js';
-import type { CachedVerdict, EngineStateCache } from './engine-state-cache.js';
-import type { StateRestorer } from './state-restore.js';
 import { publishTicketUpdates } from '../../events/ticket-updates.js';
 import type { TicketAutomation, TrustChange, Tx } from './trust-changes.js';
-import {
-  SWEEP_LOCK_KEY,
-  type LockedTrust,
-  type TrustPointWrite,
-  type TrustStateRepository,
-  type TrustWrite,
-} from './trust-state-repository.js';
-
-/** Sensors per sweep transaction (whole zones; a larger zone makes a larger chunk). */
-const SWEEP_CHUNK_SENSORS = 500;
+import type { LockedTrust, TrustPointWrite, TrustStateRepository, TrustWrite } from './trust-state-repository.js';
 
 /** One sensor's new readings of a batch, sorted by ts ascending. */
 import type { SensorReadings } from '../../kernel/readings.js';
 
 export type { SensorReadings };
 
-/** A locked trust row with its engine state ready for the engine. */
+/** A sensor's trust row with its engine state, as its owner holds it in memory. */
 export interface LockedSensor extends LockedTrust {
   state: TrustState;
 }
 
-/** What to do once the transaction has committed (publish, refresh the state cache). */
+/** What to publish once the transaction has committed. */
 export interface TrustEffects {
   sensors: SensorsUpdatedPayload['sensors'];
   tickets: TicketUpdatedPayload[];
-  /** Engine states as committed, for the in-process cache (the trust stream's memory). */
-  states: { sensorId: string; version: number; state: TrustState; verdict: CachedVerdict }[];
-  /**
-   * Sensors holding many DRIFT windows their zone has not judged yet (an import running ahead
-   * of the sweep): call advanceDrift for them after commit, so no window is lost.
-   */
-  driftDue: string[];
 }
 
-/** One sensor's evaluation of new readings, not yet persisted (evaluateReadings). */
+/** A sensor and its profile, for a judgement without readings (a DRIFT peer, a sweep). */
+export interface HeldSensor {
+  row: LockedSensor;
+  profile: SensorProfile;
+}
+
+/** One sensor's evaluation (readings, DRIFT or a sweep), not yet persisted. */
 export interface SensorResult {
   profile: SensorProfile;
   write: TrustWrite;
@@ -70,26 +57,16 @@ export interface SensorResult {
   changes: TrustChange[];
   /** The verdict moved (status, severity, reasons or score band): publish it. */
   changed: boolean;
-  /** Many DRIFT windows wait for the zone: call advanceDrift after commit. */
-  driftDue: boolean;
 }
 
-const noEffects = (): TrustEffects => ({ sensors: [], tickets: [], states: [], driftDue: [] });
+const noEffects = (): TrustEffects => ({ sensors: [], tickets: [] });
 
 export interface TrustServiceDeps {
-  /** Raw-driver transactions (db.transaction). */
-  transaction: RunInTransaction;
-  /** Session-level advisory lock across transactions (db.withAdvisoryLock). */
-  withAdvisoryLock: WithAdvisoryLock;
   repo: TrustStateRepository;
   config: TrustConfig;
   events: EventBus;
   clock: { now(): Date };
   log: FastifyBaseLogger;
-  /** Engine states from stored rows (a state that cannot be restored is logged and counted). */
-  states: StateRestorer;
-  /** Parsed engine states by version (optional: without it every batch parses the stored JSON). */
-  stateCache?: EngineStateCache;
   /** modules/tickets automation; optional so trust works before/without it. */
   ticketAutomation?: TicketAutomation;
 }
@@ -115,7 +92,7 @@ function statusSince(locked: LockedTrust, outcome: TrustOutcome, fallback: numbe
 }
 
 export function createTrustService(deps: TrustServiceDeps) {
-  const { transaction, withAdvisoryLock, repo, config, events, log, stateCache, states: restorer } = deps;
+  const { repo, config, events, log } = deps;
 
   /**
    * Follows a sensor's readings one by one (observe's step observer): when its status began,
@@ -177,7 +154,29 @@ export function createTrustService(deps: TrustServiceDeps) {
     };
     return {
       onStep,
-      end(): StepSummary {
+      /**
+       * `final`: the verdict after the batch's last DRIFT judgement (dated `at`, event time),
+       * which no reading's step saw.
+       */
+      end(final: TrustVerdict, at: number): StepSummary {
+        if (final.status !== status) {
+          status = final.status;
+          since = at;
+        }
+        if (automation && (final.reasons.length > 0 || prev.reasonKinds.length > 0)) {
+          const change: TrustChange = {
+            sensorId: profile.id,
+            zoneId: profile.zoneId,
+            previous: prev,
+            verdict: final,
+            statusSince: since === null ? null : new Date(since),
+            at: new Date(at),
+          };
+          if (automation.digest(change) !== digest) {
+            if (pending) changes.push(pending);
+            pending = change;
+          }
+        }
         if (pending) changes.push(pending);
         pending = null;
         return { statusSince: since, changes };
@@ -212,18 +211,6 @@ export function createTrustService(deps: TrustServiceDeps) {
     });
     for (const p of outcome.points)
       out.points.push({ sensorId: profile.id, at: p.at, score: p.score, status: p.status, reasons: p.reasons });
-    out.effects.states.push({
-      sensorId: profile.id,
-      version: locked.version + 1,
-      state: outcome.state,
-      verdict: {
-        status: verdict.status,
-        score: verdict.score,
-        reasonKinds: verdict.reasons.filter(isTicketReason).map((r) => r.kind),
-        statusSince: since,
-        streamPosition: locked.streamPosition,
-      },
-    });
     if (outcome.changed) out.effects.sensors.push({ sensorId: profile.id, zoneId: profile.zoneId });
     if (steps) out.changes.push(...steps.changes);
     else if (verdict.reasons.length > 0 || locked.reasonKinds.length > 0) {
@@ -238,131 +225,52 @@ export function createTrustService(deps: TrustServiceDeps) {
     }
   }
 
-  async function finish(
-    tx: Tx,
-    out: { writes: TrustWrite[]; points: TrustPointWrite[]; changes: TrustChange[]; effects: TrustEffects },
-    now: Date,
-    sweepTickets: boolean,
-  ): Promise<TrustEffects> {
-    await repo.persist(tx, out.writes, out.points);
-    const automation = deps.ticketAutomation;
-    if (automation) {
-      if (out.changes.length) out.effects.tickets.push(...(await automation.apply(tx, out.changes)));
-      if (sweepTickets) out.effects.tickets.push(...(await automation.sweep(tx, now)));
-    }
-    return out.effects;
+  /** One sensor's result from what collect gathered for it. */
+  function resultOf(
+    profile: SensorProfile,
+    outcome: TrustOutcome,
+    out: { writes: TrustWrite[]; points: TrustPointWrite[]; changes: TrustChange[] },
+  ): SensorResult | undefined {
+    const write = out.writes[0];
+    if (!write) return undefined; // unreachable: collect writes one row
+    return { profile, write, points: out.points, changes: out.changes, changed: outcome.changed };
   }
 
-  /**
-   * Engine states of locked rows: the cached copy when its version is current (taken out
-   * of the cache until commit), else parsed from the row.
-   */
-  async function readyStates(tx: Tx, rows: Iterable<LockedTrust>): Promise<Map<string, TrustState>> {
-    const out = new Map<string, TrustState>();
-    let lost: string[] | null = null;
-    for (const row of rows) {
-      const cached = row.cached ? stateCache?.take(row.sensorId, row.version) : undefined;
-      if (row.cached && !cached) (lost ??= []).push(row.sensorId);
-      else out.set(row.sensorId, cached ?? restorer.restore(row.sensorId, row.engineState));
-    }
-    if (lost) {
-      // Another transaction of this instance took the cached copy and rolled back: read it again.
-      const raw = await repo.engineStates(tx, lost);
-      for (const id of lost) out.set(id, restorer.restore(id, raw.get(id) ?? null));
-    }
-    return out;
-  }
-
-  /**
-   * Time-driven evaluation (OFFLINE, GAP, DRIFT) at `now` of these sensors and their peers,
-   * in one transaction. `lock`: 'try' returns null when another sweep runs, 'wait' waits for
-   * it, 'held' means the caller holds the sweep lock already. Publishes after commit.
-   * Returns how many of the given sensors exist.
-   */
-  async function sweepChunk(
-    sensorIds: string[],
-    now: Date,
-    lock: 'try' | 'wait' | 'held',
-    sweepTickets: boolean,
-    driftOnly = false,
-  ): Promise<number | null> {
-    const nowMs = now.getTime();
-    const result = await transaction(async (tx) => {
-      if (lock === 'try') {
-        if (!(await repo.tryLockSweep(tx))) return null;
-      } else if (lock === 'wait') await repo.lockSweep(tx);
-      const fleet = await repo.lockFleet(tx, sensorIds, stateCache?.versions(sensorIds));
-      // A sensor that never reported has no engine state: DRIFT has nothing to judge, but the
-      // sweep judges it OFFLINE ("never reported") from its registration time.
-      const judged = driftOnly ? fleet.filter((f) => f.locked.cached || f.locked.engineState !== null) : fleet;
-      const states = await readyStates(
-        tx,
-        judged.map((f) => f.locked),
-      );
-      const entries = judged.map((f) => ({
-        profile: f.profile,
-        state: states.get(f.profile.id)!,
-        registeredAt: f.locked.registeredAt,
-      }));
-      const outcomes = driftOnly ? advanceDrift(entries, config) : sweepFleet(entries, nowMs, config);
-      const out = {
-        writes: [] as TrustWrite[],
-        points: [] as TrustPointWrite[],
-        changes: [] as TrustChange[],
-        effects: noEffects(),
-      };
-      // Both return one outcome per entry, in order; entries are built from `judged`.
-      for (const [i, { locked, profile }] of judged.entries()) {
-        const outcome = outcomes[i];
-        if (!outcome) throw new Error(`the sweep returned no outcome for sensor ${profile.id}`);
-        if (outcome.material === false && locked.cached && stateCache) {
-          // Only the sweep's running bookkeeping moved (drift learning of a healthy, reporting
-          // sensor) and this instance holds the state: the cache carries it, and the sensor's
-          // next reading writes it. A state read from the database (another instance wrote it,
-          // or a restart) is always written, so no instance's bookkeeping is lost or counted twice.
-          out.effects.states.push({
-            sensorId: profile.id,
-            version: locked.version,
-            state: outcome.state,
-            verdict: { ...locked },
-          });
-          continue;
-        }
-        // DRIFT alone is judged in event time: its changes are dated by the sensor's newest reading.
-        const at = driftOnly ? (lastReadingAt(outcome.state) ?? nowMs) : nowMs;
-        collect(locked, profile, outcome, at, nowMs, null, out);
-      }
-      const effects = await finish(tx, out, now, sweepTickets);
-      const requested = new Set(sensorIds);
-      return { effects, count: fleet.filter((f) => requested.has(f.profile.id)).length };
-    });
-    if (!result) return null;
-    service.afterCommit(result.effects);
-    return result.count;
-  }
+  const emptyOut = () => ({
+    writes: [] as TrustWrite[],
+    points: [] as TrustPointWrite[],
+    changes: [] as TrustChange[],
+    effects: noEffects(),
+  });
 
   const service = {
     /**
      * Feeds each sensor's new readings to the engine (the states in `sensors` are mutated in
      * place) and returns what to persist per sensor, without writing anything: the trust
-     * stream decides when (docs/trust-stream.md, checkpoints). A sensor whose evaluation
-     * throws is listed in `failed`; its state may be half-mutated and must be dropped.
+     * stream decides when (docs/trust-stream.md, checkpoints). `peers`: the other sensors in
+     * service of the same zones, judged with them for DRIFT (the one place DRIFT windows are
+     * judged: observeMany, over whole zones); a peer is in the results when its verdict or
+     * history moved. A sensor whose evaluation throws is listed in `failed`; its state may be
+     * half-mutated and must be dropped.
      */
     evaluateReadings(
       sensors: Map<string, LockedSensor>,
       groups: SensorReadings[],
       now: Date,
+      peers: HeldSensor[] = [],
     ): { results: Map<string, SensorResult>; failed: string[] } {
       const nowMs = now.getTime();
       const results = new Map<string, SensorResult>();
       const failed: string[] = [];
-      const batch: (SensorBatch & { row: LockedSensor; steps: ReturnType<typeof stepTracker> })[] = [];
+      const batch: (SensorBatch & { row: LockedSensor; steps: ReturnType<typeof stepTracker> | null })[] = [];
       for (const { profile, samples, now: receivedAt } of groups) {
         const row = sensors.get(profile.id);
         if (!row || samples.length === 0) continue;
         const steps = stepTracker(row, profile);
         batch.push({ profile, state: row.state, samples, now: receivedAt ?? nowMs, onStep: steps.onStep, row, steps });
       }
+      for (const { row, profile } of peers)
+        batch.push({ profile, state: row.state, samples: [], now: nowMs, row, steps: null });
       // All sensors together in event-time slices: an import's DRIFT windows are judged as it goes.
       const outcomes = observeMany(batch, config);
       // observeMany returns one outcome per item, in order.
@@ -374,36 +282,58 @@ export function createTrustService(deps: TrustServiceDeps) {
           failed.push(profile.id);
           continue;
         }
-        const newest = samples.at(-1);
-        if (!newest) continue; // unreachable: samples is non-empty (checked above)
         const lastTs = lastReadingAt(outcome.state);
-        const out = {
-          writes: [] as TrustWrite[],
-          points: [] as TrustPointWrite[],
-          changes: [] as TrustChange[],
-          effects: noEffects(),
-        };
-        const lastValue = newest.ts === lastTs ? newest.value : null;
-        collect(row, profile, outcome, newest.ts, nowMs, lastValue, out, steps.end());
-        const write = out.writes[0];
-        if (!write) continue; // unreachable: collect writes one row
-        results.set(profile.id, {
-          profile,
-          write,
-          points: out.points,
-          changes: out.changes,
-          changed: outcome.changed,
-          driftDue: driftBacklog(outcome.state, profile) >= DRIFT_BACKLOG_LIMIT,
-        });
+        const out = emptyOut();
+        if (steps) {
+          const newest = samples.at(-1);
+          if (!newest) continue; // unreachable: samples is non-empty (checked above)
+          const lastValue = newest.ts === lastTs ? newest.value : null;
+          const at = lastTs ?? newest.ts;
+          collect(row, profile, outcome, newest.ts, nowMs, lastValue, out, steps.end(outcome.verdict, at));
+        } else {
+          // A peer: only DRIFT moved it, in event time (dated by its newest reading).
+          if (!outcome.changed && outcome.points.length === 0) continue;
+          collect(row, profile, outcome, lastTs ?? nowMs, nowMs, null, out);
+        }
+        const result = resultOf(profile, outcome, out);
+        if (result) results.set(profile.id, result);
       }
       return { results, failed };
     },
 
     /**
+     * Time-driven judgements at `now` (OFFLINE, never-reported OFFLINE; sweepFleet) of sensors
+     * the owner holds (whole zones). States are mutated in place; returns the sensors whose
+     * outcome must be written (the others only moved running bookkeeping, kept in memory).
+     */
+    judgeTime(entries: HeldSensor[], now: Date): Map<string, SensorResult> {
+      const nowMs = now.getTime();
+      const outcomes = sweepFleet(
+        entries.map(({ row, profile }) => ({ profile, state: row.state, registeredAt: row.registeredAt })),
+        nowMs,
+        config,
+      );
+      const results = new Map<string, SensorResult>();
+      // sweepFleet returns one outcome per entry, in order.
+      for (const [i, { row, profile }] of entries.entries()) {
+        const outcome = outcomes[i];
+        if (!outcome) throw new Error(`the sweep returned no outcome for sensor ${profile.id}`);
+        if (outcome.material === false) continue;
+        const out = emptyOut();
+        collect(row, profile, outcome, nowMs, nowMs, null, out);
+        const result = resultOf(profile, outcome, out);
+        if (result) results.set(profile.id, result);
+      }
+      return results;
+    },
+
+    /**
      * Persists evaluated sensors (states, verdicts, history points, ticket changes in event
-     * order) in the caller's transaction. Writes with `expectVersion` are compare-and-set:
-     * `stale` lists the sensors whose row had moved on (a sweep, a reset wrote it); the
-     * caller must then roll back. Otherwise `effects` says what to publish after commit.
+     * order) in the owner's transaction. Writes with `expectVersion` are compare-and-set:
+     * `stale` lists the sensors whose row had moved on (a reset or a reactivation wrote it);
+     * the caller must then roll back. `ticketSweeps`: ticket escalation and auto-resolution
+     * at a time, for the tickets of these sensors (the owner's; null: every sensor's).
+     * Otherwise `effects` says what to publish after commit.
      */
     async persistResults(
       tx: Tx,
@@ -411,53 +341,24 @@ export function createTrustService(deps: TrustServiceDeps) {
       points: TrustPointWrite[],
       changes: TrustChange[],
       sensors: TrustEffects['sensors'],
-      now: Date,
+      ticketSweeps: { now: Date; sensorIds: string[] | null }[] = [],
     ): Promise<{ effects: TrustEffects; stale: string[] }> {
       const stale = await repo.persist(tx, writes, points);
       const effects = noEffects();
       effects.sensors.push(...sensors);
       if (stale.length) return { effects, stale };
-      return { effects: await finish(tx, { writes: [], points: [], changes, effects }, now, false), stale };
+      const automation = deps.ticketAutomation;
+      if (automation) {
+        if (changes.length) effects.tickets.push(...(await automation.apply(tx, changes)));
+        for (const sweep of ticketSweeps)
+          effects.tickets.push(...(await automation.sweep(tx, sweep.now, sweep.sensorIds)));
+      }
+      return { effects, stale };
     },
 
-    /**
-     * Time-driven evaluation (OFFLINE, GAP, DRIFT) at `now` of the given sensors and their
-     * peers, or the whole fleet. With `skipIfBusy`, returns null when another instance holds
-     * the sweep lock. Publishes after commit. Returns how many sensors were in scope.
-     */
-    async evaluate(
-      sensorIds: string[] | null,
-      now: Date,
-      options: { skipIfBusy?: boolean; sweepTickets?: boolean } = {},
-    ): Promise<number | null> {
-      const sweepTickets = options.sweepTickets ?? sensorIds === null;
-      if (sensorIds !== null) return sweepChunk(sensorIds, now, options.skipIfBusy ? 'try' : 'wait', sweepTickets);
-      // The whole fleet goes zone by zone in short transactions (a zone's peers are always
-      // swept together, for DRIFT), under a lock held across them: ingestion then waits
-      // for one chunk's rows at most, never for the whole fleet.
-      return withAdvisoryLock(SWEEP_LOCK_KEY, options.skipIfBusy ?? false, async () => {
-        const chunks = await transaction((tx) => repo.sweepChunks(tx, SWEEP_CHUNK_SENSORS));
-        let count = 0;
-        for (const [i, chunk] of chunks.entries()) {
-          count += (await sweepChunk(chunk, now, 'held', sweepTickets && i === chunks.length - 1)) ?? 0;
-        }
-        return count;
-      });
-    },
-
-    /**
-     * DRIFT only, in event time, for these sensors' zone × kind groups: judges the windows
-     * their watermark has passed (the stream calls it for `TrustEffects.driftDue` while an
-     * import runs ahead of the periodic sweep). No OFFLINE, no tickets sweep.
-     */
-    async advanceDrift(sensorIds: string[], now: Date): Promise<void> {
-      if (sensorIds.length) await sweepChunk([...sensorIds].sort(), now, 'wait', false, true);
-    },
-
-    /** After commit only: refresh the state cache and publish. Never throws. */
+    /** After commit only: publish. Never throws. */
     afterCommit(effects: TrustEffects): void {
       try {
-        if (stateCache) for (const s of effects.states) stateCache.put(s.sensorId, s.version, s.state, s.verdict);
         if (effects.sensors.length) {
           events.publish(Topic.SensorsUpdated, { sensors: effects.sensors });
           events.publish(Topic.DashboardChanged, { reason: 'trust' });

@@ -2,20 +2,24 @@
 // per owned partition its read cursor, its stored checkpoint and the minute-rollup
 // counts not written yet; per sensor its engine state, the log position that state
 // includes, and the unwritten write when its state is ahead of its trust_state row.
-// Nothing here is trusted after a failed transaction: the stream clears it all and
-// replays from the stored checkpoints (the same path as recovery after kill -9).
+// The owner of a partition holds every sensor of it in service (its zone's peers, for
+// DRIFT; the silent ones, for OFFLINE). A failed compare-and-set of a partition (the lease
+// was lost) or of one of its sensors (a reset wrote the row) drops that partition's memory
+// only; it is reloaded from the stored checkpoint (the same path as recovery after kill -9).
 import {
   isTicketReason,
+  lastReadingAt,
   lowestHeld,
   reorderBuffer,
   type FaultKind,
   type ReorderBuffer,
+  type SensorProfile,
   type TrustReason,
 } from '../../trust/index.js';
 import type { LockedSensor } from './trust-service.js';
+import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LogRow, StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
-import type { EngineStateCache } from './engine-state-cache.js';
 import type { StateRestorer } from './state-restore.js';
 import { planCheckpoints, xidMin, type PartitionCursor } from './trust-checkpoint-plan.js';
 import type { SeriesRollup } from '../readings/index.js';
@@ -37,6 +41,12 @@ export interface SensorMemory {
    * (a replay after a crash makes them again), so a score that only moves waits for the checkpoint.
    */
   points: TrustPointWrite[];
+  /** Ticket changes of the unwritten evaluations, in event order (written with the state). */
+  changes: TrustChange[];
+  /** Its registry profile as last resolved (null: not resolved yet). */
+  profile: SensorProfile | null;
+  /** Written at the next tick whatever its checkpoint age (a handover, a time-driven judgement). */
+  urgent: boolean;
   /** performance.now() of the last write (or of loading). */
   writtenAt: number;
   /**
@@ -74,22 +84,24 @@ export function sensorFromRow(
   return {
     sensor: {
       sensorId: row.sensorId,
-      engineState: null,
-      cached: false,
       status: row.status,
       score: row.score,
       reasonKinds: kindsOf(row.reasons),
       statusSince: row.statusSince ? row.statusSince.getTime() : null,
       version: row.version,
       streamPosition: row.streamPosition,
+      ...(row.registeredAt ? { registeredAt: row.registeredAt.getTime() } : {}),
       state,
     },
     partition,
     dirtyFrom: null,
     pending: null,
     points: [],
+    changes: [],
+    profile: null,
+    urgent: false,
     writtenAt: now,
-    reorder: releasedUpTo(state.lastTs),
+    reorder: releasedUpTo(lastReadingAt(state)),
   };
 }
 
@@ -107,7 +119,7 @@ export function appliedPosition(mem: SensorMemory, cursor: string): string {
 }
 
 /** After an evaluation: the in-memory verdict follows the write (the next evaluation compares with it). */
-export function applyWrite(mem: SensorMemory, write: TrustWrite, position: string, firstXid: string): void {
+export function applyWrite(mem: SensorMemory, write: TrustWrite, position: string, firstXid: string | null): void {
   const lastValue = write.lastValue ?? mem.pending?.lastValue ?? null;
   mem.pending = { ...write, lastValue };
   mem.sensor.status = write.status;
@@ -115,94 +127,42 @@ export function applyWrite(mem: SensorMemory, write: TrustWrite, position: strin
   mem.sensor.reasonKinds = write.reasons.filter(isTicketReason).map((r) => r.kind);
   mem.sensor.statusSince = write.statusSince;
   mem.sensor.streamPosition = position;
-  mem.dirtyFrom = mem.dirtyFrom === null ? firstXid : xidMin(mem.dirtyFrom, firstXid);
+  if (firstXid !== null) mem.dirtyFrom = mem.dirtyFrom === null ? firstXid : xidMin(mem.dirtyFrom, firstXid);
+}
+
+/** The sensor's row was written with everything in memory: nothing is unwritten now. */
+export function committed(mem: SensorMemory, wall: number): void {
+  mem.sensor.version++;
+  mem.pending = null;
+  mem.points = [];
+  mem.changes = [];
+  mem.dirtyFrom = null;
+  mem.urgent = false;
+  mem.writtenAt = wall;
 }
 
 /** `restorer`: engine states from the rows loaded (a state that cannot be restored is logged and counted). */
 export function createStreamMemory(restorer: StateRestorer) {
   const partitions = new Map<number, PartitionMemory>();
   const sensors = new Map<string, SensorMemory>();
-  /** Partition of every sensor seen (lets a state the sweep read from the database join the memory). */
+  /** Partition of every sensor seen (its zone's; forgotten when the registry changes). */
   const partitionOf = new Map<string, number>();
-  /** Entries the sweep took, until it puts them back. */
-  const taken = new Map<string, SensorMemory>();
   /** Sensors with readings in their reorder buffer. */
   const holding = new Set<string>();
-  const clean = (m: SensorMemory | undefined) =>
-    m !== undefined && m.dirtyFrom === null && m.pending === null && m.reorder.held.length === 0;
-
-  /**
-   * The sweep's engine-state cache, over this memory: it shares only states whose row is up
-   * to date (clean); taking one removes it until the sweep commits and puts it back. A put
-   * never replaces a sensor the stream holds unwritten work of (its next write then finds
-   * the row moved on and the stream replays).
-   */
-  const stateCache: EngineStateCache = {
-    stats: { hits: 0, misses: 0 },
-    versions: (ids) =>
-      ids.map((id) => {
-        const m = sensors.get(id);
-        return m && clean(m) ? m.sensor.version : -1;
-      }),
-    take(id, version) {
-      const m = sensors.get(id);
-      if (m && clean(m) && m.sensor.version === version) {
-        sensors.delete(id);
-        taken.set(id, m);
-        stateCache.stats.hits++;
-        return m.sensor.state;
-      }
-      stateCache.stats.misses++;
-      return undefined;
-    },
-    put(id, version, state, verdict) {
-      const before = taken.get(id);
-      taken.delete(id);
-      const partition = partitionOf.get(id);
-      const current = sensors.get(id);
-      if (partition === undefined || !partitions.has(partition)) return;
-      if (current && (!clean(current) || current.sensor.version >= version)) return;
-      const fields = verdict ?? before?.sensor;
-      if (!fields) return;
-      sensors.set(id, {
-        sensor: {
-          sensorId: id,
-          engineState: null,
-          cached: true,
-          version,
-          state,
-          status: fields.status,
-          score: fields.score,
-          reasonKinds: fields.reasonKinds,
-          statusSince: fields.statusSince,
-          streamPosition: fields.streamPosition,
-        },
-        partition,
-        dirtyFrom: null,
-        pending: null,
-        points: [],
-        writtenAt: current?.writtenAt ?? performance.now(),
-        reorder: releasedUpTo(state.lastTs),
-      });
-    },
-    drop(id) {
-      if (clean(sensors.get(id))) sensors.delete(id);
-    },
-    get size() {
-      return sensors.size;
-    },
-  };
 
   return {
     partitions,
     sensors,
     holding,
-    stateCache,
     /** The partition of a sensor seen before (undefined: not known yet). */
     partitionOf: (id: string): number | undefined => partitionOf.get(id),
     /** Records a sensor's partition (computed by the database). */
     learnPartition(id: string, partition: number): void {
       partitionOf.set(id, partition);
+    },
+    /** The registry changed for these sensors (a zone change moves a sensor to another partition). */
+    forgetPartitions(ids: Iterable<string>): void {
+      for (const id of ids) partitionOf.delete(id);
     },
     /** A sensor loaded from its row. */
     load(row: StreamSensorRow, partition: number, now: number): SensorMemory {
@@ -216,6 +176,16 @@ export function createStreamMemory(restorer: StateRestorer) {
       sensors.clear();
       holding.clear();
     },
+    /** Forgets these partitions and their sensors (a lost compare-and-set): they are reloaded. */
+    drop(parts: Iterable<number>): void {
+      const gone = new Set(parts);
+      for (const p of gone) partitions.delete(p);
+      for (const [id, s] of sensors)
+        if (gone.has(s.partition)) {
+          sensors.delete(id);
+          holding.delete(id);
+        }
+    },
     /** Forgets partitions this instance no longer owns (their next owner replays them). */
     keepOnly(owned: readonly number[]): void {
       const keep = new Set(owned);
@@ -225,7 +195,12 @@ export function createStreamMemory(restorer: StateRestorer) {
           partitions.delete(p);
           dropped = true;
         }
-      if (dropped) for (const [id, s] of sensors) if (!keep.has(s.partition)) sensors.delete(id);
+      if (dropped)
+        for (const [id, s] of sensors)
+          if (!keep.has(s.partition)) {
+            sensors.delete(id);
+            holding.delete(id);
+          }
     },
     /**
      * The checkpoint each partition can store now (`rollups`: its new rollup position): its

@@ -38,11 +38,30 @@ export interface StreamSensorRow {
   version: number;
   /** xid8 text: the log rows below it are in engineState */
   streamPosition: string;
+  /** The partition whose owner wrote it last (null: not recorded yet). */
+  streamPartition: number | null;
+  registeredAt: Date | null;
+}
+
+/** A sensor in service and the partition its zone puts it in. */
+export interface PartitionMember {
+  id: string;
+  part: number;
+}
+
+/** A request for time-driven judgements of a partition: its number and the time to judge at. */
+export interface SweepRequest {
+  partition: number;
+  seq: string;
+  /** epoch ms */
+  at: number;
+  /** the sensors asked about (null: all) */
+  ids: string[] | null;
 }
 
 /** Signals that another consumer advanced a partition first: the transaction must roll back. */
 export class PartitionMovedError extends Error {
-  constructor(partitions: number[]) {
+  constructor(readonly partitions: number[]) {
     super(`trust stream partitions ${partitions.join(', ')} were advanced by another consumer`);
   }
 }
@@ -76,9 +95,10 @@ export function createTrustStreamRepository() {
     /** Trust rows of these sensors, creating missing ones (a sensor always has one; this only repairs). */
     async loadSensors(tx: SqlTx, ids: string[]): Promise<StreamSensorRow[]> {
       const read = () => tx.$queryRaw<StreamSensorRow[]>`
-        SELECT sensor_id AS "sensorId", engine_state #>> '{}' AS "engineState", status::text AS status, score,
-               reasons, status_since AS "statusSince", version, stream_position::text AS "streamPosition"
-          FROM trust_state WHERE sensor_id = ANY(${ids}::text[])`;
+        SELECT t.sensor_id AS "sensorId", t.engine_state #>> '{}' AS "engineState", t.status::text AS status, t.score,
+               t.reasons, t.status_since AS "statusSince", t.version, t.stream_position::text AS "streamPosition",
+               t.stream_partition AS "streamPartition", s.created_at AS "registeredAt"
+          FROM trust_state t JOIN sensor s ON s.id = t.sensor_id WHERE t.sensor_id = ANY(${ids}::text[])`;
       let rows = await read();
       if (rows.length < ids.length) {
         await tx.$executeRaw`
@@ -104,11 +124,83 @@ export function createTrustStreamRepository() {
       return onlyRow(rows, 'upperBound').upper;
     },
 
-    /** The partition of each of these sensor ids (as readRange computes it). */
+    /** The partition of each of these sensor ids (as readRange computes it; unknown ids are absent). */
     async partitionsOf(tx: SqlTx, ids: string[], mask: number): Promise<Map<string, number>> {
-      const rows = await tx.$queryRaw<{ id: string; part: number }[]>`
-        SELECT id, hashtext(id) & ${mask}::int AS part FROM unnest(${ids}::text[]) AS u(id)`;
+      const rows = await tx.$queryRaw<PartitionMember[]>`
+        SELECT id, trust_key & ${mask}::int AS part FROM sensor WHERE id = ANY(${ids}::text[])`;
       return new Map(rows.map((r) => [r.id, r.part]));
+    },
+
+    /** The sensors in service of these partitions (their owner judges them all, with or without readings). */
+    async members(tx: SqlTx, partitions: number[], mask: number): Promise<PartitionMember[]> {
+      return tx.$queryRaw<PartitionMember[]>`
+        SELECT id, trust_key & ${mask}::int AS part FROM sensor
+         WHERE retired_at IS NULL AND (trust_key & ${mask}::int) = ANY(${partitions}::int[]) ORDER BY id`;
+    },
+
+    /**
+     * Each sensor's rows with its from ≤ xid < its upper: the handover of a sensor whose zone
+     * moved it into a partition whose read position is past rows its stored state lacks.
+     */
+    async sensorRows(
+      tx: SqlTx,
+      catchUps: { sensorId: string; part: number; from: string; upper: string }[],
+    ): Promise<LogRow[]> {
+      if (catchUps.length === 0) return [];
+      return tx.$queryRaw<LogRow[]>`
+        SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
+               (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt", r.xid::text AS xid, c.part
+          FROM unnest(${catchUps.map((c) => c.sensorId)}::text[], ${catchUps.map((c) => c.part)}::int[],
+                      ${catchUps.map((c) => c.from)}::text[], ${catchUps.map((c) => c.upper)}::text[]) AS c(id, part, lo, hi)
+          JOIN reading r ON r.sensor_id = c.id AND r.xid >= c.lo::xid8 AND r.xid < c.hi::xid8`;
+    },
+
+    /** Requests for time-driven judgements of these partitions not committed yet (evaluateTrust). */
+    async sweepRequests(tx: SqlTx, partitions: number[]): Promise<SweepRequest[]> {
+      return tx.$queryRaw<SweepRequest[]>`
+        SELECT partition, sweep_seq::text AS seq, (extract(epoch FROM sweep_at) * 1000)::float8 AS at, sweep_ids AS ids
+          FROM trust_stream
+         WHERE partition = ANY(${partitions}::int[]) AND sweep_seq > sweep_done AND sweep_at IS NOT NULL`;
+    },
+
+    /**
+     * Asks every partition's owner to judge `ids` (null: all) at `at`; a request still pending
+     * is merged into this one. The request number per partition.
+     */
+    async requestSweep(tx: SqlTx, at: Date, ids: string[] | null, partitions: number): Promise<Map<number, string>> {
+      const rows = await tx.$queryRaw<{ partition: number; seq: string }[]>`
+        UPDATE trust_stream SET sweep_seq = sweep_seq + 1, sweep_at = ${at},
+               sweep_ids = CASE WHEN sweep_seq <= sweep_done THEN ${ids}::text[]
+                                WHEN sweep_ids IS NULL OR ${ids}::text[] IS NULL THEN NULL
+                                ELSE sweep_ids || ${ids}::text[] END
+         WHERE partition < ${partitions}::int RETURNING partition, sweep_seq::text AS seq`;
+      return new Map(rows.map((r) => [r.partition, r.seq]));
+    },
+
+    /** Whether every partition has committed the request numbered as given (or a later one). */
+    async sweepsDone(tx: SqlTx, requests: ReadonlyMap<number, string>): Promise<boolean> {
+      const parts = [...requests.keys()];
+      const rows = await tx.$queryRaw<{ ok: boolean }[]>`
+        SELECT NOT EXISTS (SELECT 1 FROM trust_stream t
+                             JOIN unnest(${parts}::int[], ${parts.map((p) => requests.get(p)!)}::bigint[]) AS q(part, seq)
+                               ON q.part = t.partition
+                            WHERE t.sweep_done < q.seq) AS ok`;
+      return rows[0]?.ok === true;
+    },
+
+    /** Marks requests committed (in the owner's checkpoint transaction). */
+    async sweptUpTo(tx: SqlTx, partitions: number[], seqs: string[]): Promise<void> {
+      await tx.$executeRaw`
+        UPDATE trust_stream t SET sweep_done = GREATEST(t.sweep_done, q.seq)
+          FROM unnest(${partitions}::int[], ${seqs}::bigint[]) AS q(part, seq) WHERE t.partition = q.part`;
+    },
+
+    /** How many of these sensors (null: all) are in service. */
+    async countInService(tx: SqlTx, ids: string[] | null): Promise<number> {
+      const rows = await tx.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM sensor
+         WHERE retired_at IS NULL AND (${ids}::text[] IS NULL OR id = ANY(${ids}::text[]))`;
+      return rows[0]?.n ?? 0;
     },
 
     /** The oldest transaction still running: every row below it is final. */
@@ -146,8 +238,9 @@ export function createTrustStreamRepository() {
         SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
                (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt", r.xid::text AS xid, p.part
           FROM reading r
+          JOIN sensor s ON s.id = r.sensor_id
           JOIN unnest(${partitions}::int[], ${positions}::text[]) AS p(part, pos)
-            ON p.part = (hashtext(r.sensor_id) & ${mask}::int)
+            ON p.part = (s.trust_key & ${mask}::int)
          WHERE r.xid >= ${from}::xid8 AND r.xid < ${upper}::xid8 AND r.xid >= p.pos::xid8`;
     },
 
@@ -194,8 +287,8 @@ export function createTrustStreamRepository() {
         SELECT (SELECT min(position)::text FROM trust_stream WHERE partition < ${partitions}::int) AS position,
                (SELECT extract(epoch FROM now() - min(f.received_at)) * 1000
                   FROM trust_stream t
-                  CROSS JOIN LATERAL (SELECT r.received_at FROM reading r
-                                       WHERE r.xid >= t.position AND (hashtext(r.sensor_id) & ${partitions - 1}::int) = t.partition
+                  CROSS JOIN LATERAL (SELECT r.received_at FROM reading r JOIN sensor s ON s.id = r.sensor_id
+                                       WHERE r.xid >= t.position AND (s.trust_key & ${partitions - 1}::int) = t.partition
                                        ORDER BY r.xid LIMIT 1) f
                  WHERE t.partition < ${partitions}::int)::float8 AS oldest`;
       const row = onlyRow(rows, 'lag');
@@ -247,7 +340,7 @@ export function createTrustStreamRepository() {
                AND NOT EXISTS (
                  SELECT 1 FROM trust_stream t
                    JOIN reading r ON r.xid >= t.position AND r.xid < ${barrier}::xid8
-                                 AND (hashtext(r.sensor_id) & ${partitions - 1}::int) = t.partition
+                   JOIN sensor s ON s.id = r.sensor_id AND (s.trust_key & ${partitions - 1}::int) = t.partition
                   WHERE t.partition < ${partitions}::int AND t.position < ${barrier}::xid8) AS ok`;
       return rows[0]?.ok === true;
     },

@@ -9,6 +9,13 @@
 // from it and replays, skipping per sensor what its row already includes. Every
 // write of a tick, the minute rollup and the positions (compare-and-set) are ONE
 // transaction; events are published after commit.
+//
+// One writer: partitions are keyed by zone (the sensor id when it has none), so the owner of
+// a partition holds every sensor of its zones and is the only writer of their trust state,
+// history, rollups and ticket automation. DRIFT is judged with the readings, over whole
+// zones; the time-driven judgements (OFFLINE, escalation, auto-resolution) run in the owner's
+// tick, periodically or when evaluateTrust asks (trust_stream.sweep_seq), and commit with
+// its checkpoint.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PartitionLeases } from '../../db/partition-leases.js';
 import type { RunInTransaction, SqlTx } from '../../db/sql-transaction.js';
@@ -24,12 +31,33 @@ import type { LocalLog } from './trust-stream-local-log.js';
 import { createSeriesRollup, rollupRows, type SeriesRollup } from '../readings/index.js';
 import type { SeriesRepository } from '../readings/index.js';
 import { holdReadings, releaseReadings, type SensorProfile } from '../../trust/index.js';
-import { applyWrite, appliedPosition, xidMin, type StreamMemory } from './trust-stream-memory.js';
-import { PartitionMovedError, xidMax, type LogRow, type TrustStreamRepository } from './trust-stream-repository.js';
+import {
+  applyWrite,
+  appliedPosition,
+  committed,
+  xidMin,
+  type SensorMemory,
+  type StreamMemory,
+} from './trust-stream-memory.js';
+import {
+  PartitionMovedError,
+  xidMax,
+  type LogRow,
+  type StoredPosition,
+  type StreamSensorRow,
+  type SweepRequest,
+  type TrustStreamRepository,
+} from './trust-stream-repository.js';
 
-/** A sensor's trust row moved on under the stream (a sweep, a reset): roll back and replay. */
-export class StaleSensorsError extends Error {
-  constructor(ids: string[]) {
+/**
+ * A sensor's trust row moved on under its owner (a reset or a reactivation wrote it, or a
+ * previous owner during a zone handover): roll back, drop those partitions and reload them.
+ */
+export class SensorRowMovedError extends Error {
+  constructor(
+    ids: string[],
+    readonly partitions: number[],
+  ) {
     super(`trust rows of ${ids.length} sensor(s) (${ids.slice(0, 3).join(', ')}…) were written by someone else`);
   }
 }
@@ -67,6 +95,10 @@ export interface TrustStreamSettings {
    * stream reads below) for this long; 0 = do not watch (PGlite has no other sessions).
    */
   holderWarnMs?: number;
+  /** Time-driven judgements of the owned partitions this often (0: only when asked). */
+  sweepIntervalMs?: number;
+  /** Other instances may ask for judgements (PostgreSQL): look for their requests every poll. */
+  pollRequests?: boolean;
 }
 
 export interface TrustStreamDeps {
@@ -84,12 +116,62 @@ export interface TrustStreamDeps {
   clock: { now(): Date };
   log: FastifyBaseLogger;
   settings: TrustStreamSettings;
-  /** Engine states between checkpoints (shared with the sweep as its state cache). */
+  /** Engine states between checkpoints: every sensor in service of the owned partitions. */
   memory: StreamMemory;
   /** Embedded mode (one process writes every reading): committed rows handed over in memory. */
   localLog?: LocalLog;
   /** Writes the per-sensor rollups behind Sensor.series with the minute rollup (none: not kept). */
   seriesRollups?: Pick<SeriesRepository, 'addRollups'>;
+}
+
+/** When a tick runs and what it must do. */
+interface TickTimes {
+  now: Date;
+  /** performance.now() at the tick's start */
+  wall: number;
+  /** states written before this are due for their checkpoint */
+  dueBefore: number;
+  /** write everything in memory (a barrier waits, or shutdown) */
+  flushAll: boolean;
+  /** the periodic time-driven judgements are due */
+  periodic: boolean;
+  /** look for other instances' requests for judgements */
+  pollRequests: boolean;
+}
+
+/** What the log reader hands on: the partitions read, the rows read, their profiles, the requests. */
+interface LogRead {
+  parts: number[];
+  rows: number;
+  known: Map<string, SensorProfile>;
+  requests: SweepRequest[];
+}
+
+/** Ticket escalation and auto-resolution at a time, for these sensors (null: all). */
+type TicketSweep = { now: Date; sensorIds: string[] | null };
+
+/** What the checkpoint planner hands to the commit. */
+interface WritePlan {
+  parts: number[];
+  writes: TrustWrite[];
+  points: TrustPointWrite[];
+  changes: TrustChange[];
+  moved: TrustEffects['sensors'];
+  ticketSweeps: TicketSweep[];
+  minutes: Map<number, number>;
+  /** the minutes, ascending */
+  keys: number[];
+  series: SeriesRollup[];
+  /** partitions whose rollup goes with this commit, and their new rollup positions */
+  rollups: Map<number, string>;
+  /** sensors written */
+  written: Set<string>;
+  /** each partition's checkpoint after the commit */
+  next: Map<number, StoredPosition>;
+  /** the checkpoints move with this commit */
+  advance: boolean;
+  /** requests for judgements this commit completes */
+  requested: SweepRequest[];
 }
 
 const MINUTE_MS = 60_000;
@@ -117,9 +199,16 @@ export function createTrustStream(deps: TrustStreamDeps) {
     replays: 0,
     rangesFromMemory: 0,
     rangesRead: 0,
+    sweeps: 0,
+    handovers: 0,
   };
   const memory = deps.memory;
   let lastRollupWrite = performance.now();
+  /** performance.now() of the last periodic judgement, and of the last look for requests. */
+  let lastSweep = performance.now();
+  let lastRequestPoll = 0;
+  // A zone change moves a sensor to another partition: its partition is asked again.
+  const offRegistry = events.on(Topic.SensorRegistryChanged, ({ sensorIds }) => memory.forgetPartitions(sensorIds));
 
   /** A sleep that a local ingest may cut short (idle), or only a barrier may (after work). */
   let idle = false;
@@ -129,120 +218,224 @@ export function createTrustStream(deps: TrustStreamDeps) {
     if (wake && (idle || barrier)) wake();
   }
 
+  /** Loads sensors' rows into memory; those last written by another partition's owner need a handover. */
+  function admit(
+    rows: StreamSensorRow[],
+    partOf: (id: string) => number,
+    readFrom: ReadonlyMap<number, string>,
+    known: ReadonlyMap<string, SensorProfile>,
+    wall: number,
+    catchUps: { sensorId: string; part: number; from: string; upper: string }[],
+  ): void {
+    for (const row of rows) {
+      const part = partOf(row.sensorId);
+      const mem = memory.load(row, part, wall);
+      mem.profile = known.get(row.sensorId) ?? null;
+      const from = readFrom.get(part);
+      if (row.streamPartition !== part && from !== undefined && xidLess(row.streamPosition, from))
+        catchUps.push({ sensorId: row.sensorId, part, from: row.streamPosition, upper: from });
+    }
+  }
+
   /**
-   * One tick: read the next range of the log into memory, run the engine, and write what
-   * must be written now — sensors whose verdict moved (with the state that moved it),
-   * sensors whose state is older than the checkpoint interval (all of them with `flushAll`),
-   * the minute rollup once per interval — with the partitions' checkpoints, in ONE
-   * transaction. Returns whether it read or wrote anything.
+   * One tick: read the next range of the log into memory, run the engine (DRIFT over whole
+   * zones), run the time-driven judgements that are due, and write what must be written now —
+   * sensors whose verdict moved (with the state that moved it), sensors whose state is older
+   * than the checkpoint interval (all of them with `flushAll`), the minute rollup once per
+   * interval — with the partitions' checkpoints, in ONE transaction. Returns whether it read
+   * or wrote anything.
    */
   async function tick(flushAll: boolean): Promise<boolean> {
     const owned = leases.owned();
     memory.keepOnly(owned);
     if (owned.length === 0) return false;
-    const now = deps.clock.now();
     const wall = performance.now();
-    const dueBefore = wall - settings.checkpointMs;
+    const sweepEvery = settings.sweepIntervalMs ?? 0;
+    const t: TickTimes = {
+      now: deps.clock.now(),
+      wall,
+      dueBefore: wall - settings.checkpointMs,
+      flushAll,
+      periodic: sweepEvery > 0 && wall - lastSweep >= sweepEvery,
+      pollRequests: waiting > 0 || (settings.pollRequests === true && wall - lastRequestPoll >= settings.pollMs),
+    };
     // 1. Read, outside any transaction (each statement on its own): the log below the
     // high-water mark is final, and every write below is a compare-and-set on what was read
     // (sensor versions, partition checkpoints), so nothing read here needs the write's
     // transaction. On the embedded database a transaction holds the one connection: the
     // ingest's inserts wait for it, so the engine must not run inside one.
-    const read = await reads(async (tx) => {
-      const fresh = owned.filter((p) => !memory.partitions.has(p));
-      if (fresh.length) {
-        const stored = await repo.positions(tx, fresh);
-        for (const [p, s] of stored)
-          memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map(), series: createSeriesRollup() });
+    const read = await reads((tx) => readLog(tx, owned, t));
+    if (!read) return false;
+    const released = release(read.known, t);
+    const evaluated = evaluate(released, read.known, t.now);
+    const ticketSweeps = judge(read, evaluated, t);
+    const plan = planWrite(read, evaluated, ticketSweeps, t);
+    const effects = await commit(plan);
+    settle(plan, read, effects, wall);
+    // Held readings keep the stream ticking until they are released.
+    return read.rows > 0 || plan.written.size > 0 || memory.holding.size > 0 || plan.requested.length > 0;
+  }
+
+  /** Phase 1, the log reader: the owned partitions' next range, into each sensor's reorder buffer. */
+  async function readLog(tx: SqlTx, owned: number[], t: TickTimes): Promise<LogRead | null> {
+    const { wall, periodic, pollRequests } = t;
+    const catchUps: { sensorId: string; part: number; from: string; upper: string }[] = [];
+    const fresh = owned.filter((p) => !memory.partitions.has(p));
+    if (fresh.length) {
+      const stored = await repo.positions(tx, fresh);
+      for (const [p, s] of stored)
+        memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map(), series: createSeriesRollup() });
+    }
+    const parts = owned.filter((p) => memory.partitions.has(p));
+    const readFrom = new Map(parts.map((p) => [p, memory.partitions.get(p)!.cursor]));
+    const requests = pollRequests ? await repo.sweepRequests(tx, parts) : [];
+    if (pollRequests) lastRequestPoll = wall;
+    // A partition's owner holds all of its sensors in service: loaded when it takes the
+    // partition, and looked up again before time-driven judgements (new, moved, retired ones).
+    const sweeping = periodic || requests.length > 0;
+    const membersOf = sweeping ? parts : parts.filter((p) => fresh.includes(p));
+    if (membersOf.length) {
+      const members = await repo.members(tx, membersOf, mask);
+      const inService = new Set(members.map((m) => m.id));
+      const partOf = new Map(members.map((m) => [m.id, m.part]));
+      for (const m of members) memory.learnPartition(m.id, m.part);
+      const resolved = members.length
+        ? await profiles.resolve(inService, (ids) => repo.sensors(tx, ids))
+        : new Map<string, SensorProfile>();
+      for (const m of members) {
+        const mem = memory.sensors.get(m.id);
+        if (mem) mem.profile = resolved.get(m.id) ?? mem.profile;
       }
-      const parts = owned.filter((p) => memory.partitions.has(p));
-      const from = parts.map((p) => memory.partitions.get(p)!.cursor);
-      const lowest = lowestXid(from);
-      if (lowest === undefined) return null;
-      // Embedded mode: the range planned from the rows the ingests handed over (no index scan).
-      const planned = deps.localLog?.upper(lowest, await repo.snapshotXmin(tx), settings.batchRows);
-      let upper = planned ?? lowest;
-      let rows: LogRow[] | null = planned === undefined ? null : [];
-      if (planned !== undefined && xidLess(lowest, planned)) {
-        rows = await fromLocalLog(tx, parts, lowest, planned);
-        if (rows) stats.rangesFromMemory++;
+      const load = members.filter((m) => !memory.sensors.has(m.id)).map((m) => m.id);
+      if (load.length)
+        admit(await repo.loadSensors(tx, load), (id) => partOf.get(id)!, readFrom, resolved, wall, catchUps);
+      // Retired or moved away: forgotten once written (a moved sensor is written first).
+      const swept = new Set(membersOf);
+      for (const [id, mem] of memory.sensors) {
+        if (!swept.has(mem.partition) || inService.has(id)) continue;
+        if (mem.pending) mem.urgent = true;
+        else memory.sensors.delete(id);
       }
-      if (rows === null) {
-        upper = await repo.upperBound(tx, lowest, settings.batchRows);
-        rows = [];
-        if (xidLess(lowest, upper)) {
-          stats.rangesRead++;
-          rows = await repo.readRange(tx, parts, from, upper, mask);
+    }
+    const from = parts.map((p) => readFrom.get(p)!);
+    const lowest = lowestXid(from);
+    if (lowest === undefined) return null;
+    // Embedded mode: the range planned from the rows the ingests handed over (no index scan).
+    const planned = deps.localLog?.upper(lowest, await repo.snapshotXmin(tx), settings.batchRows);
+    let upper = planned ?? lowest;
+    let rows: LogRow[] | null = planned === undefined ? null : [];
+    if (planned !== undefined && xidLess(lowest, planned)) {
+      rows = await fromLocalLog(tx, parts, lowest, planned);
+      if (rows) stats.rangesFromMemory++;
+    }
+    if (rows === null) {
+      upper = await repo.upperBound(tx, lowest, settings.batchRows);
+      rows = [];
+      if (xidLess(lowest, upper)) {
+        stats.rangesRead++;
+        rows = await repo.readRange(tx, parts, from, upper, mask);
+      }
+    }
+    for (const p of parts) {
+      const part = memory.partitions.get(p)!;
+      part.cursor = xidMax(part.cursor, upper);
+    }
+
+    // Per sensor, in timestamp order (the log holds each (sensor, ts) once); minutes counted
+    // once (rows below the stored rollup position were counted before a replay).
+    const bySensor = new Map<string, LogRow[]>();
+    for (const r of rows) {
+      const list = bySensor.get(r.sensorId);
+      if (list) list.push(r);
+      else bySensor.set(r.sensorId, [r]);
+      const part = memory.partitions.get(r.part)!;
+      if (!xidLess(r.xid, part.stored.rollup)) {
+        const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
+        part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
+        part.series.add(r.sensorId, r.ts, r.value);
+      }
+    }
+    // One registry lookup per tick: the sensors just read and those still holding readings.
+    const wanted = new Set([...bySensor.keys(), ...memory.holding]);
+    const known = wanted.size
+      ? await profiles.resolve(wanted, (ids) => repo.sensors(tx, ids))
+      : new Map<string, SensorProfile>();
+    if (bySensor.size) {
+      const ids = [...bySensor.keys()].filter((id) => known.has(id));
+      const partOf = (id: string) => bySensor.get(id)![0]!.part;
+      const load = ids.filter((id) => !memory.sensors.has(id));
+      if (load.length) admit(await repo.loadSensors(tx, load), partOf, readFrom, known, wall, catchUps);
+      for (const id of ids) {
+        const mem = memory.sensors.get(id);
+        if (!mem) continue;
+        mem.profile = known.get(id)!;
+        const part = partOf(id);
+        if (mem.partition !== part) {
+          // Handover inside this instance: the sensor's zone moved it to another partition.
+          mem.partition = part;
+          mem.urgent = true;
+          const at = readFrom.get(part)!;
+          if (xidLess(mem.sensor.streamPosition, at))
+            catchUps.push({ sensorId: id, part, from: mem.sensor.streamPosition, upper: at });
         }
       }
-      for (const p of parts) {
-        const part = memory.partitions.get(p)!;
-        part.cursor = xidMax(part.cursor, upper);
-      }
-
-      // Per sensor, in timestamp order (the log holds each (sensor, ts) once); minutes counted
-      // once (rows below the stored rollup position were counted before a replay).
-      const bySensor = new Map<string, LogRow[]>();
-      for (const r of rows) {
+    }
+    if (catchUps.length) {
+      // Rows the new partition's cursor had passed before the sensor joined it (not counted
+      // in the minute rollup: the previous partition may have counted them).
+      stats.handovers += catchUps.length;
+      for (const r of await repo.sensorRows(tx, catchUps)) {
         const list = bySensor.get(r.sensorId);
         if (list) list.push(r);
         else bySensor.set(r.sensorId, [r]);
-        const part = memory.partitions.get(r.part)!;
-        if (!xidLess(r.xid, part.stored.rollup)) {
-          const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
-          part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
-          part.series.add(r.sensorId, r.ts, r.value);
-        }
       }
-      // One registry lookup per tick: the sensors just read and those still holding readings.
-      const wanted = new Set([...bySensor.keys(), ...memory.holding]);
-      const known = wanted.size
-        ? await profiles.resolve(wanted, (ids) => repo.sensors(tx, ids))
-        : new Map<string, SensorProfile>();
-      if (bySensor.size) {
-        const ids = [...bySensor.keys()].filter((id) => known.has(id));
-        const load = ids.filter((id) => !memory.sensors.has(id));
-        if (load.length) {
-          for (const row of await repo.loadSensors(tx, load)) {
-            const part = bySensor.get(row.sensorId)![0]!.part;
-            memory.load(row, part, wall);
-          }
-        }
-        for (const id of ids) {
-          const mem = memory.sensors.get(id);
-          if (!mem) continue;
-          // A replay skips what the stored state of this sensor already includes.
-          const fresh = bySensor.get(id)!.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
-          if (fresh.length === 0) continue;
-          holdReadings(mem.reorder, fresh, wall);
-          memory.holding.add(id);
-        }
-      }
-      // Reorder before the engine: each sensor's readings, held for TRUST_REORDER_MS after they
-      // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
-      // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
-      const released = new Map<string, LogRow[]>();
-      for (const id of memory.holding) {
-        const mem = memory.sensors.get(id);
-        const profile = known.get(id);
-        const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
-        const history = profile && settings.historyAfterMs ? settings.historyAfterMs(profile) : Infinity;
-        const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next, history) : [];
-        if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
-        if (rows.length) released.set(id, rows);
-      }
-      return { parts, rows: rows.length, released, known };
-    });
-    if (!read) return false;
-    const { parts, released, known } = read;
+    }
+    for (const [id, list] of bySensor) {
+      const mem = memory.sensors.get(id);
+      if (!mem || !known.has(id)) continue;
+      // A replay skips what the stored state of this sensor already includes.
+      const fresh = list.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
+      if (fresh.length === 0) continue;
+      holdReadings(mem.reorder, fresh, wall);
+      memory.holding.add(id);
+    }
+    return { parts, rows: rows.length, known, requests };
+  }
 
-    // 2. The engine, in memory.
+  /** Phase 2, reorder: the readings each sensor's buffer releases now, in timestamp order. */
+  function release(known: ReadonlyMap<string, SensorProfile>, t: TickTimes): Map<string, LogRow[]> {
+    const { wall, flushAll } = t;
+    // Reorder before the engine: each sensor's readings, held for TRUST_REORDER_MS after they
+    // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
+    // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
+    const released = new Map<string, LogRow[]>();
+    for (const id of memory.holding) {
+      const mem = memory.sensors.get(id);
+      const profile = known.get(id);
+      const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
+      const history = profile && settings.historyAfterMs ? settings.historyAfterMs(profile) : Infinity;
+      const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next, history) : [];
+      if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
+      if (rows.length) released.set(id, rows);
+    }
+    return released;
+  }
+
+  /** Phase 3, evaluate: the engine over the released readings, in memory. */
+  function evaluate(
+    released: ReadonlyMap<string, LogRow[]>,
+    known: ReadonlyMap<string, SensorProfile>,
+    now: Date,
+  ): Map<string, SensorResult> {
+    // 2. The engine, in memory: the released readings, with the other sensors of their zones
+    // as DRIFT peers.
     const evaluated = new Map<string, SensorResult>();
-    const firstXid = new Map<string, string>();
     if (released.size) {
       const ids = [...released.keys()].filter((id) => known.has(id)).sort();
       const work: SensorReadings[] = [];
       const states = new Map<string, LockedSensor>();
+      const firstXid = new Map<string, string>();
+      const zones = new Set<string>();
       for (const id of ids) {
         const mem = memory.sensors.get(id)!;
         const fresh = released.get(id)!;
@@ -256,45 +449,118 @@ export function createTrustStream(deps: TrustStreamDeps) {
         }
         firstXid.set(id, first);
         states.set(id, mem.sensor);
+        const profile = known.get(id)!;
+        if (profile.zoneId !== null) zones.add(profile.zoneId);
         work.push({
-          profile: known.get(id)!,
+          profile,
           samples: fresh.map((r) => ({ ts: r.ts, value: r.value, receivedAt: r.receivedAt })),
           now: receivedAt,
         });
       }
-      const { results, failed } = trust.evaluateReadings(states, work, now);
+      const peers = zonePeers(zones, states);
+      const { results, failed } = trust.evaluateReadings(states, work, now, peers);
       // Its state may be half-mutated: forget it (its unwritten readings with it, as a
       // failing evaluation always left trust unchanged).
       for (const id of failed) memory.sensors.delete(id);
       for (const [id, res] of results) {
         const mem = memory.sensors.get(id)!;
-        const cursor = memory.partitions.get(mem.partition)!.cursor;
-        applyWrite(mem, res.write, appliedPosition(mem, cursor), firstXid.get(id)!);
-        for (const point of res.points) mem.points.push(point);
+        take(mem, res, firstXid.get(id) ?? null);
+        if (res.changed || res.changes.length > 0) mem.urgent = true;
         evaluated.set(id, res);
       }
     }
 
-    // What to write now: verdict moves and ticket changes at once; other states, with the
-    // history points of a score that only moved, once per checkpoint interval.
+    return evaluated;
+  }
+
+  /** Phase 3b: the time-driven judgements due, in memory; the ticket sweeps to commit with them. */
+  function judge(read: LogRead, evaluated: Map<string, SensorResult>, t: TickTimes): TicketSweep[] {
+    const { parts } = read;
+    const { periodic, wall, now } = t;
+    // Time-driven judgements due (periodic, or asked by evaluateTrust on any instance),
+    // each partition at its own time, over all of its sensors.
+    const sweeps = new Map<number, { at: number; ids: string[] | null }>();
+    if (periodic) {
+      lastSweep = wall;
+      for (const p of parts) sweeps.set(p, { at: now.getTime(), ids: null });
+    }
+    for (const r of read.requests) if (parts.includes(r.partition)) sweeps.set(r.partition, r);
+    const ticketSweeps: { now: Date; sensorIds: string[] | null }[] = [];
+    if (sweeps.size) {
+      stats.sweeps++;
+      // One judgement per requested time and scope, over the partitions that asked for it.
+      const byScope = new Map<string, { at: number; ids: string[] | null; parts: Set<number> }>();
+      for (const [p, req] of sweeps) {
+        const key = `${req.at}\u0000${req.ids ? [...req.ids].sort().join(',') : '*'}`;
+        const scope = byScope.get(key);
+        if (scope) scope.parts.add(p);
+        else byScope.set(key, { at: req.at, ids: req.ids, parts: new Set([p]) });
+      }
+      for (const { at, ids: asked, parts: group } of [...byScope.values()].sort((a, b) => a.at - b.at)) {
+        // The sensors asked about, with their zones (DRIFT peers are judged together).
+        const only = asked ? new Set(asked) : null;
+        const zones = new Set<string>();
+        if (only)
+          for (const id of only) {
+            const zone = memory.sensors.get(id)?.profile?.zoneId;
+            if (zone != null) zones.add(zone);
+          }
+        const entries: { row: LockedSensor; profile: SensorProfile }[] = [];
+        const ids: string[] = [];
+        for (const mem of memory.sensors.values()) {
+          if (!group.has(mem.partition)) continue;
+          const zone = mem.profile?.zoneId;
+          if (only && !only.has(mem.sensor.sensorId) && !(zone != null && zones.has(zone))) continue;
+          ids.push(mem.sensor.sensorId);
+          if (mem.profile) entries.push({ row: mem.sensor, profile: mem.profile });
+        }
+        entries.sort((a, b) => a.profile.id.localeCompare(b.profile.id));
+        for (const [id, res] of trust.judgeTime(entries, new Date(at))) {
+          const mem = memory.sensors.get(id)!;
+          take(mem, res, null);
+          mem.urgent = true;
+          const before = evaluated.get(id);
+          evaluated.set(id, { ...res, changed: res.changed || before?.changed === true });
+        }
+        // Every partition owned: every ticket (those of retired sensors too), as one sweep.
+        const all = group.size === settings.partitions && only === null;
+        ticketSweeps.push({ now: new Date(at), sensorIds: all ? null : ids.sort() });
+      }
+    }
+
+    return ticketSweeps;
+  }
+
+  /** Phase 4, the checkpoint planner: what this tick writes, and each partition's next checkpoint. */
+  function planWrite(
+    read: LogRead,
+    evaluated: ReadonlyMap<string, SensorResult>,
+    ticketSweeps: TicketSweep[],
+    t: TickTimes,
+  ): WritePlan {
+    const { parts } = read;
+    const { flushAll, dueBefore } = t;
+    // What to write now: verdict moves, ticket changes, handovers and judgements at once;
+    // other states, with the history points of a score that only moved, once per checkpoint
+    // interval.
     const writes: TrustWrite[] = [];
     const points: TrustPointWrite[] = [];
     const changes: TrustChange[] = [];
     const moved: TrustEffects['sensors'] = [];
-    const driftDue: string[] = [];
     for (const mem of memory.sensors.values()) {
       if (!mem.pending) continue;
       const id = mem.sensor.sensorId;
-      const res = evaluated.get(id);
-      const urgent = res !== undefined && (res.changed || res.changes.length > 0);
-      if (!urgent && !flushAll && mem.writtenAt > dueBefore && !res?.driftDue) continue;
-      writes.push({ ...mem.pending, expectVersion: mem.sensor.version, streamPosition: mem.sensor.streamPosition });
+      if (!mem.urgent && !flushAll && mem.writtenAt > dueBefore) continue;
+      writes.push({
+        ...mem.pending,
+        expectVersion: mem.sensor.version,
+        streamPosition: mem.sensor.streamPosition,
+        streamPartition: mem.partition,
+      });
       for (const point of mem.points) points.push(point);
-      if (res) {
-        changes.push(...res.changes);
-        if (res.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
-        if (res.driftDue) driftDue.push(id);
-      }
+      for (const change of mem.changes) changes.push(change);
+      const res = evaluated.get(id);
+      if (res?.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
     }
     writes.sort((a, b) => a.sensorId.localeCompare(b.sensorId));
 
@@ -317,17 +583,43 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const b = next.get(p)!;
       return a.position !== b.position || a.rollup !== b.rollup;
     });
+    const requested = read.requests.filter((r) => parts.includes(r.partition));
     // The checkpoints move with every write (their compare-and-set fences a stale owner);
     // without one, at most once per interval.
-    const advance = writes.length > 0 || (changed.length > 0 && (rollups.size > 0 || flushAll));
+    const advance = writes.length > 0 || requested.length > 0 || (changed.length > 0 && (rollups.size > 0 || flushAll));
     if (!advance) for (const p of parts) next.set(p, memory.partitions.get(p)!.stored);
 
-    // 3. Write, in ONE short transaction: states, history, tickets, rollup, checkpoints.
+    return {
+      parts,
+      writes,
+      points,
+      changes,
+      moved,
+      ticketSweeps,
+      minutes,
+      keys,
+      series,
+      rollups,
+      written,
+      next,
+      advance,
+      requested,
+    };
+  }
+
+  /** Phase 5, commit: the plan in ONE short transaction (null: nothing to write). */
+  async function commit(plan: WritePlan): Promise<TrustEffects | null> {
+    const { parts, writes, points, changes, moved, ticketSweeps, minutes, keys, series, next, advance, requested } =
+      plan;
+    // States, history, tickets, rollup, checkpoints.
     const effects =
-      writes.length || points.length || keys.length || advance
+      writes.length || points.length || keys.length || advance || ticketSweeps.length
         ? await transaction(async (tx) => {
-            const persisted = await trust.persistResults(tx, writes, points, changes, moved, now);
-            if (persisted.stale.length) throw new StaleSensorsError(persisted.stale);
+            const persisted = await trust.persistResults(tx, writes, points, changes, moved, ticketSweeps);
+            if (persisted.stale.length) {
+              const lost = new Set(persisted.stale.map((id) => memory.sensors.get(id)?.partition ?? -1));
+              throw new SensorRowMovedError(persisted.stale, [...lost]);
+            }
             if (keys.length)
               await repo.addMinutes(
                 tx,
@@ -346,18 +638,25 @@ export function createTrustStream(deps: TrustStreamDeps) {
                 parts.map((p) => memory.partitions.get(p)!.stored),
                 parts.map((p) => next.get(p)!),
               );
+            if (requested.length)
+              await repo.sweptUpTo(
+                tx,
+                requested.map((r) => r.partition),
+                requested.map((r) => r.seq),
+              );
             return persisted.effects;
           })
         : null;
+    return effects;
+  }
+
+  /** After commit: the memory follows what is stored; publish. */
+  function settle(plan: WritePlan, read: LogRead, effects: TrustEffects | null, wall: number): void {
+    const { written, next, rollups, keys } = plan;
     // Committed: the memory now matches what is stored.
     for (const id of written) {
       const mem = memory.sensors.get(id);
-      if (!mem) continue;
-      mem.sensor.version++;
-      mem.pending = null;
-      mem.points = [];
-      mem.dirtyFrom = null;
-      mem.writtenAt = wall;
+      if (mem) committed(mem, wall);
     }
     for (const [p, cp] of next) {
       const part = memory.partitions.get(p);
@@ -379,9 +678,6 @@ export function createTrustStream(deps: TrustStreamDeps) {
       stats.readings += read.rows;
     }
     if (effects) trust.afterCommit(effects);
-    // An import running ahead of the periodic sweep: judge the DRIFT windows it has filled.
-    // (It writes those rows: the next write of one of them finds it moved on and replays.)
-    if (driftDue.length) await trust.advanceDrift(driftDue, now);
     if (keys.length > 0) {
       try {
         // readingsLastHour moved.
@@ -390,8 +686,26 @@ export function createTrustStream(deps: TrustStreamDeps) {
         log.warn({ err }, 'publishing trust stream events failed');
       }
     }
-    // Held readings keep the stream ticking until they are released.
-    return read.rows > 0 || written.size > 0 || memory.holding.size > 0;
+  }
+
+  /** An evaluation's result joins the sensor's unwritten work (its state is already the new one). */
+  function take(mem: SensorMemory, res: SensorResult, firstXid: string | null): void {
+    const cursor = memory.partitions.get(mem.partition)!.cursor;
+    applyWrite(mem, res.write, appliedPosition(mem, cursor), firstXid);
+    for (const point of res.points) mem.points.push(point);
+    for (const change of res.changes) mem.changes.push(change);
+  }
+
+  /** The other sensors held of these zones (DRIFT compares each sensor with all of its zone). */
+  function zonePeers(zones: ReadonlySet<string>, except: ReadonlyMap<string, unknown>) {
+    const peers: { row: LockedSensor; profile: SensorProfile }[] = [];
+    if (zones.size === 0) return peers;
+    for (const mem of memory.sensors.values()) {
+      const zone = mem.profile?.zoneId;
+      if (zone == null || !zones.has(zone) || except.has(mem.sensor.sensorId)) continue;
+      peers.push({ row: mem.sensor, profile: mem.profile! });
+    }
+    return peers.sort((a, b) => a.profile.id.localeCompare(b.profile.id));
   }
 
   /**
@@ -464,12 +778,17 @@ export function createTrustStream(deps: TrustStreamDeps) {
       try {
         worked = await tick(waiting > 0);
       } catch (err) {
-        // The memory may hold what was rolled back: start over from the stored checkpoints.
-        memory.clear();
         stats.replays++;
-        if (err instanceof PartitionMovedError || err instanceof StaleSensorsError)
-          log.info({ err }, 'trust stream: replaying from the stored checkpoints');
-        else log.error({ err }, 'trust stream tick failed; replaying from the stored checkpoints');
+        if (err instanceof PartitionMovedError || err instanceof SensorRowMovedError) {
+          // A lost compare-and-set: those partitions only are reloaded from their checkpoints
+          // (the others' unwritten work is still in memory and is written at the next tick).
+          memory.drop(err.partitions);
+          log.info({ err }, 'trust stream: reloading partitions from their stored checkpoints');
+        } else {
+          // Anything else: the memory may hold what was half applied; start over.
+          memory.clear();
+          log.error({ err }, 'trust stream tick failed; replaying from the stored checkpoints');
+        }
       }
       stats.lastTickMs = performance.now() - started;
       const listeners = tickListeners;
@@ -512,6 +831,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     },
     async stop(): Promise<void> {
       stopped = true;
+      offRegistry();
       if (holderTimer) clearInterval(holderTimer);
       wake?.();
       await loop;
@@ -557,6 +877,36 @@ export function createTrustStream(deps: TrustStreamDeps) {
       } finally {
         waiting--;
       }
+    },
+
+    /**
+     * evaluateTrust: everything committed before the call applied, then the time-driven
+     * judgements at `now` by the owner of every partition (whichever instance), committed with
+     * its checkpoint. Returns how many of `sensorIds` (null: all sensors) are in service; an
+     * empty list is the barrier alone. (Owners judge whole partitions: the given sensors with
+     * their zones and more.)
+     */
+    async judgeAt(sensorIds: string[] | null, at: Date, timeoutMs = 60_000): Promise<number> {
+      await this.waitProcessed(timeoutMs);
+      if (sensorIds !== null && sensorIds.length === 0) return 0;
+      const requests = await transaction((tx) => repo.requestSweep(tx, at, sensorIds, settings.partitions));
+      const deadline = performance.now() + timeoutMs;
+      waiting++;
+      try {
+        for (;;) {
+          if (await transaction((tx) => repo.sweepsDone(tx, requests))) break;
+          if (performance.now() > deadline) throw new TrustWaitTimeoutError(timeoutMs);
+          if (!stopped && leases.owned().length) {
+            await new Promise<void>((resolve) => {
+              tickListeners.push(resolve);
+              kick(true);
+            });
+          } else await sleep(20);
+        }
+      } finally {
+        waiting--;
+      }
+      return transaction((tx) => repo.countInService(tx, sensorIds));
     },
   };
 }

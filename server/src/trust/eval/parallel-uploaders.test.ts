@@ -32,7 +32,8 @@ type Row = Arrival & { value: number };
 /**
  * The trust stream in miniature: committed batches are read (each row with its transaction's
  * log position), held per sensor in the reorder buffer the stream uses, and released to the
- * engine in ticks.
+ * engine in ticks, with the other sensors of their zones as DRIFT peers (as the partition's
+ * owner holds them).
  */
 function deliver(uploaders: number, holdMs = HOLD_MS): Entry[] {
   const entries = fleet.profiles.map((profile) => ({ profile, state: initialTrustState() }));
@@ -51,10 +52,17 @@ function deliver(uploaders: number, holdMs = HOLD_MS): Entry[] {
   };
   const tick = (at: number, now: number) => {
     const items: SensorBatch[] = [];
-    buffers.forEach((buf, i) => {
+    const zones = new Set<string | null>();
+    const released = buffers.map((buf, i) => {
       const next = 1.5 * fleet.profiles[i]!.expectedIntervalSeconds * 1000;
       const rows = releaseReadings(buf, at, holdMs, false, next);
-      if (rows.length) items.push({ ...entries[i]!, samples: rows.map(({ ts, value }) => ({ ts, value })), now });
+      if (rows.length) zones.add(fleet.profiles[i]!.zoneId);
+      return rows;
+    });
+    // The sensors with readings, and the other sensors of their zones as DRIFT peers.
+    released.forEach((rows, i) => {
+      if (rows.length || zones.has(fleet.profiles[i]!.zoneId))
+        items.push({ ...entries[i]!, samples: rows.map(({ ts, value }) => ({ ts, value })), now });
     });
     observeMany(items, cfg);
   };
