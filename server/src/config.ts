@@ -14,6 +14,8 @@ export interface HistorySettings {
   rollupRetentionDays: number | null;
   /** ROLLUPS_MINUTE_RETENTION_DAYS: days of minute rollups kept (default ROLLUPS_RETENTION_DAYS). */
   minuteRollupRetentionDays: number | null;
+  /** READINGS_COMPACT_AFTER_HOURS: day partitions that ended this long ago are compacted into blocks; null never. */
+  compactAfterHours: number | null;
   /** READINGS_PARTITIONS_AHEAD_DAYS: day partitions created ahead of today. */
   aheadDays: number;
   /** READINGS_MAINTENANCE_SECONDS: period of the partition job (0: only at start-up). */
@@ -511,6 +513,10 @@ function historySettings(env: Env): HistorySettings {
     retentionDays,
     rollupRetentionDays,
     minuteRollupRetentionDays,
+    compactAfterHours:
+      env.READINGS_COMPACT_AFTER_HOURS === undefined || env.READINGS_COMPACT_AFTER_HOURS === ''
+        ? null
+        : integer(env, 'READINGS_COMPACT_AFTER_HOURS', 0, 0, 876_000),
     aheadDays: integer(env, 'READINGS_PARTITIONS_AHEAD_DAYS', 7, 1, 366),
     maintenanceMs: integer(env, 'READINGS_MAINTENANCE_SECONDS', 3600, 0, 86_400) * 1000,
   };

@@ -152,7 +152,7 @@ export function createServices(app: FastifyInstance, config: Config, options: { 
     readingsRepository: createReadingsRepository(prisma),
     readingPartitions: createReadingPartitions({
       statement: app.db.autocommit,
-      repo: createReadingPartitionsRepository(),
+      repo: createReadingPartitionsRepository(streamSettings.partitions),
       settings: config.history,
       clock,
       log: app.log,
