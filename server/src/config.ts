@@ -15,6 +15,8 @@ export interface HistorySettings {
   rollupRetentionDays: number | null;
   /** ROLLUPS_MINUTE_RETENTION_DAYS: days of minute rollups kept (default ROLLUPS_RETENTION_DAYS). */
   minuteRollupRetentionDays: number | null;
+  /** READINGS_COMPACT_AFTER_HOURS: day partitions that ended this long ago are compacted into blocks; null never. */
+  compactAfterHours: number | null;
   /** READINGS_PARTITIONS_AHEAD_DAYS: day partitions created ahead of today. */
   aheadDays: number;
   /** READINGS_MAINTENANCE_SECONDS: period of the partition job (0: only at start-up). */
@@ -402,6 +404,7 @@ function toConfig(s: Settings): Config {
       retentionDays: s.READINGS_RETENTION_DAYS ?? null,
       rollupRetentionDays: s.ROLLUPS_RETENTION_DAYS ?? null,
       minuteRollupRetentionDays: s.ROLLUPS_MINUTE_RETENTION_DAYS ?? null,
+      compactAfterHours: s.READINGS_COMPACT_AFTER_HOURS ?? null,
       aheadDays: s.READINGS_PARTITIONS_AHEAD_DAYS,
       maintenanceMs: s.READINGS_MAINTENANCE_SECONDS * 1000,
     },

@@ -167,7 +167,7 @@ export function createServices(
     readingsRepository: createReadingsRepository(prisma),
     readingPartitions: createReadingPartitions({
       statement: app.db.autocommit,
-      repo: createReadingPartitionsRepository(),
+      repo: createReadingPartitionsRepository(streamSettings.partitions),
       settings: config.history,
       clock,
       log: app.log,

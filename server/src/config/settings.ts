@@ -259,6 +259,7 @@ export const settingsSchema = z.object({
   READINGS_RETENTION_DAYS: optionalInteger(1, 36_500),
   ROLLUPS_RETENTION_DAYS: optionalInteger(1, 36_500),
   ROLLUPS_MINUTE_RETENTION_DAYS: optionalInteger(1, 36_500),
+  READINGS_COMPACT_AFTER_HOURS: optionalInteger(0, 876_000, { default: 'unset (never)' }),
   READINGS_PARTITIONS_AHEAD_DAYS: integer(7, 1, 366),
   READINGS_MAINTENANCE_SECONDS: integer(3600, 0, 86_400),
 });

@@ -1,6 +1,7 @@
 // Readings for the streamed export (GET /export/readings), one sensor after another,
 // each in timestamp order, in chunks: from a server-side cursor on PostgreSQL, by
-// keyset pages (sensor_id, ts) > last on PGlite. Either way memory holds one chunk.
+// keyset pages (sensor_id, ts) > last on PGlite. Either way memory holds one chunk. Hot
+// partitions and compacted blocks are read alike (reading_range).
 import type { CursorReader } from '../../db/pg-cursor-reader.js';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 
@@ -14,14 +15,13 @@ export interface ExportRow {
 export const EXPORT_CHUNK_ROWS = 5000;
 
 const CURSOR_SQL = `
-  SELECT sensor_id AS "sensorId", (extract(epoch FROM ts) * 1000)::float8 AS ts, value
-    FROM reading WHERE sensor_id = $1 AND ts >= $2::timestamptz AND ts <= $3::timestamptz
-   ORDER BY ts`;
+  SELECT $1::text AS "sensorId", (extract(epoch FROM ts) * 1000)::float8 AS ts, value
+    FROM reading_range($1, $2::timestamptz, $3::timestamptz + interval '1 millisecond') ORDER BY ts`;
 
 /** A keyset page: from `$2` on (`>=` for the first page, `>` after the last row read). */
 const pageSql = (op: '>=' | '>') => `
-  SELECT sensor_id AS "sensorId", (extract(epoch FROM ts) * 1000)::float8 AS ts, value
-    FROM reading WHERE sensor_id = $1 AND ts ${op} $2::timestamptz AND ts <= $3::timestamptz
+  SELECT $1::text AS "sensorId", (extract(epoch FROM ts) * 1000)::float8 AS ts, value
+    FROM reading_range($1, $2::timestamptz${op === '>' ? " + interval '1 millisecond'" : ''}, $3::timestamptz + interval '1 millisecond')
    ORDER BY ts LIMIT $4::int`;
 const FIRST_PAGE_SQL = pageSql('>=');
 const NEXT_PAGE_SQL = pageSql('>');

@@ -1,6 +1,7 @@
 // SQL of the readings' daily partitions (docs/history.md): list them, create them ahead
-// (reading_ensure_partitions, migration 20261207200000), drop whole days for retention, trim
-// the rollups, and measure what a reading costs on disk.
+// (reading_ensure_partitions, migration 20261207200000), compact old days into per-sensor hour
+// blocks (reading_compact, migration 20261208100000), drop whole days and their blocks for
+// retention, trim the rollups, and measure what a reading costs on disk, hot and compacted.
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { ensurePartitions } from './readings-ingest-repository.js';
 
@@ -19,7 +20,7 @@ export function partitionDay(name: string): number | null {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS;
 }
 
-export function createReadingPartitionsRepository() {
+export function createReadingPartitionsRepository(streamPartitions: number) {
   return {
     ensure: ensurePartitions,
 
@@ -50,6 +51,26 @@ export function createReadingPartitionsRepository() {
       await tx.$queryRawUnsafe(`DROP TABLE IF EXISTS "${name}"`);
     },
 
+    /**
+     * Compacts one day partition into blocks and drops it, in this transaction (reading_compact):
+     * the readings moved, 0 when it is gone already, -1 when it holds a reading the trust stream
+     * has not processed and rolled up yet (below the lowest position of every stream partition;
+     * the origin counts for a partition with no row), which keeps it hot until a later run.
+     */
+    async compact(tx: SqlTx, name: string): Promise<number> {
+      const rows = await tx.$queryRaw<{ n: number }[]>`
+        SELECT reading_compact(${name}, (
+          SELECT LEAST(min(LEAST(t.position, COALESCE(t.rollup_position, t.position))),
+                       CASE WHEN count(*) < ${streamPartitions}::int THEN (SELECT position FROM trust_stream_origin) END)
+            FROM trust_stream t))::float8 AS n`;
+      return rows[0]?.n ?? 0;
+    },
+
+    /** Deletes the blocks of hours before `before` (retention of compacted days). */
+    async dropBlocks(tx: SqlTx, before: Date): Promise<number> {
+      return tx.$executeRaw`DELETE FROM reading_block WHERE hour < ${before}`;
+    },
+
     /** Deletes rollup rows of buckets before `before` (minute and hour rollups each their own cutoff). */
     async trimRollups(tx: SqlTx, minuteBefore: Date | null, hourBefore: Date | null): Promise<number> {
       let n = 0;
@@ -64,6 +85,14 @@ export function createReadingPartitionsRepository() {
         SELECT (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::float8
                   FROM pg_inherits i WHERE i.inhparent = 'reading'::regclass) AS bytes,
                (SELECT count(*)::float8 FROM reading) AS rows`;
+      return rows[0] ?? { bytes: 0, rows: 0 };
+    },
+
+    /** Bytes on disk of the compacted readings (reading_block with its index and TOAST) and their count. */
+    async compactedSize(tx: SqlTx): Promise<{ bytes: number; rows: number }> {
+      const rows = await tx.$queryRaw<{ bytes: number; rows: number }[]>`
+        SELECT pg_total_relation_size('reading_block')::float8 AS bytes,
+               (SELECT coalesce(sum(cardinality(vals)), 0)::float8 FROM reading_block) AS rows`;
       return rows[0] ?? { bytes: 0, rows: 0 };
     },
   };

@@ -1,7 +1,9 @@
 // Upkeep of the readings' daily partitions (docs/history.md), run at start-up and by a
 // periodic job: partitions from yesterday to `aheadDays` ahead exist, rows that landed in the
-// default partition move into their day's partition, days older than READINGS_RETENTION_DAYS
-// are dropped whole, rollup buckets older than their retention are deleted.
+// default partition move into their day's partition, days that ended more than
+// READINGS_COMPACT_AFTER_HOURS ago are compacted into per-sensor hour blocks, days older than
+// READINGS_RETENTION_DAYS are dropped whole (their blocks with them), rollup buckets older than
+// their retention are deleted.
 import type { FastifyBaseLogger } from 'fastify';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 import type { ReadingPartitionsRepository } from './reading-partitions-repository.js';
@@ -13,6 +15,10 @@ export type { HistorySettings };
 export interface MaintenanceReport {
   created: number;
   dropped: string[];
+  /** partitions compacted into blocks, and the readings they held */
+  compacted: string[];
+  compactedReadings: number;
+  blocksDeleted: number;
   rollupRowsDeleted: number;
   dropMs: number;
 }
@@ -36,14 +42,29 @@ export function createReadingPartitions(deps: {
       const created = await statement((tx) => repo.ensure(tx, [...wanted, ...stray]));
       const dropped: string[] = [];
       let dropMs = 0;
-      if (settings.retentionDays !== null) {
-        const keepFrom = today - settings.retentionDays + 1;
+      let blocksDeleted = 0;
+      const keepFrom = settings.retentionDays === null ? null : today - settings.retentionDays + 1;
+      if (keepFrom !== null) {
         for (const p of await statement((tx) => repo.list(tx))) {
           if (p.day >= keepFrom) break;
           const started = performance.now();
           await statement((tx) => repo.drop(tx, p.name));
           dropMs += performance.now() - started;
           dropped.push(p.name);
+        }
+        blocksDeleted = await statement((tx) => repo.dropBlocks(tx, new Date(keepFrom * DAY_MS)));
+      }
+      const compacted: string[] = [];
+      let compactedReadings = 0;
+      if (settings.compactAfterHours !== null) {
+        // A day partition ends at the next midnight; it is compacted once that is old enough.
+        const endBefore = deps.clock.now().getTime() - settings.compactAfterHours * 3_600_000;
+        for (const p of await statement((tx) => repo.list(tx))) {
+          if ((p.day + 1) * DAY_MS > endBefore) break;
+          const n = await statement((tx) => repo.compact(tx, p.name));
+          if (n < 0) continue; // not processed by the trust stream yet: stays hot until a later run
+          compacted.push(p.name);
+          compactedReadings += n;
         }
       }
       const cutoff = (days: number | null) => (days === null ? null : new Date((today - days + 1) * DAY_MS));
@@ -54,11 +75,13 @@ export function createReadingPartitions(deps: {
           cutoff(settings.rollupRetentionDays),
         ),
       );
-      if (created || dropped.length || rollupRowsDeleted)
-        deps.log.info({ created, dropped, rollupRowsDeleted, dropMs }, 'reading partitions maintained');
-      return { created, dropped, rollupRowsDeleted, dropMs };
+      const report = { created, dropped, compacted, compactedReadings, blocksDeleted, rollupRowsDeleted, dropMs };
+      if (created || dropped.length || compacted.length || blocksDeleted || rollupRowsDeleted)
+        deps.log.info(report, 'reading partitions maintained');
+      return report;
     },
     hotSize: () => statement((tx) => repo.hotSize(tx)),
+    compactedSize: () => statement((tx) => repo.compactedSize(tx)),
     list: () => statement((tx) => repo.list(tx)),
   };
 }

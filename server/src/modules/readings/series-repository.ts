@@ -3,7 +3,8 @@
 // minute or hour rollup for whole units, raw readings for the partial units at the
 // range's edges, and raw readings the trust stream has not rolled up yet (xid at or
 // above the partition's rollup position), all read in ONE snapshot so that every
-// reading in the range is counted exactly once.
+// reading in the range is counted exactly once. Raw reads go through reading_range, which
+// reads hot partitions and compacted blocks alike.
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { onlyRow } from '../../db/rows.js';
 import type { RollupRows } from './series-rollup.js';
@@ -33,12 +34,14 @@ export interface RollupSpan {
   midTo: Date;
 }
 
+/** reading_range's upper bound is exclusive; `to` is inclusive and timestamps are whole ms. */
+const MS = "interval '1 millisecond'";
+
 const BUCKET = (col: string) => `floor((extract(epoch FROM ${col}) * 1000 - $2::float8) / $3::float8)::int`;
 
 const RAW_SQL = `
   SELECT ${BUCKET('ts')} AS b, min(value) AS min, max(value) AS max, sum(value) AS sum, count(*)::int AS count
-    FROM reading WHERE sensor_id = $1 AND ts >= $4::timestamptz AND ts <= $5::timestamptz
-   GROUP BY 1 ORDER BY 1`;
+    FROM reading_range($1, $4::timestamptz, $5::timestamptz + ${MS}) GROUP BY 1 ORDER BY 1`;
 
 function rollupSql(table: RollupSpan['table']): string {
   return `
@@ -47,12 +50,13 @@ function rollupSql(table: RollupSpan['table']): string {
       FROM ${table} WHERE sensor_id = $1 AND bucket >= $6::timestamptz AND bucket < $7::timestamptz
     UNION ALL
     SELECT ${BUCKET('ts')}, value, value, value, 1
-      FROM reading WHERE sensor_id = $1 AND ts >= $4::timestamptz AND ts < $6::timestamptz
+      FROM reading_range($1, $4::timestamptz, $6::timestamptz)
     UNION ALL
     SELECT ${BUCKET('ts')}, value, value, value, 1
-      FROM reading WHERE sensor_id = $1 AND ts >= $7::timestamptz AND ts <= $5::timestamptz
+      FROM reading_range($1, $7::timestamptz, $5::timestamptz + ${MS})
     UNION ALL
-    -- Not rolled up yet: found through the xid index (the unprocessed tail is short).
+    -- Not rolled up yet: found through the xid index (the unprocessed tail is short; it is
+    -- always hot, since only rolled-up partitions are compacted).
     SELECT ${BUCKET('ts')}, value, value, value, 1
       FROM reading WHERE xid >= $8::xid8 AND sensor_id = $1 AND ts >= $6::timestamptz AND ts < $7::timestamptz
   ) c GROUP BY 1 ORDER BY 1`;

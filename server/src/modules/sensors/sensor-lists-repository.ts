@@ -92,10 +92,10 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
           `SELECT s.id AS "sensorId", r.ts AS "timestamp", r.value
              FROM unnest($1::text[]) AS s(id)
              CROSS JOIN LATERAL (
-               SELECT ts, value FROM reading
-                WHERE sensor_id = s.id
-                  AND ($2::timestamptz IS NULL OR ts >= $2::timestamptz)
-                  AND ($3::timestamptz IS NULL OR ts <= $3::timestamptz)
+               -- hot and compacted readings alike (docs/history.md)
+               SELECT ts, value
+                 FROM reading_range(s.id, COALESCE($2::timestamptz, '-infinity'),
+                                    COALESCE($3::timestamptz + interval '1 millisecond', 'infinity'))
                 ORDER BY ts ${order} LIMIT $4::int) r
             LIMIT $5::int`,
           [...sensorIds],
