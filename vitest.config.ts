@@ -9,6 +9,8 @@ const processTests = [
   'server/test/cluster.test.ts',
   'server/test/crash-durability.test.ts',
   'server/test/fuzz.test.ts',
+  // probe latency under attack: another test file beside it on two cores would measure that file
+  'server/test/load-limits.test.ts',
   'server/test/multi-instance.test.ts',
   'server/test/outage.test.ts',
   'server/test/read-replicas.test.ts',

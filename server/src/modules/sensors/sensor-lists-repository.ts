@@ -92,10 +92,23 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
           `SELECT s.id AS "sensorId", r.ts AS "timestamp", r.value
              FROM unnest($1::text[]) AS s(id)
              CROSS JOIN LATERAL (
-               -- hot and compacted readings alike (docs/history.md)
-               SELECT ts, value
-                 FROM reading_range(s.id, COALESCE($2::timestamptz, '-infinity'),
-                                    COALESCE($3::timestamptz + interval '1 millisecond', 'infinity'))
+               -- Hot and compacted readings alike (docs/history.md, reading_range). The hot part
+               -- keeps its own ORDER BY … LIMIT so it stays a short index scan per sensor: through
+               -- reading_range the planner sorted every hot row of the sensor (12× slower for a
+               -- zone's sensors' newest readings).
+               SELECT ts, value FROM (
+                 (SELECT ts, value FROM reading
+                   WHERE sensor_id = s.id
+                     AND ($2::timestamptz IS NULL OR ts >= $2::timestamptz)
+                     AND ($3::timestamptz IS NULL OR ts <= $3::timestamptz)
+                   ORDER BY ts ${order} LIMIT $4::int)
+                 UNION ALL
+                 (SELECT d.ts, d.value
+                    FROM reading_block b CROSS JOIN LATERAL reading_block_rows(b.hour, b.deltas, b.vals) d
+                   WHERE b.sensor_id = s.id
+                     AND ($2::timestamptz IS NULL OR (b.hour > $2::timestamptz - interval '1 hour' AND d.ts >= $2::timestamptz))
+                     AND ($3::timestamptz IS NULL OR (b.hour <= $3::timestamptz AND d.ts <= $3::timestamptz)))
+               ) u
                 ORDER BY ts ${order} LIMIT $4::int) r
             LIMIT $5::int`,
           [...sensorIds],
