@@ -811,6 +811,28 @@ export function createTrustStream(deps: TrustStreamDeps) {
     }
   }
 
+  /**
+   * Waits until `done` holds: while this instance owns partitions it runs their ticks back to
+   * back (a waiter makes every tick write what it holds), else it polls what the owners commit.
+   */
+  async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    waiting++;
+    try {
+      while (!(await done())) {
+        if (performance.now() > deadline) throw new TrustWaitTimeoutError(timeoutMs);
+        if (!stopped && leases.owned().length) {
+          await new Promise<void>((resolve) => {
+            tickListeners.push(resolve);
+            kick(true);
+          });
+        } else await sleep(20);
+      }
+    } finally {
+      waiting--;
+    }
+  }
+
   return {
     stats,
     async start(): Promise<void> {
@@ -861,22 +883,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
      */
     async waitProcessed(timeoutMs = 60_000): Promise<void> {
       const barrier = await transaction((tx) => repo.barrier(tx));
-      const deadline = performance.now() + timeoutMs;
-      waiting++;
-      try {
-        for (;;) {
-          if (await transaction((tx) => repo.caughtUp(tx, barrier, settings.partitions))) return;
-          if (performance.now() > deadline) throw new TrustWaitTimeoutError(timeoutMs);
-          if (!stopped && leases.owned().length) {
-            await new Promise<void>((resolve) => {
-              tickListeners.push(resolve);
-              kick(true);
-            });
-          } else await sleep(20);
-        }
-      } finally {
-        waiting--;
-      }
+      await waitUntil(() => transaction((tx) => repo.caughtUp(tx, barrier, settings.partitions)), timeoutMs);
     },
 
     /**
@@ -890,22 +897,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       await this.waitProcessed(timeoutMs);
       if (sensorIds !== null && sensorIds.length === 0) return 0;
       const requests = await transaction((tx) => repo.requestSweep(tx, at, sensorIds, settings.partitions));
-      const deadline = performance.now() + timeoutMs;
-      waiting++;
-      try {
-        for (;;) {
-          if (await transaction((tx) => repo.sweepsDone(tx, requests))) break;
-          if (performance.now() > deadline) throw new TrustWaitTimeoutError(timeoutMs);
-          if (!stopped && leases.owned().length) {
-            await new Promise<void>((resolve) => {
-              tickListeners.push(resolve);
-              kick(true);
-            });
-          } else await sleep(20);
-        }
-      } finally {
-        waiting--;
-      }
+      await waitUntil(() => transaction((tx) => repo.sweepsDone(tx, requests)), timeoutMs);
       return transaction((tx) => repo.countInService(tx, sensorIds));
     },
   };
