@@ -122,6 +122,12 @@ export interface TrustThresholds {
   driftMinDelta: number;
   /** DRIFT threshold is also at least this many times the residual's learned scale at this hour of day. Default 5. */
   driftScaleK: number;
+  /**
+   * DRIFT threshold is also at least this many times how much the learned peers disagree among
+   * themselves in the same window (1.4826 × the MAD of their corrected means): on a sunny
+   * afternoon when several sensors depart at once, one more departing says little. Default 3.
+   */
+  driftSpreadK: number;
   /** Windows an hour-of-day slot of the residual needs before it judges that hour (until then the all-hours figures do). Default 12 (two days of 10-min windows). */
   driftHourMinWindows: number;
   /**
@@ -129,6 +135,12 @@ export interface TrustThresholds {
    * sensor's own variation; otherwise a departure is only an advisory. Default 0.5.
    */
   driftTrackRatio: number;
+  /**
+   * A residual episode (a departure, and DRIFT if it was raised) that ends by itself within
+   * this many hours teaches the hours of day it covered (clipped at the threshold): sun on one
+   * side every afternoon is learned in days, a one-off fault moves them a little. Default 12.
+   */
+  driftEpisodeHours: number;
   /** Event time spent learning the per-sensor constant offset before DRIFT is judged. Default 120 min (the shortest peer history DRIFT needs). */
   driftLearnMinutes: number;
   /**
@@ -213,8 +225,10 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   driftMinPeers: 3,
   driftMinDelta: 1,
   driftScaleK: 5,
+  driftSpreadK: 3,
   driftHourMinWindows: 12,
   driftTrackRatio: 0.5,
+  driftEpisodeHours: 12,
   driftLearnMinutes: 120,
   driftWindowMinutes: 10,
   driftAdaptHours: 72,

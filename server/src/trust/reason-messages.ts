@@ -1,6 +1,6 @@
 // Reason messages: the evidence in numbers and the sensor's unit, built only when a verdict is
 // read (never per reading) from the EV numbers each detector keeps in the state.
-import { evidenceOf, RF_ADVISORY, type TrustState } from './state.js';
+import { DAY_HOURS, DRIFT_HOUR_CODES, evidenceOf, RF_ADVISORY, type TrustState } from './state.js';
 import { FAULT_KINDS, type KindSlot } from './types.js';
 
 function num(x: number): string {
@@ -37,7 +37,15 @@ export function message(s: TrustState, k: KindSlot): string {
     case 'DRIFT':
       if ((s.rf[k] & RF_ADVISORY) !== 0)
         return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} its usual difference from its peers, but they do not track it: that difference usually spreads ±${q(e1)}, ${Math.round((100 * e1) / Math.max(e2, 1e-9))} % of its own variation ±${q(e2)}; not used as evidence`;
-      return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} its usual difference from the median of ${e1} peers at this hour of day (${num(Math.abs(e0) / Math.max(e2, 1e-9))}× its usual spread ±${q(e2)})`;
+      {
+        const peers = Math.floor(e1 / DRIFT_HOUR_CODES);
+        const hour = e1 - peers * DRIFT_HOUR_CODES;
+        const at =
+          hour < DAY_HOURS
+            ? `for ${String(hour).padStart(2, '0')}:00 UTC`
+            : 'over all hours (this hour not learned yet)';
+        return `${q(Math.abs(e0))} ${e0 >= 0 ? 'above' : 'below'} its usual difference from the median of ${peers} peers, ${num(Math.abs(e0) / Math.max(e2, 1e-9))}× its usual spread ±${q(e2)} ${at}`;
+      }
     case 'OFFLINE':
       if (s.seenTs === null)
         return `never reported: no reading in the ${dur(e0)} since it was registered (expected every ${num(e1)} s)`;

@@ -154,7 +154,7 @@ describe('trust history points', () => {
 });
 
 describe('restoreTrustState', () => {
-  for (const version of [1, 2, 3, 4, 5, 6]) {
+  for (const version of [1, 2, 3, 4, 5, 6, 7]) {
     it(`upgrades a stored version-${version} state instead of resetting it`, () => {
       // fixtures/state-vN.json: written by the vN build (300 readings, recovering from a 40-reading STUCK run).
       const old = JSON.parse(
@@ -188,6 +188,26 @@ describe('restoreTrustState', () => {
       expect(out.verdict.status).not.toBe('UNKNOWN');
     });
   }
+
+  it('keeps the hour-of-day DRIFT model a v7 sensor learned (v7 → v8), with no residual episode under way', () => {
+    // fixtures/state-v7-drift.json: written by the v7 build, one of 5 sensors of a zone after
+    // 3 days, 0.8 °C above its peers every day from 13:00 to 17:00 (learned as those hours' normal).
+    const old = JSON.parse(readFileSync(new URL('./fixtures/state-v7-drift.json', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(old.v).toBe(7);
+    const { state: s, reset } = restoreTrustState(structuredClone(old));
+    expect(reset).toBeNull();
+    for (const key of ['dOff', 'dScale', 'dLearn', 'dLoc', 'dSc', 'dHn', 'dN', 'dMu', 'dVar', 'wS', 'wC', 'dJ'])
+      expect({ key, value: (s as unknown as Record<string, unknown>)[key] }).toEqual({ key, value: old[key] });
+    expect(s.dLoc[14]).toBeGreaterThan(0.6);
+    expect({ dEp: s.dEp, dPS: s.dPS, dPN: s.dPN }).toEqual({
+      dEp: null,
+      dPS: new Array(24).fill(0),
+      dPN: new Array(24).fill(0),
+    });
+  });
 
   it('pads per-kind arrays stored before a kind was appended', () => {
     const s = roundTrip(initialTrustState()) as unknown as { ra: unknown[]; e: unknown[] };

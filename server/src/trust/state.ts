@@ -49,9 +49,14 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 7;
+export const STATE_VERSION = 8;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
+/**
+ * DRIFT's evidence packs the peers and the hour of day of its model in one number:
+ * peers × DRIFT_HOUR_CODES + hour (0–23, or 24 for the all-hours model).
+ */
+export const DRIFT_HOUR_CODES = DAY_HOURS + 1;
 
 /** Reason flag bits (`rf`): an advisory reason informs but adds no bad evidence and opens no ticket. */
 export const RF_ADVISORY = 1;
@@ -133,6 +138,14 @@ export type TrustState = {
   /** the sensor's own level: slow mean and mean absolute deviation around it (its own variation, per judged window) */
   dMu: number;
   dVar: number;
+  /**
+   * drift: start (event time) of the residual episode under way (a departure, then DRIFT if
+   * raised; null: none), and per UTC hour the sum and count of its windows' residuals, clipped
+   * at the threshold; learned into dLoc/dSc if it ends within driftEpisodeHours, dropped otherwise
+   */
+  dEp: number | null;
+  dPS: number[];
+  dPN: number[];
   /** beta reputation α, β; status slot; consecutive recovering readings; offline evidence accounted up to */
   a: number;
   b: number;
@@ -206,6 +219,8 @@ const freshHourlyNoise = () => ({
   nHp: 0,
   nX: zeros(DAY_HOURS),
 });
+/** No residual episode under way (a new sensor, and what a v7 state gains). */
+const freshDriftEpisode = () => ({ dEp: null, dPS: zeros(DAY_HOURS), dPN: zeros(DAY_HOURS) });
 /** The per-hour drift residual model as a new sensor starts it (also what a v6 state gains). */
 const freshHourlyDrift = () => ({
   dLoc: zeros(DAY_HOURS),
@@ -214,6 +229,7 @@ const freshHourlyDrift = () => ({
   dN: 0,
   dMu: 0,
   dVar: 0,
+  ...freshDriftEpisode(),
 });
 /** One `value` per fault kind (map keeps the length, so the tuple type holds). */
 const perKind = <T>(value: T): PerKind<T> => FAULT_KINDS.map(() => value) as PerKind<T>;
@@ -359,6 +375,9 @@ const UPGRADES: StateUpgrades = {
     ...freshHourlyDrift(),
     dN: typeof old.dLearn === 'number' && typeof old.exp === 'number' ? Math.floor(old.dLearn / 600_000) : 0,
   }),
+  // v7 → v8: the residual episode under way (dEp) and what it would teach each hour (dPS, dPN).
+  // A departure or DRIFT under way at the upgrade teaches nothing: its windows were not kept.
+  7: (old) => ({ ...old, v: 8, ...freshDriftEpisode() }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

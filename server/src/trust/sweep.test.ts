@@ -157,9 +157,39 @@ describe('sweepFleet', () => {
     for (const i of [0, 1, 2, 4]) expect(log.every((l) => !l.kinds[i]!.includes('DRIFT'))).toBe(true);
     const drift = sweepFleet(entries, T0 + 1800 * MIN, cfg)[3]!.verdict.reasons.find((r) => r.kind === 'DRIFT')!;
     expect(drift.message).toMatch(
-      /^[\d.]+ °C above its usual difference from the median of 4 peers at this hour of day \([\d.]+× its usual spread ±[\d.]+ °C\)$/,
+      /^[\d.]+ °C above its usual difference from the median of 4 peers, [\d.]+× its usual spread ±[\d.]+ °C over all hours \(this hour not learned yet\)$/,
     );
     expect(drift.since).toBeGreaterThan(T0 + 900 * MIN);
+  });
+
+  it('learns a daily departure that comes back by itself (sun in the afternoon), and still flags a real bias', () => {
+    // sensor 3 reads 3 °C above its peers every afternoon (13:00–18:00 UTC), for 8 days; on the
+    // last night it reads 4 °C high for good (a bias)
+    const day = 1440;
+    const { log, entries } = runZone({
+      sensors: 6,
+      minutes: 8 * day,
+      fault: (i, m, v) => {
+        if (i !== 3) return v;
+        const minuteOfDay = m % day;
+        const sun = minuteOfDay >= 13 * 60 && minuteOfDay < 18 * 60 ? 3 : 0;
+        return v + sun + (m >= 7 * day + 60 ? 4 : 0);
+      },
+    });
+    const driftDays = new Set(log.filter((l) => l.kinds[3]!.includes('DRIFT')).map((l) => Math.floor(l.minute / day)));
+    // the first afternoons are DRIFT (each teaches those hours at most the threshold), then they
+    // are its normal for those hours
+    expect([...driftDays].filter((d) => d < 7)).toEqual([0, 1, 2, 3]);
+    for (const d of [4, 5, 6]) expect(driftDays.has(d)).toBe(false);
+    for (const i of [0, 1, 2, 4, 5]) expect(log.every((l) => !l.kinds[i]!.includes('DRIFT'))).toBe(true);
+    // the bias at night is caught within 2 h and says which hour's model judged it
+    const first = log.findIndex((l) => l.minute >= 7 * day && l.kinds[3]!.includes('DRIFT'));
+    expect(first).toBeGreaterThan(7 * day + 60);
+    expect(first).toBeLessThan(7 * day + 180);
+    const drift = sweepFleet(entries, T0 + 8 * day * MIN, cfg)[3]!.verdict.reasons.find((r) => r.kind === 'DRIFT')!;
+    expect(drift.message).toMatch(
+      /^[\d.]+ °C above its usual difference from the median of 5 peers, [\d.]+× its usual spread ±[\d.]+ °C for \d\d:00 UTC$/,
+    );
   });
 
   it('calls a sweep material only when a reader could see it: reasons, status, history, silence, drift timing', () => {

@@ -4,6 +4,7 @@ import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.
 import type { TrustOutcome } from './observe.js';
 import {
   DAY_HOURS,
+  DRIFT_HOUR_CODES,
   DRIFT_WINDOWS,
   EV,
   K_DRIFT,
@@ -148,6 +149,38 @@ function learnSlot(s: TrustState, th: TrustThresholds, h: number, res: number, c
   s.dHn[h] = n + 1;
 }
 
+/** How much the learned members disagree among themselves now: 1.4826 × the MAD of their corrected means. */
+function peerSpread(sorted: number[]): number {
+  if (sorted.length < 3) return 0;
+  const m = medianOf(sorted, -1);
+  return (
+    1.4826 *
+    medianOf(
+      sorted.map((x) => Math.abs(x - m)).sort((x, y) => x - y),
+      -1,
+    )
+  );
+}
+
+/**
+ * A residual episode of `s` (a departure, and DRIFT if it was raised) is over at `end`. If it
+ * lasted at most driftEpisodeHours it came back by itself: each hour it covered learns its
+ * windows (their mean residual, already clipped at the threshold), so a pattern that comes
+ * back every day at the same hours (sun on one side in the afternoon) becomes that hour's
+ * normal within days, while a one-off episode moves it a little. A longer one teaches nothing.
+ */
+function endEpisode(s: TrustState, th: TrustThresholds, end: number): void {
+  if (s.dEp !== null && end - s.dEp <= th.driftEpisodeHours * 3_600_000)
+    for (let h = 0; h < DAY_HOURS; h++) {
+      const n = s.dPN[h] ?? 0;
+      const mean = (s.dPS[h] ?? 0) / Math.max(n, 1);
+      for (let k = 0; k < n; k++) learnSlot(s, th, h, mean, Infinity);
+    }
+  s.dEp = null;
+  s.dPS.fill(0);
+  s.dPN.fill(0);
+}
+
 /**
  * One closed event-time window of one zone × kind: its members' means against their peers.
  * The residual (a sensor's window mean minus the median of its peers' corrected means) has a
@@ -168,6 +201,7 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
     .map((m) => m.c)
     .sort((x, y) => x - y);
   const reference = medianOf(all, -1);
+  const spread = peerSpread(learned);
   const dt = windowMs;
   const h = hourOf(end - dt);
   for (const { s, th, c, level, learned: isLearned } of group) {
@@ -197,7 +231,7 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
       continue;
     }
     const { loc, sc } = residualModel(s, th, h);
-    const thr = Math.max(th.driftMinDelta, th.driftScaleK * sc);
+    const thr = Math.max(th.driftMinDelta, th.driftScaleK * sc, th.driftSpreadK * spread);
     const dev = res - loc;
     const adev = Math.abs(dev);
     const full = s.ra[K_DRIFT] > 0 && (s.rf[K_DRIFT] & RF_ADVISORY) === 0;
@@ -208,7 +242,9 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
     if (adev > thr) {
       s.dBelow = null;
       if (s.dStart === null) s.dStart = end - dt;
-      if (end - s.dStart >= th.driftConfirmMinutes * 60_000) {
+      if (s.dEp === null) s.dEp = s.dStart;
+      // twice the threshold out is unlikely to be the place: half the confirmation time
+      if (end - s.dStart >= (adev > 2 * thr ? 0.5 : 1) * th.driftConfirmMinutes * 60_000) {
         if (tracking || full) raise(s, K_DRIFT, adev > 2 * thr ? SEV_HIGH : SEV_MEDIUM, s.dStart);
         else raise(s, K_DRIFT, SEV_LOW, s.dStart, true);
       }
@@ -221,7 +257,8 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
           s.dBelow = null;
         }
       } else s.dBelow = null;
-      if (!full) {
+      if (s.ra[K_DRIFT] === 0 && s.dEp !== null) endEpisode(s, th, end);
+      if (s.dEp === null && !full) {
         // Slow adaptation keeps up with re-calibrations and seasons; frozen while departing.
         learnSlot(s, th, h, res, thr);
         // The offset adapts slowly (a drift below the threshold is absorbed only over days); the
@@ -235,6 +272,11 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
         s.dScale += Math.max(rate, 1 / Math.min(s.dN, dayWindows)) * ((ad > thr / 2 ? thr / 2 : ad) - s.dScale);
       }
     }
+    if (s.dEp !== null) {
+      // kept for the episode, clipped at the threshold (learned if it ends by itself: endEpisode)
+      s.dPS[h] = round4((s.dPS[h] ?? 0) + loc + Math.max(-thr, Math.min(thr, dev)));
+      s.dPN[h] = (s.dPN[h] ?? 0) + 1;
+    }
     const e = K_DRIFT * EV;
     if (!tracking && !full) {
       s.e[e] = dev;
@@ -242,7 +284,8 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
       s.e[e + 2] = s.dVar;
     } else {
       s.e[e] = dev;
-      s.e[e + 1] = peers;
+      // the peers and the hour whose model judged (24: the all-hours one, its slot not learned yet)
+      s.e[e + 1] = peers * DRIFT_HOUR_CODES + ((s.dHn[h] ?? 0) >= th.driftHourMinWindows ? h : DAY_HOURS);
       s.e[e + 2] = sc;
     }
   }
