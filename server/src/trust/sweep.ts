@@ -186,9 +186,10 @@ function endEpisode(s: TrustState, th: TrustThresholds, end: number): void {
  * The residual (a sensor's window mean minus the median of its peers' corrected means) has a
  * location and a scale learned per sensor and per hour of day (sun on one side in the
  * afternoon, a radiator in the morning); a departure is a residual more than driftScaleK of
- * that hour's scale (and at least driftMinDelta, the accuracy floor) from its location.
- * Learning is frozen while the sensor departs and while DRIFT is active, so drift is not
- * absorbed. Peers whose difference from the sensor spreads about as much as the signal itself
+ * that hour's scale (and at least driftMinDelta, the accuracy floor, and driftSpreadK times
+ * how much the peers disagree among themselves in this window) from its location. Nothing is
+ * learned during a residual episode (a departure, then DRIFT), so drift is not absorbed; an
+ * episode that comes back by itself is learned when it ends (endEpisode). Peers whose difference from the sensor spreads about as much as the signal itself
  * varies (driftTrackRatio) do not track it: a departure then is only an advisory.
  */
 function judgeDriftWindow(group: Member[], end: number, windowMs: number): void {

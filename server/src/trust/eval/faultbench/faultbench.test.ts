@@ -50,9 +50,9 @@ const RECALL_TARGETS: Record<string, number> = {
   random: 0.95,
   malfunction: 0.42,
   bias: 0.92,
-  drift: 0.92,
+  drift: 0.93,
   polydrift: 0.8,
   mixed: 0.9,
   all: 0.9,
 };
-const ENGINE_TARGETS = { cleanFlagged: 0.11, rowPrecision: 0.26, attribution: 0.93 };
+const ENGINE_TARGETS = { cleanFlagged: 0.055, rowPrecision: 0.3, attribution: 0.95 };
