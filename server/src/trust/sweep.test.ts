@@ -192,6 +192,26 @@ describe('sweepFleet', () => {
     );
   });
 
+  it('does not flag one sensor departing while its peers disagree among themselves as much (weather, not the sensor)', () => {
+    // from minute 1200 to 1380 sensor 5 reads 2.5 °C high; in the first zone four of its peers
+    // also depart (±2–3 °C, as sun and shade would), in the second it departs alone
+    const together = [2, -2, 3, -3];
+    const run = (others: boolean) =>
+      runZone({
+        sensors: 9,
+        minutes: 1500,
+        fault: (i, m, v) => {
+          if (m < 1200 || m >= 1380) return v;
+          if (i === 5) return v + 2.5;
+          return others && i < 4 ? v + together[i]! : v;
+        },
+      }).log;
+    const drifting = (log: ReturnType<typeof run>) =>
+      [...new Set(log.flatMap((l) => l.kinds.flatMap((k, i) => (k.includes('DRIFT') ? [i] : []))))].sort();
+    expect(drifting(run(true))).toEqual([]);
+    expect(drifting(run(false))).toEqual([5]);
+  });
+
   it('calls a sweep material only when a reader could see it: reasons, status, history, silence, drift timing', () => {
     const { log } = runZone({
       sensors: 5,
