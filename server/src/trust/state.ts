@@ -49,7 +49,7 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 7;
+export const STATE_VERSION = 8;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
 
@@ -139,6 +139,13 @@ export type TrustState = {
   st: number;
   up: number;
   offAt: number | null;
+  /**
+   * relapses: how many times in a row the sensor fell back from HEALTHY soon after recovering
+   * (0..4, RELAPSE_MAX in verdict.ts; recovery then needs recoverReadings × 2^rl readings), and the reading
+   * count `n` at its last return to HEALTHY (-1: never)
+   */
+  rl: number;
+  rlN: number;
   /** per reason: severity slot (0 = inactive), since (event ms), clean-reading counter */
   ra: PerKind<number>;
   rs: PerKind<number | null>;
@@ -158,6 +165,11 @@ export type TrustState = {
   gK: number;
   /** learned normal interval irregularity (slow mean, 0..0.5) */
   irrN: number;
+  /**
+   * the highest irregularity (`irr`) the sensor has shown without CLOCK, a maximum that decays
+   * over about two weeks of readings: a lossy radio's bursts of jitter are its normal
+   */
+  irrX: number;
   /** observed reporting interval (ms), a running median of the gaps between in-order readings */
   ivl: number;
   /** learned longest usual silence in expected intervals (decaying max of short silences) */
@@ -276,6 +288,8 @@ export function initialTrustState(): TrustState {
     st: S_UNKNOWN,
     up: 0,
     offAt: null,
+    rl: 0,
+    rlN: -1,
     ra: perKind(0),
     rs: perKind(null),
     rc: perKind(0),
@@ -288,6 +302,7 @@ export function initialTrustState(): TrustState {
     gN: 1,
     gK: 0,
     irrN: 0,
+    irrX: 0,
     ivl: 60_000,
     gm: 0,
     qz: 0,
@@ -359,6 +374,10 @@ const UPGRADES: StateUpgrades = {
     ...freshHourlyDrift(),
     dN: typeof old.dLearn === 'number' && typeof old.exp === 'number' ? Math.floor(old.dLearn / 600_000) : 0,
   }),
+  // v7 → v8: relapse memory of the status (rl, rlN) and CLOCK's usual highest irregularity
+  // (irrX). No relapse is known; the usual irregularity starts from the normal learned so far
+  // (its mean), so CLOCK judges as v7 did until the sensor shows more.
+  7: (old) => ({ ...old, v: 8, rl: 0, rlN: -1, irrX: typeof old.irrN === 'number' ? old.irrN : 0 }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */
