@@ -168,6 +168,28 @@ describe('NOISE', () => {
   });
 });
 
+describe('NOISE: a burst of wild readings', () => {
+  it('six readings of strong noise are NOISE at once (HIGH), not two spikes; one wild reading is not', () => {
+    const rng = createRng(12);
+    const warm = healthySignal({ count: 300, noise: 0.05 });
+    const { state } = feed(warm);
+    const wild = continueWith(warm, 6, () => 21 + 4 * rng.gauss());
+    const { last } = feed(wild, profileOf(), state);
+    const noise = last.reasons.find((r) => r.kind === 'NOISE');
+    expect(noise).toMatchObject({ active: true, severity: 'HIGH' });
+    expect(noise?.message).toMatch(/short-term change [\d.]+ °C per reading is [\d.]+× its learned baseline/);
+    expect(last.status).not.toBe('HEALTHY');
+    const calm = healthySignal({ count: 300, noise: 0.05 });
+    const { state: other } = feed(calm);
+    const { last: once } = feed(
+      continueWith(calm, 3, (i) => (i === 0 ? 27 : 21)),
+      profileOf(),
+      other,
+    );
+    expect(kinds(once)).not.toContain('NOISE');
+  });
+});
+
 describe('NOISE: episodes of roughness', () => {
   /** One reading a minute from T0 (midnight UTC): a slow daily wave plus noise of sigma(minute). */
   const rough = (minutes: number, sigma: (minute: number) => number, seed = 7): ReadingSample[] => {

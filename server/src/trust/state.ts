@@ -97,6 +97,13 @@ export type TrustState = {
   spN: number;
   spTs: number;
   spCount: number;
+  /**
+   * burst of spike candidates: which of the last 6 readings were candidates (bit 0 the newest),
+   * their mean |change| from the reading before (halving memory) and when the burst began
+   */
+  sBm: number;
+  sBd: number;
+  sBt: number;
   /** readings with a high noise ratio since it was last back to normal (below noiseClearRatio), and when the first of them came */
   nzRun: number;
   nzTs: number;
@@ -267,6 +274,9 @@ export function initialTrustState(): TrustState {
     spN: -1_000_000,
     spTs: 0,
     spCount: 0,
+    sBm: 0,
+    sBd: 0,
+    sBt: 0,
     nzRun: 0,
     nzTs: 0,
     wB: 0,
@@ -375,9 +385,19 @@ const UPGRADES: StateUpgrades = {
     dN: typeof old.dLearn === 'number' && typeof old.exp === 'number' ? Math.floor(old.dLearn / 600_000) : 0,
   }),
   // v7 → v8: relapse memory of the status (rl, rlN) and CLOCK's usual highest irregularity
-  // (irrX). No relapse is known; the usual irregularity starts from the normal learned so far
+  // (irrX), NOISE from a burst of spike candidates. No relapse is known; the usual irregularity starts from the normal learned so far
   // (its mean), so CLOCK judges as v7 did until the sensor shows more.
-  7: (old) => ({ ...old, v: 8, rl: 0, rlN: -1, irrX: typeof old.irrN === 'number' ? old.irrN : 0 }),
+  // A burst of spike candidates (sBm, sBd, sBt) starts empty.
+  7: (old) => ({
+    ...old,
+    v: 8,
+    rl: 0,
+    rlN: -1,
+    irrX: typeof old.irrN === 'number' ? old.irrN : 0,
+    sBm: 0,
+    sBd: 0,
+    sBt: 0,
+  }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

@@ -23,7 +23,7 @@ function usualVariation(th: TrustThresholds, s: TrustState, ts: number, base: nu
       if (s.nHz === 0) {
         // A quiet hour is learned only once the next one has passed quietly too: the first
         // hour of a fault, before NOISE was confirmed, must not become its normal.
-        if (s.nHq >= 0 && s.nHq === s.nHb - 1) learnHour(th, s, s.nHq, s.nHp);
+        if (s.nHq >= 0 && s.nHq === s.nHb - 1 && s.nHp <= 2 * th.noiseRatio * base) learnHour(th, s, s.nHq, s.nHp);
         s.nHq = s.nHb;
         s.nHp = mean;
       } else {
