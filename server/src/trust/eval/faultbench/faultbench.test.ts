@@ -44,15 +44,16 @@ describe.skipIf(!santanderAvailable())('Santander fault-injection benchmark', ()
 /**
  * What the engine holds on this benchmark, a little below the measured figures (see
  * docs/trust-engine.md); the issue's targets (recall ≥ 0.9 for every kind, ≤ 2 % of clean time
- * flagged, row precision ≥ 0.6) are not met yet: malfunction noise and clean time are the gaps.
+ * flagged, row precision ≥ 0.6) are not met yet: malfunction noise, clean time (DRIFT on
+ * sun-exposed sensors) and row precision are the gaps.
  */
 const RECALL_TARGETS: Record<string, number> = {
   random: 0.95,
-  malfunction: 0.42,
+  malfunction: 0.55,
   bias: 0.92,
-  drift: 0.92,
+  drift: 0.9,
   polydrift: 0.8,
   mixed: 0.9,
   all: 0.9,
 };
-const ENGINE_TARGETS = { cleanFlagged: 0.11, rowPrecision: 0.26, attribution: 0.93 };
+const ENGINE_TARGETS = { cleanFlagged: 0.07, rowPrecision: 0.38, attribution: 0.93 };
