@@ -154,7 +154,7 @@ describe('trust history points', () => {
 });
 
 describe('restoreTrustState', () => {
-  for (const version of [1, 2, 3, 4, 5, 6, 7]) {
+  for (const version of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`upgrades a stored version-${version} state instead of resetting it`, () => {
       // fixtures/state-vN.json: written by the vN build (300 readings, recovering from a 40-reading STUCK run).
       const old = JSON.parse(
@@ -179,6 +179,8 @@ describe('restoreTrustState', () => {
           dScale: old.dScale,
           dHn: new Array(24).fill(0),
         });
+      // v8 → v9: no relapse known; CLOCK's usual highest irregularity starts at its mean
+      if (version === 8) expect({ rl: s.rl, rlN: s.rlN, irrX: s.irrX }).toEqual({ rl: 0, rlN: -1, irrX: old.irrN });
       const v = verdictOf(s);
       expect([v.status, v.score]).toEqual(['FAULTY', 43]);
       // and it keeps working: healthy readings move it on from where it was, not from scratch

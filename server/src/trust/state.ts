@@ -49,7 +49,7 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 8;
+export const STATE_VERSION = 9;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
 /**
@@ -102,6 +102,13 @@ export type TrustState = {
   spN: number;
   spTs: number;
   spCount: number;
+  /**
+   * burst of spike candidates: which of the last 6 readings were candidates (bit 0 the newest),
+   * their mean |change| from the reading before (halving memory) and when the burst began
+   */
+  sBm: number;
+  sBd: number;
+  sBt: number;
   /** readings with a high noise ratio since it was last back to normal (below noiseClearRatio), and when the first of them came */
   nzRun: number;
   nzTs: number;
@@ -152,6 +159,13 @@ export type TrustState = {
   st: number;
   up: number;
   offAt: number | null;
+  /**
+   * relapses: how many times in a row the sensor fell back from HEALTHY soon after recovering
+   * (0..4, RELAPSE_MAX in verdict.ts; recovery then needs recoverReadings × 2^rl readings), and the reading
+   * count `n` at its last return to HEALTHY (-1: never)
+   */
+  rl: number;
+  rlN: number;
   /** per reason: severity slot (0 = inactive), since (event ms), clean-reading counter */
   ra: PerKind<number>;
   rs: PerKind<number | null>;
@@ -171,6 +185,11 @@ export type TrustState = {
   gK: number;
   /** learned normal interval irregularity (slow mean, 0..0.5) */
   irrN: number;
+  /**
+   * the highest irregularity (`irr`) the sensor has shown without CLOCK, a maximum that decays
+   * over about two weeks of readings: a lossy radio's bursts of jitter are its normal
+   */
+  irrX: number;
   /** observed reporting interval (ms), a running median of the gaps between in-order readings */
   ivl: number;
   /** learned longest usual silence in expected intervals (decaying max of short silences) */
@@ -271,6 +290,9 @@ export function initialTrustState(): TrustState {
     spN: -1_000_000,
     spTs: 0,
     spCount: 0,
+    sBm: 0,
+    sBd: 0,
+    sBt: 0,
     nzRun: 0,
     nzTs: 0,
     wB: 0,
@@ -292,6 +314,8 @@ export function initialTrustState(): TrustState {
     st: S_UNKNOWN,
     up: 0,
     offAt: null,
+    rl: 0,
+    rlN: -1,
     ra: perKind(0),
     rs: perKind(null),
     rc: perKind(0),
@@ -304,6 +328,7 @@ export function initialTrustState(): TrustState {
     gN: 1,
     gK: 0,
     irrN: 0,
+    irrX: 0,
     ivl: 60_000,
     gm: 0,
     qz: 0,
@@ -378,6 +403,20 @@ const UPGRADES: StateUpgrades = {
   // v7 → v8: the residual episode under way (dEp) and what it would teach each hour (dPS, dPN).
   // A departure or DRIFT under way at the upgrade teaches nothing: its windows were not kept.
   7: (old) => ({ ...old, v: 8, ...freshDriftEpisode() }),
+  // v8 → v9: relapse memory of the status (rl, rlN) and CLOCK's usual highest irregularity
+  // (irrX), NOISE from a burst of spike candidates. No relapse is known; the usual irregularity starts from the normal learned so far
+  // (its mean), so CLOCK judges as v8 did until the sensor shows more.
+  // A burst of spike candidates (sBm, sBd, sBt) starts empty.
+  8: (old) => ({
+    ...old,
+    v: 9,
+    rl: 0,
+    rlN: -1,
+    irrX: typeof old.irrN === 'number' ? old.irrN : 0,
+    sBm: 0,
+    sBd: 0,
+    sBt: 0,
+  }),
 };
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */

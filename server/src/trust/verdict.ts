@@ -97,9 +97,26 @@ export function addEvidence(s: TrustState, th: TrustThresholds, good: number, ba
   s.b = s.b * decay + bad * sum;
 }
 
+/** Relapses remembered at most: recovery needs at most recoverReadings × 2^RELAPSE_MAX readings. */
+export const RELAPSE_MAX = 4;
+
+/** Readings after a return to HEALTHY within which a fall back counts as a relapse. */
+const relapseWindow = (th: TrustThresholds, rl: number) => 4 * th.recoverReadings * 2 ** rl;
+
+/**
+ * The sensor falls back from HEALTHY. Soon after its last recovery, that is a relapse: the
+ * next recovery needs twice as many good readings. A fault that comes and goes every few
+ * readings therefore settles into DEGRADED instead of flapping, while a single short reason
+ * costs only recoverReadings after it clears.
+ */
+function relapse(s: TrustState, th: TrustThresholds): void {
+  if (s.rlN >= 0 && s.n - s.rlN < relapseWindow(th, s.rl) && s.rl < RELAPSE_MAX) s.rl++;
+}
+
 /**
  * Move the status toward what score and reasons call for. Worse is immediate; better needs the
- * score clear of the boundary by recoverMargin for recoverReadings readings, one level at a time
+ * score clear of the boundary by recoverMargin for recoverReadings × 2^relapses readings, one level at a time
+ * while a reason is active, straight to the score's level once none is
  * (only readings count as sustained good data, so sweeps never improve a status).
  */
 export function settle(
@@ -122,14 +139,18 @@ export function settle(
     if (before === S_UNKNOWN || before === S_OFFLINE || target > before) {
       next = target;
       s.up = 0;
+      if (before === S_HEALTHY && target > S_HEALTHY) relapse(s, th);
     } else if (target < before && fromReading) {
       const boundary = before === S_DEGRADED ? th.healthyAbove : th.faultyBelow;
       const floorOk = !(sev >= SEV_HIGH && before === S_DEGRADED);
       if (floorOk && score >= boundary + th.recoverMargin) s.up++;
       else s.up = 0;
       next = before;
-      if (s.up >= th.recoverReadings) {
-        next = before - 1;
+      if (s.up >= th.recoverReadings * 2 ** s.rl) {
+        // With every reason cleared (each after its own clear hysteresis) nothing holds the
+        // sensor between levels: it goes to what its score calls for. While a reason is still
+        // active it improves one level at a time.
+        next = sev === 0 ? target : before - 1;
         s.up = 0;
       }
     } else {
@@ -139,7 +160,14 @@ export function settle(
   }
   s.st = next;
   // Back to HEALTHY (or UNKNOWN): nothing left to recover from.
-  if (next <= S_HEALTHY && before > S_HEALTHY) s.cz.fill(null);
+  if (next <= S_HEALTHY && before > S_HEALTHY) {
+    s.cz.fill(null);
+    if (next === S_HEALTHY && before !== S_OFFLINE) s.rlN = s.n;
+  } else if (next === S_HEALTHY && s.rl > 0 && s.n - s.rlN >= relapseWindow(th, s.rl)) {
+    // healthy for a whole relapse window: one relapse forgiven
+    s.rl--;
+    s.rlN = s.n;
+  }
   if (points === null) return;
   const reported = reportedScore(s);
   const moved = s.ptAt === null ? 0 : Math.abs(reported - s.ptScore);

@@ -62,8 +62,13 @@ export function learnTiming(s: TrustState, r: Reading): void {
     }
     if (off > 0.5) off = 0.5;
     s.irr += (off - s.irr) / 32;
-    // its own normal jitter, learned while CLOCK is not raised
-    if (s.ra[K_CLOCK] === 0 || (s.rf[K_CLOCK] & RF_ADVISORY) !== 0) s.irrN += (off - s.irrN) / (s.n < 512 ? s.n : 512);
+    // its own normal jitter, learned while CLOCK is not raised: the mean, and the highest it
+    // shows (a lossy radio's bursts), which follows a rise only slowly (1/64 per reading) so
+    // that a clock going wrong is judged before it becomes the normal, and forgets 1/4096 per reading
+    if (s.ra[K_CLOCK] === 0 || (s.rf[K_CLOCK] & RF_ADVISORY) !== 0) {
+      s.irrN += (off - s.irrN) / (s.n < 512 ? s.n : 512);
+      s.irrX = s.irr > s.irrX ? s.irrX + (s.irr - s.irrX) / 64 : s.irrX * (1 - 1 / 4096);
+    }
   }
   // usual silences (in intervals), decaying: a radio that loses a few in a row is not OFFLINE
   s.gm *= 0.998;
@@ -89,7 +94,7 @@ export function detectClock(s: TrustState, r: Reading): boolean {
   const { th, expMs, ts } = r;
   // Report-by-exception sensors (heartbeat) have no schedule to be regular about.
   const periodic = r.hbMs === 0;
-  const irrLimit = Math.max(th.clockIrregularity, s.irrN + th.clockIrregularityMargin);
+  const irrLimit = Math.max(th.clockIrregularity, Math.max(s.irrN, s.irrX) + th.clockIrregularityMargin);
   const clockAdvisory = s.ra[K_CLOCK] > 0 && (s.rf[K_CLOCK] & RF_ADVISORY) !== 0;
   if (r.warm && periodic && s.irr > irrLimit) {
     clockEvent(s, 3, s.irr, ts);

@@ -23,7 +23,7 @@ function usualVariation(th: TrustThresholds, s: TrustState, ts: number, base: nu
       if (s.nHz === 0) {
         // A quiet hour is learned only once the next one has passed quietly too: the first
         // hour of a fault, before NOISE was confirmed, must not become its normal.
-        if (s.nHq >= 0 && s.nHq === s.nHb - 1) learnHour(th, s, s.nHq, s.nHp);
+        if (s.nHq >= 0 && s.nHq === s.nHb - 1 && s.nHp <= 2 * th.noiseRatio * base) learnHour(th, s, s.nHq, s.nHp);
         s.nHq = s.nHb;
         s.nHp = mean;
       } else {
@@ -33,7 +33,7 @@ function usualVariation(th: TrustThresholds, s: TrustState, ts: number, base: nu
         s.nH[slot] = round4(from + (mean - from) / 8);
         s.nHq = -1;
         // kept for the episode: learned if it clears within noiseEpisodeHours (endNoiseEpisode)
-        if (s.ra[K_NOISE] > 0 && mean > (s.nX[slot] ?? 0)) s.nX[slot] = round4(mean);
+        if (s.ra[K_NOISE] > 0) keepEpisodeHour(th, s, slot, mean, base);
       }
     } else if (s.nHz !== 0) s.nHq = -1;
     s.nHb = hour;
@@ -53,14 +53,10 @@ function usualVariation(th: TrustThresholds, s: TrustState, ts: number, base: nu
  * and goes with the time of day (a humidifier every night) is then not NOISE at that time the
  * next day. A sensor that stays noisy longer teaches nothing here (its hours move an eighth a day).
  */
-function endNoiseEpisode(th: TrustThresholds, s: TrustState, ts: number): void {
+function endNoiseEpisode(th: TrustThresholds, s: TrustState, ts: number, base: number): void {
   const since = s.rs[K_NOISE];
   if (since !== null && ts - since <= th.noiseEpisodeHours * HOUR_MS) {
-    if (s.nHc >= th.noiseHourMinReadings && s.nHs >= 0) {
-      const slot = s.nHb % DAY_HOURS;
-      const mean = s.nHs / s.nHc;
-      if (mean > (s.nX[slot] ?? 0)) s.nX[slot] = round4(mean);
-    }
+    if (s.nHc >= th.noiseHourMinReadings && s.nHs >= 0) keepEpisodeHour(th, s, s.nHb % DAY_HOURS, s.nHs / s.nHc, base);
     for (let slot = 0; slot < DAY_HOURS; slot++) {
       const x = s.nX[slot] ?? 0;
       if (x > (s.nH[slot] ?? 0)) s.nH[slot] = x;
@@ -68,6 +64,16 @@ function endNoiseEpisode(th: TrustThresholds, s: TrustState, ts: number): void {
   }
   s.nX.fill(0);
   clear(s, K_NOISE, ts);
+}
+
+/**
+ * An hour of a NOISE episode, kept to be learned as that hour's usual variation if the episode
+ * clears soon. Only roughness a daily pattern plausibly makes counts: an hour more than
+ * 2 × noiseRatio its slow baseline (HIGH NOISE) is a malfunction, not the room's habit, and a
+ * sensor whose noise bursts come back at similar hours must not learn them away.
+ */
+function keepEpisodeHour(th: TrustThresholds, s: TrustState, slot: number, mean: number, base: number): void {
+  if (mean <= 2 * th.noiseRatio * base && mean > (s.nX[slot] ?? 0)) s.nX[slot] = round4(mean);
 }
 
 /** Learns a quiet hour's mean |Δ| into its slot: a maximum that decays by noiseDailyDecay a day. */
@@ -98,7 +104,10 @@ export function detectNoise(s: TrustState, r: Reading): boolean {
   if (s.ra[K_NOISE] > 0) s.nHz = 1;
   const ratio = s.fd / ref;
   if (ratio > th.noiseRatio) {
-    if (s.nzRun++ === 0) s.nzTs = ts;
+    // evidence weighted by its strength: twice the threshold counts as two readings (at most 4)
+    if (s.nzRun === 0) s.nzTs = ts;
+    const w = ratio / th.noiseRatio;
+    s.nzRun += w < 4 ? w : 4;
     if (s.nzRun >= th.noiseConfirmReadings)
       raise(s, K_NOISE, ratio > 2 * th.noiseRatio ? SEV_HIGH : SEV_MEDIUM, s.nzTs);
   } else {
@@ -106,7 +115,7 @@ export function detectNoise(s: TrustState, r: Reading): boolean {
     if (ratio < th.noiseClearRatio) s.nzRun = 0;
     if (s.ra[K_NOISE] > 0) {
       if (ratio >= th.noiseClearRatio) s.rc[K_NOISE] = 0;
-      else if (++s.rc[K_NOISE] >= th.noiseClearReadings) endNoiseEpisode(th, s, ts);
+      else if (++s.rc[K_NOISE] >= th.noiseClearReadings) endNoiseEpisode(th, s, ts, base);
     }
   }
   if (s.ra[K_NOISE] > 0) {

@@ -1,6 +1,6 @@
 // SPIKE: one reading far from the local median and from its predecessor, then back on the next.
 // A step (two readings agreeing on a new level) moves the window instead.
-import { BUF, DAY_HOURS, EV, K_SPIKE, SEV_LOW, SEV_MEDIUM, type TrustState } from '../state.js';
+import { BUF, DAY_HOURS, EV, K_NOISE, K_SPIKE, SEV_HIGH, SEV_LOW, SEV_MEDIUM, type TrustState } from '../state.js';
 import { recomputeMedian } from '../robust-window.js';
 import { clear, raise } from '../verdict.js';
 import { HOUR_MS, sameValueTolerance, type Reading } from './reading.js';
@@ -82,7 +82,10 @@ export function detectSpike(s: TrustState, r: Reading): boolean {
   }
   if (s.ra[K_SPIKE] > 0 && n - s.spN > th.spikeClearReadings) clear(s, K_SPIKE, ts);
   const jump = x - s.prev;
-  if (r.warm && adev > th.spikeK * sigma && (jump < 0 ? -jump : jump) > th.spikeK * sigma) {
+  const ajump = jump < 0 ? -jump : jump;
+  const candidate = r.warm && adev > th.spikeK * sigma && ajump > th.spikeK * sigma;
+  burst(s, r, candidate, ajump);
+  if (candidate) {
     s.pend = 1;
     s.pendTs = ts;
     s.pendVal = x;
@@ -90,4 +93,44 @@ export function detectSpike(s: TrustState, r: Reading): boolean {
     return true;
   }
   return false;
+}
+
+/** Spike candidates among the last BURST_READINGS readings that make a burst. */
+const BURST_READINGS = 6;
+const BURST_CANDIDATES = 3;
+
+function popcount6(m: number): number {
+  let c = 0;
+  for (let b = 0; b < BURST_READINGS; b++) if (m & (1 << b)) c++;
+  return c;
+}
+
+/**
+ * A burst: half of the last six readings far (spikeK sigmas) from both the local median and
+ * the reading before. Isolated spikes come back; a sensor whose readings jump about like this
+ * is noisy, and NOISE's running mean, which never sees such readings, would learn it late or
+ * not at all (a few minutes of malfunction noise). Raises NOISE with the burst's own figures:
+ * its mean change per reading against the slow baseline NOISE uses. NOISE clears as usual.
+ */
+function burst(s: TrustState, r: Reading, candidate: boolean, ajump: number): void {
+  s.sBm = ((s.sBm << 1) | (candidate ? 1 : 0)) & ((1 << BURST_READINGS) - 1);
+  if (!candidate) return;
+  if (s.sBm === 1) {
+    s.sBt = r.ts;
+    s.sBd = ajump;
+  } else s.sBd += (ajump - s.sBd) / 2;
+  if (popcount6(s.sBm) < BURST_CANDIDATES) return;
+  const base = s.md > r.floor ? s.md : r.floor;
+  const ratio = s.sBd / base;
+  if (ratio <= r.th.noiseRatio) return;
+  raise(
+    s,
+    K_NOISE,
+    ratio > 2 * r.th.noiseRatio ? SEV_HIGH : SEV_MEDIUM,
+    s.ra[K_NOISE] > 0 ? (s.rs[K_NOISE] as number) : s.sBt,
+  );
+  const e = K_NOISE * EV;
+  s.e[e] = ratio;
+  s.e[e + 1] = s.sBd;
+  s.e[e + 2] = base;
 }

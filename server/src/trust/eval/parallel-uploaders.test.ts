@@ -129,7 +129,7 @@ describe('the full eval fleet by 8 parallel uploaders', () => {
     expect(verdicts(deliver(8), end)).toEqual(byOne);
   }, 300_000);
 
-  it('without the reorder hold some faulty sensors differ (why the stream holds)', () => {
+  it('without the reorder hold the statuses agree and at most 2 % of sensors differ in a reason', () => {
     const eight = verdicts(deliver(8, 0), end);
     // the same status for every sensor and the same reasons for healthy ones: out-of-order
     // readings inside the engine's lateness bound are not clock trouble ...
@@ -137,9 +137,10 @@ describe('the full eval fleet by 8 parallel uploaders', () => {
     const labels = new Map(fleet.labels.map((l) => [l.sensorId, l.kind]));
     const healthy = (list: ReturnType<typeof verdicts>) => list.filter((v) => labels.get(v.id) === null);
     expect(healthy(eight)).toEqual(healthy(byOne));
-    // ... but they are kept out of the sequential statistics, so a few secondary reasons differ
+    // ... but they are kept out of the sequential statistics, so a faulty sensor's secondary
+    // reasons may differ (none at the end now; three under the earlier, slower clear and
+    // recovery thresholds): the stream holds for that
     const differing = eight.filter((v, i) => v.reasons.join() !== byOne[i]!.reasons.join());
-    expect(differing.length).toBeGreaterThan(0);
     expect(differing.length).toBeLessThanOrEqual(0.02 * byOne.length);
   }, 300_000);
 });
