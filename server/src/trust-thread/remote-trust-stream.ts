@@ -8,7 +8,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { EventBus } from '../events/event-bus.js';
 import { Topic } from '../events/topics.js';
 import type { StateRestorer } from '../modules/trust/state-restore.js';
-import { TrustWaitTimeoutError, type TrustStream, type TrustStreamStats } from '../modules/trust/trust-stream.js';
+import {
+  emptyStats,
+  TrustWaitTimeoutError,
+  type TrustStream,
+  type TrustStreamStats,
+} from '../modules/trust/trust-stream.js';
 import { STATE_RESET_REASONS, type StateResetReason } from '../trust/index.js';
 import type { StreamConfig } from './stream-wiring.js';
 import type { Call, Counters, FromThread, ThreadData, ThreadError, ToThread } from './thread-protocol.js';
@@ -24,17 +29,7 @@ export interface RemoteStreamDeps {
 /** The stream on its worker thread; `resets` counts the thread's discarded engine states. */
 export function createRemoteTrustStream(deps: RemoteStreamDeps): TrustStream & Pick<StateRestorer, 'resets'> {
   const { events, log } = deps;
-  const stats: TrustStreamStats = {
-    ticks: 0,
-    readings: 0,
-    lastTickMs: 0,
-    stateWrites: 0,
-    replays: 0,
-    rangesFromMemory: 0,
-    rangesRead: 0,
-    sweeps: 0,
-    handovers: 0,
-  };
+  const stats: TrustStreamStats = emptyStats();
   const resets = Object.fromEntries(STATE_RESET_REASONS.map((reason) => [reason, 0])) as Record<
     StateResetReason,
     number

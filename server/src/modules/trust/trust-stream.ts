@@ -185,6 +185,20 @@ export interface TrustStreamStats {
   handovers: number;
 }
 
+export function emptyStats(): TrustStreamStats {
+  return {
+    ticks: 0,
+    readings: 0,
+    lastTickMs: 0,
+    stateWrites: 0,
+    replays: 0,
+    rangesFromMemory: 0,
+    rangesRead: 0,
+    sweeps: 0,
+    handovers: 0,
+  };
+}
+
 /** The stream as the rest of the server sees it, on the main thread or on its own (trust-thread/). */
 export interface TrustStream {
   readonly stats: TrustStreamStats;
@@ -217,17 +231,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
   const mask = settings.partitions - 1;
   // The loop's modes and transitions: trust-stream-loop.ts.
   const loop = new StreamLoop(step, settings);
-  const stats: TrustStreamStats = {
-    ticks: 0,
-    readings: 0,
-    lastTickMs: 0,
-    stateWrites: 0,
-    replays: 0,
-    rangesFromMemory: 0,
-    rangesRead: 0,
-    sweeps: 0,
-    handovers: 0,
-  };
+  const stats = emptyStats();
   const memory = deps.memory;
   let lastRollupWrite = performance.now();
   /** performance.now() of the last periodic judgement, and of the last look for requests. */
