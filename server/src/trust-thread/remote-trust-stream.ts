@@ -99,6 +99,7 @@ export function createRemoteTrustStream(deps: RemoteStreamDeps): TrustStream & P
         backgroundJobs: deps.backgroundJobs,
         poolSize: deps.poolSize,
         linked: events.linked(),
+        logLevel: log.level,
       };
       const w = new Worker(new URL('./trust-stream-worker.mjs', import.meta.url), {
         workerData: data,

@@ -12,6 +12,8 @@ export interface ThreadData {
   poolSize: number;
   /** Whether events from other instances reach this one now (EventBus.linked) at start. */
   linked: boolean;
+  /** The main thread's log level: lines below it are not sent. */
+  logLevel: string;
 }
 
 /** Calls whose answer the main thread waits for. */
@@ -48,6 +50,9 @@ export type FromThread =
   | { t: 'log'; level: LogLevel; obj: Record<string, unknown>; msg: string | undefined };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** pino's level numbers: a line is written when its level is at least the logger's. */
+export const LOG_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 /** Errors in a log line's object as plain data (an Error does not clone with its stack and fields). */
 export function plainLogObject(obj: unknown): Record<string, unknown> {

@@ -18,6 +18,7 @@ import { createTrustStreamRepository } from '../modules/trust/trust-stream-repos
 import { TrustWaitTimeoutError, type TrustStream } from '../modules/trust/trust-stream.js';
 import { createTrustCore, wireTrustStream } from './stream-wiring.js';
 import {
+  LOG_LEVELS,
   plainLogObject,
   type Call,
   type FromThread,
@@ -32,14 +33,17 @@ const send = (message: FromThread) => port.postMessage(message);
 
 /** A logger whose lines the main thread writes with its own (same format, same destination). */
 function threadLogger(): FastifyBaseLogger {
+  // Unknown levels ('silent') write nothing.
+  const least = LOG_LEVELS[data.logLevel] ?? Infinity;
   const line =
     (level: LogLevel) =>
     (obj: unknown, msg?: string): void => {
+      if (LOG_LEVELS[level]! < least) return;
       if (typeof obj === 'string') send({ t: 'log', level, obj: {}, msg: obj });
       else send({ t: 'log', level, obj: plainLogObject(obj), msg });
     };
   const logger = {
-    level: 'info',
+    level: data.logLevel,
     fatal: line('fatal'),
     error: line('error'),
     warn: line('warn'),
