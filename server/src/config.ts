@@ -236,9 +236,9 @@ export interface TrustStreamConfig {
    */
   reorderMs: number;
   /**
-   * TRUST_STREAM_THREAD (default true): on PostgreSQL the stream runs on its own worker thread
-   * (trust-thread/), beside the request path; false keeps it on the main thread. Embedded
-   * PGlite and an injected clock always keep it on the main thread.
+   * TRUST_STREAM_THREAD (default false): true runs the stream on its own worker thread on
+   * PostgreSQL (trust-thread/), beside the request path; false keeps it on the main thread.
+   * Embedded PGlite and an injected clock always keep it on the main thread.
    */
   thread: boolean;
 }

@@ -63,7 +63,7 @@ export function createServices(
   const streamSettings = config.trustStream;
   const seriesRepository = createSeriesRepository(streamSettings.partitions);
   const backgroundJobs = options.backgroundJobs ?? false;
-  // On PostgreSQL the stream runs on its own thread beside the request path (trust-thread/);
+  // TRUST_STREAM_THREAD: on PostgreSQL the stream can run on its own thread (trust-thread/);
   // embedded PGlite already does its SQL on the database's thread and hands the stream the
   // stored rows in memory, and an injected clock cannot cross to another thread.
   const threaded = streamSettings.thread && app.db.kind === 'postgres' && config.databaseUrl && !options.now;
