@@ -35,6 +35,7 @@ export const LAYERS = [
   ['modules/notifications'],
   ['modules/dashboard'],
   ['modules/subscriptions'],
+  ['trust-thread'], // the trust stream wired, on the main thread or its own worker thread
   ['services'], // composes the domain services
   ['adapter'], // GraphQL, HTTP, SSE, MQTT: graphql/, compat/, http/, plugins/ and module adapter files
   ['app'],

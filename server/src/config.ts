@@ -235,6 +235,12 @@ export interface TrustStreamConfig {
    * (plus a tick) to the verdict lag; 0 turns the hold off.
    */
   reorderMs: number;
+  /**
+   * TRUST_STREAM_THREAD (default false): true runs the stream on its own worker thread on
+   * PostgreSQL (trust-thread/), beside the request path; false keeps it on the main thread.
+   * Embedded PGlite and an injected clock always keep it on the main thread.
+   */
+  thread: boolean;
 }
 
 export interface TicketSettings {
@@ -359,6 +365,7 @@ function toConfig(s: Settings): Config {
       leaseCheckMs: s.TRUST_LEASE_CHECK_MS,
       checkpointMs: s.TRUST_CHECKPOINT_MS,
       reorderMs: s.TRUST_REORDER_MS,
+      thread: s.TRUST_STREAM_THREAD,
     },
     tickets: {
       trustThreshold: s.TICKET_TRUST_THRESHOLD,

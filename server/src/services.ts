@@ -7,7 +7,6 @@ import { createDashboardRepository } from './modules/dashboard/dashboard-reposit
 import { createDashboardService } from './modules/dashboard/dashboard-service.js';
 import { createDashboardFacade } from './modules/dashboard/dashboard-facade.js';
 import { createSubscriptionHub } from './modules/subscriptions/subscription-hub.js';
-import { createLocalLog } from './modules/trust/trust-stream-local-log.js';
 import { createReadingsRepository } from './modules/readings/readings-repository.js';
 import { createSeriesRepository } from './modules/readings/series-repository.js';
 import { createSeriesService } from './modules/readings/series-service.js';
@@ -24,7 +23,6 @@ import { createSilencesRepository } from './modules/silences/silences-repository
 import { createSilencesService } from './modules/silences/silences-service.js';
 import { createSilencesFacade } from './modules/silences/silences-facade.js';
 import { createMaintenanceService } from './modules/tickets/maintenance-service.js';
-import { createTicketAutomation } from './modules/tickets/ticket-automation.js';
 import { createTicketsService } from './modules/tickets/tickets-service.js';
 import { createTicketsRepository } from './modules/tickets/tickets-repository.js';
 import { createTrustRepository } from './modules/trust/trust-repository.js';
@@ -33,23 +31,20 @@ import { createReadingPartitions } from './modules/readings/reading-partitions.j
 import { createReadingPartitionsRepository } from './modules/readings/reading-partitions-repository.js';
 import { createReadingsService } from './modules/readings/readings-service.js';
 import { createSensorProfileCache } from './modules/readings/sensor-profile-cache.js';
-import { loadTrustConfig } from './modules/trust/trust-config-loader.js';
-import { createTrustService } from './modules/trust/trust-service.js';
-import { createStreamMemory } from './modules/trust/trust-stream-memory.js';
-import { createStateRestorer } from './modules/trust/state-restore.js';
-import { createTrustStateRepository } from './modules/trust/trust-state-repository.js';
-import { createTrustStream } from './modules/trust/trust-stream.js';
-import { createTrustStreamRepository } from './modules/trust/trust-stream-repository.js';
-import { thresholdsFor } from './trust/index.js';
-import { advisoryLockLeases, ownAllPartitions } from './db/partition-leases.js';
 import { createApiKeysRepository } from './modules/auth/api-keys-repository.js';
 import { createAuthService } from './modules/auth/auth-service.js';
 import { createNotificationsRepository } from './modules/notifications/notifications-repository.js';
 import { createNotificationsService } from './modules/notifications/notifications-service.js';
 import { createNotificationsFacade } from './modules/notifications/notifications-facade.js';
-import { createIncidentGrouping } from './modules/incidents/incident-grouping.js';
+import { createStateRestorer, type StateRestorer } from './modules/trust/state-restore.js';
+import type { TrustStream } from './modules/trust/trust-stream.js';
+import { createTrustCore, streamConfigOf, wireTrustStream } from './trust-thread/stream-wiring.js';
+import { createRemoteTrustStream } from './trust-thread/remote-trust-stream.js';
 import { createIncidentsRepository } from './modules/incidents/incidents-repository.js';
 import { createIncidentsService } from './modules/incidents/incidents-service.js';
+
+/** Connections of the trust stream thread's own pool (its reads and checkpoint transactions). */
+const STREAM_POOL_SIZE = 3;
 
 export function createServices(
   app: FastifyInstance,
@@ -60,59 +55,45 @@ export function createServices(
   const sensorsRepository = createSensorsRepository(prisma, app.db.reads.prisma);
   const trustRepository = createTrustRepository(prisma, app.db.reads.prisma);
   const clock = { now: options.now ?? (() => new Date()) };
-  const ticketAutomation = createTicketAutomation({
-    settings: config.tickets,
-    grouping: config.incidents.enabled ? createIncidentGrouping(config.incidents) : undefined,
-  });
-  // Trust shell + ingestion (modules/trust, modules/readings).
-  // The trust stream's memory: the engine states of the owned partitions' sensors, restored
-  // from stored rows (a state that cannot be restored is logged and counted).
-  const trustStates = createStateRestorer(app.log);
-  const streamMemory = createStreamMemory(trustStates);
-  const trustConfig = loadTrustConfig(config.trustConfigFile, config.trustLatenessSeconds);
-  const trust = createTrustService({
-    repo: createTrustStateRepository(),
-    config: trustConfig,
-    events: app.events,
-    clock,
-    log: app.log,
-    ticketAutomation,
-  });
+  // Trust shell + ingestion (modules/trust, modules/readings). The engine states of the stream
+  // are restored from stored rows (a state that cannot be restored is logged and counted).
+  const core = createTrustCore(config, { events: app.events, clock, log: app.log });
+  const { ticketAutomation, trust } = core;
   const sensorProfiles = createSensorProfileCache((ids) => sensorsRepository.sensorsByIds(ids), app.events);
   const streamSettings = config.trustStream;
   const seriesRepository = createSeriesRepository(streamSettings.partitions);
-  const trustStream = createTrustStream({
-    transaction: app.db.transaction,
-    reads: app.db.autocommit,
-    repo: createTrustStreamRepository(),
-    leases:
-      app.db.kind === 'postgres' && config.databaseUrl
-        ? advisoryLockLeases({
-            databaseUrl: config.databaseUrl,
-            count: streamSettings.partitions,
-            checkMs: streamSettings.leaseCheckMs,
-            onError: (err) => app.log.warn({ err }, 'trust stream partition leases: connection lost'),
-          })
-        : ownAllPartitions(streamSettings.partitions),
-    profiles: sensorProfiles,
-    trust,
-    events: app.events,
-    clock,
-    log: app.log,
-    settings: {
-      ...streamSettings,
-      holderWarnMs: app.db.kind === 'postgres' ? 30_000 : 0,
-      // Time-driven judgements (OFFLINE, escalation, auto-resolution) in each owner.
-      sweepIntervalMs: options.backgroundJobs ? config.sweepIntervalMs : 0,
-      pollRequests: app.db.kind === 'postgres',
-      // History (older than the engine's lateness bound on arrival) is not held for reordering.
-      historyAfterMs: (profile) => thresholdsFor(trustConfig, profile.kind).latenessSeconds * 1000,
-    },
-    memory: streamMemory,
-    // Embedded PGlite: one process writes every reading, so ingests hand their rows over.
-    localLog: app.db.kind === 'postgres' ? undefined : createLocalLog(),
-    seriesRollups: seriesRepository,
-  });
+  const backgroundJobs = options.backgroundJobs ?? false;
+  // TRUST_STREAM_THREAD: on PostgreSQL the stream can run on its own thread (trust-thread/);
+  // embedded PGlite already does its SQL on the database's thread and hands the stream the
+  // stored rows in memory, and an injected clock cannot cross to another thread.
+  const threaded = streamSettings.thread && app.db.kind === 'postgres' && config.databaseUrl && !options.now;
+  const remote = threaded
+    ? createRemoteTrustStream({
+        config: streamConfigOf(config),
+        events: app.events,
+        log: app.log,
+        backgroundJobs,
+        poolSize: STREAM_POOL_SIZE,
+      })
+    : null;
+  let trustStates: Pick<StateRestorer, 'resets'>;
+  let trustStream: TrustStream;
+  if (remote) [trustStates, trustStream] = [remote, remote];
+  else {
+    const restorer = createStateRestorer(app.log);
+    trustStates = restorer;
+    trustStream = wireTrustStream({
+      config,
+      db: app.db,
+      core,
+      profiles: sensorProfiles,
+      restorer,
+      backgroundJobs,
+      events: app.events,
+      clock,
+      log: app.log,
+    });
+  }
   const readings = createReadingsService({
     statement: app.db.autocommit,
     repo: createReadingsIngestRepository(),

@@ -7,6 +7,7 @@ import { createTestDatabase, TARGETS, postgresReachable, type TestDatabase } fro
 import { gqlHttp, startServerProcess, type ServerProcess } from './support/server-process.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createTrustStreamRepository } from '../src/modules/trust/trust-stream-repository.js';
+import { Topic } from '../src/events/topics.js';
 
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected } }`;
 
@@ -492,6 +493,41 @@ async function counts(url: string) {
     await client.end();
   }
 }
+
+describe.skipIf(!pgUp)('trust stream on its own thread (PostgreSQL, TRUST_STREAM_THREAD=true)', () => {
+  it('applies readings, answers the barrier and evaluateTrust, and publishes its events on the main thread', async () => {
+    const t = await startTestApp('postgres', { env: { TRUST_STREAM_THREAD: 'true' } });
+    try {
+      const ids = ['th-1', 'th-2', 'th-3'];
+      expect((await t.gql(`mutation { ${sensorUpserts(ids)} }`)).errors).toBeUndefined();
+      const updated: string[] = [];
+      const off = t.app.events.on(Topic.SensorsUpdated, ({ sensors }) => {
+        for (const s of sensors) updated.push(s.sensorId);
+      });
+      const ts = Date.now() - 60_000;
+      const r = ids.map((sensorId, i) => ({
+        sensorId,
+        timestamp: new Date(ts).toISOString(),
+        value: i === 0 ? 10_000 : 21,
+      }));
+      expect((await t.gqlNow(INGEST, { r })).data?.ingestReadings.accepted).toBe(3);
+      await t.processed();
+      const res = await t.gql<{ sensor: { trust: { reasons: { kind: string }[] } } }>(
+        `{ sensor(id: "th-1") { trust { reasons { kind } } } }`,
+      );
+      expect(res.data!.sensor.trust.reasons.map((x) => x.kind)).toContain('OUT_OF_RANGE');
+      // The counters behind /metrics come back with every answer of the thread.
+      expect(t.app.services.trustStream.stats.readings).toBe(3);
+      const judged = await t.gql<{ evaluateTrust: number }>(`mutation { evaluateTrust(sensorIds: null) }`);
+      expect(judged.data!.evaluateTrust).toBe(3);
+      // The verdict move was published on the app's bus (before the barrier's answer).
+      expect(updated).toContain('th-1');
+      off();
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});
 
 describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
   const dbs: TestDatabase[] = [];

@@ -180,6 +180,7 @@ export const settingsSchema = z.object({
   TRUST_LEASE_CHECK_MS: integer(1000, 50, 60_000),
   TRUST_REORDER_MS: integer(200, 0, 10_000),
   TRUST_CHECKPOINT_MS: integer(1000, 0, 600_000),
+  TRUST_STREAM_THREAD: flag(false),
   TICKET_TRUST_THRESHOLD: integer(60, 0, 100),
   TICKET_PENDING_SECONDS: integer(600, 0, 30 * 86_400),
   // Set but empty (`TICKET_IMMEDIATE_KINDS=`) is an empty list: every kind waits.

@@ -6,7 +6,9 @@
 // DRIFT; the silent ones, for OFFLINE). A failed compare-and-set of a partition (the lease
 // was lost) or of one of its sensors (a reset wrote the row) drops that partition's memory
 // only; it is reloaded from the stored checkpoint (the same path as recovery after kill -9).
+import { xidLess } from '../../db/rows.js';
 import {
+  holdReadings,
   isTicketReason,
   lastReadingAt,
   lowestHeld,
@@ -19,10 +21,10 @@ import {
 import type { LockedSensor } from './trust-service.js';
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
-import type { LogRow, StoredPosition, StreamSensorRow } from './trust-stream-repository.js';
+import { xidMax, type LogRow, type StoredPosition, type StreamSensorRow } from './trust-stream-repository.js';
 import type { StateRestorer } from './state-restore.js';
 import { planCheckpoints, xidMin, type PartitionCursor } from './trust-checkpoint-plan.js';
-import type { SeriesRollup } from '../readings/index.js';
+import { createSeriesRollup, type SeriesRollup } from '../readings/index.js';
 
 export interface SensorMemory {
   /**
@@ -67,19 +69,14 @@ export interface PartitionMemory {
   series: SeriesRollup;
 }
 
-export { xidMin };
+const MINUTE_MS = 60_000;
 
 function kindsOf(reasons: unknown): FaultKind[] {
   const list = typeof reasons === 'string' ? (JSON.parse(reasons) as unknown) : reasons;
   return Array.isArray(list) ? (list as TrustReason[]).filter(isTicketReason).map((r) => r.kind) : [];
 }
 
-export function sensorFromRow(
-  row: StreamSensorRow,
-  partition: number,
-  now: number,
-  restorer: StateRestorer,
-): SensorMemory {
+function sensorFromRow(row: StreamSensorRow, partition: number, now: number, restorer: StateRestorer): SensorMemory {
   const state = restorer.restore(row.sensorId, row.engineState);
   return {
     sensor: {
@@ -112,115 +109,263 @@ function releasedUpTo(lastTs: number | null): ReorderBuffer<LogRow> {
   return buf;
 }
 
+/** A transition was asked of the memory in a state that does not allow it (a bug in the stream). */
+export class StreamMemoryError extends Error {}
+
+function expect(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new StreamMemoryError(`trust stream memory: ${message}`);
+}
+
+/** What an evaluation or a time-driven judgement of a sensor produced, to join its unwritten work. */
+export interface AppliedResult {
+  write: TrustWrite;
+  points: readonly TrustPointWrite[];
+  changes: readonly TrustChange[];
+}
+
+/**
+ * The stream's memory. Its maps are private: the stream reads them through the accessors
+ * (read-only views) and changes them only through the named transitions, each of which
+ * asserts its preconditions (`StreamMemoryError`). The engine advances a held sensor's
+ * `sensor.state` in place; `applied` then records what that evaluation produced.
+ */
+export class StreamMemory {
+  readonly #partitions = new Map<number, PartitionMemory>();
+  readonly #sensors = new Map<string, SensorMemory>();
+  /** Partition of every sensor seen (its zone's; forgotten when the registry changes). */
+  readonly #partitionOf = new Map<string, number>();
+  /** Sensors with readings in their reorder buffer. */
+  readonly #holding = new Set<string>();
+
+  /** `restorer`: engine states from the rows loaded (a state that cannot be restored is logged and counted). */
+  constructor(private readonly restorer: StateRestorer) {}
+
+  // Reading.
+
+  partition(p: number): Readonly<PartitionMemory> | undefined {
+    return this.#partitions.get(p);
+  }
+
+  partitions(): IterableIterator<[number, Readonly<PartitionMemory>]> {
+    return this.#partitions.entries();
+  }
+
+  sensor(id: string): Readonly<SensorMemory> | undefined {
+    return this.#sensors.get(id);
+  }
+
+  sensors(): IterableIterator<Readonly<SensorMemory>> {
+    return this.#sensors.values();
+  }
+
+  /** Sensors with readings held in their reorder buffers. */
+  holding(): ReadonlySet<string> {
+    return this.#holding;
+  }
+
+  /** The partition of a sensor seen before (undefined: not known yet). */
+  partitionOf(id: string): number | undefined {
+    return this.#partitionOf.get(id);
+  }
+
+  // Transitions of partitions.
+
+  /** This instance took a partition: its stored checkpoint is where it reads from. */
+  opened(p: number, stored: StoredPosition): void {
+    expect(!this.#partitions.has(p), `partition ${p} is open already`);
+    this.#partitions.set(p, { stored, cursor: stored.position, minutes: new Map(), series: createSeriesRollup() });
+  }
+
+  /** Rows of the partition below `upper` have been read (the cursor never moves back). */
+  readTo(p: number, upper: string): void {
+    const part = this.#open(p);
+    part.cursor = xidMax(part.cursor, upper);
+  }
+
+  /** A row read for the minute rollup; rows below the stored rollup position were counted before a replay. */
+  counted(p: number, row: LogRow): void {
+    const part = this.#open(p);
+    if (xidLess(row.xid, part.stored.rollup)) return;
+    const minute = Math.floor(row.ts / MINUTE_MS) * MINUTE_MS;
+    part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
+    part.series.add(row.sensorId, row.ts, row.value);
+  }
+
+  /** A commit stored the partition's checkpoint `cp` (with its rollup counts when `rollupWritten`). */
+  checkpointed(p: number, cp: StoredPosition, rollupWritten: boolean): void {
+    const part = this.#partitions.get(p);
+    if (!part) return; // dropped by a failed compare-and-set meanwhile
+    part.stored = cp;
+    if (rollupWritten) {
+      part.minutes.clear();
+      part.series.clear();
+    }
+  }
+
+  /**
+   * Forgets these partitions (all when none are given) and their sensors: they are replayed
+   * from their stored checkpoints (a lost compare-and-set, a failed tick; the crash path).
+   */
+  replayed(parts?: Iterable<number>): void {
+    if (!parts) {
+      this.#partitions.clear();
+      this.#sensors.clear();
+      this.#holding.clear();
+      return;
+    }
+    const gone = new Set(parts);
+    for (const p of gone) this.#partitions.delete(p);
+    for (const [id, s] of this.#sensors) if (gone.has(s.partition)) this.#forget(id);
+  }
+
+  /** Forgets partitions this instance no longer owns (their next owner replays them). */
+  ownedOnly(owned: readonly number[]): void {
+    const keep = new Set(owned);
+    let dropped = false;
+    for (const p of this.#partitions.keys())
+      if (!keep.has(p)) {
+        this.#partitions.delete(p);
+        dropped = true;
+      }
+    if (dropped) for (const [id, s] of this.#sensors) if (!keep.has(s.partition)) this.#forget(id);
+  }
+
+  // Transitions of sensors.
+
+  /** Records a sensor's partition (computed by the database). */
+  learnPartition(id: string, partition: number): void {
+    this.#partitionOf.set(id, partition);
+  }
+
+  /** The registry changed for these sensors (a zone change moves a sensor to another partition). */
+  forgetPartitions(ids: Iterable<string>): void {
+    for (const id of ids) this.#partitionOf.delete(id);
+  }
+
+  /** A sensor loaded from its stored row into an open partition. */
+  loaded(row: StreamSensorRow, partition: number, wall: number, profile: SensorProfile | null): Readonly<SensorMemory> {
+    expect(!this.#sensors.has(row.sensorId), `sensor ${row.sensorId} is loaded already`);
+    expect(this.#partitions.has(partition), `sensor ${row.sensorId} loaded into partition ${partition}, not open`);
+    const mem = sensorFromRow(row, partition, wall, this.restorer);
+    mem.profile = profile;
+    this.#sensors.set(row.sensorId, mem);
+    this.#partitionOf.set(row.sensorId, partition);
+    return mem;
+  }
+
+  /** The sensor's registry profile as resolved now. */
+  profiled(id: string, profile: SensorProfile): void {
+    this.#held(id).profile = profile;
+  }
+
+  /** Handover inside this instance: the sensor's zone moved it to another open partition; written next tick. */
+  moved(id: string, partition: number): void {
+    const mem = this.#held(id);
+    expect(this.#partitions.has(partition), `sensor ${id} moved to partition ${partition}, not open`);
+    mem.partition = partition;
+    mem.urgent = true;
+  }
+
+  /** Out of service or moved away: forgotten now when nothing is unwritten, else written first. */
+  leaving(id: string): void {
+    const mem = this.#held(id);
+    if (mem.pending) mem.urgent = true;
+    else this.#forget(id);
+  }
+
+  /** Rows read from the log wait in the sensor's reorder buffer. */
+  held(id: string, rows: LogRow[], wall: number): void {
+    holdReadings(this.#held(id).reorder, rows, wall);
+    this.#holding.add(id);
+  }
+
+  /** The readings the sensor's reorder buffer gives to the engine now, in timestamp order. */
+  released(id: string, release: (buffer: ReorderBuffer<LogRow>) => LogRow[]): LogRow[] {
+    const mem = this.#sensors.get(id);
+    const rows = mem ? release(mem.reorder) : [];
+    if (!mem || mem.reorder.held.length === 0) this.#holding.delete(id);
+    return rows;
+  }
+
+  /**
+   * An evaluation (or a judgement) of the sensor joins its unwritten work: the in-memory
+   * verdict follows the write (the next evaluation compares with it), and the state now
+   * includes the log up to its applied position. `urgent`: written at the next tick.
+   */
+  applied(id: string, result: AppliedResult, firstXid: string | null, urgent: boolean): void {
+    const mem = this.#held(id);
+    const cursor = this.#open(mem.partition).cursor;
+    const { write } = result;
+    const lastValue = write.lastValue ?? mem.pending?.lastValue ?? null;
+    mem.pending = { ...write, lastValue };
+    mem.sensor.status = write.status;
+    mem.sensor.score = write.score;
+    mem.sensor.reasonKinds = write.reasons.filter(isTicketReason).map((r) => r.kind);
+    mem.sensor.statusSince = write.statusSince;
+    mem.sensor.streamPosition = appliedPosition(mem, cursor);
+    if (firstXid !== null) mem.dirtyFrom = mem.dirtyFrom === null ? firstXid : xidMin(mem.dirtyFrom, firstXid);
+    for (const point of result.points) mem.points.push(point);
+    for (const change of result.changes) mem.changes.push(change);
+    if (urgent) mem.urgent = true;
+  }
+
+  /** Its evaluation failed, so its state may be half mutated: forgotten with its unwritten readings. */
+  failed(id: string): void {
+    this.#forget(id);
+  }
+
+  /** The sensor's row was written with everything in memory: nothing is unwritten now. */
+  committed(id: string, wall: number): void {
+    const mem = this.#sensors.get(id);
+    if (!mem) return; // dropped by a failed compare-and-set meanwhile
+    expect(mem.pending !== null, `sensor ${id} committed with nothing unwritten`);
+    mem.sensor.version++;
+    mem.pending = null;
+    mem.points = [];
+    mem.changes = [];
+    mem.dirtyFrom = null;
+    mem.urgent = false;
+    mem.writtenAt = wall;
+  }
+
+  /**
+   * The checkpoint each partition can store now (`rollups`: its new rollup position): the pure
+   * planner (trust-checkpoint-plan.ts) over the partitions' cursors and the sensors' positions.
+   */
+  checkpoints(rollups: ReadonlyMap<number, string>, written: ReadonlySet<string>): Map<number, StoredPosition> {
+    const parts = [...this.#partitions].map(([p, part]): [number, PartitionCursor] => [
+      p,
+      { cursor: part.cursor, storedRollup: part.stored.rollup },
+    ]);
+    const positions = [...this.#sensors.values()].map((s) => ({
+      sensorId: s.sensor.sensorId,
+      partition: s.partition,
+      dirtyFrom: s.dirtyFrom,
+      lowestHeld: lowestHeld(s.reorder),
+    }));
+    return planCheckpoints(parts, positions, rollups, written);
+  }
+
+  #open(p: number): PartitionMemory {
+    const part = this.#partitions.get(p);
+    expect(part !== undefined, `partition ${p} is not open`);
+    return part;
+  }
+
+  #held(id: string): SensorMemory {
+    const mem = this.#sensors.get(id);
+    expect(mem !== undefined, `sensor ${id} is not in memory`);
+    return mem;
+  }
+
+  #forget(id: string): void {
+    this.#sensors.delete(id);
+    this.#holding.delete(id);
+  }
+}
+
 /** The log position a sensor's applied state includes: the read position, or its lowest held row. */
-export function appliedPosition(mem: SensorMemory, cursor: string): string {
+function appliedPosition(mem: SensorMemory, cursor: string): string {
   const held = lowestHeld(mem.reorder);
   return held === undefined ? cursor : xidMin(cursor, held);
 }
-
-/** After an evaluation: the in-memory verdict follows the write (the next evaluation compares with it). */
-export function applyWrite(mem: SensorMemory, write: TrustWrite, position: string, firstXid: string | null): void {
-  const lastValue = write.lastValue ?? mem.pending?.lastValue ?? null;
-  mem.pending = { ...write, lastValue };
-  mem.sensor.status = write.status;
-  mem.sensor.score = write.score;
-  mem.sensor.reasonKinds = write.reasons.filter(isTicketReason).map((r) => r.kind);
-  mem.sensor.statusSince = write.statusSince;
-  mem.sensor.streamPosition = position;
-  if (firstXid !== null) mem.dirtyFrom = mem.dirtyFrom === null ? firstXid : xidMin(mem.dirtyFrom, firstXid);
-}
-
-/** The sensor's row was written with everything in memory: nothing is unwritten now. */
-export function committed(mem: SensorMemory, wall: number): void {
-  mem.sensor.version++;
-  mem.pending = null;
-  mem.points = [];
-  mem.changes = [];
-  mem.dirtyFrom = null;
-  mem.urgent = false;
-  mem.writtenAt = wall;
-}
-
-/** `restorer`: engine states from the rows loaded (a state that cannot be restored is logged and counted). */
-export function createStreamMemory(restorer: StateRestorer) {
-  const partitions = new Map<number, PartitionMemory>();
-  const sensors = new Map<string, SensorMemory>();
-  /** Partition of every sensor seen (its zone's; forgotten when the registry changes). */
-  const partitionOf = new Map<string, number>();
-  /** Sensors with readings in their reorder buffer. */
-  const holding = new Set<string>();
-
-  return {
-    partitions,
-    sensors,
-    holding,
-    /** The partition of a sensor seen before (undefined: not known yet). */
-    partitionOf: (id: string): number | undefined => partitionOf.get(id),
-    /** Records a sensor's partition (computed by the database). */
-    learnPartition(id: string, partition: number): void {
-      partitionOf.set(id, partition);
-    },
-    /** The registry changed for these sensors (a zone change moves a sensor to another partition). */
-    forgetPartitions(ids: Iterable<string>): void {
-      for (const id of ids) partitionOf.delete(id);
-    },
-    /** A sensor loaded from its row. */
-    load(row: StreamSensorRow, partition: number, now: number): SensorMemory {
-      const mem = sensorFromRow(row, partition, now, restorer);
-      sensors.set(row.sensorId, mem);
-      partitionOf.set(row.sensorId, partition);
-      return mem;
-    },
-    clear(): void {
-      partitions.clear();
-      sensors.clear();
-      holding.clear();
-    },
-    /** Forgets these partitions and their sensors (a lost compare-and-set): they are reloaded. */
-    drop(parts: Iterable<number>): void {
-      const gone = new Set(parts);
-      for (const p of gone) partitions.delete(p);
-      for (const [id, s] of sensors)
-        if (gone.has(s.partition)) {
-          sensors.delete(id);
-          holding.delete(id);
-        }
-    },
-    /** Forgets partitions this instance no longer owns (their next owner replays them). */
-    keepOnly(owned: readonly number[]): void {
-      const keep = new Set(owned);
-      let dropped = false;
-      for (const p of partitions.keys())
-        if (!keep.has(p)) {
-          partitions.delete(p);
-          dropped = true;
-        }
-      if (dropped)
-        for (const [id, s] of sensors)
-          if (!keep.has(s.partition)) {
-            sensors.delete(id);
-            holding.delete(id);
-          }
-    },
-    /**
-     * The checkpoint each partition can store now (`rollups`: its new rollup position): its
-     * cursor, held back to the lowest unwritten or held row of its sensors and to the rollup position
-     * (a replay counts rows at or above it).
-     */
-    checkpoints(rollups: ReadonlyMap<number, string>, written: ReadonlySet<string>): Map<number, StoredPosition> {
-      const parts = [...partitions].map(([p, part]): [number, PartitionCursor] => [
-        p,
-        { cursor: part.cursor, storedRollup: part.stored.rollup },
-      ]);
-      const positions = [...sensors.values()].map((s) => ({
-        sensorId: s.sensor.sensorId,
-        partition: s.partition,
-        dirtyFrom: s.dirtyFrom,
-        lowestHeld: lowestHeld(s.reorder),
-      }));
-      return planCheckpoints(parts, positions, rollups, written);
-    },
-  };
-}
-
-export type StreamMemory = ReturnType<typeof createStreamMemory>;

@@ -28,20 +28,14 @@ import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustSer
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LocalLog } from './trust-stream-local-log.js';
-import { createSeriesRollup, rollupRows, type SeriesRollup } from '../readings/index.js';
+import { rollupRows, type SeriesRollup } from '../readings/index.js';
 import type { SeriesRepository } from '../readings/index.js';
-import { holdReadings, releaseReadings, type SensorProfile } from '../../trust/index.js';
-import {
-  applyWrite,
-  appliedPosition,
-  committed,
-  xidMin,
-  type SensorMemory,
-  type StreamMemory,
-} from './trust-stream-memory.js';
+import { releaseReadings, type SensorProfile } from '../../trust/index.js';
+import { StreamLoop } from './trust-stream-loop.js';
+import { xidMin } from './trust-checkpoint-plan.js';
+import type { StreamMemory } from './trust-stream-memory.js';
 import {
   PartitionMovedError,
-  xidMax,
   type LogRow,
   type StoredPosition,
   type StreamSensorRow,
@@ -174,24 +168,25 @@ interface WritePlan {
   requested: SweepRequest[];
 }
 
-const MINUTE_MS = 60_000;
 /** A reading at most this many expected intervals after the last one released is the sensor's next: not held. */
 const NEXT_READING_INTERVALS = 1.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createTrustStream(deps: TrustStreamDeps) {
-  const { transaction, repo, leases, profiles, trust, events, log, settings } = deps;
-  const reads = deps.reads ?? transaction;
-  const mask = settings.partitions - 1;
-  let stopped = true;
-  let loop: Promise<void> | null = null;
-  /** Resolves the idle wait early (local ingest, a barrier). */
-  let wake: (() => void) | null = null;
-  let wakeRequested = false;
-  /** Barriers waiting on this instance: ticks then run back to back. */
-  let waiting = 0;
-  let tickListeners: (() => void)[] = [];
-  const stats = {
+/** The stream's own counters on this instance, since it started (/metrics). */
+export interface TrustStreamStats {
+  ticks: number;
+  readings: number;
+  lastTickMs: number;
+  stateWrites: number;
+  replays: number;
+  rangesFromMemory: number;
+  rangesRead: number;
+  sweeps: number;
+  handovers: number;
+}
+
+export function emptyStats(): TrustStreamStats {
+  return {
     ticks: 0,
     readings: 0,
     lastTickMs: 0,
@@ -202,6 +197,41 @@ export function createTrustStream(deps: TrustStreamDeps) {
     sweeps: 0,
     handovers: 0,
   };
+}
+
+/** The stream as the rest of the server sees it, on the main thread or on its own (trust-thread/). */
+export interface TrustStream {
+  readonly stats: TrustStreamStats;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** How far trust is behind the stored readings, as the stored checkpoints say (Query.trustLag). */
+  lag(): Promise<{ position: string; oldestUnprocessedMs: number }>;
+  /** A local ingest committed: process it soon. */
+  notify(): void;
+  /** A local ingest committed these rows (kept only in embedded mode, see localLog). */
+  offer(xid: string, stored: SensorReadings[], receivedAt: number): void;
+  /**
+   * Resolves once everything committed before the call has been applied to trust, by
+   * whichever instance owns it (evaluateTrust and read-after-write callers wait on it).
+   */
+  waitProcessed(timeoutMs?: number): Promise<void>;
+  /**
+   * evaluateTrust: everything committed before the call applied, then the time-driven
+   * judgements at `at` by the owner of every partition (whichever instance), committed with
+   * its checkpoint. Returns how many of `sensorIds` (null: all sensors) are in service; an
+   * empty list is the barrier alone. (Owners judge whole partitions: the given sensors with
+   * their zones and more.)
+   */
+  judgeAt(sensorIds: string[] | null, at: Date, timeoutMs?: number): Promise<number>;
+}
+
+export function createTrustStream(deps: TrustStreamDeps): TrustStream {
+  const { transaction, repo, leases, profiles, trust, events, log, settings } = deps;
+  const reads = deps.reads ?? transaction;
+  const mask = settings.partitions - 1;
+  // The loop's modes and transitions: trust-stream-loop.ts.
+  const loop = new StreamLoop(step, settings);
+  const stats = emptyStats();
   const memory = deps.memory;
   let lastRollupWrite = performance.now();
   /** performance.now() of the last periodic judgement, and of the last look for requests. */
@@ -209,14 +239,6 @@ export function createTrustStream(deps: TrustStreamDeps) {
   let lastRequestPoll = 0;
   // A zone change moves a sensor to another partition: its partition is asked again.
   const offRegistry = events.on(Topic.SensorRegistryChanged, ({ sensorIds }) => memory.forgetPartitions(sensorIds));
-
-  /** A sleep that a local ingest may cut short (idle), or only a barrier may (after work). */
-  let idle = false;
-
-  function kick(barrier: boolean): void {
-    wakeRequested = true;
-    if (wake && (idle || barrier)) wake();
-  }
 
   /** Loads sensors' rows into memory; those last written by another partition's owner need a handover. */
   function admit(
@@ -229,8 +251,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
   ): void {
     for (const row of rows) {
       const part = partOf(row.sensorId);
-      const mem = memory.load(row, part, wall);
-      mem.profile = known.get(row.sensorId) ?? null;
+      memory.loaded(row, part, wall, known.get(row.sensorId) ?? null);
       const from = readFrom.get(part);
       if (row.streamPartition !== part && from !== undefined && xidLess(row.streamPosition, from))
         catchUps.push({ sensorId: row.sensorId, part, from: row.streamPosition, upper: from });
@@ -247,7 +268,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
    */
   async function tick(flushAll: boolean): Promise<boolean> {
     const owned = leases.owned();
-    memory.keepOnly(owned);
+    memory.ownedOnly(owned);
     if (owned.length === 0) return false;
     const wall = performance.now();
     const sweepEvery = settings.sweepIntervalMs ?? 0;
@@ -257,7 +278,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       dueBefore: wall - settings.checkpointMs,
       flushAll,
       periodic: sweepEvery > 0 && wall - lastSweep >= sweepEvery,
-      pollRequests: waiting > 0 || (settings.pollRequests === true && wall - lastRequestPoll >= settings.pollMs),
+      pollRequests: loop.barriers > 0 || (settings.pollRequests === true && wall - lastRequestPoll >= settings.pollMs),
     };
     // 1. Read, outside any transaction (each statement on its own): the log below the
     // high-water mark is final, and every write below is a compare-and-set on what was read
@@ -273,21 +294,17 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const effects = await commit(plan);
     settle(plan, read, effects, wall);
     // Held readings keep the stream ticking until they are released.
-    return read.rows > 0 || plan.written.size > 0 || memory.holding.size > 0 || plan.requested.length > 0;
+    return read.rows > 0 || plan.written.size > 0 || memory.holding().size > 0 || plan.requested.length > 0;
   }
 
   /** Phase 1, the log reader: the owned partitions' next range, into each sensor's reorder buffer. */
   async function readLog(tx: SqlTx, owned: number[], t: TickTimes): Promise<LogRead | null> {
     const { wall, periodic, pollRequests } = t;
     const catchUps: { sensorId: string; part: number; from: string; upper: string }[] = [];
-    const fresh = owned.filter((p) => !memory.partitions.has(p));
-    if (fresh.length) {
-      const stored = await repo.positions(tx, fresh);
-      for (const [p, s] of stored)
-        memory.partitions.set(p, { stored: s, cursor: s.position, minutes: new Map(), series: createSeriesRollup() });
-    }
-    const parts = owned.filter((p) => memory.partitions.has(p));
-    const readFrom = new Map(parts.map((p) => [p, memory.partitions.get(p)!.cursor]));
+    const fresh = owned.filter((p) => !memory.partition(p));
+    if (fresh.length) for (const [p, s] of await repo.positions(tx, fresh)) memory.opened(p, s);
+    const parts = owned.filter((p) => memory.partition(p));
+    const readFrom = new Map(parts.map((p) => [p, memory.partition(p)!.cursor]));
     const requests = pollRequests ? await repo.sweepRequests(tx, parts) : [];
     if (pollRequests) lastRequestPoll = wall;
     // A partition's owner holds all of its sensors in service: loaded when it takes the
@@ -303,19 +320,16 @@ export function createTrustStream(deps: TrustStreamDeps) {
         ? await profiles.resolve(inService, (ids) => repo.sensors(tx, ids))
         : new Map<string, SensorProfile>();
       for (const m of members) {
-        const mem = memory.sensors.get(m.id);
-        if (mem) mem.profile = resolved.get(m.id) ?? mem.profile;
+        const profile = resolved.get(m.id);
+        if (profile && memory.sensor(m.id)) memory.profiled(m.id, profile);
       }
-      const load = members.filter((m) => !memory.sensors.has(m.id)).map((m) => m.id);
+      const load = members.filter((m) => !memory.sensor(m.id)).map((m) => m.id);
       if (load.length)
         admit(await repo.loadSensors(tx, load), (id) => partOf.get(id)!, readFrom, resolved, wall, catchUps);
       // Retired or moved away: forgotten once written (a moved sensor is written first).
       const swept = new Set(membersOf);
-      for (const [id, mem] of memory.sensors) {
-        if (!swept.has(mem.partition) || inService.has(id)) continue;
-        if (mem.pending) mem.urgent = true;
-        else memory.sensors.delete(id);
-      }
+      const leaving = [...memory.sensors()].filter((m) => swept.has(m.partition) && !inService.has(m.sensor.sensorId));
+      for (const mem of leaving) memory.leaving(mem.sensor.sensorId);
     }
     const from = parts.map((p) => readFrom.get(p)!);
     const lowest = lowestXid(from);
@@ -336,10 +350,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
         rows = await repo.readRange(tx, parts, from, upper, mask);
       }
     }
-    for (const p of parts) {
-      const part = memory.partitions.get(p)!;
-      part.cursor = xidMax(part.cursor, upper);
-    }
+    for (const p of parts) memory.readTo(p, upper);
 
     // Per sensor, in timestamp order (the log holds each (sensor, ts) once); minutes counted
     // once (rows below the stored rollup position were counted before a replay).
@@ -348,32 +359,26 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const list = bySensor.get(r.sensorId);
       if (list) list.push(r);
       else bySensor.set(r.sensorId, [r]);
-      const part = memory.partitions.get(r.part)!;
-      if (!xidLess(r.xid, part.stored.rollup)) {
-        const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
-        part.minutes.set(minute, (part.minutes.get(minute) ?? 0) + 1);
-        part.series.add(r.sensorId, r.ts, r.value);
-      }
+      memory.counted(r.part, r);
     }
     // One registry lookup per tick: the sensors just read and those still holding readings.
-    const wanted = new Set([...bySensor.keys(), ...memory.holding]);
+    const wanted = new Set([...bySensor.keys(), ...memory.holding()]);
     const known = wanted.size
       ? await profiles.resolve(wanted, (ids) => repo.sensors(tx, ids))
       : new Map<string, SensorProfile>();
     if (bySensor.size) {
       const ids = [...bySensor.keys()].filter((id) => known.has(id));
       const partOf = (id: string) => bySensor.get(id)![0]!.part;
-      const load = ids.filter((id) => !memory.sensors.has(id));
+      const load = ids.filter((id) => !memory.sensor(id));
       if (load.length) admit(await repo.loadSensors(tx, load), partOf, readFrom, known, wall, catchUps);
       for (const id of ids) {
-        const mem = memory.sensors.get(id);
+        const mem = memory.sensor(id);
         if (!mem) continue;
-        mem.profile = known.get(id)!;
+        memory.profiled(id, known.get(id)!);
         const part = partOf(id);
         if (mem.partition !== part) {
           // Handover inside this instance: the sensor's zone moved it to another partition.
-          mem.partition = part;
-          mem.urgent = true;
+          memory.moved(id, part);
           const at = readFrom.get(part)!;
           if (xidLess(mem.sensor.streamPosition, at))
             catchUps.push({ sensorId: id, part, from: mem.sensor.streamPosition, upper: at });
@@ -391,13 +396,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
       }
     }
     for (const [id, list] of bySensor) {
-      const mem = memory.sensors.get(id);
+      const mem = memory.sensor(id);
       if (!mem || !known.has(id)) continue;
       // A replay skips what the stored state of this sensor already includes.
       const fresh = list.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
-      if (fresh.length === 0) continue;
-      holdReadings(mem.reorder, fresh, wall);
-      memory.holding.add(id);
+      if (fresh.length) memory.held(id, fresh, wall);
     }
     return { parts, rows: rows.length, known, requests };
   }
@@ -409,13 +412,13 @@ export function createTrustStream(deps: TrustStreamDeps) {
     // were read, reach it in timestamp order (all of them for a barrier or a shutdown); the
     // sensor's next reading (within 1.5 expected intervals of the last one) goes at once.
     const released = new Map<string, LogRow[]>();
-    for (const id of memory.holding) {
-      const mem = memory.sensors.get(id);
+    for (const id of [...memory.holding()]) {
       const profile = known.get(id);
       const next = profile ? NEXT_READING_INTERVALS * profile.expectedIntervalSeconds * 1000 : 0;
       const history = profile && settings.historyAfterMs ? settings.historyAfterMs(profile) : Infinity;
-      const rows = mem ? releaseReadings(mem.reorder, wall, settings.reorderMs, flushAll, next, history) : [];
-      if (!mem || mem.reorder.held.length === 0) memory.holding.delete(id);
+      const rows = memory.released(id, (buffer) =>
+        releaseReadings(buffer, wall, settings.reorderMs, flushAll, next, history),
+      );
       if (rows.length) released.set(id, rows);
     }
     return released;
@@ -437,7 +440,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const firstXid = new Map<string, string>();
       const zones = new Set<string>();
       for (const id of ids) {
-        const mem = memory.sensors.get(id)!;
+        const mem = memory.sensor(id)!;
         const fresh = released.get(id)!;
         let receivedAt: number | undefined;
         let first = fresh[0]!.xid;
@@ -461,11 +464,9 @@ export function createTrustStream(deps: TrustStreamDeps) {
       const { results, failed } = trust.evaluateReadings(states, work, now, peers);
       // Its state may be half-mutated: forget it (its unwritten readings with it, as a
       // failing evaluation always left trust unchanged).
-      for (const id of failed) memory.sensors.delete(id);
+      for (const id of failed) memory.failed(id);
       for (const [id, res] of results) {
-        const mem = memory.sensors.get(id)!;
-        take(mem, res, firstXid.get(id) ?? null);
-        if (res.changed || res.changes.length > 0) mem.urgent = true;
+        memory.applied(id, res, firstXid.get(id) ?? null, res.changed || res.changes.length > 0);
         evaluated.set(id, res);
       }
     }
@@ -502,12 +503,12 @@ export function createTrustStream(deps: TrustStreamDeps) {
         const zones = new Set<string>();
         if (only)
           for (const id of only) {
-            const zone = memory.sensors.get(id)?.profile?.zoneId;
+            const zone = memory.sensor(id)?.profile?.zoneId;
             if (zone != null) zones.add(zone);
           }
         const entries: { row: LockedSensor; profile: SensorProfile }[] = [];
         const ids: string[] = [];
-        for (const mem of memory.sensors.values()) {
+        for (const mem of memory.sensors()) {
           if (!group.has(mem.partition)) continue;
           const zone = mem.profile?.zoneId;
           if (only && !only.has(mem.sensor.sensorId) && !(zone != null && zones.has(zone))) continue;
@@ -516,9 +517,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
         }
         entries.sort((a, b) => a.profile.id.localeCompare(b.profile.id));
         for (const [id, res] of trust.judgeTime(entries, new Date(at))) {
-          const mem = memory.sensors.get(id)!;
-          take(mem, res, null);
-          mem.urgent = true;
+          memory.applied(id, res, null, true);
           const before = evaluated.get(id);
           evaluated.set(id, { ...res, changed: res.changed || before?.changed === true });
         }
@@ -547,7 +546,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const points: TrustPointWrite[] = [];
     const changes: TrustChange[] = [];
     const moved: TrustEffects['sensors'] = [];
-    for (const mem of memory.sensors.values()) {
+    for (const mem of memory.sensors()) {
       if (!mem.pending) continue;
       const id = mem.sensor.sensorId;
       if (!mem.urgent && !flushAll && mem.writtenAt > dueBefore) continue;
@@ -569,7 +568,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const minutes = new Map<number, number>();
     const series: SeriesRollup[] = [];
     if (flushAll || writes.length > 0 || lastRollupWrite <= dueBefore) {
-      for (const [p, part] of memory.partitions) {
+      for (const [p, part] of memory.partitions()) {
         for (const [m, c] of part.minutes) minutes.set(m, (minutes.get(m) ?? 0) + c);
         if (part.series.size) series.push(part.series);
         rollups.set(p, part.cursor);
@@ -579,7 +578,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const written = new Set(writes.map((w) => w.sensorId));
     const next = memory.checkpoints(rollups, written);
     const changed = parts.filter((p) => {
-      const a = memory.partitions.get(p)!.stored;
+      const a = memory.partition(p)!.stored;
       const b = next.get(p)!;
       return a.position !== b.position || a.rollup !== b.rollup;
     });
@@ -587,7 +586,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     // The checkpoints move with every write (their compare-and-set fences a stale owner);
     // without one, at most once per interval.
     const advance = writes.length > 0 || requested.length > 0 || (changed.length > 0 && (rollups.size > 0 || flushAll));
-    if (!advance) for (const p of parts) next.set(p, memory.partitions.get(p)!.stored);
+    if (!advance) for (const p of parts) next.set(p, memory.partition(p)!.stored);
 
     return {
       parts,
@@ -617,7 +616,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
         ? await transaction(async (tx) => {
             const persisted = await trust.persistResults(tx, writes, points, changes, moved, ticketSweeps);
             if (persisted.stale.length) {
-              const lost = new Set(persisted.stale.map((id) => memory.sensors.get(id)?.partition ?? -1));
+              const lost = new Set(persisted.stale.map((id) => memory.sensor(id)?.partition ?? -1));
               throw new SensorRowMovedError(persisted.stale, [...lost]);
             }
             if (keys.length)
@@ -635,7 +634,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
               await repo.advance(
                 tx,
                 parts,
-                parts.map((p) => memory.partitions.get(p)!.stored),
+                parts.map((p) => memory.partition(p)!.stored),
                 parts.map((p) => next.get(p)!),
               );
             if (requested.length)
@@ -654,21 +653,10 @@ export function createTrustStream(deps: TrustStreamDeps) {
   function settle(plan: WritePlan, read: LogRead, effects: TrustEffects | null, wall: number): void {
     const { written, next, rollups, keys } = plan;
     // Committed: the memory now matches what is stored.
-    for (const id of written) {
-      const mem = memory.sensors.get(id);
-      if (mem) committed(mem, wall);
-    }
-    for (const [p, cp] of next) {
-      const part = memory.partitions.get(p);
-      if (!part) continue;
-      part.stored = cp;
-      if (rollups.has(p)) {
-        part.minutes.clear();
-        part.series.clear();
-      }
-    }
+    for (const id of written) memory.committed(id, wall);
+    for (const [p, cp] of next) memory.checkpointed(p, cp, rollups.has(p));
     if (deps.localLog) {
-      const below = lowestXid([...memory.partitions.values()].map((part) => part.cursor));
+      const below = lowestXid([...memory.partitions()].map(([, part]) => part.cursor));
       if (below !== undefined) deps.localLog.prune(below);
     }
     if (rollups.size) lastRollupWrite = wall;
@@ -688,19 +676,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
     }
   }
 
-  /** An evaluation's result joins the sensor's unwritten work (its state is already the new one). */
-  function take(mem: SensorMemory, res: SensorResult, firstXid: string | null): void {
-    const cursor = memory.partitions.get(mem.partition)!.cursor;
-    applyWrite(mem, res.write, appliedPosition(mem, cursor), firstXid);
-    for (const point of res.points) mem.points.push(point);
-    for (const change of res.changes) mem.changes.push(change);
-  }
-
   /** The other sensors held of these zones (DRIFT compares each sensor with all of its zone). */
   function zonePeers(zones: ReadonlySet<string>, except: ReadonlyMap<string, unknown>) {
     const peers: { row: LockedSensor; profile: SensorProfile }[] = [];
     if (zones.size === 0) return peers;
-    for (const mem of memory.sensors.values()) {
+    for (const mem of memory.sensors()) {
       const zone = mem.profile?.zoneId;
       if (zone == null || !zones.has(zone) || except.has(mem.sensor.sensorId)) continue;
       peers.push({ row: mem.sensor, profile: mem.profile! });
@@ -728,7 +708,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     for (const r of held) {
       const part = memory.partitionOf(r.sensorId);
       if (part === undefined) return null;
-      if (!owned.has(part) || xidLess(r.xid, memory.partitions.get(part)!.cursor)) continue;
+      if (!owned.has(part) || xidLess(r.xid, memory.partition(part)!.cursor)) continue;
       rows.push({ ...r, part });
     }
     return rows;
@@ -756,58 +736,26 @@ export function createTrustStream(deps: TrustStreamDeps) {
     }
   }
 
-  /** Sleeps `ms`; `wakeable` sleeps end early on a kick (idle), the others only for a barrier. */
-  function pause(ms: number, wakeable: boolean): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
+  /** One tick of the loop; a failed one drops what it may have half applied (never throws). */
+  async function step(flushAll: boolean): Promise<boolean> {
+    const started = performance.now();
+    try {
+      return await tick(flushAll);
+    } catch (err) {
+      stats.replays++;
+      if (err instanceof PartitionMovedError || err instanceof SensorRowMovedError) {
+        // A lost compare-and-set: those partitions only are reloaded from their checkpoints
+        // (the others' unwritten work is still in memory and is written at the next tick).
+        memory.replayed(err.partitions);
+        log.info({ err }, 'trust stream: reloading partitions from their stored checkpoints');
+      } else {
+        // Anything else: the memory may hold what was half applied; start over.
+        memory.replayed();
+        log.error({ err }, 'trust stream tick failed; replaying from the stored checkpoints');
       }
-      wake = done;
-      idle = wakeable;
-    });
-  }
-
-  async function run(): Promise<void> {
-    while (!stopped) {
-      const started = performance.now();
-      wakeRequested = false;
-      let worked = false;
-      try {
-        worked = await tick(waiting > 0);
-      } catch (err) {
-        stats.replays++;
-        if (err instanceof PartitionMovedError || err instanceof SensorRowMovedError) {
-          // A lost compare-and-set: those partitions only are reloaded from their checkpoints
-          // (the others' unwritten work is still in memory and is written at the next tick).
-          memory.drop(err.partitions);
-          log.info({ err }, 'trust stream: reloading partitions from their stored checkpoints');
-        } else {
-          // Anything else: the memory may hold what was half applied; start over.
-          memory.clear();
-          log.error({ err }, 'trust stream tick failed; replaying from the stored checkpoints');
-        }
-      }
+      return false;
+    } finally {
       stats.lastTickMs = performance.now() - started;
-      const listeners = tickListeners;
-      tickListeners = [];
-      for (const l of listeners) l();
-      if (stopped) break;
-      if (waiting > 0) {
-        // A barrier waits: keep going, a little slower when this instance has nothing to do.
-        if (!worked) await pause(10, false);
-        continue;
-      }
-      if (worked) {
-        // Wait out the interval: more readings per tick, fewer state writes per sensor.
-        const rest = settings.intervalMs - (performance.now() - started);
-        if (rest > 0) await pause(rest, false);
-        continue;
-      }
-      if (wakeRequested) continue;
-      await pause(settings.pollMs, true);
     }
   }
 
@@ -817,90 +765,62 @@ export function createTrustStream(deps: TrustStreamDeps) {
    */
   async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    waiting++;
-    try {
+    await loop.barrier(async () => {
       while (!(await done())) {
         if (performance.now() > deadline) throw new TrustWaitTimeoutError(timeoutMs);
-        if (!stopped && leases.owned().length) {
-          await new Promise<void>((resolve) => {
-            tickListeners.push(resolve);
-            kick(true);
-          });
-        } else await sleep(20);
+        if (loop.running && leases.owned().length) await loop.nextTick();
+        else await sleep(20);
       }
-    } finally {
-      waiting--;
-    }
+    });
   }
 
-  return {
+  const stream: TrustStream = {
     stats,
     async start(): Promise<void> {
       await transaction((tx) => repo.ensurePartitions(tx, settings.partitions));
       if (deps.localLog) deps.localLog.start(await transaction((tx) => repo.barrier(tx)));
       await leases.start();
-      stopped = false;
-      loop = run();
+      loop.start();
       const warnMs = settings.holderWarnMs ?? 0;
       if (warnMs > 0) {
         holderTimer = setInterval(() => void watchHolders(warnMs), Math.min(10_000, warnMs));
         holderTimer.unref();
       }
     },
-    /** How far trust is behind the stored readings, as the stored checkpoints say (Query.trustLag). */
     lag(): Promise<{ position: string; oldestUnprocessedMs: number }> {
       return transaction((tx) => repo.lag(tx, settings.partitions));
     },
     async stop(): Promise<void> {
-      stopped = true;
       offRegistry();
       if (holderTimer) clearInterval(holderTimer);
-      wake?.();
-      await loop;
-      loop = null;
       // Write what is in memory only, so a restart need not replay it.
-      try {
-        await tick(true);
-      } catch (err) {
-        log.warn({ err }, 'trust stream: final checkpoint failed (the next start replays)');
-      }
-      const listeners = tickListeners;
-      tickListeners = [];
-      for (const l of listeners) l();
+      await loop.stop(async () => {
+        try {
+          await tick(true);
+        } catch (err) {
+          log.warn({ err }, 'trust stream: final checkpoint failed (the next start replays)');
+        }
+      });
       await leases.stop();
     },
-    /** A local ingest committed: process it soon. */
     notify(): void {
-      kick(false);
+      loop.kick(false);
     },
-    /** A local ingest committed these rows (kept only in embedded mode, see localLog). */
     offer(xid: string, stored: SensorReadings[], receivedAt: number): void {
       deps.localLog?.offer(xid, stored, receivedAt);
     },
-    /**
-     * Resolves once everything committed before the call has been applied to trust, by
-     * whichever instance owns it (evaluateTrust and read-after-write callers wait on it).
-     */
     async waitProcessed(timeoutMs = 60_000): Promise<void> {
       const barrier = await transaction((tx) => repo.barrier(tx));
       await waitUntil(() => transaction((tx) => repo.caughtUp(tx, barrier, settings.partitions)), timeoutMs);
     },
 
-    /**
-     * evaluateTrust: everything committed before the call applied, then the time-driven
-     * judgements at `now` by the owner of every partition (whichever instance), committed with
-     * its checkpoint. Returns how many of `sensorIds` (null: all sensors) are in service; an
-     * empty list is the barrier alone. (Owners judge whole partitions: the given sensors with
-     * their zones and more.)
-     */
     async judgeAt(sensorIds: string[] | null, at: Date, timeoutMs = 60_000): Promise<number> {
-      await this.waitProcessed(timeoutMs);
+      await stream.waitProcessed(timeoutMs);
       if (sensorIds !== null && sensorIds.length === 0) return 0;
       const requests = await transaction((tx) => repo.requestSweep(tx, at, sensorIds, settings.partitions));
       await waitUntil(() => transaction((tx) => repo.sweepsDone(tx, requests)), timeoutMs);
       return transaction((tx) => repo.countInService(tx, sensorIds));
     },
   };
+  return stream;
 }
-
-export type TrustStream = ReturnType<typeof createTrustStream>;
