@@ -43,6 +43,11 @@ export interface SensorMemory {
   points: TrustPointWrite[];
   /** Ticket changes of the unwritten evaluations, in event order (written with the state). */
   changes: TrustChange[];
+  /**
+   * Flagged readings of the unwritten evaluations per minute (epoch ms -> count): added to the
+   * rollups with the state that judged them, so a replay after a crash counts them exactly once.
+   */
+  flagged: Map<number, number>;
   /** Its registry profile as last resolved (null: not resolved yet). */
   profile: SensorProfile | null;
   /** Written at the next tick whatever its checkpoint age (a handover, a time-driven judgement). */
@@ -98,6 +103,7 @@ export function sensorFromRow(
     pending: null,
     points: [],
     changes: [],
+    flagged: new Map(),
     profile: null,
     urgent: false,
     writtenAt: now,
@@ -136,6 +142,7 @@ export function committed(mem: SensorMemory, wall: number): void {
   mem.pending = null;
   mem.points = [];
   mem.changes = [];
+  mem.flagged = new Map();
   mem.dirtyFrom = null;
   mem.urgent = false;
   mem.writtenAt = wall;

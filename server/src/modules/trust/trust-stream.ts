@@ -28,7 +28,13 @@ import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustSer
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LocalLog } from './trust-stream-local-log.js';
-import { createSeriesRollup, rollupRows, type SeriesRollup } from '../readings/index.js';
+import {
+  createSeriesRollup,
+  flaggedRows,
+  rollupRows,
+  type FlaggedCells,
+  type SeriesRollup,
+} from '../readings/index.js';
 import type { SeriesRepository } from '../readings/index.js';
 import { holdReadings, releaseReadings, type SensorProfile } from '../../trust/index.js';
 import {
@@ -121,7 +127,7 @@ export interface TrustStreamDeps {
   /** Embedded mode (one process writes every reading): committed rows handed over in memory. */
   localLog?: LocalLog;
   /** Writes the per-sensor rollups behind Sensor.series with the minute rollup (none: not kept). */
-  seriesRollups?: Pick<SeriesRepository, 'addRollups'>;
+  seriesRollups?: Pick<SeriesRepository, 'addRollups' | 'addFlagged'>;
 }
 
 /** When a tick runs and what it must do. */
@@ -162,6 +168,8 @@ interface WritePlan {
   /** the minutes, ascending */
   keys: number[];
   series: SeriesRollup[];
+  /** flagged readings of the sensors written (they go with the states that judged them) */
+  flagged: FlaggedCells[];
   /** partitions whose rollup goes with this commit, and their new rollup positions */
   rollups: Map<number, string>;
   /** sensors written */
@@ -546,6 +554,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     const writes: TrustWrite[] = [];
     const points: TrustPointWrite[] = [];
     const changes: TrustChange[] = [];
+    const flagged: FlaggedCells[] = [];
     const moved: TrustEffects['sensors'] = [];
     for (const mem of memory.sensors.values()) {
       if (!mem.pending) continue;
@@ -559,6 +568,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       });
       for (const point of mem.points) points.push(point);
       for (const change of mem.changes) changes.push(change);
+      if (mem.flagged.size) flagged.push({ sensorId: id, minutes: mem.flagged });
       const res = evaluated.get(id);
       if (res?.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
     }
@@ -599,6 +609,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
       minutes,
       keys,
       series,
+      flagged,
       rollups,
       written,
       next,
@@ -609,8 +620,21 @@ export function createTrustStream(deps: TrustStreamDeps) {
 
   /** Phase 5, commit: the plan in ONE short transaction (null: nothing to write). */
   async function commit(plan: WritePlan): Promise<TrustEffects | null> {
-    const { parts, writes, points, changes, moved, ticketSweeps, minutes, keys, series, next, advance, requested } =
-      plan;
+    const {
+      parts,
+      writes,
+      points,
+      changes,
+      moved,
+      ticketSweeps,
+      minutes,
+      keys,
+      series,
+      flagged,
+      next,
+      advance,
+      requested,
+    } = plan;
     // States, history, tickets, rollup, checkpoints.
     const effects =
       writes.length || points.length || keys.length || advance || ticketSweeps.length
@@ -630,6 +654,11 @@ export function createTrustStream(deps: TrustStreamDeps) {
             if (series.length && deps.seriesRollups) {
               const { minutes: m, hours } = rollupRows(series);
               await deps.seriesRollups.addRollups(tx, m, hours);
+            }
+            // After the counts: the rows exist (a reading is counted when read, judged later).
+            if (flagged.length && deps.seriesRollups) {
+              const { minutes: fm, hours: fh } = flaggedRows(flagged);
+              await deps.seriesRollups.addFlagged(tx, fm, fh);
             }
             if (advance)
               await repo.advance(
@@ -694,6 +723,7 @@ export function createTrustStream(deps: TrustStreamDeps) {
     applyWrite(mem, res.write, appliedPosition(mem, cursor), firstXid);
     for (const point of res.points) mem.points.push(point);
     for (const change of res.changes) mem.changes.push(change);
+    for (const [minute, n] of res.flagged) mem.flagged.set(minute, (mem.flagged.get(minute) ?? 0) + n);
   }
 
   /** The other sensors held of these zones (DRIFT compares each sensor with all of its zone). */

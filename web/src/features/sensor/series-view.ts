@@ -9,6 +9,31 @@ export interface SeriesBucket {
   max: number;
   avg: number;
   count: number;
+  /** readings of the bucket the trust engine flagged (0 for live readings not judged yet) */
+  flagged: number;
+}
+
+/** A stretch of flagged readings: one bucket's time (epoch seconds) and its flagged share. */
+export interface FlaggedSpan {
+  from: number;
+  to: number;
+  share: number;
+}
+
+/**
+ * The buckets holding flagged readings, each as the time it covers (its start to the next
+ * bucket's, at most `widthMs`), with the share of its readings flagged (0..1].
+ */
+export function flaggedSpans(buckets: readonly SeriesBucket[], widthMs: number): FlaggedSpan[] {
+  const out: FlaggedSpan[] = [];
+  buckets.forEach((b, i) => {
+    if (!(b.flagged > 0) || b.count <= 0) return;
+    const from = Date.parse(b.at);
+    const next = buckets[i + 1];
+    const end = Math.min(from + widthMs, next ? Date.parse(next.at) : Infinity);
+    out.push({ from: from / 1000, to: Math.max(end, from + 1000) / 1000, share: Math.min(1, b.flagged / b.count) });
+  });
+  return out;
 }
 
 export interface SeriesView {
