@@ -19,6 +19,12 @@ describe('flaggedSpans', () => {
       { from: Date.parse(at(2)) / 1000, to: Date.parse(at(3)) / 1000, share: 1 },
     ]);
     expect(flaggedSpans([one(0, 21)], 60_000)).toEqual([]);
+    // Sparse readings: flagged buckets two widths apart are one stretch; a far one stands alone.
+    const sparse = [0, 2, 10].map((m) => ({ ...one(m, 90), flagged: 1 }));
+    expect(flaggedSpans(sparse, 60_000).map((s) => [s.from, s.to])).toEqual([
+      [Date.parse(at(0)) / 1000, Date.parse(at(3)) / 1000],
+      [Date.parse(at(10)) / 1000, Date.parse(at(11)) / 1000],
+    ]);
   });
 });
 
