@@ -106,6 +106,19 @@ const UPSERT_SQL = {
   reading_rollup_hour: upsertSql('reading_rollup_hour'),
 };
 
+/** Writes the minute rows, then the hour rows (none: no statement). */
+async function bothTables<R extends { sensorIds: string[] }>(
+  minutes: R,
+  hours: R,
+  write: (table: RollupSpan['table'], rows: R) => Promise<unknown>,
+): Promise<void> {
+  for (const [table, r] of [
+    ['reading_rollup_minute', minutes],
+    ['reading_rollup_hour', hours],
+  ] as const)
+    if (r.sensorIds.length) await write(table, r);
+}
+
 export function createSeriesRepository(partitions: number) {
   const mask = partitions - 1;
   return {
@@ -144,24 +157,16 @@ export function createSeriesRepository(partitions: number) {
 
     /** Adds counted cells to the minute and hour rollups (rows sorted: a stable lock order). */
     async addRollups(tx: SqlTx, minutes: RollupRows, hours: RollupRows): Promise<void> {
-      for (const [table, r] of [
-        ['reading_rollup_minute', minutes],
-        ['reading_rollup_hour', hours],
-      ] as const) {
-        if (r.sensorIds.length === 0) continue;
-        await tx.$queryRawUnsafe(UPSERT_SQL[table], r.sensorIds, r.buckets, r.counts, r.mins, r.maxs, r.sums);
-      }
+      await bothTables(minutes, hours, (table, r) =>
+        tx.$queryRawUnsafe(UPSERT_SQL[table], r.sensorIds, r.buckets, r.counts, r.mins, r.maxs, r.sums),
+      );
     },
 
     /** Adds flagged counts to the minute and hour rollups (rows sorted: a stable lock order). */
     async addFlagged(tx: SqlTx, minutes: FlaggedRows, hours: FlaggedRows): Promise<void> {
-      for (const [table, r] of [
-        ['reading_rollup_minute', minutes],
-        ['reading_rollup_hour', hours],
-      ] as const) {
-        if (r.sensorIds.length === 0) continue;
-        await tx.$queryRawUnsafe(FLAGGED_SQL[table], r.sensorIds, r.buckets, r.flagged);
-      }
+      await bothTables(minutes, hours, (table, r) =>
+        tx.$queryRawUnsafe(FLAGGED_SQL[table], r.sensorIds, r.buckets, r.flagged),
+      );
     },
   };
 }

@@ -620,21 +620,9 @@ export function createTrustStream(deps: TrustStreamDeps) {
 
   /** Phase 5, commit: the plan in ONE short transaction (null: nothing to write). */
   async function commit(plan: WritePlan): Promise<TrustEffects | null> {
-    const {
-      parts,
-      writes,
-      points,
-      changes,
-      moved,
-      ticketSweeps,
-      minutes,
-      keys,
-      series,
-      flagged,
-      next,
-      advance,
-      requested,
-    } = plan;
+    const { parts, writes, points, changes, moved, ticketSweeps, minutes, keys, series, next, advance, requested } =
+      plan;
+    const { flagged } = plan;
     // States, history, tickets, rollup, checkpoints.
     const effects =
       writes.length || points.length || keys.length || advance || ticketSweeps.length
