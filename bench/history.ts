@@ -136,9 +136,12 @@ export async function runHistoryBench(): Promise<number> {
         const n = Math.min(PER_SENSOR, target - s * PER_SENSOR);
         await c.query(
           `INSERT INTO reading (sensor_id, ts, value, received_at)
-           SELECT $1, t, 20 + 5 * sin(g / 360.0) + (g % 7) * 0.01, t + interval '2 seconds'
-             FROM generate_series(0, $2::int - 1) g, LATERAL (SELECT to_timestamp($3::float8 / 1000 - g * ${STEP_S}) AS t) x`,
-          [`h-${s}`, n, end],
+           SELECT $1, t, CASE WHEN $4 THEN round(v::numeric, 2)::float8 ELSE v END, t + interval '2 seconds'
+             FROM generate_series(0, $2::int - 1) g,
+                  LATERAL (SELECT to_timestamp($3::float8 / 1000 - g * ${STEP_S}) AS t,
+                                  20 + 5 * sin(g / 360.0) + (g % 7) * 0.01 + (g % 11) * 0.003 AS v) x`,
+          // Sensors report at a resolution of 0.01 (as real ones do); the last keeps full-precision doubles.
+          [`h-${s}`, n, end, sensors === 1 || s < sensors - 1],
         );
         if (s % 5 === 4)
           log(`history: loaded ${Math.min(target, (s + 1) * PER_SENSOR).toLocaleString('en-US')} readings`);
@@ -198,8 +201,13 @@ export async function runHistoryBench(): Promise<number> {
     client.close();
 
     const exports: Record<string, { rows: number; rowsPerSecond: number; mb: number }> = {};
+    let rssBefore = 0;
+    let rssPeak = 0;
     for (const format of ['csv', 'ndjson']) {
+      rssBefore = Math.max(rssBefore, process.memoryUsage().rss);
+      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
       const res = await get(`${base}/export/readings?sensorId=h-0&format=${format}`);
+      clearInterval(sampler);
       if (res.status !== 200) throw new Error(`export ${format}: HTTP ${res.status}`);
       const rows = format === 'csv' ? res.lines - 1 : res.lines;
       exports[format] = { rows, rowsPerSecond: Math.round(rows / (res.ms / 1000)), mb: round(res.bytes / 1e6) };
@@ -220,6 +228,14 @@ export async function runHistoryBench(): Promise<number> {
     for (const p of toCompact) compactedRows += await app.db.autocommit((tx) => repo.compact(tx, p.name));
     const compactS = (performance.now() - compactStarted) / 1000;
     const packed = await app.db.autocommit((tx) => repo.compactedSize(tx));
+    // By encoding: the rows' own bytes (pg_column_size, TOAST compressed) over their readings.
+    const byEncoding = await app.db.autocommit((tx) =>
+      tx.$queryRawUnsafe<{ encoding: string; blocks: number; perReading: number }[]>(
+        `SELECT CASE WHEN scale IS NULL THEN 'float8' ELSE 'steps' END AS encoding, count(*)::int AS blocks,
+                (sum(pg_column_size(b.*)) / sum(cardinality(deltas)))::float8 AS "perReading"
+           FROM reading_block b GROUP BY 1 ORDER BY 1`,
+      ),
+    );
     const mixed = await get(`${base}/export/readings?sensorId=h-0&format=csv`);
     await app.close();
 
@@ -227,6 +243,7 @@ export async function runHistoryBench(): Promise<number> {
       `History (PostgreSQL ${probe.version}, ${hot.rows.toLocaleString('en-US')} readings stored: ${sensors} sensors × 30 days at 10 s, app and client in one process)`,
       `  bytes a reading, hot (heap + pkey + xid index, pg_total_relation_size of every partition): ${round(hot.bytes / hot.rows)}`,
       `  bytes a reading, compacted (reading_block with its pkey and TOAST, pg_total_relation_size): ${round(packed.bytes / packed.rows, 2)} (${toCompact.length} days, ${compactedRows.toLocaleString('en-US')} readings compacted in ${round(compactS)} s)`,
+      `  compacted by encoding (pg_column_size of the rows): ${byEncoding.map((e) => `${e.encoding} ${round(e.perReading, 2)} B a reading (${e.blocks} blocks)`).join(', ')}`,
       `  export csv spanning hot and compacted days: ${(mixed.lines - 1).toLocaleString('en-US')} rows at ${Math.round((mixed.lines - 1) / (mixed.ms / 1000)).toLocaleString('en-US')} rows/s`,
       `  history load by SQL: ${round(loadS)} s`,
       `  ingest (live shape, ${INGEST_SENSORS} a batch, ${settings.clients} clients): ${Math.round(rate0)}/s with ~0 stored, ${Math.round(rateN)}/s with ${hot.rows.toLocaleString('en-US')} stored (${round((rateN / rate0 - 1) * 100)} %)`,
@@ -238,6 +255,7 @@ export async function runHistoryBench(): Promise<number> {
         ([format, e]) =>
           `  export ${format}: ${e.rows.toLocaleString('en-US')} rows at ${e.rowsPerSecond.toLocaleString('en-US')} rows/s (${e.mb} MB)`,
       ),
+      `  export memory (server and client in this process): RSS ${round(rssBefore / 1e6)} MB before, peak ${round(rssPeak / 1e6)} MB during`,
       `  retention: dropping ${oldest.name} (${inOldest!.n.toLocaleString('en-US')} readings) took ${round(dropMs, 1)} ms`,
     ];
     console.log(lines.join('\n'));

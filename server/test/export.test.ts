@@ -8,6 +8,8 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 const ADMIN_KEY = 'export-test-admin-key-0123456789';
 const STEP = 10_000;
 const N = 12_000;
+/** Values whose text forms differ between writers: each must read back as the same double. */
+const ODD_VALUES = [0.1 + 0.2, 1e-7, -3.5e20, 123456.789, 1 / 3, -0.000123, 5e15, 2 ** 53 + 2, 42];
 
 describe.each(TARGETS)('exports on %s', (target) => {
   let t: TestApp;
@@ -37,7 +39,8 @@ describe.each(TARGETS)('exports on %s', (target) => {
     await gql(`mutation { upsertSensors(inputs: [
       { id: "ex-1", name: "E1", kind: "temperature", zoneId: "zx", expectedIntervalSeconds: 10 },
       { id: "ex-2", name: "E2", kind: "temperature", zoneId: "zx", expectedIntervalSeconds: 10 },
-      { id: "ex-3", name: "E3, elsewhere", kind: "temperature" }]) { created } }`);
+      { id: "ex-3", name: "E3, elsewhere", kind: "temperature" },
+      { id: "ex-4", name: "E4", kind: "temperature" }]) { created } }`);
     for (const role of ['VIEWER', 'INTEGRATOR', 'OPERATOR']) {
       const d = await gql(`mutation { createApiKey(name: "${role}", role: ${role}) { key } }`);
       keys[role] = d.createApiKey.key;
@@ -55,6 +58,14 @@ describe.each(TARGETS)('exports on %s', (target) => {
         expect(d.ingestReadings.accepted).toBe(r.length);
       }
     }
+    const odd = await gql(ingest, {
+      r: ODD_VALUES.map((value, i) => ({
+        sensorId: 'ex-4',
+        timestamp: new Date(start + i * 1001).toISOString(),
+        value,
+      })),
+    });
+    expect(odd.ingestReadings.accepted).toBe(ODD_VALUES.length);
     await t.app.db.prisma.ticket.create({
       data: { sensorId: 'ex-3', kind: 'SPIKE', severity: 'HIGH', title: 'Spikes, "big" ones', zoneId: null },
     });
@@ -92,6 +103,28 @@ describe.each(TARGETS)('exports on %s', (target) => {
     expect(rows[0]).toEqual({ sensorId: 'ex-1', timestamp: new Date(start).toISOString(), value: 0 });
     expect(rows[N]).toEqual({ sensorId: 'ex-2', timestamp: new Date(start).toISOString(), value: 0 });
     expect(new Set(rows.map((r) => r.sensorId))).toEqual(new Set(['ex-1', 'ex-2']));
+  });
+
+  it('writes every value and timestamp so that it reads back exactly, in both formats', async () => {
+    const csv = (await (await get('/export/readings?sensorId=ex-4')).text()).trimEnd().split('\n').slice(1);
+    expect(csv.map((l) => Number(l.split(',')[2]))).toEqual(ODD_VALUES);
+    expect(csv.map((l) => l.split(',')[1])).toEqual(ODD_VALUES.map((_, i) => new Date(start + i * 1001).toISOString()));
+    const nd = (await (await get('/export/readings?sensorId=ex-4&format=ndjson')).text())
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { value: number });
+    expect(nd.map((r) => r.value)).toEqual(ODD_VALUES);
+  });
+
+  it('a download cancelled midway frees its connection: more downloads than the pool holds still finish', async () => {
+    for (let i = 0; i < 12; i++) {
+      const res = await get('/export/readings?sensorId=ex-1&format=ndjson');
+      const reader = res.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      await reader.cancel();
+    }
+    const res = await get('/export/readings?sensorId=ex-1&format=csv');
+    expect((await res.text()).trimEnd().split('\n')).toHaveLength(1 + N);
   });
 
   it('refuses without a key (401), for an INTEGRATOR (403), and names a bad parameter (400/404)', async () => {

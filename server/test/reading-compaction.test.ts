@@ -33,6 +33,12 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
     timestamp: new Date(old + i * 600_000 + 123).toISOString(),
     value: -i - 0.5,
   }));
+  // cmp-3 reports at a resolution of 0.01 (as real sensors do): its block stores integer steps.
+  const decimals = Array.from({ length: 360 }, (_, i) => ({
+    sensorId: 'cmp-3',
+    timestamp: new Date(old + 60_000 + i * 10_000).toISOString(),
+    value: i % 90 === 7 ? 1013.25 : Math.round((i % 50 === 3 ? -0.07 : 20 + 5 * Math.sin(i / 36)) * 100) / 100,
+  }));
   const hotStart = Math.floor((Date.now() - 30 * 60_000) / 1000) * 1000;
   const hot = Array.from({ length: 30 }, (_, i) => ({
     sensorId: 'cmp-1',
@@ -70,7 +76,7 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
       { headers: { authorization: `Bearer ${ADMIN_KEY}` } },
     );
     expect(res.status).toBe(200);
-    return res.text();
+    return parseCsv(await res.text());
   };
   const seriesCount = async (from: number, to: number, points: number) =>
     (
@@ -82,9 +88,22 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
   const inRange = (from: number, to: number) =>
     all.filter((r) => Date.parse(r.timestamp) >= from && Date.parse(r.timestamp) <= to).length;
 
+  /** A float8's 8 bytes as float8send gives them (big-endian hex). */
+  const hex = (v: number) =>
+    Buffer.from(new Float64Array([v]).buffer)
+      .reverse()
+      .toString('hex');
   const expected = (rows: typeof cold) => rows.map((r) => ({ timestamp: r.timestamp, value: r.value }));
-  const csvOf = (rows: typeof cold) =>
-    'sensorId,timestamp,value\n' + rows.map((r) => `${r.sensorId},${r.timestamp},${r.value}\n`).join('');
+  /** CSV rows with the values read back as numbers (PostgreSQL writes exponents sooner than JS). */
+  const csvOf = (rows: typeof cold) => rows.map((r) => [r.sensorId, r.timestamp, r.value]);
+  const parseCsv = (text: string) => {
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toBe('sensorId,timestamp,value');
+    return lines.slice(1).map((l) => {
+      const [id, ts, v] = l.split(',');
+      return [id, ts, Number(v)];
+    });
+  };
 
   beforeAll(async () => {
     t = await startTestApp(target, {
@@ -98,8 +117,9 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
     url = await t.app.listen({ port: 0, host: '127.0.0.1' });
     await gql(`mutation { upsertSensors(inputs: [
       { id: "cmp-1", name: "C1", kind: "temperature", expectedIntervalSeconds: 10 },
-      { id: "cmp-2", name: "C2", kind: "temperature", expectedIntervalSeconds: 10 }]) { created } }`);
-    for (const batch of [cold, other, hot]) {
+      { id: "cmp-2", name: "C2", kind: "temperature", expectedIntervalSeconds: 10 },
+      { id: "cmp-3", name: "C3", kind: "temperature", expectedIntervalSeconds: 10 }]) { created } }`);
+    for (const batch of [cold, other, decimals, hot]) {
       const d = await gql(INGEST, { r: batch });
       expect(d.ingestReadings).toEqual({ accepted: batch.length, duplicates: 0, rejected: 0 });
     }
@@ -118,16 +138,35 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
 
   it('compacts the old day into hour blocks and reads every reading back exactly', async () => {
     const csvBefore = await exportCsv(old - HOUR, Date.now());
-    expect(csvBefore).toBe(csvOf(all));
+    expect(csvBefore).toEqual(csvOf(all));
     const report = await t.app.services.readingPartitions.maintain();
     expect(report.compacted).toContain(oldName);
-    expect(report.compactedReadings).toBe(cold.length + other.length);
+    expect(report.compactedReadings).toBe(cold.length + other.length + decimals.length);
     const names = await partitionNames();
     expect(names).not.toContain(oldName);
     // yesterday ended less than 24 h ago: still hot
     expect(names).toContain(`reading_p${new Date((today - 1) * DAY).toISOString().slice(0, 10).replace(/-/g, '')}`);
-    // cmp-1 covers the hours 01, 02, 03 of that day; cmp-2 the hours 01 and 02.
-    expect(await blocks()).toBe(5);
+    // cmp-1 covers the hours 01, 02, 03 of that day; cmp-2 the hours 01 and 02; cmp-3 hour 02.
+    expect(await blocks()).toBe(6);
+    // Decimal values keep integer steps (cmp-2 at one place, cmp-3 at two); long mantissas their float8.
+    const encodings = await sql<{ sensor_id: string; scale: number | null; floats: boolean }[]>(
+      `SELECT sensor_id, scale, vals IS NOT NULL AS floats FROM reading_block ORDER BY sensor_id, hour`,
+    );
+    expect(encodings.map((e) => [e.sensor_id, e.scale, e.floats])).toEqual([
+      ['cmp-1', null, true],
+      ['cmp-1', null, true],
+      ['cmp-1', null, true],
+      ['cmp-2', 1, false],
+      ['cmp-2', 1, false],
+      ['cmp-3', 2, false],
+    ]);
+    expect(await readings('cmp-3', old, old + 2 * HOUR)).toEqual(expected(decimals));
+    const decimalBits = await sql<{ b: string }[]>(
+      `SELECT encode(float8send(value), 'hex') AS b FROM reading_range('cmp-3', $1::timestamptz, $2::timestamptz) ORDER BY ts`,
+      new Date(old),
+      new Date(old + 2 * HOUR),
+    );
+    expect(decimalBits.map((b) => b.b)).toEqual(decimals.map((r) => hex(r.value)));
     const [hotLeft] = await sql<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM reading WHERE ts < $1::timestamptz`,
       new Date((today - 2) * DAY),
@@ -148,15 +187,11 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
       new Date(old),
       new Date(old + 2 * HOUR),
     );
-    const hex = (v: number) =>
-      Buffer.from(new Float64Array([v]).buffer)
-        .reverse()
-        .toString('hex');
     expect(bits.map((b) => b.b)).toEqual(cold.map((r) => hex(r.value)));
 
-    expect(await exportCsv(old - HOUR, Date.now())).toBe(csvBefore);
+    expect(await exportCsv(old - HOUR, Date.now())).toEqual(csvBefore);
     const from = Date.parse(cold[40]!.timestamp) + 1;
-    expect(await exportCsv(from, Date.now())).toBe(csvOf(all.filter((r) => Date.parse(r.timestamp) >= from)));
+    expect(await exportCsv(from, Date.now())).toEqual(csvOf(all.filter((r) => Date.parse(r.timestamp) >= from)));
     // Series: the raw path (short range) and the rollup path with raw edges add up.
     const a = Date.parse(cold[3]!.timestamp);
     const b = Date.parse(cold[200]!.timestamp);
@@ -169,7 +204,7 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
     expect(r!.n).toBe(0);
     const report = await t.app.services.readingPartitions.maintain();
     expect(report.compacted).toEqual([]);
-    expect(await blocks()).toBe(5);
+    expect(await blocks()).toBe(6);
     expect(await readings('cmp-1', old - HOUR, old + 2 * HOUR)).toEqual(expected(cold));
   });
 
@@ -184,7 +219,7 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
     expect(await partitionNames()).not.toContain(oldName);
     const merged = [...cold, extra].sort((x, y) => x.timestamp.localeCompare(y.timestamp));
     expect(await readings('cmp-1', old - HOUR, old + 2 * HOUR)).toEqual(expected(merged));
-    expect(await blocks()).toBe(5);
+    expect(await blocks()).toBe(6);
   });
 
   it('retention drops the blocks of days older than READINGS_RETENTION_DAYS', async () => {
@@ -200,6 +235,6 @@ describe.each(TARGETS)('reading compaction on %s', (target) => {
     const report = await t.app.services.readingPartitions.maintain();
     expect(report.blocksDeleted).toBe(1);
     expect(await readings('cmp-2', (today - 40) * DAY, (today - 40) * DAY + HOUR)).toEqual([]);
-    expect(await blocks()).toBe(5);
+    expect(await blocks()).toBe(6);
   });
 });

@@ -120,6 +120,53 @@ describe.each(TARGETS)('Sensor.series on %s', (target) => {
     expect(Math.max(...later.map((p) => p.max))).toBe(42);
   });
 
+  it('counts the readings the trust engine flagged, in the rollups and on the raw path', async () => {
+    const base = end - 3 * HOUR;
+    const at = (i: number) => base + i * STEP_MS;
+    await t.gql(
+      `mutation { upsertSensor(input: { id: "ser-f", name: "F", kind: "temperature", minValue: 0, maxValue: 100, expectedIntervalSeconds: 30 }) { id } }`,
+    );
+    // 240 readings (2 h) in range, 20 out of range (OUT_OF_RANGE from the first), 100 in range again.
+    const r = Array.from({ length: 360 }, (_, i) => ({
+      sensorId: 'ser-f',
+      timestamp: new Date(at(i)).toISOString(),
+      value: i >= 240 && i < 260 ? 500 : 20 + Math.sin(i / 10),
+    }));
+    expect((await t.gqlNow(INGEST, { r })).data!.ingestReadings.rejected).toBe(0);
+    await t.processed();
+    const get = async (from: number, to: number, points: number) => {
+      const res = await t.gql(
+        `query($from: DateTime!, $to: DateTime!, $p: Int) { sensor(id: "ser-f") { series(from: $from, to: $to, points: $p) { at count flagged } } }`,
+        { from: new Date(from).toISOString(), to: new Date(to).toISOString(), p: points },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.sensor.series as { at: string; count: number; flagged: number }[];
+    };
+    const total = (ps: { flagged: number }[]) => ps.reduce((n, p) => n + p.flagged, 0);
+    // Hour rollup (three hour buckets), minute rollup, raw.
+    for (const [points, path] of [
+      [3, 'hour'],
+      [60, 'minute'],
+      [1000, 'raw'],
+    ] as const) {
+      const got = await get(base, at(359), points);
+      expect(
+        got.reduce((n, p) => n + p.count, 0),
+        path,
+      ).toBe(360);
+      const flagged = total(got);
+      expect(flagged, path).toBeGreaterThanOrEqual(20);
+      expect(flagged, path).toBeLessThan(120);
+      got.forEach((p) => expect(p.flagged).toBeLessThanOrEqual(p.count));
+      // Nothing flagged before the stretch.
+      expect(total(got.filter((p) => Date.parse(p.at) < at(239) - HOUR)), path).toBe(0);
+    }
+    // The stretch itself on the raw path: every reading flagged.
+    const stretch = await get(at(240), at(259), 500);
+    expect(stretch.reduce((n, p) => n + p.count, 0)).toBe(20);
+    expect(total(stretch)).toBe(20);
+  });
+
   it('refuses a reversed range and a points count out of bounds', async () => {
     for (const vars of [
       { from: new Date(end).toISOString(), to: new Date(end - HOUR).toISOString() },

@@ -482,8 +482,18 @@ async function counts(url: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ rows: number; rollup: number; dup_points: number; open_dup: number }>(
+    const { rows } = await client.query<{
+      rows: number;
+      rollup: number;
+      dup_points: number;
+      open_dup: number;
+      flagged: number;
+      flagged_hour: number;
+    }>(
+      // flagged: the reference fleet's flagged readings in the series rollups (minute and hour).
       `SELECT (SELECT count(*)::int FROM reading) AS rows,
+              (SELECT coalesce(sum(flagged), 0)::int FROM reading_rollup_minute WHERE sensor_id LIKE 'k-%') AS flagged,
+              (SELECT coalesce(sum(flagged), 0)::int FROM reading_rollup_hour WHERE sensor_id LIKE 'k-%') AS flagged_hour,
               (SELECT coalesce(sum(count), 0)::int FROM reading_minute) AS rollup,
               (SELECT (count(*) - count(DISTINCT (sensor_id, at, score, status)))::int FROM trust_point) AS dup_points,
               (SELECT (count(*) - count(DISTINCT (sensor_id, kind)))::int FROM ticket WHERE status <> 'RESOLVED') AS open_dup`,
@@ -544,6 +554,9 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     ...extra,
   });
   let reference: unknown;
+  let flagged = 0;
+  /** Every reading stored and rolled up once, no point or open ticket doubled, the reference's flagged count. */
+  const clean = (rows: number) => ({ rows, rollup: rows, dup_points: 0, open_dup: 0, flagged, flagged_hour: flagged });
 
   it('kill -9 mid-stream and restart: the same statuses, reasons and history as an uninterrupted run, no duplicate', async () => {
     const a = await createTestDatabase('postgres');
@@ -556,7 +569,12 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     // The run opens tickets (out of range, stuck), so the comparisons below cover them.
     const opened = (reference as { tickets: { kind: string }[] }[]).flatMap((n) => n.tickets.map((t) => t.kind));
     expect(opened).toEqual(expect.arrayContaining(['OUT_OF_RANGE', 'STUCK']));
-    expect(await counts(a.url!)).toMatchObject({ rows: STEPS * SENSORS.length, rollup: STEPS * SENSORS.length });
+    const ref = await counts(a.url!);
+    expect(ref).toMatchObject({ rows: STEPS * SENSORS.length, rollup: STEPS * SENSORS.length });
+    // k-00's ten readings out of range (and any judged while it recovers) are flagged.
+    flagged = ref!.flagged;
+    expect(flagged).toBeGreaterThanOrEqual(10);
+    expect(ref!.flagged_hour).toBe(flagged);
     await one.stop();
 
     const b = await createTestDatabase('postgres');
@@ -573,7 +591,7 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     await send(second.url, 35, STEPS);
     expect(await outcome(second.url)).toEqual(reference);
     const c = await counts(b.url!);
-    expect(c).toEqual({ rows: STEPS * SENSORS.length, rollup: STEPS * SENSORS.length, dup_points: 0, open_dup: 0 });
+    expect(c).toEqual(clean(STEPS * SENSORS.length));
     await second.stop();
   }, 240_000);
 
@@ -645,12 +663,7 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     expect(replayed.filter((n) => n.id.startsWith('q-')).map((n) => n.trust.status)).toEqual(
       steady.map(() => 'HEALTHY'),
     );
-    expect(await counts(d.url!)).toEqual({
-      rows: STEPS * SENSORS.length + 40 * steady.length,
-      rollup: STEPS * SENSORS.length + 40 * steady.length,
-      dup_points: 0,
-      open_dup: 0,
-    });
+    expect(await counts(d.url!)).toEqual(clean(STEPS * SENSORS.length + 40 * steady.length));
     await second.stop();
   }, 240_000);
 
@@ -691,12 +704,7 @@ describe.skipIf(!pgUp)('trust stream across processes on PostgreSQL', () => {
     // The survivor took the dead instance's partitions and caught up, all within seconds.
     expect(performance.now() - killedAt).toBeLessThan(15_000);
     expect(result).toEqual(reference);
-    expect(await counts(d.url!)).toEqual({
-      rows: STEPS * SENSORS.length,
-      rollup: STEPS * SENSORS.length,
-      dup_points: 0,
-      open_dup: 0,
-    });
+    expect(await counts(d.url!)).toEqual(clean(STEPS * SENSORS.length));
     await p2.stop();
   }, 240_000);
 });

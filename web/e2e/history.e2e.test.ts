@@ -195,6 +195,36 @@ describe.skipIf(!existsSync(CHROMIUM))('history in Chromium', () => {
     await context.close();
   });
 
+  it('shades the flagged readings (the hot hour 3 h ago) as a strip under the readings, at 1440 and 390 px', async () => {
+    const data = await gql<{ sensor: { series: { at: string; count: number; flagged: number }[] } }>(
+      `query($from: DateTime!, $to: DateTime!) { sensor(id: "${SENSOR}") { series(from: $from, to: $to, points: 600) { at count flagged } } }`,
+      { from: new Date(NOW - 6 * HOUR).toISOString(), to: new Date(NOW).toISOString() },
+    );
+    const flaggedAt = data.sensor.series.filter((p) => p.flagged > 0).map((p) => Date.parse(p.at));
+    // The 59 readings out of range (95 > 60) are flagged; none before the hot hour.
+    expect(data.sensor.series.reduce((n, p) => n + p.flagged, 0)).toBeGreaterThanOrEqual(59);
+    expect(Math.min(...flaggedAt)).toBeGreaterThan(NOW - 3 * HOUR - MIN);
+    for (const width of [1440, 390]) {
+      const { context, page } = await open(width);
+      await page.goto(`${server.url}/#/sensors/${SENSOR}?range=6h`);
+      await page.getByTestId('readings-chart').waitFor();
+      await summary(page);
+      expect(await page.getByTestId('readings-summary').textContent()).toContain('flagged readings');
+      await page.waitForTimeout(300);
+      // The strip's colour (rgba(192, 38, 211, …) over the page) is drawn on the chart's canvas.
+      const magenta = await page.evaluate(() => {
+        const canvas = document.querySelector<HTMLCanvasElement>('[data-testid=readings-chart] canvas')!;
+        const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i]! > 150 && px[i + 1]! < 120 && px[i + 2]! > 150) n++;
+        return n;
+      });
+      expect(magenta, `${width} px`).toBeGreaterThan(100);
+      await page.screenshot({ path: join(shots, `history-flagged-${width}.png`), fullPage: width < 500 });
+      await context.close();
+    }
+  });
+
   it('lists the unhealthy periods of the trust history with their fault kinds', async () => {
     const { context, page } = await open(1440);
     await page.goto(`${server.url}/#/sensors/${SENSOR}`);

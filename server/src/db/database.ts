@@ -9,7 +9,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
 import { createReadRouter, type ReadRouter, type ReplicaStatus } from './read-replicas.js';
 import { startPgliteThread } from './pglite-thread.js';
-import { pgCursorReader, type CursorReader } from './pg-cursor-reader.js';
+import { pgCopyReader, type CopyReader } from './pg-copy-reader.js';
 import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
 import {
   inProcessLock,
@@ -49,8 +49,8 @@ export interface Database {
   apiRead: RunInTransaction;
   /** Work that spans transactions under an advisory lock (one instance at a time). */
   withAdvisoryLock: WithAdvisoryLock;
-  /** PostgreSQL: a query's rows in chunks from a server-side cursor (null on PGlite: page by keyset). */
-  cursor: CursorReader | null;
+  /** PostgreSQL: the text of a `COPY (query) TO STDOUT` in chunks (null on PGlite: page by keyset). */
+  copyOut: CopyReader | null;
   /** Statements Prisma sent so far (tests assert there is no N+1). */
   statementCount(): number;
   migrations: MigrationReport;
@@ -166,7 +166,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     autocommit: pgAutocommit(pool),
     apiRead: pgApiReads(pool, options.apiStatementTimeoutMs ?? 0),
     withAdvisoryLock: pgAdvisoryLock(pool),
-    cursor: pgCursorReader(pool),
+    copyOut: pgCopyReader(pool),
     statementCount,
     migrations,
     pool: () => ({ size: options.poolSize, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
@@ -230,7 +230,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     autocommit: pgliteAutocommit(db.asPglite()),
     apiRead: pgliteAutocommit(db.asPglite()),
     withAdvisoryLock: inProcessLock(),
-    cursor: null,
+    copyOut: null,
     statementCount,
     migrations,
     pool: () => {

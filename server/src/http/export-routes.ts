@@ -9,13 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { can } from '../modules/auth/roles.js';
 import { createExportRepository } from '../modules/readings/export-repository.js';
-import {
-  CONTENT_TYPES,
-  csvLine,
-  readingLines,
-  READINGS_CSV_HEADER,
-  type ExportFormat,
-} from '../modules/readings/export-format.js';
+import { CONTENT_TYPES, csvLine, READINGS_CSV_HEADER, type ExportFormat } from '../modules/readings/export-format.js';
 import { cursorValues, type TicketCursor, type TicketListFilter } from '../modules/tickets/tickets-repository.js';
 import { SEVERITIES } from '../trust/types.js';
 
@@ -83,7 +77,7 @@ function mayRead(request: FastifyRequest, reply: FastifyReply): boolean {
   return false;
 }
 
-function download(reply: FastifyReply, name: string, format: ExportFormat, body: AsyncGenerator<string>) {
+function download(reply: FastifyReply, name: string, format: ExportFormat, body: AsyncGenerator<string | Buffer>) {
   return reply
     .header('content-type', CONTENT_TYPES[format])
     .header('content-disposition', `attachment; filename="${name}.${format === 'csv' ? 'csv' : 'ndjson'}"`)
@@ -93,7 +87,7 @@ function download(reply: FastifyReply, name: string, format: ExportFormat, body:
 
 export default fp(
   async (app: FastifyInstance) => {
-    const exports = createExportRepository({ cursor: app.db.cursor, statement: app.db.autocommit });
+    const exports = createExportRepository({ copyOut: app.db.copyOut, statement: app.db.autocommit });
     const { sensorsRepository, ticketsRepository } = app.services;
 
     app.get('/export/readings', async (request, reply) => {
@@ -124,7 +118,7 @@ export default fp(
         const fmt: ExportFormat = format;
         async function* body() {
           if (fmt === 'csv') yield READINGS_CSV_HEADER;
-          for await (const rows of exports.readings(ids, from, to)) yield readingLines(rows, fmt);
+          yield* exports.readings(ids, from, to, fmt);
         }
         return download(reply, name.replace(/[^A-Za-z0-9._-]/g, '_'), fmt, body());
       } catch (err) {

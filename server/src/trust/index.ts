@@ -1,6 +1,6 @@
 // Public surface of the pure trust engine. See README.md for the model and every threshold.
 import { buildVerdict, statusName } from './verdict.js';
-import { S_DEGRADED, S_FAULTY, type TrustState } from './state.js';
+import { RF_ADVISORY, S_DEGRADED, S_FAULTY, type TrustState } from './state.js';
 import type { TrustStatus, TrustVerdict } from './types.js';
 
 export * from './types.js';
@@ -41,6 +41,14 @@ export function hasReasons(state: TrustState): boolean {
   if (state.ra.some((severity) => severity > 0)) return true;
   if (state.st !== S_DEGRADED && state.st !== S_FAULTY) return false;
   return state.cz.some((clearedAt) => clearedAt !== null);
+}
+
+/**
+ * The reading just observed is flagged: a reason that counts against the sensor (not an advisory
+ * one) is active. The series' rollups count such readings so charts can shade them.
+ */
+export function isFlagged(state: TrustState): boolean {
+  return state.ra.some((severity, k) => severity > 0 && (state.rf[k]! & RF_ADVISORY) === 0);
 }
 
 /** Event time of the newest reading the state has seen, or null. */

@@ -23,7 +23,12 @@ export interface ChartSpan {
   from: number; // epoch seconds
   to: number;
   color: string;
+  /** Drawn as a strip along the bottom of the plot instead of its full height. */
+  strip?: boolean;
 }
+
+/** Height (CSS px) of a bottom strip span. */
+const STRIP_PX = 10;
 
 export interface TimeSeriesChartProps {
   /** epoch seconds, ascending */
@@ -140,7 +145,8 @@ function buildOptions(
             const x1 = Math.min(bbox.left + bbox.width, u.valToPos(span.to, 'x', true));
             if (x1 <= x0) continue;
             ctx.fillStyle = span.color;
-            ctx.fillRect(x0, bbox.top, Math.max(2, x1 - x0), bbox.height);
+            const h = span.strip ? Math.min(bbox.height, STRIP_PX * devicePixelRatio) : bbox.height;
+            ctx.fillRect(x0, bbox.top + bbox.height - h, Math.max(2, x1 - x0), h);
           }
           ctx.restore();
         },

@@ -7,5 +7,5 @@ export { createReadingsService } from './readings-service.js';
 export type { ReadingsService } from './readings-service.js';
 export type { SensorProfileCache } from './sensor-profile-cache.js';
 export type { SeriesRepository } from './series-repository.js';
-export { createSeriesRollup, rollupRows } from './series-rollup.js';
-export type { SeriesRollup } from './series-rollup.js';
+export { createSeriesRollup, flaggedRows, rollupRows } from './series-rollup.js';
+export type { FlaggedCells, SeriesRollup } from './series-rollup.js';

@@ -92,7 +92,7 @@ export function createReadingPartitionsRepository(streamPartitions: number) {
     async compactedSize(tx: SqlTx): Promise<{ bytes: number; rows: number }> {
       const rows = await tx.$queryRaw<{ bytes: number; rows: number }[]>`
         SELECT pg_total_relation_size('reading_block')::float8 AS bytes,
-               (SELECT coalesce(sum(cardinality(vals)), 0)::float8 FROM reading_block) AS rows`;
+               (SELECT coalesce(sum(cardinality(deltas)), 0)::float8 FROM reading_block) AS rows`;
       return rows[0] ?? { bytes: 0, rows: 0 };
     },
   };

@@ -7,7 +7,7 @@
 // reads hot partitions and compacted blocks alike.
 import type { SqlTx } from '../../db/sql-transaction.js';
 import { onlyRow } from '../../db/rows.js';
-import type { RollupRows } from './series-rollup.js';
+import type { FlaggedRows, RollupRows } from './series-rollup.js';
 
 export interface SeriesCell {
   /** bucket number from the plan's origin */
@@ -16,6 +16,8 @@ export interface SeriesCell {
   max: number;
   sum: number;
   count: number;
+  /** readings judged against the sensor (isFlagged) */
+  flagged: number;
 }
 
 /** Buckets of `width` ms from `origin` (epoch ms), over readings from..to (inclusive). */
@@ -39,27 +41,37 @@ const MS = "interval '1 millisecond'";
 
 const BUCKET = (col: string) => `floor((extract(epoch FROM ${col}) * 1000 - $2::float8) / $3::float8)::int`;
 
+/**
+ * A raw reading (not in a rollup, or in a bucket finer than a minute) is flagged when the sensor's
+ * trust history point at or before it (one a verdict change) holds a reason that is not advisory.
+ */
+const RAW_FLAG = (ts: string) => `
+  COALESCE((SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(p.reasons) e WHERE (e->>'advisory')::boolean IS NOT TRUE)
+              FROM trust_point p WHERE p.sensor_id = $1 AND p.at <= ${ts} ORDER BY p.at DESC LIMIT 1), false)::int`;
+
 const RAW_SQL = `
-  SELECT ${BUCKET('ts')} AS b, min(value) AS min, max(value) AS max, sum(value) AS sum, count(*)::int AS count
+  SELECT ${BUCKET('ts')} AS b, min(value) AS min, max(value) AS max, sum(value) AS sum, count(*)::int AS count,
+         sum(${RAW_FLAG('ts')})::int AS flagged
     FROM reading_range($1, $4::timestamptz, $5::timestamptz + ${MS}) GROUP BY 1 ORDER BY 1`;
 
 function rollupSql(table: RollupSpan['table']): string {
   return `
-  SELECT c.b, min(c.mn) AS min, max(c.mx) AS max, sum(c.sm) AS sum, sum(c.n)::int AS count FROM (
-    SELECT ${BUCKET('bucket')} AS b, min AS mn, max AS mx, sum AS sm, count AS n
+  SELECT c.b, min(c.mn) AS min, max(c.mx) AS max, sum(c.sm) AS sum, sum(c.n)::int AS count,
+         sum(c.f)::int AS flagged FROM (
+    SELECT ${BUCKET('bucket')} AS b, min AS mn, max AS mx, sum AS sm, count AS n, flagged AS f
       FROM ${table} WHERE sensor_id = $1 AND bucket >= $6::timestamptz AND bucket < $7::timestamptz
     UNION ALL
-    SELECT ${BUCKET('ts')}, value, value, value, 1
+    SELECT ${BUCKET('ts')}, value, value, value, 1, ${RAW_FLAG('ts')}
       FROM reading_range($1, $4::timestamptz, $6::timestamptz)
     UNION ALL
-    SELECT ${BUCKET('ts')}, value, value, value, 1
+    SELECT ${BUCKET('ts')}, value, value, value, 1, ${RAW_FLAG('ts')}
       FROM reading_range($1, $7::timestamptz, $5::timestamptz + ${MS})
     UNION ALL
     -- Not rolled up yet: found through the xid index (the unprocessed tail is short; it is
     -- always hot, since only rolled-up partitions are compacted).
-    SELECT ${BUCKET('ts')}, value, value, value, 1
-      FROM reading WHERE xid >= $8::xid8 AND sensor_id = $1 AND ts >= $6::timestamptz AND ts < $7::timestamptz
-  ) c GROUP BY 1 ORDER BY 1`;
+    SELECT ${BUCKET('ts')}, value, value, value, 1, ${RAW_FLAG('r.ts')}
+      FROM reading r WHERE xid >= $8::xid8 AND sensor_id = $1 AND ts >= $6::timestamptz AND ts < $7::timestamptz
+  ) c GROUP BY 1 HAVING sum(c.n) > 0 ORDER BY 1`;
 }
 const ROLLUP_SQL = {
   reading_rollup_minute: rollupSql('reading_rollup_minute'),
@@ -75,10 +87,37 @@ function upsertSql(table: RollupSpan['table']): string {
          min = LEAST(${table}.min, EXCLUDED.min), max = GREATEST(${table}.max, EXCLUDED.max),
          sum = ${table}.sum + EXCLUDED.sum`;
 }
+// A row the counts have not reached yet is made neutral (count 0, min +inf, max -inf): the
+// count's upsert then sets it as if it were new. The series leaves out buckets of count 0.
+function flaggedSql(table: RollupSpan['table']): string {
+  return `
+  INSERT INTO ${table} (sensor_id, bucket, count, min, max, sum, flagged)
+  SELECT u.s, to_timestamp(u.b / 1000.0), 0, 'Infinity', '-Infinity', 0, u.f
+    FROM unnest($1::text[], $2::float8[], $3::int[]) AS u(s, b, f)
+  ON CONFLICT (sensor_id, bucket) DO UPDATE SET flagged = ${table}.flagged + EXCLUDED.flagged`;
+}
+const FLAGGED_SQL = {
+  reading_rollup_minute: flaggedSql('reading_rollup_minute'),
+  reading_rollup_hour: flaggedSql('reading_rollup_hour'),
+};
+
 const UPSERT_SQL = {
   reading_rollup_minute: upsertSql('reading_rollup_minute'),
   reading_rollup_hour: upsertSql('reading_rollup_hour'),
 };
+
+/** Writes the minute rows, then the hour rows (none: no statement). */
+async function bothTables<R extends { sensorIds: string[] }>(
+  minutes: R,
+  hours: R,
+  write: (table: RollupSpan['table'], rows: R) => Promise<unknown>,
+): Promise<void> {
+  for (const [table, r] of [
+    ['reading_rollup_minute', minutes],
+    ['reading_rollup_hour', hours],
+  ] as const)
+    if (r.sensorIds.length) await write(table, r);
+}
 
 export function createSeriesRepository(partitions: number) {
   const mask = partitions - 1;
@@ -118,13 +157,16 @@ export function createSeriesRepository(partitions: number) {
 
     /** Adds counted cells to the minute and hour rollups (rows sorted: a stable lock order). */
     async addRollups(tx: SqlTx, minutes: RollupRows, hours: RollupRows): Promise<void> {
-      for (const [table, r] of [
-        ['reading_rollup_minute', minutes],
-        ['reading_rollup_hour', hours],
-      ] as const) {
-        if (r.sensorIds.length === 0) continue;
-        await tx.$queryRawUnsafe(UPSERT_SQL[table], r.sensorIds, r.buckets, r.counts, r.mins, r.maxs, r.sums);
-      }
+      await bothTables(minutes, hours, (table, r) =>
+        tx.$queryRawUnsafe(UPSERT_SQL[table], r.sensorIds, r.buckets, r.counts, r.mins, r.maxs, r.sums),
+      );
+    },
+
+    /** Adds flagged counts to the minute and hour rollups (rows sorted: a stable lock order). */
+    async addFlagged(tx: SqlTx, minutes: FlaggedRows, hours: FlaggedRows): Promise<void> {
+      await bothTables(minutes, hours, (table, r) =>
+        tx.$queryRawUnsafe(FLAGGED_SQL[table], r.sensorIds, r.buckets, r.flagged),
+      );
     },
   };
 }

@@ -77,6 +77,49 @@ function rows(cells: Iterable<Cell>): RollupRows {
   };
 }
 
+/** Flagged readings per sensor and minute bucket (epoch ms), as the trust engine judged them. */
+export interface FlaggedCells {
+  sensorId: string;
+  minutes: ReadonlyMap<number, number>;
+}
+
+/** Column arrays of flagged counts, sorted by (sensor, bucket): the unnest write's order. */
+export interface FlaggedRows {
+  sensorIds: string[];
+  buckets: number[];
+  flagged: number[];
+}
+
+function flaggedRowsOf(cells: Map<string, { sensorId: string; bucket: number; n: number }>): FlaggedRows {
+  const sorted = [...cells.values()].sort((a, b) =>
+    a.sensorId < b.sensorId ? -1 : a.sensorId > b.sensorId ? 1 : a.bucket - b.bucket,
+  );
+  return {
+    sensorIds: sorted.map((c) => c.sensorId),
+    buckets: sorted.map((c) => c.bucket),
+    flagged: sorted.map((c) => c.n),
+  };
+}
+
+/** The minute rows and the hour rows of flagged counts. */
+export function flaggedRows(list: readonly FlaggedCells[]): { minutes: FlaggedRows; hours: FlaggedRows } {
+  const minutes = new Map<string, { sensorId: string; bucket: number; n: number }>();
+  const hours = new Map<string, { sensorId: string; bucket: number; n: number }>();
+  for (const { sensorId, minutes: m } of list)
+    for (const [bucket, n] of m) {
+      for (const [cells, b] of [
+        [minutes, bucket],
+        [hours, Math.floor(bucket / HOUR_MS) * HOUR_MS],
+      ] as const) {
+        const key = `${sensorId}\u0000${b}`;
+        const cell = cells.get(key);
+        if (cell) cell.n += n;
+        else cells.set(key, { sensorId, bucket: b, n });
+      }
+    }
+  return { minutes: flaggedRowsOf(minutes), hours: flaggedRowsOf(hours) };
+}
+
 /** The minute rows and the hour rows (minutes merged per hour) of these rollups. */
 export function rollupRows(rollups: readonly SeriesRollup[]): { minutes: RollupRows; hours: RollupRows } {
   const minutes = new Map<string, Cell>();

@@ -17,6 +17,7 @@ export interface SeriesPoint {
   max: number;
   avg: number;
   count: number;
+  flagged: number;
 }
 
 export interface SeriesPlan {
@@ -66,6 +67,7 @@ export function seriesPoints(plan: SeriesPlan, cells: SeriesCell[]): SeriesPoint
     max: c.max,
     avg: c.sum / c.count,
     count: c.count,
+    flagged: c.flagged,
   }));
 }
 

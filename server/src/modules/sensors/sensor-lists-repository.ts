@@ -104,7 +104,7 @@ export function createSensorListsRepository({ apiRead, timeoutMs }: SensorListsO
                    ORDER BY ts ${order} LIMIT $4::int)
                  UNION ALL
                  (SELECT d.ts, d.value
-                    FROM reading_block b CROSS JOIN LATERAL reading_block_rows(b.hour, b.deltas, b.vals) d
+                    FROM reading_block b CROSS JOIN LATERAL reading_block_rows(b.hour, b.deltas, b.vals, b.scale, b.steps) d
                    WHERE b.sensor_id = s.id
                      AND ($2::timestamptz IS NULL OR (b.hour > $2::timestamptz - interval '1 hour' AND d.ts >= $2::timestamptz))
                      AND ($3::timestamptz IS NULL OR (b.hour <= $3::timestamptz AND d.ts <= $3::timestamptz)))

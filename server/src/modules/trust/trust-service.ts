@@ -14,6 +14,7 @@ import {
   verdictOf,
   isTicketReason,
   hasReasons,
+  isFlagged,
   statusOf,
   type SensorBatch,
   type StepObserver,
@@ -29,6 +30,8 @@ import type { LockedTrust, TrustPointWrite, TrustStateRepository, TrustWrite } f
 
 /** One sensor's new readings of a batch, sorted by ts ascending. */
 import type { SensorReadings } from '../../kernel/readings.js';
+
+const MINUTE_MS = 60_000;
 
 export type { SensorReadings };
 
@@ -57,6 +60,8 @@ export interface SensorResult {
   changes: TrustChange[];
   /** The verdict moved (status, severity, reasons or score band): publish it. */
   changed: boolean;
+  /** Flagged readings of this evaluation per minute (epoch ms of the minute -> count; isFlagged). */
+  flagged: Map<number, number>;
 }
 
 const noEffects = (): TrustEffects => ({ sensors: [], tickets: [] });
@@ -109,7 +114,12 @@ export function createTrustService(deps: TrustServiceDeps) {
     let pending: TrustChange | null = null;
     let seenPoints = 0;
     const changes: TrustChange[] = [];
+    const flagged = new Map<number, number>();
     const onStep: StepObserver = (s, ts, points) => {
+      if (isFlagged(s)) {
+        const minute = Math.floor(ts / MINUTE_MS) * MINUTE_MS;
+        flagged.set(minute, (flagged.get(minute) ?? 0) + 1);
+      }
       const st = statusOf(s);
       if (st !== status) {
         // The point that entered the status (the first of the trailing run of it), else now.
@@ -154,6 +164,7 @@ export function createTrustService(deps: TrustServiceDeps) {
     };
     return {
       onStep,
+      flagged,
       /**
        * `final`: the verdict after the batch's last DRIFT judgement (dated `at`, event time),
        * which no reading's step saw.
@@ -230,10 +241,11 @@ export function createTrustService(deps: TrustServiceDeps) {
     profile: SensorProfile,
     outcome: TrustOutcome,
     out: { writes: TrustWrite[]; points: TrustPointWrite[]; changes: TrustChange[] },
+    flagged: Map<number, number> = new Map(),
   ): SensorResult | undefined {
     const write = out.writes[0];
     if (!write) return undefined; // unreachable: collect writes one row
-    return { profile, write, points: out.points, changes: out.changes, changed: outcome.changed };
+    return { profile, write, points: out.points, changes: out.changes, changed: outcome.changed, flagged };
   }
 
   const emptyOut = () => ({
@@ -295,7 +307,7 @@ export function createTrustService(deps: TrustServiceDeps) {
           if (!outcome.changed && outcome.points.length === 0) continue;
           collect(row, profile, outcome, lastTs ?? nowMs, nowMs, null, out);
         }
-        const result = resultOf(profile, outcome, out);
+        const result = resultOf(profile, outcome, out, steps?.flagged);
         if (result) results.set(profile.id, result);
       }
       return { results, failed };

@@ -45,6 +45,11 @@ export interface SensorMemory {
   points: TrustPointWrite[];
   /** Ticket changes of the unwritten evaluations, in event order (written with the state). */
   changes: TrustChange[];
+  /**
+   * Flagged readings of the unwritten evaluations per minute (epoch ms -> count): added to the
+   * rollups with the state that judged them, so a replay after a crash counts them exactly once.
+   */
+  flagged: Map<number, number>;
   /** Its registry profile as last resolved (null: not resolved yet). */
   profile: SensorProfile | null;
   /** Written at the next tick whatever its checkpoint age (a handover, a time-driven judgement). */
@@ -95,6 +100,7 @@ function sensorFromRow(row: StreamSensorRow, partition: number, now: number, res
     pending: null,
     points: [],
     changes: [],
+    flagged: new Map(),
     profile: null,
     urgent: false,
     writtenAt: now,
@@ -121,6 +127,8 @@ export interface AppliedResult {
   write: TrustWrite;
   points: readonly TrustPointWrite[];
   changes: readonly TrustChange[];
+  /** flagged readings per minute (none: a judgement without readings) */
+  flagged?: ReadonlyMap<number, number>;
 }
 
 /**
@@ -306,6 +314,8 @@ export class StreamMemory {
     if (firstXid !== null) mem.dirtyFrom = mem.dirtyFrom === null ? firstXid : xidMin(mem.dirtyFrom, firstXid);
     for (const point of result.points) mem.points.push(point);
     for (const change of result.changes) mem.changes.push(change);
+    if (result.flagged)
+      for (const [minute, n] of result.flagged) mem.flagged.set(minute, (mem.flagged.get(minute) ?? 0) + n);
     if (urgent) mem.urgent = true;
   }
 
@@ -323,6 +333,7 @@ export class StreamMemory {
     mem.pending = null;
     mem.points = [];
     mem.changes = [];
+    mem.flagged = new Map();
     mem.dirtyFrom = null;
     mem.urgent = false;
     mem.writtenAt = wall;

@@ -28,7 +28,7 @@ import type { LockedSensor, SensorReadings, SensorResult, TrustEffects, TrustSer
 import type { TrustChange } from './trust-changes.js';
 import type { TrustPointWrite, TrustWrite } from './trust-state-repository.js';
 import type { LocalLog } from './trust-stream-local-log.js';
-import { rollupRows, type SeriesRollup } from '../readings/index.js';
+import { flaggedRows, rollupRows, type FlaggedCells, type SeriesRollup } from '../readings/index.js';
 import type { SeriesRepository } from '../readings/index.js';
 import { releaseReadings, type SensorProfile } from '../../trust/index.js';
 import { StreamLoop } from './trust-stream-loop.js';
@@ -115,7 +115,7 @@ export interface TrustStreamDeps {
   /** Embedded mode (one process writes every reading): committed rows handed over in memory. */
   localLog?: LocalLog;
   /** Writes the per-sensor rollups behind Sensor.series with the minute rollup (none: not kept). */
-  seriesRollups?: Pick<SeriesRepository, 'addRollups'>;
+  seriesRollups?: Pick<SeriesRepository, 'addRollups' | 'addFlagged'>;
 }
 
 /** When a tick runs and what it must do. */
@@ -156,6 +156,8 @@ interface WritePlan {
   /** the minutes, ascending */
   keys: number[];
   series: SeriesRollup[];
+  /** flagged readings of the sensors written (they go with the states that judged them) */
+  flagged: FlaggedCells[];
   /** partitions whose rollup goes with this commit, and their new rollup positions */
   rollups: Map<number, string>;
   /** sensors written */
@@ -545,6 +547,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     const writes: TrustWrite[] = [];
     const points: TrustPointWrite[] = [];
     const changes: TrustChange[] = [];
+    const flagged: FlaggedCells[] = [];
     const moved: TrustEffects['sensors'] = [];
     for (const mem of memory.sensors()) {
       if (!mem.pending) continue;
@@ -558,6 +561,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
       });
       for (const point of mem.points) points.push(point);
       for (const change of mem.changes) changes.push(change);
+      if (mem.flagged.size) flagged.push({ sensorId: id, minutes: mem.flagged });
       const res = evaluated.get(id);
       if (res?.changed) moved.push({ sensorId: id, zoneId: res.profile.zoneId });
     }
@@ -598,6 +602,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
       minutes,
       keys,
       series,
+      flagged,
       rollups,
       written,
       next,
@@ -610,6 +615,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
   async function commit(plan: WritePlan): Promise<TrustEffects | null> {
     const { parts, writes, points, changes, moved, ticketSweeps, minutes, keys, series, next, advance, requested } =
       plan;
+    const { flagged } = plan;
     // States, history, tickets, rollup, checkpoints.
     const effects =
       writes.length || points.length || keys.length || advance || ticketSweeps.length
@@ -629,6 +635,11 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
             if (series.length && deps.seriesRollups) {
               const { minutes: m, hours } = rollupRows(series);
               await deps.seriesRollups.addRollups(tx, m, hours);
+            }
+            // After the counts: the rows exist (a reading is counted when read, judged later).
+            if (flagged.length && deps.seriesRollups) {
+              const { minutes: fm, hours: fh } = flaggedRows(flagged);
+              await deps.seriesRollups.addFlagged(tx, fm, fh);
             }
             if (advance)
               await repo.advance(

@@ -3,11 +3,11 @@
 // red and unhealthy periods shaded. Gaps (no reading) stay gaps. Live readings are
 // appended while the range ends now. A drag across the chart zooms in (finer data).
 import { useMemo } from 'react';
-import { TimeSeriesChart, type ChartSeries } from '../../components/TimeSeriesChart';
+import { TimeSeriesChart, type ChartSeries, type ChartSpan } from '../../components/TimeSeriesChart';
 import { Empty } from '../../components/StatePanel';
 import { graphql, useFragment, type FragmentType } from '../../gql';
 import { SPAN_COLOURS, statusSpans } from './fault-spans';
-import { bucketMs, seriesView, type SeriesBucket } from './series-view';
+import { bucketMs, flaggedSpans, seriesView, type SeriesBucket } from './series-view';
 
 export const ReadingsChartFragment = graphql(`
   fragment ReadingsChart_sensor on Sensor {
@@ -21,6 +21,7 @@ export const ReadingsChartFragment = graphql(`
       max
       avg
       count
+      flagged
     }
     trustHistory(from: $from, to: $to, includePrevious: true) {
       at
@@ -52,7 +53,7 @@ export function ReadingsChart(props: {
     const stored: SeriesBucket[] = sensor.series;
     const fresh = (live ?? [])
       .filter((r) => Date.parse(r.timestamp) > to)
-      .map((r) => ({ at: r.timestamp, min: r.value, max: r.value, avg: r.value, count: 1 }));
+      .map((r) => ({ at: r.timestamp, min: r.value, max: r.value, avg: r.value, count: 1, flagged: 0 }));
     const merged = [...stored, ...fresh];
     const width = bucketMs(from, to, points);
     const view = seriesView(
@@ -68,13 +69,21 @@ export function ReadingsChart(props: {
       { label: 'Out of range', values: view.outside, color: '#dc2626', pointsOnly: true },
     ];
     const right = Math.max(to, Date.parse(fresh.at(-1)?.at ?? '') || 0) / 1000;
-    const spans = statusSpans(sensor.trustHistory, right).map((s) => ({ ...s, color: SPAN_COLOURS[s.status]! }));
+    const spans: ChartSpan[] = statusSpans(sensor.trustHistory, right).map((s) => ({
+      ...s,
+      color: SPAN_COLOURS[s.status]!,
+    }));
+    // Flagged readings: a strip along the bottom, darker the larger the bucket's flagged share.
+    const flagged = flaggedSpans(stored, width);
+    for (const f of flagged)
+      spans.push({ from: f.from, to: f.to, color: `rgba(192, 38, 211, ${0.3 + 0.6 * f.share})`, strip: true });
     const readings = merged.reduce((n, b) => n + b.count, 0);
     return {
       timestamps: view.timestamps,
       series,
       spans,
       readings,
+      flagged: flagged.length > 0,
       yRange: view.yRange,
       xRange: [from / 1000, right] as [number, number],
       width,
@@ -116,6 +125,7 @@ export function ReadingsChart(props: {
         <span className="legend-swatch degraded" /> degraded period
         <span className="legend-swatch faulty" /> faulty period
         <span className="legend-swatch offline" /> offline period
+        <span className="legend-swatch flagged" /> flagged readings (strip at the bottom, darker when more of a bucket)
         <span className="legend-dot" /> out-of-range reading (drawn at the edge when beyond it)
         {' · drag across the chart to zoom in; gaps are times with no readings'}
       </p>

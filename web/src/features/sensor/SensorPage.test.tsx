@@ -40,8 +40,16 @@ const sensor = {
     },
   ]),
   series: [
-    { __typename: 'SeriesPoint', at: '2026-11-28T11:59:50.000Z', min: 21.4, max: 21.4, avg: 21.4, count: 1 },
-    { __typename: 'SeriesPoint', at: '2026-11-28T11:59:55.000Z', min: 75, max: 75, avg: 75, count: 1 },
+    {
+      __typename: 'SeriesPoint',
+      at: '2026-11-28T11:59:50.000Z',
+      min: 21.4,
+      max: 21.4,
+      avg: 21.4,
+      count: 1,
+      flagged: 0,
+    },
+    { __typename: 'SeriesPoint', at: '2026-11-28T11:59:55.000Z', min: 75, max: 75, avg: 75, count: 1, flagged: 1 },
   ],
   trustHistory: [
     { __typename: 'TrustPoint', at: '2026-11-28T11:50:00.000Z', score: 95, status: 'HEALTHY', reasons: [] },

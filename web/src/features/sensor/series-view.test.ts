@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketMs, seriesView, type SeriesBucket } from './series-view';
+import { bucketMs, flaggedSpans, seriesView, type SeriesBucket } from './series-view';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 28, 12, minute)).toISOString();
 const one = (minute: number, value: number): SeriesBucket => ({
@@ -8,12 +8,30 @@ const one = (minute: number, value: number): SeriesBucket => ({
   max: value,
   avg: value,
   count: 1,
+  flagged: 0,
+});
+
+describe('flaggedSpans', () => {
+  it('covers each bucket holding flagged readings until the next bucket, with its flagged share', () => {
+    const buckets = [one(0, 21), { ...one(1, 80), count: 4, flagged: 1 }, { ...one(2, 90), flagged: 1 }, one(5, 21)];
+    expect(flaggedSpans(buckets, 60_000)).toEqual([
+      { from: Date.parse(at(1)) / 1000, to: Date.parse(at(2)) / 1000, share: 0.25 },
+      { from: Date.parse(at(2)) / 1000, to: Date.parse(at(3)) / 1000, share: 1 },
+    ]);
+    expect(flaggedSpans([one(0, 21)], 60_000)).toEqual([]);
+    // Sparse readings: flagged buckets two widths apart are one stretch; a far one stands alone.
+    const sparse = [0, 2, 10].map((m) => ({ ...one(m, 90), flagged: 1 }));
+    expect(flaggedSpans(sparse, 60_000).map((s) => [s.from, s.to])).toEqual([
+      [Date.parse(at(0)) / 1000, Date.parse(at(3)) / 1000],
+      [Date.parse(at(10)) / 1000, Date.parse(at(11)) / 1000],
+    ]);
+  });
 });
 
 describe('seriesView', () => {
   it('keeps the axis on the plausible band: a 1e308 reading is clipped at its edge and marked', () => {
     const view = seriesView(
-      [one(0, 21), { at: at(1), min: 20, max: 1e308, avg: 1e306, count: 3 }, one(2, -Infinity), one(3, 22)],
+      [one(0, 21), { at: at(1), min: 20, max: 1e308, avg: 1e306, count: 3, flagged: 0 }, one(2, -Infinity), one(3, 22)],
       { min: -20, max: 60 },
       60,
       60_000,

@@ -9,6 +9,42 @@ export interface SeriesBucket {
   max: number;
   avg: number;
   count: number;
+  /** readings of the bucket the trust engine flagged (0 for live readings not judged yet) */
+  flagged: number;
+}
+
+/** A stretch of flagged readings: one bucket's time (epoch seconds) and its flagged share. */
+export interface FlaggedSpan {
+  from: number;
+  to: number;
+  share: number;
+}
+
+/** Flagged buckets at most this many bucket widths apart draw as one stretch (sparse readings). */
+const FLAGGED_JOIN_WIDTHS = 3;
+
+/**
+ * The buckets holding flagged readings, each as the time it covers (one bucket width, or up to
+ * the next bucket when that one is flagged too and close: a stretch stays one stretch when the
+ * readings are sparser than the buckets), with the share of its readings flagged (0..1];
+ * neighbours of equal share are merged.
+ */
+export function flaggedSpans(buckets: readonly SeriesBucket[], widthMs: number): FlaggedSpan[] {
+  const out: FlaggedSpan[] = [];
+  buckets.forEach((b, i) => {
+    if (!(b.flagged > 0) || b.count <= 0) return;
+    const from = Date.parse(b.at);
+    const next = buckets[i + 1];
+    const nextAt = next ? Date.parse(next.at) : Infinity;
+    const joined = next !== undefined && next.flagged > 0 && nextAt - from <= FLAGGED_JOIN_WIDTHS * widthMs;
+    const end = joined ? nextAt : Math.min(from + widthMs, nextAt);
+    const span = { from: from / 1000, to: Math.max(end, from + 1000) / 1000, share: Math.min(1, b.flagged / b.count) };
+    // One rectangle for a run of equal shares (adjacent translucent ones would show seams).
+    const last = out.at(-1);
+    if (last && last.to === span.from && last.share === span.share) last.to = span.to;
+    else out.push(span);
+  });
+  return out;
 }
 
 export interface SeriesView {
