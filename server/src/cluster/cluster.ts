@@ -24,6 +24,8 @@ export interface ClusterOptions {
   proxy?: boolean;
   /** Extra environment of every instance. */
   env?: Record<string, string>;
+  /** Extra `node` flags of every instance (e.g. `--cpu-prof --cpu-prof-dir=…` to profile them). */
+  nodeArgs?: string[];
   /** Where each instance's log lines go (default: kept in memory only). */
   onLog?: (instance: number, line: string) => void;
 }
@@ -68,7 +70,7 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 
 /** Starts one instance as `npm start` does and resolves once it listens. */
 async function startInstance(index: number, port: number, env: Record<string, string>, options: ClusterOptions) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/src/server.ts'], {
     cwd: projectPath('.'),
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,6 +42,9 @@ interface Shared {
 export interface SharedCounters {
   executions: number;
   frames: number;
+  /** Fan-outs (one per event and instance with socket subscribers) and their time: from the first frame to every socket uncorked, i.e. written to the kernel. */
+  fanouts: number;
+  fanoutSeconds: number;
 }
 
 export function createWsFanout(counters: SharedCounters) {
@@ -51,11 +54,14 @@ export function createWsFanout(counters: SharedCounters) {
   // Sockets corked for this fan-out, with the bytes written to them meanwhile.
   const corked = new Map<Duplex, number>();
   let uncorkScheduled = false;
+  let fanoutStarted = 0;
 
   function uncorkAll(): void {
     uncorkScheduled = false;
     for (const raw of corked.keys()) raw.uncork();
     corked.clear();
+    counters.fanouts++;
+    counters.fanoutSeconds += (performance.now() - fanoutStarted) / 1000;
   }
 
   /** Bytes the client has not taken yet, what this fan-out holds back aside. */
@@ -72,6 +78,7 @@ export function createWsFanout(counters: SharedCounters) {
       corked.set(raw, (held ?? 0) + frame.length);
       if (!uncorkScheduled) {
         uncorkScheduled = true;
+        fanoutStarted = performance.now();
         setImmediate(uncorkAll);
       }
     }
