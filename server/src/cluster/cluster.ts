@@ -95,7 +95,10 @@ async function startInstance(index: number, port: number, env: Record<string, st
     ))
   ) {
     if (exited) throw new Error(`instance ${index} exited with ${child.exitCode} before listening:\n${output}`);
-    if (Date.now() > end) throw new Error(`instance ${index} did not start:\n${output}`);
+    if (Date.now() > end) {
+      child.kill('SIGKILL'); // not left running without anyone to stop it
+      throw new Error(`instance ${index} did not start:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { index, url, child, output: () => output };
@@ -119,7 +122,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   // The first instance migrates alone; the others start together after it.
   const instances: ClusterInstance[] = [await startInstance(0, ports[0]!, env, options)];
-  instances.push(...(await Promise.all(ports.slice(1).map((p, i) => startInstance(i + 1, p, env, options)))));
+  const others = await Promise.allSettled(ports.slice(1).map((p, i) => startInstance(i + 1, p, env, options)));
+  for (const o of others) if (o.status === 'fulfilled') instances.push(o.value);
+  const failed = others.find((o) => o.status === 'rejected');
+  if (failed) {
+    // The ones that did start are stopped: a failed start leaves no process behind.
+    for (const i of instances) i.child.kill('SIGKILL');
+    await Promise.all(instances.map((i) => exitOf(i.child)));
+    throw failed.reason;
+  }
 
   const stopInstances = () =>
     Promise.all(
