@@ -6,7 +6,8 @@
 //   { type: 'open', plan }         → { type: 'opened', sockets, failed, ms, rssMb }
 //   { type: 'count' }              → { type: 'count', live, total, lastArrival, errors }
 //   { type: 'collect', since, timeoutMs }
-//                                  → { type: 'collected', dashboard: ms[], readings: ms[], missing }
+//                                  → { type: 'collected', dashboard: ms[], readings: ms[], missing, cpuMs }
+//   (cpuMs: this process's CPU since the last `count`, the quiet check before the round)
 //   { type: 'close' }              → exits
 // Times are absolute (performance.timeOrigin + performance.now()), so they compare
 // across processes of one machine.
@@ -28,6 +29,8 @@ type Kind = 'dashboard' | 'readings' | 'slow';
 interface Sub {
   kind: Kind;
   arrivals: number[];
+  /** The first arrival at or after the collected round's start. */
+  first?: number;
   ws: WebSocket;
 }
 
@@ -37,6 +40,7 @@ const ALL_READINGS = 'subscription { readingAdded { sensorId timestamp value } }
 
 const now = () => performance.timeOrigin + performance.now();
 const subs: Sub[] = [];
+let cpuMark = process.cpuUsage();
 const errors: string[] = [];
 
 /** Subscriber `g` of the whole run: instances round-robin, kinds alternate, zones in turn. */
@@ -52,7 +56,7 @@ function open(url: string, kind: Kind, zoneId: string | null, apiKey?: string): 
     const ws = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws', {
       perMessageDeflate: false,
     });
-    const sub: Sub = { kind, arrivals: [], ws };
+    const sub: Sub = { kind, arrivals: [], first: undefined, ws };
     let settled = false;
     const done = (value: Sub | null) => {
       if (!settled) {
@@ -69,11 +73,13 @@ function open(url: string, kind: Kind, zoneId: string | null, apiKey?: string): 
       ),
     );
     ws.on('message', (raw) => {
+      const at = now(); // before any work of ours: what this process adds is not hidden
       const msg = JSON.parse((raw as Buffer).toString()) as { type: string; payload?: unknown };
       if (msg.type === 'next') {
         const payload = msg.payload as { errors?: { message: string }[] };
-        if (payload.errors && errors.length < 20) errors.push(JSON.stringify(payload.errors));
-        else sub.arrivals.push(now());
+        if (payload.errors) {
+          if (errors.length < 20) errors.push(JSON.stringify(payload.errors));
+        } else arrived(sub, at);
       } else if (msg.type === 'connection_ack') {
         const query = kind === 'dashboard' ? DASHBOARD : kind === 'readings' ? READINGS : ALL_READINGS;
         ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { z: zoneId } } }));
@@ -109,21 +115,51 @@ async function openAll(plan: FanoutPlan) {
   return { sockets: subs.length, failed, ms: performance.now() - started };
 }
 
+// The round being collected: subscribers still waiting for their first event are counted
+// down as events arrive (no polling over every subscriber while they do).
+let waiting: { since: number; pending: number; wake: () => void } | null = null;
+
+function arrived(sub: Sub, at: number): void {
+  sub.arrivals.push(at);
+  if (waiting && sub.kind !== 'slow' && sub.first === undefined && at >= waiting.since) {
+    sub.first = at;
+    if (--waiting.pending === 0) waiting.wake();
+  }
+}
+
 async function collect(since: number, timeoutMs: number) {
   const normal = subs.filter((s) => s.kind !== 'slow');
-  const first = (s: Sub) => s.arrivals.find((a) => a >= since);
-  const deadline = performance.now() + timeoutMs;
-  while (normal.some((s) => first(s) === undefined) && performance.now() < deadline)
-    await new Promise((r) => setTimeout(r, 5));
+  let pending = 0;
+  for (const s of normal) {
+    // Events that came before this message: arrivals are in time order, so look from the end.
+    let i = s.arrivals.length;
+    while (i > 0 && s.arrivals[i - 1]! >= since) i--;
+    s.first = s.arrivals[i];
+    if (s.first === undefined) pending++;
+  }
+  if (pending)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      waiting = {
+        since,
+        pending,
+        wake: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+  waiting = null;
   const dashboard: number[] = [];
   const readings: number[] = [];
   let missing = 0;
   for (const s of normal) {
-    const at = first(s);
-    if (at === undefined) missing++;
-    else (s.kind === 'dashboard' ? dashboard : readings).push(at - since);
+    if (s.first === undefined) missing++;
+    else (s.kind === 'dashboard' ? dashboard : readings).push(s.first - since);
+    s.first = undefined;
   }
-  return { dashboard, readings, missing };
+  const cpu = process.cpuUsage(cpuMark);
+  return { dashboard, readings, missing, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 function rssMb(): number {
@@ -136,6 +172,7 @@ process.on('message', (msg: { type: string; plan?: FanoutPlan; since?: number; t
   void (async () => {
     if (msg.type === 'open') send({ type: 'opened', ...(await openAll(msg.plan!)), rssMb: rssMb() });
     else if (msg.type === 'count') {
+      cpuMark = process.cpuUsage();
       const normal = subs.filter((s) => s.kind !== 'slow');
       const lastArrival = Math.max(0, ...normal.map((s) => s.arrivals.at(-1) ?? 0));
       send({

@@ -28,6 +28,8 @@ import { readCpuSeconds, readRssMb } from './server-process.js';
 import { percentile, round } from './stats.js';
 
 const CLIENT = fileURLToPath(new URL('./fanout-client.ts', import.meta.url));
+/** BENCH_FANOUT_CLIENT_NODE_ARGS: extra node flags of the client processes (e.g. --cpu-prof). */
+const CLIENT_NODE_ARGS = (process.env.BENCH_FANOUT_CLIENT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 export interface FanoutOptions {
   urls: string[];
@@ -48,15 +50,32 @@ export interface FanoutOptions {
 }
 
 /** The socket fan-out's counters of one instance, from its /metrics. */
-export async function sharedCounts(url: string, apiKey?: string): Promise<{ executions: number; frames: number }> {
+export async function sharedCounts(url: string, apiKey?: string): Promise<SharedCounts> {
   const res = await fetch(`${url}/metrics`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
   const text = await res.text();
-  const read = (kind: string) =>
-    Number(
-      text.match(new RegExp(`^sensor_trust_subscription_shared_total\\{kind="${kind}"\\} (\\S+)$`, 'm'))?.[1] ?? NaN,
-    );
-  return { executions: read('executions'), frames: read('frames') };
+  const metric = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? NaN);
+  const read = (kind: string) => metric(`sensor_trust_subscription_shared_total\\{kind="${kind}"\\}`);
+  return {
+    executions: read('executions'),
+    frames: read('frames'),
+    fanouts: metric('sensor_trust_subscription_fanouts_total'),
+    fanoutSeconds: metric('sensor_trust_subscription_fanout_seconds_total'),
+  };
 }
+
+interface SharedCounts {
+  executions: number;
+  frames: number;
+  fanouts: number;
+  fanoutSeconds: number;
+}
+
+const addCounts = (a: SharedCounts, b: SharedCounts): SharedCounts => ({
+  executions: a.executions + b.executions,
+  frames: a.frames + b.frames,
+  fanouts: a.fanouts + b.fanouts,
+  fanoutSeconds: a.fanoutSeconds + b.fanoutSeconds,
+});
 
 export interface FanoutFigures extends Record<string, number> {
   subscribers: number;
@@ -76,6 +95,8 @@ export interface FanoutFigures extends Record<string, number> {
   serverKbPerSubscriber: number;
   serverCpuMsPerRound: number;
   serverCpuUsPerDelivery: number;
+  serverFanoutMsPerRound: number;
+  clientCpuMsPerRound: number;
   clientKbPerSocket: number;
   sharedExecutionsPerRound: number;
   sharedFramesPerRound: number;
@@ -87,7 +108,10 @@ interface Worker {
 }
 
 function startWorker(): Worker {
-  const child = fork(CLIENT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(CLIENT, [], {
+    execArgv: [...CLIENT_NODE_ARGS, '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiting = new Map<string, (v: unknown) => void>();
   child.on('message', (msg: { type: string }) => {
     const resolve = waiting.get(msg.type);
@@ -199,27 +223,34 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
     };
     const cpu = () => (opts.serverPids ?? []).reduce((n, pid) => n + (readCpuSeconds(pid) ?? NaN), 0);
     let cpuSeconds = 0;
-    const shared = async () => {
-      const counts = await Promise.all(opts.urls.map((u) => sharedCounts(u, opts.apiKey)));
-      return counts.reduce((a, c) => ({ executions: a.executions + c.executions, frames: a.frames + c.frames }));
-    };
+    let clientCpuMs = 0;
+    const shared = async () =>
+      (await Promise.all(opts.urls.map((u) => sharedCounts(u, opts.apiKey)))).reduce(addCounts);
     const shared0 = await shared();
+    let fanoutMs = 0;
     for (let r = 0; r < rounds; r++) {
       await quiet();
+      const fan0 = await shared();
       const cpu0 = cpu();
       const since = now();
       await opts.ingest(r);
       const ackAfter = now() - since;
       const collected = await Promise.all(
         workers.map((w) =>
-          w.ask<{ dashboard: number[]; readings: number[]; missing: number }>(
+          w.ask<{ dashboard: number[]; readings: number[]; missing: number; cpuMs: number }>(
             { type: 'collect', since, timeoutMs: roundTimeoutMs },
             'collected',
           ),
         ),
       );
-      cpuSeconds += cpu() - cpu0;
+      const serverMs = (cpu() - cpu0) * 1000;
+      cpuSeconds += serverMs / 1000;
+      const fan1 = await shared();
+      const roundFanoutMs = (fan1.fanoutSeconds - fan0.fanoutSeconds) * 1000;
+      fanoutMs += roundFanoutMs;
       const roundAll: number[] = [];
+      const clientMs = collected.reduce((n, c) => n + c.cpuMs, 0);
+      clientCpuMs += clientMs;
       for (const c of collected) {
         missing += c.missing;
         for (const x of c.dashboard) dashboard.push(Math.max(0, x - ackAfter));
@@ -228,7 +259,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       }
       const rs = sorted(roundAll);
       log(
-        `round ${r + 1}/${rounds}: ingest answered in ${ackAfter.toFixed(0)} ms; after it p50 ${ms(percentile(rs, 0.5))} ms, p99 ${ms(percentile(rs, 0.99))} ms`,
+        `round ${r + 1}/${rounds}: ingest answered in ${ackAfter.toFixed(0)} ms; after it p50 ${ms(percentile(rs, 0.5))} ms, p99 ${ms(percentile(rs, 0.99))} ms; CPU servers ${serverMs.toFixed(0)} ms (fan-outs ${roundFanoutMs.toFixed(0)} ms in ${fan1.fanouts - fan0.fanouts}), clients ${clientMs.toFixed(0)} ms`,
       );
     }
     const shared1 = await shared();
@@ -254,6 +285,11 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       // work it causes and the dashboard computation included), per event delivered.
       serverCpuMsPerRound: round((cpuSeconds * 1000) / rounds, 1),
       serverCpuUsPerDelivery: round((cpuSeconds * 1e6) / Math.max(1, all.length), 1),
+      // The servers' fan-outs (first frame of an event to every socket written), summed over
+      // the instances: the part of a round the sockets themselves cost the servers.
+      serverFanoutMsPerRound: round(fanoutMs / rounds, 1),
+      // The client processes' own CPU over the round (they share the cores with the servers).
+      clientCpuMsPerRound: round(clientCpuMs / rounds, 1),
       clientKbPerSocket: round((clientRss / (opts.subscribers + slow)) * 1024, 1),
       sharedExecutionsPerRound: round((shared1.executions - shared0.executions) / rounds, 1),
       sharedFramesPerRound: round((shared1.frames - shared0.frames) / rounds, 1),

@@ -2,7 +2,9 @@
 // the shapes on a fresh server with INCIDENT_GROUPING on, then off, then on, … (A/B/A/B,
 // BENCH_AB_PAIRS pairs), each arm on a fresh database after a warm-up, each shape against its
 // bare unnest insert and bare COPYs of the same rows in the same arm. Reports per shape and
-// arm the median rate with its spread, and the median of the pairs' on/off rate ratios.
+// arm the median rate with its spread, and the median of the pairs' on/off rate ratios; and the
+// server's CPU per reading (ingest through the trust stream's catching up), with its on/off
+// ratio per pair: CPU time is much less disturbed by other work on the machine than a rate.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -84,10 +86,16 @@ export function summarizeArms(arms: Arm[]): string[][] {
           );
       const on = side(true);
       const off = side(false);
-      const perPair = on.flatMap((a) => {
+      const pairs = on.flatMap((a) => {
         const b = off.find((x) => x.pair === a.pair);
-        return b ? [a.r.ingest.readingsPerSecond / b.r.ingest.readingsPerSecond] : [];
+        return b ? [{ on: a.r, off: b.r }] : [];
       });
+      const perPair = pairs.map((p) => p.on.ingest.readingsPerSecond / p.off.ingest.readingsPerSecond);
+      const cpuPerPair = pairs.flatMap((p) =>
+        p.on.serverCpuUsPerReading && p.off.serverCpuUsPerReading
+          ? [p.on.serverCpuUsPerReading / p.off.serverCpuUsPerReading]
+          : [],
+      );
       for (const [grouping, xs] of [
         ['on', on],
         ['off', off],
@@ -97,6 +105,7 @@ export function summarizeArms(arms: Arm[]): string[][] {
         const defined = (vs: (number | undefined)[]) => vs.filter((v): v is number => v !== undefined);
         const text = defined(r.map((x) => x.copyRatio?.text));
         const binary = defined(r.map((x) => x.copyRatio?.binary));
+        const cpu = defined(r.map((x) => x.serverCpuUsPerReading));
         rows.push([
           mode,
           shape,
@@ -110,6 +119,8 @@ export function summarizeArms(arms: Arm[]): string[][] {
           text.length ? spread(text, 2) : '–',
           binary.length ? spread(binary, 2) : '–',
           grouping === 'on' && perPair.length ? spread(perPair, 3) : '',
+          cpu.length ? spread(cpu, 1) : '–',
+          grouping === 'on' && cpuPerPair.length ? spread(cpuPerPair, 3) : '',
         ]);
       }
     }
@@ -127,6 +138,8 @@ export const GROUPING_HEADER = [
   '÷ text COPY',
   '÷ binary COPY',
   'on ÷ off per pair',
+  'server CPU µs/reading',
+  'CPU on ÷ off per pair',
 ];
 
 export async function groupingSection(): Promise<SectionResult> {

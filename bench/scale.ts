@@ -236,6 +236,7 @@ async function withInstances<T>(
       adminKey: key,
       instances: count,
       proxy,
+      nodeArgs: settings.serverNodeArgs,
       env: { QUERY_MAX_ALIASES: '100', RATE_LIMIT_MAX: '0', ...env },
     });
     return await run(cluster, key);

@@ -61,6 +61,8 @@ export const settings = {
   fanoutRounds: intEnv('BENCH_FANOUT_ROUNDS', 5),
   clusterReadings: intEnv('BENCH_CLUSTER_READINGS', q(200_000, 40_000)),
   clusterClients: intEnv('BENCH_CLUSTER_CLIENTS', 12),
+  /** BENCH_SERVER_NODE_ARGS: extra node flags for every server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+  serverNodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
 };
 
 function parseList<T extends string>(name: string, fallback: string, allowed: T[]): T[] {

@@ -13,7 +13,7 @@ import { EXPECTED_INTERVAL_SECONDS, createFleet, type Fleet, type ReadingSet } f
 import type { GraphqlClient } from './http-client.js';
 import { buildBodies, checkIngestResponse, INGEST_MUTATION, runIngest, type IngestRun } from './ingest.js';
 import { createRng } from '../server/src/trust/eval/prng.js';
-import { sampleRss, type ServerHandle } from './server-process.js';
+import { readCpuSeconds, sampleRss, type ServerHandle } from './server-process.js';
 import { log, settings } from './settings.js';
 import { percentile } from './stats.js';
 
@@ -40,6 +40,12 @@ export interface ShapeResult {
   /** Ingestion rate ÷ the bare COPY's rate. */
   copyRatio?: { text?: number; binary?: number };
   rssMb?: { firstHalfMedian: number; secondHalfMedian: number; peak: number };
+  /**
+   * The server's CPU (user + system) from the first batch until the trust stream has applied
+   * the last, per reading: what a reading costs, far less sensitive to other work on the
+   * machine than the rate.
+   */
+  serverCpuUsPerReading?: number;
   error?: string;
 }
 
@@ -132,8 +138,13 @@ export async function runShapes(
       }
       const bodies = buildBodies(fleet, set, Date.now() - 1000 - set.lastTsMs);
       const sampler = sampleRss(opts.server.pid, 250);
+      const cpu0 = readCpuSeconds(opts.server.pid);
       result.ingest = await runIngest(opts.client, bodies, set, settings.clients);
       sampler.stop();
+      // evaluateTrust of no sensor returns once the trust stream has applied everything stored.
+      await opts.client.request('mutation { evaluateTrust(sensorIds: []) }', {});
+      const cpu1 = readCpuSeconds(opts.server.pid);
+      if (cpu0 !== null && cpu1 !== null) result.serverCpuUsPerReading = ((cpu1 - cpu0) * 1e6) / result.ingest.readings;
       const rss = sampler.samples.map((s) => s.rssMb);
       const half = rss.length >> 1;
       const med = (xs: number[]) =>

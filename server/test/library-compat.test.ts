@@ -1,13 +1,14 @@
 // src/compat/ leans on library behaviour no documented API promises. Each check here
-// fails when an upgrade of Mercurius, graphql-js or mqemitter-redis changes what we
+// fails when an upgrade of Mercurius, graphql-js, ws or mqemitter-redis changes what we
 // rely on (variables coerced once: single-coercion.test.ts; loaders over SSE: sse.test.ts).
-import { createServer } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { GraphQLError as EsmGraphQLError, type ExecutionResult } from 'graphql';
 import mercurius from 'mercurius';
 import redisEmitter from 'mqemitter-redis';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   getComplexity,
@@ -26,6 +27,7 @@ import {
 } from '../src/compat/mercurius.js';
 import { quietClientErrors } from '../src/compat/mercurius-socket-logs.js';
 import { redisEmitterInternals } from '../src/compat/mqemitter-redis.js';
+import { netSocketOf, nextFrame, subscriptionIdOf } from '../src/compat/ws-fanout-internals.js';
 import { collect, wsClient } from './support/graphql-ws-client.js';
 import { redisReachable, redisUrl } from './support/redis.js';
 
@@ -273,5 +275,87 @@ describe('mqemitter-redis internals (plugins/pubsub.ts)', () => {
 
   it('refuses an emitter without those fields, naming the compat module', () => {
     expect(() => redisEmitterInternals({})).toThrow(/src\/compat\/mqemitter-redis\.ts/);
+  });
+});
+
+describe('Mercurius subscription ids and ws net sockets (compat/ws-fanout-internals.ts)', () => {
+  let app: FastifyInstance;
+  let wsUrl: string;
+  const contexts: object[] = [];
+  const sockets: WebSocket[] = [];
+
+  beforeAll(async () => {
+    app = Fastify();
+    await app.register(mercurius, {
+      schema: `type Query { ok: Int } type Subscription { tick: Int }`,
+      resolvers: {
+        Subscription: {
+          tick: {
+            subscribe: (_root, _args, ctx) => {
+              contexts.push(ctx);
+              return ctx.pubsub.subscribe('TICK');
+            },
+          },
+        },
+      },
+      subscription: {
+        fullWsTransport: true,
+        context: (socket: WebSocket) => {
+          sockets.push(socket);
+          return {};
+        },
+      },
+    });
+    wsUrl = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/^http/, 'ws') + '/graphql';
+  });
+  afterAll(() => app?.close());
+
+  /** A raw graphql-transport-ws client: every frame it receives, as text. */
+  async function rawClient() {
+    const ws = new WebSocket(wsUrl, 'graphql-transport-ws');
+    const frames: string[] = [];
+    ws.on('message', (data: Buffer) => frames.push(data.toString()));
+    await once(ws, 'open');
+    ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await vi.waitFor(() => expect(frames).toContain('{"type":"connection_ack"}'));
+    return { ws, frames };
+  }
+
+  it("puts the client's subscription id in the context and writes next frames as nextFrame builds them", async () => {
+    const { ws, frames } = await rawClient();
+    try {
+      ws.send(JSON.stringify({ id: 'sub-42', type: 'subscribe', payload: { query: 'subscription { tick }' } }));
+      await vi.waitFor(() => expect(contexts).toHaveLength(1));
+      expect(subscriptionIdOf(contexts[0]!)).toBe('sub-42');
+      const from = frames.length;
+      void app.graphql.pubsub.publish({ topic: 'TICK', payload: { tick: 7 } });
+      await vi.waitFor(() => expect(frames.length).toBeGreaterThan(from));
+      // Byte for byte: a client cannot tell the fan-out's frames from Mercurius' own.
+      expect(frames[from]).toBe(nextFrame('sub-42', JSON.stringify({ data: { tick: 7 } })).toString());
+    } finally {
+      ws.close();
+    }
+  });
+
+  it("exposes ws' net socket: corking it holds frames back, bufferedAmount counts them, uncork sends", async () => {
+    const { ws, frames } = await rawClient();
+    try {
+      const server = sockets.at(-1)!;
+      const raw = netSocketOf(server);
+      expect(raw).toBeInstanceOf(Socket);
+      const before = server.bufferedAmount;
+      const from = frames.length;
+      raw!.cork();
+      server.send('x'.repeat(10_000));
+      server.send('y'.repeat(10_000));
+      expect(server.bufferedAmount - before).toBeGreaterThanOrEqual(20_000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(frames.length).toBe(from);
+      raw!.uncork();
+      await vi.waitFor(() => expect(frames.slice(from).map((f) => f[0])).toEqual(['x', 'y']));
+      expect(server.bufferedAmount).toBe(before);
+    } finally {
+      ws.close();
+    }
   });
 });

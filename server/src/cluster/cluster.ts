@@ -24,6 +24,8 @@ export interface ClusterOptions {
   proxy?: boolean;
   /** Extra environment of every instance. */
   env?: Record<string, string>;
+  /** Extra `node` flags of every instance (e.g. `--cpu-prof --cpu-prof-dir=…` to profile them). */
+  nodeArgs?: string[];
   /** Where each instance's log lines go (default: kept in memory only). */
   onLog?: (instance: number, line: string) => void;
 }
@@ -68,7 +70,7 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 
 /** Starts one instance as `npm start` does and resolves once it listens. */
 async function startInstance(index: number, port: number, env: Record<string, string>, options: ClusterOptions) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/src/server.ts'], {
     cwd: projectPath('.'),
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,7 +95,10 @@ async function startInstance(index: number, port: number, env: Record<string, st
     ))
   ) {
     if (exited) throw new Error(`instance ${index} exited with ${child.exitCode} before listening:\n${output}`);
-    if (Date.now() > end) throw new Error(`instance ${index} did not start:\n${output}`);
+    if (Date.now() > end) {
+      child.kill('SIGKILL'); // not left running without anyone to stop it
+      throw new Error(`instance ${index} did not start:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { index, url, child, output: () => output };
@@ -117,7 +122,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   // The first instance migrates alone; the others start together after it.
   const instances: ClusterInstance[] = [await startInstance(0, ports[0]!, env, options)];
-  instances.push(...(await Promise.all(ports.slice(1).map((p, i) => startInstance(i + 1, p, env, options)))));
+  const others = await Promise.allSettled(ports.slice(1).map((p, i) => startInstance(i + 1, p, env, options)));
+  for (const o of others) if (o.status === 'fulfilled') instances.push(o.value);
+  const failed = others.find((o) => o.status === 'rejected');
+  if (failed) {
+    // The ones that did start are stopped: a failed start leaves no process behind.
+    for (const i of instances) i.child.kill('SIGKILL');
+    await Promise.all(instances.map((i) => exitOf(i.child)));
+    throw failed.reason;
+  }
 
   const stopInstances = () =>
     Promise.all(

@@ -217,6 +217,24 @@ export default fp<{ services: Services }>(
         this.inc({ kind: 'frames' }, frames);
       },
     });
+    new Counter({
+      name: 'sensor_trust_subscription_fanouts_total',
+      help: 'WebSocket fan-outs: one per event heard by socket subscribers of this instance',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(services.subscriptions.shared.fanouts);
+      },
+    });
+    new Counter({
+      name: 'sensor_trust_subscription_fanout_seconds_total',
+      help: 'Time of the WebSocket fan-outs, from the first frame of an event to every socket written to the kernel',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(services.subscriptions.shared.fanoutSeconds);
+      },
+    });
     // The trust stream's own counters (this instance, since it started).
     const stream = services.trustStream.stats;
     const streamCounters = [

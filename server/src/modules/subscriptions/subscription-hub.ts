@@ -67,7 +67,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions) {
   const deliveries = { delivered: 0, dropped: 0 };
   // Counted by the socket fan-out (ws-fanout-transport.ts): selections executed once for
   // every socket that shares them, and the frames written from them.
-  const shared = { executions: 0, frames: 0 };
+  const shared = { executions: 0, frames: 0, fanouts: 0, fanoutSeconds: 0 };
   const lagging = new Set<Budgeted<unknown>>();
   let noticeTimer: NodeJS.Timeout | undefined;
 

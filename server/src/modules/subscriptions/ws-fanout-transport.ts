@@ -23,6 +23,7 @@ import type { Duplex } from 'node:stream';
 import type { DocumentNode, ExecutionResult, GraphQLResolveInfo } from 'graphql';
 import type { WebSocket } from 'ws';
 import { graphql } from '../../compat/graphql-js.js';
+import { netSocketOf, nextFrame, subscriptionIdOf } from '../../compat/ws-fanout-internals.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import type { EventStream } from './event-stream.js';
 import { DroppedNotice } from './key-budgets.js';
@@ -41,6 +42,9 @@ interface Shared {
 export interface SharedCounters {
   executions: number;
   frames: number;
+  /** Fan-outs (one per event and instance with socket subscribers) and their time: from the first frame to every socket uncorked, i.e. written to the kernel. */
+  fanouts: number;
+  fanoutSeconds: number;
 }
 
 export function createWsFanout(counters: SharedCounters) {
@@ -50,30 +54,31 @@ export function createWsFanout(counters: SharedCounters) {
   // Sockets corked for this fan-out, with the bytes written to them meanwhile.
   const corked = new Map<Duplex, number>();
   let uncorkScheduled = false;
+  let fanoutStarted = 0;
 
   function uncorkAll(): void {
     uncorkScheduled = false;
     for (const raw of corked.keys()) raw.uncork();
     corked.clear();
+    counters.fanouts++;
+    counters.fanoutSeconds += (performance.now() - fanoutStarted) / 1000;
   }
-
-  /** ws keeps the net socket private; it corks around each frame itself, and corks nest. */
-  const rawOf = (socket: WebSocket) => (socket as unknown as { _socket?: Duplex })._socket;
 
   /** Bytes the client has not taken yet, what this fan-out holds back aside. */
   function backlog(socket: WebSocket): number {
-    const raw = rawOf(socket);
+    const raw = netSocketOf(socket);
     return socket.bufferedAmount - ((raw && corked.get(raw)) ?? 0);
   }
 
   function write(socket: WebSocket, frame: Buffer): void {
-    const raw = rawOf(socket);
+    const raw = netSocketOf(socket);
     if (raw) {
       const held = corked.get(raw);
       if (held === undefined) raw.cork();
       corked.set(raw, (held ?? 0) + frame.length);
       if (!uncorkScheduled) {
         uncorkScheduled = true;
+        fanoutStarted = performance.now();
         setImmediate(uncorkAll);
       }
     }
@@ -102,8 +107,8 @@ export function createWsFanout(counters: SharedCounters) {
      */
     attach<T>(stream: EventStream<T>, ctx: GraphQLContext, info: GraphQLResolveInfo): EventStream<T> {
       const socket = ctx.wsSession?.socket;
-      const id = (ctx as { id?: unknown }).id;
-      if (!socket || typeof id !== 'string') return stream;
+      const id = subscriptionIdOf(ctx);
+      if (!socket || id === null) return stream;
       const document: DocumentNode = {
         kind: graphql.Kind.DOCUMENT,
         definitions: [info.operation, ...Object.values(info.fragments)],
@@ -126,7 +131,7 @@ export function createWsFanout(counters: SharedCounters) {
         if (shared.payload === null) return false;
         let frame = shared.frames.get(id);
         if (!frame) {
-          frame = Buffer.from(`{"type":"next","id":${JSON.stringify(id)},"payload":${shared.payload}}`);
+          frame = nextFrame(id, shared.payload);
           shared.frames.set(id, frame);
         }
         write(socket, frame);
