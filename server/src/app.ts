@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import type { DatabaseOptions } from './db/database.js';
 import dashboardResponseCache from './modules/dashboard/dashboard-response-cache.js';
 import graphqlPlugin from './graphql/plugin.js';
 import healthRoutes from './http/health-routes.js';
@@ -36,6 +37,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Embedded database in memory instead of DATA_DIR (tests). */
   inMemoryDatabase?: boolean;
+  /** Supplies that in-memory database (tests reuse one across apps; see DatabaseOptions). */
+  inMemoryPglite?: DatabaseOptions['inMemoryPglite'];
   /** Injected clock (tests of time-dependent behaviour). */
   now?: () => Date;
   /** Count SQL statements (tests). */
@@ -69,6 +72,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     poolSize: config.dbPoolSize,
     readReplicas: config.readReplicas,
     inMemory: options.inMemoryDatabase,
+    inMemoryPglite: options.inMemoryPglite,
     countStatements: options.countStatements,
     apiStatementTimeoutMs: config.limits.apiStatementTimeoutMs,
   });

@@ -10,6 +10,7 @@ import { foreignBrowserRequest } from '../src/modules/auth/open-mode-guard.js';
 import { ROLES, type Role } from '../src/modules/auth/roles.js';
 import { TARGETS } from './support/databases.js';
 import { collect, waitUntil, wsClient } from './support/graphql-ws-client.js';
+import { takePglite } from './support/pglite-pool.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -383,10 +384,7 @@ describe('open mode', () => {
     expect((err as Error).message).toContain('npm run apikey -- create --role admin');
     const withKey = await buildApp(
       loadConfig({ HOST: '0.0.0.0', ADMIN_API_KEY: ADMIN_KEY, SWEEP_INTERVAL_SECONDS: '0' }),
-      {
-        logger: false,
-        inMemoryDatabase: true,
-      },
+      { logger: false, inMemoryDatabase: true, inMemoryPglite: takePglite },
     );
     await withKey.close();
   });

@@ -8,9 +8,9 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
 import { createReadRouter, type ReadRouter, type ReplicaStatus } from './read-replicas.js';
-import { startPgliteThread } from './pglite-thread.js';
+import { startPgliteThread, type PgliteThread } from './pglite-thread.js';
 import { pgCopyReader, type CopyReader } from './pg-copy-reader.js';
-import { loadMigrations, migrate, type MigrationConnection, type MigrationReport } from './migrate.js';
+import { loadMigrations, migrate, type Migration, type MigrationConnection, type MigrationReport } from './migrate.js';
 import {
   inProcessLock,
   pgAdvisoryLock,
@@ -85,6 +85,11 @@ export interface DatabaseOptions {
   poolSize: number;
   /** Use an in-memory PGlite (tests). */
   inMemory?: boolean;
+  /**
+   * Supplies the in-memory PGlite instead of starting one from the template (tests hand
+   * out a thread reset to the template's state: starting one takes seconds).
+   */
+  inMemoryPglite?: () => Promise<PgliteThread>;
   /** Count statements (costs a little per query; tests only). */
   countStatements?: boolean;
   /** Streaming replicas of the PostgreSQL primary (read-replicas.ts). */
@@ -199,22 +204,46 @@ const UPDATED_TABLES = [
 ];
 const APPENDED_TABLES = ['reading', 'trust_point', 'ticket_event'];
 
-async function openPglite(options: DatabaseOptions): Promise<Database> {
-  if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
-  const known = await loadMigrations();
-  // In memory: start from the migrated template when there is one (pglite-template.ts).
-  const template = options.inMemory ? await templatePath(known) : null;
-  const templateBytes = template ? await readTemplate(template) : null;
-  // PGlite on its own thread (pglite-thread.ts): its WASM work overlaps the server's JS.
-  const db = await startPgliteThread(options.inMemory ? null : options.dataDir, templateBytes);
-  const conn: MigrationConnection = {
+function pgliteMigrationConnection(db: PgliteThread): MigrationConnection {
+  return {
     query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
     exec: async (sql) => {
       await db.exec(sql);
     },
   };
-  const migrations = await migrate(conn, known);
-  if (template && !templateBytes) await saveTemplate(template, () => db.dump());
+}
+
+/**
+ * A migrated in-memory PGlite on its own thread, started from the template when there is
+ * one (pglite-template.ts); the first start migrates it and saves the template.
+ */
+export async function startInMemoryPglite(
+  known?: Migration[],
+): Promise<{ thread: PgliteThread; migrations: MigrationReport }> {
+  const all = known ?? (await loadMigrations());
+  const template = await templatePath(all);
+  const templateBytes = await readTemplate(template);
+  const thread = await startPgliteThread(null, templateBytes);
+  const migrations = await migrate(pgliteMigrationConnection(thread), all);
+  if (!templateBytes) await saveTemplate(template, () => thread.dump());
+  return { thread, migrations };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
+  const known = await loadMigrations();
+  let db: PgliteThread;
+  let migrations: MigrationReport;
+  if (options.inMemory && options.inMemoryPglite) {
+    db = await options.inMemoryPglite();
+    migrations = await migrate(pgliteMigrationConnection(db), known);
+  } else if (options.inMemory) {
+    ({ thread: db, migrations } = await startInMemoryPglite(known));
+  } else {
+    // PGlite on its own thread (pglite-thread.ts): its WASM work overlaps the server's JS.
+    db = await startPgliteThread(options.dataDir);
+    migrations = await migrate(pgliteMigrationConnection(db), known);
+  }
   const { prisma, statementCount } = createPrisma(new PrismaPGlite(db.asPglite()), options.countStatements ?? false);
   return {
     kind: 'pglite',

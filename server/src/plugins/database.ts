@@ -1,7 +1,7 @@
 // Opens the database for the configured mode, runs migrations, decorates `app.db`
 // and closes it last on shutdown.
 import fp from 'fastify-plugin';
-import { openDatabase, type Database } from '../db/database.js';
+import { openDatabase, type Database, type DatabaseOptions } from '../db/database.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +14,7 @@ export interface DatabasePluginOptions {
   dataDir: string;
   poolSize: number;
   inMemory?: boolean;
+  inMemoryPglite?: DatabaseOptions['inMemoryPglite'];
   countStatements?: boolean;
   readReplicas?: { urls: string[]; maxLagMs: number; checkMs: number };
   apiStatementTimeoutMs?: number;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createTestDatabase, type TargetKind, type TestDatabase } from './databases.js';
+import { takePglite } from './pglite-pool.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data: T | null;
@@ -36,7 +37,8 @@ export async function startTestApp(
     SWEEP_INTERVAL_SECONDS: '0',
     ...options.env,
   });
-  const app = await buildApp(config, { logger: false, inMemoryDatabase: true, ...options });
+  // PGlite: a thread of this process reset to the template's state (pglite-pool.ts).
+  const app = await buildApp(config, { logger: false, inMemoryDatabase: true, inMemoryPglite: takePglite, ...options });
   await app.ready();
   return {
     app,
