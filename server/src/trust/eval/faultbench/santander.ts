@@ -100,3 +100,16 @@ export function santanderCases(data: Santander, kinds: readonly BenchKind[] = BE
       cases.push({ kind, faulty, peers: [...data.clean.values()].filter((s) => s.sensor !== sensor) });
   return cases;
 }
+
+/** Up to `n` cases, taking each kind's next case in turn. */
+export function sliceCases(all: BenchCase[], n: number): BenchCase[] {
+  if (n >= all.length) return all;
+  const byKind = BENCH_KINDS.map((k) => all.filter((c) => c.kind === k));
+  const out: BenchCase[] = [];
+  for (let i = 0; out.length < n; i++)
+    for (const cs of byKind) {
+      const c = cs[i];
+      if (out.length < n && c) out.push(c);
+    }
+  return out;
+}
