@@ -75,10 +75,8 @@ export async function replayRealPath(
     LOG_LEVEL: 'warn',
     SWEEP_INTERVAL_SECONDS: '0',
     MAX_BATCH_SIZE: String(BATCH),
-    // One uploader, one request at a time: no batches commit out of order to hold for, and a
-    // tick as soon as there is work (evaluateTrust waits for it after every upload).
+    // One uploader, one request at a time: no batches commit out of order to hold for.
     TRUST_REORDER_MS: '0',
-    TRUST_STREAM_INTERVAL_MS: '0',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, DB_POOL_SIZE: '4' } : {}),
     ...options.settings,
   });
@@ -88,6 +86,14 @@ export async function replayRealPath(
     const sensors = cases.flatMap((c, i) =>
       [c.faulty, ...c.peers].map((s) => ({ id: `c${i}-${s.sensor}`, zone: `case-${i}`, s, pos: 0 })),
     );
+    let t0 = Infinity;
+    let tEnd = -Infinity;
+    for (const { s } of sensors) {
+      t0 = Math.min(t0, s.ts[0] ?? Infinity);
+      tEnd = Math.max(tEnd, s.ts[s.ts.length - 1] ?? -Infinity);
+    }
+    // registered when the backlog starts
+    now = Math.floor(t0 / uploadMs) * uploadMs;
     const zones = cases.map((_, i) => ({ id: `case-${i}`, name: `case ${i}` }));
     for (let i = 0; i < zones.length; i += BATCH) {
       const r = await gql<{ upsertZones: { rejected: number } }>(
@@ -106,12 +112,6 @@ export async function replayRealPath(
     }
     options.progress?.(`registered ${zones.length} zones, ${sensors.length} sensors`);
 
-    let t0 = Infinity;
-    let tEnd = -Infinity;
-    for (const { s } of sensors) {
-      t0 = Math.min(t0, s.ts[0] ?? Infinity);
-      tEnd = Math.max(tEnd, s.ts[s.ts.length - 1] ?? -Infinity);
-    }
     const stats = { sent: 0, accepted: 0, duplicates: 0, rejected: 0 };
     let spans = 0;
     for (let from = Math.floor(t0 / uploadMs) * uploadMs; from <= tEnd; from += uploadMs) {

@@ -1,6 +1,6 @@
 // Replays a benchmark case through the pure engine as a gateway uploading its backlog would:
 // every `uploadMs` of event time, all sensors' readings of that span in one observeMany call
-// (received at the span's end), then a sweep of the fleet at that time. A reading's flag is the
+// (received at the span's end; every sensor of the zone in it, as the trust stream passes them), then a sweep of the fleet at that time. A reading's flag is the
 // sensor's status right after the engine has taken it in (DEGRADED or FAULTY), with the kinds of
 // its active, non-advisory reasons.
 import { DEFAULT_TRUST_CONFIG, type TrustConfig } from '../../config.js';
@@ -61,7 +61,8 @@ export function replayEngine(c: BenchCase, options: ReplayOptions = {}): CaseFla
         samples.push({ ts: x.s.ts[x.pos] ?? 0, value: x.s.value[x.pos] ?? 0, receivedAt: now });
         x.pos++;
       }
-      if (samples.length === 0) return [];
+      // A sensor with nothing in this upload is still its zone's peer (as the trust stream
+      // passes whole zones): DRIFT windows are judged with the same members.
       return [
         {
           profile: x.profile,

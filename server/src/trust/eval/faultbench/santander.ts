@@ -113,3 +113,15 @@ export function sliceCases(all: BenchCase[], n: number): BenchCase[] {
     }
   return out;
 }
+
+/** The cases cut to their first `ms` of event time (from the earliest reading of any series). */
+export function firstPartOf(cases: BenchCase[], ms: number): BenchCase[] {
+  let t0 = Infinity;
+  for (const c of cases) for (const s of [c.faulty, ...c.peers]) t0 = Math.min(t0, s.ts[0] ?? Infinity);
+  const cut = (s: BenchSeries): BenchSeries => {
+    let n = 0;
+    while (n < s.ts.length && (s.ts[n] ?? Infinity) < t0 + ms) n++;
+    return { sensor: s.sensor, ts: s.ts.slice(0, n), value: s.value.slice(0, n), label: s.label.slice(0, n) };
+  };
+  return cases.map((c) => ({ kind: c.kind, faulty: cut(c.faulty), peers: c.peers.map(cut) }));
+}
