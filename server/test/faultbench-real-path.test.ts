@@ -7,7 +7,7 @@ import { replayRealPath } from '../src/modules/trust/eval/real-path-bench.js';
 import { replayEngine } from '../src/trust/eval/faultbench/replay-engine.js';
 import { formatFaultbench, runPureEngine, scoreDetector } from '../src/trust/eval/faultbench/run-faultbench.js';
 import {
-  firstPartOf,
+  partOf,
   loadSantander,
   santanderAvailable,
   santanderCases,
@@ -15,8 +15,10 @@ import {
 } from '../src/trust/eval/faultbench/santander.js';
 
 describe.skipIf(!santanderAvailable())('Santander benchmark, real path against pure replay', () => {
-  it('4 cases, first 2 days: the same events, flags and reasons per reading', async () => {
-    const cases = firstPartOf(sliceCases(santanderCases(loadSantander()), 4), 2 * 86_400_000);
+  it('4 cases, 42 hours: the same events, flags and reasons per reading', async () => {
+    // hours 72–114 of the two weeks: 16 h to warm up, then each case's first events
+    const hour = 3_600_000;
+    const cases = partOf(sliceCases(santanderCases(loadSantander()), 4), 72 * hour, 114 * hour);
     const pure = runPureEngine(cases);
     const run = await replayRealPath(cases);
     const real = scoreDetector(
@@ -28,7 +30,7 @@ describe.skipIf(!santanderAvailable())('Santander benchmark, real path against p
     console.log(formatFaultbench([pure, real]));
     expect(run.readings.accepted).toBe(run.readings.sent);
     const all = pure.kinds.find((k) => k.kind === 'all');
-    expect(all?.events).toBeGreaterThan(10);
+    expect(all?.events).toBeGreaterThanOrEqual(5);
     // where they part: the first reading of each sensor whose flag or reasons differ
     const parted: string[] = [];
     cases.forEach((c, i) => {

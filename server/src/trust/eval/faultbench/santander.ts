@@ -114,14 +114,14 @@ export function sliceCases(all: BenchCase[], n: number): BenchCase[] {
   return out;
 }
 
-/** The cases cut to their first `ms` of event time (from the earliest reading of any series). */
-export function firstPartOf(cases: BenchCase[], ms: number): BenchCase[] {
+/** The cases cut to event time [fromMs, untilMs) after the earliest reading of any series. */
+export function partOf(cases: BenchCase[], fromMs: number, untilMs: number): BenchCase[] {
   let t0 = Infinity;
   for (const c of cases) for (const s of [c.faulty, ...c.peers]) t0 = Math.min(t0, s.ts[0] ?? Infinity);
   const cut = (s: BenchSeries): BenchSeries => {
-    let n = 0;
-    while (n < s.ts.length && (s.ts[n] ?? Infinity) < t0 + ms) n++;
-    return { sensor: s.sensor, ts: s.ts.slice(0, n), value: s.value.slice(0, n), label: s.label.slice(0, n) };
+    const keep = s.ts.map((t) => t >= t0 + fromMs && t < t0 + untilMs);
+    const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
+    return { sensor: s.sensor, ts: pick(s.ts), value: pick(s.value), label: pick(s.label) };
   };
   return cases.map((c) => ({ kind: c.kind, faulty: cut(c.faulty), peers: c.peers.map(cut) }));
 }
