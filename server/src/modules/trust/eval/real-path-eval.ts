@@ -57,7 +57,8 @@ export interface RealPathEvalResult {
   seconds: number;
 }
 
-async function client(app: FastifyInstance) {
+/** Listens on a free port and posts GraphQL to it, counting requests; GraphQL errors throw. */
+export async function graphqlClient(app: FastifyInstance) {
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   let requests = 0;
   async function gql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T> {
@@ -99,7 +100,7 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
   });
   const app = await buildApp(config, { logger: false, inMemoryDatabase: true, now: () => new Date(now) });
   try {
-    const { gql, requests } = await client(app);
+    const { gql, requests } = await graphqlClient(app);
 
     const zones = [...new Set(fleet.profiles.map((p) => p.zoneId).filter((z): z is string => z !== null))];
     for (const id of zones)

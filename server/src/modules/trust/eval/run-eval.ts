@@ -2,29 +2,9 @@
 // ingestion path (HTTP GraphQL → database → trust shell). Embedded PGlite in memory by
 // default; with DATABASE_URL, a temporary PostgreSQL database that is dropped afterwards.
 // EVAL_ZONES / EVAL_FAULTS_PER_KIND shrink or grow the fleet.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { formatReport } from '../../../trust/eval/evaluate.js';
 import { runRealPathEval } from './real-path-eval.js';
-
-async function temporaryDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `st_eval_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+import { temporaryDatabase } from './temporary-database.js';
 
 const seeds = process.argv.slice(2).map(Number).filter(Number.isFinite);
 const spec = {

@@ -1,6 +1,6 @@
 // Replays a benchmark case through the pure engine as a gateway uploading its backlog would:
 // every `uploadMs` of event time, all sensors' readings of that span in one observeMany call
-// (received at the span's end), then a sweep of the fleet at that time. A reading's flag is the
+// (received at the span's end; every sensor of the zone in it, as the trust stream passes them), then a sweep of the fleet at that time. A reading's flag is the
 // sensor's status right after the engine has taken it in (DEGRADED or FAULTY), with the kinds of
 // its active, non-advisory reasons.
 import { DEFAULT_TRUST_CONFIG, type TrustConfig } from '../../config.js';
@@ -9,7 +9,7 @@ import { initialTrustState, RF_ADVISORY, S_DEGRADED, S_FAULTY, type TrustState }
 import { sweepFleet } from '../../sweep.js';
 import type { ReadingSample, SensorProfile } from '../../types.js';
 import type { BenchCase, BenchSeries } from './santander.js';
-import type { CaseFlags, SeriesFlags } from './score.js';
+import { kindBits, type CaseFlags, type SeriesFlags } from './score.js';
 
 /** What a user would register for these outdoor sensors (plausible range for the site's climate). */
 export const SANTANDER_PROFILE = {
@@ -61,7 +61,8 @@ export function replayEngine(c: BenchCase, options: ReplayOptions = {}): CaseFla
         samples.push({ ts: x.s.ts[x.pos] ?? 0, value: x.s.value[x.pos] ?? 0, receivedAt: now });
         x.pos++;
       }
-      if (samples.length === 0) return [];
+      // A sensor with nothing in this upload is still its zone's peer (as the trust stream
+      // passes whole zones): DRIFT windows are judged with the same members.
       return [
         {
           profile: x.profile,
@@ -79,7 +80,20 @@ export function replayEngine(c: BenchCase, options: ReplayOptions = {}): CaseFla
         },
       ];
     });
-    for (const out of observeMany(batches, config)) if ('error' in out) throw out.error;
+    observeMany(batches, config).forEach((out, b) => {
+      if ('error' in out) throw out.error;
+      // A zone's DRIFT judgement after a slice stamps its point at the sensor's last reading
+      // then: that reading's verdict is the newest point at its time, as its history says.
+      const x = sensors[b];
+      if (!x) return;
+      for (const p of out.points) {
+        let j = x.k - 1;
+        while (j >= 0 && (x.s.ts[j] ?? 0) > p.at) j--;
+        if (j < 0 || x.s.ts[j] !== p.at) continue;
+        x.flags.flagged[j] = p.status === 'DEGRADED' || p.status === 'FAULTY' ? 1 : 0;
+        x.flags.reasons[j] = kindBits(...p.reasons.filter((r) => !r.advisory).map((r) => r.kind));
+      }
+    });
     sweepFleet(sensors, now, config);
   }
   for (const x of sensors)

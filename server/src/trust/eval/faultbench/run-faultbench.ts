@@ -44,12 +44,19 @@ export const BASELINE_OPTIONS: BaselineOptions = {
   maxValue: SANTANDER_PROFILE.maxValue,
 };
 
+/** The three baselines on the cases. */
+export function runBaselines(cases: BenchCase[]): DetectorScores[] {
+  return BASELINES.map((b) => scoreDetector(b.name, cases, (c) => b.run(c, BASELINE_OPTIONS), false));
+}
+
+/** The pure engine on the cases. */
+export function runPureEngine(cases: BenchCase[], replay: ReplayOptions = {}): DetectorScores {
+  return scoreDetector('engine (pure)', cases, (c) => replayEngine(c, replay), true);
+}
+
 /** The pure engine and the three baselines on the same cases. */
 export function runFaultbench(cases: BenchCase[], replay: ReplayOptions = {}): DetectorScores[] {
-  return [
-    scoreDetector('engine (pure)', cases, (c) => replayEngine(c, replay), true),
-    ...BASELINES.map((b) => scoreDetector(b.name, cases, (c) => b.run(c, BASELINE_OPTIONS), false)),
-  ];
+  return [runPureEngine(cases, replay), ...runBaselines(cases)];
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -100,3 +100,28 @@ export function santanderCases(data: Santander, kinds: readonly BenchKind[] = BE
       cases.push({ kind, faulty, peers: [...data.clean.values()].filter((s) => s.sensor !== sensor) });
   return cases;
 }
+
+/** Up to `n` cases, taking each kind's next case in turn. */
+export function sliceCases(all: BenchCase[], n: number): BenchCase[] {
+  if (n >= all.length) return all;
+  const byKind = BENCH_KINDS.map((k) => all.filter((c) => c.kind === k));
+  const out: BenchCase[] = [];
+  for (let i = 0; out.length < n; i++)
+    for (const cs of byKind) {
+      const c = cs[i];
+      if (out.length < n && c) out.push(c);
+    }
+  return out;
+}
+
+/** The cases cut to event time [fromMs, untilMs) after the earliest reading of any series. */
+export function partOf(cases: BenchCase[], fromMs: number, untilMs: number): BenchCase[] {
+  let t0 = Infinity;
+  for (const c of cases) for (const s of [c.faulty, ...c.peers]) t0 = Math.min(t0, s.ts[0] ?? Infinity);
+  const cut = (s: BenchSeries): BenchSeries => {
+    const keep = s.ts.map((t) => t >= t0 + fromMs && t < t0 + untilMs);
+    const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
+    return { sensor: s.sensor, ts: pick(s.ts), value: pick(s.value), label: pick(s.label) };
+  };
+  return cases.map((c) => ({ kind: c.kind, faulty: cut(c.faulty), peers: c.peers.map(cut) }));
+}
