@@ -296,6 +296,7 @@ describe('CLOCK and late readings', () => {
       up: 0,
       ptAt: 0,
       ptScore: 0,
+      ptK: 0,
     };
     expect({ ...b, ...bookkeeping }).toEqual({ ...a, ...bookkeeping });
   });

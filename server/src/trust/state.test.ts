@@ -12,7 +12,7 @@ import {
 } from './index.js';
 import { createRng } from './eval/prng.js';
 import { healthySignal, MIN, profileOf, T0 } from './test-signals.js';
-import { STATE_VERSION } from './state.js';
+import { STATE_VERSION, activeKindMask } from './state.js';
 import { readFileSync } from 'node:fs';
 import type { ReadingSample } from './types.js';
 
@@ -128,7 +128,7 @@ describe('state persistence', () => {
 });
 
 describe('trust history points', () => {
-  it('follow the score: a point at every status change and every move of 2 or more, and every 5 min while it moves', () => {
+  it('follow the score: a point at every status change, every change of the kinds it rests on and every move of 2 or more, and every 5 min while it moves', () => {
     const s = initialTrustState();
     const rs = eventfulSignal(2);
     const points: { at: number; score: number; status: string }[] = [];
@@ -145,8 +145,15 @@ describe('trust history points', () => {
     const statuses = points.map((p) => p.status);
     expect(statuses).toContain('HEALTHY');
     expect(statuses).toContain('FAULTY');
+    const kinds = (p: (typeof points)[number]) =>
+      p.reasons
+        .filter((r) => !r.advisory)
+        .map((r) => r.kind)
+        .sort()
+        .join();
     for (let i = 1; i < points.length; i++) {
-      if (points[i]!.status !== points[i - 1]!.status) continue;
+      // a status change or a change of the kinds it rests on is always a point
+      if (points[i]!.status !== points[i - 1]!.status || kinds(points[i]!) !== kinds(points[i - 1]!)) continue;
       const moved = Math.abs(points[i]!.score - points[i - 1]!.score);
       expect(moved >= 2 || (moved >= 0.5 && points[i]!.at - points[i - 1]!.at >= 5 * MIN)).toBe(true);
     }
@@ -154,7 +161,7 @@ describe('trust history points', () => {
 });
 
 describe('restoreTrustState', () => {
-  for (const version of [1, 2, 3, 4, 5, 6, 7, 8]) {
+  for (const version of [1, 2, 3, 4, 5, 6, 7, 8, 9]) {
     it(`upgrades a stored version-${version} state instead of resetting it`, () => {
       // fixtures/state-vN.json: written by the vN build (300 readings, recovering from a 40-reading STUCK run).
       const old = JSON.parse(
@@ -181,6 +188,8 @@ describe('restoreTrustState', () => {
         });
       // v8 → v9: no relapse known; CLOCK's usual highest irregularity starts at its mean
       if (version === 8) expect({ rl: s.rl, rlN: s.rlN, irrX: s.irrX }).toEqual({ rl: 0, rlN: -1, irrX: old.irrN });
+      // v9 → v10: the last point's kinds start as the kinds active now (the upgrade writes no point)
+      expect(s.ptK).toBe(activeKindMask(s.ra, s.rf));
       const v = verdictOf(s);
       expect([v.status, v.score]).toEqual(['FAULTY', 43]);
       // and it keeps working: healthy readings move it on from where it was, not from scratch

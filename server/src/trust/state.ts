@@ -49,7 +49,7 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 9;
+export const STATE_VERSION = 10;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
 /**
@@ -220,9 +220,10 @@ export type TrustState = {
    * not in it); learned into nH if the episode clears within noiseEpisodeHours, dropped otherwise
    */
   nX: number[];
-  /** last trust point written */
+  /** last trust point written: its time, score and active non-advisory kinds (ticketMask bits) */
   ptAt: number | null;
   ptScore: number;
+  ptK: number;
 };
 
 const zeros = (len: number): number[] => new Array<number>(len).fill(0);
@@ -337,6 +338,7 @@ export function initialTrustState(): TrustState {
     ...freshHourlyNoise(),
     ptAt: null,
     ptScore: 50,
+    ptK: 0,
   };
 }
 
@@ -417,7 +419,21 @@ const UPGRADES: StateUpgrades = {
     sBd: 0,
     sBt: 0,
   }),
+  // v9 → v10: the kinds of the last trust point (ptK), so a change of kinds writes a point. It
+  // starts from the kinds active now: the upgrade itself writes none.
+  9: (old) => ({
+    ...old,
+    v: 10,
+    ptK: Array.isArray(old.ra) ? activeKindMask(old.ra as number[], (old.rf ?? []) as number[]) : 0,
+  }),
 };
+
+/** Bit k set: kind slot k is active and not advisory (what a trust point's status rests on). */
+export function activeKindMask(ra: readonly number[], rf: readonly number[]): number {
+  let mask = 0;
+  for (let k = 0; k < ra.length; k++) if ((ra[k] ?? 0) > 0 && ((rf[k] ?? 0) & RF_ADVISORY) === 0) mask |= 1 << k;
+  return mask;
+}
 
 /** Per-kind arrays and their width per kind: a kind appended to FAULT_KINDS pads them. */
 const PER_KIND: Record<string, number> = { ra: 1, rs: 1, rc: 1, e: EV, rf: 1, cz: 1, cv: 1 };

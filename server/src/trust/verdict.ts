@@ -2,6 +2,7 @@
 import type { TrustThresholds } from './config.js';
 import {
   KIND_COUNT,
+  activeKindMask,
   KIND_SLOTS,
   K_OFFLINE,
   RF_ADVISORY,
@@ -171,17 +172,24 @@ export function settle(
   if (points === null) return;
   const reported = reportedScore(s);
   const moved = s.ptAt === null ? 0 : Math.abs(reported - s.ptScore);
+  // A point on a status change, a change of the kinds it rests on (history says why), or a
+  // score that moved enough.
+  const kinds = activeKindMask(s.ra, s.rf);
   if (
     next !== before ||
     (s.ptAt !== null &&
-      (moved >= th.pointMinDelta || (moved >= 0.5 && at - s.ptAt >= th.pointIntervalMinutes * 60_000)))
+      (kinds !== s.ptK ||
+        moved >= th.pointMinDelta ||
+        (moved >= 0.5 && at - s.ptAt >= th.pointIntervalMinutes * 60_000)))
   ) {
     points.push({ at, score: reported, status: statusName(next), reasons: activeReasons(s) });
     s.ptAt = at;
     s.ptScore = reported;
+    s.ptK = kinds;
   } else if (s.ptAt === null) {
     s.ptAt = at;
     s.ptScore = reported;
+    s.ptK = kinds;
   }
 }
 
