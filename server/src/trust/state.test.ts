@@ -14,7 +14,7 @@ import { createRng } from './eval/prng.js';
 import { healthySignal, MIN, profileOf, T0 } from './test-signals.js';
 import { STATE_VERSION, activeKindMask } from './state.js';
 import { readFileSync } from 'node:fs';
-import type { ReadingSample } from './types.js';
+import type { ReadingSample, TrustPointData } from './types.js';
 
 const cfg = DEFAULT_TRUST_CONFIG;
 const profile = profileOf();
@@ -131,7 +131,7 @@ describe('trust history points', () => {
   it('follow the score: a point at every status change, every change of the kinds it rests on and every move of 2 or more, and every 5 min while it moves', () => {
     const s = initialTrustState();
     const rs = eventfulSignal(2);
-    const points: { at: number; score: number; status: string }[] = [];
+    const points: TrustPointData[] = [];
     for (const b of batches(rs, 2)) {
       const out = observe(s, profile, b, nowOf(b), cfg);
       points.push(...out.points);
