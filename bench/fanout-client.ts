@@ -1,17 +1,21 @@
 // One client process of the fan-out bench (bench/fanout.ts forks it): holds a share of
 // the graphql-ws subscribers, so thousands of sockets are not served by the process that
-// times the ingest. Speaks graphql-transport-ws over `ws` directly (connection_init,
-// subscribe, next), which costs far less per socket than a full client library.
+// times the ingest. Speaks graphql-transport-ws over raw WebSocket frames on net sockets
+// (bench/ws-frames.ts): the upgrade, connection_init and subscribe are written by hand,
+// and of what the server sends only the frame header and the first bytes of the message
+// are read (a `next` frame is timestamped and checked for errors, never parsed), so the
+// client's CPU per frame stays small beside the server's, which is what is measured.
 // Messages from the parent (IPC):
 //   { type: 'open', plan }         → { type: 'opened', sockets, failed, ms, rssMb }
 //   { type: 'count' }              → { type: 'count', live, total, lastArrival, errors }
 //   { type: 'collect', since, timeoutMs }
-//                                  → { type: 'collected', dashboard: ms[], readings: ms[], missing, cpuMs }
-//   (cpuMs: this process's CPU since the last `count`, the quiet check before the round)
+//                                  → { type: 'collected', dashboard: ms[], readings: ms[], missing, cpuMs, frames }
+//   (cpuMs, frames: this process's CPU and the frames it read since the last `count`, the
+//   quiet check before the round)
 //   { type: 'close' }              → exits
 // Times are absolute (performance.timeOrigin + performance.now()), so they compare
 // across processes of one machine.
-import WebSocket from 'ws';
+import { connectWebSocket, type RawWebSocket } from './ws-frames.js';
 
 export interface FanoutPlan {
   urls: string[];
@@ -31,17 +35,20 @@ interface Sub {
   arrivals: number[];
   /** The first arrival at or after the collected round's start. */
   first?: number;
-  ws: WebSocket;
+  ws: RawWebSocket | null;
 }
 
 const DASHBOARD = 'subscription { dashboardUpdated { sensorCount readingsLastHour generatedAt } }';
 const READINGS = 'subscription($z: ID) { readingAdded(zoneId: $z) { sensorId timestamp value } }';
 const ALL_READINGS = 'subscription { readingAdded { sensorId timestamp value } }';
 
-const now = () => performance.timeOrigin + performance.now();
 const subs: Sub[] = [];
 let cpuMark = process.cpuUsage();
+let framesRead = 0;
 const errors: string[] = [];
+const noteError = (e: string) => {
+  if (errors.length < 20) errors.push(e);
+};
 
 /** Subscriber `g` of the whole run: instances round-robin, kinds alternate, zones in turn. */
 function subscriberSpec(g: number, plan: Pick<FanoutPlan, 'urls' | 'zoneIds'>) {
@@ -51,12 +58,13 @@ function subscriberSpec(g: number, plan: Pick<FanoutPlan, 'urls' | 'zoneIds'>) {
   return { url, kind, zoneId };
 }
 
+// What a `next` frame starts with, and what one carrying errors has after its id.
+const NEXT = Buffer.from('{"type":"next"');
+const ERRORS = Buffer.from('"payload":{"errors"');
+
 function open(url: string, kind: Kind, zoneId: string | null, apiKey?: string): Promise<Sub | null> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws', {
-      perMessageDeflate: false,
-    });
-    const sub: Sub = { kind, arrivals: [], first: undefined, ws };
+    const sub: Sub = { kind, arrivals: [], first: undefined, ws: null };
     let settled = false;
     const done = (value: Sub | null) => {
       if (!settled) {
@@ -64,37 +72,36 @@ function open(url: string, kind: Kind, zoneId: string | null, apiKey?: string): 
         resolve(value);
       }
     };
-    ws.on('open', () =>
-      ws.send(
-        JSON.stringify({
-          type: 'connection_init',
-          payload: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-        }),
-      ),
-    );
-    ws.on('message', (raw) => {
-      const at = now(); // before any work of ours: what this process adds is not hidden
-      const msg = JSON.parse((raw as Buffer).toString()) as { type: string; payload?: unknown };
-      if (msg.type === 'next') {
-        const payload = msg.payload as { errors?: { message: string }[] };
-        if (payload.errors) {
-          if (errors.length < 20) errors.push(JSON.stringify(payload.errors));
-        } else arrived(sub, at);
-      } else if (msg.type === 'connection_ack') {
-        const query = kind === 'dashboard' ? DASHBOARD : kind === 'readings' ? READINGS : ALL_READINGS;
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { z: zoneId } } }));
-        if (kind === 'slow') setTimeout(() => ws.pause(), 50); // stops reading its socket for good
-        done(sub);
-      } else if (msg.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
-      else if (msg.type === 'error' && errors.length < 20) errors.push(JSON.stringify(msg.payload));
-    });
-    ws.on('error', (err) => {
-      if (errors.length < 20) errors.push(err.message);
-      done(null);
-    });
-    ws.on('close', (code, reason) => {
-      if (!settled && errors.length < 20) errors.push(`closed ${code} ${reason.toString()}`);
-      done(null);
+    sub.ws = connectWebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws', {
+      open: (ws) =>
+        ws.sendText(
+          JSON.stringify({ type: 'connection_init', payload: apiKey ? { authorization: `Bearer ${apiKey}` } : {} }),
+        ),
+      // `at` is taken once per chunk read, before any work of ours on it.
+      text: (ws, message, at) => {
+        framesRead++;
+        if (message.subarray(0, NEXT.length).equals(NEXT)) {
+          if (message.indexOf(ERRORS) !== -1) noteError(message.toString().slice(0, 300));
+          else arrived(sub, at);
+          return;
+        }
+        const msg = JSON.parse(message.toString()) as { type: string; payload?: unknown };
+        if (msg.type === 'connection_ack') {
+          const query = kind === 'dashboard' ? DASHBOARD : kind === 'readings' ? READINGS : ALL_READINGS;
+          ws.sendText(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { z: zoneId } } }));
+          if (kind === 'slow') setTimeout(() => ws.pause(), 50); // stops reading its socket for good
+          done(sub);
+        } else if (msg.type === 'ping') ws.sendText(JSON.stringify({ type: 'pong' }));
+        else if (msg.type === 'error') noteError(JSON.stringify(msg.payload));
+      },
+      error: (err) => {
+        noteError(err.message);
+        done(null);
+      },
+      close: (code, reason) => {
+        if (!settled) noteError(`closed ${code} ${reason}`);
+        done(null);
+      },
     });
   });
 }
@@ -159,7 +166,7 @@ async function collect(since: number, timeoutMs: number) {
     s.first = undefined;
   }
   const cpu = process.cpuUsage(cpuMark);
-  return { dashboard, readings, missing, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { dashboard, readings, missing, cpuMs: (cpu.user + cpu.system) / 1000, frames: framesRead };
 }
 
 function rssMb(): number {
@@ -173,6 +180,7 @@ process.on('message', (msg: { type: string; plan?: FanoutPlan; since?: number; t
     if (msg.type === 'open') send({ type: 'opened', ...(await openAll(msg.plan!)), rssMb: rssMb() });
     else if (msg.type === 'count') {
       cpuMark = process.cpuUsage();
+      framesRead = 0;
       const normal = subs.filter((s) => s.kind !== 'slow');
       const lastArrival = Math.max(0, ...normal.map((s) => s.arrivals.at(-1) ?? 0));
       send({
@@ -184,7 +192,7 @@ process.on('message', (msg: { type: string; plan?: FanoutPlan; since?: number; t
       });
     } else if (msg.type === 'collect') send({ type: 'collected', ...(await collect(msg.since!, msg.timeoutMs!)) });
     else if (msg.type === 'close') {
-      for (const s of subs) s.ws.terminate();
+      for (const s of subs) s.ws?.destroy();
       process.exit(0);
     }
   })();

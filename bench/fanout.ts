@@ -1,7 +1,8 @@
 // Subscribers at scale: N graphql-ws subscribers spread round-robin over several running
 // instances (on one PostgreSQL and one Redis), half on `dashboardUpdated`, half on
 // `readingAdded(zoneId)` over the given zones, held by forked client processes
-// (bench/fanout-client.ts) so the sockets do not share an event loop with the timing.
+// (bench/fanout-client.ts, raw WebSocket frames) so the sockets do not share an event loop
+// with the timing.
 //
 //   const figures = await runFanout({ urls, subscribers: 10_000, zoneIds, ingest, serverPids });
 //
@@ -96,7 +97,10 @@ export interface FanoutFigures extends Record<string, number> {
   serverCpuMsPerRound: number;
   serverCpuUsPerDelivery: number;
   serverFanoutMsPerRound: number;
+  framesPerRound: number;
+  serverCpuUsPerFrame: number;
   clientCpuMsPerRound: number;
+  clientCpuUsPerFrame: number;
   clientKbPerSocket: number;
   sharedExecutionsPerRound: number;
   sharedFramesPerRound: number;
@@ -224,6 +228,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
     const cpu = () => (opts.serverPids ?? []).reduce((n, pid) => n + (readCpuSeconds(pid) ?? NaN), 0);
     let cpuSeconds = 0;
     let clientCpuMs = 0;
+    let framesRead = 0;
     const shared = async () =>
       (await Promise.all(opts.urls.map((u) => sharedCounts(u, opts.apiKey)))).reduce(addCounts);
     const shared0 = await shared();
@@ -237,7 +242,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       const ackAfter = now() - since;
       const collected = await Promise.all(
         workers.map((w) =>
-          w.ask<{ dashboard: number[]; readings: number[]; missing: number; cpuMs: number }>(
+          w.ask<{ dashboard: number[]; readings: number[]; missing: number; cpuMs: number; frames: number }>(
             { type: 'collect', since, timeoutMs: roundTimeoutMs },
             'collected',
           ),
@@ -250,7 +255,9 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       fanoutMs += roundFanoutMs;
       const roundAll: number[] = [];
       const clientMs = collected.reduce((n, c) => n + c.cpuMs, 0);
+      const roundFrames = collected.reduce((n, c) => n + c.frames, 0);
       clientCpuMs += clientMs;
+      framesRead += roundFrames;
       for (const c of collected) {
         missing += c.missing;
         for (const x of c.dashboard) dashboard.push(Math.max(0, x - ackAfter));
@@ -259,7 +266,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       }
       const rs = sorted(roundAll);
       log(
-        `round ${r + 1}/${rounds}: ingest answered in ${ackAfter.toFixed(0)} ms; after it p50 ${ms(percentile(rs, 0.5))} ms, p99 ${ms(percentile(rs, 0.99))} ms; CPU servers ${serverMs.toFixed(0)} ms (fan-outs ${roundFanoutMs.toFixed(0)} ms in ${fan1.fanouts - fan0.fanouts}), clients ${clientMs.toFixed(0)} ms`,
+        `round ${r + 1}/${rounds}: ingest answered in ${ackAfter.toFixed(0)} ms; after it p50 ${ms(percentile(rs, 0.5))} ms, p99 ${ms(percentile(rs, 0.99))} ms; CPU servers ${serverMs.toFixed(0)} ms (fan-outs ${roundFanoutMs.toFixed(0)} ms in ${fan1.fanouts - fan0.fanouts}), clients ${clientMs.toFixed(0)} ms; ${roundFrames} frames read by the time every subscriber had its event`,
       );
     }
     const shared1 = await shared();
@@ -288,8 +295,13 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutFigures> {
       // The servers' fan-outs (first frame of an event to every socket written), summed over
       // the instances: the part of a round the sockets themselves cost the servers.
       serverFanoutMsPerRound: round(fanoutMs / rounds, 1),
+      // Per frame the clients read by the time the last subscriber had its event (the
+      // round's trailing dashboard push may come later and is left out of both).
+      framesPerRound: round(framesRead / rounds, 1),
+      serverCpuUsPerFrame: round((cpuSeconds * 1e6) / Math.max(1, framesRead), 1),
       // The client processes' own CPU over the round (they share the cores with the servers).
       clientCpuMsPerRound: round(clientCpuMs / rounds, 1),
+      clientCpuUsPerFrame: round((clientCpuMs * 1000) / Math.max(1, framesRead), 1),
       clientKbPerSocket: round((clientRss / (opts.subscribers + slow)) * 1024, 1),
       sharedExecutionsPerRound: round((shared1.executions - shared0.executions) / rounds, 1),
       sharedFramesPerRound: round((shared1.frames - shared0.frames) / rounds, 1),

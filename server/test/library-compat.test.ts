@@ -27,7 +27,13 @@ import {
 } from '../src/compat/mercurius.js';
 import { quietClientErrors } from '../src/compat/mercurius-socket-logs.js';
 import { redisEmitterInternals } from '../src/compat/mqemitter-redis.js';
-import { netSocketOf, nextFrame, subscriptionIdOf } from '../src/compat/ws-fanout-internals.js';
+import {
+  netSocketOf,
+  nextFrame,
+  senderIdle,
+  serverTextFrame,
+  subscriptionIdOf,
+} from '../src/compat/ws-fanout-internals.js';
 import { collect, wsClient } from './support/graphql-ws-client.js';
 import { redisReachable, redisUrl } from './support/redis.js';
 
@@ -354,6 +360,29 @@ describe('Mercurius subscription ids and ws net sockets (compat/ws-fanout-intern
       raw!.uncork();
       await vi.waitFor(() => expect(frames.slice(from).map((f) => f[0])).toEqual(['x', 'y']));
       expect(server.bufferedAmount).toBe(before);
+    } finally {
+      ws.close();
+    }
+  });
+  it('takes a serverTextFrame written to the net socket as a message, in order with ws sends, while the sender is idle', async () => {
+    const { ws, frames } = await rawClient();
+    try {
+      const server = sockets.at(-1)!;
+      const raw = netSocketOf(server)!;
+      expect(senderIdle(server)).toBe(true);
+      const from = frames.length;
+      // The three header sizes: 7-bit, 16-bit and 64-bit lengths.
+      const texts = ['short', 'm'.repeat(300), 'l'.repeat(70_000)];
+      server.send('before');
+      for (const t of texts) raw.write(serverTextFrame(Buffer.from(t)));
+      server.send('after');
+      await vi.waitFor(() => expect(frames.length - from).toBe(5));
+      expect(frames.slice(from)).toEqual(['before', ...texts, 'after']);
+      // A Blob keeps ws' sender busy until it is read: bytes written past it then would overtake it.
+      server.send(new Blob(['blob']));
+      expect(senderIdle(server)).toBe(false);
+      await vi.waitFor(() => expect(frames.at(-1)).toBe('blob'));
+      expect(senderIdle(server)).toBe(true);
     } finally {
       ws.close();
     }
