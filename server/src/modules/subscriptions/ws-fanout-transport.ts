@@ -8,9 +8,13 @@
 //   what the result can depend on), with the first subscriber's context, and the result
 //   is serialised once; the `next` frame is built once per subscription id (clients
 //   number their subscriptions alike, so most sockets share one frame too);
-// - writes are corked per socket until the fan-out of the event is over, so a socket
-//   that hears several items (a zone subscriber, several subscriptions on one socket)
-//   gets one write;
+// - the frame goes to the socket as it is found, not at the end of the fan-out: the
+//   WebSocket frame (header and payload) is built once per subscription id and written
+//   as is to every socket that shares it (one write per socket, no per-socket framing),
+//   so the first subscribers are reading while the last are still being written to; a
+//   socket that hears several items of one event (a zone subscriber, several
+//   subscriptions on one socket) is corked from its second item until the fan-out is
+//   over, so it gets two writes at most;
 // - nothing waits on a socket: a socket whose write buffer holds more than
 //   SOCKET_BACKED_UP_BYTES is declined, so its items queue in its stream as before, which
 //   ends it with SUBSCRIBER_TOO_SLOW past its limit (counted in /metrics);
@@ -23,7 +27,13 @@ import type { Duplex } from 'node:stream';
 import type { DocumentNode, ExecutionResult, GraphQLResolveInfo } from 'graphql';
 import type { WebSocket } from 'ws';
 import { graphql } from '../../compat/graphql-js.js';
-import { netSocketOf, nextFrame, subscriptionIdOf } from '../../compat/ws-fanout-internals.js';
+import {
+  netSocketOf,
+  nextFrame,
+  senderIdle,
+  serverTextFrame,
+  subscriptionIdOf,
+} from '../../compat/ws-fanout-internals.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import type { EventStream } from './event-stream.js';
 import { DroppedNotice } from './key-budgets.js';
@@ -36,13 +46,20 @@ interface Shared {
   payload: string | null;
   /** Its resolvers answered with a promise: none of this subscription's events are shared. */
   async: boolean;
-  frames: Map<string, Buffer>;
+  frames: Map<string, Frame>;
+}
+
+interface Frame {
+  /** The `next` message, for ws to frame when its sender holds something back. */
+  text: Buffer;
+  /** The whole WebSocket frame of it, written to the net socket as is. */
+  wire: Buffer;
 }
 
 export interface SharedCounters {
   executions: number;
   frames: number;
-  /** Fan-outs (one per event and instance with socket subscribers) and their time: from the first frame to every socket uncorked, i.e. written to the kernel. */
+  /** Fan-outs (one per event and instance with socket subscribers) and their time: from the first frame to every socket written to the kernel (the next check phase). */
   fanouts: number;
   fanoutSeconds: number;
 }
@@ -51,15 +68,18 @@ export function createWsFanout(counters: SharedCounters) {
   // Per event item, per group. Items are shared by every subscriber they go to (the hub
   // pushes one object to all), and dropped with them.
   const byItem = new WeakMap<object, Map<string, Shared>>();
-  // Sockets corked for this fan-out, with the bytes written to them meanwhile.
+  // Net sockets written to in this fan-out, and those corked since their second frame
+  // (with the bytes written to them meanwhile). A fan-out ends at the next check phase.
+  const touched = new Set<Duplex>();
   const corked = new Map<Duplex, number>();
-  let uncorkScheduled = false;
+  let endScheduled = false;
   let fanoutStarted = 0;
 
-  function uncorkAll(): void {
-    uncorkScheduled = false;
+  function endFanout(): void {
+    endScheduled = false;
     for (const raw of corked.keys()) raw.uncork();
     corked.clear();
+    touched.clear();
     counters.fanouts++;
     counters.fanoutSeconds += (performance.now() - fanoutStarted) / 1000;
   }
@@ -70,19 +90,23 @@ export function createWsFanout(counters: SharedCounters) {
     return socket.bufferedAmount - ((raw && corked.get(raw)) ?? 0);
   }
 
-  function write(socket: WebSocket, frame: Buffer): void {
+  function write(socket: WebSocket, frame: Frame): void {
+    if (!endScheduled) {
+      endScheduled = true;
+      fanoutStarted = performance.now();
+      setImmediate(endFanout);
+    }
     const raw = netSocketOf(socket);
-    if (raw) {
+    if (!raw || !senderIdle(socket)) {
+      socket.send(frame.text, { binary: false });
+      return;
+    }
+    if (touched.has(raw)) {
       const held = corked.get(raw);
       if (held === undefined) raw.cork();
-      corked.set(raw, (held ?? 0) + frame.length);
-      if (!uncorkScheduled) {
-        uncorkScheduled = true;
-        fanoutStarted = performance.now();
-        setImmediate(uncorkAll);
-      }
-    }
-    socket.send(frame, { binary: false });
+      corked.set(raw, (held ?? 0) + frame.wire.length);
+    } else touched.add(raw);
+    raw.write(frame.wire);
   }
 
   function sharedFor(item: object, group: string, execute: () => unknown): Shared {
@@ -131,7 +155,8 @@ export function createWsFanout(counters: SharedCounters) {
         if (shared.payload === null) return false;
         let frame = shared.frames.get(id);
         if (!frame) {
-          frame = nextFrame(id, shared.payload);
+          const text = nextFrame(id, shared.payload);
+          frame = { text, wire: serverTextFrame(text) };
           shared.frames.set(id, frame);
         }
         write(socket, frame);
