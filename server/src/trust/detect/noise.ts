@@ -83,6 +83,20 @@ function learnHour(th: TrustThresholds, s: TrustState, hour: number, mean: numbe
   s.nH[slot] = round4(mean > kept ? mean : kept);
 }
 
+/**
+ * The fast mean |Δ| spans about a quarter hour of readings (1/16 per reading at one a minute:
+ * people moving next to a CO₂ sensor for a few minutes are the room, not the sensor), and never
+ * fewer than 8 readings (1/8 per reading at one every two minutes or slower), so a sensor read
+ * every 5 minutes is judged on its last 40 minutes, not on 80.
+ */
+function fastGain(expMs: number): number {
+  const g = expMs / FAST_SPAN_MS;
+  return g < 1 / 16 ? 1 / 16 : g > 1 / 8 ? 1 / 8 : g;
+}
+const FAST_SPAN_MS = 16 * 60_000;
+/** The threshold's factor at an hour of day whose usual variation is not learned yet. */
+const UNLEARNED_HOUR_K = 1.5;
+
 /** NOISE on an accepted reading (after STUCK, whose |change| and long-run flag it uses). */
 export function detectNoise(s: TrustState, r: Reading): boolean {
   const { th, ts, n, ad, floor } = r;
@@ -98,15 +112,19 @@ export function detectNoise(s: TrustState, r: Reading): boolean {
   // morning is not NOISE every morning.
   const usual = usualVariation(th, s, ts, base);
   const ref = usual > base ? usual : base;
-  s.fd += ((ad < 8 * ref ? ad : 8 * ref) - s.fd) / 16;
+  // An hour of day not yet learned (a new sensor's first day) has no normal to judge against:
+  // there the daily cycle itself (the first sunrise on an outdoor sensor) may be several times
+  // its slow baseline, so roughness must exceed the threshold by half again.
+  const limit = usual > 0 ? th.noiseRatio : UNLEARNED_HOUR_K * th.noiseRatio;
+  s.fd += ((ad < 8 * ref ? ad : 8 * ref) - s.fd) * fastGain(r.expMs);
   s.nHs = (s.nHs < 0 ? 0 : s.nHs) + s.fd;
   s.nHc++;
   if (s.ra[K_NOISE] > 0) s.nHz = 1;
   const ratio = s.fd / ref;
-  if (ratio > th.noiseRatio) {
+  if (ratio > limit) {
     // evidence weighted by its strength: twice the threshold counts as two readings (at most 4)
     if (s.nzRun === 0) s.nzTs = ts;
-    const w = ratio / th.noiseRatio;
+    const w = ratio / limit;
     s.nzRun += w < 4 ? w : 4;
     if (s.nzRun >= th.noiseConfirmReadings)
       raise(s, K_NOISE, ratio > 2 * th.noiseRatio ? SEV_HIGH : SEV_MEDIUM, s.nzTs);
@@ -122,7 +140,8 @@ export function detectNoise(s: TrustState, r: Reading): boolean {
     const e = K_NOISE * EV;
     s.e[e] = ratio;
     s.e[e + 1] = s.fd;
-    s.e[e + 2] = base;
+    // what the ratio is of: the larger of the slow baseline and this hour's usual variation
+    s.e[e + 2] = ref;
   } else if (s.fd < 1.5 * base && !r.longRun) {
     s.md += ((ad < 3 * base ? ad : 3 * base) - s.md) / 512;
   }
