@@ -63,6 +63,33 @@ describe('migration runner', () => {
     await db.close();
   });
 
+  it('keeps the received_at of stored rows once per transaction when the column leaves the reading table', async () => {
+    const db = new PGlite();
+    const all = await loadMigrations();
+    const at = all.findIndex((m) => m.name.endsWith('_reading_receipt'));
+    await migrate(connection(db), all.slice(0, at));
+    // Two transactions; the first stored rows received at two clocks, the second none.
+    await db.exec(`INSERT INTO reading (sensor_id, ts, value, received_at) VALUES
+      ('m-1', '2025-03-01T10:00:00Z', 1, '2025-03-01T10:00:05Z'), ('m-1', '2025-03-01T10:00:10Z', 2, '2025-03-01T10:00:12Z')`);
+    await db.exec(`INSERT INTO reading (sensor_id, ts, value) VALUES ('m-2', '2025-03-01T10:00:00Z', 3)`);
+    const xids = (
+      await db.query<{ sensor_id: string; xid: string }>(
+        'SELECT sensor_id, xid::text AS xid FROM reading ORDER BY 1, ts',
+      )
+    ).rows;
+    await migrate(connection(db), all);
+    const receipts = await db.query<{ xid: string; received_at: Date }>(
+      'SELECT xid::text AS xid, received_at FROM reading_receipt ORDER BY xid',
+    );
+    expect(receipts.rows).toEqual([{ xid: xids[0]!.xid, received_at: new Date('2025-03-01T10:00:12Z') }]);
+    const rows = await db.query<{ sensor_id: string; xid: string }>(
+      'SELECT sensor_id, xid::text AS xid FROM reading ORDER BY 1, ts',
+    );
+    expect(rows.rows).toEqual(xids);
+    await expect(db.query('SELECT received_at FROM reading')).rejects.toThrow(/received_at/);
+    await db.close();
+  });
+
   it('applies in name order and rolls a failing migration back whole', async () => {
     const dir = await migrationsDir({
       '2_second': 'CREATE TABLE b (id int REFERENCES a(id));',

@@ -1,7 +1,8 @@
 // Readings partitioned by UTC day: partitions exist ahead of today, a reading of a day with no
 // partition gets one (none is ever refused or lost), rows stored around the ingest land in the
 // default partition and move to their day with their xid, duplicates are still found across
-// days, and retention drops whole days while rollups and trust state stay.
+// days, retention drops whole days while rollups and trust state stay, and the ingest's receipts
+// (server clock once a transaction) are deleted once the trust stream has read past them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionDay } from '../src/modules/readings/reading-partitions-repository.js';
 import { dayOf } from '../src/modules/readings/readings-ingest-repository.js';
@@ -99,6 +100,41 @@ describe.each(TARGETS)('reading partitions on %s', (target) => {
     expect(partitionDay(after!.name)).toBe(today - 5);
     expect(after!.xid).toBe(before!.xid);
     const [left] = await sql<{ n: number }[]>(`SELECT count(*)::int AS n FROM reading_default`);
+    expect(left!.n).toBe(0);
+  });
+
+  it('keeps the server clock once per ingest transaction, until the trust stream has read it', async () => {
+    const started = Date.now();
+    const noon = (today - 2) * DAY + DAY / 2; // a day the other tests do not count in
+    const batch = [0, 1, 2].map((i) => ({
+      sensorId: 'part-1',
+      timestamp: new Date(noon + i * 10_000).toISOString(),
+      value: 21 + i,
+    }));
+    expect((await t.gql(INGEST, { r: batch })).data!.ingestReadings.accepted).toBe(3);
+    const stored = await sql<{ xid: string; received: Date | null }[]>(
+      `SELECT r.xid::text AS xid, rc.received_at AS received
+         FROM reading r LEFT JOIN reading_receipt rc ON rc.xid = r.xid
+        WHERE r.sensor_id = 'part-1' AND r.ts >= $1::timestamptz AND r.ts < $2::timestamptz`,
+      new Date(noon),
+      new Date(noon + 30_000),
+    );
+    expect(stored).toHaveLength(3);
+    expect(new Set(stored.map((r) => r.xid)).size).toBe(1); // one transaction, one receipt
+    const received = new Date(stored[0]!.received!).getTime();
+    expect(received).toBeGreaterThanOrEqual(started - 1000);
+    expect(received).toBeLessThanOrEqual(Date.now() + 1000);
+    const columns = await sql<{ c: string }[]>(
+      `SELECT attname AS c FROM pg_attribute WHERE attrelid = 'reading'::regclass AND attnum > 0 AND NOT attisdropped`,
+    );
+    expect(columns.map((c) => c.c).sort()).toEqual(['sensor_id', 'ts', 'value', 'xid']);
+    await t.processed();
+    const report = await t.app.services.readingPartitions.maintain();
+    expect(report.receiptsDeleted).toBeGreaterThanOrEqual(1);
+    const [left] = await sql<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM reading_receipt WHERE xid <= $1::xid8`,
+      stored[0]!.xid,
+    );
     expect(left!.n).toBe(0);
   });
 

@@ -72,6 +72,10 @@ const dmmf = parsed;
 const models = dmmf.datamodel.models;
 const enumDbName = new Map<string, string>(dmmf.datamodel.enums.map((e) => [e.name, e.dbName ?? e.name]));
 const tableOf = new Map<string, string>(models.map((m) => [m.name, m.dbName ?? m.name]));
+/** Tables of `@@ignore` models (not in the DMMF, e.g. keyed by an Unsupported type): modelled, not typed. */
+const ignoredTables = [
+  ...readFileSync(`${root}prisma/schema.prisma`, 'utf8').matchAll(/model (\w+) \{([^}]*@@ignore[^}]*)\}/g),
+].map(([, name, body]) => /@@map\("([^"]+)"\)/.exec(body!)?.[1] ?? name!);
 
 describe('prisma/schema.prisma against the migrated database', () => {
   let t: TestApp;
@@ -90,7 +94,7 @@ describe('prisma/schema.prisma against the migrated database', () => {
 
   it('has every model as a table or view, and every table as a model', () => {
     const dbTables = new Set(columns.map((c) => c.table_name));
-    const modelTables = new Set(tableOf.values());
+    const modelTables = new Set([...tableOf.values(), ...ignoredTables]);
     const missing = [...modelTables].filter((name) => !dbTables.has(name));
     const unmodelled = [...dbTables].filter((name) => !modelTables.has(name));
     expect(missing, `models whose table no migration creates. ${FIX}`).toEqual([]);

@@ -119,10 +119,10 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
       // A reading stored around the ingest path (its own transaction): the range holding it
       // does not match what was handed over, so it is read from the database, and applied.
       const read = stats.rangesRead;
-      await t.app.db.transaction(
-        (tx) => tx.$executeRaw`INSERT INTO reading (sensor_id, ts, value, received_at)
-          VALUES ('ll-2', ${new Date(at(6))}, 99, now())`,
-      );
+      await t.app.db.transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO reading (sensor_id, ts, value) VALUES ('ll-2', ${new Date(at(6))}, 99)`;
+        await tx.$executeRaw`INSERT INTO reading_receipt (received_at) VALUES (now())`;
+      });
       await ingest(6, ['ll-1']);
       await t.processed();
       expect(stats.rangesRead).toBeGreaterThan(read);
@@ -136,10 +136,10 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
       expect(counts!.rollup).toBe(14);
       // One stored around it just after an ingest (after the last handed-over transaction).
       await ingest(7, ['ll-1']);
-      await t.app.db.transaction(
-        (tx) => tx.$executeRaw`INSERT INTO reading (sensor_id, ts, value, received_at)
-          VALUES ('ll-2', ${new Date(at(7))}, 98, now())`,
-      );
+      await t.app.db.transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO reading (sensor_id, ts, value) VALUES ('ll-2', ${new Date(at(7))}, 98)`;
+        await tx.$executeRaw`INSERT INTO reading_receipt (received_at) VALUES (now())`;
+      });
       await t.processed();
       const after = await t.gql<{ sensor: { lastReading: { timestamp: string; value: number } } }>(
         `{ sensor(id: "ll-2") { lastReading { timestamp value } } }`,
@@ -377,10 +377,13 @@ describe.each(TARGETS)('trust stream on %s', (kind) => {
           t.app.db.transaction(async (tx) => {
             const rows = steps.flatMap((step) => groupingBatch(step));
             await tx.$executeRaw`
-              INSERT INTO reading (sensor_id, ts, value, received_at)
-              SELECT s, to_timestamp(ts / 1000.0), v, to_timestamp(ts / 1000.0 + 5)
+              INSERT INTO reading (sensor_id, ts, value)
+              SELECT s, to_timestamp(ts / 1000.0), v
                 FROM unnest(${rows.map((r) => r.sensorId)}::text[], ${rows.map((r) => r.ts)}::float8[],
                             ${rows.map((r) => r.value)}::float8[]) AS u(s, ts, v)`;
+            // Received 5 s after the transaction's newest reading (one receipt a transaction).
+            await tx.$executeRaw`
+              INSERT INTO reading_receipt (received_at) VALUES (to_timestamp(${Math.max(...rows.map((r) => r.ts))} / 1000.0 + 5))`;
           });
         if (grouping === 'one tick') {
           await store(Array.from({ length: GROUPING_STEPS }, (_, i) => i));

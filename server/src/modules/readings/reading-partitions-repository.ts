@@ -21,6 +21,15 @@ export function partitionDay(name: string): number | null {
 }
 
 export function createReadingPartitionsRepository(streamPartitions: number) {
+  /**
+   * The lowest position of every trust stream partition and of its rollups (the origin counts
+   * for a partition with no row, `$1` the number of partitions): every reading below it is
+   * processed and rolled up.
+   */
+  const PROCESSED_BELOW = `
+    SELECT LEAST(min(LEAST(t.position, COALESCE(t.rollup_position, t.position))),
+                 CASE WHEN count(*) < $1::int THEN (SELECT position FROM trust_stream_origin) END)
+      FROM trust_stream t`;
   return {
     ensure: ensurePartitions,
 
@@ -58,11 +67,25 @@ export function createReadingPartitionsRepository(streamPartitions: number) {
      * the origin counts for a partition with no row), which keeps it hot until a later run.
      */
     async compact(tx: SqlTx, name: string): Promise<number> {
-      const rows = await tx.$queryRaw<{ n: number }[]>`
-        SELECT reading_compact(${name}, (
-          SELECT LEAST(min(LEAST(t.position, COALESCE(t.rollup_position, t.position))),
-                       CASE WHEN count(*) < ${streamPartitions}::int THEN (SELECT position FROM trust_stream_origin) END)
-            FROM trust_stream t))::float8 AS n`;
+      const rows = await tx.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT reading_compact($2, (${PROCESSED_BELOW}))::float8 AS n`,
+        streamPartitions,
+        name,
+      );
+      return rows[0]?.n ?? 0;
+    },
+
+    /**
+     * Deletes the ingest receipts (reading_receipt) of transactions below the lowest position
+     * of the trust stream and its rollups: the stream never reads those rows again, so it never
+     * asks for their receipt. Returns how many it deleted.
+     */
+    async pruneReceipts(tx: SqlTx): Promise<number> {
+      const rows = await tx.$queryRawUnsafe<{ n: number }[]>(
+        `WITH d AS (DELETE FROM reading_receipt WHERE xid < (${PROCESSED_BELOW}) RETURNING 1)
+         SELECT count(*)::float8 AS n FROM d`,
+        streamPartitions,
+      );
       return rows[0]?.n ?? 0;
     },
 
@@ -79,11 +102,15 @@ export function createReadingPartitionsRepository(streamPartitions: number) {
       return n;
     },
 
-    /** Bytes on disk of the hot readings (every partition, indexes and TOAST included) and their count. */
+    /**
+     * Bytes on disk of the hot readings (every partition, indexes and TOAST included, and the
+     * ingest receipts not pruned yet) and their count.
+     */
     async hotSize(tx: SqlTx): Promise<{ bytes: number; rows: number }> {
       const rows = await tx.$queryRaw<{ bytes: number; rows: number }[]>`
         SELECT (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::float8
-                  FROM pg_inherits i WHERE i.inhparent = 'reading'::regclass) AS bytes,
+                  FROM pg_inherits i WHERE i.inhparent = 'reading'::regclass)
+               + pg_total_relation_size('reading_receipt')::float8 AS bytes,
                (SELECT count(*)::float8 FROM reading) AS rows`;
       return rows[0] ?? { bytes: 0, rows: 0 };
     },

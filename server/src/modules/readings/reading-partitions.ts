@@ -3,7 +3,7 @@
 // default partition move into their day's partition, days that ended more than
 // READINGS_COMPACT_AFTER_HOURS ago are compacted into per-sensor hour blocks, days older than
 // READINGS_RETENTION_DAYS are dropped whole (their blocks with them), rollup buckets older than
-// their retention are deleted.
+// their retention are deleted, ingest receipts the trust stream has processed are deleted.
 import type { FastifyBaseLogger } from 'fastify';
 import type { RunInTransaction } from '../../db/sql-transaction.js';
 import type { ReadingPartitionsRepository } from './reading-partitions-repository.js';
@@ -20,6 +20,8 @@ export interface MaintenanceReport {
   compactedReadings: number;
   blocksDeleted: number;
   rollupRowsDeleted: number;
+  /** ingest receipts of transactions the trust stream has processed (reading_receipt) */
+  receiptsDeleted: number;
   dropMs: number;
 }
 
@@ -75,8 +77,18 @@ export function createReadingPartitions(deps: {
           cutoff(settings.rollupRetentionDays),
         ),
       );
-      const report = { created, dropped, compacted, compactedReadings, blocksDeleted, rollupRowsDeleted, dropMs };
-      if (created || dropped.length || compacted.length || blocksDeleted || rollupRowsDeleted)
+      const receiptsDeleted = await statement((tx) => repo.pruneReceipts(tx));
+      const report = {
+        created,
+        dropped,
+        compacted,
+        compactedReadings,
+        blocksDeleted,
+        rollupRowsDeleted,
+        receiptsDeleted,
+        dropMs,
+      };
+      if (created || dropped.length || compacted.length || blocksDeleted || rollupRowsDeleted || receiptsDeleted)
         deps.log.info(report, 'reading partitions maintained');
       return report;
     },

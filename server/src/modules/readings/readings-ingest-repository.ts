@@ -100,13 +100,19 @@ async function insertRows(
   const ts = rows.ts.join(',');
   const result = await tx.$queryRaw<{ stored: number; xid: string }[]>`
         WITH ins AS (
-          INSERT INTO reading (sensor_id, ts, value, received_at)
-          SELECT u.s, to_timestamp(u.t / 1000.0)::timestamptz(3), u.v, to_timestamp(${receivedAt}::float8 / 1000.0)
+          INSERT INTO reading (sensor_id, ts, value)
+          SELECT u.s, to_timestamp(u.t / 1000.0)::timestamptz(3), u.v
             FROM unnest(string_to_array(${sensorIds}::text, ','),
                         string_to_array(${ts}::text, ',')::float8[],
                         string_to_array(${rows.values.join(',')}::text, ',')::float8[]) AS u(s, t, v)
           ON CONFLICT DO NOTHING
           RETURNING 1
+        ),
+        -- The server clock once per transaction (the first batch's when a transaction stores several).
+        receipt AS (
+          INSERT INTO reading_receipt (xid, received_at)
+          VALUES (pg_current_xact_id(), to_timestamp(${receivedAt}::float8 / 1000.0))
+          ON CONFLICT (xid) DO NOTHING
         )
         SELECT (SELECT count(*)::int FROM ins) AS stored, pg_current_xact_id()::text AS xid`;
   const row = result[0];

@@ -149,10 +149,11 @@ export function createTrustStreamRepository() {
       if (catchUps.length === 0) return [];
       return tx.$queryRaw<LogRow[]>`
         SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
-               (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt", r.xid::text AS xid, c.part
+               (extract(epoch FROM rc.received_at) * 1000)::float8 AS "receivedAt", r.xid::text AS xid, c.part
           FROM unnest(${catchUps.map((c) => c.sensorId)}::text[], ${catchUps.map((c) => c.part)}::int[],
                       ${catchUps.map((c) => c.from)}::text[], ${catchUps.map((c) => c.upper)}::text[]) AS c(id, part, lo, hi)
-          JOIN reading r ON r.sensor_id = c.id AND r.xid >= c.lo::xid8 AND r.xid < c.hi::xid8`;
+          JOIN reading r ON r.sensor_id = c.id AND r.xid >= c.lo::xid8 AND r.xid < c.hi::xid8
+          LEFT JOIN reading_receipt rc ON rc.xid = r.xid`;
     },
 
     /** Requests for time-driven judgements of these partitions not committed yet (evaluateTrust). */
@@ -236,11 +237,12 @@ export function createTrustStreamRepository() {
       if (from === undefined) return [];
       return tx.$queryRaw<LogRow[]>`
         SELECT r.sensor_id AS "sensorId", (extract(epoch FROM r.ts) * 1000)::float8 AS ts, r.value,
-               (extract(epoch FROM r.received_at) * 1000)::float8 AS "receivedAt", r.xid::text AS xid, p.part
+               (extract(epoch FROM rc.received_at) * 1000)::float8 AS "receivedAt", r.xid::text AS xid, p.part
           FROM reading r
           JOIN sensor s ON s.id = r.sensor_id
           JOIN unnest(${partitions}::int[], ${positions}::text[]) AS p(part, pos)
             ON p.part = (s.trust_key & ${mask}::int)
+          LEFT JOIN reading_receipt rc ON rc.xid = r.xid
          WHERE r.xid >= ${from}::xid8 AND r.xid < ${upper}::xid8 AND r.xid >= p.pos::xid8`;
     },
 
@@ -287,7 +289,8 @@ export function createTrustStreamRepository() {
         SELECT (SELECT min(position)::text FROM trust_stream WHERE partition < ${partitions}::int) AS position,
                (SELECT extract(epoch FROM now() - min(f.received_at)) * 1000
                   FROM trust_stream t
-                  CROSS JOIN LATERAL (SELECT r.received_at FROM reading r JOIN sensor s ON s.id = r.sensor_id
+                  CROSS JOIN LATERAL (SELECT (SELECT rc.received_at FROM reading_receipt rc WHERE rc.xid = r.xid) AS received_at
+                                        FROM reading r JOIN sensor s ON s.id = r.sensor_id
                                        WHERE r.xid >= t.position AND (s.trust_key & ${partitions - 1}::int) = t.partition
                                        ORDER BY r.xid LIMIT 1) f
                  WHERE t.partition < ${partitions}::int)::float8 AS oldest`;
