@@ -8,7 +8,11 @@
 // - ticking: a tick runs; a kick that arrives meanwhile is remembered (`kicked`), so a tick
 //   that found nothing is followed at once by another instead of a poll's sleep.
 // - resting: after a tick that found work, the rest of the tick interval (more readings per
-//   tick, fewer state writes per sensor); only a barrier ends it early.
+//   tick, fewer state writes per sensor); only a barrier ends it early. While local ingests
+//   arrive (a kick during the tick) and the tick did not read a whole slice, the rest is at
+//   least as long as the tick took: the stream then takes at most half of the thread it
+//   shares with the request path, and lets its slices grow (cheaper per reading) instead of
+//   ticking back to back. A whole slice read means it is a slice behind: it ticks at once.
 // - idle: nothing to do; the poll interval, ended early by any kick (a local ingest).
 // - While barriers wait (`barriers > 0`) every tick writes everything in memory, and ticks
 //   run back to back (10 ms apart when one finds nothing).
@@ -36,11 +40,22 @@ export class IllegalLoopTransition extends Error {
 export interface LoopSettings {
   /** Least time between two ticks that found work. */
   intervalMs: number;
+  /**
+   * While ingests arrive, rest at least this many times as long as the tick took (0: never
+   * longer than the interval): the request path's share of the thread.
+   */
+  yieldFactor?: number;
   /** Idle poll (readings of other instances). */
   pollMs: number;
 }
 
-/** `step(flushAll)` runs one tick and says whether it found work; it must not throw. */
+/**
+ * What a tick found: nothing (false), work (true), or a whole slice of the log with more
+ * waiting ('full': the stream is behind and ticks again at once).
+ */
+export type TickOutcome = boolean | 'full';
+
+/** `step(flushAll)` runs one tick and says what it found; it must not throw. */
 export class StreamLoop {
   #mode: LoopMode = 'stopped';
   /** A kick arrived since the current tick began. */
@@ -54,7 +69,7 @@ export class StreamLoop {
   #running: Promise<void> | null = null;
 
   constructor(
-    private readonly step: (flushAll: boolean) => Promise<boolean>,
+    private readonly step: (flushAll: boolean) => Promise<TickOutcome>,
     private readonly settings: LoopSettings,
   ) {}
 
@@ -141,7 +156,9 @@ export class StreamLoop {
         if (worked) this.#enter('ticking');
         else await this.#sleep('resting', BARRIER_PAUSE_MS);
       } else if (worked) {
-        const rest = this.settings.intervalMs - (performance.now() - started);
+        const took = performance.now() - started;
+        const yielding = this.#kicked && worked !== 'full';
+        const rest = Math.max(this.settings.intervalMs - took, yielding ? took * (this.settings.yieldFactor ?? 0) : 0);
         if (rest > 0) await this.#sleep('resting', rest);
         else this.#enter('ticking');
       } else if (this.#kicked) this.#enter('ticking');
