@@ -91,7 +91,8 @@ export interface TrustStreamSettings {
   holderWarnMs?: number;
   /**
    * While local ingests arrive, the stream rests at least this many times as long as its last
-   * tick took (default YIELD_FACTOR; 0: only the interval), unless it read a whole slice.
+   * tick took (default YIELD_FACTOR; 0: only the interval) when that tick read a burst of rows
+   * (BURST_ROWS) but not a whole slice.
    */
   yieldFactor?: number;
   /** Time-driven judgements of the owned partitions this often (0: only when asked). */
@@ -180,6 +181,8 @@ const NEXT_READING_INTERVALS = 1.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The request path gets at least half of the thread while ingests arrive (trust-stream-loop.ts). */
 const YIELD_FACTOR = 1;
+/** A tick that read at least this many rows is a burst: only then does the stream yield. */
+const BURST_ROWS = 1000;
 
 /** The stream's own counters on this instance, since it started (/metrics). */
 export interface TrustStreamStats {
@@ -273,7 +276,8 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
    * sensors whose verdict moved (with the state that moved it), sensors whose state is older
    * than the checkpoint interval (all of them with `flushAll`), the minute rollup once per
    * interval — with the partitions' checkpoints, in ONE transaction. Returns whether it read
-   * or wrote anything ('full': it read a whole slice, more is waiting).
+   * or wrote anything ('burst': it read BURST_ROWS rows or more; 'full': a whole slice, more
+   * is waiting).
    */
   async function tick(flushAll: boolean): Promise<TickOutcome> {
     const owned = leases.owned();
@@ -304,6 +308,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     settle(plan, read, effects, wall);
     // Held readings keep the stream ticking until they are released.
     if (read.rows >= settings.batchRows) return 'full';
+    if (read.rows >= BURST_ROWS) return 'burst';
     return read.rows > 0 || plan.written.size > 0 || memory.holding().size > 0 || plan.requested.length > 0;
   }
 
