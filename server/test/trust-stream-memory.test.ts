@@ -148,6 +148,35 @@ describe('trust stream loop', () => {
     expect(modes.every((m) => m === 'ticking')).toBe(true);
   });
 
+  it('yields to ingests: rests as long as a burst tick took while kicked, not after a whole slice or a small tick', async () => {
+    // Each tick takes 60 ms and an ingest kicks the loop meanwhile; the interval is 1 ms.
+    const starts: number[] = [];
+    const outcomes: (boolean | 'burst' | 'full')[] = ['burst', 'burst', 'full', true, 'burst'];
+    const loop: StreamLoop = new StreamLoop(
+      async () => {
+        starts.push(performance.now());
+        const outcome = outcomes.shift() ?? false;
+        if (outcome) {
+          loop.kick(false);
+          await new Promise((r) => setTimeout(r, 60));
+        }
+        return outcome;
+      },
+      { intervalMs: 1, pollMs: 60_000, yieldFactor: 1 },
+    );
+    loop.start();
+    while (starts.length < 6) await new Promise((r) => setTimeout(r, 20));
+    await loop.stop(async () => {});
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    // A burst while kicked: the next tick starts a tick's time after this one ended (≥ 2 × 60 ms).
+    expect(gaps[0]).toBeGreaterThanOrEqual(115);
+    expect(gaps[1]).toBeGreaterThanOrEqual(115);
+    // A whole slice, and a small tick: at once (the tick's 60 ms only; timers may run late on
+    // a busy machine).
+    expect(gaps[2]).toBeLessThan(gaps[0]!);
+    expect(gaps[3]).toBeLessThan(gaps[0]!);
+  });
+
   it('a stopped loop cannot be stopped into another mode', async () => {
     const loop = new StreamLoop(async () => false, { intervalMs: 10, pollMs: 10 });
     loop.start();

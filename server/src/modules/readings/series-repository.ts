@@ -78,11 +78,18 @@ const ROLLUP_SQL = {
   reading_rollup_hour: rollupSql('reading_rollup_hour'),
 };
 
+// The columns travel as comma-joined strings, not arrays (as the ingest's do): the drivers'
+// per-element array encoding of a tick's thousands of cells cost more than the statement.
+// Sensor ids never contain commas (registry id pattern); JS number → text → float8 is exact.
+const csv = (list: readonly (string | number)[]) => list.join(',');
+const COLUMN = (n: number, type: string) => `string_to_array($${n}::text, ',')::${type}[]`;
+
 function upsertSql(table: RollupSpan['table']): string {
   return `
   INSERT INTO ${table} (sensor_id, bucket, count, min, max, sum)
   SELECT u.s, to_timestamp(u.b / 1000.0), u.n, u.mn, u.mx, u.sm
-    FROM unnest($1::text[], $2::float8[], $3::int[], $4::float8[], $5::float8[], $6::float8[]) AS u(s, b, n, mn, mx, sm)
+    FROM unnest(${COLUMN(1, 'text')}, ${COLUMN(2, 'float8')}, ${COLUMN(3, 'int')},
+                ${COLUMN(4, 'float8')}, ${COLUMN(5, 'float8')}, ${COLUMN(6, 'float8')}) AS u(s, b, n, mn, mx, sm)
   ON CONFLICT (sensor_id, bucket) DO UPDATE SET count = ${table}.count + EXCLUDED.count,
          min = LEAST(${table}.min, EXCLUDED.min), max = GREATEST(${table}.max, EXCLUDED.max),
          sum = ${table}.sum + EXCLUDED.sum`;
@@ -93,7 +100,7 @@ function flaggedSql(table: RollupSpan['table']): string {
   return `
   INSERT INTO ${table} (sensor_id, bucket, count, min, max, sum, flagged)
   SELECT u.s, to_timestamp(u.b / 1000.0), 0, 'Infinity', '-Infinity', 0, u.f
-    FROM unnest($1::text[], $2::float8[], $3::int[]) AS u(s, b, f)
+    FROM unnest(${COLUMN(1, 'text')}, ${COLUMN(2, 'float8')}, ${COLUMN(3, 'int')}) AS u(s, b, f)
   ON CONFLICT (sensor_id, bucket) DO UPDATE SET flagged = ${table}.flagged + EXCLUDED.flagged`;
 }
 const FLAGGED_SQL = {
@@ -158,14 +165,22 @@ export function createSeriesRepository(partitions: number) {
     /** Adds counted cells to the minute and hour rollups (rows sorted: a stable lock order). */
     async addRollups(tx: SqlTx, minutes: RollupRows, hours: RollupRows): Promise<void> {
       await bothTables(minutes, hours, (table, r) =>
-        tx.$queryRawUnsafe(UPSERT_SQL[table], r.sensorIds, r.buckets, r.counts, r.mins, r.maxs, r.sums),
+        tx.$queryRawUnsafe(
+          UPSERT_SQL[table],
+          csv(r.sensorIds),
+          csv(r.buckets),
+          csv(r.counts),
+          csv(r.mins),
+          csv(r.maxs),
+          csv(r.sums),
+        ),
       );
     },
 
     /** Adds flagged counts to the minute and hour rollups (rows sorted: a stable lock order). */
     async addFlagged(tx: SqlTx, minutes: FlaggedRows, hours: FlaggedRows): Promise<void> {
       await bothTables(minutes, hours, (table, r) =>
-        tx.$queryRawUnsafe(FLAGGED_SQL[table], r.sensorIds, r.buckets, r.flagged),
+        tx.$queryRawUnsafe(FLAGGED_SQL[table], csv(r.sensorIds), csv(r.buckets), csv(r.flagged)),
       );
     },
   };

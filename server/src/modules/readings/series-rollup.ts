@@ -16,6 +16,15 @@ interface Cell {
   sum: number;
 }
 
+/** One sensor's cells by bucket, in the order they were first added; `last` is the one added to last. */
+interface SensorCells {
+  cells: Map<number, Cell>;
+  last: Cell | null;
+}
+
+/** Cells by sensor, then bucket: no key string and no object per added reading. */
+type CellTable = Map<string, SensorCells>;
+
 /** Column arrays of one rollup table's rows, sorted by (sensor, bucket): the unnest write's order. */
 export interface RollupRows {
   sensorIds: string[];
@@ -28,19 +37,33 @@ export interface RollupRows {
 
 export interface SeriesRollup {
   add(sensorId: string, ts: number, value: number): void;
+  /** cells held */
   readonly size: number;
   clear(): void;
-  /** Minute cells of this rollup, merged into `into` (one map for several partitions). */
-  mergeInto(into: Map<string, Cell>): void;
+  /** Minute cells of this rollup, merged into `into` (one table for several partitions). */
+  mergeInto(into: CellTable): void;
 }
 
-function addTo(cells: Map<string, Cell>, sensorId: string, bucket: number, c: Omit<Cell, 'sensorId' | 'bucket'>) {
-  const key = `${sensorId}\u0000${bucket}`;
-  const cell = cells.get(key);
-  if (!cell) {
-    cells.set(key, { sensorId, bucket, ...c });
-    return;
+/** The cell of (sensor, bucket) in `table`, created empty (count 0) when missing. */
+function cellOf(table: CellTable, sensorId: string, bucket: number): Cell {
+  let cells = table.get(sensorId);
+  if (!cells) {
+    cells = { cells: new Map(), last: null };
+    table.set(sensorId, cells);
   }
+  const last = cells.last;
+  if (last && last.bucket === bucket) return last;
+  let cell = cells.cells.get(bucket);
+  if (!cell) {
+    cell = { sensorId, bucket, count: 0, min: Infinity, max: -Infinity, sum: 0 };
+    cells.cells.set(bucket, cell);
+  }
+  cells.last = cell;
+  return cell;
+}
+
+function addTo(table: CellTable, sensorId: string, bucket: number, c: Omit<Cell, 'sensorId' | 'bucket'>): void {
+  const cell = cellOf(table, sensorId, bucket);
   cell.count += c.count;
   cell.sum += c.sum;
   if (c.min < cell.min) cell.min = c.min;
@@ -48,33 +71,45 @@ function addTo(cells: Map<string, Cell>, sensorId: string, bucket: number, c: Om
 }
 
 export function createSeriesRollup(): SeriesRollup {
-  const cells = new Map<string, Cell>();
+  const table: CellTable = new Map();
+  let size = 0;
   return {
     add(sensorId, ts, value) {
-      addTo(cells, sensorId, Math.floor(ts / MINUTE_MS) * MINUTE_MS, { count: 1, min: value, max: value, sum: value });
+      const cell = cellOf(table, sensorId, Math.floor(ts / MINUTE_MS) * MINUTE_MS);
+      if (cell.count === 0) size++;
+      cell.count += 1;
+      cell.sum += value;
+      if (value < cell.min) cell.min = value;
+      if (value > cell.max) cell.max = value;
     },
     get size() {
-      return cells.size;
+      return size;
     },
-    clear: () => cells.clear(),
+    clear: () => {
+      table.clear();
+      size = 0;
+    },
     mergeInto(into) {
-      for (const c of cells.values()) addTo(into, c.sensorId, c.bucket, c);
+      for (const [sensorId, { cells }] of table) for (const c of cells.values()) addTo(into, sensorId, c.bucket, c);
     },
   };
 }
 
-function rows(cells: Iterable<Cell>): RollupRows {
-  const sorted = [...cells].sort((a, b) =>
-    a.sensorId < b.sensorId ? -1 : a.sensorId > b.sensorId ? 1 : a.bucket - b.bucket,
-  );
-  return {
-    sensorIds: sorted.map((c) => c.sensorId),
-    buckets: sorted.map((c) => c.bucket),
-    counts: sorted.map((c) => c.count),
-    mins: sorted.map((c) => c.min),
-    maxs: sorted.map((c) => c.max),
-    sums: sorted.map((c) => c.sum),
-  };
+function rows(table: CellTable): RollupRows {
+  const out: RollupRows = { sensorIds: [], buckets: [], counts: [], mins: [], maxs: [], sums: [] };
+  const ids = [...table.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const id of ids) {
+    const cells = [...table.get(id)!.cells.values()].sort((a, b) => a.bucket - b.bucket);
+    for (const c of cells) {
+      out.sensorIds.push(id);
+      out.buckets.push(c.bucket);
+      out.counts.push(c.count);
+      out.mins.push(c.min);
+      out.maxs.push(c.max);
+      out.sums.push(c.sum);
+    }
+  }
+  return out;
 }
 
 /** Flagged readings per sensor and minute bucket (epoch ms), as the trust engine judged them. */
@@ -122,9 +157,10 @@ export function flaggedRows(list: readonly FlaggedCells[]): { minutes: FlaggedRo
 
 /** The minute rows and the hour rows (minutes merged per hour) of these rollups. */
 export function rollupRows(rollups: readonly SeriesRollup[]): { minutes: RollupRows; hours: RollupRows } {
-  const minutes = new Map<string, Cell>();
+  const minutes: CellTable = new Map();
   for (const r of rollups) r.mergeInto(minutes);
-  const hours = new Map<string, Cell>();
-  for (const c of minutes.values()) addTo(hours, c.sensorId, Math.floor(c.bucket / HOUR_MS) * HOUR_MS, c);
-  return { minutes: rows(minutes.values()), hours: rows(hours.values()) };
+  const hours: CellTable = new Map();
+  for (const [sensorId, { cells }] of minutes)
+    for (const c of cells.values()) addTo(hours, sensorId, Math.floor(c.bucket / HOUR_MS) * HOUR_MS, c);
+  return { minutes: rows(minutes), hours: rows(hours) };
 }

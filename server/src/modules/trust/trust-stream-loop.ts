@@ -8,7 +8,12 @@
 // - ticking: a tick runs; a kick that arrives meanwhile is remembered (`kicked`), so a tick
 //   that found nothing is followed at once by another instead of a poll's sleep.
 // - resting: after a tick that found work, the rest of the tick interval (more readings per
-//   tick, fewer state writes per sensor); only a barrier ends it early.
+//   tick, fewer state writes per sensor); only a barrier ends it early. While local ingests
+//   arrive (a kick during the tick) and the tick read a burst (many rows, not a whole slice),
+//   the rest is at least as long as the tick took (at most a second): the stream then takes
+//   at most half of the thread it shares with the request path, and lets its slices grow
+//   (cheaper per reading) instead of ticking back to back. A whole slice read means it is a
+//   slice behind: it ticks at once. Small ticks keep the interval.
 // - idle: nothing to do; the poll interval, ended early by any kick (a local ingest).
 // - While barriers wait (`barriers > 0`) every tick writes everything in memory, and ticks
 //   run back to back (10 ms apart when one finds nothing).
@@ -36,11 +41,25 @@ export class IllegalLoopTransition extends Error {
 export interface LoopSettings {
   /** Least time between two ticks that found work. */
   intervalMs: number;
+  /**
+   * While ingests arrive, rest at least this many times as long as the tick took (0: never
+   * longer than the interval): the request path's share of the thread.
+   */
+  yieldFactor?: number;
+  /** The longest such rest (it bounds what the yield adds to the verdict lag; default 1000). */
+  maxYieldMs?: number;
   /** Idle poll (readings of other instances). */
   pollMs: number;
 }
 
-/** `step(flushAll)` runs one tick and says whether it found work; it must not throw. */
+/**
+ * What a tick found: nothing (false), work (true), a burst of rows ('burst': it may yield to
+ * the request path), or a whole slice of the log with more waiting ('full': the stream is
+ * behind and ticks again at once).
+ */
+export type TickOutcome = boolean | 'burst' | 'full';
+
+/** `step(flushAll)` runs one tick and says what it found; it must not throw. */
 export class StreamLoop {
   #mode: LoopMode = 'stopped';
   /** A kick arrived since the current tick began. */
@@ -54,7 +73,7 @@ export class StreamLoop {
   #running: Promise<void> | null = null;
 
   constructor(
-    private readonly step: (flushAll: boolean) => Promise<boolean>,
+    private readonly step: (flushAll: boolean) => Promise<TickOutcome>,
     private readonly settings: LoopSettings,
   ) {}
 
@@ -141,7 +160,12 @@ export class StreamLoop {
         if (worked) this.#enter('ticking');
         else await this.#sleep('resting', BARRIER_PAUSE_MS);
       } else if (worked) {
-        const rest = this.settings.intervalMs - (performance.now() - started);
+        const took = performance.now() - started;
+        const yielding = this.#kicked && worked === 'burst';
+        const yieldMs = yielding
+          ? Math.min(took * (this.settings.yieldFactor ?? 0), this.settings.maxYieldMs ?? 1000)
+          : 0;
+        const rest = Math.max(this.settings.intervalMs - took, yieldMs);
         if (rest > 0) await this.#sleep('resting', rest);
         else this.#enter('ticking');
       } else if (this.#kicked) this.#enter('ticking');

@@ -31,7 +31,7 @@ import type { LocalLog } from './trust-stream-local-log.js';
 import { flaggedRows, rollupRows, type FlaggedCells, type SeriesRollup } from '../readings/index.js';
 import type { SeriesRepository } from '../readings/index.js';
 import { releaseReadings, type SensorProfile } from '../../trust/index.js';
-import { StreamLoop } from './trust-stream-loop.js';
+import { StreamLoop, type TickOutcome } from './trust-stream-loop.js';
 import { xidMin } from './trust-checkpoint-plan.js';
 import type { StreamMemory } from './trust-stream-memory.js';
 import {
@@ -89,6 +89,12 @@ export interface TrustStreamSettings {
    * stream reads below) for this long; 0 = do not watch (PGlite has no other sessions).
    */
   holderWarnMs?: number;
+  /**
+   * While local ingests arrive, the stream rests at least this many times as long as its last
+   * tick took (default YIELD_FACTOR; 0: only the interval) when that tick read a burst of rows
+   * (BURST_ROWS) but not a whole slice.
+   */
+  yieldFactor?: number;
   /** Time-driven judgements of the owned partitions this often (0: only when asked). */
   sweepIntervalMs?: number;
   /** Other instances may ask for judgements (PostgreSQL): look for their requests every poll. */
@@ -173,6 +179,10 @@ interface WritePlan {
 /** A reading at most this many expected intervals after the last one released is the sensor's next: not held. */
 const NEXT_READING_INTERVALS = 1.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The request path gets at least half of the thread while ingests arrive (trust-stream-loop.ts). */
+const YIELD_FACTOR = 1;
+/** A tick that read at least this many rows is a burst: only then does the stream yield. */
+const BURST_ROWS = 1000;
 
 /** The stream's own counters on this instance, since it started (/metrics). */
 export interface TrustStreamStats {
@@ -232,7 +242,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
   const reads = deps.reads ?? transaction;
   const mask = settings.partitions - 1;
   // The loop's modes and transitions: trust-stream-loop.ts.
-  const loop = new StreamLoop(step, settings);
+  const loop = new StreamLoop(step, { ...settings, yieldFactor: settings.yieldFactor ?? YIELD_FACTOR });
   const stats = emptyStats();
   const memory = deps.memory;
   let lastRollupWrite = performance.now();
@@ -266,9 +276,10 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
    * sensors whose verdict moved (with the state that moved it), sensors whose state is older
    * than the checkpoint interval (all of them with `flushAll`), the minute rollup once per
    * interval — with the partitions' checkpoints, in ONE transaction. Returns whether it read
-   * or wrote anything.
+   * or wrote anything ('burst': it read BURST_ROWS rows or more; 'full': a whole slice, more
+   * is waiting).
    */
-  async function tick(flushAll: boolean): Promise<boolean> {
+  async function tick(flushAll: boolean): Promise<TickOutcome> {
     const owned = leases.owned();
     memory.ownedOnly(owned);
     if (owned.length === 0) return false;
@@ -296,6 +307,8 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     const effects = await commit(plan);
     settle(plan, read, effects, wall);
     // Held readings keep the stream ticking until they are released.
+    if (read.rows >= settings.batchRows) return 'full';
+    if (read.rows >= BURST_ROWS) return 'burst';
     return read.rows > 0 || plan.written.size > 0 || memory.holding().size > 0 || plan.requested.length > 0;
   }
 
@@ -456,11 +469,8 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
         states.set(id, mem.sensor);
         const profile = known.get(id)!;
         if (profile.zoneId !== null) zones.add(profile.zoneId);
-        work.push({
-          profile,
-          samples: fresh.map((r) => ({ ts: r.ts, value: r.value, receivedAt: r.receivedAt })),
-          now: receivedAt,
-        });
+        // The log rows are the engine's samples (ts, value, receivedAt): no copy per reading.
+        work.push({ profile, samples: fresh, now: receivedAt });
       }
       const peers = zonePeers(zones, states);
       const { results, failed } = trust.evaluateReadings(states, work, now, peers);
@@ -748,7 +758,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
   }
 
   /** One tick of the loop; a failed one drops what it may have half applied (never throws). */
-  async function step(flushAll: boolean): Promise<boolean> {
+  async function step(flushAll: boolean): Promise<TickOutcome> {
     const started = performance.now();
     try {
       return await tick(flushAll);
