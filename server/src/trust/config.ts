@@ -29,7 +29,7 @@ export interface TrustThresholds {
   spikeReturnK: number;
   /** Two spikes within this many readings raise SPIKE. Default 100. */
   spikeWindowReadings: number;
-  /** SPIKE clears after this many readings without a spike. Default 200. */
+  /** SPIKE clears after this many readings without a spike. Default 50. */
   spikeClearReadings: number;
   /** STUCK needs at least this many identical readings in a row… Default 6. */
   stuckMinRun: number;
@@ -153,7 +153,10 @@ export interface TrustThresholds {
   driftAdaptHours: number;
   /** Departure must last this long before DRIFT is raised (sun, a door, weather pass within it). Default 60 min. */
   driftConfirmMinutes: number;
-  /** DRIFT clears after this long back within the threshold. Default 60 min. */
+  /**
+   * DRIFT clears after this long back within 0.7 × the threshold, or half as long back within
+   * half the threshold (clearly back). Default 60 min.
+   */
   driftClearMinutes: number;
   /** A trust point is written whenever the score has moved by this much since the last point. Default 2. */
   pointMinDelta: number;

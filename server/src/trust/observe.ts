@@ -73,8 +73,9 @@ function step(s: TrustState, r: Reading): void {
   addEvidence(s, th, good, severityWeight(th, sev) + r.extraBad);
   // A clean reading with no reason active also forgives past bad evidence (cleanDecay): a fault
   // that has cleared is forgotten in tens of readings, not the hundreds aging alone would take.
-  if (good === 1 && sev === 0 && r.extraBad === 0) s.b *= th.cleanDecay;
-  settle(s, th, r.ts, r.points, true);
+  const clean = good === 1 && sev === 0 && r.extraBad === 0;
+  if (clean) s.b *= th.cleanDecay;
+  settle(s, th, r.ts, r.points, true, clean);
 }
 
 /**

@@ -253,7 +253,9 @@ function judgeDriftWindow(group: Member[], end: number, windowMs: number): void 
       s.dStart = null;
       if (s.ra[K_DRIFT] > 0 && adev < 0.7 * thr) {
         if (s.dBelow === null) s.dBelow = end - dt;
-        if (end - s.dBelow >= th.driftClearMinutes * 60_000) {
+        // back within half the threshold is clearly back: half the clear time (as twice the
+        // threshold out halves the confirmation); hovering near the threshold needs all of it
+        if (end - s.dBelow >= (adev < 0.5 * thr ? 0.5 : 1) * th.driftClearMinutes * 60_000) {
           clear(s, K_DRIFT, end);
           s.dBelow = null;
         }

@@ -116,7 +116,8 @@ function relapse(s: TrustState, th: TrustThresholds): void {
 
 /**
  * Move the status toward what score and reasons call for. Worse is immediate; better needs the
- * score clear of the boundary by recoverMargin for recoverReadings × 2^relapses readings, one level at a time
+ * score clear of the boundary by recoverMargin and recoverReadings × 2^relapses readings that
+ * are either that clear or clean (`cleanReading`: good, no reason active), one level at a time
  * while a reason is active, straight to the score's level once none is
  * (only readings count as sustained good data, so sweeps never improve a status).
  */
@@ -126,6 +127,7 @@ export function settle(
   at: number,
   points: TrustPointData[] | null,
   fromReading: boolean,
+  cleanReading = false,
 ): void {
   const before = s.st;
   const sev = maxSeverity(s);
@@ -144,10 +146,14 @@ export function settle(
     } else if (target < before && fromReading) {
       const boundary = before === S_DEGRADED ? th.healthyAbove : th.faultyBelow;
       const floorOk = !(sev >= SEV_HIGH && before === S_DEGRADED);
-      if (floorOk && score >= boundary + th.recoverMargin) s.up++;
+      const scoreClear = score >= boundary + th.recoverMargin;
+      // A clean reading with no reason left counts toward recovery even while the score is
+      // still climbing back: the good readings run from the last reason's clearing, not after
+      // the score has come back (the reasons' own clear hysteresis already waited).
+      if (floorOk && (scoreClear || cleanReading)) s.up++;
       else s.up = 0;
       next = before;
-      if (s.up >= th.recoverReadings * 2 ** s.rl) {
+      if (scoreClear && s.up >= th.recoverReadings * 2 ** s.rl) {
         // With every reason cleared (each after its own clear hysteresis) nothing holds the
         // sensor between levels: it goes to what its score calls for. While a reason is still
         // active it improves one level at a time.

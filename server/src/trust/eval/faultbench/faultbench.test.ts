@@ -43,17 +43,17 @@ describe.skipIf(!santanderAvailable())('Santander fault-injection benchmark', ()
 
 /**
  * What the engine holds on this benchmark, a little below the measured figures (see
- * docs/trust-engine.md); the issue's targets (recall ≥ 0.9 for every kind, ≤ 2 % of clean time
- * flagged, row precision ≥ 0.6) are not all met yet: malfunction noise (0.64), short polydrift
- * and row precision (0.51) are the gaps; clean time is 1.8 %.
+ * docs/trust-engine.md); of the issue's targets (recall ≥ 0.9 for every kind, ≤ 2 % of clean
+ * time flagged, row precision ≥ 0.6) malfunction noise and row precision (random spikes, and
+ * the recovery after each event) are not met yet.
  */
 const RECALL_TARGETS: Record<string, number> = {
   random: 0.95,
   malfunction: 0.6,
-  bias: 0.92,
-  drift: 0.93,
-  polydrift: 0.8,
-  mixed: 0.9,
-  all: 0.9,
+  bias: 0.95,
+  drift: 0.94,
+  polydrift: 0.88,
+  mixed: 0.91,
+  all: 0.92,
 };
-const ENGINE_TARGETS = { cleanFlagged: 0.022, rowPrecision: 0.48, attribution: 0.95 };
+const ENGINE_TARGETS = { cleanFlagged: 0.022, rowPrecision: 0.48, attribution: 0.97 };
