@@ -42,6 +42,11 @@ export default defineConfig({
           include: ['server/**/*.test.ts'],
           exclude: processTests,
           environment: 'node',
+          // Files of one worker share its module cache: the app's modules are imported once
+          // per worker, and the PGlite pool (server/test/support/pglite-pool.ts) hands the
+          // threads one file started to the next file instead of each file starting its own.
+          // Test files therefore leave no global state behind (env, timers, singletons).
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
           maxWorkers: IN_PROCESS_WORKERS,

@@ -18,6 +18,9 @@ interface Baseline {
 }
 
 const idle: PgliteThread[] = [];
+// Test files share a worker process (isolate: false), so idle threads outlive the file that
+// started them; a file with several apps open at once must not leave them all behind.
+const MAX_IDLE = 2;
 let baseline: Promise<Baseline> | null = null;
 const counts = { started: 0, reused: 0, discarded: 0 };
 
@@ -166,6 +169,7 @@ function lend(thread: PgliteThread): PgliteThread {
     async close() {
       if (returned) return;
       returned = true;
+      if (idle.length >= MAX_IDLE) return thread.close();
       const back = await reset(thread, await baseline!).catch(() => false);
       if (back) idle.push(thread);
       else {
