@@ -124,7 +124,9 @@ describe.each(TARGETS)('trust state resets on %s', (target) => {
     await overwrite('newer', JSON.stringify({ ...learned, v: STATE_VERSION + 1 }));
     await overwrite('garbage', '{"v": 6, "n": 6');
     await overwrite('orphan', JSON.stringify({ ...learned, v: 0 }));
-    expect(resetLines()).toEqual([]);
+    // No assertion that nothing is logged yet: the owner's time-driven judgement (OFFLINE as the
+    // clock moves) may load a sensor's state before the readings below do; either way it resets
+    // once, which the counts below check.
 
     // Ten more minutes of readings for the stream path (newer, garbage, fine); the sweep path for orphan.
     await ingest(['newer', 'garbage', 'fine'].flatMap((id) => readings(id, 60, 10)));
