@@ -306,9 +306,9 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     const plan = planWrite(read, evaluated, ticketSweeps, t);
     const effects = await commit(plan);
     settle(plan, read, effects, wall);
-    // Held readings keep the stream ticking until they are released.
     if (read.rows >= settings.batchRows) return 'full';
     if (read.rows >= BURST_ROWS) return 'burst';
+    // Held readings keep the stream ticking until they are released.
     return read.rows > 0 || plan.written.size > 0 || memory.holding().size > 0 || plan.requested.length > 0;
   }
 
