@@ -41,6 +41,18 @@ describe('trust evaluation through the real ingestion path (PGlite)', () => {
     const imported = await runRealPathEval({ spec, mode: 'import' });
     expect(imported.readings.accepted).toBe(streamed.readings.accepted);
     expect(imported.verdicts).toEqual(streamed.verdicts);
+    // and its trust history, scored at event time, finds every fault the live run found. Not
+    // GAP: the history records what a status rests on, and completeness never makes a sensor
+    // DEGRADED, so a GAP episode writes no point of its own.
+    console.log(formatReport(imported.report));
+    for (const k of imported.report.kinds) {
+      if (k.labelled === 0 || k.kind === 'GAP') continue;
+      expect({ kind: k.kind, recall: k.recall }).toEqual({
+        kind: k.kind,
+        recall: streamed.report.kinds.find((s) => s.kind === k.kind)?.recall,
+      });
+    }
+    expect(imported.report.falsePositiveRate).toBeLessThanOrEqual(0.01);
     // every fault kind is there to be seen, and OFFLINE of imported data opens no ticket
     const kinds = new Set(streamed.verdicts.flatMap((v) => v.reasons));
     expect([...kinds].sort()).toEqual(['CLOCK', 'DRIFT', 'GAP', 'NOISE', 'OFFLINE', 'OUT_OF_RANGE', 'SPIKE', 'STUCK']);

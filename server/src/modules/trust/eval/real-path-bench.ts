@@ -11,7 +11,7 @@ import { SANTANDER_PROFILE } from '../../../trust/eval/faultbench/replay-engine.
 import type { BenchCase, BenchSeries } from '../../../trust/eval/faultbench/santander.js';
 import { kindBits, type CaseFlags, type SeriesFlags } from '../../../trust/eval/faultbench/score.js';
 import type { FaultKind, TrustStatus } from '../../../trust/types.js';
-import { graphqlClient } from './real-path-eval.js';
+import { graphqlClient, readTrustHistory } from './real-path-eval.js';
 
 export interface RealBenchOptions {
   /** event time per upload (default 15 min, as the pure replay) */
@@ -43,9 +43,6 @@ interface PointRow {
 
 const BATCH = 10_000;
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected errors { code message } } }`;
-const HISTORY = `query($id: ID!, $from: DateTime) { sensor(id: $id) { trustHistory(from: $from) { at status reasons { kind advisory } } } }`;
-/** trustHistory's page (MAX_TRUST_POINTS_PER_SENSOR) */
-const HISTORY_PAGE = 5000;
 
 /** Per reading of `s`: the status and non-advisory reasons of the newest point at or before its time. */
 export function flagsFromHistory(s: BenchSeries, points: readonly PointRow[]): SeriesFlags {
@@ -151,16 +148,7 @@ export async function replayRealPath(
     let points = 0;
     const bySensor = new Map<string, SeriesFlags>();
     for (const x of sensors) {
-      const history: PointRow[] = [];
-      let from: string | null = null;
-      for (;;) {
-        const r: { sensor: { trustHistory: PointRow[] } | null } = await gql(HISTORY, { id: x.id, from });
-        const page = r.sensor?.trustHistory ?? [];
-        history.push(...page);
-        const last = page[page.length - 1];
-        if (page.length < HISTORY_PAGE || !last) break;
-        from = new Date(Date.parse(last.at) + 1).toISOString();
-      }
+      const history = await readTrustHistory(gql, x.id);
       points += history.length;
       bySensor.set(x.id, flagsFromHistory(x.s, history));
     }

@@ -25,7 +25,8 @@ export interface RealPathEvalOptions {
   /**
    * 'live' (default): readings arrive in arrival windows with sweeps at the simulated times.
    * 'import': the same readings as history — time-ordered 1,000-reading batches sent after the
-   * fact, then one evaluateTrust; verdicts are read once at the end.
+   * fact, then one evaluateTrust; the final verdicts are read at the end, and the report scores
+   * each sensor's trust history (event time: when the history says each verdict began).
    */
   mode?: 'live' | 'import';
   progress?: (line: string) => void;
@@ -83,6 +84,33 @@ interface TrustScoreRow {
 
 const INGEST = `mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { accepted duplicates rejected errors { code } } }`;
 const SCORES = `{ trustScores { sensorId status reasons { kind active advisory severity } } }`;
+const HISTORY = `query($id: ID!, $from: DateTime) { sensor(id: $id) { trustHistory(from: $from) { at status reasons { kind advisory severity } } } }`;
+/** trustHistory's page (MAX_TRUST_POINTS_PER_SENSOR) */
+const HISTORY_PAGE = 5000;
+
+/** A point of a sensor's trust history as the API returns it. */
+export interface TrustPointRow {
+  at: string;
+  status: TrustStatus;
+  reasons: { kind: FaultKind; advisory: boolean; severity: Severity }[];
+}
+
+/** A sensor's whole trust history, oldest first, read page by page. */
+export async function readTrustHistory(
+  gql: Awaited<ReturnType<typeof graphqlClient>>['gql'],
+  sensorId: string,
+): Promise<TrustPointRow[]> {
+  const history: TrustPointRow[] = [];
+  let from: string | null = null;
+  for (;;) {
+    const r: { sensor: { trustHistory: TrustPointRow[] } | null } = await gql(HISTORY, { id: sensorId, from });
+    const page = r.sensor?.trustHistory ?? [];
+    history.push(...page);
+    const last = page[page.length - 1];
+    if (page.length < HISTORY_PAGE || !last) return history;
+    from = new Date(Date.parse(last.at) + 1).toISOString();
+  }
+}
 
 export async function runRealPathEval(options: RealPathEvalOptions = {}): Promise<RealPathEvalResult> {
   const started = performance.now();
@@ -169,7 +197,29 @@ export async function runRealPathEval(options: RealPathEvalOptions = {}): Promis
       }
       now = end;
       await gql(`mutation { evaluateTrust }`);
+      await gql(`{ awaitTrust(timeoutMs: 60000) { oldestUnprocessedMs } }`);
       await observe();
+      // An import is judged by what its history says, point by point at event time, as an
+      // operator reading the sensor page would (the final verdict alone hides every episode
+      // that ended before the import did).
+      const times = new Map<string, number[]>();
+      for (const r of all) (times.get(r.sensorId) ?? times.set(r.sensorId, []).get(r.sensorId)!).push(r.ts);
+      for (const p of fleet.profiles) {
+        const ts = times.get(p.id) ?? [];
+        const log = observations.get(p.id)!;
+        log.length = 0;
+        let n = 0;
+        for (const point of await readTrustHistory(gql, p.id)) {
+          const at = Date.parse(point.at);
+          while (n < ts.length && (ts[n] ?? Infinity) <= at) n++;
+          log.push({
+            at,
+            readings: n,
+            status: point.status,
+            reasons: point.reasons.filter((r) => isReportedReason({ ...r, active: true })).map((r) => r.kind),
+          });
+        }
+      }
     }
     for (const chunk of options.mode === 'import' ? [] : fleet.chunks(sweepMs)) {
       // Arrival windows: the server clock at a window's end is never before a reading's arrival.
