@@ -1,26 +1,37 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
-// Test files that start server processes, kill them, or measure time tightly. They run
-// one at a time after the in-process tests, so they never compete with each other for
-// the CPU (CI machines have two cores).
+// Test files that start server processes or browsers, kill them, or wait on real time
+// (lease expiries, takeovers, initdb, sweeps). Most of their time is spent waiting, not on
+// the CPU, so two run at once (with the browser tests), after the in-process tests.
 const processTests = [
   'server/test/apikey-cli.test.ts',
   'server/test/cluster.test.ts',
   'server/test/crash-durability.test.ts',
   'server/test/fuzz.test.ts',
-  // probe latency under attack: another test file beside it on two cores would measure that file
-  'server/test/load-limits.test.ts',
   'server/test/multi-instance.test.ts',
   'server/test/outage.test.ts',
   'server/test/read-replicas.test.ts',
   'server/test/production-build.test.ts',
   'server/test/redis-outage.test.ts',
   'server/test/server-process.test.ts',
+];
+
+// Test files that measure latency or throughput: another test file beside them on two
+// cores would measure that file. They run one at a time, last, with nothing beside them.
+const timingTests = [
+  // probe latency under attack
+  'server/test/load-limits.test.ts',
+  // p99 of 1,000 subscribers' deliveries
   'server/test/subscriber-fanout.test.ts',
+  // 100,000 pushes within 200 ms
   'server/test/subscriptions-backpressure.test.ts',
+  // stream ticks and checkpoint writes counted over a few seconds of wall clock, takeover within 15 s
   'server/test/trust-stream.test.ts',
 ];
+
+// Files of the process and browser tests running at once.
+const PROCESS_WORKERS = Number(process.env.PROCESS_TEST_WORKERS ?? 2);
 
 // In-process tests (API tests on PGlite and PostgreSQL, the trust core, jsdom web tests)
 // spend much of their time waiting on a database or a socket, so two run at once.
@@ -40,7 +51,7 @@ export default defineConfig({
         test: {
           name: 'server',
           include: ['server/**/*.test.ts'],
-          exclude: processTests,
+          exclude: [...processTests, ...timingTests],
           environment: 'node',
           // Files of one worker share its module cache: the app's modules are imported once
           // per worker, and the PGlite pool (server/test/support/pglite-pool.ts) hands the
@@ -69,10 +80,22 @@ export default defineConfig({
           name: 'processes',
           include: processTests,
           environment: 'node',
+          // with a neighbour on two cores: a bound for a hung test, not a speed check
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          maxWorkers: PROCESS_WORKERS,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'timing',
+          include: timingTests,
+          environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
           maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
       {
@@ -84,8 +107,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          maxWorkers: 1,
-          sequence: { groupOrder: 2 },
+          // beside the process tests: the same group shares one pool of workers
+          maxWorkers: PROCESS_WORKERS,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -47,11 +47,13 @@ async function acceptedOn(url: string): Promise<number> {
   return sum;
 }
 
-/** Partition → backend pids holding its advisory lock. */
+/** Partition → backend pids holding its advisory lock in this test's database (pg_locks shows
+ * every database's: other test files' instances hold the same keys in theirs). */
 async function owners(client: pg.Client): Promise<Map<number, number[]>> {
   const { rows } = await client.query<{ part: number; pid: number }>(
     `SELECT objid::int - $1 AS part, pid FROM pg_locks
-      WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid::bigint BETWEEN $1 AND $1 + $2 - 1`,
+      WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid::bigint BETWEEN $1 AND $1 + $2 - 1
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [PARTITION_BASE, PARTITIONS],
   );
   const map = new Map<number, number[]>();
