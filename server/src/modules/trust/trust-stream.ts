@@ -710,28 +710,36 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
   }
 
   /**
-   * The range's rows from the local log (embedded mode), filtered as readRange filters them
-   * (owned partitions, each from its own cursor); null: read them from the database.
+   * The range's rows from the local log (rows handed over in memory), filtered as readRange
+   * filters them (owned partitions, each from its own cursor): one row object per reading,
+   * built from the ingests' own samples, the partition looked up once per sensor group;
+   * null: read them from the database.
    */
   async function fromLocalLog(tx: SqlTx, parts: number[], lowest: string, upper: string): Promise<LogRow[] | null> {
     const log = deps.localLog;
     if (!log) return null;
     const range = log.range(lowest, upper);
-    if (!range || (await repo.rowsBetween(tx, lowest, upper, range.xids))) return null;
-    const held = range.rows;
+    if (!range) return null;
+    // The table keeps whole milliseconds: anything finer is read from it instead.
+    for (const { stored } of range.held)
+      for (const { samples } of stored) for (const s of samples) if (!Number.isInteger(s.ts)) return null;
+    if (await repo.rowsBetween(tx, lowest, upper, range.xids)) return null;
     // Sensors not seen yet: the database computes their partitions (hashtext), from the ids only.
     const unknown = new Set<string>();
-    for (const r of held) if (memory.partitionOf(r.sensorId) === undefined) unknown.add(r.sensorId);
+    for (const { stored } of range.held)
+      for (const { profile } of stored) if (memory.partitionOf(profile.id) === undefined) unknown.add(profile.id);
     if (unknown.size)
       for (const [id, part] of await repo.partitionsOf(tx, [...unknown], mask)) memory.learnPartition(id, part);
     const owned = new Set(parts);
     const rows: LogRow[] = [];
-    for (const r of held) {
-      const part = memory.partitionOf(r.sensorId);
-      if (part === undefined) return null;
-      if (!owned.has(part) || xidLess(r.xid, memory.partition(part)!.cursor)) continue;
-      rows.push({ ...r, part });
-    }
+    for (const { xid, stored, receivedAt } of range.held)
+      for (const { profile, samples } of stored) {
+        const part = memory.partitionOf(profile.id);
+        if (part === undefined) return null;
+        if (!owned.has(part) || xidLess(xid, memory.partition(part)!.cursor)) continue;
+        const sensorId = profile.id;
+        for (const s of samples) rows.push({ sensorId, ts: s.ts, value: s.value, receivedAt, xid, part });
+      }
     return rows;
   }
 
