@@ -413,8 +413,10 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     for (const [id, list] of bySensor) {
       const mem = memory.sensor(id);
       if (!mem || !known.has(id)) continue;
-      // A replay skips what the stored state of this sensor already includes.
-      const fresh = list.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
+      // A replay skips what the stored state of this sensor already includes (no copy when
+      // it includes none of them, as outside a replay).
+      const at = mem.sensor.streamPosition;
+      const fresh = list.some((r) => xidLess(r.xid, at)) ? list.filter((r) => !xidLess(r.xid, at)) : list;
       if (fresh.length) memory.held(id, fresh, wall);
     }
     return { parts, rows: rows.length, known, requests };
