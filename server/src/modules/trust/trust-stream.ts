@@ -118,7 +118,7 @@ export interface TrustStreamDeps {
   settings: TrustStreamSettings;
   /** Engine states between checkpoints: every sensor in service of the owned partitions. */
   memory: StreamMemory;
-  /** Embedded mode (one process writes every reading): committed rows handed over in memory. */
+  /** The committed rows of this process's ingests, handed over in memory (none: every range is read). */
   localLog?: LocalLog;
   /** Writes the per-sensor rollups behind Sensor.series with the minute rollup (none: not kept). */
   seriesRollups?: Pick<SeriesRepository, 'addRollups' | 'addFlagged'>;
@@ -349,7 +349,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     const from = parts.map((p) => readFrom.get(p)!);
     const lowest = lowestXid(from);
     if (lowest === undefined) return null;
-    // Embedded mode: the range planned from the rows the ingests handed over (no index scan).
+    // The range planned from the rows this process's ingests handed over (no index scan).
     const planned = deps.localLog?.upper(lowest, await repo.snapshotXmin(tx), settings.batchRows);
     let upper = planned ?? lowest;
     let rows: LogRow[] | null = planned === undefined ? null : [];
