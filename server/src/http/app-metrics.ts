@@ -257,7 +257,7 @@ export default fp<{ services: Services }>(
     ] as const;
     new Counter({
       name: 'sensor_trust_stream_ranges_total',
-      help: 'Log ranges the trust stream applied, by where their rows came from (database; memory: handed over by the ingest in embedded mode)',
+      help: 'Log ranges the trust stream applied, by where their rows came from (database; memory: handed over by the ingests of this process)',
       labelNames: ['source'],
       registers: [registry],
       collect() {

@@ -71,6 +71,11 @@ export interface StreamWiring extends Shell {
   restorer: StateRestorer;
   /** Periodic time-driven judgements (off in most tests). */
   backgroundJobs: boolean;
+  /**
+   * The ingests of this process hand their committed rows to the stream in memory (default
+   * true; false on the stream's own thread, which no ingest offers rows to).
+   */
+  handOver?: boolean;
 }
 
 export function wireTrustStream(w: StreamWiring) {
@@ -106,8 +111,9 @@ export function wireTrustStream(w: StreamWiring) {
     },
     // The engine states of the owned partitions' sensors, restored from stored rows.
     memory: new StreamMemory(w.restorer),
-    // Embedded PGlite: one process writes every reading, so ingests hand their rows over.
-    localLog: postgres ? undefined : createLocalLog(),
+    // This process's ingests hand their rows over; a range holding rows from anything else
+    // (another instance, a write around the ingest path) is read from the database.
+    localLog: w.handOver === false ? undefined : createLocalLog(),
     seriesRollups: createSeriesRepository(settings.partitions),
   });
 }

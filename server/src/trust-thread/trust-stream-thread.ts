@@ -88,6 +88,8 @@ const stream: TrustStream = wireTrustStream({
   events,
   clock,
   log,
+  // No ingest runs on this thread: every range is read from the database.
+  handOver: false,
 });
 
 const counters = () => ({ stats: { ...stream.stats }, resets: { ...restorer.resets } });

@@ -14,6 +14,7 @@ describe('reorder before the engine', () => {
     expect(nextRelease(buf, 200)).toBe(200);
     expect(times(releaseReadings(buf, 200, 200))).toEqual([60, 120]);
     expect(buf.held).toHaveLength(0);
+    expect(buf.seenAt).toHaveLength(0);
   });
 
   it('history (received later than the lateness bound after its timestamp) is not held; live readings still are', () => {

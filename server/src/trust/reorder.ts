@@ -34,14 +34,18 @@ export interface Arrival {
 }
 
 export interface ReorderBuffer<R extends Arrival> {
-  /** Held readings with the time the stream first saw each (a monotonic clock, ms). */
-  held: { row: R; seenAt: number }[];
+  /**
+   * Held readings, and beside each (same index) the time the stream first saw it (a monotonic
+   * clock, ms): two parallel arrays, no wrapper object per reading.
+   */
+  held: R[];
+  seenAt: number[];
   /** Newest event time released so far (-Infinity: none). */
   releasedTs: number;
 }
 
 export function reorderBuffer<R extends Arrival>(): ReorderBuffer<R> {
-  return { held: [], releasedTs: -Infinity };
+  return { held: [], seenAt: [], releasedTs: -Infinity };
 }
 
 /** Decimal xid8 text compared as numbers. */
@@ -49,7 +53,18 @@ const xidLess = (a: string, b: string) => (a.length !== b.length ? a.length < b.
 
 /** Holds readings the stream has just seen. */
 export function holdReadings<R extends Arrival>(buf: ReorderBuffer<R>, rows: readonly R[], seenAt: number): void {
-  for (const row of rows) buf.held.push({ row, seenAt });
+  for (const row of rows) {
+    buf.held.push(row);
+    buf.seenAt.push(seenAt);
+  }
+}
+
+const byTs = (a: Arrival, b: Arrival) => a.ts - b.ts;
+
+/** In timestamp order already (the usual case: one reading, or a sensor's readings in order). */
+function sortedByTs(rows: readonly Arrival[]): boolean {
+  for (let i = 1; i < rows.length; i++) if (rows[i]!.ts < rows[i - 1]!.ts) return false;
+  return true;
 }
 
 /**
@@ -68,35 +83,59 @@ export function releaseReadings<R extends Arrival>(
   nextWithinMs = 0,
   historyAfterMs = Infinity,
 ): R[] {
-  if (buf.held.length === 0) return [];
-  const out: R[] = [];
+  const held = buf.held;
+  if (held.length === 0) return [];
+  let out: R[];
   if (all || holdMs <= 0) {
-    for (const h of buf.held) out.push(h.row);
+    out = held;
     buf.held = [];
+    buf.seenAt = [];
   } else {
     let mark = buf.releasedTs;
-    const history = (r: R) => r.receivedAt != null && r.receivedAt - r.ts > historyAfterMs;
-    for (const h of buf.held) if ((now - h.seenAt >= holdMs || history(h.row)) && h.row.ts > mark) mark = h.row.ts;
+    for (let i = 0; i < held.length; i++) {
+      const r = held[i]!;
+      const history = r.receivedAt != null && r.receivedAt - r.ts > historyAfterMs;
+      if ((now - buf.seenAt[i]! >= holdMs || history) && r.ts > mark) mark = r.ts;
+    }
     // In timestamp order, each reading that follows the last releasable one closely goes too.
     if (nextWithinMs > 0) {
-      const ts = buf.held.map((h) => h.row.ts).sort((a, b) => a - b);
-      for (const t of ts) {
-        if (t <= mark) continue;
-        if (t - mark > nextWithinMs) break;
-        mark = t;
+      if (held.length === 1) {
+        const t = held[0]!.ts;
+        if (t > mark && t - mark <= nextWithinMs) mark = t;
+      } else {
+        const ts = held.map((h) => h.ts).sort((a, b) => a - b);
+        for (const t of ts) {
+          if (t <= mark) continue;
+          if (t - mark > nextWithinMs) break;
+          mark = t;
+        }
       }
     }
     // The lowest log position that must stay held; everything logged before it goes.
     let stop: string | undefined;
-    for (const h of buf.held) if (h.row.ts > mark && (stop === undefined || xidLess(h.row.xid, stop))) stop = h.row.xid;
-    const keep: typeof buf.held = [];
-    for (const h of buf.held) {
-      if (stop === undefined || xidLess(h.row.xid, stop)) out.push(h.row);
-      else keep.push(h);
+    for (const h of held) if (h.ts > mark && (stop === undefined || xidLess(h.xid, stop))) stop = h.xid;
+    if (stop === undefined) {
+      // Everything goes (in-order live data): the held array itself is the release.
+      out = held;
+      buf.held = [];
+      buf.seenAt = [];
+    } else {
+      out = [];
+      const keep: R[] = [];
+      const keepSeen: number[] = [];
+      for (let i = 0; i < held.length; i++) {
+        const h = held[i]!;
+        if (xidLess(h.xid, stop)) out.push(h);
+        else {
+          keep.push(h);
+          keepSeen.push(buf.seenAt[i]!);
+        }
+      }
+      buf.held = keep;
+      buf.seenAt = keepSeen;
     }
-    buf.held = keep;
   }
-  out.sort((a, b) => a.ts - b.ts);
+  if (!sortedByTs(out)) out.sort(byTs);
   const last = out[out.length - 1];
   if (last && last.ts > buf.releasedTs) buf.releasedTs = last.ts;
   return out;
@@ -105,13 +144,13 @@ export function releaseReadings<R extends Arrival>(
 /** The lowest log position among held readings (undefined: none held). */
 export function lowestHeld<R extends Arrival>(buf: ReorderBuffer<R>): string | undefined {
   let low: string | undefined;
-  for (const h of buf.held) if (low === undefined || xidLess(h.row.xid, low)) low = h.row.xid;
+  for (const h of buf.held) if (low === undefined || xidLess(h.xid, low)) low = h.xid;
   return low;
 }
 
 /** When the next reading becomes releasable on its own (undefined: none held). */
 export function nextRelease<R extends Arrival>(buf: ReorderBuffer<R>, holdMs: number): number | undefined {
   let first: number | undefined;
-  for (const h of buf.held) if (first === undefined || h.seenAt < first) first = h.seenAt;
+  for (const seen of buf.seenAt) if (first === undefined || seen < first) first = seen;
   return first === undefined ? undefined : first + holdMs;
 }

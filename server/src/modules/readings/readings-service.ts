@@ -75,7 +75,7 @@ export interface ReadingsServiceDeps {
   /** The trust stream, woken after each commit (it also polls, for other instances' readings). */
   stream?: {
     notify(): void;
-    /** Embedded mode: the committed rows, handed over so the stream need not read them back. */
+    /** The committed rows, handed over so the stream of this process need not read them back. */
     offer?(xid: string, stored: SensorReadings[], receivedAt: number): void;
   };
   events: EventBus;

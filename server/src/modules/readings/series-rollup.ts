@@ -40,8 +40,8 @@ export interface SeriesRollup {
   /** cells held */
   readonly size: number;
   clear(): void;
-  /** Minute cells of this rollup, merged into `into` (one table for several partitions). */
-  mergeInto(into: CellTable): void;
+  /** Its minute cells by sensor (a read-only view, for rollupRows). */
+  readonly table: ReadonlyMap<string, Readonly<SensorCells>>;
 }
 
 /** The cell of (sensor, bucket) in `table`, created empty (count 0) when missing. */
@@ -89,27 +89,8 @@ export function createSeriesRollup(): SeriesRollup {
       table.clear();
       size = 0;
     },
-    mergeInto(into) {
-      for (const [sensorId, { cells }] of table) for (const c of cells.values()) addTo(into, sensorId, c.bucket, c);
-    },
+    table,
   };
-}
-
-function rows(table: CellTable): RollupRows {
-  const out: RollupRows = { sensorIds: [], buckets: [], counts: [], mins: [], maxs: [], sums: [] };
-  const ids = [...table.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const id of ids) {
-    const cells = [...table.get(id)!.cells.values()].sort((a, b) => a.bucket - b.bucket);
-    for (const c of cells) {
-      out.sensorIds.push(id);
-      out.buckets.push(c.bucket);
-      out.counts.push(c.count);
-      out.mins.push(c.min);
-      out.maxs.push(c.max);
-      out.sums.push(c.sum);
-    }
-  }
-  return out;
 }
 
 /** Flagged readings per sensor and minute bucket (epoch ms), as the trust engine judged them. */
@@ -155,12 +136,75 @@ export function flaggedRows(list: readonly FlaggedCells[]): { minutes: FlaggedRo
   return { minutes: flaggedRowsOf(minutes), hours: flaggedRowsOf(hours) };
 }
 
-/** The minute rows and the hour rows (minutes merged per hour) of these rollups. */
+const emptyRows = (): RollupRows => ({ sensorIds: [], buckets: [], counts: [], mins: [], maxs: [], sums: [] });
+
+function push(out: RollupRows, sensorId: string, bucket: number, c: Omit<Cell, 'sensorId' | 'bucket'>): void {
+  out.sensorIds.push(sensorId);
+  out.buckets.push(bucket);
+  out.counts.push(c.count);
+  out.mins.push(c.min);
+  out.maxs.push(c.max);
+  out.sums.push(c.sum);
+}
+
+/** A sensor's minute cells in bucket order: its own map's when already in order (cells come in log order). */
+function inBucketOrder(cells: ReadonlyMap<number, Cell>): Iterable<Cell> {
+  let last = -Infinity;
+  for (const c of cells.values()) {
+    if (c.bucket < last) return [...cells.values()].sort((a, b) => a.bucket - b.bucket);
+    last = c.bucket;
+  }
+  return cells.values();
+}
+
+/**
+ * The minute rows and the hour rows (minutes merged per hour) of these rollups, each sorted by
+ * (sensor, bucket). Built straight from the rollups' cells: a sensor's minute cells are copied
+ * only when several rollups hold it (a handover), and its hour rows are summed from its minute
+ * cells in bucket order as they are written out, with no cell object per hour.
+ */
 export function rollupRows(rollups: readonly SeriesRollup[]): { minutes: RollupRows; hours: RollupRows } {
-  const minutes: CellTable = new Map();
-  for (const r of rollups) r.mergeInto(minutes);
-  const hours: CellTable = new Map();
-  for (const [sensorId, { cells }] of minutes)
-    for (const c of cells.values()) addTo(hours, sensorId, Math.floor(c.bucket / HOUR_MS) * HOUR_MS, c);
-  return { minutes: rows(minutes), hours: rows(hours) };
+  const minutes = emptyRows();
+  const hours = emptyRows();
+  const single = new Map<string, ReadonlyMap<number, Cell>>();
+  let merged: CellTable | null = null;
+  for (const r of rollups)
+    for (const [sensorId, { cells }] of r.table) {
+      const before = single.get(sensorId);
+      if (before === undefined) {
+        single.set(sensorId, cells);
+        continue;
+      }
+      // In two rollups (its partition changed between checkpoints): merged into cells of its own.
+      merged ??= new Map();
+      if (!merged.has(sensorId)) {
+        for (const c of before.values()) addTo(merged, sensorId, c.bucket, c);
+        single.set(sensorId, merged.get(sensorId)!.cells);
+      }
+      for (const c of cells.values()) addTo(merged, sensorId, c.bucket, c);
+    }
+  const ids = [...single.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const hour = { count: 0, min: Infinity, max: -Infinity, sum: 0 };
+  for (const id of ids) {
+    let hourBucket = NaN;
+    for (const c of inBucketOrder(single.get(id)!)) {
+      push(minutes, id, c.bucket, c);
+      const h = Math.floor(c.bucket / HOUR_MS) * HOUR_MS;
+      if (h !== hourBucket) {
+        if (hour.count > 0) push(hours, id, hourBucket, hour);
+        hourBucket = h;
+        hour.count = 0;
+        hour.min = Infinity;
+        hour.max = -Infinity;
+        hour.sum = 0;
+      }
+      hour.count += c.count;
+      hour.sum += c.sum;
+      if (c.min < hour.min) hour.min = c.min;
+      if (c.max > hour.max) hour.max = c.max;
+    }
+    if (hour.count > 0) push(hours, id, hourBucket, hour);
+    hour.count = 0;
+  }
+  return { minutes, hours };
 }

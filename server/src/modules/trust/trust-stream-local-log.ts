@@ -1,6 +1,8 @@
-// Embedded mode (PGlite: one process, one database thread): the rows an ingest has just
-// committed, handed to the trust stream in memory, so that the database thread does not
-// also spend its time reading them back (docs/trust-stream.md, "Embedded mode").
+// The rows this instance's ingests have just committed, handed to its trust stream in memory,
+// so that the database does not also spend its time reading them back and the stream builds
+// one row object per reading instead of parsing the driver's (docs/trust-stream.md, "Rows
+// handed over in memory"): on PGlite (one process, one database thread) and on PostgreSQL
+// when the stream runs on the main thread.
 //
 // Only a shortcut, never the source of truth: the stream takes a log range from here only
 // when the table holds no row in it from any other transaction (index probes of the gaps
@@ -12,18 +14,15 @@
 import type { SensorReadings } from './trust-service.js';
 import { xidLess } from '../../db/rows.js';
 
-export interface LocalRow {
-  sensorId: string;
-  ts: number;
-  value: number;
-  receivedAt: number;
-  xid: string;
+/** One committed ingest statement as handed over: its transaction id and the groups it stored. */
+export interface HeldIngest {
+  readonly xid: string;
+  /** the ingest's own groups (not copied): read them, never change them */
+  readonly stored: readonly SensorReadings[];
+  readonly receivedAt: number;
 }
 
-interface Entry {
-  xid: string;
-  stored: SensorReadings[];
-  receivedAt: number;
+interface Entry extends HeldIngest {
   rows: number;
 }
 
@@ -76,23 +75,15 @@ export function createLocalLog(limitRows = 200_000) {
       return xmin;
     },
     /**
-     * The held rows with lowest ≤ xid < upper and their transaction ids; null when this log
-     * does not cover the range. Each transaction here is one ingest statement, so the table
-     * holds exactly these rows for these ids; the caller checks that it holds none in between.
+     * The held ingests with lowest ≤ xid < upper and their transaction ids (no copy of their
+     * rows: the caller builds its own rows from them); null when this log does not cover the
+     * range. Each transaction here is one ingest statement, so the table holds exactly these
+     * rows for these ids; the caller checks that it holds none in between.
      */
-    range(lowest: string, upper: string): { rows: LocalRow[]; xids: string[] } | null {
+    range(lowest: string, upper: string): { held: HeldIngest[]; xids: string[] } | null {
       if (from === null || xidLess(lowest, from)) return null;
       const held = entries.filter((e) => !xidLess(e.xid, lowest) && xidLess(e.xid, upper));
-      const out: LocalRow[] = [];
-      for (const e of held) {
-        for (const { profile, samples } of e.stored)
-          for (const s of samples) {
-            // The table keeps whole milliseconds: anything finer is read from it instead.
-            if (!Number.isInteger(s.ts)) return null;
-            out.push({ sensorId: profile.id, ts: s.ts, value: s.value, receivedAt: e.receivedAt, xid: e.xid });
-          }
-      }
-      return { rows: out, xids: held.map((e) => e.xid) };
+      return { held, xids: held.map((e) => e.xid) };
     },
     /** Forgets rows below `below` (every owned partition's cursor is past them). */
     prune(below: string): void {

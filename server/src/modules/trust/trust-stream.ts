@@ -118,7 +118,7 @@ export interface TrustStreamDeps {
   settings: TrustStreamSettings;
   /** Engine states between checkpoints: every sensor in service of the owned partitions. */
   memory: StreamMemory;
-  /** Embedded mode (one process writes every reading): committed rows handed over in memory. */
+  /** The committed rows of this process's ingests, handed over in memory (none: every range is read). */
   localLog?: LocalLog;
   /** Writes the per-sensor rollups behind Sensor.series with the minute rollup (none: not kept). */
   seriesRollups?: Pick<SeriesRepository, 'addRollups' | 'addFlagged'>;
@@ -349,7 +349,7 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     const from = parts.map((p) => readFrom.get(p)!);
     const lowest = lowestXid(from);
     if (lowest === undefined) return null;
-    // Embedded mode: the range planned from the rows the ingests handed over (no index scan).
+    // The range planned from the rows this process's ingests handed over (no index scan).
     const planned = deps.localLog?.upper(lowest, await repo.snapshotXmin(tx), settings.batchRows);
     let upper = planned ?? lowest;
     let rows: LogRow[] | null = planned === undefined ? null : [];
@@ -413,8 +413,10 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
     for (const [id, list] of bySensor) {
       const mem = memory.sensor(id);
       if (!mem || !known.has(id)) continue;
-      // A replay skips what the stored state of this sensor already includes.
-      const fresh = list.filter((r) => !xidLess(r.xid, mem.sensor.streamPosition));
+      // A replay skips what the stored state of this sensor already includes (no copy when
+      // it includes none of them, as outside a replay).
+      const at = mem.sensor.streamPosition;
+      const fresh = list.some((r) => xidLess(r.xid, at)) ? list.filter((r) => !xidLess(r.xid, at)) : list;
       if (fresh.length) memory.held(id, fresh, wall);
     }
     return { parts, rows: rows.length, known, requests };
@@ -710,28 +712,36 @@ export function createTrustStream(deps: TrustStreamDeps): TrustStream {
   }
 
   /**
-   * The range's rows from the local log (embedded mode), filtered as readRange filters them
-   * (owned partitions, each from its own cursor); null: read them from the database.
+   * The range's rows from the local log (rows handed over in memory), filtered as readRange
+   * filters them (owned partitions, each from its own cursor): one row object per reading,
+   * built from the ingests' own samples, the partition looked up once per sensor group;
+   * null: read them from the database.
    */
   async function fromLocalLog(tx: SqlTx, parts: number[], lowest: string, upper: string): Promise<LogRow[] | null> {
     const log = deps.localLog;
     if (!log) return null;
     const range = log.range(lowest, upper);
-    if (!range || (await repo.rowsBetween(tx, lowest, upper, range.xids))) return null;
-    const held = range.rows;
+    if (!range) return null;
+    // The table keeps whole milliseconds: anything finer is read from it instead.
+    for (const { stored } of range.held)
+      for (const { samples } of stored) for (const s of samples) if (!Number.isInteger(s.ts)) return null;
+    if (await repo.rowsBetween(tx, lowest, upper, range.xids)) return null;
     // Sensors not seen yet: the database computes their partitions (hashtext), from the ids only.
     const unknown = new Set<string>();
-    for (const r of held) if (memory.partitionOf(r.sensorId) === undefined) unknown.add(r.sensorId);
+    for (const { stored } of range.held)
+      for (const { profile } of stored) if (memory.partitionOf(profile.id) === undefined) unknown.add(profile.id);
     if (unknown.size)
       for (const [id, part] of await repo.partitionsOf(tx, [...unknown], mask)) memory.learnPartition(id, part);
     const owned = new Set(parts);
     const rows: LogRow[] = [];
-    for (const r of held) {
-      const part = memory.partitionOf(r.sensorId);
-      if (part === undefined) return null;
-      if (!owned.has(part) || xidLess(r.xid, memory.partition(part)!.cursor)) continue;
-      rows.push({ ...r, part });
-    }
+    for (const { xid, stored, receivedAt } of range.held)
+      for (const { profile, samples } of stored) {
+        const part = memory.partitionOf(profile.id);
+        if (part === undefined) return null;
+        if (!owned.has(part) || xidLess(xid, memory.partition(part)!.cursor)) continue;
+        const sensorId = profile.id;
+        for (const s of samples) rows.push({ sensorId, ts: s.ts, value: s.value, receivedAt, xid, part });
+      }
     return rows;
   }
 
