@@ -190,6 +190,8 @@ describe('restoreTrustState', () => {
       if (version === 8) expect({ rl: s.rl, rlN: s.rlN, irrX: s.irrX }).toEqual({ rl: 0, rlN: -1, irrX: old.irrN });
       // v9 → v10: the last point's kinds start as the kinds active now (the upgrade writes no point)
       expect(s.ptK).toBe(activeKindMask(s.ra, s.rf));
+      // v10 → v11: no earlier out-of-range reading or STUCK clearing is known
+      expect({ oN: s.oN, tN: s.tN }).toEqual({ oN: -1_000_000, tN: -1_000_000 });
       const v = verdictOf(s);
       expect([v.status, v.score]).toEqual(['FAULTY', 43]);
       // and it keeps working: healthy readings move it on from where it was, not from scratch

@@ -49,7 +49,7 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 10;
+export const STATE_VERSION = 11;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
 /**
@@ -62,6 +62,13 @@ export const DRIFT_HOUR_CODES = DAY_HOURS + 1;
 export const RF_ADVISORY = 1;
 /** GAP only: the reason is a completeness episode (below the sensor's own normal), not its chronic loss. */
 export const RF_EPISODE = 2;
+/**
+ * OUT_OF_RANGE and STUCK: the fault came back soon after it ended (out of range again within
+ * spikeWindowReadings, stuck again within as many readings of the last STUCK): an episode,
+ * which holds the reason its clear count (oorClearReadings, stuckClearReadings) once the values
+ * are back. Without it a single excursion or stuck stretch clears on the first good reading.
+ */
+export const RF_REPEATED = 4;
 
 export type TrustState = {
   v: typeof STATE_VERSION;
@@ -102,6 +109,9 @@ export type TrustState = {
   spN: number;
   spTs: number;
   spCount: number;
+  /** reading number (`n`) of the last out-of-range reading, and of the last STUCK clearing */
+  oN: number;
+  tN: number;
   /**
    * burst of spike candidates: which of the last 6 readings were candidates (bit 0 the newest),
    * their mean |change| from the reading before (halving memory) and when the burst began
@@ -161,7 +171,7 @@ export type TrustState = {
   offAt: number | null;
   /**
    * relapses: how many times in a row the sensor fell back from HEALTHY soon after recovering
-   * (0..4, RELAPSE_MAX in verdict.ts; recovery then needs recoverReadings × 2^rl readings), and the reading
+   * (0..4, RELAPSE_MAX in verdict.ts; recovery then needs recoverReadings × 2^(rl−1) readings, one with none), and the reading
    * count `n` at its last return to HEALTHY (-1: never)
    */
   rl: number;
@@ -291,6 +301,8 @@ export function initialTrustState(): TrustState {
     spN: -1_000_000,
     spTs: 0,
     spCount: 0,
+    oN: -1_000_000,
+    tN: -1_000_000,
     sBm: 0,
     sBd: 0,
     sBt: 0,
@@ -426,6 +438,10 @@ const UPGRADES: StateUpgrades = {
     v: 10,
     ptK: Array.isArray(old.ra) ? activeKindMask(old.ra as number[], (old.rf ?? []) as number[]) : 0,
   }),
+  // v10 → v11: the reading numbers of the last out-of-range reading (oN) and of the last STUCK
+  // clearing (tN), so a repeated fault holds its reason. None is known: an OUT_OF_RANGE or
+  // STUCK active at the upgrade counts as a single one.
+  10: (old) => ({ ...old, v: 11, oN: -1_000_000, tN: -1_000_000 }),
 };
 
 /** Bit k set: kind slot k is active and not advisory (what a trust point's status rests on). */

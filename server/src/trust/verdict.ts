@@ -5,6 +5,7 @@ import {
   activeKindMask,
   KIND_SLOTS,
   K_OFFLINE,
+  K_SPIKE,
   RF_ADVISORY,
   SEV_CRITICAL,
   SEV_HIGH,
@@ -69,6 +70,9 @@ function shownSeverity(s: TrustState): number {
   return m;
 }
 
+/** An active, non-advisory SPIKE: the sensor has spiked repeatedly. */
+const spiking = (s: TrustState) => s.ra[K_SPIKE] > 0 && (s.rf[K_SPIKE] & RF_ADVISORY) === 0;
+
 /** Score as reported: INITIAL_SCORE while UNKNOWN, else the beta mean in 0..100 to one decimal. */
 export function reportedScore(s: TrustState): number {
   if (s.st === S_UNKNOWN) return INITIAL_SCORE;
@@ -98,28 +102,39 @@ export function addEvidence(s: TrustState, th: TrustThresholds, good: number, ba
   s.b = s.b * decay + bad * sum;
 }
 
-/** Relapses remembered at most: recovery needs at most recoverReadings × 2^RELAPSE_MAX readings. */
+/** Relapses remembered at most: recovery needs at most recoverReadings × 2^(RELAPSE_MAX−1) readings. */
 export const RELAPSE_MAX = 4;
 
 /** Readings after a return to HEALTHY within which a fall back counts as a relapse. */
 const relapseWindow = (th: TrustThresholds, rl: number) => 4 * th.recoverReadings * 2 ** rl;
 
 /**
+ * Good readings a recovery needs once its reasons have cleared (each after its own clear
+ * hysteresis): one after a first episode (the reason's hysteresis already waited: nothing more
+ * to wait for), recoverReadings × 2^(rl−1) after the rl-th relapse in a row. A fault that comes
+ * and goes settles into DEGRADED; a single one costs no recovery of its own.
+ */
+export const recoveryReadings = (th: TrustThresholds, rl: number): number =>
+  rl === 0 ? 1 : th.recoverReadings * 2 ** (rl - 1);
+
+/**
  * The sensor falls back from HEALTHY. Soon after its last recovery, that is a relapse: the
- * next recovery needs twice as many good readings. A fault that comes and goes every few
- * readings therefore settles into DEGRADED instead of flapping, while a single short reason
- * costs only recoverReadings after it clears.
+ * next recovery needs recoverReadings, each further one twice as many (recoveryReadings). A
+ * fault that comes and goes every few readings therefore settles into DEGRADED instead of
+ * flapping, while a single short reason costs nothing once it clears.
  */
 function relapse(s: TrustState, th: TrustThresholds): void {
   if (s.rlN >= 0 && s.n - s.rlN < relapseWindow(th, s.rl) && s.rl < RELAPSE_MAX) s.rl++;
 }
 
 /**
- * Move the status toward what score and reasons call for. Worse is immediate; better needs the
- * score clear of the boundary by recoverMargin and recoverReadings × 2^relapses readings that
- * are either that clear or clean (`cleanReading`: good, no reason active), one level at a time
- * while a reason is active, straight to the score's level once none is
- * (only readings count as sustained good data, so sweeps never improve a status).
+ * Move the status toward what score and reasons call for. Worse is immediate; better needs
+ * recoveryReadings(relapses) readings that are either clear of the boundary by recoverMargin
+ * or clean (`cleanReading`: good, no reason active), and the score that clear while a reason
+ * is active (one level at a time then). Once no reason is active the score holds nothing: the
+ * sensor is HEALTHY after those readings (only readings count as sustained good data, so
+ * sweeps never improve a status). Without a reason the status is never worse than HEALTHY;
+ * HIGH evidence or repeated spikes (SPIKE) make it at least DEGRADED, CRITICAL FAULTY.
  */
 export function settle(
   s: TrustState,
@@ -136,8 +151,13 @@ export function settle(
   if (s.ra[K_OFFLINE] > 0) next = S_OFFLINE;
   else if (s.n < th.minReadings && sev < SEV_HIGH) next = S_UNKNOWN;
   else {
-    let target = score >= th.healthyAbove ? S_HEALTHY : score >= th.faultyBelow ? S_DEGRADED : S_FAULTY;
-    if (sev >= SEV_HIGH && target < S_DEGRADED) target = S_DEGRADED;
+    // Without an active reason the values show nothing wrong: the score (a reputation, which
+    // climbs back over tens of readings after a long fault) does not hold the status by itself.
+    let target =
+      sev === 0 ? S_HEALTHY : score >= th.healthyAbove ? S_HEALTHY : score >= th.faultyBelow ? S_DEGRADED : S_FAULTY;
+    // Strong evidence, or repeated spikes (SPIKE is raised only for a second spike within
+    // spikeWindowReadings: one spike taints its reading, several make the sensor suspect).
+    if ((sev >= SEV_HIGH || spiking(s)) && target < S_DEGRADED) target = S_DEGRADED;
     if (sev === SEV_CRITICAL) target = S_FAULTY;
     if (before === S_UNKNOWN || before === S_OFFLINE || target > before) {
       next = target;
@@ -145,7 +165,7 @@ export function settle(
       if (before === S_HEALTHY && target > S_HEALTHY) relapse(s, th);
     } else if (target < before && fromReading) {
       const boundary = before === S_DEGRADED ? th.healthyAbove : th.faultyBelow;
-      const floorOk = !(sev >= SEV_HIGH && before === S_DEGRADED);
+      const floorOk = !((sev >= SEV_HIGH || spiking(s)) && before === S_DEGRADED);
       const scoreClear = score >= boundary + th.recoverMargin;
       // A clean reading with no reason left counts toward recovery even while the score is
       // still climbing back: the good readings run from the last reason's clearing, not after
@@ -153,10 +173,10 @@ export function settle(
       if (floorOk && (scoreClear || cleanReading)) s.up++;
       else s.up = 0;
       next = before;
-      if (scoreClear && s.up >= th.recoverReadings * 2 ** s.rl) {
+      if ((scoreClear || sev === 0) && s.up >= recoveryReadings(th, s.rl)) {
         // With every reason cleared (each after its own clear hysteresis) nothing holds the
-        // sensor between levels: it goes to what its score calls for. While a reason is still
-        // active it improves one level at a time.
+        // sensor between levels: it is HEALTHY. While a reason is still active it improves one
+        // level at a time.
         next = sev === 0 ? target : before - 1;
         s.up = 0;
       }

@@ -1,7 +1,7 @@
 // STUCK: a run of identical readings longer than the sensor's own repeat rate and usual runs
 // make plausible.
 import type { TrustThresholds } from '../config.js';
-import { EV, K_STUCK, SEV_HIGH, type TrustState } from '../state.js';
+import { EV, K_STUCK, RF_REPEATED, SEV_HIGH, type TrustState } from '../state.js';
 import { clear, raise } from '../verdict.js';
 import { DAY_MS, sameValueTolerance, type Reading } from './reading.js';
 
@@ -78,11 +78,22 @@ export function detectStuck(s: TrustState, r: Reading): boolean {
     s.p0 += ((flat ? 1 : 0) - s.p0) / (n < 256 ? n - 1 : 256);
   }
   if (r.warm && s.run >= s.runNeed && s.run > 1) {
+    // Stuck again within spikeWindowReadings of the last STUCK clearing: an episode, which holds
+    // stuckClearReadings once the values move; a single stuck stretch ends when they do.
+    const repeated = s.ra[K_STUCK] === 0 ? n - s.tN <= th.spikeWindowReadings : (s.rf[K_STUCK] & RF_REPEATED) !== 0;
     raise(s, K_STUCK, SEV_HIGH, s.runTs);
+    if (repeated) s.rf[K_STUCK] |= RF_REPEATED;
     const e = K_STUCK * EV;
     s.e[e] = x;
     s.e[e + 1] = s.run;
     s.e[e + 2] = ts - s.runTs;
-  } else if (s.ra[K_STUCK] > 0 && s.run === 1 && ++s.rc[K_STUCK] >= th.stuckClearReadings) clear(s, K_STUCK, ts);
+  } else if (
+    s.ra[K_STUCK] > 0 &&
+    s.run === 1 &&
+    ((s.rf[K_STUCK] & RF_REPEATED) === 0 || ++s.rc[K_STUCK] >= th.stuckClearReadings)
+  ) {
+    clear(s, K_STUCK, ts);
+    s.tN = n;
+  }
   return false;
 }

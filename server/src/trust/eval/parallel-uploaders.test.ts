@@ -129,18 +129,19 @@ describe('the full eval fleet by 8 parallel uploaders', () => {
     expect(verdicts(deliver(8), end)).toEqual(byOne);
   }, 300_000);
 
-  it('without the reorder hold the statuses agree and at most 2 % of sensors differ in a reason', () => {
+  it('without the reorder hold healthy sensors agree and at most 2 % of sensors differ in status or a reason', () => {
     const eight = verdicts(deliver(8, 0), end);
-    // the same status for every sensor and the same reasons for healthy ones: out-of-order
-    // readings inside the engine's lateness bound are not clock trouble ...
-    expect(eight.map((v) => `${v.id}:${v.status}`)).toEqual(byOne.map((v) => `${v.id}:${v.status}`));
+    // the same verdict for healthy sensors: out-of-order readings inside the engine's lateness
+    // bound are not clock trouble ...
     const labels = new Map(fleet.labels.map((l) => [l.sensorId, l.kind]));
     const healthy = (list: ReturnType<typeof verdicts>) => list.filter((v) => labels.get(v.id) === null);
     expect(healthy(eight)).toEqual(healthy(byOne));
     // ... but they are kept out of the sequential statistics, so a faulty sensor's secondary
-    // reasons may differ (none at the end now; three under the earlier, slower clear and
-    // recovery thresholds): the stream holds for that
-    const differing = eight.filter((v, i) => v.reasons.join() !== byOne[i]!.reasons.join());
+    // reasons, and its status at the end of a recovery, may differ (one faulty sensor's status
+    // since a single fault recovers on its next good reading): the stream holds for that
+    const differing = eight.filter(
+      (v, i) => v.status !== byOne[i]!.status || v.reasons.join() !== byOne[i]!.reasons.join(),
+    );
     expect(differing.length).toBeLessThanOrEqual(0.02 * byOne.length);
   }, 300_000);
 });

@@ -44,16 +44,17 @@ describe.skipIf(!santanderAvailable())('Santander fault-injection benchmark', ()
 /**
  * What the engine holds on this benchmark, a little below the measured figures (see
  * docs/trust-engine.md); of the issue's targets (recall ≥ 0.9 for every kind, ≤ 2 % of clean
- * time flagged, row precision ≥ 0.6) malfunction noise and row precision (random spikes, and
- * the recovery after each event) are not met yet.
+ * time flagged, row precision ≥ 0.6) malfunction noise is not met yet. Random spikes stay the
+ * lowest in row precision: they come in clusters (about ten in four hours), through which
+ * the sensor is DEGRADED.
  */
 const RECALL_TARGETS: Record<string, number> = {
-  random: 0.95,
+  random: 0.97,
   malfunction: 0.6,
   bias: 0.95,
   drift: 0.94,
-  polydrift: 0.88,
-  mixed: 0.91,
-  all: 0.92,
+  polydrift: 0.9,
+  mixed: 0.93,
+  all: 0.94,
 };
-const ENGINE_TARGETS = { cleanFlagged: 0.022, rowPrecision: 0.48, attribution: 0.97 };
+const ENGINE_TARGETS = { cleanFlagged: 0.017, rowPrecision: 0.6, attribution: 0.98 };
