@@ -80,6 +80,27 @@ export interface TrustThresholds {
    * Longer episodes (a sensor that stays noisy) teach nothing. Default 16 h.
    */
   noiseEpisodeHours: number;
+  /**
+   * NOISE against the zone's peers, judged on closed event-time windows (driftWindowMinutes):
+   * the sensor's mean zig-zag (min(|Δ|, |previous Δ|) of changes with opposite signs) over the
+   * last noisePeerWindows windows more than noisePeerK times the larger of its peers' median
+   * zig-zag over the same windows and the floor noisePeerFloorRatio × driftMinDelta (the
+   * sensor's accuracy). Outdoor peers see the same weather: a sensor that jumps up and down
+   * much more than all of them is noisy, whatever its own history learned. Default 5.
+   */
+  noisePeerK: number;
+  /**
+   * …or this many times the sensor's own usual ratio to its peers (a running median of its
+   * ratios, learned while NOISE is not active), whichever is larger: a sensor that is always somewhat rougher than its peers (a
+   * mast in the wind) is judged against that. Default 10.
+   */
+  noisePeerUsualK: number;
+  /** …the floor, as a fraction of driftMinDelta. Default 0.3 (0.3 °C for temperature). */
+  noisePeerFloorRatio: number;
+  /** …the windows judged together (the newest closed one and those before it). Default 3 (30 min). */
+  noisePeerWindows: number;
+  /** …and it clears after this many judged windows below half the threshold in a row. Default 3. */
+  noisePeerClearWindows: number;
   /** OUT_OF_RANGE clears after this many in-range readings. Default 20. */
   oorClearReadings: number;
   /** CLOCK when a timestamp is more than this far ahead of the server clock. Default 60 s. */
@@ -210,6 +231,11 @@ const DEFAULT_THRESHOLDS: TrustThresholds = {
   noiseDailyDecay: 0.9,
   noiseHourMinReadings: 4,
   noiseEpisodeHours: 16,
+  noisePeerK: 5,
+  noisePeerUsualK: 10,
+  noisePeerFloorRatio: 0.3,
+  noisePeerWindows: 3,
+  noisePeerClearWindows: 1,
   oorClearReadings: 20,
   clockFutureSeconds: 60,
   clockLateIntervals: 2,
@@ -335,6 +361,9 @@ export function mergeTrustConfig(base: TrustConfig, override: unknown): TrustCon
     }
     if (!(t.driftWindowMinutes > 0)) {
       throw new Error(`trust config: "${where}.driftWindowMinutes" must be above 0, got ${t.driftWindowMinutes}`);
+    }
+    if (!(t.noisePeerWindows >= 1 && t.noisePeerWindows <= 6)) {
+      throw new Error(`trust config: "${where}.noisePeerWindows" must be 1 to 6, got ${t.noisePeerWindows}`);
     }
     if (t.noiseClearRatio > t.noiseRatio) {
       throw new Error(

@@ -29,6 +29,9 @@ export function message(s: TrustState, k: KindSlot): string {
     case 'STUCK':
       return `flat at ${q(e0)} for ${e1} readings / ${dur(e2)}`;
     case 'NOISE':
+      // raised by the comparison with the zone's peers (noise-peers.ts)
+      if (s.zA === 1)
+        return `jumps up and down by ${q(e1)} per reading, ${num(e0)}× its peers' median (or its accuracy floor) ${q(e2)}`;
       // The evidence follows the latest readings: while the reason is held (hysteresis) the
       // ratio may have fallen back, and the words must not claim more than the numbers say.
       return e0 >= 1.5

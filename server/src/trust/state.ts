@@ -49,7 +49,7 @@ export const EV = 3;
 export const DRIFT_WINDOWS = 12;
 
 /** Current layout version of TrustState; restoreTrustState upgrades older ones step by step. */
-export const STATE_VERSION = 11;
+export const STATE_VERSION = 12;
 /** Hour-of-day slots of the sensor's usual variation (NOISE judged against its daily cycle). */
 export const DAY_HOURS = 24;
 /**
@@ -130,6 +130,20 @@ export type TrustState = {
   wS: number[];
   wC: number[];
   dJ: number;
+  /**
+   * NOISE against the peers, in the same event-time windows: per window the sum and count of
+   * the zig-zag of in-order accepted values (min(|Δ|, |previous Δ|) when the two changes have
+   * opposite signs, else 0); the previous signed change (0: none, or after a gap)
+   */
+  wZ: number[];
+  wZc: number[];
+  zD: number;
+  /** NOISE raised by the peer comparison (1) and not by the sensor's own detector; windows back to normal since */
+  zA: number;
+  zQ: number;
+  /** the sensor's usual ratio to its peers (a running median) and the windows it has learned from (counted up to 288) */
+  zN: number;
+  zK: number;
   /** mean interval irregularity (0..0.5); decaying count of clock events */
   irr: number;
   ce: number;
@@ -312,6 +326,13 @@ export function initialTrustState(): TrustState {
     wS: zeros(DRIFT_WINDOWS),
     wC: zeros(DRIFT_WINDOWS),
     dJ: -1,
+    wZ: zeros(DRIFT_WINDOWS),
+    wZc: zeros(DRIFT_WINDOWS),
+    zD: 0,
+    zA: 0,
+    zQ: 0,
+    zN: 0,
+    zK: 0,
     irr: 0,
     ce: 0,
     gB: 0,
@@ -442,6 +463,20 @@ const UPGRADES: StateUpgrades = {
   // clearing (tN), so a repeated fault holds its reason. None is known: an OUT_OF_RANGE or
   // STUCK active at the upgrade counts as a single one.
   10: (old) => ({ ...old, v: 11, oN: -1_000_000, tN: -1_000_000 }),
+  // v11 → v12: NOISE against the peers (wZ, wZc, zD, zA, zQ, zN, zK) starts empty: the windows waiting
+  // to be judged have no zig-zag, so the first few are judged on the readings that follow
+  // (a window with too few is not judged for NOISE). A NOISE under way is the sensor's own.
+  11: (old) => ({
+    ...old,
+    v: 12,
+    wZ: zeros(DRIFT_WINDOWS),
+    wZc: zeros(DRIFT_WINDOWS),
+    zD: 0,
+    zA: 0,
+    zQ: 0,
+    zN: 0,
+    zK: 0,
+  }),
 };
 
 /** Bit k set: kind slot k is active and not advisory (what a trust point's status rests on). */

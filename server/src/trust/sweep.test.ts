@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRUST_CONFIG, initialTrustState, observe, sweepFleet, type TrustState } from './index.js';
+import {
+  DEFAULT_TRUST_CONFIG,
+  initialTrustState,
+  mergeTrustConfig,
+  observe,
+  sweepFleet,
+  verdictOf,
+  type TrustConfig,
+  type TrustState,
+} from './index.js';
 import { createRng } from './eval/prng.js';
 import { MIN, profileOf, T0 } from './test-signals.js';
 import type { SensorProfile } from './types.js';
@@ -16,7 +25,9 @@ function runZone(opts: {
   minutes: number;
   fault?: (i: number, minute: number, v: number) => number | null;
   seed?: number;
+  config?: TrustConfig;
 }) {
+  const cfg = opts.config ?? DEFAULT_TRUST_CONFIG;
   const rng = createRng(opts.seed ?? 1);
   const offsets = Array.from({ length: opts.sensors }, () => rng.gauss() * 0.6);
   const entries: Entry[] = offsets.map((_, i) => ({ profile: profileOf({ id: `t${i}` }), state: initialTrustState() }));
@@ -26,6 +37,7 @@ function runZone(opts: {
     recovering: string[][];
     statuses: string[];
     material: boolean[];
+    noise: string[];
   }[] = [];
   for (let m = 0; m < opts.minutes; m++) {
     const ambient = 21 + 2 * Math.sin((2 * Math.PI * m) / 1440) + 0.3 * Math.sin(m / 97);
@@ -41,6 +53,7 @@ function runZone(opts: {
       recovering: outs.map((o) => o.verdict.reasons.filter((r) => !r.active).map((r) => r.kind)),
       statuses: outs.map((o) => o.verdict.status),
       material: outs.map((o) => o.material === true),
+      noise: outs.map((o) => o.verdict.reasons.find((r) => r.kind === 'NOISE' && r.active)?.message ?? ''),
     });
   }
   return { entries, log };
@@ -256,6 +269,39 @@ describe('sweepFleet', () => {
     expect(log[555]!.statuses[0]).toBe('OFFLINE');
     expect(log[561]!.statuses[0]).toBe('HEALTHY');
     expect(log[899]!.statuses[0]).toBe('HEALTHY');
+  });
+});
+
+describe('NOISE against the peers', () => {
+  it('flags the one sensor of a zone that jumps up and down far more than its peers, in event-time windows, and clears it', () => {
+    // the per-reading NOISE detector switched off: only the judgement against the peers can raise it
+    const config = mergeTrustConfig(DEFAULT_TRUST_CONFIG, { defaults: { noiseRatio: 1000, noiseClearRatio: 1 } });
+    const { log, entries } = runZone({
+      sensors: 5,
+      minutes: 1500,
+      config,
+      fault: (i, m, v) => (i === 2 && m >= 1200 && m < 1260 ? v + (m % 2 === 0 ? 1.5 : -1.5) : v),
+    });
+    const noisy = log.filter((l) => l.kinds[2]!.includes('NOISE')).map((l) => l.minute);
+    // judged when the window has closed and the lateness bound has passed (10 + 10 min)
+    expect(noisy[0]).toBeGreaterThan(1200);
+    expect(noisy[0]).toBeLessThanOrEqual(1240);
+    expect(noisy[noisy.length - 1]).toBeLessThan(1320);
+    expect(log.find((l) => l.minute === noisy[0])!.noise[2]).toMatch(/× its peers' median/);
+    // the peers, whose zig-zag is the reference, are never flagged
+    expect(log.every((l) => [0, 1, 3, 4].every((i) => !l.kinds[i]!.includes('NOISE')))).toBe(true);
+    expect(verdictOf(entries[2]!.state).reasons.filter((r) => r.active)).toEqual([]);
+  });
+
+  it('does not flag a zone that is quiet, nor one whose sensors all jump together', () => {
+    const config = mergeTrustConfig(DEFAULT_TRUST_CONFIG, { defaults: { noiseRatio: 1000, noiseClearRatio: 1 } });
+    const { log } = runZone({
+      sensors: 5,
+      minutes: 1500,
+      config,
+      fault: (_, m, v) => (m >= 1200 && m < 1260 ? v + (m % 2 === 0 ? 1.5 : -1.5) : v),
+    });
+    expect(log.every((l) => l.kinds.every((k) => !k.includes('NOISE')))).toBe(true);
   });
 });
 

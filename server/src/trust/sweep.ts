@@ -1,5 +1,5 @@
-// Fleet-wide evidence: OFFLINE (wall clock) and DRIFT (peer consensus per zone and kind, in
-// event-time windows). GAP is judged per reading in event time (observe.ts).
+// Fleet-wide evidence: OFFLINE (wall clock), DRIFT and NOISE against the peers (peer consensus
+// per zone and kind, in event-time windows). GAP is judged per reading in event time (observe.ts).
 import { thresholdsFor, type TrustConfig, type TrustThresholds } from './config.js';
 import type { TrustOutcome } from './observe.js';
 import {
@@ -15,6 +15,7 @@ import {
   SEV_MEDIUM,
   type TrustState,
 } from './state.js';
+import { judgeNoiseWindow } from './detect/noise-peers.js';
 import type { SensorProfile, TrustPointData } from './types.js';
 import { buildVerdict, clear, raise, settle, signature } from './verdict.js';
 
@@ -348,6 +349,7 @@ function advanceGroup(group: GroupEntry[]): void {
       });
     }
     if (members.length > 1) judgeDriftWindow(members, (j + 1) * windowMs, windowMs);
+    judgeNoiseWindow(group, j, (j + 1) * windowMs, windowMs);
   }
   for (const { s } of group) if (done > s.dJ) s.dJ = done;
 }

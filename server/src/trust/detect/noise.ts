@@ -126,17 +126,22 @@ export function detectNoise(s: TrustState, r: Reading): boolean {
     if (s.nzRun === 0) s.nzTs = ts;
     const w = ratio / limit;
     s.nzRun += w < 4 ? w : 4;
-    if (s.nzRun >= th.noiseConfirmReadings)
+    if (s.nzRun >= th.noiseConfirmReadings) {
+      // (a NOISE the peer comparison raised becomes this detector's: it clears it from now on)
       raise(s, K_NOISE, ratio > 2 * th.noiseRatio ? SEV_HIGH : SEV_MEDIUM, s.nzTs);
+      s.zA = 0;
+    }
   } else {
     // a dip below the threshold does not restart the count; only a return to normal does
     if (ratio < th.noiseClearRatio) s.nzRun = 0;
-    if (s.ra[K_NOISE] > 0) {
+    // a NOISE raised by the peer comparison (zA) is cleared by it (noise-peers.ts)
+    if (s.ra[K_NOISE] > 0 && s.zA === 0) {
       if (ratio >= th.noiseClearRatio) s.rc[K_NOISE] = 0;
       else if (++s.rc[K_NOISE] >= th.noiseClearReadings) endNoiseEpisode(th, s, ts, base);
     }
   }
   if (s.ra[K_NOISE] > 0) {
+    if (s.zA === 1) return false;
     const e = K_NOISE * EV;
     s.e[e] = ratio;
     s.e[e + 1] = s.fd;
