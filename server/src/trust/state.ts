@@ -278,6 +278,11 @@ const freshHourlyDrift = () => ({
 /** One `value` per fault kind (map keeps the length, so the tuple type holds). */
 const perKind = <T>(value: T): PerKind<T> => FAULT_KINDS.map(() => value) as PerKind<T>;
 
+/** NOISE against the peers before any window: no zig-zag, nothing learned, nothing raised. */
+function noPeerNoise() {
+  return { wZ: zeros(DRIFT_WINDOWS), wZc: zeros(DRIFT_WINDOWS), zD: 0, zA: 0, zQ: 0, zN: 0, zK: 0 };
+}
+
 /** Reason k's EV evidence numbers, for its message. */
 export function evidenceOf(s: TrustState, k: KindSlot): [number, number, number] {
   const i = k * EV;
@@ -326,13 +331,7 @@ export function initialTrustState(): TrustState {
     wS: zeros(DRIFT_WINDOWS),
     wC: zeros(DRIFT_WINDOWS),
     dJ: -1,
-    wZ: zeros(DRIFT_WINDOWS),
-    wZc: zeros(DRIFT_WINDOWS),
-    zD: 0,
-    zA: 0,
-    zQ: 0,
-    zN: 0,
-    zK: 0,
+    ...noPeerNoise(),
     irr: 0,
     ce: 0,
     gB: 0,
@@ -466,17 +465,7 @@ const UPGRADES: StateUpgrades = {
   // v11 → v12: NOISE against the peers (wZ, wZc, zD, zA, zQ, zN, zK) starts empty: the windows waiting
   // to be judged have no zig-zag, so the first few are judged on the readings that follow
   // (a window with too few is not judged for NOISE). A NOISE under way is the sensor's own.
-  11: (old) => ({
-    ...old,
-    v: 12,
-    wZ: zeros(DRIFT_WINDOWS),
-    wZc: zeros(DRIFT_WINDOWS),
-    zD: 0,
-    zA: 0,
-    zQ: 0,
-    zN: 0,
-    zK: 0,
-  }),
+  11: (old) => ({ ...old, v: 12, ...noPeerNoise() }),
 };
 
 /** Bit k set: kind slot k is active and not advisory (what a trust point's status rests on). */
