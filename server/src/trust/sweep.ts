@@ -16,6 +16,7 @@ import {
   type TrustState,
 } from './state.js';
 import { judgeNoiseWindow } from './detect/noise-peers.js';
+import { medianOf } from './median.js';
 import type { SensorProfile, TrustPointData } from './types.js';
 import { buildVerdict, clear, raise, settle, signature } from './verdict.js';
 
@@ -103,17 +104,6 @@ interface Member {
   c: number;
   /** the window's mean */
   level: number;
-}
-
-function medianOf(sorted: number[], skip: number): number {
-  // Median of `sorted` with index `skip` left out (skip = -1: none), without copying.
-  const n = skip < 0 ? sorted.length : sorted.length - 1;
-  const at = (i: number) => {
-    const v = sorted[skip < 0 || i < skip ? i : i + 1];
-    if (v === undefined) throw new RangeError(`median of ${n} values has no index ${i}`);
-    return v;
-  };
-  return n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -3,6 +3,7 @@
 import type { TrustThresholds } from '../config.js';
 import { DRIFT_WINDOWS, EV, K_NOISE, SEV_HIGH, type TrustState } from '../state.js';
 import { clear, raise } from '../verdict.js';
+import { medianOf } from '../median.js';
 import { round4 } from './reading.js';
 
 /** The usual ratio's running median moves by this fraction of itself per window (at least of USUAL_MIN). */
@@ -33,12 +34,6 @@ export function spanZigzag(s: TrustState, j: number, k: number): number {
   return n >= Math.max(4, k + 1) ? sum / n : -1;
 }
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 === 1 ? (s[(n - 1) / 2] ?? 0) : ((s[n / 2 - 1] ?? 0) + (s[n / 2] ?? 0)) / 2;
-}
-
 /**
  * Window j (ending at event time `end`) of one zone × kind, for the members that have not
  * judged it yet: each one's zig-zag over its last noisePeerWindows windows against the median
@@ -52,17 +47,15 @@ function median(xs: number[]): number {
  */
 export function judgeNoiseWindow(group: NoiseMember[], j: number, end: number, windowMs: number): void {
   const spans = group.map(({ s, th }) => spanZigzag(s, j, th.noisePeerWindows));
+  const judged = spans.filter((p) => p >= 0).sort((a, b) => a - b);
   group.forEach(({ s, th }, m) => {
     if (j <= s.dJ) return;
     const z = spans[m] ?? -1;
     if (z < 0) return;
-    const peers: number[] = [];
-    spans.forEach((p, k) => {
-      if (k !== m && p >= 0) peers.push(p);
-    });
-    if (peers.length < th.driftMinPeers) return;
+    // its peers: every member judged on these windows but itself
+    if (judged.length < 2 || judged.length - 1 < th.driftMinPeers) return;
     const floor = th.noisePeerFloorRatio * th.driftMinDelta;
-    const peerMedian = median(peers);
+    const peerMedian = medianOf(judged, judged.indexOf(z));
     const ref = peerMedian > floor ? peerMedian : floor;
     const ratio = z / ref;
     const usual = th.noisePeerUsualK * s.zN;
